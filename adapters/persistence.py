@@ -1,0 +1,78 @@
+"""One setting, ``CASELEDGER_DATABASE_URL``, into the event store's own configuration.
+
+``sqlite:///path`` (relative to the working directory; the default is
+``var/caseledger.sqlite3``) selects the library's ``eventsourcing.sqlite``;
+``postgresql://user:pass@host:port/db`` selects ``eventsourcing.postgres``
+(psycopg 3). Query parameters ``pool_size``, ``max_overflow`` and ``schema``
+tune the PostgreSQL pool and schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_URL = "sqlite:///var/caseledger.sqlite3"
+
+
+class DatabaseURLError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    kind: str  # "sqlite" or "postgresql"
+    env: dict[str, str]
+
+    @property
+    def redacted(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password:
+            return self.url.replace(f":{parts.password}@", ":***@", 1)
+        return self.url
+
+
+def database_from_url(url: str | None) -> Database:
+    url = url or DEFAULT_URL
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        raw = unquote(url[len("sqlite://"):])
+        if raw in ("", "/", "/:memory:"):
+            return Database(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                            "SQLITE_DBNAME": ":memory:"})
+        # sqlite:///relative/path and sqlite:////absolute/path, as in SQLAlchemy.
+        path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return Database(url, "sqlite", {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        })
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.path.strip("/"):
+            raise DatabaseURLError(f"{_redact(url)}: the URL must name a database")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(query) - {"pool_size", "max_overflow", "schema"}
+        if unknown:
+            raise DatabaseURLError(f"{_redact(url)}: unknown parameters {sorted(unknown)}")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": query.get("pool_size", "5"),
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "10"),
+        }
+        if "schema" in query:
+            env["POSTGRES_SCHEMA"] = query["schema"]
+        return Database(url, "postgresql", env)
+    raise DatabaseURLError(f"{_redact(url)}: CASELEDGER_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url

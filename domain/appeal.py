@@ -1,0 +1,299 @@
+"""The enterprise appeal (企业诉求, 接诉即办) as an event-sourced aggregate.
+
+Lifecycle of RULES.md §1: Received 受理 → Forwarded 转办 → Acknowledged 签收
+→ Answered 答复 (initial / final) → Reviewed 审核 → Visited 回访 → Closed 办结,
+with Returned 退回重办, Escalated 督办, Extended 延期 and HandbackRequested
+退单 on the way. Each public verb checks that it is allowed (``check_…``) and
+then triggers one private ``@event`` method whose body is the state change;
+checks never run again on replay.
+
+Deadlines are clocks started and met by events as the case's policy says
+(domain.clocks); their due times are computed later on the working-day
+calendar, so a newly published calendar year corrects them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actors import Actor
+from domain.clocks import cancel_open, extend_open, meet_clocks, open_clock, start_clocks
+from domain.deadlines import SHANGHAI
+from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
+from domain.status import SATISFACTION_LEVELS, Status
+
+_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal")
+
+
+class Appeal(Aggregate):
+    """企业诉求: one enterprise appeal, from receipt (受理) to closing (办结)."""
+
+    TOPIC = "caseledger:Appeal"
+
+    class Event(Aggregate.Event):
+        TOPIC = "caseledger:Appeal.Event"
+
+    @staticmethod
+    def create_id(channel: str, external_ref: str | None) -> UUID:
+        """The same channel + external reference always names the same case.
+
+        Re-importing a city work order (市转办工单) is thus idempotent, even
+        when two imports race: the second one's first event conflicts.
+        """
+        if external_ref:
+            return uuid5(_IDS, f"{channel}\x1f{external_ref}")
+        return uuid4()
+
+    @event("Received", topic="caseledger:Appeal.Received")
+    def __init__(
+        self, id: UUID, channel: str, external_ref: str | None, case_no: str, category: str,
+        subject: str, content: str, enterprise: dict, contact: dict | None, policy: dict,
+        actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None,
+    ) -> None:
+        at = occurred_at or timestamp
+        self.channel, self.external_ref, self.case_no = channel, external_ref, case_no
+        self.category, self.subject, self.content = category, subject, content
+        self.enterprise, self.contact, self.policy = enterprise, contact, policy
+        self.status = Status.RECEIVED.value
+        self.unit: str | None = None
+        self.co_units: list[str] = []
+        self.returned_count = 0
+        self.escalation_level = 0
+        self.satisfaction: str | None = None
+        self.solved: bool | None = None
+        self.answered_initial = False
+        self.handback_reason: str | None = None
+        self.closed_at: datetime | None = None
+        self.clocks: list[dict[str, Any]] = []
+        self.last_at = at
+        start_clocks(self.clocks, policy["deadlines"], "Received", at, 1)
+
+    # -- Forwarded 转办 / 派单 / 改派 ------------------------------------------
+    def forward(self, unit: str, co_units: list[str], note: str | None, actor: Actor,
+                occurred_at: datetime | None = None) -> None:
+        self.check_status("forward", Status.RECEIVED, Status.FORWARDED, Status.HANDBACK_REQUESTED)
+        self.check_occurred_at(occurred_at)
+        problems = {}
+        if not unit:
+            problems["unit"] = "a lead handling unit (承办单位) is required"
+        if unit in co_units:
+            problems["co_units"] = "the lead unit cannot also be a co-handling unit"
+        if len(set(co_units)) != len(co_units):
+            problems["co_units"] = "co-handling units must not repeat"
+        if problems:
+            raise ValidationFailed(problems)
+        self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
+
+    @event("Forwarded", topic="caseledger:Appeal.Forwarded")
+    def _forwarded(self, unit: str, co_units: list[str], note: str | None, actor: dict,
+                   occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.unit, self.co_units, self.status = unit, co_units, Status.FORWARDED.value
+        self.handback_reason = None
+        self.answered_initial = False
+        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1)
+
+    # -- Acknowledged 签收 / 启动核实 -------------------------------------------
+    def acknowledge(self, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("acknowledge", Status.FORWARDED)
+        self.check_lead_unit(actor)
+        self.check_occurred_at(occurred_at)
+        self._acknowledged(actor.as_record(), occurred_at)
+
+    @event("Acknowledged", topic="caseledger:Appeal.Acknowledged")
+    def _acknowledged(self, actor: dict, occurred_at: datetime | None,
+                      timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status = Status.ACKNOWLEDGED.value
+        meet_clocks(self.clocks, "Acknowledged", {}, at, self.version + 1)
+
+    # -- Answered 答复 (初步处理情况 / 办理结果) ----------------------------------
+    def answer(self, kind: str, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
+        self.check_lead_unit(actor)
+        self.check_occurred_at(occurred_at)
+        if kind not in ("initial", "final"):
+            raise ValidationFailed({"kind": "must be 'initial' or 'final'"})
+        if not content or not content.strip():
+            raise ValidationFailed({"content": "the answer must not be empty"})
+        if kind == "initial" and self.answered_initial:
+            raise NotAllowedInState("an initial answer was already given in this round; give the final answer")
+        self._answered(kind, content, actor.as_record(), occurred_at)
+
+    @event("Answered", topic="caseledger:Appeal.Answered")
+    def _answered(self, kind: str, content: str, actor: dict, occurred_at: datetime | None,
+                  timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        if kind == "final":
+            self.status = Status.ANSWERED.value
+        else:
+            self.answered_initial = True
+        meet_clocks(self.clocks, "Answered", {"kind": kind}, at, self.version + 1)
+
+    # -- Reviewed 审核 ------------------------------------------------------------
+    def review(self, accepted: bool, note: str | None, actor: Actor,
+               occurred_at: datetime | None = None) -> None:
+        """Platform review of the final answer; a rejection returns the case (退回重办)."""
+        self.check_status("review", Status.ANSWERED)
+        self.check_occurred_at(occurred_at)
+        self._reviewed(bool(accepted), note, actor.as_record(), occurred_at)
+        if not accepted:
+            self._returned(note or "答复意见存在问题，退回重办", "review_rejected", actor.as_record(), occurred_at)
+
+    @event("Reviewed", topic="caseledger:Appeal.Reviewed")
+    def _reviewed(self, accepted: bool, note: str | None, actor: dict, occurred_at: datetime | None,
+                  timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        if accepted:
+            self.status = Status.REVIEWED.value
+        meet_clocks(self.clocks, "Reviewed", {"accepted": accepted}, at, self.version + 1)
+
+    # -- Returned 退回重办 ----------------------------------------------------------
+    def return_for_redo(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """Unsatisfied follow-up or a flawed reply: back to the unit to redo (000 item 4)."""
+        self.check_status("return", Status.ANSWERED, Status.REVIEWED, Status.VISITED)
+        self.check_occurred_at(occurred_at)
+        if not reason or not reason.strip():
+            raise ValidationFailed({"reason": "a reason for the return is required"})
+        self._returned(reason, "platform", actor.as_record(), occurred_at)
+
+    @event("Returned", topic="caseledger:Appeal.Returned")
+    def _returned(self, reason: str, cause: str, actor: dict, occurred_at: datetime | None,
+                  timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status = Status.RETURNED.value
+        self.returned_count += 1
+        self.answered_initial = False
+        self.satisfaction = self.solved = None
+        start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
+
+    # -- Escalated 督办 / 分级会办 --------------------------------------------------
+    def escalate(self, level: int | None, reason: str, actor: Actor,
+                 occurred_at: datetime | None = None) -> None:
+        self.check_status("escalate", *Status.open_after_forwarding())
+        self.check_occurred_at(occurred_at)
+        ladder = self.policy["escalation"]
+        if not ladder:
+            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder")
+        if not reason or not reason.strip():
+            raise ValidationFailed({"reason": "a reason for the escalation is required"})
+        target = min(self.escalation_level + 1, len(ladder)) if level is None else level
+        if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
+            raise ValidationFailed({"level": f"must be a level from 1 to {len(ladder)} of profile {self.policy['id']}"})
+        if target < self.escalation_level:
+            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level}")
+        self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
+
+    @event("Escalated", topic="caseledger:Appeal.Escalated")
+    def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
+                   occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.escalation_level = level
+
+    # -- Extended 延期 ------------------------------------------------------------
+    def extend(self, working_days: int, reason: str, actor: Actor,
+               occurred_at: datetime | None = None) -> None:
+        """Extension with a stated reason, capped by the profile (002 item 53: to 30 WD)."""
+        self.check_status("extend", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
+        self.check_lead_unit(actor)
+        self.check_occurred_at(occurred_at)
+        rule = self.policy.get("extension")
+        if not rule:
+            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension (延期)")
+        clock = open_clock(self.clocks, rule["deadline"])
+        if clock is None:
+            raise NotAllowedInState(f"the deadline {rule['deadline']!r} is not running; nothing to extend")
+        if not reason or not reason.strip():
+            raise ValidationFailed({"reason": "an extension needs a stated reason"})
+        room = rule["max_total"] - clock["length"] - clock["extended"]
+        if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= room:
+            raise ValidationFailed({"working_days": (
+                f"must be between 1 and {room}: {rule['deadline']} may run at most "
+                f"{rule['max_total']} working days in total ({rule['source']})") if room > 0 else
+                f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached"})
+        self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
+
+    @event("Extended", topic="caseledger:Appeal.Extended")
+    def _extended(self, deadline: str, working_days: int, reason: str, actor: dict,
+                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        extend_open(self.clocks, deadline, working_days)
+
+    # -- HandbackRequested 退单申请 / 派单异议 ---------------------------------------
+    def request_handback(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
+        self.check_lead_unit(actor)
+        self.check_occurred_at(occurred_at)
+        if not reason or not reason.strip():
+            raise ValidationFailed({"reason": "say why the case is misrouted"})
+        self._handback_requested(reason, actor.as_record(), occurred_at)
+
+    @event("HandbackRequested", topic="caseledger:Appeal.HandbackRequested")
+    def _handback_requested(self, reason: str, actor: dict, occurred_at: datetime | None,
+                            timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.status = Status.HANDBACK_REQUESTED.value
+        self.handback_reason = reason
+
+    # -- Visited 回访 (好差评) -----------------------------------------------------
+    def visit(self, satisfaction: str, solved: bool | None, note: str | None, actor: Actor,
+              occurred_at: datetime | None = None) -> None:
+        self.check_status("visit", Status.REVIEWED, Status.VISITED)
+        self.check_occurred_at(occurred_at)
+        if satisfaction not in SATISFACTION_LEVELS:
+            raise ValidationFailed({"satisfaction": f"must be one of {', '.join(SATISFACTION_LEVELS)}"})
+        self._visited(satisfaction, solved, note, actor.as_record(), occurred_at)
+
+    @event("Visited", topic="caseledger:Appeal.Visited")
+    def _visited(self, satisfaction: str, solved: bool | None, note: str | None, actor: dict,
+                 occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status = Status.VISITED.value
+        self.satisfaction, self.solved = satisfaction, solved
+        meet_clocks(self.clocks, "Visited", {"solved": solved}, at, self.version + 1)
+
+    # -- Closed 办结 / 销号 ---------------------------------------------------------
+    def close(self, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """Closing records the honest outcome: solved only if the visit said so."""
+        self.check_status("close", Status.REVIEWED, Status.VISITED)
+        self.check_occurred_at(occurred_at)
+        self._closed(self.solved, actor.as_record(), occurred_at)
+
+    @event("Closed", topic="caseledger:Appeal.Closed")
+    def _closed(self, solved: bool | None, actor: dict, occurred_at: datetime | None,
+                timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.closed_at = Status.CLOSED.value, at
+        meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)
+        cancel_open(self.clocks, at, self.version + 1)
+
+    # -- checks ---------------------------------------------------------------
+    def check_status(self, command: str, *allowed: Status) -> None:
+        if self.status not in {s.value for s in allowed}:
+            raise NotAllowedInState(
+                f"cannot {command} a case that is {self.status}; allowed when "
+                + " or ".join(s.value for s in allowed))
+
+    def check_lead_unit(self, actor: Actor) -> None:
+        """A unit acts only on a case it leads (承办单位); co-handling units read."""
+        if actor.unit is not None and actor.role.value == "unit" and actor.unit != self.unit:
+            raise NotPermitted(f"unit {actor.unit} is not the lead handling unit of case {self.case_no}")
+
+    def check_occurred_at(self, occurred_at: datetime | None) -> None:
+        if occurred_at is None:
+            return
+        if occurred_at.tzinfo is None:
+            raise ValidationFailed({"occurred_at": "must carry a UTC offset"})
+        if occurred_at < self.last_at:
+            raise ValidationFailed({"occurred_at": (
+                f"must not be before the case's last event "
+                f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})")})
+
+    def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
+        at = occurred_at or timestamp
+        self.last_at = at
+        return at

@@ -1,0 +1,109 @@
+"""Deadline clocks (时限) of one case, as plain data kept in the aggregate.
+
+A profile's deadline rule says which event starts it and which event(s) meet
+it. An event that starts a rule supersedes any instance of it still running
+(a re-forward or a return restarts the unit's period); each instance keeps
+the sequence number of the event that started, met or cancelled it, which is
+the evidence later accountability rules cite.
+
+Clocks hold only what happened; due times come from ``evaluate`` with the
+working-day calendar of the moment, so loading a newly published year
+corrects provisional deadlines without touching recorded events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.deadlines import Period, period_end
+
+Clock = dict[str, Any]
+
+
+def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
+                 at: datetime, seq: int) -> None:
+    for rule in rules:
+        if event not in rule["starts_on"]:
+            continue
+        running = open_clock(clocks, rule["name"])
+        if running is not None:
+            running["cancelled_at"], running["cancelled_by"] = at, seq
+        rounds = sum(1 for c in clocks if c["name"] == rule["name"])
+        clocks.append({
+            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
+            "met_by": rule["met_by"], "length": rule["length"], "unit": rule["unit"],
+            "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
+            "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None,
+        })
+
+
+def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: datetime, seq: int) -> None:
+    for clock in clocks:
+        if clock["met_at"] is None and clock["cancelled_at"] is None and any(
+            cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
+            for cond in clock["met_by"]
+        ):
+            clock["met_at"], clock["met_seq"] = at, seq
+
+
+def cancel_open(clocks: list[Clock], at: datetime, seq: int) -> None:
+    for clock in clocks:
+        if clock["met_at"] is None and clock["cancelled_at"] is None:
+            clock["cancelled_at"], clock["cancelled_by"] = at, seq
+
+
+def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
+    for clock in reversed(clocks):
+        if clock["name"] == name and clock["met_at"] is None and clock["cancelled_at"] is None:
+            return clock
+    return None
+
+
+def extend_open(clocks: list[Clock], name: str, length: int) -> None:
+    clock = open_clock(clocks, name)
+    if clock is not None:
+        clock["extended"] += length
+
+
+@dataclass(frozen=True)
+class DeadlineState:
+    """One deadline as it stands at ``now``: when due, whether met, whether overdue."""
+
+    name: str
+    title: str
+    source: str
+    round: int
+    started_at: datetime
+    due: datetime
+    ends_at: datetime
+    length: int
+    unit: str
+    extended: int
+    met_at: datetime | None
+    cancelled_at: datetime | None
+    overdue: bool
+    met_late: bool
+    provisional: bool
+    started_by: int
+    met_seq: int | None
+
+
+def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
+    states = []
+    for c in clocks:
+        cutoff = time.fromisoformat(c["cutoff"]) if c["cutoff"] else None
+        due = period_end(c["started_at"], Period(c["length"] + c["extended"], c["unit"], cutoff), calendar)
+        stopped = c["met_at"] or c["cancelled_at"]
+        states.append(DeadlineState(
+            name=c["name"], title=c["title"], source=c["source"], round=c["round"],
+            started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
+            unit=c["unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
+            overdue=not due.is_met_by(stopped or now),
+            met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
+            provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
+        ))
+    return states

@@ -1,0 +1,55 @@
+"""Domain errors: each names one reason a command is refused.
+
+A refused command records nothing; the web layer maps each class to one
+HTTP status (API.md, *Errors*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    """Base class of every refusal the domain can give."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CaseNotFound(DomainError):
+    code = "not_found"
+
+
+class ValidationFailed(DomainError):
+    """One or more fields of a command are invalid; ``fields`` says which."""
+
+    code = "validation_failed"
+
+    def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
+        self.fields = dict(fields)
+        super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.fields.items()))
+
+
+class NotAllowedInState(DomainError):
+    """The command is not allowed in the case's current state, or by its profile."""
+
+    code = "not_allowed_in_state"
+
+
+class VersionConflict(DomainError):
+    """The caller's ``expected_version`` is not the case's version."""
+
+    code = "version_conflict"
+
+
+class NotPermitted(DomainError):
+    """The actor's role or unit may not run this command on this case."""
+
+    code = "forbidden"
+
+
+class ProfileError(ValueError):
+    """A policy profile file is malformed; the message names file and key."""

@@ -1,0 +1,256 @@
+"""Policy profiles (政策配置): one jurisdiction's rules held as data.
+
+RULES.md asks that rules differ per jurisdiction without code paths: a profile
+names, for each deadline, the event that starts it, the event(s) that meet it,
+its length and unit and any cut-off time; which categories it handles; how far
+a deadline may be extended (延期); and its escalation ladder (督办 / 分级会办).
+
+A case stores the profile's record (``as_record``) in its first event, so a
+later edit of the profile never changes an existing case (DESIGN.md decision 5).
+"""
+
+from __future__ import annotations
+
+import abc
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+
+from domain.deadlines import Period, PeriodUnit
+from domain.errors import ProfileError
+
+CASE_EVENTS = frozenset({
+    "Received", "Forwarded", "Acknowledged", "Answered", "Reviewed", "Returned",
+    "Escalated", "Extended", "HandbackRequested", "Visited", "Closed",
+})
+CATEGORIES = frozenset({"consultation", "help", "complaint", "suggestion"})
+# Event attributes a met-by condition may test.
+CONDITION_KEYS = {"Answered": {"kind"}, "Reviewed": {"accepted"}, "Visited": {"solved"}}
+
+
+@dataclass(frozen=True)
+class MetCondition:
+    """An event that meets a deadline, optionally only with given attribute values."""
+
+    event: str
+    where: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, event: str, attrs: Mapping[str, Any]) -> bool:
+        return event == self.event and all(attrs.get(k) == v for k, v in self.where.items())
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    name: str
+    title: str
+    source: str
+    starts_on: tuple[str, ...]
+    met_by: tuple[MetCondition, ...]
+    period: Period
+
+
+@dataclass(frozen=True)
+class ExtensionRule:
+    """延期: which deadline may be extended, and the cap on its total length."""
+
+    deadline: str
+    max_total: int
+    source: str
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PolicyProfile:
+    id: str
+    version: int
+    title: str
+    source: str
+    jurisdiction: str
+    categories: frozenset[str]
+    deadlines: tuple[DeadlineRule, ...]
+    tiers: Mapping[str, tuple[DeadlineRule, ...]]
+    default_tier: str | None
+    channel_tiers: Mapping[str, str]
+    extension: ExtensionRule | None
+    escalation: tuple[EscalationLevel, ...]
+    record: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    def tier_for(self, tier: str | None, channel: str) -> str | None:
+        """The tier a new case gets: the one asked, the channel's, or the default."""
+        if not self.tiers:
+            return None
+        return tier or self.channel_tiers.get(channel) or self.default_tier
+
+    def deadline_rules(self, tier: str | None) -> tuple[DeadlineRule, ...]:
+        return self.deadlines + (self.tiers.get(tier, ()) if tier else ())
+
+    def case_policy(self, tier: str | None) -> dict[str, Any]:
+        """What governs one case, as plain data for its first event.
+
+        Stored in the case itself so that editing the profile later never
+        changes an existing case's deadlines (DESIGN.md decision 5).
+        """
+        rules = list(self.record.get("deadlines", []))
+        if tier:
+            rules += self.record["tiers"][tier].get("deadlines", [])
+        return {
+            "id": self.id, "version": self.version, "jurisdiction": self.jurisdiction,
+            "tier": tier, "deadlines": _plain(rules),
+            "extension": _plain(self.record.get("extension")),
+            "escalation": _plain(self.record.get("escalation", [])),
+        }
+
+
+def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
+    """Validates one profile's data; every problem is reported at once."""
+    problems: list[str] = []
+
+    def need(key: str, kind: type | tuple[type, ...], where: Mapping[str, Any] = data, at: str = "") -> Any:
+        value = where.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+            problems.append(f"{at}{key}: required, {_kind_name(kind)}")
+            return None
+        return value
+
+    known = {"id", "version", "title", "source", "jurisdiction", "kind", "categories",
+             "deadlines", "tiers", "default_tier", "channel_tiers", "extension", "escalation"}
+    problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
+    pid, version = need("id", str), need("version", int)
+    title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
+    if version is not None and version < 1:
+        problems.append("version: must be 1 or more")
+    categories = data.get("categories", sorted(CATEGORIES))
+    if not isinstance(categories, list) or not set(categories) <= CATEGORIES or not categories:
+        problems.append(f"categories: a non-empty list drawn from {sorted(CATEGORIES)}")
+        categories = []
+    deadlines = _parse_rules(data.get("deadlines", []), "deadlines", problems)
+    tiers: dict[str, tuple[DeadlineRule, ...]] = {}
+    raw_tiers = data.get("tiers", {})
+    if not isinstance(raw_tiers, Mapping):
+        problems.append("tiers: must be a table of tier name to {title, deadlines}")
+        raw_tiers = {}
+    for name, tier in raw_tiers.items():
+        if not isinstance(tier, Mapping) or set(tier) - {"title", "deadlines"}:
+            problems.append(f"tiers.{name}: must have only 'title' and 'deadlines'")
+            continue
+        tiers[name] = _parse_rules(tier.get("deadlines", []), f"tiers.{name}.deadlines", problems)
+    default_tier = data.get("default_tier")
+    if tiers and default_tier not in tiers:
+        problems.append(f"default_tier: must name one of the tiers {sorted(tiers)}")
+    channel_tiers = data.get("channel_tiers", {})
+    if not isinstance(channel_tiers, Mapping) or not set(channel_tiers.values()) <= set(tiers):
+        problems.append("channel_tiers: must map channel codes to tier names")
+        channel_tiers = {}
+    all_rules = {r.name for r in deadlines} | {r.name for rs in tiers.values() for r in rs}
+    extension = None
+    if "extension" in data:
+        ext = data["extension"]
+        if not isinstance(ext, Mapping):
+            problems.append("extension: must be a table")
+        else:
+            d, cap, src = need("deadline", str, ext, "extension."), need("max_total", int, ext, "extension."), need("source", str, ext, "extension.")
+            if d is not None and d not in all_rules:
+                problems.append(f"extension.deadline: no deadline named {d!r}")
+            if None not in (d, cap, src):
+                extension = ExtensionRule(deadline=d, max_total=cap, source=src)
+    escalation: list[EscalationLevel] = []
+    for i, level in enumerate(data.get("escalation", [])):
+        if not isinstance(level, Mapping) or not isinstance(level.get("code"), str) or not isinstance(level.get("title"), str):
+            problems.append(f"escalation[{i}]: needs 'code' and 'title'")
+        else:
+            escalation.append(EscalationLevel(level["code"], level["title"]))
+    if problems:
+        raise ProfileError(f"policy profile {origin}: " + "; ".join(problems))
+    return PolicyProfile(
+        id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction,
+        categories=frozenset(categories), deadlines=deadlines, tiers=tiers,
+        default_tier=default_tier, channel_tiers=dict(channel_tiers), extension=extension,
+        escalation=tuple(escalation), record=_plain(data),
+    )
+
+
+def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, ...]:
+    if not isinstance(raw, Sequence) or isinstance(raw, str):
+        problems.append(f"{at}: must be a list of deadlines")
+        return ()
+    rules = []
+    for i, item in enumerate(raw):
+        where = f"{at}[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{where}: must be a table")
+            continue
+        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "length", "unit", "cutoff"}
+        if extra:
+            problems.append(f"{where}: unknown keys {sorted(extra)}")
+        try:
+            rules.append(_parse_rule(item))
+        except (KeyError, TypeError, ValueError) as exc:
+            problems.append(f"{where}: {exc}")
+    names = [r.name for r in rules]
+    if len(names) != len(set(names)):
+        problems.append(f"{at}: deadline names must be unique")
+    return tuple(rules)
+
+
+def _parse_rule(item: Mapping[str, Any]) -> DeadlineRule:
+    for key in ("name", "title", "source"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise ValueError(f"'{key}' is required text")
+    starts_on = tuple(item.get("starts_on", ()))
+    if not starts_on or not set(starts_on) <= CASE_EVENTS:
+        raise ValueError(f"'starts_on' must list events from {sorted(CASE_EVENTS)}")
+    met_by = []
+    for cond in item.get("met_by", ()):
+        event, where = cond.get("event"), {k: v for k, v in cond.items() if k != "event"}
+        if event not in CASE_EVENTS or not set(where) <= CONDITION_KEYS.get(event, set()):
+            raise ValueError(f"'met_by' condition {dict(cond)} names an unknown event or attribute")
+        met_by.append(MetCondition(event, where))
+    if not met_by:
+        raise ValueError("'met_by' must list at least one event")
+    length = item.get("length")
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        raise ValueError("'length' must be a whole number of 1 or more")
+    unit = PeriodUnit(item.get("unit"))
+    cutoff = time.fromisoformat(item["cutoff"]) if "cutoff" in item else None
+    if cutoff is not None and unit is PeriodUnit.HOURS:
+        raise ValueError("'cutoff' cannot apply to a period in hours")
+    return DeadlineRule(
+        name=item["name"], title=item["title"], source=item["source"], starts_on=starts_on,
+        met_by=tuple(met_by), period=Period(length=length, unit=unit, cutoff=cutoff),
+    )
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", list: "a list"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def _plain(value: Any) -> Any:
+    """Deep copy into JSON-ready types (TOML may hand back datetime.time)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, time):
+        return value.isoformat(timespec="minutes")
+    return value
+
+
+class ProfileCatalogue(abc.ABC):
+    """Port: where the current version of each profile comes from."""
+
+    @abc.abstractmethod
+    def get(self, profile_id: str) -> PolicyProfile:
+        """The profile's current version; ``KeyError`` when there is none."""
+
+    @abc.abstractmethod
+    def ids(self) -> list[str]:
+        """Every profile id on offer."""
