@@ -21,7 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Actor
-from domain.clocks import cancel_open, extend_open, meet_clocks, open_clock, start_clocks
+from domain.clocks import cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks
 from domain.deadlines import SHANGHAI
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
@@ -169,6 +169,7 @@ class Appeal(Aggregate):
         self.returned_count += 1
         self.answered_initial = False
         self.satisfaction = self.solved = None
+        reopen_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
         start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
 
     # -- Escalated 督办 / 分级会办 --------------------------------------------------

@@ -24,6 +24,21 @@ from domain.deadlines import Period, period_end
 Clock = dict[str, Any]
 
 
+def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
+                  at: datetime, seq: int) -> None:
+    """A met deadline runs on again from its old start when the answer that met it is sent back.
+
+    Otherwise a unit could stop the clock with a flawed final answer (退回重办).
+    """
+    for rule in rules:
+        if event not in rule.get("reopened_by", ()):
+            continue
+        latest = next((c for c in reversed(clocks) if c["name"] == rule["name"]), None)
+        if latest is not None and latest["met_at"] is not None:
+            latest["reopened"].append({"at": at, "seq": seq, "was_met_at": latest["met_at"]})
+            latest["met_at"] = latest["met_seq"] = None
+
+
 def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
                  at: datetime, seq: int) -> None:
     for rule in rules:
@@ -37,7 +52,7 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
             "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
             "met_by": rule["met_by"], "length": rule["length"], "unit": rule["unit"],
             "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
-            "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None,
+            "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
         })
 
 

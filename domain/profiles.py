@@ -49,6 +49,7 @@ class DeadlineRule:
     starts_on: tuple[str, ...]
     met_by: tuple[MetCondition, ...]
     period: Period
+    reopened_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, 
         if not isinstance(item, Mapping):
             problems.append(f"{where}: must be a table")
             continue
-        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "length", "unit", "cutoff"}
+        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "reopened_by", "length", "unit", "cutoff"}
         if extra:
             problems.append(f"{where}: unknown keys {sorted(extra)}")
         try:
@@ -214,6 +215,9 @@ def _parse_rule(item: Mapping[str, Any]) -> DeadlineRule:
         met_by.append(MetCondition(event, where))
     if not met_by:
         raise ValueError("'met_by' must list at least one event")
+    reopened_by = tuple(item.get("reopened_by", ()))
+    if not set(reopened_by) <= CASE_EVENTS:
+        raise ValueError(f"'reopened_by' must list events from {sorted(CASE_EVENTS)}")
     length = item.get("length")
     if not isinstance(length, int) or isinstance(length, bool) or length < 1:
         raise ValueError("'length' must be a whole number of 1 or more")
@@ -223,7 +227,7 @@ def _parse_rule(item: Mapping[str, Any]) -> DeadlineRule:
         raise ValueError("'cutoff' cannot apply to a period in hours")
     return DeadlineRule(
         name=item["name"], title=item["title"], source=item["source"], starts_on=starts_on,
-        met_by=tuple(met_by), period=Period(length=length, unit=unit, cutoff=cutoff),
+        met_by=tuple(met_by), period=Period(length=length, unit=unit, cutoff=cutoff), reopened_by=reopened_by,
     )
 
 

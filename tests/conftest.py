@@ -1,0 +1,78 @@
+"""Shared fixtures: the same behaviour suite on SQLite and on a real PostgreSQL.
+
+PostgreSQL tests create their own database (``caseledger_test_<random>``) on
+the server named by ``CASELEDGER_TEST_POSTGRES_URL`` (default: the local
+server as ``postgres``) and drop it afterwards. An unreachable server fails
+the run rather than skipping: the suite promises both databases.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from adapters.calendar import CalendarSource
+from adapters.persistence import database_from_url
+from adapters.profile_files import FileProfileCatalogue
+from domain.actors import Actor, Role
+from domain.application import AppealService
+from domain.deadlines import SHANGHAI
+
+ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+PLATFORM = Actor("hotline.clerk", Role.PLATFORM)
+SUPERVISOR = Actor("supervisor.li", Role.SUPERVISOR)
+ADMIN = Actor("ops", Role.ADMIN)
+INSPECTOR = Actor("inspector.wang", Role.INSPECTOR)
+AUDITOR = Actor("auditor.zhao", Role.AUDITOR)
+
+
+def unit_actor(unit: str) -> Actor:
+    return Actor(f"clerk.{unit.lower()}", Role.UNIT, unit)
+
+
+def sh(text: str) -> datetime:
+    """A Shanghai wall-clock time, written as officials count it."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"caseledger_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def calendars() -> CalendarSource:
+    return CalendarSource()
+
+
+@pytest.fixture(scope="session")
+def profiles() -> FileProfileCatalogue:
+    return FileProfileCatalogue()
+
+
+@pytest.fixture
+def appeals(database_url: str, profiles: FileProfileCatalogue, calendars: CalendarSource) -> Iterator[AppealService]:
+    service = AppealService(database_from_url(database_url).env, profiles=profiles,
+                            calendars=calendars.for_jurisdiction)
+    yield service
+    service.close()
