@@ -88,3 +88,17 @@ def test_liaocheng_handles_consultation_help_and_suggestion_but_not_complaints(a
     with pytest.raises(ValidationFailed) as refused:
         open_case(appeals, PROFILE, "2026-09-30 15:00", category="complaint")
     assert "category" in refused.value.fields
+
+
+def test_result_sent_back_does_not_stop_the_15_working_day_clock(appeals, case):
+    """002 item 53: 15个工作日内解决 — a final answer that is returned (退回重办) resolved nothing,
+    so the original period runs on from the first forwarding and may still be extended."""
+    appeals.answer(case.id, ADMIN, kind="final", content="已答复。", occurred_at=sh("2026-10-12 10:00"))
+    case = appeals.review(case.id, PLATFORM, accepted=False, note="未解决实际问题", occurred_at=sh("2026-10-20 09:00"))
+    resolution = deadline(appeals, case, "resolution", now="2026-10-20 10:00")
+    assert resolution.round == 1 and resolution.met_at is None and resolution.due == sh("2026-10-27 23:59:59")
+    case = appeals.extend(case.id, PLATFORM, working_days=3, reason="需协调供电公司", occurred_at=sh("2026-10-21 09:00"))
+    case = appeals.answer(case.id, ADMIN, kind="final", content="已解决。", occurred_at=sh("2026-10-29 16:00"))
+    resolution = deadline(appeals, case, "resolution", now="2026-12-01 00:00")
+    assert resolution.due == sh("2026-10-30 23:59:59") and resolution.met_at == sh("2026-10-29 16:00")
+    assert not resolution.overdue

@@ -1,0 +1,85 @@
+"""Policy profiles are validated at load, with messages naming file and key (RULES.md: rules are data)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from adapters.profile_files import PACKAGED, FileProfileCatalogue, load_profile
+from domain.deadlines import PeriodUnit
+from domain.errors import ProfileError
+from domain.profiles import parse_profile
+
+
+def packaged(name: str) -> dict:
+    return tomllib.loads((PACKAGED / f"{name}.toml").read_text(encoding="utf-8"))
+
+
+def test_the_four_jurisdiction_profiles_load():
+    catalogue = FileProfileCatalogue()
+    assert catalogue.ids() == ["liaocheng-2020", "liaoyuan-2024", "suqian-2024", "zichuan-2020"]
+    zichuan = catalogue.get("zichuan-2020")
+    report = next(r for r in zichuan.deadlines if r.name == "platform_report")
+    assert (report.period.length, report.period.unit, report.period.cutoff.isoformat()) == (3, PeriodUnit.WORKING_DAYS, "12:00:00")
+    assert catalogue.get("liaocheng-2020").extension.max_total == 30
+    assert set(catalogue.get("suqian-2024").tiers) == {"urgent", "ordinary", "complex", "window"}
+
+
+def test_case_policy_holds_only_what_governs_one_case():
+    suqian = FileProfileCatalogue().get("suqian-2024")
+    policy = suqian.case_policy("urgent")
+    assert [(r["name"], r["length"]) for r in policy["deadlines"]] == [("completion", 2)]
+    assert policy["tier"] == "urgent" and policy["version"] == 1 and policy["jurisdiction"] == "suqian"
+    assert [level["code"] for level in policy["escalation"]][0] == "coordination_meeting"
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda d: d.pop("id"), "id: required, text"),
+    (lambda d: d.update(version=0), "version: must be 1 or more"),
+    (lambda d: d.update(colour="red"), "colour: unknown key"),
+    (lambda d: d["deadlines"][0].update(unit="fortnights"), "deadlines[0]"),
+    (lambda d: d["deadlines"][0].update(starts_on=["Teleported"]), "'starts_on' must list events"),
+    (lambda d: d["deadlines"][0].update(met_by=[{"event": "Answered", "colour": "red"}]), "'met_by' condition"),
+    (lambda d: d["deadlines"][0].update(length=0), "'length' must be a whole number"),
+    (lambda d: d["deadlines"][1].update(unit="hours"), "'cutoff' cannot apply"),
+    (lambda d: d.update(categories=["gossip"]), "categories:"),
+    (lambda d: d.update(extension={"deadline": "nope", "max_total": 30, "source": "x"}), "no deadline named 'nope'"),
+])
+def test_malformed_profile_is_refused_with_a_message_naming_the_key(edit, message):
+    data = packaged("zichuan-2020")
+    edit(data)
+    with pytest.raises(ProfileError) as refused:
+        parse_profile(data, "zichuan-2020.toml")
+    assert "zichuan-2020.toml" in str(refused.value) and message in str(refused.value)
+
+
+def test_tiered_profile_needs_a_default_tier():
+    data = packaged("suqian-2024")
+    data.pop("default_tier")
+    with pytest.raises(ProfileError, match="default_tier"):
+        parse_profile(data, "suqian-2024.toml")
+
+
+def test_profile_file_must_be_named_for_its_id(tmp_path: Path):
+    (tmp_path / "other.toml").write_text((PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ProfileError, match="must match the file name"):
+        FileProfileCatalogue([tmp_path])
+
+
+def test_profile_file_that_is_not_toml_is_refused_naming_the_file(tmp_path: Path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text("id = \n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="broken.toml: not valid TOML"):
+        load_profile(bad)
+
+
+def test_an_added_profile_directory_adds_and_overrides_profiles(tmp_path: Path):
+    text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
+    (tmp_path / "zichuan-2020.toml").write_text(text.replace("version = 1", "version = 7"), encoding="utf-8")
+    (tmp_path / "zhoucun-2026.toml").write_text(
+        text.replace('id = "zichuan-2020"', 'id = "zhoucun-2026"'), encoding="utf-8")
+    catalogue = FileProfileCatalogue([tmp_path])
+    assert catalogue.get("zichuan-2020").version == 7
+    assert "zhoucun-2026" in catalogue.ids()
