@@ -68,6 +68,7 @@ class Appeal(Aggregate):
         self.answered_initial = False
         self.handback_reason: str | None = None
         self.closed_at: datetime | None = None
+        self.received_at = at
         self.clocks: list[dict[str, Any]] = []
         self.last_at = at
         start_clocks(self.clocks, policy["deadlines"], "Received", at, 1)
@@ -99,8 +100,8 @@ class Appeal(Aggregate):
 
     # -- Acknowledged 签收 / 启动核实 -------------------------------------------
     def acknowledge(self, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_status("acknowledge", Status.FORWARDED)
         self.check_lead_unit(actor)
+        self.check_status("acknowledge", Status.FORWARDED)
         self.check_occurred_at(occurred_at)
         self._acknowledged(actor.as_record(), occurred_at)
 
@@ -113,8 +114,8 @@ class Appeal(Aggregate):
 
     # -- Answered 答复 (初步处理情况 / 办理结果) ----------------------------------
     def answer(self, kind: str, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_lead_unit(actor)
+        self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         if kind not in ("initial", "final"):
             raise ValidationFailed({"kind": "must be 'initial' or 'final'"})
@@ -199,8 +200,8 @@ class Appeal(Aggregate):
     def extend(self, working_days: int, reason: str, actor: Actor,
                occurred_at: datetime | None = None) -> None:
         """Extension with a stated reason, capped by the profile (002 item 53: to 30 WD)."""
-        self.check_status("extend", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_lead_unit(actor)
+        self.check_status("extend", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
         if not rule:
@@ -226,8 +227,8 @@ class Appeal(Aggregate):
 
     # -- HandbackRequested 退单申请 / 派单异议 ---------------------------------------
     def request_handback(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_lead_unit(actor)
+        self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "say why the case is misrouted"})

@@ -22,8 +22,8 @@ from domain.appeal import Appeal
 from domain.calendar import WorkingCalendar
 from domain.clocks import DeadlineState, evaluate
 from domain.deadlines import SHANGHAI
-from domain.errors import CaseNotFound, ValidationFailed, VersionConflict
-from domain.permissions import check_command_role
+from domain.errors import CaseNotFound, NotPermitted, ValidationFailed, VersionConflict
+from domain.permissions import check_command_role, may_read
 from domain.profiles import ProfileCatalogue
 
 Clock = Callable[[], datetime]
@@ -51,9 +51,11 @@ class AppealService(Application):
     name = "Appeals"
 
     def __init__(self, env: dict[str, str] | None = None, *, profiles: ProfileCatalogue,
-                 calendars: Callable[[str], WorkingCalendar], clock: Clock = utc_now) -> None:
+                 calendars: Callable[[str], WorkingCalendar], clock: Clock = utc_now,
+                 unit_exists: Callable[[str], bool] = lambda code: True) -> None:
         super().__init__(env)
         self.profiles, self.calendars, self.clock = profiles, calendars, clock
+        self.unit_exists = unit_exists
 
     # -- commands -------------------------------------------------------------
     def open(self, actor: Actor, *, channel: str, category: str, subject: str, content: str,
@@ -112,6 +114,14 @@ class AppealService(Application):
 
     def forward(self, case_id: UUID, actor: Actor, *, unit: str, co_units: list[str] | None = None,
                 note: str | None = None, **opts: Any) -> Appeal:
+        unknown = {"unit": unit} if unit and not self.unit_exists(unit) else {}
+        strangers = [c for c in co_units or [] if not self.unit_exists(c)]
+        if strangers:
+            unknown["co_units"] = f"no such units: {', '.join(strangers)}"
+        if unknown:
+            if "unit" in unknown:
+                unknown["unit"] = f"no active unit {unit!r}"
+            raise ValidationFailed(unknown)
         return self._run(case_id, actor, "forward", opts,
                          lambda a, at: a.forward(unit, list(co_units or []), note, actor, at))
 
@@ -163,6 +173,12 @@ class AppealService(Application):
             raise CaseNotFound(f"case {case_id} did not exist at {as_of.isoformat()}")
         return appeal
 
+    @staticmethod
+    def check_may_read(actor: Actor, appeal: Appeal) -> None:
+        """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
+        if not may_read(actor, appeal.unit, appeal.co_units):
+            raise NotPermitted(f"unit {actor.unit} handles no part of case {appeal.case_no}")
+
     def deadlines(self, appeal: Appeal, now: datetime | None = None) -> list[DeadlineState]:
         calendar = self.calendars(appeal.policy["jurisdiction"])
         return evaluate(appeal.clocks, calendar, now or self.clock())
@@ -199,6 +215,7 @@ class AppealService(Application):
             raise TypeError(f"unexpected options {sorted(opts)}")
         check_command_role(command, actor)
         appeal = self._get(case_id)
+        self.check_may_read(actor, appeal)
         if expected_version is not None and expected_version != appeal.version:
             raise VersionConflict(f"case {appeal.case_no} is at version {appeal.version}, not {expected_version}")
         problems = self._occurred_problems(actor, occurred_at)

@@ -53,3 +53,23 @@ class NotPermitted(DomainError):
 
 class ProfileError(ValueError):
     """A policy profile file is malformed; the message names file and key."""
+
+
+class AlreadyExists(DomainError):
+    """A unit code or user name that is already taken."""
+
+    code = "already_exists"
+
+
+class AuthenticationFailed(DomainError):
+    code = "unauthorized"
+
+
+class LoginThrottled(DomainError):
+    """Too many failed logins: refused until ``until`` without checking the password."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, until) -> None:
+        super().__init__(message)
+        self.until = until

@@ -14,15 +14,16 @@ from tests.integration.cases import as_unit, forwarded_case, open_case
 UNIT = as_unit("DISTRICT-POWER")
 PROFILE = "liaocheng-2020"  # has deadlines, an extension rule and an escalation level
 
+# Unit steps run as an admin here so that only the state machine decides (unit scope is tested below).
 COMMANDS = {
     "forward": lambda s, c: s.forward(c, PLATFORM, unit="DISTRICT-POWER"),
-    "acknowledge": lambda s, c: s.acknowledge(c, UNIT),
-    "answer": lambda s, c: s.answer(c, UNIT, kind="final", content="已办理。"),
+    "acknowledge": lambda s, c: s.acknowledge(c, ADMIN),
+    "answer": lambda s, c: s.answer(c, ADMIN, kind="final", content="已办理。"),
     "review": lambda s, c: s.review(c, PLATFORM, accepted=True),
     "return": lambda s, c: s.return_for_redo(c, PLATFORM, reason="企业不满意"),
     "escalate": lambda s, c: s.escalate(c, SUPERVISOR, reason="督办"),
-    "extend": lambda s, c: s.extend(c, UNIT, working_days=1, reason="情况复杂"),
-    "handback": lambda s, c: s.request_handback(c, UNIT, reason="不属本单位职责"),
+    "extend": lambda s, c: s.extend(c, ADMIN, working_days=1, reason="情况复杂"),
+    "handback": lambda s, c: s.request_handback(c, ADMIN, reason="不属本单位职责"),
     "visit": lambda s, c: s.visit(c, PLATFORM, satisfaction="satisfied", solved=True),
     "close": lambda s, c: s.close_case(c, PLATFORM),
 }
@@ -255,6 +256,13 @@ def test_handback_then_reforward_restarts_the_new_units_periods(appeals):
     assert answers[1].round == 2 and answers[1].due == sh("2026-10-12 23:59:59")
     with pytest.raises(NotPermitted):
         appeals.acknowledge(case.id, as_unit("DISTRICT-WATER"))
+
+
+def test_unit_cannot_touch_a_case_before_it_is_forwarded_to_it(appeals):
+    """API.md: wrong unit is 403, whatever the case's state."""
+    case = case_in(appeals, "received")
+    with pytest.raises(NotPermitted):
+        appeals.acknowledge(case.id, UNIT)
 
 
 def test_unit_acts_only_on_cases_it_leads(appeals):

@@ -1,0 +1,123 @@
+"""Units (承办单位) and users, event-sourced like the cases.
+
+Who was given which role and unit, when and by whom, is part of the
+auditable record: every grant, disablement, password change, login and
+token revocation is an event with its actor.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actors import Role
+
+_UNITS = uuid5(NAMESPACE_URL, "urn:caseledger:unit")
+_USERS = uuid5(NAMESPACE_URL, "urn:caseledger:user")
+
+# Login throttle: this many failures within the window lock the account
+# until the window has passed since the latest failure.
+MAX_FAILED_LOGINS = 5
+FAILED_LOGIN_WINDOW = timedelta(minutes=15)
+
+
+class PasswordHasher(abc.ABC):
+    """Port: a slow, salted password hash (adapters.passwords)."""
+
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Unit(Aggregate):
+    """承办单位: a handling unit, optionally under a parent unit."""
+
+    TOPIC = "caseledger:Unit"
+
+    class Event(Aggregate.Event):
+        TOPIC = "caseledger:Unit.Event"
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(_UNITS, code)
+
+    @event("Registered", topic="caseledger:Unit.Registered")
+    def __init__(self, code: str, name: str, parent: str | None, actor: dict) -> None:
+        self.code, self.name, self.parent = code, name, parent
+        self.active = True
+
+    @event("Disabled", topic="caseledger:Unit.Disabled")
+    def disable(self, reason: str | None, actor: dict) -> None:
+        self.active = False
+
+
+class User(Aggregate):
+    """A person who signs in, with one role and, for a unit user, one unit."""
+
+    TOPIC = "caseledger:User"
+
+    class Event(Aggregate.Event):
+        TOPIC = "caseledger:User.Event"
+
+    @staticmethod
+    def create_id(username: str) -> UUID:
+        return uuid5(_USERS, username)
+
+    @event("Registered", topic="caseledger:User.Registered")
+    def __init__(self, username: str, role: str, unit: str | None, password_hash: str, actor: dict,
+                 timestamp: datetime | None = None) -> None:
+        self.username, self.role, self.unit = username, role, unit
+        self.password_hash = password_hash
+        self.active = True
+        self.tokens_valid_after = timestamp
+        self.revoked_tokens: dict[str, datetime] = {}
+        self.failed_logins: list[datetime] = []
+
+    @event("Disabled", topic="caseledger:User.Disabled")
+    def disable(self, reason: str | None, actor: dict) -> None:
+        self.active = False
+
+    @event("Enabled", topic="caseledger:User.Enabled")
+    def enable(self, actor: dict) -> None:
+        self.active = True
+
+    @event("PasswordChanged", topic="caseledger:User.PasswordChanged")
+    def change_password(self, password_hash: str, actor: dict, timestamp: datetime | None = None) -> None:
+        self.password_hash = password_hash
+        self.tokens_valid_after = timestamp
+
+    @event("LoggedIn", topic="caseledger:User.LoggedIn")
+    def logged_in(self, token_id: str, expires_at: datetime, client: str | None) -> None:
+        self.failed_logins = []
+
+    @event("LoginFailed", topic="caseledger:User.LoginFailed")
+    def login_failed(self, client: str | None, timestamp: datetime | None = None) -> None:
+        self.failed_logins = [t for t in self.failed_logins if t > timestamp - FAILED_LOGIN_WINDOW] + [timestamp]
+
+    @event("TokenRevoked", topic="caseledger:User.TokenRevoked")
+    def revoke_token(self, token_id: str, expires_at: datetime, actor: dict,
+                     timestamp: datetime | None = None) -> None:
+        # Forget revocations of tokens that have expired anyway.
+        self.revoked_tokens = {k: v for k, v in self.revoked_tokens.items() if v > timestamp}
+        self.revoked_tokens[token_id] = expires_at
+
+    @event("TokensRevoked", topic="caseledger:User.TokensRevoked")
+    def revoke_all_tokens(self, actor: dict, timestamp: datetime | None = None) -> None:
+        self.tokens_valid_after = timestamp
+
+    def locked_until(self, now: datetime) -> datetime | None:
+        recent = [t for t in self.failed_logins if t > now - FAILED_LOGIN_WINDOW]
+        if len(recent) >= MAX_FAILED_LOGINS:
+            return recent[-1] + FAILED_LOGIN_WINDOW
+        return None
+
+    def accepts_token(self, token_id: str, issued_at: datetime) -> bool:
+        return self.active and issued_at >= self.tokens_valid_after and token_id not in self.revoked_tokens
+
+
+VALID_ROLES = {r.value for r in Role}

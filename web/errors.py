@@ -1,0 +1,114 @@
+"""Every refusal in API.md's shape: ``{"error": {"code", "message", "fields"}}``.
+
+Domain errors map to one status each; werkzeug's HTTP errors (400 malformed
+JSON, 404, 405, 413) and webargs' validation errors (422) are reshaped the
+same way, so a client never sees two error formats — and never a 500 for
+bad input.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    CaseNotFound,
+    DomainError,
+    LoginThrottled,
+    NotAllowedInState,
+    NotPermitted,
+    ValidationFailed,
+    VersionConflict,
+)
+from domain.idempotency import KeyInProgress, KeyReused
+
+STATUS = {
+    CaseNotFound: 404, ValidationFailed: 422, NotAllowedInState: 409, VersionConflict: 409,
+    NotPermitted: 403, AlreadyExists: 409, AuthenticationFailed: 401, LoginThrottled: 429,
+    KeyInProgress: 409, KeyReused: 422,
+}
+HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "validation_failed", 429: "too_many_attempts", 500: "internal_error"}
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class ErrorSchema(ma.Schema):
+    """API.md *Errors*."""
+
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None):
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify({"error": body})
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
+    """webargs/marshmallow messages ({"json": {"a": {"b": ["…"]}}}) as {"a.b": "…"}."""
+    if isinstance(messages, dict):
+        out: dict[str, str] = {}
+        for key, value in messages.items():
+            if not prefix and key in ("json", "query", "form", "headers", "view_args"):
+                out.update(flatten(value, ""))
+            else:
+                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(messages, list):
+        texts = [m for m in messages if isinstance(m, str)]
+        nested = [m for m in messages if not isinstance(m, str)]
+        out = {prefix or "_schema": "; ".join(texts)} if texts else {}
+        for item in nested:
+            out.update(flatten(item, prefix))
+        return out
+    return {prefix or "_schema": str(messages)}
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    if status == 422 and messages:
+        fields = flatten(messages)
+        return error_response(422, "validation_failed", "; ".join(f"{k}: {v}" for k, v in fields.items()), fields)
+    if status == 400 and messages:
+        return error_response(400, "malformed_request", "the request body is not valid JSON")
+    if status == 413:
+        return error_response(413, "too_large", "the request body is larger than the configured limit")
+    return error_response(status, HTTP_CODES.get(status, "error"), error.description or error.name)
+
+
+def handle_domain_error(error: DomainError):
+    status = next(s for cls, s in STATUS.items() if isinstance(error, cls)) if isinstance(
+        error, tuple(STATUS)) else 400
+    headers = {}
+    if isinstance(error, LoginThrottled):
+        wait = (error.until - datetime.now(timezone.utc)).total_seconds()
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    if isinstance(error, AuthenticationFailed):
+        headers["WWW-Authenticate"] = 'Bearer realm="caseledger"'
+    return error_response(status, error.code, error.message, getattr(error, "fields", None), headers)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)

@@ -1,0 +1,191 @@
+"""Request and response bodies of API.md, as marshmallow schemas (the OpenAPI document is made from them)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from domain.deadlines import SHANGHAI
+from domain.status import SATISFACTION_LEVELS, Status
+
+CATEGORIES = ["consultation", "help", "complaint", "suggestion"]
+Text = ma.fields.String
+
+
+def required_text(max_length: int, **kw) -> ma.fields.String:
+    return Text(required=True, validate=validate.Length(min=1, max=max_length), **kw)
+
+
+class Timestamp(ma.fields.AwareDateTime):
+    """ISO 8601; a time without an offset is Asia/Shanghai (API.md)."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(format="iso", default_timezone=SHANGHAI, **kw)
+
+
+class Command(ma.Schema):
+    """Options every command body may carry (API.md *Commands*)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    expected_version = ma.fields.Integer(strict=True, validate=validate.Range(min=1))
+    occurred_at = Timestamp(metadata={"description": "backfill: when the act happened (platform, admin)"})
+
+
+class EnterpriseSchema(ma.Schema):
+    name = required_text(200)
+    credit_code = Text(validate=validate.Length(max=32), allow_none=True)
+
+
+class ContactSchema(ma.Schema):
+    name = Text(validate=validate.Length(max=100), allow_none=True)
+    phone = Text(validate=validate.Length(max=40), allow_none=True)
+
+
+class OpenAppealSchema(Command):
+    channel = required_text(40)
+    category = Text(required=True, validate=validate.OneOf(CATEGORIES))
+    subject = required_text(200)
+    content = required_text(20000)
+    enterprise = ma.fields.Nested(EnterpriseSchema, required=True)
+    contact = ma.fields.Nested(ContactSchema, allow_none=True)
+    profile = required_text(64)
+    tier = Text(validate=validate.Length(min=1, max=40), allow_none=True)
+    external_ref = Text(validate=validate.Length(min=1, max=120), allow_none=True)
+
+
+class ForwardSchema(Command):
+    unit = required_text(64)
+    co_units = ma.fields.List(Text(validate=validate.Length(min=1, max=64)), load_default=list)
+    note = Text(validate=validate.Length(max=2000), allow_none=True)
+
+
+class EmptyCommandSchema(Command):
+    pass
+
+
+class AnswerSchema(Command):
+    kind = Text(required=True, validate=validate.OneOf(["initial", "final"]))
+    content = required_text(20000)
+
+
+class ReviewSchema(Command):
+    accepted = ma.fields.Boolean(required=True)
+    note = Text(validate=validate.Length(max=2000), allow_none=True)
+
+
+class ReasonSchema(Command):
+    reason = required_text(2000)
+
+
+class EscalateSchema(ReasonSchema):
+    level = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+
+
+class ExtendSchema(ReasonSchema):
+    working_days = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=365))
+
+
+class VisitSchema(Command):
+    satisfaction = Text(required=True, validate=validate.OneOf(SATISFACTION_LEVELS))
+    solved = ma.fields.Boolean(allow_none=True)
+    note = Text(validate=validate.Length(max=2000), allow_none=True)
+
+
+class AsOfSchema(ma.Schema):
+    as_of = Timestamp(metadata={"description": "the case as it stood at this moment"})
+
+
+class DeadlineSchema(ma.Schema):
+    name = Text(required=True)
+    title = Text()
+    source = Text()
+    round = ma.fields.Integer()
+    started_at = ma.fields.String()
+    due = ma.fields.String(required=True, metadata={"description": "last moment inside the period"})
+    length = ma.fields.Integer()
+    unit = Text()
+    extended = ma.fields.Integer()
+    met_at = ma.fields.String(allow_none=True)
+    met_late = ma.fields.Boolean()
+    cancelled_at = ma.fields.String(allow_none=True)
+    overdue = ma.fields.Boolean(required=True)
+    provisional = ma.fields.Boolean(required=True)
+
+
+class CaseSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    case_no = Text(required=True)
+    status = Text(required=True, validate=validate.OneOf([s.value for s in Status]))
+    version = ma.fields.Integer(required=True)
+    profile = Text(required=True)
+    profile_version = ma.fields.Integer()
+    tier = Text(allow_none=True)
+    channel = Text()
+    category = Text()
+    subject = Text()
+    content = Text()
+    enterprise = ma.fields.Dict()
+    contact = ma.fields.Dict(allow_none=True)
+    external_ref = Text(allow_none=True)
+    unit = Text(allow_none=True)
+    co_units = ma.fields.List(Text())
+    deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
+    returned_count = ma.fields.Integer()
+    escalation_level = ma.fields.Integer()
+    satisfaction = Text(allow_none=True)
+    solved = ma.fields.Boolean(allow_none=True)
+    received_at = ma.fields.String()
+    updated_at = ma.fields.String()
+    closed_at = ma.fields.String(allow_none=True)
+    as_of = ma.fields.String(allow_none=True)
+
+
+class ActorSchema(ma.Schema):
+    user = Text()
+    role = Text()
+    unit = Text(allow_none=True)
+
+
+class HistoryEventSchema(ma.Schema):
+    seq = ma.fields.Integer(required=True)
+    type = Text(required=True)
+    recorded_at = ma.fields.String(required=True)
+    occurred_at = ma.fields.String(required=True)
+    backfilled = ma.fields.Boolean()
+    actor = ma.fields.Nested(ActorSchema)
+    unit = Text(allow_none=True)
+    data = ma.fields.Dict()
+
+
+class HistorySchema(ma.Schema):
+    id = ma.fields.UUID()
+    case_no = Text()
+    events = ma.fields.List(ma.fields.Nested(HistoryEventSchema), required=True)
+
+
+class TokenRequestSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    username = required_text(64)
+    password = required_text(1024)
+
+
+class TokenSchema(ma.Schema):
+    token = Text(required=True)
+    role = Text(required=True)
+    unit = Text(allow_none=True)
+    expires_at = ma.fields.String()
+
+
+class UnitSchema(ma.Schema):
+    code = Text(required=True)
+    name = Text(required=True)
+    parent = Text(allow_none=True)
+    active = ma.fields.Boolean()
+
+
+class UnitListSchema(ma.Schema):
+    units = ma.fields.List(ma.fields.Nested(UnitSchema))
