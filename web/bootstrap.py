@@ -3,21 +3,30 @@
 Nothing else reads the environment. Settings:
 ``CASELEDGER_DATABASE_URL`` (see adapters.persistence), ``CASELEDGER_PROFILES_DIR``
 (extra or edited policy profiles), ``CASELEDGER_CALENDAR_OVERRIDES`` (a TOML
-file of newly published years and local closures).
+file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
+(signs bearer tokens; by default a random key kept in ``var/secret_key``),
+``CASELEDGER_TOKEN_TTL_MINUTES`` (default 480) and ``CASELEDGER_MAX_BODY_BYTES``
+(default 1 MiB).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from adapters.calendar import CalendarSource
+from adapters.idempotency import SQLIdempotencyStore, idempotency_store
+from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url
 from adapters.profile_files import FileProfileCatalogue
 from domain.application import AppealService, utc_now
+from domain.directory import PasswordHasher
+from domain.directory_service import DirectoryService
+from web.auth import TokenService
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,9 @@ class Settings:
     database_url: str | None = None
     profiles_dir: Path | None = None
     calendar_overrides: Path | None = None
+    secret_key: str | None = None
+    token_ttl: timedelta = timedelta(hours=8)
+    max_body_bytes: int = 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -35,6 +47,9 @@ class Settings:
             database_url=environ.get("CASELEDGER_DATABASE_URL") or None,
             profiles_dir=path("CASELEDGER_PROFILES_DIR"),
             calendar_overrides=path("CASELEDGER_CALENDAR_OVERRIDES"),
+            secret_key=environ.get("CASELEDGER_SECRET_KEY") or None,
+            token_ttl=timedelta(minutes=int(environ.get("CASELEDGER_TOKEN_TTL_MINUTES", "480"))),
+            max_body_bytes=int(environ.get("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024))),
         )
 
 
@@ -44,16 +59,40 @@ class Container:
     database: Database
     calendars: CalendarSource
     profiles: FileProfileCatalogue
+    directory: DirectoryService
     appeals: AppealService
+    tokens: TokenService
+    idempotency: SQLIdempotencyStore
 
     def close(self) -> None:
         self.appeals.close()
+        self.directory.close()
 
 
-def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now) -> Container:
+def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now,
+              hasher: PasswordHasher | None = None) -> Container:
     settings = settings or Settings.from_env()
     database = database_from_url(settings.database_url)
     calendars = CalendarSource(settings.calendar_overrides)
     profiles = FileProfileCatalogue([settings.profiles_dir] if settings.profiles_dir else [])
-    appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction, clock=clock)
-    return Container(settings, database, calendars, profiles, appeals)
+    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), clock=clock)
+
+    def unit_exists(code: str) -> bool:
+        unit = directory.unit(code)
+        return unit is not None and unit.active
+
+    appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
+                            clock=clock, unit_exists=unit_exists)
+    tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
+    return Container(settings, database, calendars, profiles, directory, appeals, tokens,
+                     idempotency_store(database))
+
+
+def _local_secret(path: Path = Path("var/secret_key")) -> str:
+    """A random signing key kept beside the embedded database, for the quick start."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -180,6 +180,11 @@ class TokenSchema(ma.Schema):
     expires_at = ma.fields.String()
 
 
+class SignedOutSchema(ma.Schema):
+    revoked = ma.fields.Boolean(required=True)
+    user = Text(required=True)
+
+
 class UnitSchema(ma.Schema):
     code = Text(required=True)
     name = Text(required=True)

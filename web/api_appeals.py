@@ -1,0 +1,119 @@
+"""Appeals (企业诉求) over HTTP: each route parses, runs one service call, presents.
+
+No rule lives here: the service and the aggregate decide; refusals become
+API.md's error shape in web.errors.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+
+from web.errors import ErrorSchema
+from web.idempotency import idempotent
+from web.presenters import case_json, history_json
+from web.schemas import (
+    AnswerSchema,
+    AsOfSchema,
+    CaseSchema,
+    EmptyCommandSchema,
+    EscalateSchema,
+    ExtendSchema,
+    ForwardSchema,
+    HistorySchema,
+    OpenAppealSchema,
+    ReasonSchema,
+    ReviewSchema,
+    VisitSchema,
+)
+
+blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
+
+ERRORS = (400, 401, 403, 404, 409, 413, 422)
+
+
+def service():
+    return current_app.extensions["caseledger"].appeals
+
+
+def split(data: dict) -> tuple[dict, dict]:
+    opts = {k: data.pop(k) for k in ("expected_version", "occurred_at") if k in data}
+    return data, opts
+
+
+def present(appeal, as_of=None):
+    return case_json(appeal, service().deadlines(appeal, now=as_of), as_of)
+
+
+def documented_errors(view):
+    for status in ERRORS:
+        view = blp.alt_response(status, schema=ErrorSchema, description="refused; nothing recorded")(view)
+    return view
+
+
+@blp.route("", methods=["POST"])
+@idempotent
+@blp.arguments(OpenAppealSchema)
+@blp.response(201, CaseSchema)
+@blp.alt_response(200, schema=CaseSchema, description="the case already opened for this channel + external_ref")
+@documented_errors
+def open_appeal(data):
+    """Received (受理): open an appeal; the same channel + external_ref returns the existing case."""
+    data, opts = split(data)
+    if "expected_version" in opts:
+        opts.pop("expected_version")  # a new case has no version to expect
+    appeal, created = service().open(g.actor, **data, **opts)
+    return present(appeal), 201 if created else 200
+
+
+# path: (service method, body schema, summary)
+COMMANDS = {
+    "forward": ("forward", ForwardSchema, "Forwarded (转办/派单): to a lead unit and co-handling units"),
+    "acknowledge": ("acknowledge", EmptyCommandSchema, "Acknowledged (签收/启动核实) by the lead unit"),
+    "answer": ("answer", AnswerSchema, "Answered (答复): initial handling or final result"),
+    "review": ("review", ReviewSchema, "Reviewed (审核) by the platform; rejection returns the case"),
+    "return": ("return_for_redo", ReasonSchema, "Returned (退回重办) to the unit to redo"),
+    "escalate": ("escalate", EscalateSchema, "Escalated (督办/分级会办)"),
+    "extend": ("extend", ExtendSchema, "Extended (延期) within the profile's cap"),
+    "handback": ("request_handback", ReasonSchema, "HandbackRequested (退单): the unit says it is misrouted"),
+    "visit": ("visit", VisitSchema, "Visited (回访) with satisfaction (好差评)"),
+    "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
+}
+
+
+def _command_view(path: str, method: str, schema, summary: str):
+    def view(data, case_id):
+        fields, opts = split(data)
+        return present(getattr(service(), method)(case_id, g.actor, **fields, **opts))
+
+    view.__name__ = f"{path}_appeal"
+    view.__doc__ = summary
+    return view
+
+
+for _path, (_method, _schema, _summary) in COMMANDS.items():
+    blp.route(f"/<uuid:case_id>/{_path}", methods=["POST"], endpoint=f"{_path}_appeal")(
+        idempotent(blp.arguments(_schema)(blp.response(200, CaseSchema)(
+            documented_errors(_command_view(_path, _method, _schema, _summary))))))
+
+
+@blp.route("/<uuid:case_id>", methods=["GET"])
+@blp.arguments(AsOfSchema, location="query")
+@blp.response(200, CaseSchema)
+@documented_errors
+def get_appeal(query, case_id):
+    """The case now, or as it stood at ``as_of``, with its deadlines."""
+    as_of = query.get("as_of")
+    appeal = service().get(case_id, as_of=as_of)
+    service().check_may_read(g.actor, service().get(case_id) if as_of else appeal)
+    return present(appeal, as_of)
+
+
+@blp.route("/<uuid:case_id>/history", methods=["GET"])
+@blp.response(200, HistorySchema)
+@documented_errors
+def appeal_history(case_id):
+    """Every recorded event of the case, in order."""
+    appeal = service().get(case_id)
+    service().check_may_read(g.actor, appeal)
+    return history_json(appeal.id, appeal.case_no, service().history(case_id))

@@ -1,0 +1,70 @@
+"""Bearer tokens: signed, expiring, revocable; and the current actor of a request.
+
+A token is signed (itsdangerous) with the service's secret and names the
+user, a token id and the issue time. It is accepted while it has not
+expired, its user is active, it was issued after the user's last "revoke
+all" (or password change), and its id was not revoked. Every token is thus
+checked against the user's event-sourced record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from domain.actors import Actor, Role
+from domain.errors import AuthenticationFailed
+
+PUBLIC = {"/api/auth/token", "/api/openapi.json", "/healthz"}
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    username: str
+    token_id: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class TokenService:
+    def __init__(self, secret: str, ttl: timedelta) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="caseledger-bearer")
+        self.ttl = ttl
+
+    def new_claims(self, username: str) -> TokenClaims:
+        now = datetime.now(timezone.utc)
+        return TokenClaims(username, uuid.uuid4().hex, now, now + self.ttl)
+
+    def sign(self, claims: TokenClaims) -> str:
+        return self._signer.dumps({"u": claims.username, "j": claims.token_id, "i": claims.issued_at.timestamp()})
+
+    def read(self, token: str) -> TokenClaims:
+        try:
+            data = self._signer.loads(token, max_age=int(self.ttl.total_seconds()))
+        except SignatureExpired:
+            raise AuthenticationFailed("the token has expired; sign in again") from None
+        except BadSignature:
+            raise AuthenticationFailed("the token is not valid") from None
+        issued = datetime.fromtimestamp(data["i"], timezone.utc)
+        return TokenClaims(data["u"], data["j"], issued, issued + self.ttl)
+
+
+def authenticate_request() -> None:
+    """``before_request`` for /api: resolves ``g.actor`` or refuses with 401."""
+    if not request.path.startswith("/api/") or request.path in PUBLIC:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("send 'Authorization: Bearer <token>' (POST /api/auth/token)")
+    container = current_app.extensions["caseledger"]
+    claims = container.tokens.read(token.strip())
+    user = container.directory.user(claims.username)
+    if user is None or not user.accepts_token(claims.token_id, claims.issued_at):
+        raise AuthenticationFailed("the token was revoked or its user disabled")
+    g.claims = claims
+    g.actor = Actor(user.username, Role(user.role), user.unit)

@@ -1,0 +1,55 @@
+"""Cases and histories as the JSON of API.md *Queries*."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.appeal import Appeal
+from domain.application import HistoryEntry
+from domain.clocks import DeadlineState
+from domain.deadlines import SHANGHAI
+
+
+def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
+    return None if moment is None else moment.astimezone(SHANGHAI).isoformat(timespec=timespec)
+
+
+def deadline_json(d: DeadlineState) -> dict[str, Any]:
+    return {
+        "name": d.name, "title": d.title, "source": d.source, "round": d.round,
+        "started_at": iso(d.started_at), "due": iso(d.due, "seconds"), "length": d.length, "unit": d.unit,
+        "extended": d.extended, "met_at": iso(d.met_at), "met_late": d.met_late,
+        "cancelled_at": iso(d.cancelled_at), "overdue": d.overdue, "provisional": d.provisional,
+    }
+
+
+def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | None = None) -> dict[str, Any]:
+    return {
+        "id": appeal.id, "case_no": appeal.case_no, "status": appeal.status, "version": appeal.version,
+        "profile": appeal.policy["id"], "profile_version": appeal.policy["version"], "tier": appeal.policy["tier"],
+        "channel": appeal.channel, "category": appeal.category, "subject": appeal.subject,
+        "content": appeal.content, "enterprise": appeal.enterprise, "contact": appeal.contact,
+        "external_ref": appeal.external_ref, "unit": appeal.unit, "co_units": appeal.co_units,
+        "deadlines": [deadline_json(d) for d in deadlines], "returned_count": appeal.returned_count,
+        "escalation_level": appeal.escalation_level, "satisfaction": appeal.satisfaction,
+        "solved": appeal.solved, "received_at": iso(appeal.received_at), "updated_at": iso(appeal.last_at),
+        "closed_at": iso(appeal.closed_at), "as_of": iso(as_of),
+    }
+
+
+def history_json(appeal_id, case_no: str, entries: list[HistoryEntry]) -> dict[str, Any]:
+    return {"id": appeal_id, "case_no": case_no, "events": [{
+        "seq": e.seq, "type": e.type, "recorded_at": iso(e.recorded_at), "occurred_at": iso(e.occurred_at),
+        "backfilled": e.backfilled, "actor": e.actor, "unit": e.actor.get("unit"), "data": _plain(e.data),
+    } for e in entries]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return iso(value)
+    return value
