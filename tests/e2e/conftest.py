@@ -1,0 +1,83 @@
+"""The API through Flask's test client, on SQLite and PostgreSQL, with the CLI's directory.
+
+Users get a cheap Argon2 setting here so that a hundred logins stay fast; the
+real setting is exercised by the server tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from adapters.passwords import Argon2Hasher
+from domain.actors import Actor, Role
+from domain.errors import AlreadyExists
+from web.app import create_app
+from web.bootstrap import Settings, bootstrap
+
+OPERATOR = Actor("cli:test", Role.ADMIN)
+PASSWORD = "correct horse battery"
+UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心"}
+USERS = {  # name: (role, unit)
+    "clerk": ("platform", None), "super": ("supervisor", None), "inspector": ("inspector", None),
+    "auditor": ("auditor", None), "ops": ("admin", None),
+    "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "grid": ("unit", "DISTRICT-GRID"),
+}
+
+
+@dataclass
+class Api:
+    client: Any
+    container: Any
+    tokens: dict[str, str]
+
+    def headers(self, user: str | None, **extra: str) -> dict[str, str]:
+        return ({"Authorization": f"Bearer {self.tokens[user]}"} if user else {}) | extra
+
+    def post(self, path: str, body: Any = None, user: str | None = "clerk", **headers: str):
+        return self.client.post(path, json=body if body is not None else {}, headers=self.headers(user, **headers))
+
+    def get(self, path: str, user: str | None = "clerk", **headers: str):
+        return self.client.get(path, headers=self.headers(user, **headers))
+
+    def store(self) -> list:
+        """Every stored record of every application: the whole event store."""
+        return [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+                for app in (self.container.appeals, self.container.directory)
+                for n in app.recorder.select_notifications(start=None, limit=10**6)]
+
+    def open(self, profile: str = "zichuan-2020", **fields: Any) -> dict:
+        body = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
+                "enterprise": {"name": "淄博某某机械有限公司"}, "profile": profile} | fields
+        response = self.post("/api/appeals", body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+
+@pytest.fixture
+def api(database_url: str, tmp_path) -> Iterator[Api]:
+    container = bootstrap(Settings(database_url=database_url, secret_key="test-secret"),
+                          hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    for code, name in UNITS.items():
+        _ensure(lambda: container.directory.add_unit(OPERATOR, code, name))
+    for name, (role, unit) in USERS.items():
+        _ensure(lambda: container.directory.add_user(OPERATOR, name, role, PASSWORD, unit))
+    app = create_app(container)
+    client = app.test_client()
+    tokens = {}
+    for name in USERS:
+        response = client.post("/api/auth/token", json={"username": name, "password": PASSWORD})
+        assert response.status_code == 200, response.json
+        tokens[name] = response.json["token"]
+    yield Api(client, container, tokens)
+    container.close()
+
+
+def _ensure(create) -> None:
+    try:
+        create()
+    except AlreadyExists:  # the PostgreSQL database is shared by the session's tests
+        pass
