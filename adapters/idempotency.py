@@ -19,8 +19,9 @@ TABLE = "caseledger_idempotency"
 class SQLIdempotencyStore(IdempotencyStore):
     """One table; the primary key (scope, key) makes the claim atomic."""
 
-    def __init__(self, connect: Callable[[], AbstractContextManager], placeholder: str, blob: str) -> None:
-        self._connect, self._p = connect, placeholder
+    def __init__(self, connect: Callable[[], AbstractContextManager], placeholder: str, blob: str,
+                 close: Callable[[], None] = lambda: None) -> None:
+        self._connect, self._p, self.close = connect, placeholder, close
         with self._connect() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
@@ -83,4 +84,4 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
     conninfo = make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
                              user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
     pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
-    return SQLIdempotencyStore(pool.connection, "%s", "BYTEA")
+    return SQLIdempotencyStore(pool.connection, "%s", "BYTEA", close=pool.close)

@@ -67,6 +67,7 @@ class Container:
     def close(self) -> None:
         self.appeals.close()
         self.directory.close()
+        self.idempotency.close()
 
 
 def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now,
