@@ -174,7 +174,7 @@ class Appeal(Aggregate):
         start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
 
     # -- Escalated 督办 / 分级会办 --------------------------------------------------
-    def escalate(self, level: int | None, reason: str, actor: Actor,
+    def escalate(self, level: int | str | None, reason: str, actor: Actor,
                  occurred_at: datetime | None = None) -> None:
         self.check_status("escalate", *Status.open_after_forwarding())
         self.check_occurred_at(occurred_at)
@@ -183,9 +183,13 @@ class Appeal(Aggregate):
             raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder")
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "a reason for the escalation is required"})
+        codes = [step["code"] for step in ladder]
         target = min(self.escalation_level + 1, len(ladder)) if level is None else level
+        if isinstance(target, str) and target in codes:
+            target = codes.index(target) + 1
         if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
-            raise ValidationFailed({"level": f"must be a level from 1 to {len(ladder)} of profile {self.policy['id']}"})
+            raise ValidationFailed({"level": (f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
+                                              f"or its code: {', '.join(codes)}")})
         if target < self.escalation_level:
             raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level}")
         self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)

@@ -138,7 +138,7 @@ class AppealService(Application):
     def return_for_redo(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "return", opts, lambda a, at: a.return_for_redo(reason, actor, at))
 
-    def escalate(self, case_id: UUID, actor: Actor, *, reason: str, level: int | None = None,
+    def escalate(self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None,
                  **opts: Any) -> Appeal:
         return self._run(case_id, actor, "escalate", opts, lambda a, at: a.escalate(level, reason, actor, at))
 

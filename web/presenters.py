@@ -32,7 +32,9 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "content": appeal.content, "enterprise": appeal.enterprise, "contact": appeal.contact,
         "external_ref": appeal.external_ref, "unit": appeal.unit, "co_units": appeal.co_units,
         "deadlines": [deadline_json(d) for d in deadlines], "returned_count": appeal.returned_count,
-        "escalation_level": appeal.escalation_level, "satisfaction": appeal.satisfaction,
+        "escalation_level": appeal.escalation_level,
+        "escalation": appeal.policy["escalation"][appeal.escalation_level - 1]["code"] if appeal.escalation_level else None,
+        "satisfaction": appeal.satisfaction,
         "solved": appeal.solved, "received_at": iso(appeal.received_at), "updated_at": iso(appeal.last_at),
         "closed_at": iso(appeal.closed_at), "as_of": iso(as_of),
     }

@@ -79,8 +79,19 @@ class ReasonSchema(Command):
     reason = required_text(2000)
 
 
+class LadderLevel(ma.fields.Field):
+    """A level of the profile's escalation ladder: its number (1 = first) or its code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or value in ("", 0):
+            raise ma.ValidationError("a ladder level number (1, 2, …) or a level code")
+        return value
+
+
 class EscalateSchema(ReasonSchema):
-    level = ma.fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1))
+    level = LadderLevel(allow_none=True, metadata={
+        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}],
+        "description": "ladder level number or code, e.g. 1 or 'supervision_notice'; default: the next level"})
 
 
 class ExtendSchema(ReasonSchema):
@@ -134,6 +145,7 @@ class CaseSchema(ma.Schema):
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
     returned_count = ma.fields.Integer()
     escalation_level = ma.fields.Integer()
+    escalation = Text(allow_none=True, metadata={"description": "code of the current escalation level"})
     satisfaction = Text(allow_none=True)
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()

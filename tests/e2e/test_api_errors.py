@@ -31,6 +31,8 @@ BAD_REQUESTS = [
     ("wrong type in a list", "forward", {"unit": "DISTRICT-POWER", "co_units": "DISTRICT-WATER"}, 422, "co_units"),
     ("missing field", "answer", {"kind": "final"}, 422, "content"),
     ("unknown field", "escalate", {"reason": "late", "colour": "red"}, 422, "colour"),
+    ("level off the ladder", "escalate", {"reason": "late", "level": 2}, 422, "level"),
+    ("level of a wrong type", "escalate", {"reason": "late", "level": [1]}, 422, "level"),
     ("unknown unit", "forward", {"unit": "NO-SUCH-UNIT"}, 422, "unit"),
     ("unknown co-unit", "forward", {"unit": "DISTRICT-POWER", "co_units": ["NOPE"]}, 422, "co_units"),
     ("bad enum", "visit", {"satisfaction": "thrilled"}, 422, "satisfaction"),

@@ -76,7 +76,10 @@ def test_escalation_cannot_leave_the_ladder_or_step_down(appeals):
     with pytest.raises(ValidationFailed) as refused:
         appeals.escalate(case.id, PLATFORM, level=4, reason="越级")
     assert "level" in refused.value.fields
-    case = appeals.escalate(case.id, PLATFORM, level=2, reason="提交市营商办")
+    with pytest.raises(ValidationFailed):
+        appeals.escalate(case.id, PLATFORM, level="mayor_tea_party", reason="越级")
+    case = appeals.escalate(case.id, PLATFORM, level="business_environment_office", reason="提交市营商办")
+    assert case.escalation_level == 2
     with pytest.raises(NotAllowedInState):
         appeals.escalate(case.id, PLATFORM, level=1, reason="降级")
     assert appeals.get(case.id).version == case.version
