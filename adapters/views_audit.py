@@ -1,0 +1,116 @@
+"""The audit trail view on SQLite and PostgreSQL: rows and tracking position in one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg.sql import SQL
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from projections.audit_trail import AuditQuery, AuditTrailView
+
+COLUMNS = ("position", "case_id", "case_no", "seq", "type", "actor_user", "actor_role", "actor_unit",
+           "case_unit", "recorded_at", "occurred_at", "data")
+
+
+def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for column, value in (("actor_user", q.actor), ("type", q.type), ("case_id", q.case_id)):
+        if value:
+            clauses.append(f"{column} = {p}")
+            params.append(value)
+    if q.unit:
+        clauses.append(f"(actor_unit = {p} OR case_unit = {p})")
+        params += [q.unit, q.unit]
+    if q.since:
+        clauses.append(f"occurred_at >= {p}")
+        params.append(q.since)
+    if q.until:
+        clauses.append(f"occurred_at < {p}")
+        params.append(q.until)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                "CREATE TABLE IF NOT EXISTS audit_trail (position INTEGER PRIMARY KEY, case_id TEXT NOT NULL, "
+                "case_no TEXT, seq INTEGER, type TEXT, actor_user TEXT, actor_role TEXT, actor_unit TEXT, "
+                "case_unit TEXT, recorded_at TEXT, occurred_at TEXT, data TEXT)",
+                "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
+                "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
+                "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)"]
+
+    def apply(self, rows: list[dict[str, Any]], tracking) -> None:
+        values = [tuple(_sqlite_value(r[c]) for c in COLUMNS) for r in rows]
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(f"INSERT INTO audit_trail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+                          values)
+            self._insert_tracking(c, tracking)
+
+    def position(self) -> int:
+        return self.max_tracking_id("Appeals:audit_trail") or 0
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM audit_trail")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", ("Appeals:audit_trail",))
+
+    def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
+        where, params = _where(q, "?")
+        params = [_sqlite_value(v) for v in params]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT count(*) FROM audit_trail{where}", params)
+            total = c.fetchone()[0]
+            c.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT ? OFFSET ?",
+                      [*params, q.per_page, (q.page - 1) * q.per_page])
+            rows = [dict(zip(COLUMNS, r)) for r in c.fetchall()]
+        return rows, total
+
+
+class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
+    def __init__(self, datastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements += [SQL(statement) for statement in (
+            "CREATE TABLE IF NOT EXISTS audit_trail (position bigint PRIMARY KEY, case_id uuid NOT NULL, "
+            "case_no text, seq integer, type text, actor_user text, actor_role text, actor_unit text, "
+            "case_unit text, recorded_at timestamptz, occurred_at timestamptz, data jsonb)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",
+        )]
+
+    def apply(self, rows: list[dict[str, Any]], tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            with c.copy(f"COPY audit_trail ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row([r[col] for col in COLUMNS])
+            self._insert_tracking(c, tracking)
+
+    def position(self) -> int:
+        return self.max_tracking_id("Appeals:audit_trail") or 0
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("TRUNCATE audit_trail")
+            c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s",
+                      ("Appeals:audit_trail",))
+
+    def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
+        where, params = _where(q, "%s")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT count(*) AS n FROM audit_trail{where}", params)
+            total = c.fetchone()["n"]
+            c.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT %s OFFSET %s",
+                      [*params, q.per_page, (q.page - 1) * q.per_page])
+            rows = [dict(r) for r in c.fetchall()]
+        return rows, total
+
+
+def _sqlite_value(value: Any) -> Any:
+    """SQLite keeps instants as UTC ISO text, which sorts as time does."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return value

@@ -1,0 +1,63 @@
+"""Audit trail (审计轨迹): every recorded act across all cases — who did what, when.
+
+One row per event: the actor (user, role, unit), the case and its lead unit
+at that moment, the event type, when it was recorded and when it occurred,
+and the event's data. Auditors query it by actor, unit, type, case and time.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from projections.base import ReadModel, TrackedView
+from projections.feed import FeedItem
+
+_META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    actor: str | None = None
+    unit: str | None = None  # the acting unit or the case's lead unit
+    type: str | None = None
+    case_id: str | None = None
+    since: datetime | None = None  # by occurrence time
+    until: datetime | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+class AuditTrailView(TrackedView):
+    @abc.abstractmethod
+    def apply(self, rows: list[dict[str, Any]], tracking) -> None: ...
+
+    @abc.abstractmethod
+    def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
+        """Rows in log order, and the total matching."""
+
+
+class AuditTrail(ReadModel):
+    name = "audit_trail"
+    view: AuditTrailView
+
+    def begin(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+
+    def on_event(self, item: FeedItem) -> None:
+        e, case = item.event, item.case
+        actor = e.actor
+        self._rows.append({
+            "position": item.position, "case_id": str(e.originator_id), "case_no": case.case_no,
+            "seq": e.originator_version, "type": item.type, "actor_user": actor["user"],
+            "actor_role": actor["role"], "actor_unit": actor.get("unit"), "case_unit": case.unit,
+            "recorded_at": e.timestamp, "occurred_at": e.occurred_at or e.timestamp,
+            "data": json.dumps({k: v for k, v in e.__dict__.items() if k not in _META},
+                               ensure_ascii=False, default=str),
+        })
+
+    def commit(self, position: int) -> None:
+        self.view.apply(self._rows, self.tracking(position))

@@ -1,0 +1,81 @@
+"""The appeal event log as a feed for read models: (position, event, case after it), in batches.
+
+Read models need the case as it stood after each event (its status, units,
+deadline clocks), not just the event. Rather than reload the aggregate per
+event, the feed keeps recently seen cases in memory and applies each event
+to them with the aggregate's own ``mutate`` — the same code that rebuilds a
+case from its history — so a read model never re-implements the lifecycle.
+A case not in memory is loaded from the event store at the version before
+the event.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from domain.appeal import Appeal
+from domain.application import AppealService
+
+APPEAL_TOPIC_PREFIX = "caseledger:Appeal."
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    position: int  # the notification id: the event's place in the log
+    event: Any
+    # The case right after this event. Shared and advanced by later events of
+    # the batch: read what you need in on_event, keep no reference.
+    case: Appeal
+
+    @property
+    def type(self) -> str:
+        return type(self.event).__name__
+
+
+class CaseFeed:
+    def __init__(self, source: AppealService, cache_size: int = 20000) -> None:
+        self.source = source
+        self._cases: OrderedDict[UUID, Appeal] = OrderedDict()
+        self._cache_size = cache_size
+
+    def head(self) -> int:
+        return self.source.recorder.max_notification_id() or 0
+
+    def batches(self, after: int, batch_size: int,
+                stop: int | None = None) -> Iterator[tuple[list[FeedItem], int]]:
+        """Every appeal event after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
+        each batch with the log position it reaches."""
+        position = after
+        while True:
+            notifications = self.source.recorder.select_notifications(
+                start=position, limit=batch_size, stop=stop, inclusive_of_start=False)
+            if not notifications:
+                return
+            position = notifications[-1].id
+            items = [self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)]
+            yield items, position
+            if len(notifications) < batch_size:
+                return
+
+    def forget(self) -> None:
+        """Drop cached cases (after a failed batch, whose state may be ahead of the views)."""
+        self._cases.clear()
+
+    def _advance(self, notification) -> FeedItem:
+        event = self.source.mapper.to_domain_event(notification)
+        version = event.originator_version
+        if version == 1:
+            case = event.mutate(None)
+        else:
+            case = self._cases.pop(event.originator_id, None)
+            if case is None or case.version != version - 1:
+                case = self.source.repository.get(event.originator_id, version=version - 1)
+            event.mutate(case)
+        self._cases[event.originator_id] = case
+        if len(self._cases) > self._cache_size:
+            self._cases.popitem(last=False)
+        return FeedItem(notification.id, event, case)
