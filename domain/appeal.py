@@ -96,7 +96,7 @@ class Appeal(Aggregate):
         self.unit, self.co_units, self.status = unit, co_units, Status.FORWARDED.value
         self.handback_reason = None
         self.answered_initial = False
-        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1)
+        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1, unit)
 
     # -- Acknowledged 签收 / 启动核实 -------------------------------------------
     def acknowledge(self, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -171,7 +171,7 @@ class Appeal(Aggregate):
         self.answered_initial = False
         self.satisfaction = self.solved = None
         reopen_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
-        start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
+        start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1, self.unit)
 
     # -- Escalated 督办 / 分级会办 --------------------------------------------------
     def escalate(self, level: int | str | None, reason: str, actor: Actor,

@@ -40,7 +40,8 @@ def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event
 
 
 def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
-                 at: datetime, seq: int) -> None:
+                 at: datetime, seq: int, unit: str | None = None) -> None:
+    """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform)."""
     for rule in rules:
         if event not in rule["starts_on"]:
             continue
@@ -49,8 +50,8 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
             running["cancelled_at"], running["cancelled_by"] = at, seq
         rounds = sum(1 for c in clocks if c["name"] == rule["name"])
         clocks.append({
-            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
-            "met_by": rule["met_by"], "length": rule["length"], "unit": rule["unit"],
+            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"], "unit": unit,
+            "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
             "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
             "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
         })
@@ -92,11 +93,12 @@ class DeadlineState:
     title: str
     source: str
     round: int
+    unit: str | None
     started_at: datetime
     due: datetime
     ends_at: datetime
     length: int
-    unit: str
+    period_unit: str
     extended: int
     met_at: datetime | None
     cancelled_at: datetime | None
@@ -111,12 +113,12 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
     states = []
     for c in clocks:
         cutoff = time.fromisoformat(c["cutoff"]) if c["cutoff"] else None
-        due = period_end(c["started_at"], Period(c["length"] + c["extended"], c["unit"], cutoff), calendar)
+        due = period_end(c["started_at"], Period(c["length"] + c["extended"], c["period_unit"], cutoff), calendar)
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
-            name=c["name"], title=c["title"], source=c["source"], round=c["round"],
+            name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
             started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
-            unit=c["unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
+            period_unit=c["period_unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
             overdue=not due.is_met_by(stopped or now),
             met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],

@@ -17,8 +17,8 @@ def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
 
 def deadline_json(d: DeadlineState) -> dict[str, Any]:
     return {
-        "name": d.name, "title": d.title, "source": d.source, "round": d.round,
-        "started_at": iso(d.started_at), "due": iso(d.due, "seconds"), "length": d.length, "unit": d.unit,
+        "name": d.name, "title": d.title, "source": d.source, "round": d.round, "unit": d.unit,
+        "started_at": iso(d.started_at), "due": iso(d.due, "seconds"), "length": d.length, "length_unit": d.period_unit,
         "extended": d.extended, "met_at": iso(d.met_at), "met_late": d.met_late,
         "cancelled_at": iso(d.cancelled_at), "overdue": d.overdue, "provisional": d.provisional,
     }
