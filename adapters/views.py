@@ -7,10 +7,11 @@ from eventsourcing.utils import Environment
 
 from adapters.persistence import Database
 from adapters.views_audit import PostgresAuditTrailView, SQLiteAuditTrailView
+from adapters.views_cases import PostgresCaseListView, SQLiteCaseListView
 
 VIEW_CLASSES = {
-    "sqlite": {"audit_trail": SQLiteAuditTrailView},
-    "postgresql": {"audit_trail": PostgresAuditTrailView},
+    "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView},
+    "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView},
 }
 
 

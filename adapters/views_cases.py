@@ -1,0 +1,206 @@
+"""The case list view (cases, their units, their deadlines) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
+
+from projections.case_list import CaseListQuery, CaseListView, CaseRows
+
+CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
+                "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
+                "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
+                "closed_at", "version", "search")
+DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
+                    "provisional", "started_by", "met_seq")
+ORDER = {
+    "due": "next_ends_at ASC NULLS LAST, case_no", "-due": "next_ends_at DESC NULLS LAST, case_no",
+    "received": "received_at ASC, case_no", "-received": "received_at DESC, case_no",
+    "updated": "updated_at ASC, case_no", "-updated": "updated_at DESC, case_no",
+}
+TRACKING = "Appeals:case_list"
+
+
+def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for unit in (q.unit, q.viewer_unit):
+        if unit:
+            clauses.append(f"EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})")
+            params.append(unit)
+    if q.status:
+        clauses.append(f"c.status = {p}")
+        params.append(q.status)
+    if q.overdue is not None:
+        # The next open deadline is the earliest; the case is overdue when it has ended.
+        clauses.append(f"(c.next_ends_at IS NOT NULL AND c.next_ends_at <= {p})" if q.overdue else
+                       f"(c.next_ends_at IS NULL OR c.next_ends_at > {p})")
+        params.append(now)
+    if q.q:
+        escaped = q.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(f"c.search LIKE {p} ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, str, list[Any]]:
+    where, params = _filters(q, p, now)
+    columns = ", ".join(f"c.{col}" for col in CASE_COLUMNS if col != "search")
+    count = f"SELECT count(*) FROM cases c{where}"
+    rows = (f"SELECT {columns} FROM cases c{where} ORDER BY {ORDER[q.sort]} "
+            f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}")
+    return count, rows, params
+
+
+class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, case_no TEXT, status TEXT, profile TEXT, "
+                "tier TEXT, channel TEXT, category TEXT, unit TEXT, co_units TEXT, subject TEXT, "
+                "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
+                "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
+                "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT)",
+                "CREATE INDEX IF NOT EXISTS cases_due ON cases (next_ends_at, case_no)",
+                "CREATE INDEX IF NOT EXISTS cases_received ON cases (received_at)",
+                "CREATE INDEX IF NOT EXISTS cases_status ON cases (status, next_ends_at)",
+                "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, "
+                "PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
+                "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
+                "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
+                "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
+                "started_by INTEGER, met_seq INTEGER, PRIMARY KEY (case_id, name, round))",
+                "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
+                "WHERE met_at IS NULL AND cancelled_at IS NULL"]
+
+    def apply(self, cases: list[CaseRows], tracking) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            ids = [(r.case["id"],) for r in cases]
+            c.executemany("DELETE FROM case_units WHERE case_id = ?", ids)
+            c.executemany("DELETE FROM case_deadlines WHERE case_id = ?", ids)
+            c.executemany(f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
+                          f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
+                          [tuple(_lite(r.case[k]) for k in CASE_COLUMNS) for r in cases])
+            c.executemany("INSERT INTO case_units VALUES (?, ?, ?)",
+                          [(r.case["id"], unit, lead) for r in cases for unit, lead in r.units])
+            c.executemany(f"INSERT INTO case_deadlines ({', '.join(DEADLINE_COLUMNS)}) "
+                          f"VALUES ({', '.join('?' * len(DEADLINE_COLUMNS))})",
+                          [tuple(_lite(d[k]) for k in DEADLINE_COLUMNS) for r in cases for d in r.deadlines])
+            self._insert_tracking(c, tracking)
+
+    def position(self) -> int:
+        return self.max_tracking_id(TRACKING) or 0
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in ("cases", "case_units", "case_deadlines"):
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
+
+    def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
+        count, select, params = _select(q, "?", _lite(q.now or datetime.now(timezone.utc)))
+        params = [_lite(v) for v in params]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(count, params)
+            total = c.fetchone()[0]
+            c.execute(select, params)
+            names = [col for col in CASE_COLUMNS if col != "search"]
+            rows = [_from_lite(dict(zip(names, r))) for r in c.fetchall()]
+        return rows, total
+
+    def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
+                      "AND cancelled_at IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?", (_lite(now), limit))
+            return [_from_lite(dict(zip(DEADLINE_COLUMNS, r))) for r in c.fetchall()]
+
+
+class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
+    def __init__(self, datastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.sql_create_statements += [SQL(s) for s in (
+            "CREATE TABLE IF NOT EXISTS cases (id uuid PRIMARY KEY, case_no text, status text, profile text, "
+            "tier text, channel text, category text, unit text, co_units text, subject text, "
+            "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
+            "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
+            "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
+            "version integer, search text)",
+            "CREATE INDEX IF NOT EXISTS cases_due ON cases (next_ends_at, case_no)",
+            "CREATE INDEX IF NOT EXISTS cases_received ON cases (received_at)",
+            "CREATE INDEX IF NOT EXISTS cases_status ON cases (status, next_ends_at)",
+            "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, "
+            "PRIMARY KEY (unit, case_id))",
+            "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
+            "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
+            "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
+            "cancelled_at timestamptz, provisional boolean, started_by integer, met_seq integer, "
+            "PRIMARY KEY (case_id, name, round))",
+            "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
+            "WHERE met_at IS NULL AND cancelled_at IS NULL",
+        )]
+
+    def apply(self, cases: list[CaseRows], tracking) -> None:
+        ids = [r.case["id"] for r in cases]
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM case_units WHERE case_id = ANY(%s::uuid[])", (ids,))
+            c.execute("DELETE FROM case_deadlines WHERE case_id = ANY(%s::uuid[])", (ids,))
+            c.execute("DELETE FROM cases WHERE id = ANY(%s::uuid[])", (ids,))
+            with c.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
+                for r in cases:
+                    copy.write_row([r.case[k] for k in CASE_COLUMNS])
+            with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN") as copy:
+                for r in cases:
+                    for unit, lead in r.units:
+                        copy.write_row([r.case["id"], unit, lead])
+            with c.copy(f"COPY case_deadlines ({', '.join(DEADLINE_COLUMNS)}) FROM STDIN") as copy:
+                for r in cases:
+                    for d in r.deadlines:
+                        copy.write_row([d[k] for k in DEADLINE_COLUMNS])
+            self._insert_tracking(c, tracking)
+
+    def position(self) -> int:
+        return self.max_tracking_id(TRACKING) or 0
+
+    def reset(self) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("TRUNCATE cases, case_units, case_deadlines")
+            c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", (TRACKING,))
+
+    def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
+        count, select, params = _select(q, "%s", q.now or datetime.now(timezone.utc))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(count.replace("count(*)", "count(*) AS n"), params)
+            total = c.fetchone()["n"]
+            c.execute(select, params)
+            rows = [dict(r) for r in c.fetchall()]
+        for row in rows:
+            row["id"] = str(row["id"])
+        return rows, total
+
+    def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
+                      "AND cancelled_at IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
+            return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
+
+
+_TIME_COLUMNS = {"next_due", "next_ends_at", "received_at", "updated_at", "closed_at", "started_at", "ends_at",
+                 "due", "met_at", "cancelled_at"}
+_BOOL_COLUMNS = {"solved", "provisional"}
+
+
+def _lite(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return value
+
+
+def _from_lite(row: dict[str, Any]) -> dict[str, Any]:
+    for key, value in row.items():
+        if key in _TIME_COLUMNS and value is not None:
+            row[key] = datetime.fromisoformat(value)
+        elif key in _BOOL_COLUMNS and value is not None:
+            row[key] = bool(value)
+    return row

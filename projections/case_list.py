@@ -1,0 +1,102 @@
+"""Case list and unit inboxes (案件列表 / 单位待办), with the deadline index.
+
+One row per appeal: status, lead and co-handling units, the next open
+deadline, escalation level, returned count and the text that search runs
+over; beside it one row per deadline instance (which unit it binds, when it
+started, when it ends, when it was met or cancelled). "Overdue" is decided at
+query time against the clock, so the list never goes stale between events.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.appeal import Appeal
+from domain.calendar import WorkingCalendar
+from domain.clocks import evaluate
+from projections.base import ReadModel, TrackedView
+from projections.feed import FeedItem
+
+SORTS = ("due", "-due", "received", "-received", "updated", "-updated")
+
+
+@dataclass(frozen=True)
+class CaseListQuery:
+    unit: str | None = None  # lead or co-handling unit
+    status: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    viewer_unit: str | None = None  # a unit user sees only its own cases
+    sort: str = "due"
+    page: int = 1
+    per_page: int = 20
+    now: datetime | None = None
+
+
+@dataclass
+class CaseRows:
+    case: dict[str, Any]
+    units: list[tuple[str, bool]]  # (unit, is lead)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CaseListView(TrackedView):
+    @abc.abstractmethod
+    def apply(self, cases: list[CaseRows], tracking) -> None:
+        """Replace each case's rows (case, units, deadlines)."""
+
+    @abc.abstractmethod
+    def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]: ...
+
+    @abc.abstractmethod
+    def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+        """Deadline instances neither met nor cancelled whose end has passed at ``now``."""
+
+
+class CaseList(ReadModel):
+    name = "case_list"
+    view: CaseListView
+
+    def __init__(self, view: CaseListView, calendars: Callable[[str], WorkingCalendar]) -> None:
+        super().__init__(view)
+        self.calendars = calendars
+
+    def begin(self) -> None:
+        self._touched: dict[Any, Appeal] = {}
+
+    def on_event(self, item: FeedItem) -> None:
+        # The case object keeps advancing within the batch; its final state is what is written.
+        self._touched[item.event.originator_id] = item.case
+
+    def commit(self, position: int) -> None:
+        self.view.apply([self.rows(case) for case in self._touched.values()], self.tracking(position))
+
+    def rows(self, case: Appeal) -> CaseRows:
+        states = evaluate(case.clocks, self.calendars(case.policy["jurisdiction"]), case.last_at)
+        running = [d for d in states if d.met_at is None and d.cancelled_at is None]
+        upcoming = min(running, key=lambda d: d.ends_at, default=None)
+        row = {
+            "id": str(case.id), "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
+            "tier": case.policy["tier"], "channel": case.channel, "category": case.category,
+            "unit": case.unit, "co_units": ",".join(case.co_units), "subject": case.subject,
+            "enterprise_name": case.enterprise.get("name", ""), "escalation_level": case.escalation_level,
+            "returned_count": case.returned_count, "satisfaction": case.satisfaction, "solved": case.solved,
+            "next_deadline": upcoming.name if upcoming else None,
+            "next_due": upcoming.due if upcoming else None,
+            "next_ends_at": upcoming.ends_at if upcoming else None,
+            "provisional": bool(upcoming and upcoming.provisional),
+            "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
+            "version": case.version,
+            "search": " ".join((case.subject, case.content, case.enterprise.get("name", ""), case.case_no)).lower(),
+        }
+        units = ([(case.unit, True)] if case.unit else []) + [(u, False) for u in case.co_units]
+        deadlines = [{
+            "case_id": row["id"], "name": d.name, "round": d.round, "unit": d.unit, "started_at": d.started_at,
+            "ends_at": d.ends_at, "due": d.due, "met_at": d.met_at, "cancelled_at": d.cancelled_at,
+            "provisional": d.provisional, "started_by": d.started_by, "met_seq": d.met_seq,
+        } for d in states]
+        return CaseRows(row, units, deadlines)
