@@ -8,10 +8,13 @@ from eventsourcing.utils import Environment
 from adapters.persistence import Database
 from adapters.views_audit import PostgresAuditTrailView, SQLiteAuditTrailView
 from adapters.views_cases import PostgresCaseListView, SQLiteCaseListView
+from adapters.views_ledger import PostgresLedgerView, SQLiteLedgerView
 
 VIEW_CLASSES = {
-    "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView},
-    "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView},
+    "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView,
+               "ledger": SQLiteLedgerView},
+    "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView,
+                   "ledger": PostgresLedgerView},
 }
 
 

@@ -69,6 +69,9 @@ class Appeal(Aggregate):
         self.handback_reason: str | None = None
         self.closed_at: datetime | None = None
         self.received_at = at
+        self.forwarded_at: datetime | None = None
+        # The event that first answered the current assignment (签收 or 答复): the unit's response.
+        self.responded_seq: int | None = None
         self.clocks: list[dict[str, Any]] = []
         self.last_at = at
         start_clocks(self.clocks, policy["deadlines"], "Received", at, 1)
@@ -94,6 +97,7 @@ class Appeal(Aggregate):
                    occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
         at = self._moved(occurred_at, timestamp)
         self.unit, self.co_units, self.status = unit, co_units, Status.FORWARDED.value
+        self.forwarded_at, self.responded_seq = at, None
         self.handback_reason = None
         self.answered_initial = False
         start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1, unit)
@@ -110,6 +114,7 @@ class Appeal(Aggregate):
                       timestamp: datetime | None = None) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.ACKNOWLEDGED.value
+        self.responded_seq = self.responded_seq or self.version + 1
         meet_clocks(self.clocks, "Acknowledged", {}, at, self.version + 1)
 
     # -- Answered 答复 (初步处理情况 / 办理结果) ----------------------------------
@@ -133,6 +138,7 @@ class Appeal(Aggregate):
             self.status = Status.ANSWERED.value
         else:
             self.answered_initial = True
+        self.responded_seq = self.responded_seq or self.version + 1
         meet_clocks(self.clocks, "Answered", {"kind": kind}, at, self.version + 1)
 
     # -- Reviewed 审核 ------------------------------------------------------------

@@ -1,0 +1,183 @@
+"""Unit ledgers (台账): what each unit was given and did, day by day, and the rates made from it.
+
+Counts are kept per unit and per day (Asia/Shanghai) of the act, so any
+period — a calendar month, or a reporting month closing on the 25th
+(004 item 十一; 003 工作要求) — is a sum over its days.
+
+Counted for the lead unit of the case at the time of the act:
+
+- ``forwarded``: cases forwarded (转办) to the unit;
+- ``responded``: of those, the ones the unit has answered at all — signed
+  for (签收) or replied — credited to the day the case was *forwarded*, so
+  that ``responded <= forwarded`` for every period (a cohort count);
+- ``acknowledged``, ``returned`` (退回重办), ``extended`` (延期),
+  ``escalated`` (督办), ``handed_back`` (退单), ``closed``, ``closed_solved``,
+  ``closed_unsolved``;
+- ``replies_on_time`` / ``replies_late``: every answer (initial or final);
+  late when a deadline it met had already ended;
+- ``visits_<level>``: follow-up visits (回访) by satisfaction level (好差评).
+
+Rates of a period (each ``None`` when its denominator is zero):
+
+- response rate = responded / forwarded;
+- on-time rate = replies_on_time / (replies_on_time + replies_late +
+  overdue_at_end), where overdue_at_end counts the unit's cases with a
+  deadline ended and still unmet at the period's end: open overdue cases are
+  never hidden (RULES.md §4);
+- resolution rate = closed_solved / closed (a case closed unsolved is not
+  solved);
+- satisfaction rate = Σ weight(level) × visits(level) / visits, weights
+  very satisfied 1, satisfied 1, basically satisfied 0.9, others 0 (one
+  published practice, RULES.md §4).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from domain.calendar import WorkingCalendar
+from domain.clocks import evaluate
+from domain.deadlines import SHANGHAI
+from domain.status import SATISFACTION_LEVELS
+from projections.base import ReadModel, TrackedView
+from projections.feed import FeedItem
+
+COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
+            "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
+            *(f"visits_{level}" for level in SATISFACTION_LEVELS))
+SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_satisfied": 0.9,
+                        "unsatisfied": 0.0, "very_unsatisfied": 0.0}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: [start, end) in Asia/Shanghai."""
+
+    name: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def month(cls, period: str, close_day: int | None = None) -> Period:
+        """``YYYY-MM``; with ``close_day`` (e.g. 25) the month runs from the day after the
+        previous month's close day to its own close day, inclusive."""
+        year, month = (int(part) for part in period.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError("month must be 01-12")
+        first = date(year, month, 1)
+        following = date(year + month // 12, month % 12 + 1, 1)
+        if close_day:
+            previous = first - timedelta(days=1)
+            first = date(previous.year, previous.month, min(close_day, previous.day)) + timedelta(days=1)
+            following = date(year, month, close_day) + timedelta(days=1)
+        return cls(period, datetime.combine(first, time(), SHANGHAI), datetime.combine(following, time(), SHANGHAI))
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """First and last day, inclusive."""
+        return self.start.date(), (self.end - timedelta(days=1)).date()
+
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    unit: str
+    period: Period
+    counts: dict[str, int]
+    open_at_end: int
+    overdue_at_end: int
+
+    @property
+    def visits(self) -> int:
+        return sum(self.counts[f"visits_{level}"] for level in SATISFACTION_LEVELS)
+
+    @property
+    def rates(self) -> dict[str, float | None]:
+        c = self.counts
+        return {
+            "response": _ratio(c["responded"], c["forwarded"]),
+            "on_time": _ratio(c["replies_on_time"], c["replies_on_time"] + c["replies_late"] + self.overdue_at_end),
+            "resolution": _ratio(c["closed_solved"], c["closed"]),
+            "satisfaction": _ratio(sum(SATISFACTION_WEIGHTS[level] * c[f"visits_{level}"]
+                                       for level in SATISFACTION_LEVELS), self.visits),
+        }
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+class LedgerView(TrackedView):
+    @abc.abstractmethod
+    def apply(self, increments: dict[tuple[str, date], dict[str, int]], tracking) -> None:
+        """Add each (unit, day)'s increments."""
+
+    @abc.abstractmethod
+    def figures(self, unit: str, period: Period) -> LedgerFigures: ...
+
+    @abc.abstractmethod
+    def units_with_activity(self, period: Period) -> list[str]: ...
+
+
+class Ledger(ReadModel):
+    name = "ledger"
+    view: LedgerView
+
+    def __init__(self, view: LedgerView, calendars: Callable[[str], WorkingCalendar]) -> None:
+        super().__init__(view)
+        self.calendars = calendars
+
+    def begin(self) -> None:
+        self._increments: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def on_event(self, item: FeedItem) -> None:
+        e, case = item.event, item.case
+        kind, unit = item.type, case.unit
+        if unit is None:
+            return
+        at = e.occurred_at or e.timestamp
+        day = at.astimezone(SHANGHAI).date()
+        counts = self._increments[(unit, day)]
+        if kind == "Forwarded":
+            counts["forwarded"] += 1
+        elif kind in ("Acknowledged", "Answered"):
+            if kind == "Acknowledged":
+                counts["acknowledged"] += 1
+            else:
+                late = any(c["met_seq"] == e.originator_version and c["met_late"] for c in self._met(item))
+                counts["replies_late" if late else "replies_on_time"] += 1
+            if case.responded_seq == e.originator_version:
+                self._increments[(unit, case.forwarded_at.astimezone(SHANGHAI).date())]["responded"] += 1
+        elif kind == "Returned":
+            counts["returned"] += 1
+        elif kind == "Extended":
+            counts["extended"] += 1
+        elif kind == "Escalated":
+            counts["escalated"] += 1
+        elif kind == "HandbackRequested":
+            counts["handed_back"] += 1
+        elif kind == "Visited":
+            counts[f"visits_{e.satisfaction}"] += 1
+        elif kind == "Closed":
+            counts["closed"] += 1
+            if e.solved is True:
+                counts["closed_solved"] += 1
+            elif e.solved is False:
+                counts["closed_unsolved"] += 1
+
+    def _met(self, item: FeedItem) -> list[dict[str, Any]]:
+        """The deadlines this event met, each with whether it was met after its end."""
+        case = item.case
+        mine = [c for c in case.clocks if c["met_seq"] == item.event.originator_version]
+        if not mine:
+            return []
+        states = evaluate(mine, self.calendars(case.policy["jurisdiction"]), case.last_at)
+        return [{"met_seq": s.met_seq, "met_late": s.met_late} for s in states]
+
+    def commit(self, position: int) -> None:
+        self.view.apply({k: dict(v) for k, v in self._increments.items() if any(v.values())},
+                        self.tracking(position))
