@@ -6,15 +6,21 @@ API.md's error shape in web.errors.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import current_app, g
 from flask_smorest import Blueprint
 
 from web.errors import ErrorSchema
+from domain.actors import Role
+from projections.case_list import CaseListQuery
 from web.idempotency import idempotent
-from web.presenters import case_json, history_json
+from web.presenters import case_json, case_list_item, history_json
 from web.schemas import (
     AnswerSchema,
     AsOfSchema,
+    CaseListArgsSchema,
+    CaseListSchema,
     CaseSchema,
     EmptyCommandSchema,
     EscalateSchema,
@@ -49,6 +55,23 @@ def documented_errors(view):
     for status in ERRORS:
         view = blp.alt_response(status, schema=ErrorSchema, description="refused; nothing recorded")(view)
     return view
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(CaseListArgsSchema, location="query")
+@blp.response(200, CaseListSchema)
+@documented_errors
+def list_appeals(args):
+    """The case list and unit inboxes: filter by unit, status, overdue and text; sorted by due date."""
+    container = current_app.extensions["caseledger"]
+    container.wait_for_views()
+    now = datetime.now(timezone.utc)
+    query = CaseListQuery(unit=args.get("unit"), status=args.get("status"), overdue=args.get("overdue"),
+                          q=args.get("q"), viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                          sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)
+    rows, total = container.read_models["case_list"].view.query(query)
+    return {"items": [case_list_item(r, now) for r in rows], "page": query.page, "per_page": query.per_page,
+            "total": total, "pages": -(-total // query.per_page)}
 
 
 @blp.route("", methods=["POST"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,9 +24,16 @@ from adapters.idempotency import SQLIdempotencyStore, idempotency_store
 from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url
 from adapters.profile_files import FileProfileCatalogue
+from adapters.views import Views
 from domain.application import AppealService, utc_now
 from domain.directory import PasswordHasher
 from domain.directory_service import DirectoryService
+from projections.audit_trail import AuditTrail
+from projections.base import ReadModel
+from projections.case_list import CaseList
+from projections.feed import CaseFeed
+from projections.ledger import Ledger
+from projections.runner import BatchRunner
 from web.auth import TokenService
 
 
@@ -63,11 +71,27 @@ class Container:
     appeals: AppealService
     tokens: TokenService
     idempotency: SQLIdempotencyStore
+    views: Views
+    read_models: dict[str, ReadModel]
+
+    def runner(self, batch_size: int = 1000) -> BatchRunner:
+        return BatchRunner(CaseFeed(self.appeals), list(self.read_models.values()), batch_size)
+
+    def wait_for_views(self, timeout: float = 3.0) -> bool:
+        """Read-your-writes: waits until every read model has caught up with the log's head as of now."""
+        head = self.appeals.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + timeout
+        while min(m.view.position() for m in self.read_models.values()) < head:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def close(self) -> None:
         self.appeals.close()
         self.directory.close()
         self.idempotency.close()
+        self.views.close()
 
 
 def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now,
@@ -85,8 +109,14 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
     appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                             clock=clock, unit_exists=unit_exists)
     tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
+    views = Views(database)
+    read_models: dict[str, ReadModel] = {
+        "case_list": CaseList(views.get("case_list"), calendars.for_jurisdiction),
+        "ledger": Ledger(views.get("ledger"), calendars.for_jurisdiction),
+        "audit_trail": AuditTrail(views.get("audit_trail")),
+    }
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     idempotency_store(database))
+                     idempotency_store(database), views, read_models)
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import signal
 import sys
+import threading
 
 from domain.actors import Actor, Role
 from domain.errors import DomainError
+from projections.feed import CaseFeed
+from projections.runner import BatchRunner
 from web.bootstrap import Settings, bootstrap
 
 
@@ -22,7 +26,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--no-projections", action="store_true",
+                       help="do not run the read models in the server (run 'caseledger projections run' instead)")
     commands.add_parser("profiles", help="list the policy profiles on offer")
+
+    projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
+    run.add_argument("--batch-size", type=int, default=1000)
+    rebuild = projections.add_parser("rebuild", help="rebuild a read model from the first event")
+    rebuild.add_argument("name", help="case_list, ledger, audit_trail or all")
+    rebuild.add_argument("--batch-size", type=int, default=1000)
+    projections.add_parser("status", help="each read model's position and lag")
 
     unit = commands.add_parser("unit", help="handling units").add_subparsers(dest="action", required=True)
     add = unit.add_parser("add", help="register a unit")
@@ -50,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers)
+        return _serve(args.host, args.port, args.workers, not args.no_projections)
     container = bootstrap(Settings.from_env())
     try:
         return _run(args, container)
@@ -65,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, c) -> int:
     operator = Actor(f"cli:{getpass.getuser()}", Role.ADMIN)
+    if args.command == "projections":
+        return _projections(args, c)
     if args.command == "profiles":
         for pid in c.profiles.ids():
             p = c.profiles.get(pid)
@@ -99,6 +115,38 @@ def _run(args: argparse.Namespace, c) -> int:
     return 0
 
 
+def _projections(args: argparse.Namespace, c) -> int:
+    if args.action == "status":
+        head = c.appeals.recorder.max_notification_id() or 0
+        for name, model in c.read_models.items():
+            position = model.view.position()
+            print(f"{name}\tposition {position}\thead {head}\tlag {max(0, head - position)}")
+        return 0
+    if args.action == "rebuild":
+        names = list(c.read_models) if args.name == "all" else [args.name]
+        unknown = [n for n in names if n not in c.read_models]
+        if unknown:
+            print(f"caseledger: no read model {unknown[0]!r}; one of {', '.join(c.read_models)} or all",
+                  file=sys.stderr)
+            return 2
+        from tqdm import tqdm
+
+        for name in names:
+            c.read_models[name].view.reset()
+        runner = BatchRunner(CaseFeed(c.appeals), [c.read_models[n] for n in names], args.batch_size)
+        head = c.appeals.recorder.max_notification_id() or 0
+        with tqdm(total=head, unit="ev", desc=f"rebuild {args.name}") as bar:
+            runner.run_once(progress=lambda position: bar.update(position - bar.n))
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    runner = c.runner(args.batch_size)
+    print(f"projections from {runner.positions()}; following the log", file=sys.stderr)
+    runner.run_forever(stop)
+    return 0
+
+
 def _password() -> str:
     """From a terminal, asked twice; from a pipe, the first line."""
     if sys.stdin.isatty():
@@ -109,18 +157,36 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _serve(host: str, port: int, workers: int) -> int:
+def _serve(host: str, port: int, workers: int, projections: bool) -> int:
     from gunicorn.app.base import BaseApplication
 
     from web.app import create_app
 
     settings = Settings.from_env()
+    stop, threads = threading.Event(), []
+
+    def start_projections(server) -> None:
+        """One runner, in the master process: the workers only read the views."""
+        container = bootstrap(settings)
+        thread = threading.Thread(target=container.runner().run_forever, args=(stop,), daemon=True,
+                                  name="projections")
+        thread.start()
+        threads.append((thread, container))
+
+    def stop_projections(server) -> None:
+        stop.set()
+        for thread, container in threads:
+            thread.join(timeout=10)
+            container.close()
 
     class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            if projections:
+                self.cfg.set("when_ready", start_projections)
+                self.cfg.set("on_exit", stop_projections)
 
         def load(self):
             return create_app(settings=settings)

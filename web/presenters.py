@@ -55,3 +55,19 @@ def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return iso(value)
     return value
+
+
+def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    ends = row["next_ends_at"]
+    return {
+        "id": row["id"], "case_no": row["case_no"], "status": row["status"], "profile": row["profile"],
+        "tier": row["tier"], "channel": row["channel"], "category": row["category"], "unit": row["unit"],
+        "co_units": [u for u in (row["co_units"] or "").split(",") if u], "subject": row["subject"],
+        "enterprise": row["enterprise_name"],
+        "next_deadline": {"name": row["next_deadline"], "due": iso(row["next_due"], "seconds"),
+                          "provisional": bool(row["provisional"])} if row["next_deadline"] else None,
+        "overdue": ends is not None and ends <= now, "escalation_level": row["escalation_level"],
+        "returned_count": row["returned_count"], "satisfaction": row["satisfaction"], "solved": row["solved"],
+        "received_at": iso(row["received_at"]), "updated_at": iso(row["updated_at"]),
+        "closed_at": iso(row["closed_at"]), "version": row["version"],
+    }

@@ -207,3 +207,112 @@ class UnitSchema(ma.Schema):
 
 class UnitListSchema(ma.Schema):
     units = ma.fields.List(ma.fields.Nested(UnitSchema))
+
+
+class CaseListArgsSchema(ma.Schema):
+    unit = Text(validate=validate.Length(min=1, max=64))
+    status = Text(validate=validate.OneOf([s.value for s in Status]))
+    overdue = ma.fields.Boolean()
+    q = Text(validate=validate.Length(min=1, max=200))
+    sort = Text(load_default="due", validate=validate.OneOf(["due", "-due", "received", "-received",
+                                                              "updated", "-updated"]))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class NextDeadlineSchema(ma.Schema):
+    name = Text()
+    due = ma.fields.String()
+    provisional = ma.fields.Boolean()
+
+
+class CaseListItemSchema(ma.Schema):
+    id = ma.fields.UUID(required=True)
+    case_no = Text(required=True)
+    status = Text(required=True)
+    profile = Text()
+    tier = Text(allow_none=True)
+    channel = Text()
+    category = Text()
+    unit = Text(allow_none=True)
+    co_units = ma.fields.List(Text())
+    subject = Text()
+    enterprise = Text(metadata={"description": "the enterprise's name"})
+    next_deadline = ma.fields.Nested(NextDeadlineSchema, allow_none=True)
+    overdue = ma.fields.Boolean(required=True)
+    escalation_level = ma.fields.Integer()
+    returned_count = ma.fields.Integer()
+    satisfaction = Text(allow_none=True)
+    solved = ma.fields.Boolean(allow_none=True)
+    received_at = ma.fields.String()
+    updated_at = ma.fields.String()
+    closed_at = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+
+
+class CaseListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CaseListItemSchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True)
+
+
+class PeriodArgsSchema(ma.Schema):
+    period = Text(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM"))
+    close_day = ma.fields.Integer(validate=validate.Range(min=1, max=28),
+                                  metadata={"description": "the day the reporting month closes (e.g. 25)"})
+
+
+class LedgerSchema(ma.Schema):
+    unit = Text(required=True)
+    period = Text(required=True)
+    start = ma.fields.String(required=True)
+    end = ma.fields.String(required=True)
+    counts = ma.fields.Dict(keys=Text(), values=ma.fields.Integer(), required=True)
+    open_at_end = ma.fields.Integer(required=True)
+    overdue_at_end = ma.fields.Integer(required=True)
+    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True)
+    definitions = ma.fields.Dict(keys=Text(), values=Text())
+
+
+class AuditArgsSchema(ma.Schema):
+    actor = Text(validate=validate.Length(min=1, max=64))
+    unit = Text(validate=validate.Length(min=1, max=64))
+    type = Text(validate=validate.Length(min=1, max=40))
+    case_id = ma.fields.UUID()
+    since = Timestamp()
+    until = Timestamp()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AuditEntrySchema(ma.Schema):
+    position = ma.fields.Integer()
+    case_id = Text()
+    case_no = Text()
+    seq = ma.fields.Integer()
+    type = Text()
+    actor = ma.fields.Nested(ActorSchema)
+    case_unit = Text(allow_none=True)
+    recorded_at = ma.fields.String()
+    occurred_at = ma.fields.String()
+    data = ma.fields.Dict()
+
+
+class AuditTrailSchema(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+class ProjectionStatusSchema(ma.Schema):
+    name = Text(required=True)
+    position = ma.fields.Integer(required=True)
+    lag = ma.fields.Integer(required=True)
+
+
+class ProjectionsSchema(ma.Schema):
+    head = ma.fields.Integer(required=True)
+    projections = ma.fields.List(ma.fields.Nested(ProjectionStatusSchema), required=True)
