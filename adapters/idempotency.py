@@ -83,5 +83,5 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
         return SQLIdempotencyStore(_SQLite, "?", "BLOB")
     conninfo = make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
                              user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
-    pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
+    pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True, name="idempotency")
     return SQLIdempotencyStore(pool.connection, "%s", "BYTEA", close=pool.close)

@@ -64,7 +64,7 @@ def database_from_url(url: str | None) -> Database:
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": query.get("pool_size", "5"),
+            "POSTGRES_POOL_SIZE": query.get("pool_size", "2"),
             "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "10"),
         }
         if "schema" in query:
