@@ -46,7 +46,7 @@ class CaseFeed:
         return self.source.recorder.max_notification_id() or 0
 
     def batches(self, after: int, batch_size: int,
-                stop: int | None = None) -> Iterator[tuple[list[FeedItem], int]]:
+                stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
         """Every appeal event after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
         each batch with the log position it reaches."""
         position = after
@@ -56,8 +56,8 @@ class CaseFeed:
             if not notifications:
                 return
             position = notifications[-1].id
-            items = [self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)]
-            yield items, position
+            # Lazily: each case must be read right after its event, before the next one moves it on.
+            yield (self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)), position
             if len(notifications) < batch_size:
                 return
 

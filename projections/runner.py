@@ -45,17 +45,17 @@ class BatchRunner:
         applied = 0
         try:
             for items, position in self.feed.batches(start, self.batch_size):
-                for model in self.models:
-                    done = self._positions[model.name]
-                    if done >= position:
-                        continue
+                behind = [(m, self._positions[m.name]) for m in self.models if self._positions[m.name] < position]
+                for model, _ in behind:
                     model.begin()
-                    for item in items:
+                for item in items:  # every model sees each event before the feed moves its case on
+                    applied += 1
+                    for model, done in behind:
                         if item.position > done:
                             model.on_event(item)
+                for model, _ in behind:
                     model.commit(position)
                     self._positions[model.name] = position
-                applied += len(items)
                 if progress:
                     progress(position)
         except BaseException:

@@ -1,0 +1,45 @@
+"""Helpers: the read models wired on a test database, and their whole contents for comparison."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from adapters.views import Views
+from projections.audit_trail import AuditQuery, AuditTrail
+from projections.case_list import CaseList, CaseListQuery
+from projections.feed import CaseFeed
+from projections.ledger import Ledger, Period
+from projections.runner import BatchRunner
+
+FAR = datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+class ReadSide:
+    def __init__(self, appeals, database, calendars, batch_size: int = 7) -> None:
+        self.views = Views(database)
+        self.models = [CaseList(self.views.get("case_list"), calendars.for_jurisdiction),
+                       Ledger(self.views.get("ledger"), calendars.for_jurisdiction),
+                       AuditTrail(self.views.get("audit_trail"))]
+        self.appeals = appeals
+        self.batch_size = batch_size
+
+    def runner(self, batch_size: int | None = None) -> BatchRunner:
+        return BatchRunner(CaseFeed(self.appeals), self.models, batch_size or self.batch_size)
+
+    def reset(self) -> None:
+        for model in self.models:
+            model.view.reset()
+
+    def contents(self, units=("U1", "U2", "U3"), months=("2026-09", "2026-10", "2026-11")) -> dict:
+        cases, _ = self.models[0].view.query(CaseListQuery(sort="received", per_page=10000, now=FAR))
+        deadlines = self.models[0].view.open_deadlines_due(FAR, limit=100000)
+        ledgers = {(u, m): (f.counts, f.open_at_end, f.overdue_at_end)
+                   for u in units for m in months
+                   for f in [self.models[1].view.figures(u, Period.month(m))]}
+        trail, _ = self.models[2].view.query(AuditQuery(per_page=100000))
+        return {"cases": sorted(cases, key=lambda r: r["id"]),
+                "deadlines": sorted(deadlines, key=lambda d: (d["case_id"], d["name"], d["round"])),
+                "ledgers": ledgers, "trail": trail}
+
+    def close(self) -> None:
+        self.views.close()
