@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from domain.calendar import WorkingCalendar
@@ -126,8 +127,22 @@ def period_end(start: datetime, period: Period, calendar: WorkingCalendar) -> Du
     unit = period.unit
     if unit is PeriodUnit.HOURS:
         return Due(local + timedelta(hours=period.length), provisional=False, exact_instant=True)
+    # Day-counted periods depend only on the start's local date: remember them per calendar
+    # (calendars are immutable; a reloaded schedule is a new calendar object).
+    known = _DAY_PERIODS.setdefault(calendar, {})
+    key = (local.date(), period)
+    if key not in known:
+        if len(known) > 100_000:
+            known.clear()
+        known[key] = _day_period_end(local.date(), period, calendar)
+    return known[key]
 
-    start_day = local.date()
+
+_DAY_PERIODS: WeakKeyDictionary[WorkingCalendar, dict[tuple[date, Period], Due]] = WeakKeyDictionary()
+
+
+def _day_period_end(start_day: date, period: Period, calendar: WorkingCalendar) -> Due:
+    unit = period.unit
     if unit is PeriodUnit.WORKING_DAYS:
         last_day = _nth_working_day_after(start_day, period.length, calendar)
     elif unit is PeriodUnit.CALENDAR_DAYS:

@@ -2,7 +2,8 @@
 
 One row per event: the actor (user, role, unit), the case and its lead unit
 at that moment, the event type, when it was recorded and when it occurred,
-and the event's data. Auditors query it by actor, unit, type, case and time.
+and the event's data exactly as recorded (the stored JSON, not a re-encoding).
+Auditors query it by actor, unit, type, case and time.
 """
 
 from __future__ import annotations
@@ -17,6 +18,22 @@ from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
+
+
+def recorded_data(state: str | dict) -> dict[str, Any]:
+    """An event's own data from its recorded state: without the envelope, instants as ISO text."""
+    data = json.loads(state) if isinstance(state, str) else state
+    return {k: _plain(v) for k, v in data.items() if k not in _META}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"_type_", "_data_"}:  # the transcoder's marker for datetime, UUID, Decimal
+            return value["_data_"]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -55,8 +72,7 @@ class AuditTrail(ReadModel):
             "seq": e.originator_version, "type": item.type, "actor_user": actor["user"],
             "actor_role": actor["role"], "actor_unit": actor.get("unit"), "case_unit": case.unit,
             "recorded_at": e.timestamp, "occurred_at": e.occurred_at or e.timestamp,
-            "data": json.dumps({k: v for k, v in e.__dict__.items() if k not in _META},
-                               ensure_ascii=False, default=str),
+            "data": item.state.decode("utf-8"),
         })
 
     def commit(self, position: int) -> None:

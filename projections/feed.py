@@ -27,6 +27,7 @@ APPEAL_TOPIC_PREFIX = "caseledger:Appeal."
 class FeedItem:
     position: int  # the notification id: the event's place in the log
     event: Any
+    state: bytes  # the event's data exactly as recorded
     # The case right after this event. Shared and advanced by later events of
     # the batch: read what you need in on_event, keep no reference.
     case: Appeal
@@ -78,4 +79,4 @@ class CaseFeed:
         self._cases[event.originator_id] = case
         if len(self._cases) > self._cache_size:
             self._cases.popitem(last=False)
-        return FeedItem(notification.id, event, case)
+        return FeedItem(notification.id, event, notification.state, case)

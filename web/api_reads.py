@@ -6,7 +6,6 @@ when the request arrived, so a client reads its own writes.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from flask import current_app, g
@@ -14,7 +13,7 @@ from flask_smorest import Blueprint
 
 from domain.actors import Role
 from domain.errors import NotPermitted
-from projections.audit_trail import AuditQuery
+from projections.audit_trail import AuditQuery, recorded_data
 from web.presenters import iso
 from web.schemas import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
 
@@ -42,7 +41,7 @@ def audit_trail(args):
         "type": r["type"], "actor": {"user": r["actor_user"], "role": r["actor_role"], "unit": r["actor_unit"]},
         "case_unit": r["case_unit"], "recorded_at": iso(_instant(r["recorded_at"])),
         "occurred_at": iso(_instant(r["occurred_at"])),
-        "data": r["data"] if isinstance(r["data"], dict) else json.loads(r["data"]),
+        "data": recorded_data(r["data"]),
     } for r in rows], "page": query.page, "per_page": query.per_page, "total": total}
 
 

@@ -1,0 +1,161 @@
+"""Read-side benchmark on PostgreSQL: catch-up rate, list and ledger query times.
+
+Builds an event log of ``--cases`` appeals (every case received and
+forwarded; a share of them driven through the whole lifecycle), saving many
+cases per transaction; then, in the same run:
+
+- reads and decodes the whole notification log with the library alone
+  (the ceiling any projection could reach);
+- rebuilds every read model from zero with the batch runner (catch-up);
+- times list queries over all cases (default page by due date, by unit,
+  by status, overdue, full-text) and ledger queries.
+
+Targets (issue 4): catch-up >= 25,000 events/s; list <= 50 ms median;
+ledger <= 20 ms median.
+
+    .venv/bin/python bench/projections.py [--cases 100000] [--full-share 0.35]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.calendar import CalendarSource  # noqa: E402
+from adapters.persistence import database_from_url  # noqa: E402
+from adapters.profile_files import FileProfileCatalogue  # noqa: E402
+from adapters.views import Views  # noqa: E402
+from bench._machine import describe  # noqa: E402
+from bench.core import scratch_database  # noqa: E402
+from domain.actors import Actor, Role  # noqa: E402
+from domain.appeal import Appeal  # noqa: E402
+from domain.application import AppealService  # noqa: E402
+from projections.audit_trail import AuditTrail  # noqa: E402
+from projections.case_list import CaseList, CaseListQuery  # noqa: E402
+from projections.feed import CaseFeed  # noqa: E402
+from projections.ledger import Ledger, Period  # noqa: E402
+from projections.runner import BatchRunner  # noqa: E402
+
+PLATFORM = Actor("bench.platform", Role.PLATFORM)
+ADMIN = Actor("bench.admin", Role.ADMIN)
+UNITS = [f"UNIT-{n:02d}" for n in range(40)]
+SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "企业开办登记材料反复补正", "税务注销进度缓慢",
+            "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
+
+
+def build_log(app: AppealService, profiles, cases: int, full_share: float) -> int:
+    """Saves ``cases`` appeals, 200 per transaction; returns the number of events."""
+    policy = profiles.get("liaocheng-2020").case_policy(None)
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    events, batch = 0, []
+    for n in range(cases):
+        at = start + timedelta(minutes=3 * n)
+        case_id = Appeal.create_id("12345", None)
+        case = Appeal(id=case_id, channel="12345", external_ref=None, case_no=f"QY-BENCH-{n:07d}",
+                      category="help", subject=f"{SUBJECTS[n % len(SUBJECTS)]} {n}",
+                      content="企业反映办理过程中遇到的问题，请求协调解决。", enterprise={"name": f"测试企业{n % 997}有限公司"},
+                      contact=None, policy=policy, actor=PLATFORM.as_record(), occurred_at=at)
+        case.forward(UNITS[n % len(UNITS)], [], None, PLATFORM, at + timedelta(hours=1))
+        if n % 100 < full_share * 100:
+            case.acknowledge(ADMIN, at + timedelta(hours=5))
+            case.answer("initial", "已核实", ADMIN, at + timedelta(days=1))
+            case.answer("final", "已解决", ADMIN, at + timedelta(days=1 + n % 9))
+            case.review(n % 7 != 0, None, PLATFORM, at + timedelta(days=10))
+            if n % 7 != 0:
+                case.visit("satisfied" if n % 3 else "basically_satisfied", True, None, PLATFORM,
+                           at + timedelta(days=11))
+                case.close(PLATFORM, at + timedelta(days=11, hours=1))
+        events += len(case.pending_events)
+        batch.append(case)
+        if len(batch) == 200:
+            app.save(*batch)
+            batch = []
+    if batch:
+        app.save(*batch)
+    return events
+
+
+def timed(call, repeat: int) -> list[float]:
+    call()
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--full-share", type=float, default=0.35)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    with scratch_database(args.database_url) as url:
+        database = database_from_url(url)
+        profiles, calendars = FileProfileCatalogue(), CalendarSource()
+        app = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction)
+        print(describe({"database": "PostgreSQL (fresh database)"}))
+        t = time.perf_counter()
+        events = build_log(app, profiles, args.cases, args.full_share)
+        print(f"\nlog: {events} events for {args.cases} cases, written in {time.perf_counter() - t:.1f} s")
+
+        t = time.perf_counter()
+        decoded, start = 0, None
+        while True:
+            page = app.recorder.select_notifications(start=start, limit=args.batch_size, inclusive_of_start=False)
+            for n in page:
+                app.mapper.to_domain_event(n)
+            decoded += len(page)
+            if len(page) < args.batch_size:
+                break
+            start = page[-1].id
+        read_rate = decoded / (time.perf_counter() - t)
+
+        views = Views(database)
+        models = [CaseList(views.get("case_list"), calendars.for_jurisdiction),
+                  Ledger(views.get("ledger"), calendars.for_jurisdiction), AuditTrail(views.get("audit_trail"))]
+        for m in models:
+            m.view.reset()
+        t = time.perf_counter()
+        applied = BatchRunner(CaseFeed(app, cache_size=50_000), models, args.batch_size).run_once()
+        catch_up = applied / (time.perf_counter() - t)
+        print(f"\ncatch-up of all three read models, batches of {args.batch_size}")
+        print(f"  library read + decode : {read_rate:9.0f} events/s")
+        print(f"  catch-up (3 views)    : {catch_up:9.0f} events/s   (target >= 25000)")
+
+        view = models[0].view
+        now = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        queries = {
+            "first page by due date": CaseListQuery(now=now),
+            "one unit's inbox": CaseListQuery(unit="UNIT-07", now=now),
+            "by status": CaseListQuery(status="answered", now=now),
+            "overdue": CaseListQuery(overdue=True, now=now),
+            "full text (Chinese)": CaseListQuery(q="税务注销", now=now),
+            "unit user, page 50": CaseListQuery(viewer_unit="UNIT-11", page=50, now=now),
+        }
+        print(f"\nlist queries over {args.cases} cases (median / p95 of 50)")
+        medians = []
+        for name, query in queries.items():
+            times = timed(lambda q=query: view.query(q), 50)
+            medians.append(statistics.median(times))
+            print(f"  {name:24}: {statistics.median(times) * 1e3:7.2f} ms / {statistics.quantiles(times, n=20)[18] * 1e3:7.2f} ms")
+        print(f"  worst median            : {max(medians) * 1e3:7.2f} ms   (target <= 50)")
+        ledger = models[1].view
+        times = timed(lambda: ledger.figures("UNIT-07", Period.month("2026-05")), 100)
+        print(f"\nledger query (one unit, one month): median {statistics.median(times) * 1e3:.2f} ms, "
+              f"p95 {statistics.quantiles(times, n=20)[18] * 1e3:.2f} ms   (target <= 20)")
+        views.close()
+        app.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
