@@ -9,9 +9,14 @@ tune the PostgreSQL pool and schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
+from psycopg.conninfo import make_conninfo
 
 DEFAULT_URL = "sqlite:///var/caseledger.sqlite3"
 
@@ -76,3 +81,28 @@ def database_from_url(url: str | None) -> Database:
 def _redact(url: str) -> str:
     parts = urlsplit(url)
     return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
+
+
+@contextmanager
+def schema_lock(database: Database) -> Iterator[None]:
+    """Serialises table creation between processes starting at once.
+
+    Each process creates its tables if missing; on PostgreSQL two doing so at
+    the same moment can fail ("tuple concurrently updated"), so they take
+    turns under an advisory lock. SQLite serialises writers itself.
+    """
+    if database.kind != "postgresql":
+        yield
+        return
+    env = database.env
+    with psycopg.connect(make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
+                                       port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                       password=env["POSTGRES_PASSWORD"] or None), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
+_SCHEMA_LOCK = 0x6361_7365  # "case"

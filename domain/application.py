@@ -27,6 +27,8 @@ from domain.permissions import check_command_role, may_read
 from domain.profiles import ProfileCatalogue
 
 Clock = Callable[[], datetime]
+# No case predates the schemes this system keeps (the earliest source is of 2017).
+EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
 
 
@@ -237,6 +239,8 @@ class AppealService(Application):
             return {"occurred_at": "must carry a UTC offset"}
         if occurred_at > self.clock():
             return {"occurred_at": "must not be in the future"}
+        if occurred_at < EARLIEST:
+            return {"occurred_at": f"must not be before {EARLIEST.date().isoformat()}"}
         return {}
 
     def _get(self, case_id: UUID) -> Appeal:

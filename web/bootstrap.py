@@ -22,7 +22,7 @@ from pathlib import Path
 from adapters.calendar import CalendarSource
 from adapters.idempotency import SQLIdempotencyStore, idempotency_store
 from adapters.passwords import Argon2Hasher
-from adapters.persistence import Database, database_from_url
+from adapters.persistence import Database, database_from_url, schema_lock
 from adapters.profile_files import FileProfileCatalogue
 from adapters.views import Views
 from domain.application import AppealService, utc_now
@@ -100,6 +100,11 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
     database = database_from_url(settings.database_url)
     calendars = CalendarSource(settings.calendar_overrides)
     profiles = FileProfileCatalogue([settings.profiles_dir] if settings.profiles_dir else [])
+    with schema_lock(database):
+        return _wire(settings, database, calendars, profiles, clock, hasher)
+
+
+def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), clock=clock)
 
     def unit_exists(code: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -17,10 +19,16 @@ def required_text(max_length: int, **kw) -> ma.fields.String:
 
 
 class Timestamp(ma.fields.AwareDateTime):
-    """ISO 8601; a time without an offset is Asia/Shanghai (API.md)."""
+    """ISO 8601; a time without an offset is Asia/Shanghai (API.md). Years 1970-2999."""
 
     def __init__(self, **kw) -> None:
         super().__init__(format="iso", default_timezone=SHANGHAI, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not 1970 <= moment.astimezone(timezone.utc).year <= 2999 or not 1970 <= moment.year <= 2999:
+            raise ma.ValidationError("must lie between the years 1970 and 2999")
+        return moment
 
 
 class Command(ma.Schema):
@@ -259,7 +267,8 @@ class CaseListSchema(ma.Schema):
 
 
 class PeriodArgsSchema(ma.Schema):
-    period = Text(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="YYYY-MM"))
+    period = Text(required=True, validate=validate.Regexp(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$",
+                                                              error="YYYY-MM, year 1970-2999"))
     close_day = ma.fields.Integer(validate=validate.Range(min=1, max=28),
                                   metadata={"description": "the day the reporting month closes (e.g. 25)"})
 

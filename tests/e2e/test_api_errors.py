@@ -98,3 +98,24 @@ def test_missing_and_bad_tokens_are_401(api, case):
     for headers in ({}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic Y2xlcms6eA=="}):
         response = api.client.get(f"/api/appeals/{case['id']}", headers=headers)
         assert error_of(response, 401)["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00", "1900-01-01T00:00:00",
+                                    "1999-12-31T23:59:59+08:00"])
+def test_implausibly_early_occurrence_is_refused_and_nothing_recorded(api, moment):
+    """A case backfilled to before any scheme existed would break every deadline computed from it."""
+    before = api.store()
+    body = {"channel": "12345", "category": "help", "subject": "s", "content": "c",
+            "enterprise": {"name": "E"}, "profile": "zichuan-2020", "occurred_at": moment}
+    error = error_of(api.post("/api/appeals", body), 422)
+    assert "occurred_at" in error["fields"]
+    assert api.store() == before
+
+
+def test_as_of_out_of_range_is_422_not_500(api, case):
+    response = api.get(f"/api/appeals/{case['id']}?as_of=9999-12-31T23:59:59-12:00")
+    assert error_of(response, 422)["fields"].keys() == {"as_of"}
+
+
+def test_ledger_period_out_of_range_is_422_not_500(api):
+    assert error_of(api.get("/api/units/DISTRICT-POWER/ledger?period=0000-01"), 422)
