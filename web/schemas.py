@@ -26,7 +26,11 @@ class Timestamp(ma.fields.AwareDateTime):
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
-        if not 1970 <= moment.astimezone(timezone.utc).year <= 2999 or not 1970 <= moment.year <= 2999:
+        try:
+            in_range = 1970 <= moment.year <= 2999 and 1970 <= moment.astimezone(timezone.utc).year <= 2999
+        except OverflowError:
+            in_range = False
+        if not in_range:
             raise ma.ValidationError("must lie between the years 1970 and 2999")
         return moment
 
