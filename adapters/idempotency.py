@@ -70,9 +70,9 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
             def __enter__(self):
                 conn = getattr(local, "conn", None)
                 if conn is None:
+                    # The event store has put the file in WAL mode already.
                     conn = local.conn = sqlite3.connect(path, timeout=10, isolation_level=None,
                                                         check_same_thread=False)
-                    conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("BEGIN IMMEDIATE")
                 self.conn = conn
                 return conn

@@ -9,6 +9,7 @@ tune the PostgreSQL pool and schema.
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,10 +90,19 @@ def schema_lock(database: Database) -> Iterator[None]:
 
     Each process creates its tables if missing; on PostgreSQL two doing so at
     the same moment can fail ("tuple concurrently updated"), so they take
-    turns under an advisory lock. SQLite serialises writers itself.
+    turns under an advisory lock; on SQLite, under a lock on a file beside the database.
     """
     if database.kind != "postgresql":
-        yield
+        name = database.env["SQLITE_DBNAME"]
+        if name == ":memory:":
+            yield
+            return
+        with open(f"{name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
         return
     env = database.env
     with psycopg.connect(make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],

@@ -271,7 +271,7 @@ class CaseListSchema(ma.Schema):
 
 
 class PeriodArgsSchema(ma.Schema):
-    period = Text(required=True, validate=validate.Regexp(r"^(19[7-9]\d|2\d{3})-(0[1-9]|1[0-2])$",
+    period = Text(required=True, validate=validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z",
                                                               error="YYYY-MM, year 1970-2999"))
     close_day = ma.fields.Integer(validate=validate.Range(min=1, max=28),
                                   metadata={"description": "the day the reporting month closes (e.g. 25)"})

@@ -1,0 +1,198 @@
+"""The monthly bulletin (通报) over HTTP: JSON, .xlsx and .pdf, on SQLite and PostgreSQL.
+
+Each test registers units of its own (the PostgreSQL database is shared by
+the session's tests) and compares only their rows; ranks are compared as an
+order, since other tests' units share the ranking.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import threading
+import uuid
+
+import openpyxl
+import pytest
+
+from tests.e2e.conftest import OPERATOR
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def live(api):
+    """The read models followed in the background, as ``caseledger serve`` does."""
+    stop = threading.Event()
+    thread = threading.Thread(target=api.container.runner(batch_size=50).run_forever, args=(stop, 0.02))
+    thread.start()
+    yield api
+    stop.set()
+    thread.join()
+
+
+def at(day: str, clock: str = "10:00") -> str:
+    return f"2026-{day}T{clock}:00+08:00"
+
+
+def ok(response, status: int = 200):
+    assert response.status_code == status, response.json
+    return response.json
+
+
+@pytest.fixture
+def scenario(live):
+    """Three units of this test. Zichuan cases (unit reply: 2 working days; 2026-10-01..07 are holidays):
+
+    - A: forwarded 09-29, answered 09-30 (on time), visited satisfied and solved, closed 10-09;
+    - B: forwarded 09-29, answered 10-12 (late: due 10-08 23:59:59), visited basically satisfied
+      but unsolved, closed 10-13;
+    - C: nothing.
+    """
+    tag = uuid.uuid4().hex[:6].upper()
+    units = {"A": (f"RPT-{tag}-A", f"淄川供电所{tag}"), "B": (f"RPT-{tag}-B", f"淄川水务站{tag}"),
+             "C": (f"RPT-{tag}-C", f"淄川网格站{tag}")}
+    for code, name in units.values():
+        live.container.directory.add_unit(OPERATOR, code, name)
+
+    def handle(unit: str, answered: str, satisfaction: str, solved: bool, closed: str) -> None:
+        case = live.open(occurred_at=at("09-29", "09:00"), subject=f"报表 {tag}")
+        path = f"/api/appeals/{case['id']}"
+        ok(live.post(f"{path}/forward", {"unit": unit, "occurred_at": at("09-29")}))
+        ok(live.post(f"{path}/answer", {"kind": "final", "content": "已办结", "occurred_at": at(answered)}, user="ops"))
+        ok(live.post(f"{path}/review", {"accepted": True, "occurred_at": at(answered, "11:00")}))
+        ok(live.post(f"{path}/visit", {"satisfaction": satisfaction, "solved": solved,
+                                       "occurred_at": at(closed, "09:00")}))
+        ok(live.post(f"{path}/close", {"occurred_at": at(closed, "10:00")}))
+
+    handle(units["A"][0], "09-30", "satisfied", True, "10-09")
+    handle(units["B"][0], "10-12", "basically_satisfied", False, "10-13")
+    return {key: code for key, (code, _) in units.items()}, {code: name for code, name in units.values()}
+
+
+def mine(bulletin: dict, codes: dict) -> dict:
+    """This test's rows, by A/B/C, and their positions in the whole ranking."""
+    position = {row["unit"]: i for i, row in enumerate(bulletin["units"])}
+    rows = {key: next(r for r in bulletin["units"] if r["unit"] == code) for key, code in codes.items()}
+    return rows | {"order": sorted(codes, key=lambda key: position[codes[key]])}
+
+
+def test_json_bulletin_ranks_the_units(scenario, live):
+    codes, names = scenario
+    # The reporting month of October closing on the 25th: 09-26 to 10-25, so every act counts.
+    b = ok(live.get("/api/reports/monthly?period=2026-10&close_day=25", user="super"))
+    assert (b["period"], b["close_day"], b["start"], b["end"]) == (
+        "2026-10", 25, "2026-09-26T00:00:00+08:00", "2026-10-26T00:00:00+08:00")
+    assert b["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+    assert set(b["definitions"]) == {"response", "on_time", "resolution", "satisfaction"}
+    rows = mine(b, codes)
+    a, bb, c = rows["A"], rows["B"], rows["C"]
+    assert (a["name"], bb["name"], c["name"]) == tuple(names[codes[k]] for k in "ABC")
+    assert {k: v for k, v in a["counts"].items() if v} == {
+        "forwarded": 1, "responded": 1, "replies_on_time": 1, "closed": 1, "closed_solved": 1, "visits_satisfied": 1}
+    assert {k: v for k, v in bb["counts"].items() if v} == {
+        "forwarded": 1, "responded": 1, "replies_late": 1, "closed": 1, "closed_unsolved": 1,
+        "visits_basically_satisfied": 1}
+    assert a["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0}
+    assert bb["rates"] == {"response": 1.0, "on_time": 0.0, "resolution": 0.0, "satisfaction": 0.9}
+    # A: 0.1 + 0.5 + 0.4 = 1; B: 0.1 x 1 + 0.5 x 0 + 0.4 x 0.9 = 0.46
+    assert (a["composite"], a["coverage"], bb["composite"], bb["coverage"]) == (1.0, 1.0, 0.46, 1.0)
+    assert (a["open_at_end"], a["overdue_at_end"], bb["open_at_end"], bb["overdue_at_end"]) == (0, 0, 0, 0)
+    assert rows["order"] == ["A", "B", "C"] and a["rank"] < bb["rank"]
+    assert (c["rank"], c["composite"], c["coverage"]) == (None, None, 0.0)  # nothing to rank C on
+    ranks = [r["rank"] for r in b["units"]]
+    assert ranks[:ranks.index(None)] == sorted(ranks[:ranks.index(None)])  # ranked first, in order
+    assert set(ranks[ranks.index(None):]) == {None}
+    assert b["totals"]["unit"] == "TOTAL" and b["totals"]["counts"]["forwarded"] >= 2
+
+
+def test_a_tie_on_composite_is_broken_by_the_on_time_rate(scenario, live):
+    codes, _ = scenario
+    # September alone: both forwarded and responded (response 1), nothing closed or visited yet: composite
+    # 1.0 on 10 % of the weights for both. A replied on time in September (on-time 1/1); B's reply came in
+    # October and its deadline had not ended on 10-01 (on-time None): A ranks first.
+    rows = mine(ok(live.get("/api/reports/monthly?period=2026-09", user="inspector")), codes)
+    assert [(rows[k]["composite"], rows[k]["coverage"], rows[k]["rates"]["on_time"]) for k in "AB"] == [
+        (1.0, 0.1, 1.0), (1.0, 0.1, None)]
+    assert rows["order"] == ["A", "B", "C"] and rows["A"]["rank"] < rows["B"]["rank"]
+
+
+def test_xlsx_bulletin(scenario, live):
+    codes, names = scenario
+    response = live.get("/api/reports/monthly.xlsx?period=2026-10&close_day=25", user="auditor")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX
+    assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.xlsx"'
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)"]
+    ws = wb.worksheets[0]
+    assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
+    headers = [c.value for c in ws[3]]
+    assert headers[:3] == ["排名 (Rank)", "单位代码 (Code)", "单位名称 (Unit)"]
+    col = {h: i for i, h in enumerate(headers)}
+    for header in ("转办 (Forwarded)", "期末超期 (Overdue at end)", "按时答复率 (On-time rate)",
+                   "综合得分 (Composite, 0-100)"):
+        assert header in col
+    body = [row for row in ws.iter_rows(min_row=4) if row[0].value is not None or row[1].value]
+    by_code = {row[1].value: row for row in body}
+    expected = {codes["A"]: (1.0, 1.0, 100.0), codes["B"]: (1.0, 0.0, 46.0), codes["C"]: (None, None, None)}
+    for code, (response_rate, on_time, composite) in expected.items():
+        row = by_code[code]
+        assert row[2].value == names[code]
+        assert (row[col["响应率 (Response rate)"]].value, row[col["按时答复率 (On-time rate)"]].value,
+                row[col["综合得分 (Composite, 0-100)"]].value) == (response_rate, on_time, composite)
+        assert row[col["按时答复率 (On-time rate)"]].number_format == "0.0%"
+    order = [row[1].value for row in body]
+    assert order.index(codes["A"]) < order.index(codes["B"]) < order.index(codes["C"])
+    assert body[-1][1].value == "TOTAL" and body[-1][2].value == "合计 (Total)"
+    json_order = [r["unit"] for r in live.get("/api/reports/monthly?period=2026-10&close_day=25").json["units"]]
+    assert order[:-1] == json_order  # the same ranking as the JSON
+    definitions = [row[0] for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert definitions == ["response", "on_time", "resolution", "satisfaction", "composite"]
+
+
+def test_pdf_bulletin(scenario, live, tmp_path):
+    codes, names = scenario
+    response = live.get("/api/reports/monthly.pdf?period=2026-10&close_day=25")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.pdf"'
+    pdf = response.data
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 3
+    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install -y poppler-utils"
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "2026年10月企业诉求办理情况通报" in text
+    for name in names.values():  # in the table and in both charts
+        assert text.count(name) >= 3, name
+    assert "omitted for lack" not in text
+
+
+def test_readers_of_bulletins(live):
+    for user in ("clerk", "super", "inspector", "auditor", "ops"):
+        assert live.get("/api/reports/monthly?period=2026-09", user=user).status_code == 200, user
+    for path in ("monthly", "monthly.xlsx", "monthly.pdf"):
+        response = live.get(f"/api/reports/{path}?period=2026-09", user="power")
+        assert response.status_code == 403 and response.json["error"]["code"] == "forbidden"
+        assert live.get(f"/api/reports/{path}?period=2026-09", user=None).status_code == 401
+
+
+@pytest.mark.parametrize("query", ["period=2026-13", "period=2026-9", "period=oct", "", "period=2026-09&close_day=31",
+                                   "period=2026-09&close_day=0", "period=0000-01", "period=9999-12",
+                                   "period=2026-09%0A", "period=%D9%A2%D9%A0%D9%A2%D9%A6-09"])  # "2026-09\n", "٢٠٢٦-09"
+def test_bad_periods_are_422(live, query):
+    for path in ("monthly", "monthly.xlsx", "monthly.pdf"):
+        response = live.get(f"/api/reports/{path}?{query}")
+        assert response.status_code == 422, (path, query)
+        assert response.json["error"]["code"] == "validation_failed"
+
+
+def test_openapi_documents_the_bulletins(api):
+    paths = api.get("/api/openapi.json", user=None).json["paths"]
+    assert "Bulletin" in paths["/api/reports/monthly"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"]["$ref"]
+    assert list(paths["/api/reports/monthly.xlsx"]["get"]["responses"]["200"]["content"]) == [XLSX]
+    assert list(paths["/api/reports/monthly.pdf"]["get"]["responses"]["200"]["content"]) == ["application/pdf"]

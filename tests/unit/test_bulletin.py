@@ -1,0 +1,250 @@
+"""The monthly bulletin (通报): composite scores and ranking on hand-built ledger figures, and the PDF's font fallback.
+
+Every expected figure is computed by hand in the comment beside it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from projections.bulletin import TOTAL, WEIGHTS, composite_score, monthly_bulletin, rank_units
+from projections.ledger import COUNTERS, LedgerFigures, Period
+
+SEPT = Period.month("2026-09")
+
+
+def figures(unit: str, open_at_end: int = 0, overdue_at_end: int = 0, **counts: int) -> LedgerFigures:
+    return LedgerFigures(unit, SEPT, dict.fromkeys(COUNTERS, 0) | counts, open_at_end, overdue_at_end)
+
+
+def full(unit: str, *, responded=1, forwarded=1, solved=1, closed=1, satisfied=1, visits=1, on_time=1, late=0,
+         overdue=0) -> LedgerFigures:
+    """Figures with every rate present: response responded/forwarded, resolution solved/closed,
+    satisfaction satisfied/visits (the rest of the visits unsatisfied), on-time on_time/(on_time+late+overdue)."""
+    return figures(unit, overdue_at_end=overdue, forwarded=forwarded, responded=responded, closed=closed,
+                   closed_solved=solved, closed_unsolved=closed - solved, visits_satisfied=satisfied,
+                   visits_unsatisfied=visits - satisfied, replies_on_time=on_time, replies_late=late)
+
+
+class FakeLedgerView:
+    def __init__(self, *rows: LedgerFigures) -> None:
+        self.rows = {f.unit: f for f in rows}
+        self.asked: list[str] = []
+
+    def units_with_activity(self, period: Period) -> list[str]:
+        return sorted(self.rows)
+
+    def figures(self, unit: str, period: Period) -> LedgerFigures:
+        self.asked.append(unit)
+        return self.rows.get(unit) or figures(unit)
+
+
+def order(bulletin) -> list[tuple[int | None, str]]:
+    return [(r.rank, r.code) for r in bulletin.rows]
+
+
+# -- composite score ---------------------------------------------------------------------------------------------
+def test_weights_are_the_published_practice():
+    assert dict(WEIGHTS) == {"response": 0.10, "resolution": 0.50, "satisfaction": 0.40}
+
+
+def test_composite_is_the_weighted_sum_of_the_three_rates():
+    # response 9/10 = 0.9, resolution 7/8 = 0.875, satisfaction (6 + 0.9 x 2)/8 = 0.975
+    f = figures("P", forwarded=10, responded=9, closed=8, closed_solved=7, closed_unsolved=1,
+                visits_satisfied=6, visits_basically_satisfied=2)
+    assert f.rates == {"response": 0.9, "on_time": None, "resolution": 0.875, "satisfaction": 0.975}
+    # 0.1 x 0.9 + 0.5 x 0.875 + 0.4 x 0.975 = 0.09 + 0.4375 + 0.39 = 0.9175
+    score = composite_score(f.rates)
+    assert (score.composite, score.coverage) == (0.9175, 1.0)
+
+
+def test_a_missing_rate_is_left_out_and_the_other_weights_renormalised():
+    # response 1/1; nothing closed (resolution None); satisfaction 1 of 2 visits satisfied = 0.5
+    f = figures("P", forwarded=1, responded=1, visits_satisfied=1, visits_unsatisfied=1)
+    assert f.rates["resolution"] is None
+    # (0.1 x 1 + 0.4 x 0.5) / (0.1 + 0.4) = 0.3 / 0.5 = 0.6, on 50 % of the weights
+    assert composite_score(f.rates) == composite_score({"response": 1.0, "resolution": None, "satisfaction": 0.5})
+    score = composite_score(f.rates)
+    assert (score.composite, score.coverage) == (0.6, 0.5)
+    # only the response rate: 0.1 x 0.5 / 0.1 = 0.5, on 10 %
+    only = composite_score({"response": 0.5, "resolution": None, "satisfaction": None})
+    assert (only.composite, only.coverage) == (0.5, 0.1)
+
+
+def test_no_weighted_rate_means_no_composite():
+    score = composite_score(figures("P", replies_on_time=3).rates)  # an on-time rate is not weighted
+    assert (score.composite, score.coverage) == (None, 0.0)
+
+
+def test_a_zero_rate_counts_as_zero_not_as_missing():
+    # response 0/2 = 0, resolution 0/1 = 0, satisfaction 0/1 = 0: a real 0, on all the weights
+    f = figures("P", forwarded=2, closed=1, closed_unsolved=1, visits_very_unsatisfied=1)
+    assert composite_score(f.rates) == composite_score({"response": 0.0, "resolution": 0.0, "satisfaction": 0.0})
+    assert (composite_score(f.rates).composite, composite_score(f.rates).coverage) == (0.0, 1.0)
+
+
+def test_weights_are_data():
+    rates = {"response": 0.5, "on_time": 0.25, "resolution": 1.0, "satisfaction": None}
+    # (1 x 0.25 + 3 x 1.0) / 4 = 0.8125
+    assert composite_score(rates, {"on_time": 1, "resolution": 3}).composite == 0.8125
+    ranked = rank_units([(full("A", on_time=1, late=1), "甲"), (full("B", on_time=0, late=1), "乙")], SEPT,
+                        weights={"on_time": 1.0})
+    assert order(ranked) == [(1, "A"), (2, "B")] and ranked.rows[0].composite == 0.5
+
+
+# -- ranking -----------------------------------------------------------------------------------------------------
+def test_units_rank_by_composite_highest_first():
+    rows = [
+        # 0.1 x 1 + 0.5 x 1/2 + 0.4 x 1 = 0.75
+        (full("B", solved=1, closed=2), "乙"),
+        # 0.1 x 1 + 0.5 x 1 + 0.4 x 1 = 1.0
+        (full("C"), "丙"),
+        # 0.1 x 1/2 + 0.5 x 1 + 0.4 x 1/2 = 0.05 + 0.5 + 0.2 = 0.75 -- equal to B; on-time decides below
+        (full("A", responded=1, forwarded=2, satisfied=1, visits=2, on_time=1, late=1), "甲"),
+        # 0.1 x 0 + 0.5 x 0 + 0.4 x 0 = 0
+        (full("D", responded=0, solved=0, satisfied=0), "丁"),
+    ]
+    b = rank_units(rows, SEPT)
+    # B and A tie at 0.75; B's on-time rate 1/1 beats A's 1/2
+    assert order(b) == [(1, "C"), (2, "B"), (3, "A"), (4, "D")]
+    assert [r.composite for r in b.rows] == [1.0, 0.75, 0.75, 0.0]
+    assert [r.name for r in b.rows] == ["丙", "乙", "甲", "丁"]
+
+
+def test_ties_on_composite_are_broken_by_on_time_rate_then_overdue_count():
+    rows = [
+        (full("A", on_time=1, late=1), "甲"),  # composite 1, on-time 1/2 = 0.5, overdue 0
+        (full("B", on_time=1, late=0, overdue=1), "乙"),  # composite 1, on-time 1/(1+0+1) = 0.5, overdue 1
+        (full("C", on_time=3, late=1), "丙"),  # composite 1, on-time 3/4 = 0.75
+        (full("D", on_time=0, late=0), "丁"),  # composite 1, no reply in the period: on-time None
+        (full("E", on_time=0, late=1), "戊"),  # composite 1, on-time 0/1 = 0.0 -- ahead of a missing rate
+    ]
+    assert order(rank_units(rows, SEPT)) == [(1, "C"), (2, "A"), (3, "B"), (4, "E"), (5, "D")]
+
+
+def test_units_equal_on_every_criterion_share_a_rank_and_are_listed_by_code():
+    rows = [(full("Z"), "z"), (full("M", on_time=1, late=1), "m"), (full("B"), "b"), (full("K"), "k"),
+            (full("A", solved=0), "a")]
+    # B, K and Z: composite 1, on-time 1, overdue 0 -- rank 1 together; then M (4th place), then A
+    b = rank_units(rows, SEPT)
+    assert order(b) == [(1, "B"), (1, "K"), (1, "Z"), (4, "M"), (5, "A")]
+    assert b.rows[-1].composite == 0.5  # 0.1 x 1 + 0.5 x 0 + 0.4 x 1
+
+
+def test_ties_compare_rounded_composites():
+    # response 1/3 = 0.3333 and 3334/10000 = 0.3334 differ, but 0.1 x 0.3333 + 0.9 = 0.93333 and
+    # 0.1 x 0.3334 + 0.9 = 0.93334 both round to 0.9333: a tie, listed by code
+    rows = [(full("B", responded=3334, forwarded=10000), "乙"), (full("A", responded=1, forwarded=3), "甲")]
+    b = rank_units(rows, SEPT)
+    assert [r.rates["response"] for r in b.rows] == [0.3333, 0.3334]
+    assert order(b) == [(1, "A"), (1, "B")] and b.rows[0].composite == b.rows[1].composite == 0.9333
+
+
+def test_units_without_any_weighted_rate_are_listed_last_unranked():
+    rows = [
+        (figures("Q"), "无事"),  # nothing at all
+        (figures("P", overdue_at_end=2), "超期"),  # old cases overdue, nothing new: on-time 0/2 = 0.0
+        (figures("R", replies_on_time=1), "答复"),  # on-time 1/1, but no weighted rate
+        # a low but real composite: 0.1 x 0 = 0 on 10 % -- ranked, ahead of every unscored unit
+        (figures("S", forwarded=1), "新"),
+    ]
+    b = rank_units(rows, SEPT)
+    assert order(b) == [(1, "S"), (None, "R"), (None, "P"), (None, "Q")]
+    assert [r.composite for r in b.rows] == [0.0, None, None, None]
+    assert [r.coverage for r in b.rows] == [0.1, 0.0, 0.0, 0.0]
+    assert [r.code for r in b.ranked] == ["S"]
+
+
+def test_totals_sum_the_counts_and_compute_rates_from_the_sums():
+    rows = [(full("A", responded=1, forwarded=1, solved=1, closed=1), "甲"),
+            (full("B", responded=1, forwarded=3, solved=0, closed=1, overdue=2, on_time=0), "乙")]
+    totals = rank_units(rows, SEPT).totals
+    assert (totals.code, totals.rank, totals.name) == (TOTAL, None, "合计")
+    assert (totals.counts["forwarded"], totals.counts["responded"], totals.counts["closed_solved"]) == (4, 2, 1)
+    assert totals.overdue_at_end == 2 and totals.open_at_end == 0
+    # response 2/4 = 0.5 (not the mean of 1 and 1/3); on-time 1/(1 + 0 + 2) = 0.3333; resolution 1/2
+    assert totals.rates == {"response": 0.5, "on_time": 0.3333, "resolution": 0.5, "satisfaction": 1.0}
+    # 0.1 x 0.5 + 0.5 x 0.5 + 0.4 x 1 = 0.7
+    assert totals.composite == 0.7
+
+
+def test_monthly_bulletin_lists_given_units_and_every_unit_with_activity():
+    view = FakeLedgerView(full("ACTIVE"), full("GONE", solved=0))
+    b = monthly_bulletin(view, [("ACTIVE", "在用单位"), ("IDLE", "空闲单位")], SEPT,
+                         names={"GONE": "已停用单位", "IDLE": "旧名称"})
+    # ACTIVE: composite 1; GONE (disabled, still active in the month): 0.5; IDLE: nothing, not ranked
+    assert [(r.rank, r.code, r.name) for r in b.rows] == [(1, "ACTIVE", "在用单位"), (2, "GONE", "已停用单位"),
+                                                          (None, "IDLE", "空闲单位")]
+    assert sorted(view.asked) == ["ACTIVE", "GONE", "IDLE"]  # each unit read once
+    assert b.period == SEPT and dict(b.weights) == dict(WEIGHTS)
+    unnamed = monthly_bulletin(FakeLedgerView(full("X")), [], SEPT)
+    assert [(r.code, r.name) for r in unnamed.rows] == [("X", "X")]  # named nowhere: its code
+
+
+def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
+    b = monthly_bulletin(FakeLedgerView(), [], SEPT)
+    assert b.rows == () and b.totals.counts == dict.fromkeys(COUNTERS, 0)
+    assert b.totals.composite is None and set(b.totals.rates.values()) == {None}
+
+
+# -- the PDF without a CJK font --------------------------------------------------------------------------------
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install -y poppler-utils"
+    path = tmp_path / "bulletin.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture
+def bulletin():
+    return rank_units([(full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"), (full("DISTRICT-WATER"), "区水务局"),
+                       (figures("IDLE"), "空闲单位")], Period.month("2026-10", 25))
+
+
+def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, tmp_path, monkeypatch):
+    from adapters import exporters
+
+    monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
+    pdf = exporters.bulletin_pdf(bulletin)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
+    text = pdf_text(pdf, tmp_path)
+    assert "DISTRICT-WATER" in text and "DISTRICT-POWER" in text and "IDLE" in text
+    assert "omitted for lack of a CJK font" in " ".join(text.split())
+    assert not re.search(r"[\u3000-\u9fff]", text)  # no Chinese at all: nothing drawn as boxes
+    assert "2026-09-26 to 2026-10-25" in text
+
+
+def test_pdf_with_a_cjk_font_draws_the_names(bulletin, tmp_path):
+    from adapters import exporters
+
+    assert exporters.find_cjk_font(), "a CJK font is needed: apt-get install -y fonts-wqy-microhei"
+    text = pdf_text(exporters.bulletin_pdf(bulletin), tmp_path)
+    assert "2026年10月企业诉求办理情况通报" in text
+    assert {"区供电中心", "区水务局", "空闲单位"} <= set(text.split())
+    assert "omitted for lack" not in text
+
+
+def test_a_name_the_font_cannot_draw_is_shown_by_code(tmp_path):
+    from adapters import exporters
+
+    odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
+    text = pdf_text(exporters.bulletin_pdf(odd), tmp_path)
+    assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
+    assert "Some names shown by code" in " ".join(text.split())
+
+
+def test_find_cjk_font_ignores_a_font_path_without_chinese():
+    from adapters import exporters
+
+    installed = exporters.find_cjk_font()
+    assert exporters.find_cjk_font("/no/such/font.ttf") == installed
+    import matplotlib
+
+    dejavu = str(matplotlib.get_data_path()) + "/fonts/ttf/DejaVuSans.ttf"
+    assert exporters.find_cjk_font(dejavu) == installed
+    assert exporters.find_cjk_font(installed) == installed

@@ -1,0 +1,136 @@
+"""``GET /api/reports/monthly`` (JSON), ``…/monthly.xlsx`` and ``…/monthly.pdf``: the monthly bulletin (通报).
+
+Every role but ``unit`` may read bulletins: a bulletin ranks all units, and a
+unit reads its own figures at ``GET /api/units/<code>/ledger``. How units are
+ranked: ``projections.bulletin``. The PDF's Chinese needs a CJK font: the
+``CASELEDGER_CJK_FONT`` setting (a font file) or an installed one
+(``adapters.exporters.find_cjk_font``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import marshmallow as ma
+from flask import Response, current_app, g
+from flask_smorest import Blueprint
+
+from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_pdf, bulletin_xlsx
+from domain.actors import Role
+from domain.errors import NotPermitted, ValidationFailed
+from projections.bulletin import RANKING_RULE, Bulletin, BulletinRow, monthly_bulletin
+from projections.ledger import COUNTERS, Period
+from web.api_units import RATE_DEFINITIONS
+from web.presenters import iso
+from web.schemas import PeriodArgsSchema
+
+blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
+
+PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits, nothing after: as the OpenAPI pattern means it
+RATES = ("response", "on_time", "resolution", "satisfaction")
+
+BulletinCountsSchema = ma.Schema.from_dict({c: ma.fields.Integer(required=True) for c in COUNTERS},
+                                           name="BulletinCountsSchema")
+BulletinRatesSchema = ma.Schema.from_dict(
+    {r: ma.fields.Float(required=True, allow_none=True,
+                        metadata={"minimum": 0, "maximum": 1, "description": RATE_DEFINITIONS[r]}) for r in RATES},
+    name="BulletinRatesSchema")
+
+
+class BulletinRowSchema(ma.Schema):
+    rank = ma.fields.Integer(required=True, allow_none=True,
+                             metadata={"description": "1 = best; equal units share a rank; null: not ranked "
+                                                      "(no weighted rate in the period)"})
+    unit = ma.fields.String(required=True, metadata={"description": "the unit's code"})
+    name = ma.fields.String(required=True)
+    counts = ma.fields.Nested(BulletinCountsSchema, required=True)
+    open_at_end = ma.fields.Integer(required=True)
+    overdue_at_end = ma.fields.Integer(required=True)
+    rates = ma.fields.Nested(BulletinRatesSchema, required=True)
+    composite = ma.fields.Float(required=True, allow_none=True, metadata={
+        "minimum": 0, "maximum": 1, "description": "weighted mean of the weighted rates that exist"})
+    coverage = ma.fields.Float(required=True, metadata={
+        "minimum": 0, "maximum": 1, "description": "sum of the weights the composite rests on"})
+
+
+class BulletinSchema(ma.Schema):
+    period = ma.fields.String(required=True)
+    close_day = ma.fields.Integer(allow_none=True)
+    start = ma.fields.String(required=True)
+    end = ma.fields.String(required=True, metadata={"description": "exclusive"})
+    weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
+    ranking = ma.fields.String(required=True, metadata={"description": "how units are ranked"})
+    units = ma.fields.List(ma.fields.Nested(BulletinRowSchema), required=True,
+                           metadata={"description": "in rank order; unranked units last"})
+    totals = ma.fields.Nested(BulletinRowSchema, required=True, metadata={"description": "all units' sums"})
+    definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+def _bulletin(args) -> Bulletin:
+    if g.actor.role is Role.UNIT:
+        raise NotPermitted("unit users may not read bulletins; a unit's own ledger is at /api/units/<code>/ledger")
+    if not PERIOD.fullmatch(args["period"]):  # PeriodArgsSchema's Python regex lets "٢٠٢٦-09" and "2026-09\n" by
+        raise ValidationFailed({"period": "YYYY-MM"})
+    try:
+        period = Period.month(args["period"], args.get("close_day"))
+    except (ValueError, OverflowError):  # year 0000, or a month running past 9999-12-31
+        raise ValidationFailed({"period": "not a month of the years 1 to 9999"}) from None
+    container = current_app.extensions["caseledger"]
+    container.wait_for_views()
+    registered = container.directory.units()
+    return monthly_bulletin(container.read_models["ledger"].view,
+                            [(u.code, u.name) for u in registered if u.active], period,
+                            names={u.code: u.name for u in registered})
+
+
+def _row_json(row: BulletinRow) -> dict:
+    return {"rank": row.rank, "unit": row.code, "name": row.name, "counts": row.counts,
+            "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end, "rates": row.rates,
+            "composite": row.composite, "coverage": row.coverage}
+
+
+def _binary(mimetype: str, description: str) -> dict:
+    """The OpenAPI description of a file download."""
+    return {"200": {"description": description,
+                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+                    "headers": {"Content-Disposition": {"schema": {"type": "string"},
+                                                        "description": 'attachment; filename="bulletin-YYYY-MM.…"'}}}}
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@blp.route("/monthly", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, BulletinSchema)
+def monthly(args):
+    """The month's bulletin: every unit's ledger figures and composite score, units ranked."""
+    b = _bulletin(args)
+    return {"period": b.period.name, "close_day": args.get("close_day"), "start": iso(b.period.start),
+            "end": iso(b.period.end), "weights": dict(b.weights), "ranking": RANKING_RULE,
+            "units": [_row_json(r) for r in b.rows], "totals": _row_json(b.totals),
+            "definitions": RATE_DEFINITIONS}
+
+
+@blp.route("/monthly.xlsx", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, content_type=XLSX_MIME, description="the bulletin as an Excel workbook (attachment)")
+@blp.doc(responses=_binary(XLSX_MIME, "the bulletin as an Excel workbook (attachment)"))
+def monthly_xlsx(args):
+    """The month's bulletin as an Excel workbook: the ranking, and the rates' definitions."""
+    b = _bulletin(args)
+    return _download(bulletin_xlsx(b, RATE_DEFINITIONS), XLSX_MIME, f"bulletin-{b.period.name}.xlsx")
+
+
+@blp.route("/monthly.pdf", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, content_type=PDF_MIME, description="the bulletin as a PDF (attachment)")
+@blp.doc(responses=_binary(PDF_MIME, "the bulletin as a PDF (attachment)"))
+def monthly_pdf(args):
+    """The month's bulletin as a PDF: the ranking table, then on-time rates and overdue cases per unit."""
+    b = _bulletin(args)
+    return _download(bulletin_pdf(b, os.environ.get("CASELEDGER_CJK_FONT") or None), PDF_MIME,
+                     f"bulletin-{b.period.name}.pdf")
