@@ -14,6 +14,8 @@ from adapters.persistence import Database
 from domain.idempotency import IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
 
 TABLE = "caseledger_idempotency"
+_EXISTS = {"?": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+           "%s": "SELECT count(*) FROM pg_tables WHERE tablename = %s"}
 
 
 class SQLIdempotencyStore(IdempotencyStore):
@@ -22,6 +24,10 @@ class SQLIdempotencyStore(IdempotencyStore):
     def __init__(self, connect: Callable[[], AbstractContextManager], placeholder: str, blob: str,
                  close: Callable[[], None] = lambda: None) -> None:
         self._connect, self._p, self.close = connect, placeholder, close
+        with self._connect(read_only=True) as conn:
+            exists = conn.execute(_EXISTS[placeholder], (TABLE,)).fetchone()[0]
+        if exists:  # no write lock needed when a process starts against an existing database
+            return
         with self._connect() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
@@ -67,21 +73,24 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
         local = threading.local()
 
         class _SQLite(AbstractContextManager):
+            def __init__(self, read_only: bool = False) -> None:
+                self.read_only = read_only
+
             def __enter__(self):
                 conn = getattr(local, "conn", None)
                 if conn is None:
                     # The event store has put the file in WAL mode already.
-                    conn = local.conn = sqlite3.connect(path, timeout=10, isolation_level=None,
+                    conn = local.conn = sqlite3.connect(path, timeout=30, isolation_level=None,
                                                         check_same_thread=False)
-                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
                 self.conn = conn
                 return conn
 
             def __exit__(self, exc_type, *_):
-                self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+                self.conn.execute("ROLLBACK" if exc_type or self.read_only else "COMMIT")
 
         return SQLIdempotencyStore(_SQLite, "?", "BLOB")
     conninfo = make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
                              user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
     pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True, name="idempotency")
-    return SQLIdempotencyStore(pool.connection, "%s", "BYTEA", close=pool.close)
+    return SQLIdempotencyStore(lambda read_only=False: pool.connection(), "%s", "BYTEA", close=pool.close)

@@ -54,7 +54,7 @@ def database_from_url(url: str | None) -> Database:
         return Database(url, "sqlite", {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": "30",
         })
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.path.strip("/"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import signal
+import subprocess
 import sys
 import threading
 
@@ -163,21 +164,23 @@ def _serve(host: str, port: int, workers: int, projections: bool) -> int:
     from web.app import create_app
 
     settings = Settings.from_env()
-    stop, threads = threading.Event(), []
+    children: list[subprocess.Popen] = []
 
     def start_projections(server) -> None:
-        """One runner, in the master process: the workers only read the views."""
-        container = bootstrap(settings)
-        thread = threading.Thread(target=container.runner().run_forever, args=(stop,), daemon=True,
-                                  name="projections")
-        thread.start()
-        threads.append((thread, container))
+        """One runner beside the workers, as its own process: the workers only read the views.
+
+        A process, not a thread of the master, because the master forks workers and
+        database connections must not cross a fork.
+        """
+        children.append(subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"]))
 
     def stop_projections(server) -> None:
-        stop.set()
-        for thread, container in threads:
-            thread.join(timeout=10)
-            container.close()
+        for child in children:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
     class Server(BaseApplication):
         def load_config(self) -> None:

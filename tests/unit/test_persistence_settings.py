@@ -12,7 +12,7 @@ def test_default_is_an_sqlite_file_under_var(tmp_path, monkeypatch):
     db = database_from_url(None)
     assert db.kind == "sqlite"
     assert db.env == {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": "var/caseledger.sqlite3",
-                      "SQLITE_LOCK_TIMEOUT": "10"}
+                      "SQLITE_LOCK_TIMEOUT": "30"}
     assert (tmp_path / "var").is_dir()
 
 
