@@ -16,7 +16,8 @@ import marshmallow as ma
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
-from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_pdf, bulletin_xlsx
+from adapters.bulletin_pdf import bulletin_pdf
+from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_xlsx
 from domain.actors import Role
 from domain.errors import NotPermitted, ValidationFailed
 from projections.bulletin import RANKING_RULE, Bulletin, BulletinRow, monthly_bulletin

@@ -11,7 +11,13 @@ import subprocess
 
 import pytest
 
-from projections.bulletin import TOTAL, WEIGHTS, composite_score, monthly_bulletin, rank_units
+from projections.bulletin import (
+    TOTAL,
+    WEIGHTS,
+    composite_score,
+    monthly_bulletin,
+    rank_units,
+)
 from projections.ledger import COUNTERS, LedgerFigures, Period
 
 SEPT = Period.month("2026-09")
@@ -207,7 +213,7 @@ def bulletin():
 
 
 def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, tmp_path, monkeypatch):
-    from adapters import exporters
+    from adapters import bulletin_pdf as exporters
 
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
     pdf = exporters.bulletin_pdf(bulletin)
@@ -220,7 +226,7 @@ def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, tmp_path, mon
 
 
 def test_pdf_with_a_cjk_font_draws_the_names(bulletin, tmp_path):
-    from adapters import exporters
+    from adapters import bulletin_pdf as exporters
 
     assert exporters.find_cjk_font(), "a CJK font is needed: apt-get install -y fonts-wqy-microhei"
     text = pdf_text(exporters.bulletin_pdf(bulletin), tmp_path)
@@ -230,7 +236,7 @@ def test_pdf_with_a_cjk_font_draws_the_names(bulletin, tmp_path):
 
 
 def test_a_name_the_font_cannot_draw_is_shown_by_code(tmp_path):
-    from adapters import exporters
+    from adapters import bulletin_pdf as exporters
 
     odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
     text = pdf_text(exporters.bulletin_pdf(odd), tmp_path)
@@ -239,7 +245,7 @@ def test_a_name_the_font_cannot_draw_is_shown_by_code(tmp_path):
 
 
 def test_find_cjk_font_ignores_a_font_path_without_chinese():
-    from adapters import exporters
+    from adapters import bulletin_pdf as exporters
 
     installed = exporters.find_cjk_font()
     assert exporters.find_cjk_font("/no/such/font.ttf") == installed
