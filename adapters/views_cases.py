@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +24,7 @@ ORDER = {
     "updated": "updated_at ASC, case_no", "-updated": "updated_at DESC, case_no",
 }
 TRACKING = "Appeals:case_list"
+log = logging.getLogger(__name__)
 
 
 def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
@@ -73,7 +75,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
                 "started_by INTEGER, met_seq INTEGER, PRIMARY KEY (case_id, name, round))",
                 "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
-                "WHERE met_at IS NULL AND cancelled_at IS NULL"]
+                "WHERE met_at IS NULL AND cancelled_at IS NULL",
+                "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)"]
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -139,7 +142,19 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "PRIMARY KEY (case_id, name, round))",
             "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
             "WHERE met_at IS NULL AND cancelled_at IS NULL",
+            "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
         )]
+
+    def create_table(self) -> None:
+        super().create_table()
+        # Trigram index for the text search (it splits Chinese text into trigrams too). The
+        # extension needs a privileged role; without it search still works, by scanning.
+        try:
+            with self.datastore.transaction(commit=True) as c:
+                c.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                c.execute("CREATE INDEX IF NOT EXISTS cases_search ON cases USING gin (search gin_trgm_ops)")
+        except Exception as exc:  # noqa: BLE001 - optional speed-up; the reason is logged
+            log.warning("no trigram index for case search (%s); searches will scan", exc)
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         ids = [r.case["id"] for r in cases]
