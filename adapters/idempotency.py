@@ -7,10 +7,9 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
-from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
-from adapters.persistence import Database
+from adapters.persistence import Database, postgres_conninfo
 from domain.idempotency import IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
 
 TABLE = "caseledger_idempotency"
@@ -90,7 +89,5 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
                 self.conn.execute("ROLLBACK" if exc_type or self.read_only else "COMMIT")
 
         return SQLIdempotencyStore(_SQLite, "?", "BLOB")
-    conninfo = make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                             user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
-    pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True, name="idempotency")
+    pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True, name="idempotency")
     return SQLIdempotencyStore(lambda read_only=False: pool.connection(), "%s", "BYTEA", close=pool.close)

@@ -84,6 +84,13 @@ def _redact(url: str) -> str:
     return url.replace(f":{parts.password}@", ":***@", 1) if parts.password else url
 
 
+def postgres_conninfo(database: Database) -> str:
+    """A libpq connection string for a PostgreSQL database, for connections outside the event store."""
+    env = database.env
+    return make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                         user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
+
+
 @contextmanager
 def schema_lock(database: Database) -> Iterator[None]:
     """Serialises table creation between processes starting at once.
@@ -104,10 +111,7 @@ def schema_lock(database: Database) -> Iterator[None]:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
-    env = database.env
-    with psycopg.connect(make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"],
-                                       port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
-                                       password=env["POSTGRES_PASSWORD"] or None), autocommit=True) as conn:
+    with psycopg.connect(postgres_conninfo(database), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             yield

@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actors import Actor
+from domain.actors import Actor, Role
 from domain.clocks import cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks
 from domain.deadlines import SHANGHAI
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
@@ -292,7 +292,7 @@ class Appeal(Aggregate):
 
     def check_lead_unit(self, actor: Actor) -> None:
         """A unit acts only on a case it leads (承办单位); co-handling units read."""
-        if actor.unit is not None and actor.role.value == "unit" and actor.unit != self.unit:
+        if actor.role is Role.UNIT and actor.unit != self.unit:
             raise NotPermitted(f"unit {actor.unit} is not the lead handling unit of case {self.case_no}")
 
     def check_occurred_at(self, occurred_at: datetime | None) -> None:

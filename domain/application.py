@@ -8,7 +8,7 @@ its own state; a refused command saves nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -116,14 +116,12 @@ class AppealService(Application):
 
     def forward(self, case_id: UUID, actor: Actor, *, unit: str, co_units: list[str] | None = None,
                 note: str | None = None, **opts: Any) -> Appeal:
-        unknown = {"unit": unit} if unit and not self.unit_exists(unit) else {}
+        problems = {"unit": f"no active unit {unit!r}"} if unit and not self.unit_exists(unit) else {}
         strangers = [c for c in co_units or [] if not self.unit_exists(c)]
         if strangers:
-            unknown["co_units"] = f"no such units: {', '.join(strangers)}"
-        if unknown:
-            if "unit" in unknown:
-                unknown["unit"] = f"no active unit {unit!r}"
-            raise ValidationFailed(unknown)
+            problems["co_units"] = f"no such units: {', '.join(strangers)}"
+        if problems:
+            raise ValidationFailed(problems)
         return self._run(case_id, actor, "forward", opts,
                          lambda a, at: a.forward(unit, list(co_units or []), note, actor, at))
 
@@ -197,17 +195,6 @@ class AppealService(Application):
         if not entries:
             raise CaseNotFound(f"no appeal {case_id}")
         return entries
-
-    def case_ids(self) -> Iterator[UUID]:
-        """Every appeal's id, in log order (for rebuilds and benchmarks)."""
-        start = None
-        while True:
-            page = self.recorder.select_notifications(
-                start=start, limit=1000, topics=["caseledger:Appeal.Received"], inclusive_of_start=False)
-            yield from (n.originator_id for n in page)
-            if len(page) < 1000:
-                return
-            start = page[-1].id
 
     # -- the rhythm -----------------------------------------------------------
     def _run(self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any],

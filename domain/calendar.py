@@ -70,10 +70,6 @@ class TableCalendar(WorkingCalendar):
     def is_published(self, year: int) -> bool:
         return year in self._published
 
-    def holiday_name(self, day: date) -> str | None:
-        """Name of the holiday on ``day`` (``""`` if unnamed), else None."""
-        return self._holidays.get(day)
-
     @property
     def published_years(self) -> frozenset[int]:
         return self._published

@@ -43,9 +43,6 @@ class CaseFeed:
         self._cases: OrderedDict[UUID, Appeal] = OrderedDict()
         self._cache_size = cache_size
 
-    def head(self) -> int:
-        return self.source.recorder.max_notification_id() or 0
-
     def batches(self, after: int, batch_size: int,
                 stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
         """Every appeal event after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,

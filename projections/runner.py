@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 
 from eventsourcing.persistence import IntegrityError
@@ -74,12 +73,3 @@ class BatchRunner:
                 continue
             if not applied:
                 stop.wait(poll)
-
-    def wait(self, position: int, timeout: float = 3.0) -> bool:
-        """Blocks until every read model has reached ``position`` (read-your-writes)."""
-        deadline = time.monotonic() + timeout
-        while min(m.view.position() for m in self.models) < position:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True

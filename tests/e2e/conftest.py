@@ -6,6 +6,7 @@ real setting is exercised by the server tests.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,17 @@ def api(database_url: str, tmp_path) -> Iterator[Api]:
         tokens[name] = response.json["token"]
     yield Api(client, container, tokens)
     container.close()
+
+
+@pytest.fixture
+def live(api):
+    """The read models followed in the background, as ``caseledger serve`` does."""
+    stop = threading.Event()
+    thread = threading.Thread(target=api.container.runner(batch_size=50).run_forever, args=(stop, 0.02))
+    thread.start()
+    yield api
+    stop.set()
+    thread.join()
 
 
 def _ensure(create) -> None:

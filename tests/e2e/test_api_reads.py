@@ -2,21 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 
-import pytest
-
-
-@pytest.fixture
-def live(api):
-    """The read models followed in the background, as ``caseledger serve`` does."""
-    stop = threading.Event()
-    thread = threading.Thread(target=api.container.runner(batch_size=50).run_forever, args=(stop, 0.02))
-    thread.start()
-    yield api
-    stop.set()
-    thread.join()
 
 
 def new_case(api, unit, subject="接电难", **fields):

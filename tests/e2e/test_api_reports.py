@@ -11,7 +11,6 @@ import io
 import re
 import shutil
 import subprocess
-import threading
 import uuid
 
 import openpyxl
@@ -20,17 +19,6 @@ import pytest
 from tests.e2e.conftest import OPERATOR
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def live(api):
-    """The read models followed in the background, as ``caseledger serve`` does."""
-    stop = threading.Event()
-    thread = threading.Thread(target=api.container.runner(batch_size=50).run_forever, args=(stop, 0.02))
-    thread.start()
-    yield api
-    stop.set()
-    thread.join()
 
 
 def at(day: str, clock: str = "10:00") -> str:
