@@ -17,7 +17,7 @@ CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "catego
                 "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
                 "closed_at", "version", "search")
 DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
-                    "provisional", "started_by", "met_seq")
+                    "provisional", "started_by", "met_seq", "missed_seq")
 ORDER = {
     "due": "next_ends_at ASC NULLS LAST, case_no", "-due": "next_ends_at DESC NULLS LAST, case_no",
     "received": "received_at ASC, case_no", "-received": "received_at DESC, case_no",
@@ -73,10 +73,19 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
                 "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
                 "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
-                "started_by INTEGER, met_seq INTEGER, PRIMARY KEY (case_id, name, round))",
-                "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
-                "WHERE met_at IS NULL AND cancelled_at IS NULL",
+                "started_by INTEGER, met_seq INTEGER, missed_seq INTEGER, PRIMARY KEY (case_id, name, round))",
+                *self._added_columns(),
+                "DROP INDEX IF EXISTS case_deadlines_open",
+                "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
+                "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
                 "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)"]
+
+    def _added_columns(self) -> list[str]:
+        """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA table_info(case_deadlines)")
+            have = {row[1] for row in c.fetchall()}
+        return ["ALTER TABLE case_deadlines ADD COLUMN missed_seq INTEGER"] if have and "missed_seq" not in have else []
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -116,7 +125,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
-                      "AND cancelled_at IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?", (_lite(now), limit))
+                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?", (_lite(now), limit))
             return [_from_lite(dict(zip(DEADLINE_COLUMNS, r))) for r in c.fetchall()]
 
 
@@ -139,9 +148,11 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
             "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
             "cancelled_at timestamptz, provisional boolean, started_by integer, met_seq integer, "
-            "PRIMARY KEY (case_id, name, round))",
-            "CREATE INDEX IF NOT EXISTS case_deadlines_open ON case_deadlines (ends_at) "
-            "WHERE met_at IS NULL AND cancelled_at IS NULL",
+            "missed_seq integer, PRIMARY KEY (case_id, name, round))",
+            "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS missed_seq integer",  # views made before the sweep
+            "DROP INDEX IF EXISTS case_deadlines_open",
+            "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
+            "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
             "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
         )]
 
@@ -197,7 +208,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
-                      "AND cancelled_at IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
+                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
             return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
 
 

@@ -21,7 +21,10 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Actor, Role
-from domain.clocks import cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks
+from domain.calendar import WorkingCalendar
+from domain.clocks import (
+    cancel_open, evaluate, extend_open, mark_missed, meet_clocks, open_clock, reopen_clocks, start_clocks,
+)
 from domain.deadlines import SHANGHAI
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
@@ -202,9 +205,57 @@ class Appeal(Aggregate):
 
     @event("Escalated", topic="caseledger:Appeal.Escalated")
     def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
-                   occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+                   occurred_at: datetime | None, timestamp: datetime | None = None,
+                   cause: dict | None = None) -> None:
+        # cause: for an escalation the profile orders (e.g. 督办通知 on a missed deadline), the rule
+        # and the event that brought it; None when a person escalated.
         self._moved(occurred_at, timestamp)
         self.escalation_level = level
+
+    # -- DeadlineMissed 逾期 ------------------------------------------------------
+    def record_missed(self, calendar: WorkingCalendar, now: datetime, actor: Actor,
+                      occurred_at: datetime | None = None) -> None:
+        """The deadline sweep: every deadline ended and unmet at ``now`` and not yet recorded is
+        recorded once, and the profile's consequence follows on the case (000 item 4: 督办通知;
+        004 item 十二: one step up the 分级会办 ladder) for a deadline that binds a unit."""
+        for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
+            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.ends_at > now:
+                continue
+            self._missed(state, "sweep", now, actor, occurred_at)
+            overdue = self.policy.get("overdue")
+            if overdue and self.policy["escalation"] and state.unit and self.status in {s.value for s in Status.open_after_forwarding()}:
+                ladder = self.policy["escalation"]
+                codes = [step["code"] for step in ladder]
+                level = (min(self.escalation_level + 1, len(ladder)) if overdue["escalate"] == "next"
+                         else max(codes.index(overdue["escalate"]) + 1, self.escalation_level))
+                self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
+                                actor.as_record(), occurred_at,
+                                cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
+                                       "source": overdue["source"], "seq": self.version})
+
+    def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
+                          occurred_at: datetime | None = None) -> None:
+        """An answer that came after its deadline ended, with no sweep before it, is recorded as met late."""
+        for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, self.last_at)):
+            if clock.get("missed_seq") or not state.met_late or (state.met_seq or 0) <= after_version:
+                continue
+            self._missed(state, "late_meet", state.met_at, actor, occurred_at)
+
+    def _missed(self, state, found_by: str, as_of: datetime, actor: Actor, occurred_at: datetime | None) -> None:
+        self._deadline_missed(
+            deadline=state.name, round=state.round, unit=state.unit, due=state.due, ends_at=state.ends_at,
+            started_by=state.started_by, met_seq=state.met_seq, rule=f"{self.policy['id']}/{state.name}",
+            profile_version=self.policy["version"], source=state.source, found_by=found_by, as_of=as_of,
+            provisional=state.provisional, actor=actor.as_record(), occurred_at=occurred_at)
+
+    @event("DeadlineMissed", topic="caseledger:Appeal.DeadlineMissed")
+    def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
+                         started_by: int, met_seq: int | None, rule: str, profile_version: int, source: str,
+                         found_by: str, as_of: datetime, provisional: bool, actor: dict,
+                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        # found_by: "sweep" (unmet at as_of) or "late_meet" (met at as_of, after ends_at).
+        self._moved(occurred_at, timestamp)
+        mark_missed(self.clocks, deadline, round, self.version + 1)
 
     # -- Extended 延期 ------------------------------------------------------------
     def extend(self, working_days: int, reason: str, actor: Actor,

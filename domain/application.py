@@ -157,6 +157,32 @@ class AppealService(Application):
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
 
+    def sweep_case(self, case_id: UUID, actor: Actor, now: datetime) -> list[Any]:
+        """Records the deadlines of one case passed and unmet at ``now`` and their consequences.
+
+        Returns the events recorded (none: nothing was due). Safe to repeat and to race: a recorded miss is
+        never recorded again, and a concurrent change makes this retry on the new version.
+        """
+        check_command_role("sweep", actor)
+        if now.tzinfo is None:
+            raise ValidationFailed({"now": "must carry a UTC offset"})
+        for _ in range(5):
+            appeal = self._get(case_id)
+            before = appeal.version
+            # A sweep "as of" an earlier moment is recorded then (never before the case's last act);
+            # a sweep ahead of the clock (a drill) is recorded when it runs.
+            at = max(now, appeal.last_at) if now < self.clock() else None
+            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, at)
+            if appeal.version == before:
+                return []
+            recorded = list(appeal.pending_events)
+            try:
+                self.save(appeal)
+            except IntegrityError:
+                continue
+            return recorded
+        raise VersionConflict(f"case {case_id} kept changing during the deadline sweep; sweep again")
+
     # -- queries --------------------------------------------------------------
     def get(self, case_id: UUID, as_of: datetime | None = None) -> Appeal:
         """The case now, or as it stood at ``as_of`` (the events that had occurred by then)."""
@@ -210,7 +236,9 @@ class AppealService(Application):
         problems = self._occurred_problems(actor, occurred_at)
         if problems:
             raise ValidationFailed(problems)
+        before = appeal.version
         act(appeal, occurred_at)
+        appeal.record_late_meets(self.calendars(appeal.policy["jurisdiction"]), before, actor, occurred_at)
         try:
             self.save(appeal)
         except IntegrityError:

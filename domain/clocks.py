@@ -79,6 +79,12 @@ def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
     return None
 
 
+def mark_missed(clocks: list[Clock], name: str, round_: int, seq: int) -> None:
+    for clock in clocks:
+        if clock["name"] == name and clock["round"] == round_:
+            clock["missed_seq"] = seq
+
+
 def extend_open(clocks: list[Clock], name: str, length: int) -> None:
     clock = open_clock(clocks, name)
     if clock is not None:
@@ -107,6 +113,7 @@ class DeadlineState:
     provisional: bool
     started_by: int
     met_seq: int | None
+    missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
 
 
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
@@ -122,5 +129,6 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
             overdue=not due.is_met_by(stopped or now),
             met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
+            missed_seq=c.get("missed_seq"),
         ))
     return states

@@ -23,6 +23,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {
     "handback": frozenset({_U, _A}),
     "visit": frozenset({_P, _A}),
     "close": frozenset({_P, _A}),
+    "sweep": frozenset({_P, _A}),  # the deadline sweep (API.md *Deadlines*)
 }
 
 

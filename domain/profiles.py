@@ -25,6 +25,21 @@ CASE_EVENTS = frozenset({
     "Received", "Forwarded", "Acknowledged", "Answered", "Reviewed", "Returned",
     "Escalated", "Extended", "HandbackRequested", "Visited", "Closed",
 })
+# What an accountability rule may count: lapses seen on cases, or consequences already issued.
+LAPSES = frozenset({"returned", "deadline_missed"})
+CONSEQUENCES = {
+    "notified_reminder": "通报提醒",
+    "interview": "约谈",
+    "written_self_examination": "书面检查",
+    "special_supervision": "专项督办",
+    "reminder_interview": "约谈提醒",
+    "criticism": "通报批评",
+    "order_self_examination": "责令检查",
+    "accountability_recommendation": "建议启动追责问责",
+}
+WINDOWS = ("calendar_month", "rolling_month")
+# per: "each" (every lapse), "case" (that many on one case), "window" (that many within the window)
+COUNTING = ("each", "case", "window")
 CATEGORIES = frozenset({"consultation", "help", "complaint", "suggestion"})
 # Event attributes a met-by condition may test.
 CONDITION_KEYS = {"Answered": {"kind"}, "Reviewed": {"accepted"}, "Visited": {"solved"}}
@@ -68,6 +83,35 @@ class EscalationLevel:
 
 
 @dataclass(frozen=True)
+class OverdueRule:
+    """What a missed unit deadline brings on the case itself: an escalation (督办通知 / 分级会办)."""
+
+    escalate: str  # an escalation code of the profile, or "next" (one step up the ladder)
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class AccountabilityRule:
+    """When ``count`` of ``on`` (per ``per``) are reached for a unit, ``issue`` each consequence."""
+
+    id: str
+    title: str
+    source: str
+    on: str
+    count: int
+    per: str
+    issue: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccountabilityPolicy:
+    window: str  # "calendar_month" or "rolling_month" (Asia/Shanghai)
+    source: str
+    rules: tuple[AccountabilityRule, ...]
+
+
+@dataclass(frozen=True)
 class PolicyProfile:
     id: str
     version: int
@@ -81,6 +125,8 @@ class PolicyProfile:
     channel_tiers: Mapping[str, str]
     extension: ExtensionRule | None
     escalation: tuple[EscalationLevel, ...]
+    overdue: OverdueRule | None = None
+    accountability: AccountabilityPolicy | None = None
     record: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def tier_for(self, tier: str | None, channel: str) -> str | None:
@@ -106,6 +152,8 @@ class PolicyProfile:
             "tier": tier, "deadlines": _plain(rules),
             "extension": _plain(self.record.get("extension")),
             "escalation": _plain(self.record.get("escalation", [])),
+            "overdue": _plain(self.record.get("overdue")),
+            "accountability": _plain(self.record.get("accountability")),
         }
 
 
@@ -121,7 +169,8 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         return value
 
     known = {"id", "version", "title", "source", "jurisdiction", "kind", "categories",
-             "deadlines", "tiers", "default_tier", "channel_tiers", "extension", "escalation"}
+             "deadlines", "tiers", "default_tier", "channel_tiers", "extension", "escalation",
+             "overdue", "accountability"}
     problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
     pid, version = need("id", str), need("version", int)
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
@@ -167,14 +216,72 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
             problems.append(f"escalation[{i}]: needs 'code' and 'title'")
         else:
             escalation.append(EscalationLevel(level["code"], level["title"]))
+    overdue = _parse_overdue(data.get("overdue"), {e.code for e in escalation}, problems)
+    accountability = _parse_accountability(data.get("accountability"), problems)
     if problems:
         raise ProfileError(f"policy profile {origin}: " + "; ".join(problems))
     return PolicyProfile(
         id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction,
         categories=frozenset(categories), deadlines=deadlines, tiers=tiers,
         default_tier=default_tier, channel_tiers=dict(channel_tiers), extension=extension,
-        escalation=tuple(escalation), record=_plain(data),
+        escalation=tuple(escalation), overdue=overdue, accountability=accountability, record=_plain(data),
     )
+
+
+def _parse_overdue(raw: Any, codes: set[str], problems: list[str]) -> OverdueRule | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or set(raw) - {"escalate", "title", "source"}:
+        problems.append("overdue: must be a table with 'escalate', 'title' and 'source'")
+        return None
+    escalate, title, source = raw.get("escalate"), raw.get("title"), raw.get("source")
+    if escalate != "next" and escalate not in codes:
+        problems.append(f"overdue.escalate: 'next' or an escalation code of this profile ({sorted(codes)})")
+    if not isinstance(title, str) or not isinstance(source, str):
+        problems.append("overdue: 'title' and 'source' are required text")
+    return OverdueRule(escalate, title, source) if not problems else None
+
+
+def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or set(raw) - {"window", "source", "rules"}:
+        problems.append("accountability: must be a table with 'window', 'source' and 'rules'")
+        return None
+    window, source = raw.get("window"), raw.get("source")
+    if window not in WINDOWS:
+        problems.append(f"accountability.window: one of {list(WINDOWS)}")
+    if not isinstance(source, str):
+        problems.append("accountability.source: required text")
+    rules: list[AccountabilityRule] = []
+    for i, item in enumerate(raw.get("rules", [])):
+        at = f"accountability.rules[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{at}: must be a table")
+            continue
+        extra = set(item) - {"id", "title", "source", "on", "count", "per", "issue"}
+        if extra:
+            problems.append(f"{at}: unknown keys {sorted(extra)}")
+        if not all(isinstance(item.get(k), str) and item[k] for k in ("id", "title", "source")):
+            problems.append(f"{at}: 'id', 'title' and 'source' are required text")
+        on, count, per, issue = item.get("on"), item.get("count", 1), item.get("per", "each"), item.get("issue")
+        if on not in LAPSES and on not in CONSEQUENCES:
+            problems.append(f"{at}.on: one of {sorted(LAPSES)} or a consequence {sorted(CONSEQUENCES)}")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            problems.append(f"{at}.count: a whole number of 1 or more")
+        if per not in COUNTING:
+            problems.append(f"{at}.per: one of {list(COUNTING)}")
+        if not isinstance(issue, list) or not issue or not set(issue) <= set(CONSEQUENCES):
+            problems.append(f"{at}.issue: a non-empty list drawn from {sorted(CONSEQUENCES)}")
+        elif on in issue:
+            problems.append(f"{at}.issue: must not issue what it counts ({on})")
+        else:
+            rules.append(AccountabilityRule(item.get("id"), item.get("title"), item.get("source"), on, count, per,
+                                            tuple(issue)))
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        problems.append("accountability.rules: ids must be unique")
+    return AccountabilityPolicy(window, source, tuple(rules)) if not problems else None
 
 
 def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, ...]:

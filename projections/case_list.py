@@ -54,7 +54,8 @@ class CaseListView(TrackedView):
 
     @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
-        """Deadline instances neither met nor cancelled whose end has passed at ``now``."""
+        """Deadline instances neither met, cancelled nor yet recorded missed whose end has passed
+        at ``now``, earliest first: the deadline sweep's index."""
 
 
 class CaseList(ReadModel):
@@ -98,5 +99,6 @@ class CaseList(ReadModel):
             "case_id": row["id"], "name": d.name, "round": d.round, "unit": d.unit, "started_at": d.started_at,
             "ends_at": d.ends_at, "due": d.due, "met_at": d.met_at, "cancelled_at": d.cancelled_at,
             "provisional": d.provisional, "started_by": d.started_by, "met_seq": d.met_seq,
+            "missed_seq": d.missed_seq,
         } for d in states]
         return CaseRows(row, units, deadlines)

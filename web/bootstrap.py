@@ -25,14 +25,17 @@ from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url, schema_lock
 from adapters.profile_files import FileProfileCatalogue
 from adapters.views import Views
+from domain.accountability import AccountabilityProcess
 from domain.application import AppealService, utc_now
 from domain.directory import PasswordHasher
 from domain.directory_service import DirectoryService
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
 from projections.case_list import CaseList
+from projections.deadline_watch import DeadlineWatch
 from projections.feed import CaseFeed
 from projections.ledger import Ledger
+from projections.process import ProcessFollower
 from projections.runner import BatchRunner
 from web.auth import TokenService
 
@@ -73,6 +76,8 @@ class Container:
     idempotency: SQLIdempotencyStore
     views: Views
     read_models: dict[str, ReadModel]
+    accountability: AccountabilityProcess
+    follower: ProcessFollower
 
     def runner(self, batch_size: int = 1000) -> BatchRunner:
         return BatchRunner(CaseFeed(self.appeals), list(self.read_models.values()), batch_size)
@@ -87,7 +92,34 @@ class Container:
             time.sleep(0.02)
         return True
 
+    def wait_for_accountability(self, timeout: float = 3.0) -> bool:
+        """Read-your-writes for the accountability record: waits until the process has handled
+        every appeal event it handles that was recorded before now."""
+        deadline = time.monotonic() + timeout
+        while self.follower.pending():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def deadline_watch(self) -> DeadlineWatch:
+        """The sweep, with its own runner to bring the deadline index up to the log's head."""
+        index = CaseList(self.views.get("case_list"), self.calendars.for_jurisdiction)
+        runner = BatchRunner(CaseFeed(self.appeals), [index])
+
+        def catch_up() -> None:
+            head = self.appeals.recorder.max_notification_id() or 0
+            for _ in range(500):  # another runner may hold the batch we need: give it time
+                runner.run_once()
+                if index.view.position() >= head:
+                    return
+                time.sleep(0.02)
+            raise TimeoutError("the deadline index did not catch up with the event log")
+
+        return DeadlineWatch(self.appeals, index.view, catch_up)
+
     def close(self) -> None:
+        self.accountability.close()
         self.appeals.close()
         self.directory.close()
         self.idempotency.close()
@@ -120,8 +152,10 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         "ledger": Ledger(views.get("ledger"), calendars.for_jurisdiction),
         "audit_trail": AuditTrail(views.get("audit_trail")),
     }
+    accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     idempotency_store(database), views, read_models)
+                     idempotency_store(database), views, read_models, accountability,
+                     ProcessFollower(accountability, appeals))
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:

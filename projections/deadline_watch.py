@@ -1,0 +1,62 @@
+"""Deadline watch (时限监控): find deadlines passed and unmet, record each once on its case.
+
+The sweep asks the case list's deadline index which deadline instances have
+ended at ``now`` and are neither met, cancelled nor already recorded missed —
+it never loads every case — and has each such case record its misses and the
+profile's consequence (``AppealService.sweep_case``). The case decides, on its
+own recorded clocks and the calendar of the moment, so an index row that lags
+behind the log can cause no wrong record, only a wasted load.
+
+Running the same ``now`` twice records nothing the second time: a recorded
+miss leaves the index (``missed_seq``) and the case will not record it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.actors import Actor
+from domain.application import AppealService
+from projections.case_list import CaseListView
+
+PAGE = 500
+
+
+@dataclass
+class SweepReport:
+    now: datetime
+    cases_checked: int = 0
+    missed: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class DeadlineWatch:
+    def __init__(self, appeals: AppealService, index: CaseListView, catch_up: Callable[[], Any]) -> None:
+        self.appeals, self.index, self.catch_up = appeals, index, catch_up
+
+    def sweep(self, actor: Actor, now: datetime | None = None) -> SweepReport:
+        report = SweepReport(now or self.appeals.clock())
+        seen: set[str] = set()
+        while True:
+            self.catch_up()  # the index must include every event recorded so far, the sweep's own too
+            due = [d for d in self.index.open_deadlines_due(report.now, limit=PAGE) if d["case_id"] not in seen]
+            if not due:
+                return report
+            for case_id in dict.fromkeys(d["case_id"] for d in due):
+                seen.add(case_id)
+                report.cases_checked += 1
+                for e in self.appeals.sweep_case(UUID(case_id), actor, report.now):
+                    kind = type(e).__name__
+                    if kind == "DeadlineMissed":
+                        report.missed.append({
+                            "case_id": case_id, "seq": e.originator_version, "deadline": e.deadline,
+                            "round": e.round, "unit": e.unit, "due": e.due, "rule": e.rule,
+                            "profile_version": e.profile_version, "source": e.source})
+                    elif kind == "Escalated":
+                        report.escalations.append({
+                            "case_id": case_id, "seq": e.originator_version, "level": e.level,
+                            "level_code": e.level_code, "reason": e.reason, "cause": e.cause})

@@ -1,0 +1,68 @@
+"""Runs the accountability process over the appeal log: catch up, then follow.
+
+The process (``domain.accountability.AccountabilityProcess``) is the
+library's event-sourced projection: each appeal event it handles is recorded
+with its log position in the same transaction as the unit events it caused.
+This follower only reads the appeal log after that position, for the event
+types the process handles, and hands each event over; after a crash it
+resumes from the last recorded position, and a second follower racing it
+loses on the position's uniqueness and resyncs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from domain.accountability import AccountabilityProcess
+from domain.application import AppealService
+
+log = logging.getLogger(__name__)
+
+
+class ProcessFollower:
+    name = "accountability"
+
+    def __init__(self, process: AccountabilityProcess, source: AppealService, batch_size: int = 500) -> None:
+        self.process, self.source, self.batch_size = process, source, batch_size
+        self._lock = threading.Lock()
+
+    def position(self) -> int:
+        return self.process.recorder.max_tracking_id(self.source.name) or 0
+
+    def pending(self) -> bool:
+        """Whether an appeal event the process handles is still waiting."""
+        return bool(self._select(self.position(), 1))
+
+    def run_once(self) -> int:
+        """Processes every waiting event; returns how many."""
+        done = 0
+        with self._lock:
+            while True:
+                notifications = self._select(self.position(), self.batch_size)
+                for n in notifications:
+                    event = self.source.mapper.to_domain_event(n)
+                    try:
+                        self.process.process_event(event, Tracking(self.source.name, n.id))
+                    except IntegrityError:  # another follower recorded it, or a unit record moved on
+                        return done
+                    done += 1
+                if len(notifications) < self.batch_size:
+                    return done
+
+    def run_forever(self, stop: threading.Event, poll: float = 0.2) -> None:
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except Exception:
+                log.exception("accountability process failed; retrying from its last recorded position")
+                stop.wait(2.0)
+                continue
+            if not done:
+                stop.wait(poll)
+
+    def _select(self, after: int, limit: int):
+        return self.source.recorder.select_notifications(
+            start=after, limit=limit, topics=self.process.topics, inclusive_of_start=False)

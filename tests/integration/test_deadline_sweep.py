@@ -1,0 +1,112 @@
+"""The deadline sweep (API.md *Deadlines*; RULES.md §1): missed deadlines recorded once, with the
+profile's consequence on the case.
+
+Dates are counted by hand on the official 2026 calendar: National Day 2026-10-01..07, make-up
+working day Sat 2026-10-10.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.errors import NotPermitted
+from tests.conftest import ADMIN, PLATFORM, sh, unit_actor
+from tests.integration.cases import forwarded_case
+from tests.integration.watch import watch  # noqa: F401 - fixture
+
+UNIT = unit_actor("DISTRICT-POWER")
+
+
+def types(appeals, case) -> list[str]:
+    return [e.type for e in appeals.history(case.id)]
+
+
+def mine(entries: list[dict], case) -> list[dict]:
+    """A report's entries for one case (on PostgreSQL the tests share one database)."""
+    return [e for e in entries if e["case_id"] == str(case.id)]
+
+
+def test_missed_unit_reply_is_recorded_once_with_a_supervision_notice(appeals, watch):
+    """000 item 4: 未在规定时限内反馈答复的，下发督办通知. Forwarded Tue 09-29 → due Thu 10-08 24:00."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    assert mine(watch.sweep("2026-10-08 23:59").missed, case) == []
+    report = watch.sweep("2026-10-09 00:00")
+    assert [(m["deadline"], m["rule"], m["due"]) for m in mine(report.missed, case)] == [
+        ("unit_reply", "zichuan-2020/unit_reply", sh("2026-10-08 23:59:59"))]
+    assert [(e["level_code"], e["cause"]["rule"]) for e in mine(report.escalations, case)] == [
+        ("supervision_notice", "zichuan-2020/overdue")]
+    case = appeals.get(case.id)
+    assert types(appeals, case)[-2:] == ["DeadlineMissed", "Escalated"]
+    assert case.escalation_level == 1
+    missed = appeals.history(case.id)[-2]
+    assert missed.data["unit"] == "DISTRICT-POWER" and missed.data["profile_version"] == 1
+    assert missed.occurred_at == sh("2026-10-09 00:00")  # a sweep as of a past moment is recorded then
+    assert appeals.history(case.id)[-1].data["cause"]["seq"] == missed.seq
+
+    before = appeals.get(case.id).version
+    again = watch.sweep("2026-10-09 00:00")
+    assert mine(again.missed, case) == [] and mine(again.escalations, case) == []
+    assert appeals.get(case.id).version == before
+
+
+def test_later_sweep_records_only_the_deadlines_passed_since(appeals, watch):
+    """000 item 4: the platform's report is due 12:00 of the 3rd working day; it binds the platform,
+    so it brings no supervision notice on a unit. Received Tue 09-29 → WD3 Fri 10-09 12:00."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    watch.sweep("2026-10-09 00:00")
+    report = watch.sweep("2026-10-09 12:00")
+    assert [(m["deadline"], m["unit"]) for m in mine(report.missed, case)] == [("platform_report", None)]
+    assert mine(report.escalations, case) == []
+    assert types(appeals, case).count("DeadlineMissed") == 2
+
+
+def test_answer_after_due_without_a_sweep_is_recorded_as_met_late(appeals, watch):
+    """000 item 4 (超期回复): the late answer itself records the missed deadline; no notice follows
+    a reply that has arrived, and a later sweep records nothing more for it."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    case = appeals.answer(case.id, ADMIN, kind="initial", content="已联系供电所。", occurred_at=sh("2026-10-09 09:00"))
+    answered, missed = appeals.history(case.id)[-2:]
+    assert (answered.type, missed.type) == ("Answered", "DeadlineMissed")
+    assert missed.data["found_by"] == "late_meet" and missed.data["met_seq"] == answered.seq
+    assert case.escalation_level == 0
+    report = watch.sweep("2026-10-09 11:00")
+    assert mine(report.missed, case) == []
+
+
+def test_answer_on_time_records_no_miss(appeals, watch):
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    appeals.answer(case.id, ADMIN, kind="initial", content="已联系。", occurred_at=sh("2026-10-08 23:00"))
+    assert mine(watch.sweep("2026-10-09 01:00").missed, case) == []
+    assert "DeadlineMissed" not in types(appeals, case)
+
+
+def test_sweep_finds_due_deadlines_from_the_index_without_loading_other_cases(appeals, watch, monkeypatch):
+    """The sweep loads only the cases the deadline index names as due."""
+    late = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    fresh = {forwarded_case(appeals, "zichuan-2020", "2026-10-08 09:00", "2026-10-08 10:00").id for _ in range(5)}
+    loaded = []
+    original = appeals.repository.get
+    monkeypatch.setattr(appeals.repository, "get", lambda aggregate_id, *a, **k: (
+        loaded.append(aggregate_id), original(aggregate_id, *a, **k))[1])
+    watch.sweep("2026-10-09 01:00")
+    assert late.id in loaded and not fresh & set(loaded)
+
+
+def test_missed_completion_goes_one_step_up_the_coordination_ladder(appeals, watch):
+    """004 item 十二 (分级会办): an ordinary 直达市长 case not resolved in 5 WD goes up one level.
+
+    Forwarded Mon 2026-10-12 → WD5 Mon 10-19 (weekend 17-18)."""
+    case = forwarded_case(appeals, "suqian-2024", "2026-10-12 09:00", "2026-10-12 10:00", channel="mayor_line")
+    assert mine(watch.sweep("2026-10-19 23:00").missed, case) == []
+    report = watch.sweep("2026-10-20 00:00")
+    assert [m["deadline"] for m in mine(report.missed, case)] == ["completion"]
+    assert [(e["level"], e["level_code"]) for e in mine(report.escalations, case)] == [(1, "coordination_meeting")]
+    assert appeals.get(case.id).escalation_level == 1
+
+
+def test_only_the_platform_and_admins_may_sweep_and_a_refused_sweep_records_nothing(appeals, watch):
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    with pytest.raises(NotPermitted):
+        watch.sweep("2026-10-09 00:00", actor=UNIT)
+    assert "DeadlineMissed" not in types(appeals, case)
+    assert mine(watch.sweep("2026-10-09 00:00", actor=PLATFORM).missed, case)
