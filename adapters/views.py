@@ -6,15 +6,16 @@ from eventsourcing.persistence import InfrastructureFactory
 from eventsourcing.utils import Environment
 
 from adapters.persistence import Database
+from adapters.views_accountability import PostgresAccountabilityTrailView, SQLiteAccountabilityTrailView
 from adapters.views_audit import PostgresAuditTrailView, SQLiteAuditTrailView
 from adapters.views_cases import PostgresCaseListView, SQLiteCaseListView
 from adapters.views_ledger import PostgresLedgerView, SQLiteLedgerView
 
 VIEW_CLASSES = {
     "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView,
-               "ledger": SQLiteLedgerView},
+               "ledger": SQLiteLedgerView, "accountability_trail": SQLiteAccountabilityTrailView},
     "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView,
-                   "ledger": PostgresLedgerView},
+                   "ledger": PostgresLedgerView, "accountability_trail": PostgresAccountabilityTrailView},
 }
 
 

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.application import AppealService
+from domain.permissions import check_command_role
 from projections.case_list import CaseListView
 
 PAGE = 500
@@ -39,6 +40,7 @@ class DeadlineWatch:
         self.appeals, self.index, self.catch_up = appeals, index, catch_up
 
     def sweep(self, actor: Actor, now: datetime | None = None) -> SweepReport:
+        check_command_role("sweep", actor)  # refused before anything is read or recorded
         report = SweepReport(now or self.appeals.clock())
         seen: set[str] = set()
         while True:

@@ -11,13 +11,17 @@ file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from eventsourcing.persistence import IntegrityError
 
 from adapters.calendar import CalendarSource
 from adapters.idempotency import SQLIdempotencyStore, idempotency_store
@@ -29,6 +33,7 @@ from domain.accountability import AccountabilityProcess
 from domain.application import AppealService, utc_now
 from domain.directory import PasswordHasher
 from domain.directory_service import DirectoryService
+from projections.accountability_trail import AccountabilityTrail
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
 from projections.case_list import CaseList
@@ -38,6 +43,8 @@ from projections.ledger import Ledger
 from projections.process import ProcessFollower
 from projections.runner import BatchRunner
 from web.auth import TokenService
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Container:
     read_models: dict[str, ReadModel]
     accountability: AccountabilityProcess
     follower: ProcessFollower
+    accountability_trail: AccountabilityTrail
 
     def runner(self, batch_size: int = 1000) -> BatchRunner:
         return BatchRunner(CaseFeed(self.appeals), list(self.read_models.values()), batch_size)
@@ -96,11 +104,37 @@ class Container:
         """Read-your-writes for the accountability record: waits until the process has handled
         every appeal event it handles that was recorded before now."""
         deadline = time.monotonic() + timeout
-        while self.follower.pending():
+        try:
+            self.run_accountability()  # safe beside the background runner: each event is taken once
+        except IntegrityError:
+            pass
+        while self.follower.pending() or self.accountability_trail.pending():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
         return True
+
+    def run_accountability(self) -> int:
+        """One pass of the accountability process, then of its trail; returns what they handled."""
+        return self.follower.run_once() + self.accountability_trail.run_once()
+
+    def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000) -> None:
+        """Runs every read model and the accountability process until ``stop`` is set."""
+        process = threading.Thread(target=self._follow_accountability, args=(stop, poll), daemon=True)
+        process.start()
+        self.runner(batch_size).run_forever(stop, poll)
+        process.join()
+
+    def _follow_accountability(self, stop: threading.Event, poll: float) -> None:
+        while not stop.is_set():
+            try:
+                done = self.run_accountability()
+            except Exception:  # a dropped connection, a lost race: resume from the recorded position
+                log.exception("accountability process failed; retrying from its last recorded position")
+                stop.wait(2.0)
+                continue
+            if not done:
+                stop.wait(poll)
 
     def deadline_watch(self) -> DeadlineWatch:
         """The sweep, with its own runner to bring the deadline index up to the log's head."""
@@ -155,7 +189,8 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
                      idempotency_store(database), views, read_models, accountability,
-                     ProcessFollower(accountability, appeals))
+                     ProcessFollower(accountability, appeals),
+                     AccountabilityTrail(views.get("accountability_trail"), accountability))
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:

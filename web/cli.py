@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import signal
 import subprocess
 import sys
 import threading
+from datetime import datetime
 
 from domain.actors import Actor, Role
+from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
 from projections.feed import CaseFeed
 from projections.runner import BatchRunner
@@ -29,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=2)
     serve.add_argument("--no-projections", action="store_true",
                        help="do not run the read models in the server (run 'caseledger projections run' instead)")
+    serve.add_argument("--deadline-watch", action="store_true",
+                       help="also sweep deadlines every minute beside the server (as 'caseledger deadlines watch')")
     commands.add_parser("profiles", help="list the policy profiles on offer")
+
+    deadlines = commands.add_parser("deadlines", help="deadline watch").add_subparsers(dest="action", required=True)
+    sweep = deadlines.add_parser("sweep", help="record every deadline passed and unmet, once, with its consequences")
+    sweep.add_argument("--now", help="sweep as of this ISO 8601 time (no offset: Asia/Shanghai); default: now")
+    watch = deadlines.add_parser("watch", help="sweep every minute until stopped")
+    watch.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps (default 60)")
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
@@ -65,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers, not args.no_projections)
+        return _serve(args.host, args.port, args.workers, not args.no_projections, args.deadline_watch)
     container = bootstrap(Settings.from_env())
     try:
         return _run(args, container)
@@ -82,6 +93,8 @@ def _run(args: argparse.Namespace, c) -> int:
     operator = Actor(f"cli:{getpass.getuser()}", Role.ADMIN)
     if args.command == "projections":
         return _projections(args, c)
+    if args.command == "deadlines":
+        return _deadlines(args, c)
     if args.command == "profiles":
         for pid in c.profiles.ids():
             p = c.profiles.get(pid)
@@ -122,6 +135,8 @@ def _projections(args: argparse.Namespace, c) -> int:
         for name, model in c.read_models.items():
             position = model.view.position()
             print(f"{name}\tposition {position}\thead {head}\tlag {max(0, head - position)}")
+        print(f"accountability\tposition {c.follower.position()}\thead {head}\t"
+              f"{'behind' if c.follower.pending() else 'caught up'}")
         return 0
     if args.action == "rebuild":
         names = list(c.read_models) if args.name == "all" else [args.name]
@@ -142,10 +157,52 @@ def _projections(args: argparse.Namespace, c) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    runner = c.runner(args.batch_size)
-    print(f"projections from {runner.positions()}; following the log", file=sys.stderr)
-    runner.run_forever(stop)
+    print(f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; "
+          "following the log", file=sys.stderr)
+    c.follow(stop, batch_size=args.batch_size)
     return 0
+
+
+WATCH = Actor("deadline-watch", Role.PLATFORM)
+
+
+def _deadlines(args: argparse.Namespace, c) -> int:
+    if args.action == "sweep":
+        now = None
+        if args.now:
+            try:
+                now = datetime.fromisoformat(args.now)
+            except ValueError:
+                print(f"caseledger: --now {args.now!r} is not an ISO 8601 time", file=sys.stderr)
+                return 2
+            now = now if now.tzinfo else now.replace(tzinfo=SHANGHAI)
+        _print_sweep(_sweep(c, now))
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"sweeping deadlines every {args.interval:g} s", file=sys.stderr)
+    while not stop.is_set():
+        try:
+            _print_sweep(_sweep(c, None))
+        except Exception:  # a dropped connection: the next sweep resumes, nothing is half recorded
+            logging.getLogger(__name__).exception("deadline sweep failed; trying again at the next interval")
+        stop.wait(args.interval)
+    return 0
+
+
+def _sweep(c, now):
+    report = c.deadline_watch().sweep(WATCH, now)
+    c.wait_for_accountability()
+    return report
+
+
+def _print_sweep(report) -> None:
+    print(f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
+          f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations", flush=True)
+    for m in report.missed:
+        print(f"  missed\t{m['case_id']}\t{m['deadline']}#{m['round']}\t{m['unit'] or 'platform'}\t"
+              f"due {m['due'].astimezone(SHANGHAI).isoformat()}\t{m['rule']}", flush=True)
 
 
 def _password() -> str:
@@ -158,7 +215,7 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _serve(host: str, port: int, workers: int, projections: bool) -> int:
+def _serve(host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False) -> int:
     from gunicorn.app.base import BaseApplication
 
     from web.app import create_app
@@ -172,7 +229,10 @@ def _serve(host: str, port: int, workers: int, projections: bool) -> int:
         A process, not a thread of the master, because the master forks workers and
         database connections must not cross a fork.
         """
-        children.append(subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"]))
+        if projections:
+            children.append(subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"]))
+        if deadline_watch:
+            children.append(subprocess.Popen([sys.executable, "-m", "web.cli", "deadlines", "watch"]))
 
     def stop_projections(server) -> None:
         for child in children:
@@ -187,7 +247,7 @@ def _serve(host: str, port: int, workers: int, projections: bool) -> int:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
-            if projections:
+            if projections or deadline_watch:
                 self.cfg.set("when_ready", start_projections)
                 self.cfg.set("on_exit", stop_projections)
 

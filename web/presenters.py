@@ -21,6 +21,7 @@ def deadline_json(d: DeadlineState) -> dict[str, Any]:
         "started_at": iso(d.started_at), "due": iso(d.due, "seconds"), "length": d.length, "length_unit": d.period_unit,
         "extended": d.extended, "met_at": iso(d.met_at), "met_late": d.met_late,
         "cancelled_at": iso(d.cancelled_at), "overdue": d.overdue, "provisional": d.provisional,
+        "missed_seq": d.missed_seq,
     }
 
 

@@ -136,6 +136,8 @@ class DeadlineSchema(ma.Schema):
     cancelled_at = ma.fields.String(allow_none=True)
     overdue = ma.fields.Boolean(required=True)
     provisional = ma.fields.Boolean(required=True)
+    missed_seq = ma.fields.Integer(allow_none=True,
+                                   metadata={"description": "the DeadlineMissed event that recorded it overdue"})
 
 
 class CaseSchema(ma.Schema):
@@ -329,3 +331,53 @@ class ProjectionStatusSchema(ma.Schema):
 class ProjectionsSchema(ma.Schema):
     head = ma.fields.Integer(required=True)
     projections = ma.fields.List(ma.fields.Nested(ProjectionStatusSchema), required=True)
+
+
+class SweepSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    now = Timestamp(metadata={"description": "sweep as of this moment (default: the current time)"})
+
+
+class SweepReportSchema(ma.Schema):
+    now = Text(required=True)
+    cases_checked = ma.fields.Integer(required=True)
+    missed = ma.fields.List(ma.fields.Dict(), required=True,
+                            metadata={"description": "each deadline recorded missed: case, deadline, due, rule"})
+    escalations = ma.fields.List(ma.fields.Dict(), required=True,
+                                 metadata={"description": "each consequence recorded on a case (督办通知, 分级会办)"})
+    consequences = ma.fields.List(ma.fields.Dict(), required=True,
+                                  metadata={"description": "accountability consequences the missed deadlines brought"})
+
+
+class AccountabilityArgsSchema(ma.Schema):
+    period = Text(validate=validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z",
+                                           error="YYYY-MM, year 1970-2999"),
+                  metadata={"description": "only this month (Asia/Shanghai); all periods when absent"})
+
+
+class AccountabilitySchema(ma.Schema):
+    unit = Text(required=True)
+    period = Text(allow_none=True)
+    reminders = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "通报提醒, 通报批评"})
+    interviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "约谈, 约谈提醒"})
+    written_reviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "书面检查, 责令检查"})
+    consequences = ma.fields.List(ma.fields.Dict(), required=True,
+                                  metadata={"description": "every consequence, with rule, profile version and evidence"})
+    lapses = ma.fields.List(ma.fields.Dict(), required=True)
+    actions = ma.fields.List(ma.fields.Dict(), required=True)
+    supervisions = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "挂牌督办 and 销号"})
+
+
+class AccountabilityActionSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    action = Text(required=True, validate=validate.OneOf([
+        "interview_held", "self_examination_received", "referral_made", "listed_supervision_opened",
+        "listed_supervision_struck_off"]))
+    note = required_text(4000)
+    consequence = Text(validate=validate.Length(min=1, max=100))
+    case_id = ma.fields.UUID()
+    supervision = Text(validate=validate.Length(min=1, max=100))

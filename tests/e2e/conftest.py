@@ -81,7 +81,7 @@ def api(database_url: str, tmp_path) -> Iterator[Api]:
 def live(api):
     """The read models followed in the background, as ``caseledger serve`` does."""
     stop = threading.Event()
-    thread = threading.Thread(target=api.container.runner(batch_size=50).run_forever, args=(stop, 0.02))
+    thread = threading.Thread(target=api.container.follow, args=(stop, 0.02, 50))
     thread.start()
     yield api
     stop.set()

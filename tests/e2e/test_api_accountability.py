@@ -1,0 +1,119 @@
+"""Deadline sweep and accountability over HTTP (API.md *Deadlines*; RULES.md §1)."""
+
+from __future__ import annotations
+
+import uuid
+
+from domain.errors import AlreadyExists
+from tests.e2e.conftest import OPERATOR
+
+
+def fresh_unit(api) -> str:
+    """A unit of this test alone (on PostgreSQL the session's tests share one database)."""
+    code = f"U-{uuid.uuid4().hex[:8]}"
+    try:
+        api.container.directory.add_unit(OPERATOR, code, "测试单位")
+    except AlreadyExists:
+        pass
+    return code
+
+
+def forwarded(api, unit, received="2026-09-29T09:00:00+08:00", forwarded_at="2026-09-29T10:00:00+08:00"):
+    case = api.open(occurred_at=received)
+    response = api.post(f"/api/appeals/{case['id']}/forward", {"unit": unit, "occurred_at": forwarded_at})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_sweep_records_the_miss_and_the_supervision_notice_once(live):
+    """000 item 4: forwarded Tue 09-29 → unit reply due Thu 10-08 24:00; 督办通知 on the miss."""
+    unit = fresh_unit(live)
+    case = forwarded(live, unit)
+    early = live.post("/api/deadlines/sweep", {"now": "2026-10-08T23:59:00+08:00"})
+    assert early.status_code == 200 and case["id"] not in {m["case_id"] for m in early.json["missed"]}
+    swept = live.post("/api/deadlines/sweep", {"now": "2026-10-09T00:00:00+08:00"})
+    assert swept.status_code == 200, swept.json
+    mine = [m for m in swept.json["missed"] if m["case_id"] == case["id"]]
+    assert [(m["deadline"], m["due"], m["rule"]) for m in mine] == [
+        ("unit_reply", "2026-10-08T23:59:59+08:00", "zichuan-2020/unit_reply")]
+    assert [e["level_code"] for e in swept.json["escalations"] if e["case_id"] == case["id"]] == ["supervision_notice"]
+    assert [(c["unit"], c["kind"], c["rule"]) for c in swept.json["consequences"] if c["unit"] == unit] == [
+        (unit, "notified_reminder", "zichuan-2020/late-1")]
+    now = live.get(f"/api/appeals/{case['id']}").json
+    assert now["escalation_level"] == 1 and now["escalation"] == "supervision_notice"
+    reply = next(d for d in now["deadlines"] if d["name"] == "unit_reply")
+    assert reply["overdue"] and reply["missed_seq"] == now["version"] - 1
+    again = live.post("/api/deadlines/sweep", {"now": "2026-10-09T00:00:00+08:00"})
+    assert case["id"] not in {m["case_id"] for m in again.json["missed"]}
+    assert live.get(f"/api/appeals/{case['id']}").json["version"] == now["version"]
+
+
+def test_sweep_is_for_the_platform_and_admins_and_checks_its_input(live):
+    before = live.store()
+    assert live.post("/api/deadlines/sweep", {}, user="power").status_code == 403
+    assert live.post("/api/deadlines/sweep", {}, user="inspector").status_code == 403
+    bad = live.post("/api/deadlines/sweep", {"now": "yesterday"})
+    assert bad.status_code == 422 and "now" in bad.json["error"]["fields"]
+    assert live.post("/api/deadlines/sweep", {"when": "x"}).status_code == 422
+    assert live.store() == before
+
+
+def test_accountability_record_shows_rule_evidence_and_follow_ups(live):
+    """000 item 4: 超期回复 → 通报提醒; 2 in a month → 约谈 + 书面检查; inspectors record what followed."""
+    unit = fresh_unit(live)
+    for day in ("2026-10-12", "2026-10-13"):
+        case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
+        answered = live.post(f"/api/appeals/{case['id']}/answer", {
+            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+        assert answered.status_code == 200
+    record = live.get(f"/api/units/{unit}/accountability", user="inspector")
+    assert record.status_code == 200, record.json
+    body = record.json
+    assert [r["rule"] for r in body["reminders"]] == ["zichuan-2020/late-1"] * 2
+    assert [i["kind"] for i in body["interviews"]] == ["interview"]
+    assert [w["kind"] for w in body["written_reviews"]] == ["written_self_examination"]
+    reminder = body["reminders"][0]
+    assert reminder["profile_version"] == 1 and reminder["source"] == "000 item 4"
+    assert {e["type"] for e in reminder["evidence"]} >= {"DeadlineMissed"}
+    assert body["interviews"][0]["caused_by"] == [r["id"] for r in body["reminders"]]
+
+    interview = body["interviews"][0]["id"]
+    assert live.post(f"/api/units/{unit}/accountability/actions",
+                     {"action": "interview_held", "note": "约谈", "consequence": interview},
+                     user="auditor").status_code == 403
+    held = live.post(f"/api/units/{unit}/accountability/actions",
+                     {"action": "interview_held", "note": "区纪委监委约谈单位主要负责人", "consequence": interview},
+                     user="inspector")
+    assert held.status_code == 201, held.json
+    assert [f["action"] for f in held.json["interviews"][0]["follow_ups"]] == ["interview_held"]
+    wrong = live.post(f"/api/units/{unit}/accountability/actions",
+                      {"action": "self_examination_received", "note": "x", "consequence": interview}, user="inspector")
+    assert wrong.status_code == 422 and "consequence" in wrong.json["error"]["fields"]
+    assert live.get(f"/api/units/{unit}/accountability?period=2026-09", user="auditor").json["consequences"] == []
+
+
+def test_a_unit_reads_only_its_own_accountability_record(live):
+    assert live.get("/api/units/DISTRICT-POWER/accountability", user="power").status_code == 200
+    assert live.get("/api/units/DISTRICT-WATER/accountability", user="power").status_code == 403
+    assert live.get("/api/units/DISTRICT-WATER/accountability", user="clerk").status_code == 403
+    assert live.get("/api/units/NO-SUCH/accountability", user="inspector").status_code == 404
+    assert live.get("/api/units/DISTRICT-WATER/accountability?period=2026-13", user="inspector").status_code == 422
+
+
+def test_supervisor_lists_a_case_for_supervision_and_strikes_it_off(live):
+    """003 item 5: 挂牌督办, then 销号督办."""
+    unit = fresh_unit(live)
+    case = forwarded(live, unit)
+    opened = live.post(f"/api/units/{unit}/accountability/actions",
+                       {"action": "listed_supervision_opened", "note": "久拖不办", "case_id": case["id"]}, user="super")
+    assert opened.status_code == 201, opened.json
+    [listed] = opened.json["supervisions"]
+    assert listed["status"] == "listed" and listed["case_id"] == case["id"]
+    struck = live.post(f"/api/units/{unit}/accountability/actions",
+                       {"action": "listed_supervision_struck_off", "note": "已解决", "supervision": listed["id"]},
+                       user="super")
+    assert struck.status_code == 201 and struck.json["supervisions"][0]["status"] == "struck_off"
+    again = live.post(f"/api/units/{unit}/accountability/actions",
+                      {"action": "listed_supervision_struck_off", "note": "x", "supervision": listed["id"]},
+                      user="super")
+    assert again.status_code == 409
