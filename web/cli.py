@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
     run.add_argument("--batch-size", type=int, default=1000)
     rebuild = projections.add_parser("rebuild", help="rebuild a read model from the first event")
-    rebuild.add_argument("name", help="case_list, ledger, audit_trail or all")
+    rebuild.add_argument("name", help="case_list, ledger, audit_trail, accountability_trail or all")
     rebuild.add_argument("--batch-size", type=int, default=1000)
     projections.add_parser("status", help="each read model's position and lag")
 
@@ -137,8 +137,16 @@ def _projections(args: argparse.Namespace, c) -> int:
             print(f"{name}\tposition {position}\thead {head}\tlag {max(0, head - position)}")
         print(f"accountability\tposition {c.follower.position()}\thead {head}\t"
               f"{'behind' if c.follower.pending() else 'caught up'}")
+        print(f"accountability_trail\tposition {c.accountability_trail.view.position()}\t\t"
+              f"{'behind' if c.accountability_trail.pending() else 'caught up'}")
         return 0
     if args.action == "rebuild":
+        if args.name in ("accountability_trail", "all"):
+            c.accountability_trail.view.reset()
+            c.run_accountability()
+            print(f"accountability_trail rebuilt at {c.accountability_trail.view.position()}", file=sys.stderr)
+            if args.name != "all":
+                return 0
         names = list(c.read_models) if args.name == "all" else [args.name]
         unknown = [n for n in names if n not in c.read_models]
         if unknown:

@@ -8,14 +8,16 @@ deadlines are asserted to the second; steps the unit user takes happen now.
 
 from __future__ import annotations
 
+import subprocess
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.server import running_server, scratch_postgres
+from tests.e2e.server import cli_command, run_cli, running_server, scratch_postgres
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -179,20 +181,26 @@ def test_redo_loop_with_the_unit_user(server):
         assert rounds[-1]["met_at"] is None and rounds[-1]["provisional"] is False
         assert rounds[-2]["met_at"] is not None
         assert deadline(case, "platform_report")["met_at"] is None
-    assert case["version"] == 9  # Received, Forwarded, Acknowledged, 2 x (Answered, Reviewed, Returned)
+    # Received, Forwarded, Acknowledged, 2 x (Answered, Reviewed, Returned), and after the first answer
+    # the DeadlineMissed that records round 1 as met late (it came long after 2026-10-08 24:00).
+    assert case["version"] == 10
     first = deadline(case, "unit_reply", 1)
     # Answered now, long after 2026-10-08 24:00: met, but late.
     assert first["due"] == "2026-10-08T23:59:59+08:00" and first["overdue"] is True and first["met_late"] is True
     case = command(server, "power", cid, "answer", {"kind": "final", "content": "第3次答复"})
     case = command(server, "clerk", cid, "review", {"accepted": True})
-    assert case["status"] == "reviewed" and case["returned_count"] == 2 and case["version"] == 11
+    # The accepting review meets the platform's report late (due 2026-10-09 12:00): recorded too.
+    assert case["status"] == "reviewed" and case["returned_count"] == 2 and case["version"] == 13
     assert deadline(case, "unit_reply", 3)["met_at"] is not None
     assert deadline(case, "platform_report")["met_at"] is not None
 
     events = history(server, cid, user="power")
-    assert [e["type"] for e in events] == ["Received", "Forwarded", "Acknowledged"] + [
-        "Answered", "Reviewed", "Returned"] * 2 + ["Answered", "Reviewed"]
-    assert [e["seq"] for e in events] == list(range(1, 12))
+    assert [e["type"] for e in events] == ["Received", "Forwarded", "Acknowledged", "Answered", "DeadlineMissed"] + [
+        "Reviewed", "Returned", "Answered", "Reviewed", "Returned", "Answered", "Reviewed", "DeadlineMissed"]
+    assert [e["seq"] for e in events] == list(range(1, 14))
+    late = [e["data"] for e in events if e["type"] == "DeadlineMissed"]
+    assert [(m["deadline"], m["round"], m["found_by"], m["met_seq"]) for m in late] == [
+        ("unit_reply", 1, "late_meet", 4), ("platform_report", 1, "late_meet", 12)]
     power = {"user": "power", "role": "unit", "unit": "DISTRICT-POWER"}
     for e in events:
         if e["type"] in ("Acknowledged", "Answered"):
@@ -377,3 +385,32 @@ def test_units_see_only_their_cases_and_roles_are_enforced(server):
     assert opened.status == 403
     assert history(server, cid) == before
     assert get(server, "clerk", "/api/appeals/00000000-0000-0000-0000-000000000000").status == 404
+
+
+# -- the deadline watch, as operators run it (kept last: it sweeps every case of the server) ---------
+def test_cli_sweep_then_the_watch_process_records_missed_deadlines_once(server, tmp_path):
+    """API.md *Deadlines*: ``caseledger deadlines sweep --now`` records the miss (000 item 4: 督办通知);
+    ``caseledger deadlines watch`` runs as its own process and records what passed since, once."""
+    swept = forwarded_case(server, received="2026-09-29T09:00:00+08:00", at="2026-09-29T10:00:00+08:00")
+    out = run_cli(["deadlines", "sweep", "--now", "2026-10-09T00:00:00"], server.env, tmp_path).stdout
+    assert swept["id"] in out and "unit_reply#1" in out and "zichuan-2020/unit_reply" in out
+    after = get(server, "clerk", f"/api/appeals/{swept['id']}").json
+    assert after["escalation"] == "supervision_notice" and deadline(after, "unit_reply")["missed_seq"]
+    watched = forwarded_case(server, received="2026-11-02T09:00:00+08:00", at="2026-11-02T10:00:00+08:00")
+    watch = subprocess.Popen([*cli_command(), "deadlines", "watch", "--interval", "0.5"], env=server.env,
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline_at = time.monotonic() + 30
+        while time.monotonic() < deadline_at:
+            events = [e["type"] for e in history(server, watched["id"])]
+            if "DeadlineMissed" in events:
+                break
+            time.sleep(0.3)
+        time.sleep(1.5)  # a few more sweeps: none may record it again
+    finally:
+        watch.terminate()
+        watch.wait(timeout=15)
+    events = [e["type"] for e in history(server, watched["id"])]
+    assert events.count("DeadlineMissed") == 2  # unit reply and platform report, each once
+    assert events.count("Escalated") == 1
+    assert [e["type"] for e in history(server, swept["id"])].count("DeadlineMissed") == 2

@@ -241,3 +241,34 @@ def test_listed_supervision_is_opened_and_struck_off_once(appeals, watch, unit):
         watch.process.record_action(unit, "listed_supervision_struck_off", SUPERVISOR, note="x", supervision=sid)
     record = watch.process.record_of(unit)
     assert record.supervisions[sid]["struck_off_at"] is not None
+
+
+def test_accountability_trail_lists_each_consequence_with_its_evidence_and_equals_a_rebuild(
+        appeals, watch, unit, database_url):
+    """The read model, fed batch by batch while cases move, equals one rebuilt from zero."""
+    from adapters.persistence import database_from_url
+    from adapters.views import Views
+    from projections.accountability_trail import AccountabilityTrail
+
+    views = Views(database_from_url(database_url))
+    try:
+        trail = AccountabilityTrail(views.get("accountability_trail"), watch.process, batch_size=2)
+        late_case(appeals, unit)
+        watch.follower.run_once()
+        trail.run_once()
+        redone_twice(appeals, unit)
+        watch.follower.run_once()
+        trail.run_once()
+        entries = trail.entries(unit)
+        consequences = [e["data"] for e in entries if e["entry"] == "consequence"]
+        assert [c["kind"] for c in consequences] == [
+            "notified_reminder", "notified_reminder", "interview", "written_self_examination"]
+        assert all(c["evidence"] and c["rule"].startswith("zichuan-2020/") for c in consequences)
+        assert [e["period"] for e in entries if e["entry"] == "consequence"] == ["2026-10"] * 4
+        assert trail.entries(unit, "2026-09") == []
+        trail.view.reset()
+        assert trail.entries(unit) == []
+        trail.run_once()
+        assert trail.entries(unit) == entries
+    finally:
+        views.close()
