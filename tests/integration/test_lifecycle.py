@@ -231,7 +231,10 @@ def test_two_racing_commands_on_one_case_one_wins_the_other_conflicts(appeals):
     [t.join() for t in threads]
     appeals._get = get
     assert sorted(outcomes) == ["conflict", "ok"]
-    assert appeals.get(case.id).version == case.version + 1
+    # One command recorded: a handback, or an acknowledgement with the DeadlineMissed recording its
+    # 1-working-day verification period as met late (it is signed for now, weeks after 10-08).
+    recorded = [e.type for e in appeals.history(case.id)][case.version:]
+    assert recorded in (["HandbackRequested"], ["Acknowledged", "DeadlineMissed"])
 
 
 def test_expected_version_mismatch_is_a_conflict_and_records_nothing(appeals):
@@ -240,7 +243,9 @@ def test_expected_version_mismatch_is_a_conflict_and_records_nothing(appeals):
     with pytest.raises(VersionConflict):
         appeals.acknowledge(case.id, UNIT, expected_version=case.version - 1)
     assert store_dump(appeals) == before
-    assert appeals.acknowledge(case.id, UNIT, expected_version=case.version).version == case.version + 1
+    acknowledged = appeals.acknowledge(case.id, UNIT, expected_version=case.version)
+    assert [e.type for e in appeals.history(case.id)][case.version:] == ["Acknowledged", "DeadlineMissed"]
+    assert acknowledged.version == case.version + 2
 
 
 def test_handback_then_reforward_restarts_the_new_units_periods(appeals):

@@ -13,6 +13,7 @@ EXPECTED = {  # command: roles allowed
     "answer": "unit admin", "review": "platform admin", "return": "platform admin",
     "escalate": "supervisor platform admin", "extend": "unit platform admin",
     "handback": "unit admin", "visit": "platform admin", "close": "platform admin",
+    "sweep": "platform admin",  # API.md *Deadlines*
 }
 
 
