@@ -246,10 +246,13 @@ class AccountabilityProcess(EventSourcedProjection):
 
     name = "Accountability"
     topics = ("caseledger:Appeal.Returned", "caseledger:Appeal.DeadlineMissed")
+    # A busy unit's record grows by every lapse: keep recent records in memory (brought up to date
+    # from the store on each use, so other writers are seen) and snapshot them for cold loads.
+    snapshotting_intervals = {UnitAccountability: 100}  # noqa: RUF012 - the library's class setting
 
     def __init__(self, env: dict[str, str] | None = None, *, appeals: Any, profiles: ProfileCatalogue,
                  clock: Any = None) -> None:
-        super().__init__(env)
+        super().__init__({"AGGREGATE_CACHE_MAXSIZE": "1000", **(env or {})})
         self.appeals, self.profiles = appeals, profiles
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 

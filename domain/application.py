@@ -157,6 +157,33 @@ class AppealService(Application):
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
 
+    def sweep_cases(self, case_ids: list[UUID], actor: Actor, now: datetime) -> list[Any]:
+        """``sweep_case`` for many cases, saved in one transaction; should another command move one
+        of them meanwhile, each case is swept on its own instead. Returns the events recorded."""
+        check_command_role("sweep", actor)
+        if now.tzinfo is None:
+            raise ValidationFailed({"now": "must carry a UTC offset"})
+        changed, recorded = [], []
+        for case_id in case_ids:
+            appeal = self._get(case_id)
+            before = appeal.version
+            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, self._swept_at(appeal, now))
+            if appeal.version != before:
+                changed.append(appeal)
+                recorded += appeal.pending_events
+        if not changed:
+            return []
+        try:
+            self.save(*changed)
+        except IntegrityError:
+            return [e for case_id in case_ids for e in self.sweep_case(case_id, actor, now)]
+        return recorded
+
+    def _swept_at(self, appeal: Appeal, now: datetime) -> datetime | None:
+        """A sweep "as of" an earlier moment is recorded then (never before the case's last act);
+        a sweep ahead of the clock (a drill) is recorded when it runs."""
+        return max(now, appeal.last_at) if now < self.clock() else None
+
     def sweep_case(self, case_id: UUID, actor: Actor, now: datetime) -> list[Any]:
         """Records the deadlines of one case passed and unmet at ``now`` and their consequences.
 
@@ -169,10 +196,7 @@ class AppealService(Application):
         for _ in range(5):
             appeal = self._get(case_id)
             before = appeal.version
-            # A sweep "as of" an earlier moment is recorded then (never before the case's last act);
-            # a sweep ahead of the clock (a drill) is recorded when it runs.
-            at = max(now, appeal.last_at) if now < self.clock() else None
-            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, at)
+            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, self._swept_at(appeal, now))
             if appeal.version == before:
                 return []
             recorded = list(appeal.pending_events)

@@ -25,6 +25,7 @@ from domain.permissions import check_command_role
 from projections.case_list import CaseListView
 
 PAGE = 500
+BATCH = 100
 
 
 @dataclass
@@ -48,10 +49,12 @@ class DeadlineWatch:
             due = [d for d in self.index.open_deadlines_due(report.now, limit=PAGE) if d["case_id"] not in seen]
             if not due:
                 return report
-            for case_id in dict.fromkeys(d["case_id"] for d in due):
-                seen.add(case_id)
-                report.cases_checked += 1
-                for e in self.appeals.sweep_case(UUID(case_id), actor, report.now):
+            ids = list(dict.fromkeys(d["case_id"] for d in due))
+            seen.update(ids)
+            report.cases_checked += len(ids)
+            for start in range(0, len(ids), BATCH):  # one transaction per batch of cases
+                for e in self.appeals.sweep_cases([UUID(i) for i in ids[start:start + BATCH]], actor, report.now):
+                    case_id = str(e.originator_id)
                     kind = type(e).__name__
                     if kind == "DeadlineMissed":
                         report.missed.append({
