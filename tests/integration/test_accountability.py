@@ -272,3 +272,45 @@ def test_accountability_trail_lists_each_consequence_with_its_evidence_and_equal
         assert trail.entries(unit) == entries
     finally:
         views.close()
+
+
+def test_overdue_matter_under_a_local_promise_brings_the_liaoyuan_measures(database_url, calendars, tmp_path, unit):
+    """003 item 5: 对逾期未办结……的事项，实行专项督办、约谈提醒、通报批评，并建议启动追责问责程序.
+
+    The document sets no day count; a local profile adds its promise (here 5 WD) as data, and the
+    overdue rule fires once for the matter. Forwarded Mon 10-12 → WD5 Mon 10-19 → missed 10-20 00:00."""
+    from pathlib import Path
+
+    from adapters.persistence import database_from_url
+    from adapters.profile_files import FileProfileCatalogue
+    from domain.application import AppealService
+    from tests.integration.watch import Watch
+
+    base = (Path(__file__).resolve().parents[2] / "adapters" / "profiles" / "liaoyuan-2024.toml").read_text("utf-8")
+    local = base.replace('id = "liaoyuan-2024"', 'id = "liaoyuan-local"').replace("[[escalation]]", """
+[[deadlines]]
+name = "promise"
+title = "承诺时限办结"
+source = "local promise"
+starts_on = ["Forwarded"]
+met_by = [{ event = "Answered", kind = "final" }]
+length = 5
+unit = "working_days"
+
+[[escalation]]""", 1)
+    (tmp_path / "liaoyuan-local.toml").write_text(local, "utf-8")
+    profiles = FileProfileCatalogue([tmp_path])
+    appeals = AppealService(database_from_url(database_url).env, profiles=profiles,
+                            calendars=calendars.for_jurisdiction)
+    watch = Watch(appeals, database_url, calendars, profiles)
+    try:
+        forwarded_case(appeals, "liaoyuan-local", "2026-10-12 09:00", "2026-10-12 10:00", unit=unit)
+        watch.sweep("2026-10-20 00:00")
+        found = watch.consequences(unit)
+        assert [(c["kind"], c["rule"]) for c in found] == [
+            (kind, "liaoyuan-local/overdue") for kind in
+            ("special_supervision", "reminder_interview", "criticism", "accountability_recommendation")]
+        assert all(c["at"] == sh("2026-10-20 00:00") for c in found)
+    finally:
+        watch.close()
+        appeals.close()
