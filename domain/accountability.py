@@ -30,7 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate, event
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from domain.actors import Actor, Role
@@ -285,9 +285,24 @@ class AccountabilityProcess(EventSourcedProjection):
                                  "type": "met it late"})
         if not unit:  # a deadline that binds the platform, not a unit
             return
-        record = self._record_of(unit)
+        record = processing_event.aggregates.get(UnitAccountability.create_id(unit)) or self._record_of(unit)
         record.note_lapse(lapse, str(case_id), case.case_no, seq, at, _merge(evidence), policy, detail)
         processing_event.collect_events(record)
+
+    def process_batch(self, items: list[tuple[Any, int]]) -> None:
+        """Processes several appeal events (each with its log position) as one: the unit events they
+        cause and the last position commit in one transaction, all or none.
+
+        A second follower racing over the same events either conflicts on the position or on the
+        unit records' versions, and a lapse already noted is never noted again.
+        """
+        processing_event = ProcessingEvent(tracking=Tracking(self.appeals.name, items[-1][1]))
+        for domain_event, _ in items:
+            self.policy(domain_event, processing_event)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self.notify(processing_event.events)
+        self._notify(recordings)
 
     # -- reading and acting --------------------------------------------------------
     def record_of(self, unit: str) -> UnitAccountability | None:

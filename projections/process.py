@@ -1,8 +1,9 @@
 """Runs the accountability process over the appeal log: catch up, then follow.
 
 The process (``domain.accountability.AccountabilityProcess``) is the
-library's event-sourced projection: each appeal event it handles is recorded
-with its log position in the same transaction as the unit events it caused.
+library's event-sourced projection: the appeal events of a batch are
+processed together and recorded with the batch's last log position in the
+same transaction as the unit events they caused.
 This follower only reads the appeal log after that position, for the event
 types the process handles, and hands each event over; after a crash it
 resumes from the last recorded position, and a second follower racing it
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError
 
 from domain.accountability import AccountabilityProcess
 from domain.application import AppealService
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 class ProcessFollower:
     name = "accountability"
 
-    def __init__(self, process: AccountabilityProcess, source: AppealService, batch_size: int = 500) -> None:
+    def __init__(self, process: AccountabilityProcess, source: AppealService, batch_size: int = 200) -> None:
         self.process, self.source, self.batch_size = process, source, batch_size
         self._lock = threading.Lock()
 
@@ -42,13 +43,14 @@ class ProcessFollower:
         with self._lock:
             while True:
                 notifications = self._select(self.position(), self.batch_size)
-                for n in notifications:
-                    event = self.source.mapper.to_domain_event(n)
-                    try:
-                        self.process.process_event(event, Tracking(self.source.name, n.id))
-                    except IntegrityError:  # another follower recorded it, or a unit record moved on
-                        return done
-                    done += 1
+                if not notifications:
+                    return done
+                try:
+                    self.process.process_batch([(self.source.mapper.to_domain_event(n), n.id)
+                                                for n in notifications])
+                except IntegrityError:  # another follower recorded it, or a unit record moved on
+                    return done
+                done += len(notifications)
                 if len(notifications) < self.batch_size:
                     return done
 

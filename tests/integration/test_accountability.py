@@ -314,3 +314,29 @@ unit = "working_days"
     finally:
         watch.close()
         appeals.close()
+
+
+def test_two_followers_racing_over_the_same_events_issue_each_consequence_once(
+        appeals, watch, unit, database_url, profiles):
+    """Exactly once under a race: two processes follow the same appeal log at the same time."""
+    import threading
+
+    from adapters.persistence import database_from_url
+    from domain.accountability import AccountabilityProcess
+    from projections.process import ProcessFollower
+
+    for forwarded in ("2026-10-12 10:00", "2026-10-13 10:00", "2026-10-14 10:00", "2026-10-15 10:00"):
+        late_case(appeals, unit, forwarded=forwarded, answered="2026-10-20 09:00")
+    redone_twice(appeals, unit)
+    other = AccountabilityProcess(database_from_url(database_url).env, appeals=appeals, profiles=profiles)
+    try:
+        followers = [ProcessFollower(watch.process, appeals, batch_size=3), ProcessFollower(other, appeals, batch_size=2)]
+        for _ in range(3):  # a follower that loses a race stops its pass; the next pass resyncs
+            threads = [threading.Thread(target=f.run_once) for f in followers]
+            [t.start() for t in threads]
+            [t.join() for t in threads]
+        kinds = [c["kind"] for c in watch.consequences(unit)]
+        assert kinds.count("notified_reminder") == 5 and kinds.count("interview") == 2
+        assert len(watch.record(unit).lapses) == 6
+    finally:
+        other.close()
