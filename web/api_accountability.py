@@ -115,7 +115,10 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
                                               "status": "listed"}
         elif a["action"] == "listed_supervision_struck_off" and a["supervision"] in supervisions:
             supervisions[a["supervision"]].update(struck_off_at=a["at"], status="struck_off")
-    in_period = (lambda e: period is None or e["period"] == period)
+
+    def in_period(entry: dict) -> bool:
+        return period is None or entry["period"] == period
+
     return {
         "unit": unit, "period": period,
         **{group: [c for c in consequences if c["kind"] in kinds] for group, kinds in GROUPS.items()},

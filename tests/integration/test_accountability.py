@@ -15,7 +15,6 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from tests.conftest import ADMIN, INSPECTOR, PLATFORM, SUPERVISOR, sh
 from tests.integration.cases import forwarded_case
-from tests.integration.watch import watch  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -330,7 +329,8 @@ def test_two_followers_racing_over_the_same_events_issue_each_consequence_once(
     redone_twice(appeals, unit)
     other = AccountabilityProcess(database_from_url(database_url).env, appeals=appeals, profiles=profiles)
     try:
-        followers = [ProcessFollower(watch.process, appeals, batch_size=3), ProcessFollower(other, appeals, batch_size=2)]
+        followers = [ProcessFollower(watch.process, appeals, batch_size=3),
+                     ProcessFollower(other, appeals, batch_size=2)]
         for _ in range(3):  # a follower that loses a race stops its pass; the next pass resyncs
             threads = [threading.Thread(target=f.run_once) for f in followers]
             [t.start() for t in threads]

@@ -12,7 +12,6 @@ import pytest
 from domain.errors import NotPermitted
 from tests.conftest import ADMIN, PLATFORM, sh, unit_actor
 from tests.integration.cases import forwarded_case
-from tests.integration.watch import watch  # noqa: F401 - fixture
 
 UNIT = unit_actor("DISTRICT-POWER")
 

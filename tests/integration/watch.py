@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from adapters.persistence import database_from_url
 from adapters.views import Views
 from domain.accountability import AccountabilityProcess
@@ -41,10 +39,3 @@ class Watch:
     def close(self) -> None:
         self.process.close()
         self.views.close()
-
-
-@pytest.fixture
-def watch(appeals, database_url, calendars, profiles):
-    w = Watch(appeals, database_url, calendars, profiles)
-    yield w
-    w.close()
