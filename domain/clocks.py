@@ -112,8 +112,8 @@ class DeadlineState:
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
     states = []
     for c in clocks:
-        cutoff = time.fromisoformat(c["cutoff"]) if c["cutoff"] else None
-        due = period_end(c["started_at"], Period(c["length"] + c["extended"], c["period_unit"], cutoff), calendar)
+        due = period_end(c["started_at"], _period(c["length"] + c["extended"], c["period_unit"], c["cutoff"]),
+                         calendar)
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
@@ -124,3 +124,18 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
         ))
     return states
+
+
+def _period(length: int, unit: str, cutoff: str | None) -> Period:
+    """The ``Period`` of a clock, built (and validated) once per length, unit and cut-off:
+    read models evaluate every case's clocks after each of its events."""
+    key = (length, unit, cutoff)
+    period = _PERIODS.get(key)
+    if period is None:
+        if len(_PERIODS) > 10_000:
+            _PERIODS.clear()
+        period = _PERIODS[key] = Period(length, unit, time.fromisoformat(cutoff) if cutoff else None)
+    return period
+
+
+_PERIODS: dict[tuple[int, str, str | None], Period] = {}
