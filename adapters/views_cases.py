@@ -121,6 +121,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
 
 
 class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
+    overlaps_writes = True
+
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [SQL(s) for s in (

@@ -97,6 +97,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
 
 
 class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
+    overlaps_writes = True
     p = "%s"
 
     def __init__(self, datastore, **kwargs: Any) -> None:

@@ -178,6 +178,5 @@ class Ledger(ReadModel):
         states = evaluate(mine, self.calendars(case.policy["jurisdiction"]), case.last_at)
         return [{"met_seq": s.met_seq, "met_late": s.met_late} for s in states]
 
-    def commit(self, position: int) -> None:
-        self.view.apply({k: dict(v) for k, v in self._increments.items() if any(v.values())},
-                        self.tracking(position))
+    def changes(self) -> dict[tuple[str, date], dict[str, int]]:
+        return {k: dict(v) for k, v in self._increments.items() if any(v.values())}
