@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.calendar import CalendarSource  # noqa: E402
+from adapters.fast_decode import fast_mapper  # noqa: E402
 from adapters.persistence import database_from_url  # noqa: E402
 from adapters.profile_files import FileProfileCatalogue  # noqa: E402
 from adapters.views import Views  # noqa: E402
@@ -125,7 +126,8 @@ def main() -> int:
         for m in models:
             m.view.reset()
         t = time.perf_counter()
-        applied = BatchRunner(CaseFeed(app, cache_size=50_000), models, args.batch_size).run_once()
+        applied = BatchRunner(CaseFeed(app, cache_size=50_000, mapper=fast_mapper(app.mapper)), models,
+                              args.batch_size).run_once()
         catch_up = applied / (time.perf_counter() - t)
         print(f"\ncatch-up of all three read models, batches of {args.batch_size}")
         print(f"  library read + decode : {read_rate:9.0f} events/s")

@@ -15,7 +15,6 @@ import threading
 
 from domain.actors import Actor, Role
 from domain.errors import DomainError
-from projections.feed import CaseFeed
 from projections.runner import BatchRunner
 from web.bootstrap import Settings, bootstrap
 
@@ -134,7 +133,7 @@ def _projections(args: argparse.Namespace, c) -> int:
 
         for name in names:
             c.read_models[name].view.reset()
-        runner = BatchRunner(CaseFeed(c.appeals), [c.read_models[n] for n in names], args.batch_size)
+        runner = BatchRunner(c.feed(), [c.read_models[n] for n in names], args.batch_size)
         head = c.appeals.recorder.max_notification_id() or 0
         with tqdm(total=head, unit="ev", desc=f"rebuild {args.name}") as bar:
             runner.run_once(progress=lambda position: bar.update(position - bar.n))
