@@ -19,7 +19,7 @@ from datetime import datetime, time
 from typing import Any
 
 from domain.calendar import WorkingCalendar
-from domain.deadlines import Period, period_end
+from domain.deadlines import Due, Period, period_end
 
 Clock = dict[str, Any]
 
@@ -109,11 +109,21 @@ class DeadlineState:
     met_seq: int | None
 
 
+def due_of(clock: Clock, calendar: WorkingCalendar) -> Due:
+    """When one clock's period (extensions included) expires."""
+    return period_end(clock["started_at"], _period(clock["length"] + clock["extended"], clock["period_unit"],
+                                                   clock["cutoff"]), calendar)
+
+
+def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
+    """Whether the clock was met after its period had ended (``DeadlineState.met_late``)."""
+    return clock["met_at"] is not None and not due_of(clock, calendar).is_met_by(clock["met_at"])
+
+
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
     states = []
     for c in clocks:
-        due = period_end(c["started_at"], _period(c["length"] + c["extended"], c["period_unit"], c["cutoff"]),
-                         calendar)
+        due = due_of(c, calendar)
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
