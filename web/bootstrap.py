@@ -79,7 +79,7 @@ class Container:
         """The appeal log for the read models, decoded by the faster reader of stored events."""
         return CaseFeed(self.appeals, mapper=fast_mapper(self.appeals.mapper))
 
-    def runner(self, batch_size: int = 1000) -> BatchRunner:
+    def runner(self, batch_size: int = 5000) -> BatchRunner:
         return BatchRunner(self.feed(), list(self.read_models.values()), batch_size)
 
     def wait_for_views(self, timeout: float = 3.0) -> bool:

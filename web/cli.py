@@ -32,10 +32,10 @@ def main(argv: list[str] | None = None) -> int:
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
-    run.add_argument("--batch-size", type=int, default=1000)
+    run.add_argument("--batch-size", type=int, default=5000)
     rebuild = projections.add_parser("rebuild", help="rebuild a read model from the first event")
     rebuild.add_argument("name", help="case_list, ledger, audit_trail or all")
-    rebuild.add_argument("--batch-size", type=int, default=1000)
+    rebuild.add_argument("--batch-size", type=int, default=5000)
     projections.add_parser("status", help="each read model's position and lag")
 
     unit = commands.add_parser("unit", help="handling units").add_subparsers(dest="action", required=True)
