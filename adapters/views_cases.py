@@ -164,9 +164,12 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             c.execute("DELETE FROM case_units WHERE case_id = ANY(%s::uuid[])", (ids,))
             c.execute("DELETE FROM case_deadlines WHERE case_id = ANY(%s::uuid[])", (ids,))
             c.execute("DELETE FROM cases WHERE id = ANY(%s::uuid[])", (ids,))
+            # Instants as ISO text, each converted once: due times are shared by the cases started on the
+            # same day (equal instants with other offsets are the same timestamptz).
+            iso: dict[datetime, str] = {}
             with c.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
                 for r in cases:
-                    copy.write_row(_copy_values(r.case, CASE_COLUMNS, _CASE_TIMES))
+                    copy.write_row(_copy_values(r.case, CASE_COLUMNS, _CASE_TIMES, iso))
             with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN") as copy:
                 for r in cases:
                     for unit, lead in r.units:
@@ -174,7 +177,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             with c.copy(f"COPY case_deadlines ({', '.join(DEADLINE_COLUMNS)}) FROM STDIN") as copy:
                 for r in cases:
                     for d in r.deadlines:
-                        copy.write_row(_copy_values(d, DEADLINE_COLUMNS, _DEADLINE_TIMES))
+                        copy.write_row(_copy_values(d, DEADLINE_COLUMNS, _DEADLINE_TIMES, iso))
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -212,13 +215,18 @@ _CASE_TIMES = [i for i, column in enumerate(CASE_COLUMNS) if column in _TIME_COL
 _DEADLINE_TIMES = [i for i, column in enumerate(DEADLINE_COLUMNS) if column in _TIME_COLUMNS]
 
 
-def _copy_values(row: dict[str, Any], columns: tuple[str, ...], times: list[int]) -> list[Any]:
-    """A row's values for COPY, instants as ISO text: the server reads it more cheaply than the
-    driver converts datetimes."""
+def _copy_values(row: dict[str, Any], columns: tuple[str, ...], times: list[int],
+                 iso: dict[datetime, str]) -> list[Any]:
+    """A row's values for COPY, instants as ISO text (remembered in ``iso``): the server reads it
+    more cheaply than the driver converts datetimes."""
     values = [row[k] for k in columns]
     for i in times:
-        if values[i] is not None:
-            values[i] = values[i].isoformat()
+        moment = values[i]
+        if moment is not None:
+            text = iso.get(moment)
+            if text is None:
+                text = iso[moment] = moment.isoformat()
+            values[i] = text
     return values
 
 
