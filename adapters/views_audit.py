@@ -9,10 +9,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from projections.audit_trail import AuditQuery, AuditTrailView
-
-COLUMNS = ("position", "case_id", "case_no", "seq", "type", "actor_user", "actor_role", "actor_unit",
-           "case_unit", "recorded_at", "occurred_at", "data")
+from projections.audit_trail import COLUMNS, AuditQuery, AuditTrailView
 
 
 def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
@@ -43,8 +40,8 @@ class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
                 "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
                 "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)"]
 
-    def apply(self, rows: list[dict[str, Any]], tracking) -> None:
-        values = [tuple(_sqlite_value(r[c]) for c in COLUMNS) for r in rows]
+    def apply(self, rows: list[tuple], tracking) -> None:
+        values = [tuple(_sqlite_value(v) for v in r) for r in rows]
         with self.datastore.transaction(commit=True) as c:
             c.executemany(f"INSERT INTO audit_trail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                           values)
@@ -71,6 +68,8 @@ class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
 
 
 class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
+    overlaps_writes = True
+
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [SQL(statement) for statement in (
@@ -82,11 +81,15 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
             "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",
         )]
 
-    def apply(self, rows: list[dict[str, Any]], tracking) -> None:
+    def apply(self, rows: list[tuple], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
             with c.copy(f"COPY audit_trail ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row([r[col] for col in COLUMNS])
+                write = copy.write_row
+                for (position, case_id, case_no, seq, kind, user, role, actor_unit, case_unit, recorded_at,
+                     occurred_at, data) in rows:
+                    # Instants as ISO text: the server reads it, cheaper than the driver's own conversion.
+                    write((position, case_id, case_no, seq, kind, user, role, actor_unit, case_unit,
+                           recorded_at.isoformat(), occurred_at.isoformat(), data))
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:

@@ -20,6 +20,11 @@ _SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in COUNTERS)
 _UPSERT = (f"INSERT INTO ledger_days (unit, day, {', '.join(COUNTERS)}) VALUES ({{p}}, {{p}}, "
            + ", ".join("{p}" for _ in COUNTERS) + ") ON CONFLICT (unit, day) DO UPDATE SET "
            + ", ".join(f"{c} = ledger_days.{c} + excluded.{c}" for c in COUNTERS))
+# The (unit, day) keys of one batch are distinct, as ON CONFLICT DO UPDATE requires.
+_PG_UPSERT = (f"INSERT INTO ledger_days (unit, day, {', '.join(COUNTERS)}) "
+              f"SELECT * FROM unnest(%s::text[], %s::date[], {', '.join('%s::integer[]' for _ in COUNTERS)}) "
+              "ON CONFLICT (unit, day) DO UPDATE SET "
+              + ", ".join(f"{c} = ledger_days.{c} + excluded.{c}" for c in COUNTERS))
 _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND u.lead "
          "WHERE u.unit = {p} AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p})")
 _OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND started_at < {p} "
@@ -92,6 +97,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
 
 
 class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
+    overlaps_writes = True
     p = "%s"
 
     def __init__(self, datastore, **kwargs: Any) -> None:
@@ -101,8 +107,12 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
             + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in COUNTERS) + ", PRIMARY KEY (unit, day))"))
 
     def apply(self, increments, tracking) -> None:
+        # One statement for the whole batch: a column of values per counter, unnested into rows.
+        columns = [[unit for unit, _ in increments], [day for _, day in increments]]
+        columns += [[counts.get(c, 0) for counts in increments.values()] for c in COUNTERS]
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(_UPSERT.format(p="%s"), _rows(increments))
+            if increments:
+                c.execute(_PG_UPSERT, columns)
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:

@@ -19,7 +19,7 @@ from datetime import datetime, time
 from typing import Any
 
 from domain.calendar import WorkingCalendar
-from domain.deadlines import Period, period_end
+from domain.deadlines import Due, Period, period_end
 
 Clock = dict[str, Any]
 
@@ -116,11 +116,21 @@ class DeadlineState:
     missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
 
 
+def due_of(clock: Clock, calendar: WorkingCalendar) -> Due:
+    """When one clock's period (extensions included) expires."""
+    return period_end(clock["started_at"], _period(clock["length"] + clock["extended"], clock["period_unit"],
+                                                   clock["cutoff"]), calendar)
+
+
+def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
+    """Whether the clock was met after its period had ended (``DeadlineState.met_late``)."""
+    return clock["met_at"] is not None and not due_of(clock, calendar).is_met_by(clock["met_at"])
+
+
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
     states = []
     for c in clocks:
-        cutoff = time.fromisoformat(c["cutoff"]) if c["cutoff"] else None
-        due = period_end(c["started_at"], Period(c["length"] + c["extended"], c["period_unit"], cutoff), calendar)
+        due = due_of(c, calendar)
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
@@ -132,3 +142,18 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
             missed_seq=c.get("missed_seq"),
         ))
     return states
+
+
+def _period(length: int, unit: str, cutoff: str | None) -> Period:
+    """The ``Period`` of a clock, built (and validated) once per length, unit and cut-off:
+    read models evaluate every case's clocks after each of its events."""
+    key = (length, unit, cutoff)
+    period = _PERIODS.get(key)
+    if period is None:
+        if len(_PERIODS) > 10_000:
+            _PERIODS.clear()
+        period = _PERIODS[key] = Period(length, unit, time.fromisoformat(cutoff) if cutoff else None)
+    return period
+
+
+_PERIODS: dict[tuple[int, str, str | None], Period] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
+from functools import cached_property
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,7 @@ class Due:
             raise ValueError("Due.ends_at must be timezone-aware")
         object.__setattr__(self, "ends_at", self.ends_at.astimezone(SHANGHAI))
 
-    @property
+    @cached_property  # day-counted Dues are remembered and asked again and again
     def due(self) -> datetime:
         """The instant to display: last second inside for 24:00, else ends_at."""
         if not self.exact_instant and self.ends_at.timetz().replace(tzinfo=None) == _MIDNIGHT:

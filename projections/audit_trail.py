@@ -48,9 +48,15 @@ class AuditQuery:
     per_page: int = 50
 
 
+# A row's values, in this order.
+COLUMNS = ("position", "case_id", "case_no", "seq", "type", "actor_user", "actor_role", "actor_unit",
+           "case_unit", "recorded_at", "occurred_at", "data")
+
+
 class AuditTrailView(TrackedView):
     @abc.abstractmethod
-    def apply(self, rows: list[dict[str, Any]], tracking) -> None: ...
+    def apply(self, rows: list[tuple], tracking) -> None:
+        """Append rows (values in ``COLUMNS`` order)."""
 
     @abc.abstractmethod
     def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
@@ -62,18 +68,16 @@ class AuditTrail(ReadModel):
     view: AuditTrailView
 
     def begin(self) -> None:
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[tuple] = []
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
         actor = e.actor
-        self._rows.append({
-            "position": item.position, "case_id": str(e.originator_id), "case_no": case.case_no,
-            "seq": e.originator_version, "type": item.type, "actor_user": actor["user"],
-            "actor_role": actor["role"], "actor_unit": actor.get("unit"), "case_unit": case.unit,
-            "recorded_at": e.timestamp, "occurred_at": e.occurred_at or e.timestamp,
-            "data": item.state.decode("utf-8"),
-        })
+        self._rows.append((
+            item.position, str(e.originator_id), case.case_no, e.originator_version, item.type, actor["user"],
+            actor["role"], actor.get("unit"), case.unit, e.timestamp, e.occurred_at or e.timestamp,
+            item.state.decode("utf-8"),
+        ))
 
-    def commit(self, position: int) -> None:
-        self.view.apply(self._rows, self.tracking(position))
+    def changes(self) -> list[tuple]:
+        return self._rows

@@ -1,15 +1,18 @@
 """What every read model is: event-to-row logic over a view that commits rows and position together.
 
 A read model accumulates the row changes of one batch of events
-(``on_event``) and hands them to its view with the batch's tracking position
-(``commit``); the view writes both in one transaction, so each event counts
-exactly once, a crashed runner resumes from the last committed batch, and a
-rebuild (``reset``) starts from zero.
+(``on_event``), takes them out as plain data (``changes``) and hands them to
+its view with the batch's tracking position (``write``); the view writes
+both in one transaction, so each event counts exactly once, a crashed runner
+resumes from the last committed batch, and a rebuild (``reset``) starts from
+zero. ``changes`` reads the cases the feed lent it and keeps nothing of
+them, so a batch's ``write`` may run while the next batch is being computed.
 """
 
 from __future__ import annotations
 
 import abc
+from typing import Any
 
 from eventsourcing.persistence import Tracking
 
@@ -20,6 +23,10 @@ SOURCE = "Appeals"
 
 class TrackedView(abc.ABC):
     """Port: the storage of one read model, with its tracking position."""
+
+    # Whether ``apply`` may run on another thread while the runner computes the next batch
+    # (a server database, whose driver waits without holding the interpreter).
+    overlaps_writes = False
 
     @abc.abstractmethod
     def position(self) -> int:
@@ -47,5 +54,9 @@ class ReadModel(abc.ABC):
     def on_event(self, item: FeedItem) -> None: ...
 
     @abc.abstractmethod
-    def commit(self, position: int) -> None:
-        """Write the batch's changes and ``position`` in one transaction."""
+    def changes(self) -> Any:
+        """The batch's row changes as plain data, sharing nothing with the feed's cases."""
+
+    def write(self, changes: Any, position: int) -> None:
+        """Write ``changes`` and ``position`` in one transaction."""
+        self.view.apply(changes, self.tracking(position))

@@ -73,8 +73,8 @@ class CaseList(ReadModel):
         # The case object keeps advancing within the batch; its final state is what is written.
         self._touched[item.event.originator_id] = item.case
 
-    def commit(self, position: int) -> None:
-        self.view.apply([self.rows(case) for case in self._touched.values()], self.tracking(position))
+    def changes(self) -> list[CaseRows]:
+        return [self.rows(case) for case in self._touched.values()]
 
     def rows(self, case: Appeal) -> CaseRows:
         states = evaluate(case.clocks, self.calendars(case.policy["jurisdiction"]), case.last_at)

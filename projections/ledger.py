@@ -38,10 +38,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from domain.calendar import WorkingCalendar
-from domain.clocks import evaluate
+from domain.clocks import met_late
 from domain.deadlines import SHANGHAI
 from domain.status import SATISFACTION_LEVELS
 from projections.base import ReadModel, TrackedView
@@ -148,7 +147,8 @@ class Ledger(ReadModel):
             if kind == "Acknowledged":
                 counts["acknowledged"] += 1
             else:
-                late = any(c["met_seq"] == e.originator_version and c["met_late"] for c in self._met(item))
+                calendar = self.calendars(case.policy["jurisdiction"])
+                late = any(met_late(c, calendar) for c in case.clocks if c["met_seq"] == e.originator_version)
                 counts["replies_late" if late else "replies_on_time"] += 1
             if case.responded_seq == e.originator_version:
                 self._increments[(unit, case.forwarded_at.astimezone(SHANGHAI).date())]["responded"] += 1
@@ -169,15 +169,5 @@ class Ledger(ReadModel):
             elif e.solved is False:
                 counts["closed_unsolved"] += 1
 
-    def _met(self, item: FeedItem) -> list[dict[str, Any]]:
-        """The deadlines this event met, each with whether it was met after its end."""
-        case = item.case
-        mine = [c for c in case.clocks if c["met_seq"] == item.event.originator_version]
-        if not mine:
-            return []
-        states = evaluate(mine, self.calendars(case.policy["jurisdiction"]), case.last_at)
-        return [{"met_seq": s.met_seq, "met_late": s.met_late} for s in states]
-
-    def commit(self, position: int) -> None:
-        self.view.apply({k: dict(v) for k, v in self._increments.items() if any(v.values())},
-                        self.tracking(position))
+    def changes(self) -> dict[tuple[str, date], dict[str, int]]:
+        return {k: dict(v) for k, v in self._increments.items() if any(v.values())}

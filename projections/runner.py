@@ -3,13 +3,29 @@
 One transaction per batch and read model (rows plus tracking position), not
 per event: the library's own runner commits each event separately, which
 caps it near a thousand events a second.
+
+A view on a server database (``overlaps_writes``) is written by a thread of
+its own while the runner reads and applies the next batch: the driver waits
+for the server without holding the interpreter, so the two overlap. Each
+read model has at most one write in flight, and the next one is handed over
+only once it has committed, so positions still commit in order and a failed
+write stops the run before anything after it is written.
+
+While catching up, the cyclic garbage collector runs once per batch over the
+objects that batch made, instead of whenever allocations pile up: its full
+passes would otherwise walk every case the feed keeps in memory, again and
+again, for garbage that is almost never there. The full pass comes back when
+the runner is done.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 
 from eventsourcing.persistence import IntegrityError
 
@@ -42,24 +58,41 @@ class BatchRunner:
     def _catch_up(self, progress: Callable[[int], None] | None) -> int:
         start = min(self._positions.values(), default=0)
         applied = 0
-        try:
-            for items, position in self.feed.batches(start, self.batch_size):
-                behind = [(m, self._positions[m.name]) for m in self.models if self._positions[m.name] < position]
-                for model, _ in behind:
-                    model.begin()
-                for item in items:  # every model sees each event before the feed moves its case on
-                    applied += 1
-                    for model, done in behind:
-                        if item.position > done:
-                            model.on_event(item)
-                for model, _ in behind:
-                    model.commit(position)
-                    self._positions[model.name] = position
-                if progress:
-                    progress(position)
-        except BaseException:
-            self.feed.forget()
-            raise
+        in_flight: dict[str, Future] = {}
+        with ExitStack() as stack:
+            stack.enter_context(_collect_by_batch())
+            writers = {m.name: stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"view-{m.name}"))
+                       for m in self.models if m.view.overlaps_writes}
+            try:
+                for items, position in self.feed.batches(start, self.batch_size):
+                    behind = [(m, self._positions[m.name]) for m in self.models if self._positions[m.name] < position]
+                    for model, _ in behind:
+                        model.begin()
+                    for item in items:  # every model sees each event before the feed moves its case on
+                        applied += 1
+                        for model, done in behind:
+                            if item.position > done:
+                                model.on_event(item)
+                    for model, _ in behind:
+                        changes = model.changes()
+                        if model.name in writers:
+                            if model.name in in_flight:
+                                in_flight.pop(model.name).result()  # the previous batch committed
+                            in_flight[model.name] = writers[model.name].submit(model.write, changes, position)
+                        else:
+                            model.write(changes, position)
+                        self._positions[model.name] = position
+                    if progress:
+                        progress(position)
+                    gc.collect(1)
+                while in_flight:
+                    in_flight.popitem()[1].result()
+            except BaseException:
+                for future in in_flight.values():  # let them finish; the first failure is what is raised
+                    if future.exception() is not None:
+                        log.warning("view write failed too", exc_info=future.exception())
+                self.feed.forget()
+                raise
         return applied
 
     def run_forever(self, stop: threading.Event, poll: float = 0.1) -> None:
@@ -73,3 +106,15 @@ class BatchRunner:
                 continue
             if not applied:
                 stop.wait(poll)
+
+
+@contextmanager
+def _collect_by_batch() -> Iterator[None]:
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -18,7 +18,6 @@ from datetime import datetime
 from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
-from projections.feed import CaseFeed
 from projections.runner import BatchRunner
 from web.bootstrap import Settings, bootstrap
 
@@ -44,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
 
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
-    run.add_argument("--batch-size", type=int, default=1000)
+    run.add_argument("--batch-size", type=int, default=5000)
     rebuild = projections.add_parser("rebuild", help="rebuild a read model from the first event")
     rebuild.add_argument("name", help="case_list, ledger, audit_trail, accountability_trail or all")
-    rebuild.add_argument("--batch-size", type=int, default=1000)
+    rebuild.add_argument("--batch-size", type=int, default=5000)
     projections.add_parser("status", help="each read model's position and lag")
 
     unit = commands.add_parser("unit", help="handling units").add_subparsers(dest="action", required=True)
@@ -157,7 +156,7 @@ def _projections(args: argparse.Namespace, c) -> int:
 
         for name in names:
             c.read_models[name].view.reset()
-        runner = BatchRunner(CaseFeed(c.appeals), [c.read_models[n] for n in names], args.batch_size)
+        runner = BatchRunner(c.feed(), [c.read_models[n] for n in names], args.batch_size)
         head = c.appeals.recorder.max_notification_id() or 0
         with tqdm(total=head, unit="ev", desc=f"rebuild {args.name}") as bar:
             runner.run_once(progress=lambda position: bar.update(position - bar.n))
