@@ -122,8 +122,7 @@ class UnitAccountability(Aggregate):
                  window: str) -> list[dict[str, Any]] | None:
         """The items that make ``rule`` fire with ``item`` the newest, or None if it does not."""
         per, count = rule.get("per", "each"), rule.get("count", 1)
-        pool = self.lapses if trigger not in CONSEQUENCES else [c for c in self.consequences if c["kind"] == trigger]
-        pool = [p for p in pool if p.get("kind") == trigger]
+        pool = [p for p in (self.consequences if trigger in CONSEQUENCES else self.lapses) if p["kind"] == trigger]
         if per == "each":
             return [item]
         if per == "case":

@@ -236,10 +236,10 @@ class Appeal(Aggregate):
     def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
                           occurred_at: datetime | None = None) -> None:
         """An answer that came after its deadline ended, with no sweep before it, is recorded as met late."""
-        for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, self.last_at)):
-            if clock.get("missed_seq") or not state.met_late or (state.met_seq or 0) <= after_version:
-                continue
-            self._missed(state, "late_meet", state.met_at, actor, occurred_at)
+        just_met = [c for c in self.clocks if (c["met_seq"] or 0) > after_version and not c.get("missed_seq")]
+        for state in evaluate(just_met, calendar, self.last_at):
+            if state.met_late:
+                self._missed(state, "late_meet", state.met_at, actor, occurred_at)
 
     def _missed(self, state, found_by: str, as_of: datetime, actor: Actor, occurred_at: datetime | None) -> None:
         self._deadline_missed(

@@ -160,29 +160,11 @@ class AppealService(Application):
     def sweep_cases(self, case_ids: list[UUID], actor: Actor, now: datetime) -> list[Any]:
         """``sweep_case`` for many cases, saved in one transaction; should another command move one
         of them meanwhile, each case is swept on its own instead. Returns the events recorded."""
-        check_command_role("sweep", actor)
-        if now.tzinfo is None:
-            raise ValidationFailed({"now": "must carry a UTC offset"})
-        changed, recorded = [], []
-        for case_id in case_ids:
-            appeal = self._get(case_id)
-            before = appeal.version
-            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, self._swept_at(appeal, now))
-            if appeal.version != before:
-                changed.append(appeal)
-                recorded += appeal.pending_events
-        if not changed:
-            return []
+        self._check_sweep(actor, now)
         try:
-            self.save(*changed)
+            return self._sweep_and_save(case_ids, actor, now)
         except IntegrityError:
             return [e for case_id in case_ids for e in self.sweep_case(case_id, actor, now)]
-        return recorded
-
-    def _swept_at(self, appeal: Appeal, now: datetime) -> datetime | None:
-        """A sweep "as of" an earlier moment is recorded then (never before the case's last act);
-        a sweep ahead of the clock (a drill) is recorded when it runs."""
-        return max(now, appeal.last_at) if now < self.clock() else None
 
     def sweep_case(self, case_id: UUID, actor: Actor, now: datetime) -> list[Any]:
         """Records the deadlines of one case passed and unmet at ``now`` and their consequences.
@@ -190,22 +172,36 @@ class AppealService(Application):
         Returns the events recorded (none: nothing was due). Safe to repeat and to race: a recorded miss is
         never recorded again, and a concurrent change makes this retry on the new version.
         """
+        self._check_sweep(actor, now)
+        for _ in range(5):
+            try:
+                return self._sweep_and_save([case_id], actor, now)
+            except IntegrityError:
+                continue
+        raise VersionConflict(f"case {case_id} kept changing during the deadline sweep; sweep again")
+
+    @staticmethod
+    def _check_sweep(actor: Actor, now: datetime) -> None:
         check_command_role("sweep", actor)
         if now.tzinfo is None:
             raise ValidationFailed({"now": "must carry a UTC offset"})
-        for _ in range(5):
+
+    def _sweep_and_save(self, case_ids: list[UUID], actor: Actor, now: datetime) -> list[Any]:
+        """Each case records its misses at ``now``; the changed ones are saved together."""
+        changed, recorded = [], []
+        for case_id in case_ids:
             appeal = self._get(case_id)
             before = appeal.version
-            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, self._swept_at(appeal, now))
-            if appeal.version == before:
-                return []
-            recorded = list(appeal.pending_events)
-            try:
-                self.save(appeal)
-            except IntegrityError:
-                continue
-            return recorded
-        raise VersionConflict(f"case {case_id} kept changing during the deadline sweep; sweep again")
+            # A sweep "as of" an earlier moment is recorded then (never before the case's last act);
+            # a sweep ahead of the clock (a drill) is recorded when it runs.
+            at = max(now, appeal.last_at) if now < self.clock() else None
+            appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, at)
+            if appeal.version != before:
+                changed.append(appeal)
+                recorded += appeal.pending_events
+        if changed:
+            self.save(*changed)
+        return recorded
 
     # -- queries --------------------------------------------------------------
     def get(self, case_id: UUID, as_of: datetime | None = None) -> Appeal:

@@ -100,7 +100,8 @@ def _check_reader(code: str) -> None:
 
 def accountability_json(container, unit: str, period: str | None) -> dict:
     entries = container.accountability_trail.entries(unit)  # all periods: follow-ups may fall later
-    actions = [_action(e["data"]) for e in entries if e["entry"] == "action"]
+    action_entries = [e for e in entries if e["entry"] == "action"]
+    actions = [_action(e["data"]) for e in action_entries]
     consequences = []
     for e in entries:
         if e["entry"] == "consequence" and (period is None or e["period"] == period):
@@ -124,7 +125,7 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
         **{group: [c for c in consequences if c["kind"] in kinds] for group, kinds in GROUPS.items()},
         "consequences": consequences,
         "lapses": [_lapse(e["data"]) for e in entries if e["entry"] == "lapse" and in_period(e)],
-        "actions": [a for a, e in zip(actions, [e for e in entries if e["entry"] == "action"]) if in_period(e)],
+        "actions": [a for a, e in zip(actions, action_entries) if in_period(e)],
         "supervisions": list(supervisions.values()),
     }
 

@@ -12,6 +12,7 @@ from domain.status import SATISFACTION_LEVELS, Status
 
 CATEGORIES = ["consultation", "help", "complaint", "suggestion"]
 Text = ma.fields.String
+MONTH = validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z", error="YYYY-MM, year 1970-2999")
 
 
 def required_text(max_length: int, **kw) -> ma.fields.String:
@@ -273,8 +274,7 @@ class CaseListSchema(ma.Schema):
 
 
 class PeriodArgsSchema(ma.Schema):
-    period = Text(required=True, validate=validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z",
-                                                              error="YYYY-MM, year 1970-2999"))
+    period = Text(required=True, validate=MONTH)
     close_day = ma.fields.Integer(validate=validate.Range(min=1, max=28),
                                   metadata={"description": "the day the reporting month closes (e.g. 25)"})
 
@@ -352,8 +352,7 @@ class SweepReportSchema(ma.Schema):
 
 
 class AccountabilityArgsSchema(ma.Schema):
-    period = Text(validate=validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z",
-                                           error="YYYY-MM, year 1970-2999"),
+    period = Text(validate=MONTH,
                   metadata={"description": "only this month (Asia/Shanghai); all periods when absent"})
 
 
