@@ -75,7 +75,12 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
         self.sql_create_statements += [SQL(statement) for statement in (
             "CREATE TABLE IF NOT EXISTS audit_trail (position bigint PRIMARY KEY, case_id uuid NOT NULL, "
             "case_no text, seq integer, type text, actor_user text, actor_role text, actor_unit text, "
-            "case_unit text, recorded_at timestamptz, occurred_at timestamptz, data jsonb)",
+            "case_unit text, recorded_at timestamptz, occurred_at timestamptz, data text)",
+            # Views made when the data was kept as jsonb: jsonb re-encodes (orders keys, drops
+            # whitespace and duplicates); the trail keeps the JSON exactly as recorded.
+            "DO $$ BEGIN IF (SELECT data_type FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'audit_trail' AND column_name = 'data') = 'jsonb' THEN "
+            "ALTER TABLE audit_trail ALTER COLUMN data TYPE text; END IF; END $$",
             "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
             "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
             "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.persistence import database_from_url
 from domain.errors import DomainError
+from projections.audit_trail import AuditQuery
 from projections.ledger import Period
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 from tests.integration.views import ReadSide
@@ -138,4 +139,20 @@ def test_reporting_month_closing_on_the_25th(appeals, database_url, calendars):
     assert (period.start, period.end) == (sh("2026-09-26 00:00"), sh("2026-10-26 00:00"))
     assert read.models[1].view.figures(unit, period).counts["forwarded"] == 2
     assert read.models[1].view.figures(unit, Period.month("2026-10")).counts["forwarded"] == 2
+    read.close()
+
+
+def test_audit_trail_keeps_each_event_exactly_as_recorded(appeals, database_url, calendars):
+    """The trail's data is the stored JSON itself, not a re-encoding (jsonb would reorder keys and drop
+    whitespace): an auditor comparing it with the event store finds the same text."""
+    case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject="审计 exact", content="内容",
+                           enterprise={"name": "企业"}, profile="zichuan-2020", occurred_at=sh("2026-09-29 09:00"))
+    appeals.forward(case.id, PLATFORM, unit="U1", occurred_at=sh("2026-09-29 10:00"))
+    read = ReadSide(appeals, database_from_url(database_url), calendars)
+    read.reset()
+    read.runner().run_once()
+    trail, total = read.models[2].view.query(AuditQuery(case_id=str(case.id)))
+    stored = appeals.recorder.select_events(case.id)
+    assert total == len(stored) == 2
+    assert [row["data"] for row in trail] == [event.state.decode("utf-8") for event in stored]
     read.close()
