@@ -89,7 +89,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
-            ids = [(r.case["id"],) for r in cases]
+            ids = [(r.case["id"],) for r in cases if not r.new]
             c.executemany("DELETE FROM case_units WHERE case_id = ?", ids)
             c.executemany("DELETE FROM case_deadlines WHERE case_id = ?", ids)
             c.executemany(f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
@@ -170,11 +170,12 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             log.warning("no trigram index for case search (%s); searches will scan", exc)
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
-        ids = [r.case["id"] for r in cases]
+        ids = [r.case["id"] for r in cases if not r.new]  # a new case has no rows to replace
         with self.datastore.transaction(commit=True) as c:
-            c.execute("DELETE FROM case_units WHERE case_id = ANY(%s::uuid[])", (ids,))
-            c.execute("DELETE FROM case_deadlines WHERE case_id = ANY(%s::uuid[])", (ids,))
-            c.execute("DELETE FROM cases WHERE id = ANY(%s::uuid[])", (ids,))
+            if ids:
+                c.execute("DELETE FROM case_units WHERE case_id = ANY(%s::uuid[])", (ids,))
+                c.execute("DELETE FROM case_deadlines WHERE case_id = ANY(%s::uuid[])", (ids,))
+                c.execute("DELETE FROM cases WHERE id = ANY(%s::uuid[])", (ids,))
             # Instants as ISO text, each converted once: due times are shared by the cases started on the
             # same day (equal instants with other offsets are the same timestamptz).
             iso: dict[datetime, str] = {}

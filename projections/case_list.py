@@ -42,6 +42,8 @@ class CaseRows:
     case: dict[str, Any]
     units: list[tuple[str, bool]]  # (unit, is lead)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
+    # The case's first event is in this batch, so the view has no rows of it yet: nothing to replace.
+    new: bool = False
 
 
 class CaseListView(TrackedView):
@@ -68,15 +70,19 @@ class CaseList(ReadModel):
 
     def begin(self) -> None:
         self._touched: dict[Any, Appeal] = {}
+        self._new: set[Any] = set()
 
     def on_event(self, item: FeedItem) -> None:
         # The case object keeps advancing within the batch; its final state is what is written.
         self._touched[item.event.originator_id] = item.case
+        if item.event.originator_version == 1:
+            self._new.add(item.event.originator_id)
 
     def changes(self) -> list[CaseRows]:
-        return [self.rows(case) for case in self._touched.values()]
+        new = self._new
+        return [self.rows(case, new=key in new) for key, case in self._touched.items()]
 
-    def rows(self, case: Appeal) -> CaseRows:
+    def rows(self, case: Appeal, new: bool = False) -> CaseRows:
         states = evaluate(case.clocks, self.calendars(case.policy["jurisdiction"]), case.last_at)
         running = [d for d in states if d.met_at is None and d.cancelled_at is None]
         upcoming = min(running, key=lambda d: d.ends_at, default=None)
@@ -101,4 +107,4 @@ class CaseList(ReadModel):
             "provisional": d.provisional, "started_by": d.started_by, "met_seq": d.met_seq,
             "missed_seq": d.missed_seq,
         } for d in states]
-        return CaseRows(row, units, deadlines)
+        return CaseRows(row, units, deadlines, new)
