@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -155,4 +157,27 @@ def test_audit_trail_keeps_each_event_exactly_as_recorded(appeals, database_url,
     stored = appeals.recorder.select_events(case.id)
     assert total == len(stored) == 2
     assert [row["data"] for row in trail] == [event.state.decode("utf-8") for event in stored]
+    read.close()
+
+
+def test_runner_hands_the_garbage_collector_back_after_catching_up(appeals, database_url, calendars):
+    """The catch-up pauses the cyclic collector and freezes each batch's survivors; afterwards nothing
+    stays frozen and the collector runs again, whether the run ends normally or fails."""
+    case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject="gc", content="c",
+                           enterprise={"name": "E"}, profile="zichuan-2020", occurred_at=sh("2026-09-29 09:00"))
+    appeals.forward(case.id, PLATFORM, unit="U1", occurred_at=sh("2026-09-29 10:00"))
+    read = ReadSide(appeals, database_from_url(database_url), calendars, batch_size=1)
+    read.reset()
+    assert gc.isenabled()
+    read.runner().run_once()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    def fail(changes, position):
+        raise RuntimeError("view down")
+
+    read.reset()
+    read.models[2].write = fail
+    with pytest.raises(RuntimeError):
+        read.runner().run_once()
+    assert gc.isenabled() and gc.get_freeze_count() == 0
     read.close()
