@@ -74,7 +74,7 @@ class AuditTrail(ReadModel):
         e, case = item.event, item.case
         actor = e.actor
         self._rows.append((
-            item.position, str(e.originator_id), case.case_no, e.originator_version, item.type, actor["user"],
+            item.position, e.originator_id, case.case_no, e.originator_version, item.type, actor["user"],
             actor["role"], actor.get("unit"), case.unit, e.timestamp, e.occurred_at or e.timestamp,
             item.state.decode("utf-8"),
         ))
