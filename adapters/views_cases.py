@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -89,14 +91,14 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
-            ids = [(r.case["id"],) for r in cases if not r.new]
+            ids = [(str(r.case["id"]),) for r in cases if not r.new]
             c.executemany("DELETE FROM case_units WHERE case_id = ?", ids)
             c.executemany("DELETE FROM case_deadlines WHERE case_id = ?", ids)
             c.executemany(f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
                           f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
                           [tuple(_lite(r.case[k]) for k in CASE_COLUMNS) for r in cases])
             c.executemany("INSERT INTO case_units VALUES (?, ?, ?)",
-                          [(r.case["id"], unit, lead) for r in cases for unit, lead in r.units])
+                          [(str(r.case["id"]), unit, lead) for r in cases for unit, lead in r.units])
             c.executemany(f"INSERT INTO case_deadlines ({', '.join(DEADLINE_COLUMNS)}) "
                           f"VALUES ({', '.join('?' * len(DEADLINE_COLUMNS))})",
                           [tuple(_lite(d[k]) for k in DEADLINE_COLUMNS) for r in cases for d in r.deadlines])
@@ -176,20 +178,21 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                 c.execute("DELETE FROM case_units WHERE case_id = ANY(%s::uuid[])", (ids,))
                 c.execute("DELETE FROM case_deadlines WHERE case_id = ANY(%s::uuid[])", (ids,))
                 c.execute("DELETE FROM cases WHERE id = ANY(%s::uuid[])", (ids,))
-            # Instants as ISO text, each converted once: due times are shared by the cases started on the
-            # same day (equal instants with other offsets are the same timestamptz).
-            iso: dict[datetime, str] = {}
-            with c.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
+            # Binary COPY: each value goes in the server's own form, nothing formatted or parsed as text.
+            with c.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_CASE_TYPES)
                 for r in cases:
-                    copy.write_row(_copy_values(r.case, CASE_COLUMNS, _CASE_TIMES, iso))
-            with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN") as copy:
+                    copy.write_row(_case_values(r.case))
+            with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["uuid", "text", "bool"])
                 for r in cases:
                     for unit, lead in r.units:
                         copy.write_row((r.case["id"], unit, lead))
-            with c.copy(f"COPY case_deadlines ({', '.join(DEADLINE_COLUMNS)}) FROM STDIN") as copy:
+            with c.copy(f"COPY case_deadlines ({', '.join(DEADLINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(_DEADLINE_TYPES)
                 for r in cases:
                     for d in r.deadlines:
-                        copy.write_row(_copy_values(d, DEADLINE_COLUMNS, _DEADLINE_TIMES, iso))
+                        copy.write_row(_deadline_values(d))
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -223,28 +226,21 @@ _TIME_COLUMNS = {"next_due", "next_ends_at", "received_at", "updated_at", "close
 _BOOL_COLUMNS = {"solved", "provisional"}
 
 
-_CASE_TIMES = [i for i, column in enumerate(CASE_COLUMNS) if column in _TIME_COLUMNS]
-_DEADLINE_TIMES = [i for i, column in enumerate(DEADLINE_COLUMNS) if column in _TIME_COLUMNS]
-
-
-def _copy_values(row: dict[str, Any], columns: tuple[str, ...], times: list[int],
-                 iso: dict[datetime, str]) -> list[Any]:
-    """A row's values for COPY, instants as ISO text (remembered in ``iso``): the server reads it
-    more cheaply than the driver converts datetimes."""
-    values = [row[k] for k in columns]
-    for i in times:
-        moment = values[i]
-        if moment is not None:
-            text = iso.get(moment)
-            if text is None:
-                text = iso[moment] = moment.isoformat()
-            values[i] = text
-    return values
+# Column types on PostgreSQL, in column order, for binary COPY.
+_CASE_TYPES = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4",
+               "int4", "text", "bool", "text", "timestamptz", "timestamptz", "bool", "timestamptz",
+               "timestamptz", "timestamptz", "int4", "text"]
+_DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
+                   "timestamptz", "bool", "int4", "int4", "int4"]
+_case_values = itemgetter(*CASE_COLUMNS)
+_deadline_values = itemgetter(*DEADLINE_COLUMNS)
 
 
 def _lite(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    if isinstance(value, UUID):
+        return str(value)
     return value
 
 

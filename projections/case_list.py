@@ -87,7 +87,7 @@ class CaseList(ReadModel):
         running = [d for d in states if d.met_at is None and d.cancelled_at is None]
         upcoming = min(running, key=lambda d: d.ends_at, default=None)
         row = {
-            "id": str(case.id), "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
+            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
             "tier": case.policy["tier"], "channel": case.channel, "category": case.category,
             "unit": case.unit, "co_units": ",".join(case.co_units), "subject": case.subject,
             "enterprise_name": case.enterprise.get("name", ""), "escalation_level": case.escalation_level,
