@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.calendar import CalendarSource  # noqa: E402
 from adapters.fast_decode import fast_mapper  # noqa: E402
+from adapters.fast_read import case_feed, notification_reader  # noqa: E402
 from adapters.persistence import database_from_url  # noqa: E402
 from adapters.profile_files import FileProfileCatalogue  # noqa: E402
 from adapters.views import Views  # noqa: E402
@@ -54,7 +55,6 @@ from domain.appeal import Appeal  # noqa: E402
 from domain.application import AppealService  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
 from projections.case_list import CaseList, CaseListQuery  # noqa: E402
-from projections.feed import CaseFeed  # noqa: E402
 from projections.ledger import Ledger, Period  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
@@ -97,12 +97,13 @@ def build_log(app: AppealService, profiles, cases: int, full_share: float) -> in
     return events
 
 
-def read_rate_of(app: AppealService, mapper, batch_size: int) -> float:
-    """Events per second of reading the whole log and decoding it with ``mapper``."""
+def read_rate_of(read, mapper, batch_size: int) -> float:
+    """Events per second of reading the whole log with ``read(after, limit, stop)`` and decoding it
+    with ``mapper``."""
     t = time.perf_counter()
-    decoded, start = 0, None
+    decoded, start = 0, 0
     while True:
-        page = app.recorder.select_notifications(start=start, limit=batch_size, inclusive_of_start=False)
+        page = read(start, batch_size, None)
         for n in page:
             mapper.to_domain_event(n)
         decoded += len(page)
@@ -164,15 +165,18 @@ def main() -> int:
         events = build_log(app, profiles, args.cases, args.full_share)
         print(f"\nlog: {events} events for {args.cases} cases, written in {time.perf_counter() - t:.1f} s")
 
-        read_rate = read_rate_of(app, app.mapper, args.batch_size)
-        fast_rate = read_rate_of(app, fast_mapper(app.mapper), args.batch_size)
+        def library_read(after, limit, stop):
+            return app.recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
+
+        read_rate = read_rate_of(library_read, app.mapper, args.batch_size)
+        fast_rate = read_rate_of(notification_reader(app.recorder), fast_mapper(app.mapper), args.batch_size)
 
         views = Views(database)
         models = [CaseList(views.get("case_list"), calendars.for_jurisdiction),
                   Ledger(views.get("ledger"), calendars.for_jurisdiction), AuditTrail(views.get("audit_trail"))]
         for m in models:
             m.view.reset()
-        runner = BatchRunner(CaseFeed(app, cache_size=50_000, mapper=fast_mapper(app.mapper)), models,
+        runner = BatchRunner(case_feed(app, cache_size=50_000), models,
                              args.batch_size)
         server = ServerCPU(url)
         t, cpu = time.perf_counter(), time.process_time()
@@ -182,7 +186,7 @@ def main() -> int:
         garbage = gc.collect()  # what the runner's frozen batches could have hidden from the collector
         print(f"\ncatch-up of all three read models, one runner, batches of {args.batch_size}")
         print(f"  library read + decode : {read_rate:9.0f} events/s   (the library's own mapper)")
-        print(f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.fast_decode, as the runner reads)")
+        print(f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.fast_read and fast_decode, as the runner reads)")
         print(f"  catch-up (3 views)    : {applied / elapsed:9.0f} events/s   (target >= 25000)")
         print(f"    runner process CPU  : {cpu / applied * 1e6:9.1f} µs/event")
         if server_cpu is not None:

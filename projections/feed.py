@@ -12,7 +12,8 @@ the event.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -38,29 +39,40 @@ class FeedItem:
 
 
 class CaseFeed:
-    def __init__(self, source: AppealService, cache_size: int = 20000, mapper: Any = None) -> None:
+    def __init__(self, source: AppealService, cache_size: int = 20000, mapper: Any = None,
+                 reader: Callable[[int, int, int | None], Sequence[Any]] | None = None) -> None:
         """``mapper``: what turns stored events into domain events; the application's by default,
-        or one that gives the same events faster (adapters.fast_decode)."""
+        or one that gives the same events faster (adapters.fast_decode). ``reader``: what reads
+        ``(after, limit, stop)`` notifications; the recorder's ``select_notifications`` by default,
+        or one that reads the same rows faster (adapters.fast_read)."""
         self.source = source
         self.mapper = mapper or source.mapper
+        self.read = reader or self._select
         self._cases: OrderedDict[UUID, Appeal] = OrderedDict()
         self._cache_size = cache_size
 
     def batches(self, after: int, batch_size: int,
                 stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
         """Every appeal event after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
-        each batch with the log position it reaches."""
-        position = after
-        while True:
-            notifications = self.source.recorder.select_notifications(
-                start=position, limit=batch_size, stop=stop, inclusive_of_start=False)
-            if not notifications:
-                return
-            position = notifications[-1].id
-            # Lazily: each case must be read right after its event, before the next one moves it on.
-            yield (self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)), position
-            if len(notifications) < batch_size:
-                return
+        each batch with the log position it reaches.
+
+        While a full batch is being applied, the next one is read on a thread of its own: the
+        database works on it (and the driver waits, without holding the interpreter) meanwhile."""
+        with ThreadPoolExecutor(1, thread_name_prefix="feed-read-ahead") as ahead:
+            notifications = self.read(after, batch_size, stop)
+            while notifications:
+                position = notifications[-1].id
+                full = len(notifications) == batch_size
+                upcoming = ahead.submit(self.read, position, batch_size, stop) if full else None
+                # Lazily: each case must be read right after its event, before the next one moves it on.
+                yield (self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)), position
+                if upcoming is None:
+                    return
+                notifications = upcoming.result()
+
+    def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Any]:
+        return self.source.recorder.select_notifications(start=after, limit=limit, stop=stop,
+                                                         inclusive_of_start=False)
 
     def forget(self) -> None:
         """Drop cached cases (after a failed batch, whose state may be ahead of the views)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from eventsourcing.persistence import IntegrityError
 
 from adapters.calendar import CalendarSource
-from adapters.fast_decode import fast_mapper
+from adapters.fast_read import case_feed
 from adapters.idempotency import SQLIdempotencyStore, idempotency_store
 from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url, schema_lock
@@ -89,8 +89,8 @@ class Container:
     accountability_trail: AccountabilityTrail
 
     def feed(self) -> CaseFeed:
-        """The appeal log for the read models, decoded by the faster reader of stored events."""
-        return CaseFeed(self.appeals, mapper=fast_mapper(self.appeals.mapper))
+        """The appeal log for the read models, read and decoded the faster way."""
+        return case_feed(self.appeals)
 
     def runner(self, batch_size: int = 5000) -> BatchRunner:
         return BatchRunner(self.feed(), list(self.read_models.values()), batch_size)

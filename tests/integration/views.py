@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from adapters.fast_read import case_feed
 from adapters.views import Views
 from projections.audit_trail import AuditQuery, AuditTrail
 from projections.case_list import CaseList, CaseListQuery
-from projections.feed import CaseFeed
 from projections.ledger import Ledger, Period
 from projections.runner import BatchRunner
 
@@ -24,7 +24,8 @@ class ReadSide:
         self.batch_size = batch_size
 
     def runner(self, batch_size: int | None = None) -> BatchRunner:
-        return BatchRunner(CaseFeed(self.appeals), self.models, batch_size or self.batch_size)
+        # The feed as the service wires it (adapters.fast_read): what runs in production is what is tested.
+        return BatchRunner(case_feed(self.appeals), self.models, batch_size or self.batch_size)
 
     def reset(self) -> None:
         for model in self.models:
