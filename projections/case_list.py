@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.appeal import Appeal
 from domain.calendar import WorkingCalendar
-from domain.clocks import evaluate
+from domain.clocks import due_of
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 
@@ -83,28 +83,37 @@ class CaseList(ReadModel):
         return [self.rows(case, new=key in new) for key, case in self._touched.items()]
 
     def rows(self, case: Appeal, new: bool = False) -> CaseRows:
-        states = evaluate(case.clocks, self.calendars(case.policy["jurisdiction"]), case.last_at)
-        running = [d for d in states if d.met_at is None and d.cancelled_at is None]
-        upcoming = min(running, key=lambda d: d.ends_at, default=None)
+        # The clocks with their due times (``due_of``, the same as ``evaluate``), without the
+        # overdue and met-late verdicts the list decides at query time.
+        calendar = self.calendars(case.policy["jurisdiction"])
+        case_id = case.id
+        deadlines, upcoming = [], None
+        for c in case.clocks:
+            due = due_of(c, calendar)
+            if c["met_at"] is None and c["cancelled_at"] is None and (
+                    upcoming is None or due.ends_at < upcoming[1].ends_at):
+                upcoming = (c, due)
+            deadlines.append({
+                "case_id": case_id, "name": c["name"], "round": c["round"], "unit": c["unit"],
+                "started_at": c["started_at"], "ends_at": due.ends_at, "due": due.due, "met_at": c["met_at"],
+                "cancelled_at": c["cancelled_at"], "provisional": due.provisional, "started_by": c["started_by"],
+                "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"),
+            })
+        next_clock, next_due = upcoming if upcoming else (None, None)
+        enterprise = case.enterprise.get("name", "")
         row = {
-            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
+            "id": case_id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
             "tier": case.policy["tier"], "channel": case.channel, "category": case.category,
             "unit": case.unit, "co_units": ",".join(case.co_units), "subject": case.subject,
-            "enterprise_name": case.enterprise.get("name", ""), "escalation_level": case.escalation_level,
+            "enterprise_name": enterprise, "escalation_level": case.escalation_level,
             "returned_count": case.returned_count, "satisfaction": case.satisfaction, "solved": case.solved,
-            "next_deadline": upcoming.name if upcoming else None,
-            "next_due": upcoming.due if upcoming else None,
-            "next_ends_at": upcoming.ends_at if upcoming else None,
-            "provisional": bool(upcoming and upcoming.provisional),
+            "next_deadline": next_clock["name"] if next_clock else None,
+            "next_due": next_due.due if next_due else None,
+            "next_ends_at": next_due.ends_at if next_due else None,
+            "provisional": bool(next_due and next_due.provisional),
             "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
             "version": case.version,
-            "search": " ".join((case.subject, case.content, case.enterprise.get("name", ""), case.case_no)).lower(),
+            "search": " ".join((case.subject, case.content, enterprise, case.case_no)).lower(),
         }
         units = ([(case.unit, True)] if case.unit else []) + [(u, False) for u in case.co_units]
-        deadlines = [{
-            "case_id": row["id"], "name": d.name, "round": d.round, "unit": d.unit, "started_at": d.started_at,
-            "ends_at": d.ends_at, "due": d.due, "met_at": d.met_at, "cancelled_at": d.cancelled_at,
-            "provisional": d.provisional, "started_by": d.started_by, "met_seq": d.met_seq,
-            "missed_seq": d.missed_seq,
-        } for d in states]
         return CaseRows(row, units, deadlines, new)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.persistence import database_from_url
+from domain.clocks import evaluate
 from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
 from projections.ledger import Period
@@ -181,3 +182,29 @@ def test_runner_hands_the_garbage_collector_back_after_catching_up(appeals, data
         read.runner().run_once()
     assert gc.isenabled() and gc.get_freeze_count() == 0
     read.close()
+
+
+def test_case_list_deadlines_are_the_domains_deadline_states(appeals, database_url, calendars):
+    """The list's deadline rows and next deadline say what ``evaluate`` says of the same clocks:
+    due times, provisional flags, and clocks met, reopened by a return (退回重办) and extended (延期)."""
+    case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject="时限", content="c",
+                           enterprise={"name": "E"}, profile="liaocheng-2020", occurred_at=sh("2026-09-29 09:00"))
+    appeals.forward(case.id, PLATFORM, unit="U1", occurred_at=sh("2026-09-29 10:00"))
+    appeals.answer(case.id, ADMIN, kind="final", content="x", occurred_at=sh("2026-09-30 10:00"))
+    appeals.return_for_redo(case.id, PLATFORM, reason="不实", occurred_at=sh("2026-10-09 10:00"))
+    appeals.extend(case.id, PLATFORM, working_days=2, reason="复杂", occurred_at=sh("2026-10-09 11:00"))
+    model = ReadSide(appeals, database_from_url(database_url), calendars).models[0]
+    appeal = appeals.repository.get(case.id)
+    calendar = calendars.for_jurisdiction(appeal.policy["jurisdiction"])
+    states = evaluate(appeal.clocks, calendar, appeal.last_at)
+    rows = model.rows(appeal)
+    assert len(states) >= 3 and any(s.extended for s in states) and any(s.met_at for s in states)
+    assert [{k: d[k] for k in ("name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
+                                "provisional", "started_by", "met_seq", "missed_seq")} for d in rows.deadlines] == \
+           [{"name": s.name, "round": s.round, "unit": s.unit, "started_at": s.started_at, "ends_at": s.ends_at,
+             "due": s.due, "met_at": s.met_at, "cancelled_at": s.cancelled_at, "provisional": s.provisional,
+             "started_by": s.started_by, "met_seq": s.met_seq, "missed_seq": s.missed_seq} for s in states]
+    running = [s for s in states if s.met_at is None and s.cancelled_at is None]
+    upcoming = min(running, key=lambda s: s.ends_at)
+    assert (rows.case["next_deadline"], rows.case["next_due"], rows.case["next_ends_at"]) == \
+           (upcoming.name, upcoming.due, upcoming.ends_at)
