@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.appeal import Appeal
@@ -24,8 +23,7 @@ from domain.application import AppealService
 APPEAL_TOPIC_PREFIX = "caseledger:Appeal."
 
 
-@dataclass(frozen=True)
-class FeedItem:
+class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
     position: int  # the notification id: the event's place in the log
     event: Any
     state: bytes  # the event's data exactly as recorded
