@@ -17,12 +17,11 @@ Targets (issue 4): catch-up >= 25,000 events/s; list <= 50 ms median;
 ledger <= 20 ms median.
 
 Measured at ``--cases 100000`` (405,000 events) on 2 CPUs with the server on
-the same machine and other work beside it: library read + decode 35,744
-events/s, read + orjson decode 39,791, catch-up 7,203 events/s (3,879 before
-the catch-up work, in the same conditions), the runner 122 µs and
-PostgreSQL 70 µs of CPU per event; list queries worst median 37 ms, ledger
-median 20 ms. The catch-up target is not met: see README, "Read-model
-catch-up".
+the same machine: library read + decode 48,985–56,955 events/s, read + fast
+decode 64,148–76,390, catch-up 16,594–17,381 events/s (10,965–11,626 for the
+code before, run back to back), the runner 50–53 µs and PostgreSQL 33–35 µs
+of CPU per event; list queries worst median 39–42 ms, ledger median 16–17 ms.
+The catch-up target is not met: see README, "Read-model catch-up".
 
     .venv/bin/python bench/projections.py [--cases 100000] [--full-share 0.35] [--batch-size 5000]
 """
