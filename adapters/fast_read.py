@@ -22,20 +22,15 @@ from psycopg.rows import namedtuple_row
 from psycopg.sql import SQL, Identifier
 
 from adapters.fast_decode import fast_mapper
-from projections.feed import CaseFeed
+from projections.feed import CaseFeed, library_reader
 
-# (after, limit, stop) -> the notifications with after < id <= stop, at most limit, in log order
-Reader = Callable[[int, int, "int | None"], Sequence[Any]]
+Reader = Callable[[int, int, "int | None"], Sequence[Any]]  # as projections.feed.library_reader
 
 
 def notification_reader(recorder: Any) -> Reader:
     if isinstance(recorder, PostgresApplicationRecorder):
         return _PostgresReader(recorder)
-
-    def read(after: int, limit: int, stop: int | None) -> Sequence[Any]:
-        return recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
-
-    return read
+    return library_reader(recorder)
 
 
 class _PostgresReader:

@@ -54,6 +54,7 @@ from domain.appeal import Appeal  # noqa: E402
 from domain.application import AppealService  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
 from projections.case_list import CaseList, CaseListQuery  # noqa: E402
+from projections.feed import library_reader  # noqa: E402
 from projections.ledger import Ledger, Period  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
@@ -164,10 +165,7 @@ def main() -> int:
         events = build_log(app, profiles, args.cases, args.full_share)
         print(f"\nlog: {events} events for {args.cases} cases, written in {time.perf_counter() - t:.1f} s")
 
-        def library_read(after, limit, stop):
-            return app.recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
-
-        read_rate = read_rate_of(library_read, app.mapper, args.batch_size)
+        read_rate = read_rate_of(library_reader(app.recorder), app.mapper, args.batch_size)
         fast_rate = read_rate_of(notification_reader(app.recorder), fast_mapper(app.mapper), args.batch_size)
 
         views = Views(database)

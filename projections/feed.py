@@ -36,6 +36,14 @@ class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
         return type(self.event).__name__
 
 
+def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[Any]]:
+    """``(after, limit, stop)`` -> the notifications with after < id <= stop, at most ``limit``, in
+    log order, read by the recorder's own ``select_notifications``."""
+    def read(after: int, limit: int, stop: int | None) -> Sequence[Any]:
+        return recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
+    return read
+
+
 class CaseFeed:
     def __init__(self, source: AppealService, cache_size: int = 20000, mapper: Any = None,
                  reader: Callable[[int, int, int | None], Sequence[Any]] | None = None) -> None:
@@ -45,7 +53,7 @@ class CaseFeed:
         or one that reads the same rows faster (adapters.fast_read)."""
         self.source = source
         self.mapper = mapper or source.mapper
-        self.read = reader or self._select
+        self.read = reader or library_reader(source.recorder)
         self._cases: OrderedDict[UUID, Appeal] = OrderedDict()
         self._cache_size = cache_size
 
@@ -67,10 +75,6 @@ class CaseFeed:
                 if upcoming is None:
                     return
                 notifications = upcoming.result()
-
-    def _select(self, after: int, limit: int, stop: int | None) -> Sequence[Any]:
-        return self.source.recorder.select_notifications(start=after, limit=limit, stop=stop,
-                                                         inclusive_of_start=False)
 
     def forget(self) -> None:
         """Drop cached cases (after a failed batch, whose state may be ahead of the views)."""

@@ -63,7 +63,7 @@ class BatchRunner:
         applied = 0
         in_flight: dict[str, Future] = {}
         with ExitStack() as stack:
-            after_batch = stack.enter_context(_collect_by_batch())
+            after_batch = stack.enter_context(_collector_paused())
             writers = {m.name: stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"view-{m.name}"))
                        for m in self.models if m.view.overlaps_writes}
             try:
@@ -112,7 +112,7 @@ class BatchRunner:
 
 
 @contextmanager
-def _collect_by_batch() -> Iterator[Callable[[], None]]:
+def _collector_paused() -> Iterator[Callable[[], None]]:
     """Pause the cyclic collector for a catch-up; what it yields freezes a batch's survivors."""
     if not gc.isenabled():  # another runner of this process is catching up: it owns the pause
         yield lambda: None

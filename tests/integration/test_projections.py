@@ -193,7 +193,8 @@ def test_case_list_deadlines_are_the_domains_deadline_states(appeals, database_u
     appeals.answer(case.id, ADMIN, kind="final", content="x", occurred_at=sh("2026-09-30 10:00"))
     appeals.return_for_redo(case.id, PLATFORM, reason="不实", occurred_at=sh("2026-10-09 10:00"))
     appeals.extend(case.id, PLATFORM, working_days=2, reason="复杂", occurred_at=sh("2026-10-09 11:00"))
-    model = ReadSide(appeals, database_from_url(database_url), calendars).models[0]
+    read = ReadSide(appeals, database_from_url(database_url), calendars)
+    model = read.models[0]
     appeal = appeals.repository.get(case.id)
     calendar = calendars.for_jurisdiction(appeal.policy["jurisdiction"])
     states = evaluate(appeal.clocks, calendar, appeal.last_at)
@@ -208,3 +209,4 @@ def test_case_list_deadlines_are_the_domains_deadline_states(appeals, database_u
     upcoming = min(running, key=lambda s: s.ends_at)
     assert (rows.case["next_deadline"], rows.case["next_due"], rows.case["next_ends_at"]) == \
            (upcoming.name, upcoming.due, upcoming.ends_at)
+    read.close()
