@@ -122,7 +122,9 @@ class UnitAccountability(Aggregate):
                  window: str) -> list[dict[str, Any]] | None:
         """The items that make ``rule`` fire with ``item`` the newest, or None if it does not."""
         per, count = rule.get("per", "each"), rule.get("count", 1)
-        pool = [p for p in (self.consequences if trigger in CONSEQUENCES else self.lapses) if p["kind"] == trigger]
+        # A rule counts only what happened under its own profile: a Zichuan lapse feeds no Suqian rule.
+        pool = [p for p in (self.consequences if trigger in CONSEQUENCES else self.lapses)
+                if p["kind"] == trigger and p["profile"] == item["profile"]]
         if per == "each":
             return [item]
         if per == "case":
@@ -256,18 +258,43 @@ class AccountabilityProcess(EventSourcedProjection):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:  # type: ignore[override]
+        case = self.appeals.repository.get(domain_event.originator_id, version=domain_event.originator_version)
+        lapse = self._lapse(domain_event, case)
+        if lapse is None:
+            return
+        unit, args = lapse
+        record = processing_event.aggregates.get(UnitAccountability.create_id(unit)) or self._record_of(unit)
+        record.note_lapse(*args)
+        processing_event.collect_events(record)
+
+    def preview(self, domain_events: list[Any]) -> list[tuple[str, Any]]:
+        """The consequences these appeal events (not recorded: a dry-run sweep's) would issue, as
+        (unit, ConsequenceIssued event) pairs, with nothing recorded. Each unit's record is a copy."""
+        records: dict[str, UnitAccountability] = {}
+        for domain_event in domain_events:
+            if f"caseledger:Appeal.{type(domain_event).__name__}" not in self.topics:
+                continue
+            lapse = self._lapse(domain_event, self.appeals.repository.get(domain_event.originator_id))
+            if lapse is not None:
+                unit, args = lapse
+                record = records.get(unit) or records.setdefault(unit, self._record_of(unit))
+                record.note_lapse(*args)
+        return [(unit, e) for unit, record in records.items() for e in record.collect_events()
+                if type(e).__name__ == "ConsequenceIssued"]
+
+    def _lapse(self, domain_event: Any, case: Any) -> tuple[str, tuple] | None:
+        """The unit and the ``note_lapse`` arguments of one appeal event, or None if it is no unit's lapse."""
         kind = type(domain_event).__name__
         case_id, seq = domain_event.originator_id, domain_event.originator_version
-        case = self.appeals.repository.get(case_id, version=seq)
         policy = dict(case.policy)
         if "accountability" not in policy:  # a case opened before its profile had rules: the profile's own
             try:
                 current = self.profiles.get(policy["id"])
             except KeyError:
-                return
+                return None
             policy["accountability"] = current.case_policy(None)["accountability"]
         if not policy.get("accountability"):
-            return
+            return None
         at = domain_event.occurred_at or domain_event.timestamp
         evidence = [{"case_id": str(case_id), "case_no": case.case_no, "seq": seq, "type": kind}]
         if kind == "Returned":
@@ -283,10 +310,8 @@ class AccountabilityProcess(EventSourcedProjection):
                 evidence.append({"case_id": str(case_id), "case_no": case.case_no, "seq": domain_event.met_seq,
                                  "type": "met it late"})
         if not unit:  # a deadline that binds the platform, not a unit
-            return
-        record = processing_event.aggregates.get(UnitAccountability.create_id(unit)) or self._record_of(unit)
-        record.note_lapse(lapse, str(case_id), case.case_no, seq, at, _merge(evidence), policy, detail)
-        processing_event.collect_events(record)
+            return None
+        return unit, (lapse, str(case_id), case.case_no, seq, at, _merge(evidence), policy, detail)
 
     def process_batch(self, items: list[tuple[Any, int]]) -> None:
         """Processes several appeal events (each with its log position) as one: the unit events they
@@ -314,6 +339,8 @@ class AccountabilityProcess(EventSourcedProjection):
                       consequence: str | None = None, case_id: str | None = None,
                       supervision: str | None = None) -> UnitAccountability:
         check_action_role(action, actor)
+        if case_id is not None:
+            self._check_on_case(unit, case_id)
         for _ in range(5):
             record = self._record_of(unit)
             record.record_action(action, actor, self.clock(), note, consequence, case_id, supervision)
@@ -323,6 +350,16 @@ class AccountabilityProcess(EventSourcedProjection):
                 continue
             return record
         raise VersionConflict(f"the accountability record of {unit} kept changing; try again")
+
+    def _check_on_case(self, unit: str, case_id: str) -> None:
+        """挂牌督办 (003 item 5) and referrals name a case the unit is on, as lead or co-handling unit."""
+        try:
+            case = self.appeals.repository.get(UUID(str(case_id)))
+        except (ValueError, AggregateNotFoundError):
+            raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
+        if unit != case.unit and unit not in case.co_units:
+            raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of case "
+                                               f"{case.case_no}"})
 
     def _record_of(self, unit: str) -> UnitAccountability:
         return self.record_of(unit) or UnitAccountability(unit=unit)

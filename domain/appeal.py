@@ -20,13 +20,13 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from domain.calendar import WorkingCalendar
 from domain.clocks import (
-    cancel_open, evaluate, extend_open, mark_missed, meet_clocks, open_clock, reopen_clocks, start_clocks,
+    bind_open, cancel_open, evaluate, extend_open, mark_missed, meet_clocks, open_clock, reopen_clocks, start_clocks,
 )
 from domain.deadlines import SHANGHAI
-from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
+from domain.errors import NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
 
 _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal")
@@ -64,6 +64,7 @@ class Appeal(Aggregate):
         self.status = Status.RECEIVED.value
         self.unit: str | None = None
         self.co_units: list[str] = []
+        self.co_opinions: list[dict[str, Any]] = []
         self.returned_count = 0
         self.escalation_level = 0
         self.satisfaction: str | None = None
@@ -103,11 +104,11 @@ class Appeal(Aggregate):
         self.forwarded_at, self.responded_seq = at, None
         self.handback_reason = None
         self.answered_initial = False
+        bind_open(self.clocks, unit)
         start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1, unit)
 
     # -- Acknowledged 签收 / 启动核实 -------------------------------------------
     def acknowledge(self, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_lead_unit(actor)
         self.check_status("acknowledge", Status.FORWARDED)
         self.check_occurred_at(occurred_at)
         self._acknowledged(actor.as_record(), occurred_at)
@@ -122,7 +123,6 @@ class Appeal(Aggregate):
 
     # -- Answered 答复 (初步处理情况 / 办理结果) ----------------------------------
     def answer(self, kind: str, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_lead_unit(actor)
         self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         if kind not in ("initial", "final"):
@@ -193,14 +193,19 @@ class Appeal(Aggregate):
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "a reason for the escalation is required"})
         codes = [step["code"] for step in ladder]
-        target = min(self.escalation_level + 1, len(ladder)) if level is None else level
+        if level is None and self.escalation_level >= len(ladder):
+            raise NotAllowedInState(f"the case is already at the top of the {self.policy['id']} ladder "
+                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level")
+        target = self.escalation_level + 1 if level is None else level
         if isinstance(target, str) and target in codes:
             target = codes.index(target) + 1
         if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
             raise ValidationFailed({"level": (f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
                                               f"or its code: {', '.join(codes)}")})
-        if target < self.escalation_level:
-            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level}")
+        if target <= self.escalation_level:
+            # Already there: a second, identical escalation would record nothing new but noise.
+            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level} "
+                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level")
         self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
 
     @event("Escalated", topic="caseledger:Appeal.Escalated")
@@ -226,8 +231,13 @@ class Appeal(Aggregate):
             if overdue and self.policy["escalation"] and state.unit and self.status in {s.value for s in Status.open_after_forwarding()}:
                 ladder = self.policy["escalation"]
                 codes = [step["code"] for step in ladder]
-                level = (min(self.escalation_level + 1, len(ladder)) if overdue["escalate"] == "next"
-                         else max(codes.index(overdue["escalate"]) + 1, self.escalation_level))
+                if overdue["escalate"] == "next":
+                    if self.escalation_level >= len(ladder):
+                        continue  # at the top of the ladder: the miss is recorded, there is no step left
+                    level = self.escalation_level + 1
+                else:
+                    # A notice (督办通知) per missed deadline: each names the miss that caused it.
+                    level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
                 self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
                                 actor.as_record(), occurred_at,
                                 cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
@@ -261,7 +271,6 @@ class Appeal(Aggregate):
     def extend(self, working_days: int, reason: str, actor: Actor,
                occurred_at: datetime | None = None) -> None:
         """Extension with a stated reason, capped by the profile (002 item 53: to 30 WD)."""
-        self.check_lead_unit(actor)
         self.check_status("extend", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
@@ -288,7 +297,6 @@ class Appeal(Aggregate):
 
     # -- HandbackRequested 退单申请 / 派单异议 ---------------------------------------
     def request_handback(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
-        self.check_lead_unit(actor)
         self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
@@ -301,6 +309,23 @@ class Appeal(Aggregate):
         self._moved(occurred_at, timestamp)
         self.status = Status.HANDBACK_REQUESTED.value
         self.handback_reason = reason
+
+    # -- CoOpinionGiven 协办意见 ----------------------------------------------------
+    def give_co_opinion(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """A co-handling unit (协办单位) gives its opinion to the lead unit (RULES.md §1: 牵头承办单位
+        with 协办). It answers nothing for the lead: the lead's deadlines run on."""
+        self.check_status("give a co-handling opinion on", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED,
+                          Status.ANSWERED)
+        self.check_occurred_at(occurred_at)
+        if not content or not content.strip():
+            raise ValidationFailed({"content": "the opinion must not be empty"})
+        self._co_opinion_given(actor.unit, content, actor.as_record(), occurred_at)
+
+    @event("CoOpinionGiven", topic="caseledger:Appeal.CoOpinionGiven")
+    def _co_opinion_given(self, unit: str, content: str, actor: dict, occurred_at: datetime | None,
+                          timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.co_opinions.append({"unit": unit, "content": content, "at": at, "seq": self.version + 1})
 
     # -- Visited 回访 (好差评) -----------------------------------------------------
     def visit(self, satisfaction: str, solved: bool | None, note: str | None, actor: Actor,
@@ -340,11 +365,6 @@ class Appeal(Aggregate):
             raise NotAllowedInState(
                 f"cannot {command} a case that is {self.status}; allowed when "
                 + " or ".join(s.value for s in allowed))
-
-    def check_lead_unit(self, actor: Actor) -> None:
-        """A unit acts only on a case it leads (承办单位); co-handling units read."""
-        if actor.role is Role.UNIT and actor.unit != self.unit:
-            raise NotPermitted(f"unit {actor.unit} is not the lead handling unit of case {self.case_no}")
 
     def check_occurred_at(self, occurred_at: datetime | None) -> None:
         if occurred_at is None:

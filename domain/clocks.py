@@ -41,7 +41,8 @@ def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event
 
 def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
                  at: datetime, seq: int, unit: str | None = None) -> None:
-    """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform)."""
+    """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform),
+    unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one)."""
     for rule in rules:
         if event not in rule["starts_on"]:
             continue
@@ -49,12 +50,23 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
         if running is not None:
             running["cancelled_at"], running["cancelled_by"] = at, seq
         rounds = sum(1 for c in clocks if c["name"] == rule["name"])
+        binds = rule.get("binds")
         clocks.append({
-            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"], "unit": unit,
+            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
+            "unit": None if binds == "platform" else unit, "binds": binds,
             "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
             "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
             "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
         })
+
+
+def bind_open(clocks: list[Clock], unit: str) -> None:
+    """A running deadline whose rule binds the unit (``binds = "unit"``) binds the unit the case is
+    forwarded to, however it was started (004 item 二: the window's 5 WD run from registration, and
+    the unit that is handed the case answers for them)."""
+    for clock in clocks:
+        if clock.get("binds") == "unit" and clock["met_at"] is None and clock["cancelled_at"] is None:
+            clock["unit"] = unit
 
 
 def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: datetime, seq: int) -> None:

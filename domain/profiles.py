@@ -23,8 +23,10 @@ from domain.errors import ProfileError
 
 CASE_EVENTS = frozenset({
     "Received", "Forwarded", "Acknowledged", "Answered", "Reviewed", "Returned",
-    "Escalated", "Extended", "HandbackRequested", "Visited", "Closed",
+    "Escalated", "Extended", "HandbackRequested", "Visited", "Closed", "CoOpinionGiven",
 })
+# Whom a deadline binds when its rule says so (otherwise: the unit the starting event names, if any).
+BINDS = ("unit", "platform")
 # What an accountability rule may count: lapses seen on cases, or consequences already issued.
 LAPSES = frozenset({"returned", "deadline_missed"})
 CONSEQUENCES = {
@@ -65,6 +67,7 @@ class DeadlineRule:
     met_by: tuple[MetCondition, ...]
     period: Period
     reopened_by: tuple[str, ...] = ()
+    binds: str | None = None
 
 
 @dataclass(frozen=True)
@@ -294,7 +297,8 @@ def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, 
         if not isinstance(item, Mapping):
             problems.append(f"{where}: must be a table")
             continue
-        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "reopened_by", "length", "unit", "cutoff"}
+        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "reopened_by", "length", "unit", "cutoff",
+                                "binds"}
         if extra:
             problems.append(f"{where}: unknown keys {sorted(extra)}")
         try:
@@ -332,9 +336,13 @@ def _parse_rule(item: Mapping[str, Any]) -> DeadlineRule:
     cutoff = time.fromisoformat(item["cutoff"]) if "cutoff" in item else None
     if cutoff is not None and unit is PeriodUnit.HOURS:
         raise ValueError("'cutoff' cannot apply to a period in hours")
+    binds = item.get("binds")
+    if binds is not None and binds not in BINDS:
+        raise ValueError(f"'binds' must be one of {list(BINDS)}")
     return DeadlineRule(
         name=item["name"], title=item["title"], source=item["source"], starts_on=starts_on,
         met_by=tuple(met_by), period=Period(length=length, unit=unit, cutoff=cutoff), reopened_by=reopened_by,
+        binds=binds,
     )
 
 

@@ -21,28 +21,38 @@ from uuid import UUID
 
 from domain.actors import Actor
 from domain.application import AppealService
-from domain.permissions import check_command_role
 from projections.case_list import CaseListView
 
 PAGE = 500
 BATCH = 100
 
 
+class ReadModelBehind(RuntimeError):
+    """A read model the request needs has not reached the log's head in time."""
+
+
 @dataclass
 class SweepReport:
     now: datetime
+    dry_run: bool = False
     cases_checked: int = 0
     missed: list[dict[str, Any]] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)  # what was recorded (a dry run: what would be)
 
 
 class DeadlineWatch:
     def __init__(self, appeals: AppealService, index: CaseListView, catch_up: Callable[[], Any]) -> None:
         self.appeals, self.index, self.catch_up = appeals, index, catch_up
 
-    def sweep(self, actor: Actor, now: datetime | None = None) -> SweepReport:
-        check_command_role("sweep", actor)  # refused before anything is read or recorded
-        report = SweepReport(now or self.appeals.clock())
+    def sweep(self, actor: Actor, now: datetime | None = None, dry_run: bool = False) -> SweepReport:
+        """Records every deadline passed and unmet at ``now`` once, with its consequences on the case.
+
+        With ``dry_run`` nothing is recorded: the report says what a sweep at ``now`` (which may
+        then lie ahead, a drill) would record. Without it, a ``now`` ahead of the clock is refused.
+        """
+        report = SweepReport(now or self.appeals.clock(), dry_run)
+        self.appeals.check_sweep(actor, report.now, dry_run)  # refused before anything is read or recorded
         seen: set[str] = set()
         while True:
             self.catch_up()  # the index must include every event recorded so far, the sweep's own too
@@ -53,7 +63,9 @@ class DeadlineWatch:
             seen.update(ids)
             report.cases_checked += len(ids)
             for start in range(0, len(ids), BATCH):  # one transaction per batch of cases
-                for e in self.appeals.sweep_cases([UUID(i) for i in ids[start:start + BATCH]], actor, report.now):
+                batch = [UUID(i) for i in ids[start:start + BATCH]]
+                for e in self.appeals.sweep_cases(batch, actor, report.now, dry_run):
+                    report.events.append(e)
                     case_id = str(e.originator_id)
                     kind = type(e).__name__
                     if kind == "DeadlineMissed":

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from tests.conftest import ADMIN, INSPECTOR, PLATFORM, SUPERVISOR, sh
-from tests.integration.cases import forwarded_case
+from tests.integration.cases import forwarded_case, open_case
 
 
 @pytest.fixture
@@ -153,6 +153,46 @@ def test_missed_deadlines_more_than_a_rolling_month_apart_bring_nothing(appeals,
                        channel="mayor_line")
     watch.sweep("2026-10-22 00:00")
     assert watch.consequences(unit) == []
+
+
+def test_a_rule_counts_only_lapses_of_cases_under_its_own_profile(appeals, watch, unit):
+    """004 item 十五 (two missed deadlines in a month → 约谈、责令检查) is Suqian's rule: a Zichuan
+    case's late reply (000 item 4) at the same unit in the same month is no Suqian lapse.
+    Suqian forwarded Tue 10-13 → WD5 Tue 10-20, missed 10-21 00:00; Zichuan forwarded Tue 10-13 →
+    WD2 Thu 10-15, missed 10-16 00:00."""
+    forwarded_case(appeals, "suqian-2024", "2026-10-13 09:00", "2026-10-13 10:00", unit=unit, channel="mayor_line")
+    forwarded_case(appeals, "zichuan-2020", "2026-10-13 09:00", "2026-10-13 10:00", unit=unit)
+    watch.sweep("2026-10-21 00:00")
+    record = watch.record(unit)
+    assert sorted(lp["profile"] for lp in record.lapses) == ["suqian-2024", "zichuan-2020"]
+    assert [c["rule"] for c in record.consequences] == ["zichuan-2020/late-1"]  # no Suqian interview
+
+
+def test_listed_supervision_only_on_a_case_the_unit_is_on(appeals, watch, unit):
+    """003 item 5: 挂牌督办 supervises one of the unit's own cases; another unit's case or one that does
+    not exist is refused (422) and nothing is recorded."""
+    other = forwarded_case(appeals, "liaoyuan-2024", "2026-10-12 09:00", "2026-10-12 10:00", unit=f"{unit}-X")
+    for case_id in (str(other.id), str(uuid.uuid4()), "not-a-case"):
+        with pytest.raises(ValidationFailed) as refused:
+            watch.process.record_action(unit, "listed_supervision_opened", SUPERVISOR, note="挂牌", case_id=case_id)
+        assert "case_id" in refused.value.fields
+    assert watch.process.record_of(unit) is None
+    co = open_case(appeals, "liaoyuan-2024", "2026-10-12 09:00")
+    appeals.forward(co.id, PLATFORM, unit=f"{unit}-X", co_units=[unit], occurred_at=sh("2026-10-12 10:00"))
+    record = watch.process.record_action(unit, "listed_supervision_opened", SUPERVISOR, note="协办不力，挂牌督办",
+                                         case_id=str(co.id))
+    assert record.supervisions[record.actions[-1]["supervision"]]["case_id"] == str(co.id)
+
+
+def test_a_dry_run_sweep_previews_the_consequences_and_records_none(appeals, watch, unit):
+    """000 item 4 (超期回复 → 通报提醒), as a drill: the preview names the rule and its evidence, and
+    neither the case nor the unit's record changes."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00", unit=unit)
+    report = watch.deadlines.sweep(PLATFORM, sh("2026-10-09 00:00"), dry_run=True)
+    watch.follower.run_once()
+    previewed = [(u, e.rule, e.kind) for u, e in watch.process.preview(report.events) if u == unit]
+    assert previewed == [(unit, "zichuan-2020/late-1", "notified_reminder")]
+    assert watch.process.record_of(unit) is None and appeals.get(case.id).version == 2
 
 
 def test_case_returned_twice_brings_a_recommendation_to_start_accountability(appeals, watch, unit):

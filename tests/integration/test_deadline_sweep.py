@@ -7,9 +7,11 @@ working day Sat 2026-10-10.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
-from domain.errors import NotPermitted
+from domain.errors import NotPermitted, ValidationFailed
 from tests.conftest import ADMIN, PLATFORM, sh, unit_actor
 from tests.integration.cases import forwarded_case
 
@@ -109,3 +111,56 @@ def test_only_the_platform_and_admins_may_sweep_and_a_refused_sweep_records_noth
         watch.sweep("2026-10-09 00:00", actor=UNIT)
     assert "DeadlineMissed" not in types(appeals, case)
     assert mine(watch.sweep("2026-10-09 00:00", actor=PLATFORM).missed, case)
+
+
+def test_a_sweep_refuses_a_now_later_than_the_current_time(appeals, watch):
+    """API.md *Deadlines*: nothing that has not happened is recorded — a ``now`` ahead of the clock
+    is refused (422) and the store is left exactly as it was."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    before = appeals.recorder.max_notification_id()
+    with pytest.raises(ValidationFailed) as refused:
+        watch.sweep("2099-01-01 00:00")
+    assert "now" in refused.value.fields and "dry_run" in refused.value.fields["now"]
+    assert appeals.recorder.max_notification_id() == before and appeals.get(case.id).version == 2
+
+
+def test_a_dry_run_records_nothing_and_reports_what_the_sweep_would_record(appeals, watch):
+    """API.md *Deadlines* (the drill): ``dry_run`` at any ``now``, ahead of the clock too, reports the
+    misses and the notices (000 item 4: 督办通知) a sweep then would record, and records none."""
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
+    before = appeals.recorder.max_notification_id()
+    for now in ("2026-10-09 00:00", "2099-01-01 00:00"):
+        report = watch.deadlines.sweep(PLATFORM, sh(now), dry_run=True)
+        assert report.dry_run
+        assert sorted(m["deadline"] for m in mine(report.missed, case)) == (
+            ["platform_report", "unit_reply"] if now.startswith("2099") else ["unit_reply"])
+        assert [e["level_code"] for e in mine(report.escalations, case)] == ["supervision_notice"]
+    assert appeals.recorder.max_notification_id() == before and appeals.get(case.id).version == 2
+    real = watch.sweep("2026-10-09 00:00")  # the drill left the real sweep all to do
+    assert [m["deadline"] for m in mine(real.missed, case)] == ["unit_reply"]
+
+
+def test_the_window_deadline_binds_the_unit_the_case_is_forwarded_to(appeals, watch):
+    """004 item 二 (办不成事反映窗口): 复杂问题5个工作日内处理反馈, from registration; the unit handed
+    the problem answers for it, so its miss is that unit's. Registered Mon 2026-11-02 → WD5 Mon 11-09."""
+    unit = f"U-{uuid.uuid4().hex[:8]}"
+    case = forwarded_case(appeals, "suqian-2024", "2026-11-02 09:00", "2026-11-03 10:00", unit=unit,
+                          channel="window")
+    window = next(d for d in appeals.deadlines(case, now=sh("2026-11-03 11:00")) if d.name == "window_feedback")
+    assert (window.unit, window.due) == (unit, sh("2026-11-09 23:59:59"))
+    report = watch.sweep("2026-11-10 00:00")
+    assert [(m["deadline"], m["unit"]) for m in mine(report.missed, case)] == [("window_feedback", unit)]
+    record = watch.record(unit)
+    assert [(lp["kind"], lp["detail"]["deadline"]) for lp in record.lapses] == [("deadline_missed", "window_feedback")]
+
+
+def test_a_missed_deadline_at_the_top_of_the_ladder_records_no_second_escalation(appeals, watch):
+    """004 item 十二: a missed deadline goes one step up the 分级会办 ladder; at the top there is no step
+    left, so the miss is recorded and no identical escalation follows it."""
+    case = forwarded_case(appeals, "suqian-2024", "2026-11-02 09:00", "2026-11-02 10:00", tier="urgent")
+    for level in ("coordination_meeting", "business_environment_office", "executive_vice_mayor"):
+        case = appeals.escalate(case.id, PLATFORM, level=level, reason="会办")
+    report = watch.sweep("2026-11-05 00:00")
+    assert [m["deadline"] for m in mine(report.missed, case)] == ["completion"]
+    assert mine(report.escalations, case) == []
+    assert types(appeals, case).count("Escalated") == 3

@@ -81,13 +81,12 @@ def test_extension_after_the_final_answer_is_not_allowed(appeals, case):
         appeals.extend(case.id, UNIT, working_days=5, reason="情况复杂")
 
 
-def test_liaocheng_handles_consultation_help_and_suggestion_but_not_complaints(appeals):
-    """002 item 53: 统一受理企业反映的政策咨询、服务求助、意见建议等诉求."""
-    for category in ("consultation", "help", "suggestion"):
-        assert open_case(appeals, PROFILE, "2026-09-30 15:00", category=category).category == category
-    with pytest.raises(ValidationFailed) as refused:
-        open_case(appeals, PROFILE, "2026-09-30 15:00", category="complaint")
-    assert "category" in refused.value.fields
+def test_liaocheng_takes_in_every_category_complaints_included(appeals):
+    """002 item 53: 统一受理企业反映的政策咨询、服务求助、意见建议**等**诉求 … 应接必接 — the list is
+    not exhaustive and every appeal is taken in, so a complaint (投诉) is opened like the others."""
+    for category in ("consultation", "help", "suggestion", "complaint"):
+        case = open_case(appeals, PROFILE, "2026-09-30 15:00", category=category)
+        assert case.category == category and case.policy["version"] >= 2
 
 
 def test_result_sent_back_does_not_stop_the_15_working_day_clock(appeals, case):

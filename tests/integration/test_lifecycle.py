@@ -281,6 +281,38 @@ def test_unit_acts_only_on_cases_it_leads(appeals):
     assert store_dump(appeals) == before
 
 
+def test_a_co_handling_unit_gives_its_opinion_and_still_cannot_answer_for_the_lead(appeals):
+    """RULES.md §1 (牵头承办单位 with 协办单位): the co-handling unit records its opinion for the lead
+    (API.md v1.1 co-opinion); only a co-handling unit may, and it answers nothing for the lead."""
+    case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
+    case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])
+    case = appeals.give_co_opinion(case.id, as_unit("DISTRICT-GRID"), content="网格已核实：线路需改造。")
+    assert [(o["unit"], o["content"]) for o in case.co_opinions] == [("DISTRICT-GRID", "网格已核实：线路需改造。")]
+    given = appeals.history(case.id)[-1]
+    assert (given.type, given.actor["unit"], given.data["content"]) == (
+        "CoOpinionGiven", "DISTRICT-GRID", "网格已核实：线路需改造。")
+    assert not any(d.met_at for d in appeals.deadlines(case))  # an opinion meets no deadline of the lead
+    before = store_dump(appeals)
+    for stranger in (UNIT, as_unit("DISTRICT-WATER"), PLATFORM, ADMIN):
+        with pytest.raises(NotPermitted):
+            appeals.give_co_opinion(case.id, stranger, content="意见")
+    with pytest.raises(NotPermitted):
+        appeals.answer(case.id, as_unit("DISTRICT-GRID"), kind="final", content="代为答复")
+    assert store_dump(appeals) == before
+
+
+def test_a_unit_is_refused_for_its_part_before_its_stale_version_is_looked_at(appeals):
+    """API.md *Auth*: permissions before facts — a co-handling unit sending a stale expected_version on
+    a lead-only command learns only that it may not (403), not the case's version (409)."""
+    case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
+    case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])
+    for verb in (lambda **o: appeals.acknowledge(case.id, as_unit("DISTRICT-GRID"), **o),
+                 lambda **o: appeals.answer(case.id, as_unit("DISTRICT-GRID"), kind="final", content="x", **o),
+                 lambda **o: appeals.extend(case.id, as_unit("DISTRICT-GRID"), working_days=1, reason="x", **o)):
+        with pytest.raises(NotPermitted):
+            verb(expected_version=1)
+
+
 @pytest.mark.parametrize("reader", [INSPECTOR, AUDITOR])
 def test_inspectors_and_auditors_change_no_case(appeals, reader):
     case = case_in(appeals, "forwarded")

@@ -85,6 +85,22 @@ def test_escalation_cannot_leave_the_ladder_or_step_down(appeals):
     assert appeals.get(case.id).version == case.version
 
 
+def test_escalating_at_the_top_of_the_ladder_or_to_the_same_level_is_refused(appeals):
+    """004 item 十二: above 常务副市长会办 there is no level; asking for the next one, or for the level
+    the case is at, is refused (409) and records no second, identical escalation."""
+    case = forwarded_case(appeals, PROFILE, "2026-09-24 09:00", "2026-09-24 11:00", tier="complex")
+    case = appeals.escalate(case.id, SUPERVISOR, level="business_environment_office", reason="提交市营商办")
+    with pytest.raises(NotAllowedInState, match="already escalated to level 2"):
+        appeals.escalate(case.id, SUPERVISOR, level=2, reason="再次提交")
+    case = appeals.escalate(case.id, SUPERVISOR, reason="提交常务副市长会办")
+    assert case.escalation_level == 3
+    for level in (None, 3, "executive_vice_mayor"):
+        with pytest.raises(NotAllowedInState):
+            appeals.escalate(case.id, SUPERVISOR, level=level, reason="再升级")
+    assert appeals.get(case.id).version == case.version
+    assert [e.type for e in appeals.history(case.id)].count("Escalated") == 2
+
+
 def test_suqian_profile_allows_no_extension(appeals):
     """004 item 八 sets fixed limits from receipt of the assignment; 延期 is not provided."""
     case = forwarded_case(appeals, PROFILE, "2026-09-24 09:00", "2026-09-24 11:00")

@@ -27,11 +27,29 @@ def test_the_four_jurisdiction_profiles_load():
     assert set(catalogue.get("suqian-2024").tiers) == {"urgent", "ordinary", "complex", "window"}
 
 
+def test_no_packaged_profile_refuses_a_category_its_document_does_not_exclude():
+    """RULES.md §1.2 (002 item 53: 政策咨询、服务求助、意见建议等诉求, 应接必接): none of the five
+    documents excludes a category of appeal, so every packaged profile takes in all four."""
+    catalogue = FileProfileCatalogue()
+    for pid in catalogue.ids():
+        assert catalogue.get(pid).categories == {"consultation", "help", "complaint", "suggestion"}, pid
+
+
+def test_a_deadline_rule_may_say_whom_it_binds():
+    """004 item 二: the window's feedback deadline binds the unit the case is forwarded to."""
+    window = next(r for r in FileProfileCatalogue().get("suqian-2024").tiers["window"] if r.name == "window_feedback")
+    assert window.binds == "unit"
+    data = packaged("zichuan-2020")
+    data["deadlines"][0]["binds"] = "somebody"
+    with pytest.raises(ProfileError, match="'binds' must be one of"):
+        parse_profile(data, "zichuan-2020.toml")
+
+
 def test_case_policy_holds_only_what_governs_one_case():
     suqian = FileProfileCatalogue().get("suqian-2024")
     policy = suqian.case_policy("urgent")
     assert [(r["name"], r["length"]) for r in policy["deadlines"]] == [("completion", 2)]
-    assert policy["tier"] == "urgent" and policy["version"] == 1 and policy["jurisdiction"] == "suqian"
+    assert policy["tier"] == "urgent" and policy["version"] == 2 and policy["jurisdiction"] == "suqian"
     assert [level["code"] for level in policy["escalation"]][0] == "coordination_meeting"
 
 
