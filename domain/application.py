@@ -22,8 +22,8 @@ from domain.appeal import Appeal
 from domain.calendar import WorkingCalendar
 from domain.clocks import DeadlineState, evaluate
 from domain.deadlines import SHANGHAI
-from domain.errors import CaseNotFound, NotPermitted, ValidationFailed, VersionConflict
-from domain.permissions import check_command_role, may_read
+from domain.errors import CaseNotFound, ValidationFailed, VersionConflict
+from domain.permissions import check_case_read, check_command_part, check_command_role
 from domain.profiles import ProfileCatalogue
 
 Clock = Callable[[], datetime]
@@ -148,6 +148,9 @@ class AppealService(Application):
     def request_handback(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "handback", opts, lambda a, at: a.request_handback(reason, actor, at))
 
+    def give_co_opinion(self, case_id: UUID, actor: Actor, *, content: str, **opts: Any) -> Appeal:
+        return self._run(case_id, actor, "co_opinion", opts, lambda a, at: a.give_co_opinion(content, actor, at))
+
     def visit(self, case_id: UUID, actor: Actor, *, satisfaction: str, solved: bool | None = None,
               note: str | None = None, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "visit", opts,
@@ -157,12 +160,13 @@ class AppealService(Application):
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
 
-    def sweep_cases(self, case_ids: list[UUID], actor: Actor, now: datetime) -> list[Any]:
+    def sweep_cases(self, case_ids: list[UUID], actor: Actor, now: datetime, dry_run: bool = False) -> list[Any]:
         """``sweep_case`` for many cases, saved in one transaction; should another command move one
-        of them meanwhile, each case is swept on its own instead. Returns the events recorded."""
-        self._check_sweep(actor, now)
+        of them meanwhile, each case is swept on its own instead. Returns the events recorded — or,
+        with ``dry_run``, the events a sweep at ``now`` would record, recording nothing."""
+        self.check_sweep(actor, now, dry_run)
         try:
-            return self._sweep_and_save(case_ids, actor, now)
+            return self._sweep_and_save(case_ids, actor, now, dry_run)
         except IntegrityError:
             return [e for case_id in case_ids for e in self.sweep_case(case_id, actor, now)]
 
@@ -172,7 +176,7 @@ class AppealService(Application):
         Returns the events recorded (none: nothing was due). Safe to repeat and to race: a recorded miss is
         never recorded again, and a concurrent change makes this retry on the new version.
         """
-        self._check_sweep(actor, now)
+        self.check_sweep(actor, now)
         for _ in range(5):
             try:
                 return self._sweep_and_save([case_id], actor, now)
@@ -180,26 +184,30 @@ class AppealService(Application):
                 continue
         raise VersionConflict(f"case {case_id} kept changing during the deadline sweep; sweep again")
 
-    @staticmethod
-    def _check_sweep(actor: Actor, now: datetime) -> None:
+    def check_sweep(self, actor: Actor, now: datetime, dry_run: bool = False) -> None:
+        """Only the platform and admins sweep; a sweep records only what has happened: a ``now``
+        later than the current time is refused, unless it is a dry run (a drill) that records nothing."""
         check_command_role("sweep", actor)
         if now.tzinfo is None:
             raise ValidationFailed({"now": "must carry a UTC offset"})
+        if not dry_run and now > self.clock():
+            raise ValidationFailed({"now": (
+                "must not be later than the current time: nothing that has not happened is recorded; "
+                "send \"dry_run\": true to see what a sweep at that moment would record")})
 
-    def _sweep_and_save(self, case_ids: list[UUID], actor: Actor, now: datetime) -> list[Any]:
-        """Each case records its misses at ``now``; the changed ones are saved together."""
+    def _sweep_and_save(self, case_ids: list[UUID], actor: Actor, now: datetime, dry_run: bool = False) -> list[Any]:
+        """Each case records its misses at ``now``; the changed ones are saved together (not on a dry run)."""
         changed, recorded = [], []
         for case_id in case_ids:
             appeal = self._get(case_id)
             before = appeal.version
-            # A sweep "as of" an earlier moment is recorded then (never before the case's last act);
-            # a sweep ahead of the clock (a drill) is recorded when it runs.
-            at = max(now, appeal.last_at) if now < self.clock() else None
+            # A sweep "as of" an earlier moment is recorded then (never before the case's last act).
+            at = max(now, appeal.last_at) if not dry_run else None
             appeal.record_missed(self.calendars(appeal.policy["jurisdiction"]), now, actor, at)
             if appeal.version != before:
                 changed.append(appeal)
                 recorded += appeal.pending_events
-        if changed:
+        if changed and not dry_run:
             self.save(*changed)
         return recorded
 
@@ -219,11 +227,17 @@ class AppealService(Application):
             raise CaseNotFound(f"case {case_id} did not exist at {as_of.isoformat()}")
         return appeal
 
+    def read(self, case_id: UUID, actor: Actor, as_of: datetime | None = None) -> Appeal:
+        """The case for ``actor``: whether it may be read is decided on the case as it stands, before
+        the moment asked for is looked at, so a refusal never tells when the case came to be."""
+        appeal = self._get(case_id)
+        self.check_may_read(actor, appeal)
+        return appeal if as_of is None else self.get(case_id, as_of)
+
     @staticmethod
     def check_may_read(actor: Actor, appeal: Appeal) -> None:
         """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
-        if not may_read(actor, appeal.unit, appeal.co_units):
-            raise NotPermitted(f"unit {actor.unit} handles no part of case {appeal.case_no}")
+        check_case_read(actor, appeal.case_no, appeal.unit, appeal.co_units)
 
     def deadlines(self, appeal: Appeal, now: datetime | None = None) -> list[DeadlineState]:
         calendar = self.calendars(appeal.policy["jurisdiction"])
@@ -250,7 +264,8 @@ class AppealService(Application):
             raise TypeError(f"unexpected options {sorted(opts)}")
         check_command_role(command, actor)
         appeal = self._get(case_id)
-        self.check_may_read(actor, appeal)
+        # The unit's part on the case is decided before its version or state is looked at.
+        check_command_part(command, actor, appeal.case_no, appeal.unit, appeal.co_units)
         if expected_version is not None and expected_version != appeal.version:
             raise VersionConflict(f"case {appeal.case_no} is at version {appeal.version}, not {expected_version}")
         problems = self._occurred_problems(actor, occurred_at)

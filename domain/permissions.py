@@ -1,38 +1,123 @@
-"""Who may run which command (API.md *Auth*).
+"""Who may run which command and read what (API.md *Auth*): one table for each, decided first.
 
 Inspectors (纪委监委) and auditors read everything and change no case; a unit
 reads and acts only on cases it leads or co-handles; admins are operators.
+
+Commands are keyed by (case kind, command). A grant names the roles allowed
+and, for a unit user, which part the unit must play on the case: ``lead``
+(承办单位), ``co`` (协办单位), or ``party`` (either). Callers check the role
+before anything about the case is read, and the unit's part right after the
+case is loaded, before its version, its time or its state is looked at — so
+an error never tells a caller what it may not see.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from domain.actors import Actor, Role
 from domain.errors import NotPermitted
 
-_P, _U, _S, _A = Role.PLATFORM, Role.UNIT, Role.SUPERVISOR, Role.ADMIN
+_P, _U, _S, _I, _AU, _A = Role.PLATFORM, Role.UNIT, Role.SUPERVISOR, Role.INSPECTOR, Role.AUDITOR, Role.ADMIN
+EVERYONE = frozenset(Role)
 
-COMMAND_ROLES: dict[str, frozenset[Role]] = {
-    "open": frozenset({_P, _A}),
-    "forward": frozenset({_P, _A}),
-    "acknowledge": frozenset({_U, _A}),
-    "answer": frozenset({_U, _A}),
-    "review": frozenset({_P, _A}),
-    "return": frozenset({_P, _A}),
-    "escalate": frozenset({_S, _P, _A}),
-    "extend": frozenset({_U, _P, _A}),
-    "handback": frozenset({_U, _A}),
-    "visit": frozenset({_P, _A}),
-    "close": frozenset({_P, _A}),
-    "sweep": frozenset({_P, _A}),  # the deadline sweep (API.md *Deadlines*)
+
+@dataclass(frozen=True)
+class Grant:
+    roles: frozenset[Role]
+    # For a unit user: "lead", "co" or "party" (a case), "own" (its own unit's record), None (no condition).
+    unit_part: str | None = None
+
+
+def _g(*roles: Role, part: str | None = None) -> Grant:
+    return Grant(frozenset(roles), part)
+
+
+COMMANDS: dict[tuple[str, str], Grant] = {
+    ("appeal", "open"): _g(_P, _A),
+    ("appeal", "forward"): _g(_P, _A),
+    ("appeal", "acknowledge"): _g(_U, _A, part="lead"),
+    ("appeal", "answer"): _g(_U, _A, part="lead"),
+    ("appeal", "review"): _g(_P, _A),
+    ("appeal", "return"): _g(_P, _A),
+    ("appeal", "escalate"): _g(_S, _P, _A),
+    ("appeal", "extend"): _g(_U, _P, _A, part="lead"),
+    ("appeal", "handback"): _g(_U, _A, part="lead"),
+    ("appeal", "visit"): _g(_P, _A),
+    ("appeal", "close"): _g(_P, _A),
+    # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
+    ("appeal", "co_opinion"): _g(_U, part="co"),
+    ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (API.md *Deadlines*)
 }
 
+READS: dict[str, Grant] = {
+    "case": Grant(EVERYONE, "party"),
+    "case_list": Grant(EVERYONE),  # a unit's list is narrowed to its own cases by the query
+    "units": Grant(EVERYONE),
+    "ledger": Grant(EVERYONE, "own"),
+    "accountability": _g(_I, _AU, _S, _A, _U, part="own"),
+    "audit_trail": _g(_AU, _I, _A),
+    "bulletin": _g(_P, _S, _I, _AU, _A),
+    "projections": Grant(EVERYONE),
+}
 
-def check_command_role(command: str, actor: Actor) -> None:
-    if actor.role not in COMMAND_ROLES[command]:
-        raise NotPermitted(f"role {actor.role.value} may not {command} an appeal")
+# The appeal commands by name, for callers that know only appeals.
+COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in COMMANDS.items() if kind == "appeal"}
 
 
-def may_read(actor: Actor, lead_unit: str | None, co_units: list[str]) -> bool:
-    if actor.role is Role.UNIT:
-        return actor.unit is not None and (actor.unit == lead_unit or actor.unit in co_units)
-    return True
+def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None:
+    """The role may run the command at all: checked before the case is even loaded."""
+    if actor.role not in COMMANDS[(kind, command)].roles:
+        raise NotPermitted(f"role {actor.role.value} may not {command} an {kind}")
+
+
+def check_command_part(command: str, actor: Actor, case_no: str, lead_unit: str | None,
+                       co_units: Iterable[str], kind: str = "appeal") -> None:
+    """A unit user plays the part on the case the command needs (lead, co-handling or either)."""
+    _check_part(COMMANDS[(kind, command)].unit_part, actor, case_no, lead_unit, co_units, command)
+
+
+def check_read(what: str, actor: Actor, *, unit: str | None = None) -> None:
+    """The role may read this kind of record; for ``own`` records, a unit reads only its own."""
+    grant = READS[what]
+    if actor.role not in grant.roles:
+        raise NotPermitted(f"role {actor.role.value} may not read the {what.replace('_', ' ')}")
+    if grant.unit_part == "own" and actor.role is Role.UNIT and actor.unit != unit:
+        raise NotPermitted(f"unit {actor.unit} may read only its own {what.replace('_', ' ')}")
+
+
+def check_case_read(actor: Actor, case_no: str, lead_unit: str | None, co_units: Iterable[str]) -> None:
+    """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
+    check_read("case", actor)
+    _check_part(READS["case"].unit_part, actor, case_no, lead_unit, co_units, None)
+
+
+def may_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> bool:
+    return actor.role is not Role.UNIT or _plays(actor.unit, "party", lead_unit, co_units)
+
+
+def _plays(unit: str | None, part: str, lead_unit: str | None, co_units: Iterable[str]) -> bool:
+    if unit is None:
+        return False
+    if part == "lead":
+        return unit == lead_unit
+    if part == "co":
+        return unit in co_units
+    return unit == lead_unit or unit in co_units
+
+
+_PART_NAMES = {"lead": "the lead handling unit (承办单位)", "co": "a co-handling unit (协办单位)",
+               "party": "the lead or a co-handling unit"}
+
+
+def _check_part(part: str | None, actor: Actor, case_no: str, lead_unit: str | None,
+                co_units: Iterable[str], command: str | None) -> None:
+    if part is None or actor.role is not Role.UNIT:
+        return
+    co_units = list(co_units)
+    if not _plays(actor.unit, part, lead_unit, co_units):
+        if command is None or not _plays(actor.unit, "party", lead_unit, co_units):
+            raise NotPermitted(f"unit {actor.unit} handles no part of case {case_no}")
+        raise NotPermitted(f"unit {actor.unit} is not {_PART_NAMES[part]} of case {case_no}; "
+                           f"only that unit may {command} it")

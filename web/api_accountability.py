@@ -7,8 +7,9 @@ from datetime import datetime
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from domain.actors import Role
-from domain.errors import CaseNotFound, NotPermitted
+from domain.accountability import check_action_role
+from domain.errors import CaseNotFound
+from domain.permissions import check_read
 from web.errors import ErrorSchema
 from web.idempotency import idempotent
 from web.presenters import iso
@@ -23,7 +24,6 @@ from web.schemas import (
 blp = Blueprint("accountability", __name__, url_prefix="/api",
                 description="Deadline sweep (时限监控) and unit accountability (问责)")
 
-READERS = {Role.INSPECTOR, Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}
 GROUPS = {"reminders": {"notified_reminder", "criticism"}, "interviews": {"interview", "reminder_interview"},
           "written_reviews": {"written_self_examination", "order_self_examination"}}
 
@@ -40,20 +40,34 @@ def documented_errors(view, statuses=(400, 401, 403, 404, 409, 422)):
 @blp.response(200, SweepReportSchema)
 @documented_errors
 def sweep(data):
-    """Records every deadline passed and unmet at ``now`` once, with its consequences (platform, admin)."""
+    """Records every deadline passed and unmet at ``now`` once, with its consequences (platform, admin).
+
+    ``now`` may not lie ahead of the current time; ``dry_run`` records nothing and reports what a
+    sweep at ``now`` (ahead or not) would record."""
     container = current_app.extensions["caseledger"]
-    report = container.deadline_watch().sweep(g.actor, data.get("now"))
-    container.wait_for_accountability()
-    missed = {(m["case_id"], m["seq"]) for m in report.missed}
-    consequences = []
-    for unit in sorted({m["unit"] for m in report.missed if m["unit"]}):
-        for entry in container.accountability_trail.entries(unit):
-            data_ = entry["data"]
-            if entry["entry"] == "consequence" and any((e["case_id"], e["seq"]) in missed for e in data_["evidence"]):
-                consequences.append({"unit": unit, **_consequence(data_)})
-    return {"now": iso(report.now), "cases_checked": report.cases_checked,
+    dry_run = data.get("dry_run", False)
+    report = container.deadline_watch().sweep(g.actor, data.get("now"), dry_run)
+    if dry_run:
+        container.wait_for_accountability()  # the preview counts on every lapse already noted
+        consequences = [{"unit": unit, **_previewed(e)} for unit, e in container.accountability.preview(report.events)]
+    else:
+        consequences = _consequences_of(container, report)
+    return {"now": iso(report.now), "dry_run": dry_run, "cases_checked": report.cases_checked,
             "missed": [{**m, "due": iso(m["due"], "seconds")} for m in report.missed],
             "escalations": report.escalations, "consequences": consequences}
+
+
+def _consequences_of(container, report) -> list[dict]:
+    """The consequences the recorded misses brought, once the accountability process has seen them."""
+    container.wait_for_accountability()
+    missed = {(m["case_id"], m["seq"]) for m in report.missed}
+    found = []
+    for unit in sorted({m["unit"] for m in report.missed if m["unit"]}):
+        for entry in container.accountability_trail.entries(unit):
+            data = entry["data"]
+            if entry["entry"] == "consequence" and any((e["case_id"], e["seq"]) in missed for e in data["evidence"]):
+                found.append({"unit": unit, **_consequence(data)})
+    return found
 
 
 @blp.route("/units/<code>/accountability", methods=["GET"])
@@ -63,7 +77,7 @@ def unit_accountability(args, code):
     """The unit's accountability record: each consequence with the rule that fired and the case events
     that caused it, and what followed (inspectors, auditors, supervisors; a unit its own)."""
     container = current_app.extensions["caseledger"]
-    _check_reader(code)
+    check_read("accountability", g.actor, unit=code)
     if container.directory.unit(code) is None:
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_views()
@@ -80,22 +94,17 @@ def record_action(data, code):
     """Records what followed: 约谈 held, 书面检查 received, referral made (inspectors); 挂牌督办 opened
     or struck off (supervisors)."""
     container = current_app.extensions["caseledger"]
+    check_action_role(data["action"], g.actor)  # who may act, before whether the unit exists
     if container.directory.unit(code) is None:
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_accountability()
     container.accountability.record_action(
         code, data["action"], g.actor, note=data["note"], consequence=data.get("consequence"),
         case_id=str(data["case_id"]) if data.get("case_id") else None, supervision=data.get("supervision"))
-    container.accountability_trail.run_once()
+    container.wait_for_accountability()  # the trail is written by the read-model process
     return accountability_json(container, code, None), 201
 
 
-def _check_reader(code: str) -> None:
-    if g.actor.role is Role.UNIT:
-        if g.actor.unit != code:
-            raise NotPermitted(f"unit {g.actor.unit} may read only its own accountability record")
-    elif g.actor.role not in READERS:
-        raise NotPermitted(f"role {g.actor.role.value} may not read accountability records")
 
 
 def accountability_json(container, unit: str, period: str | None) -> dict:
@@ -136,6 +145,13 @@ def _consequence(d: dict) -> dict:
             "profile_version": d["profile_version"], "at": _local(d["at"]), "period": d["period"],
             "evidence": d["evidence"], "caused_by": d["caused_by"], "recorded_at": _local(d["timestamp"]),
             "seq": d["record_seq"]}
+
+
+def _previewed(e) -> dict:
+    """A consequence a dry-run sweep would issue, in the shape of a recorded one (not recorded: no seq)."""
+    return {"id": e.consequence_id, "kind": e.kind, "title": e.title, "rule": e.rule, "rule_title": e.rule_title,
+            "source": e.source, "profile": e.profile, "profile_version": e.profile_version, "at": iso(e.at),
+            "period": e.period, "evidence": e.evidence, "caused_by": e.caused_by, "recorded_at": None, "seq": None}
 
 
 def _lapse(d: dict) -> dict:

@@ -22,6 +22,7 @@ from web.schemas import (
     CaseListArgsSchema,
     CaseListSchema,
     CaseSchema,
+    CoOpinionSchema,
     EmptyCommandSchema,
     EscalateSchema,
     ExtendSchema,
@@ -99,6 +100,7 @@ COMMANDS = {
     "escalate": ("escalate", EscalateSchema, "Escalated (督办/分级会办)"),
     "extend": ("extend", ExtendSchema, "Extended (延期) within the profile's cap"),
     "handback": ("request_handback", ReasonSchema, "HandbackRequested (退单): the unit says it is misrouted"),
+    "co-opinion": ("give_co_opinion", CoOpinionSchema, "CoOpinionGiven (协办意见): a co-handling unit's opinion for the lead"),
     "visit": ("visit", VisitSchema, "Visited (回访) with satisfaction (好差评)"),
     "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
 }
@@ -109,13 +111,13 @@ def _command_view(path: str, method: str, schema, summary: str):
         fields, opts = split(data)
         return present(getattr(service(), method)(case_id, g.actor, **fields, **opts))
 
-    view.__name__ = f"{path}_appeal"
+    view.__name__ = f"{path.replace('-', '_')}_appeal"
     view.__doc__ = summary
     return view
 
 
 for _path, (_method, _schema, _summary) in COMMANDS.items():
-    blp.route(f"/<uuid:case_id>/{_path}", methods=["POST"], endpoint=f"{_path}_appeal")(
+    blp.route(f"/<uuid:case_id>/{_path}", methods=["POST"], endpoint=f"{_path.replace('-', '_')}_appeal")(
         idempotent(blp.arguments(_schema)(blp.response(200, CaseSchema)(
             documented_errors(_command_view(_path, _method, _schema, _summary))))))
 
@@ -127,9 +129,7 @@ for _path, (_method, _schema, _summary) in COMMANDS.items():
 def get_appeal(query, case_id):
     """The case now, or as it stood at ``as_of``, with its deadlines."""
     as_of = query.get("as_of")
-    appeal = service().get(case_id, as_of=as_of)
-    service().check_may_read(g.actor, service().get(case_id) if as_of else appeal)
-    return present(appeal, as_of)
+    return present(service().read(case_id, g.actor, as_of=as_of), as_of)
 
 
 @blp.route("/<uuid:case_id>/history", methods=["GET"])
@@ -137,6 +137,5 @@ def get_appeal(query, case_id):
 @documented_errors
 def appeal_history(case_id):
     """Every recorded event of the case, in order."""
-    appeal = service().get(case_id)
-    service().check_may_read(g.actor, appeal)
+    appeal = service().read(case_id, g.actor)
     return history_json(appeal.id, appeal.case_no, service().history(case_id))

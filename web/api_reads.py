@@ -11,24 +11,19 @@ from datetime import datetime
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from domain.actors import Role
-from domain.errors import NotPermitted
+from domain.permissions import check_read
 from projections.audit_trail import AuditQuery, recorded_data
 from web.presenters import iso
 from web.schemas import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
 
 blp = Blueprint("reads", __name__, url_prefix="/api", description="Audit trail and read-model status")
 
-AUDIT_READERS = {Role.AUDITOR, Role.INSPECTOR, Role.ADMIN}
-
-
 @blp.route("/audit/trail", methods=["GET"])
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditTrailSchema)
 def audit_trail(args):
     """Every recorded act on every case: who did what, when (auditors, inspectors, admins)."""
-    if g.actor.role not in AUDIT_READERS:
-        raise NotPermitted(f"role {g.actor.role.value} may not read the audit trail")
+    check_read("audit_trail", g.actor)
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
     query = AuditQuery(actor=args.get("actor"), unit=args.get("unit"), type=args.get("type"),

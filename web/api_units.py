@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from domain.actors import Role
-from domain.errors import CaseNotFound, NotPermitted
+from domain.errors import CaseNotFound
+from domain.permissions import check_read
 from projections import ledger
 from projections.ledger import Period
 from web.presenters import iso
@@ -38,8 +38,7 @@ RATE_DEFINITIONS = {
 def unit_ledger(args, code):
     """The unit's ledger (台账) for a month: counts, open and overdue at the month's end, and rates."""
     container = current_app.extensions["caseledger"]
-    if g.actor.role is Role.UNIT and g.actor.unit != code:
-        raise NotPermitted(f"unit {g.actor.unit} may read only its own ledger")
+    check_read("ledger", g.actor, unit=code)
     if container.directory.unit(code) is None:
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_views()

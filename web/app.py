@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 from web import api_accountability, api_appeals, api_auth, api_reads, api_reports, api_units, errors
 from web.auth import authenticate_request
+from web.input_guard import refuse_malformed_input
 from web.bootstrap import Container, Settings, bootstrap
 
 
@@ -34,6 +35,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     )
     api = CaseledgerApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    app.before_request(refuse_malformed_input)
     app.before_request(authenticate_request)
     for blueprint in (api_auth.blp, api_appeals.blp, api_accountability.blp, api_units.blp, api_reads.blp, api_reports.blp):
         api.register_blueprint(blueprint)

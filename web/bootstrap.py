@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from eventsourcing.persistence import IntegrityError
-
 from adapters.calendar import CalendarSource
 from adapters.fast_read import case_feed
 from adapters.idempotency import SQLIdempotencyStore, idempotency_store
@@ -38,7 +36,7 @@ from projections.accountability_trail import AccountabilityTrail
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
 from projections.case_list import CaseList
-from projections.deadline_watch import DeadlineWatch
+from projections.deadline_watch import DeadlineWatch, ReadModelBehind
 from projections.feed import CaseFeed
 from projections.ledger import Ledger
 from projections.process import ProcessFollower
@@ -106,13 +104,9 @@ class Container:
         return True
 
     def wait_for_accountability(self, timeout: float = 3.0) -> bool:
-        """Read-your-writes for the accountability record: waits until the process has handled
-        every appeal event it handles that was recorded before now."""
+        """Read-your-writes for the accountability record: waits until the process (run beside the
+        server, never by a request) has handled every appeal event it handles, and its trail too."""
         deadline = time.monotonic() + timeout
-        try:
-            self.run_accountability()  # safe beside the background runner: each event is taken once
-        except IntegrityError:
-            pass
         while self.follower.pending() or self.accountability_trail.pending():
             if time.monotonic() > deadline:
                 return False
@@ -141,19 +135,25 @@ class Container:
             if not done:
                 stop.wait(poll)
 
-    def deadline_watch(self) -> DeadlineWatch:
-        """The sweep, with its own runner to bring the deadline index up to the log's head."""
+    def deadline_watch(self, run_index: bool = False) -> DeadlineWatch:
+        """The sweep over the case list's deadline index, which must have reached the log's head.
+
+        Web workers only read: they wait for the read-model process to index what was recorded.
+        An operator's command (``run_index``) runs the index itself, server or no server.
+        """
         index = CaseList(self.views.get("case_list"), self.calendars.for_jurisdiction)
         runner = BatchRunner(self.feed(), [index])
 
         def catch_up() -> None:
             head = self.appeals.recorder.max_notification_id() or 0
             for _ in range(500):  # another runner may hold the batch we need: give it time
-                runner.run_once()
+                if run_index:
+                    runner.run_once()
                 if index.view.position() >= head:
                     return
                 time.sleep(0.02)
-            raise TimeoutError("the deadline index did not catch up with the event log")
+            raise ReadModelBehind("the deadline index did not catch up with the event log; is the "
+                                  "read-model process running? (caseledger projections run)")
 
         return DeadlineWatch(self.appeals, index.view, catch_up)
 

@@ -37,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
 
     deadlines = commands.add_parser("deadlines", help="deadline watch").add_subparsers(dest="action", required=True)
     sweep = deadlines.add_parser("sweep", help="record every deadline passed and unmet, once, with its consequences")
-    sweep.add_argument("--now", help="sweep as of this ISO 8601 time (no offset: Asia/Shanghai); default: now")
+    sweep.add_argument("--now", help="sweep as of this ISO 8601 time (no offset: Asia/Shanghai); default: now; "
+                                     "never later than now, except with --dry-run")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="record nothing; print what a sweep at --now (which may lie ahead) would record")
     watch = deadlines.add_parser("watch", help="sweep every minute until stopped")
     watch.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps (default 60)")
 
@@ -183,7 +186,7 @@ def _deadlines(args: argparse.Namespace, c) -> int:
                 print(f"caseledger: --now {args.now!r} is not an ISO 8601 time", file=sys.stderr)
                 return 2
             now = now if now.tzinfo else now.replace(tzinfo=SHANGHAI)
-        _print_sweep(_sweep(c, now))
+        _print_sweep(_sweep(c, now, args.dry_run))
         return 0
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -198,14 +201,16 @@ def _deadlines(args: argparse.Namespace, c) -> int:
     return 0
 
 
-def _sweep(c, now):
-    report = c.deadline_watch().sweep(WATCH, now)
-    c.wait_for_accountability()
+def _sweep(c, now, dry_run=False):
+    report = c.deadline_watch(run_index=True).sweep(WATCH, now, dry_run)
+    if not dry_run:  # an operator's command brings the accountability record up to date itself
+        c.run_accountability()
     return report
 
 
 def _print_sweep(report) -> None:
-    print(f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
+    print(f"{'dry run, nothing recorded: ' if report.dry_run else ''}"
+          f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
           f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations", flush=True)
     for m in report.missed:
         print(f"  missed\t{m['case_id']}\t{m['deadline']}#{m['round']}\t{m['unit'] or 'platform'}\t"

@@ -28,6 +28,7 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.idempotency import KeyInProgress, KeyReused
+from projections.deadline_watch import ReadModelBehind
 
 STATUS = {
     CaseNotFound: 404, ValidationFailed: 422, NotAllowedInState: 409, VersionConflict: 409,
@@ -36,7 +37,7 @@ STATUS = {
 }
 HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "validation_failed", 429: "too_many_attempts", 500: "internal_error"}
+              422: "validation_failed", 429: "too_many_attempts", 500: "internal_error", 503: "unavailable"}
 
 
 class ErrorBodySchema(ma.Schema):
@@ -109,6 +110,13 @@ def handle_domain_error(error: DomainError):
     return error_response(status, error.code, error.message, getattr(error, "fields", None), headers)
 
 
+def handle_read_model_behind(error: ReadModelBehind):
+    response = error_response(503, "read_models_behind", str(error))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ReadModelBehind, handle_read_model_behind)

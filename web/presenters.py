@@ -32,6 +32,8 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "channel": appeal.channel, "category": appeal.category, "subject": appeal.subject,
         "content": appeal.content, "enterprise": appeal.enterprise, "contact": appeal.contact,
         "external_ref": appeal.external_ref, "unit": appeal.unit, "co_units": appeal.co_units,
+        "co_opinions": [{"unit": o["unit"], "content": o["content"], "at": iso(o["at"]), "seq": o["seq"]}
+                        for o in getattr(appeal, "co_opinions", [])],
         "deadlines": [deadline_json(d) for d in deadlines], "returned_count": appeal.returned_count,
         "escalation_level": appeal.escalation_level,
         "escalation": appeal.policy["escalation"][appeal.escalation_level - 1]["code"] if appeal.escalation_level else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timezone
 
 import marshmallow as ma
@@ -11,7 +12,22 @@ from domain.deadlines import SHANGHAI
 from domain.status import SATISFACTION_LEVELS, Status
 
 CATEGORIES = ["consultation", "help", "complaint", "suggestion"]
-Text = ma.fields.String
+
+
+class Text(ma.fields.String):
+    """Text as people write it: no NUL and no lone surrogate (neither is a character of any text, and
+    neither can be stored: PostgreSQL refuses NUL in text, UTF-8 has no lone surrogates)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ma.ValidationError("must not contain NUL (U+0000)")
+        if _SURROGATE.search(text):
+            raise ma.ValidationError("must not contain a lone surrogate (U+D800-U+DFFF); send valid UTF-16 pairs")
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MONTH = validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z", error="YYYY-MM, year 1970-2999")
 
 
@@ -111,6 +127,10 @@ class ExtendSchema(ReasonSchema):
     working_days = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=365))
 
 
+class CoOpinionSchema(Command):
+    content = required_text(20000)
+
+
 class VisitSchema(Command):
     satisfaction = Text(required=True, validate=validate.OneOf(SATISFACTION_LEVELS))
     solved = ma.fields.Boolean(allow_none=True)
@@ -158,6 +178,8 @@ class CaseSchema(ma.Schema):
     external_ref = Text(allow_none=True)
     unit = Text(allow_none=True)
     co_units = ma.fields.List(Text())
+    co_opinions = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "协办意见: each co-handling unit's opinion for the lead unit: unit, content, at, seq"})
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
     returned_count = ma.fields.Integer()
     escalation_level = ma.fields.Integer()
@@ -337,11 +359,15 @@ class SweepSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
 
-    now = Timestamp(metadata={"description": "sweep as of this moment (default: the current time)"})
+    now = Timestamp(metadata={"description": "sweep as of this moment (default: the current time); "
+                                             "never later than the current time unless dry_run"})
+    dry_run = ma.fields.Boolean(load_default=False, metadata={
+        "description": "record nothing; report what a sweep at now (which may then lie ahead) would record"})
 
 
 class SweepReportSchema(ma.Schema):
     now = Text(required=True)
+    dry_run = ma.fields.Boolean(required=True, metadata={"description": "true: nothing was recorded"})
     cases_checked = ma.fields.Integer(required=True)
     missed = ma.fields.List(ma.fields.Dict(), required=True,
                             metadata={"description": "each deadline recorded missed: case, deadline, due, rule"})

@@ -6,7 +6,7 @@ import pytest
 
 from domain.actors import Actor, Role
 from domain.errors import NotPermitted
-from domain.permissions import COMMAND_ROLES, check_command_role, may_read
+from domain.permissions import COMMAND_ROLES, READS, check_command_part, check_command_role, check_read, may_read
 
 EXPECTED = {  # command: roles allowed
     "open": "platform admin", "forward": "platform admin", "acknowledge": "unit admin",
@@ -14,6 +14,7 @@ EXPECTED = {  # command: roles allowed
     "escalate": "supervisor platform admin", "extend": "unit platform admin",
     "handback": "unit admin", "visit": "platform admin", "close": "platform admin",
     "sweep": "platform admin",  # API.md *Deadlines*
+    "co_opinion": "unit",  # API.md v1.1: only a co-handling unit of the case
 }
 
 
@@ -50,3 +51,33 @@ def test_a_unit_reads_only_cases_it_leads_or_co_handles():
 def test_a_unit_actor_needs_its_unit():
     with pytest.raises(ValueError):
         Actor("clerk", Role.UNIT)
+
+
+@pytest.mark.parametrize(("command", "lead", "co", "stranger"), [
+    ("answer", True, False, False), ("acknowledge", True, False, False), ("extend", True, False, False),
+    ("handback", True, False, False), ("co_opinion", False, True, False)])
+def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
+    """API.md *Auth* and v1.1: the lead answers; a co-handling unit gives its opinion; others do neither."""
+    unit = actor(Role.UNIT)
+    for allowed, lead_unit, co_units in ((lead, "UNIT-A", []), (co, "UNIT-B", ["UNIT-A"]), (stranger, "UNIT-B", [])):
+        if allowed:
+            check_command_part(command, unit, "QY1", lead_unit, co_units)
+        else:
+            with pytest.raises(NotPermitted):
+                check_command_part(command, unit, "QY1", lead_unit, co_units)
+
+
+def test_read_permissions_live_in_one_table():
+    """API.md *Auth*: inspectors and auditors read everything a case leaves; a unit reads its own ledger
+    and accountability record only, and no bulletin or audit trail."""
+    unit = actor(Role.UNIT)
+    check_read("ledger", unit, unit="UNIT-A")
+    check_read("accountability", unit, unit="UNIT-A")
+    for what, other in (("ledger", "UNIT-B"), ("accountability", "UNIT-B"), ("audit_trail", None), ("bulletin", None)):
+        with pytest.raises(NotPermitted):
+            check_read(what, unit, unit=other)
+    for role in (Role.INSPECTOR, Role.AUDITOR):
+        for what in READS:
+            check_read(what, actor(role), unit="UNIT-B")
+    with pytest.raises(NotPermitted):
+        check_read("audit_trail", actor(Role.PLATFORM))
