@@ -117,3 +117,55 @@ def test_supervisor_lists_a_case_for_supervision_and_strikes_it_off(live):
                       {"action": "listed_supervision_struck_off", "note": "x", "supervision": listed["id"]},
                       user="super")
     assert again.status_code == 409
+
+
+def test_sweep_refuses_a_future_now_and_a_dry_run_reports_without_recording(live):
+    """API.md *Deadlines* (v1.1): a ``now`` later than the current time is a 422 with nothing recorded;
+    ``dry_run`` at any ``now`` reports the misses, notices (000 item 4: 督办通知) and consequences
+    (通报提醒) a sweep then would record, and records none of them."""
+    unit = fresh_unit(live)
+    case = forwarded(live, unit)
+    before = live.store()
+    future = live.post("/api/deadlines/sweep", {"now": "2099-01-01T00:00:00+08:00"})
+    assert future.status_code == 422 and "now" in future.json["error"]["fields"]
+    drill = live.post("/api/deadlines/sweep", {"now": "2099-01-01T00:00:00+08:00", "dry_run": True})
+    assert drill.status_code == 200, drill.json
+    assert drill.json["dry_run"] is True
+    assert sorted(m["deadline"] for m in drill.json["missed"] if m["case_id"] == case["id"]) == [
+        "platform_report", "unit_reply"]
+    assert [e["level_code"] for e in drill.json["escalations"] if e["case_id"] == case["id"]] == ["supervision_notice"]
+    assert [(c["kind"], c["rule"], c["seq"]) for c in drill.json["consequences"] if c["unit"] == unit] == [
+        ("notified_reminder", "zichuan-2020/late-1", None)]
+    assert live.store() == before
+    real = live.post("/api/deadlines/sweep", {"now": "2026-10-09T00:00:00+08:00"})
+    assert real.json["dry_run"] is False and [m["deadline"] for m in real.json["missed"]
+                                              if m["case_id"] == case["id"]] == ["unit_reply"]
+
+
+def test_listed_supervision_on_another_units_or_an_unknown_case_is_refused(live):
+    """003 item 5: 挂牌督办 names one of the unit's cases; otherwise 422 and nothing recorded."""
+    unit, other = fresh_unit(live), fresh_unit(live)
+    theirs = forwarded(live, other)
+    before = live.store()
+    for case_id in (theirs["id"], str(uuid.uuid4())):
+        refused = live.post(f"/api/units/{unit}/accountability/actions",
+                            {"action": "listed_supervision_opened", "note": "挂牌", "case_id": case_id}, user="super")
+        assert refused.status_code == 422 and "case_id" in refused.json["error"]["fields"]
+    assert live.post(f"/api/units/{unit}/accountability/actions",
+                     {"action": "listed_supervision_opened", "note": "挂牌", "case_id": theirs["id"]},
+                     user="power").status_code == 403
+    assert live.store() == before
+
+
+def test_reading_an_accountability_record_runs_no_process_and_writes_nothing(api):
+    """Web workers only read: with no read-model process running, a GET waits for the accountability
+    process and returns what it has — it never runs the process or records anything itself."""
+    unit = fresh_unit(api)
+    case = forwarded(api, unit)
+    api.post(f"/api/appeals/{case['id']}/answer", {"kind": "final", "content": "已办结"}, user="ops")
+    api.post(f"/api/appeals/{case['id']}/return", {"reason": "答复不实"})
+    position = api.container.follower.position()
+    before = api.store()
+    record = api.get(f"/api/units/{unit}/accountability", user="inspector")
+    assert record.status_code == 200 and record.json["lapses"] == []  # nothing ran the process
+    assert api.store() == before and api.container.follower.position() == position

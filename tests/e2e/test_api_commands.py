@@ -45,7 +45,7 @@ def test_create_is_idempotent_on_channel_and_external_ref(api):
 
 
 def test_repeated_idempotency_key_returns_the_first_response_and_records_nothing(api):
-    case = forwarded(api)
+    case = forwarded(api, "suqian-2024")  # a ladder of three levels: two escalations are two facts
     url = f"/api/appeals/{case['id']}/escalate"
     first = api.post(url, {"reason": "未按时回复"}, user="super", **{"Idempotency-Key": "esc-1"})
     before = api.store()

@@ -119,3 +119,48 @@ def test_as_of_out_of_range_is_422_not_500(api, case):
 
 def test_ledger_period_out_of_range_is_422_not_500(api):
     assert error_of(api.get("/api/units/DISTRICT-POWER/ledger?period=0000-01"), 422)
+
+
+@pytest.mark.parametrize(("name", "path", "body", "field"), [
+    ("NUL in a text field", "answer", {"kind": "final", "content": "已\u0000办结"}, "content"),
+    ("lone surrogate in a text field", "answer", {"kind": "final", "content": "已\ud800办结"}, "content"),
+    ("NUL in a nested text field", None, {"enterprise": {"name": "某\u0000公司"}}, "enterprise.name"),
+    ("lone low surrogate in a reason", "return", {"reason": "\udc00"}, "reason"),
+])
+def test_text_refuses_nul_and_lone_surrogates_naming_the_field(api, case, name, path, body, field):
+    """API.md *Errors*: 422 naming the field, and nothing recorded."""
+    before = api.store()
+    if path is None:
+        raw = ('{"channel": "12345", "category": "help", "subject": "s", "content": "c", "profile": "zichuan-2020", '
+               '"enterprise": {"name": "\\u67d0\\u0000"}}').encode()
+        response = api.client.post("/api/appeals", data=raw, content_type="application/json",
+                                   headers=api.headers("clerk"))
+    else:
+        import json
+        raw = json.dumps(body).encode()  # \u escapes: the surrogate reaches the server as JSON allows
+        response = api.client.post(f"/api/appeals/{case['id']}/{path}", data=raw, content_type="application/json",
+                                   headers=api.headers("ops"))
+    error = error_of(response, 422)
+    assert field in error["fields"], error
+    assert api.store() == before
+
+
+def test_json_nested_too_deep_is_a_400_not_a_500(api, case):
+    before = api.store()
+    for depth in (33, 100_000):
+        raw = b'{"kind": "final", "content": "x", "extra": ' + b"[" * depth + b"]" * depth + b"}"
+        response = api.client.post(f"/api/appeals/{case['id']}/answer", data=raw, content_type="application/json",
+                                   headers=api.headers("ops"))
+        assert error_of(response, 400)["code"] == "malformed_request"
+    assert api.store() == before
+    nested_in_strings = b'{"kind": "final", "content": "' + b"[" * 1000 + b'"}'
+    response = api.client.post(f"/api/appeals/{case['id']}/answer", data=nested_in_strings,
+                               content_type="application/json", headers=api.headers("ops"))
+    assert response.status_code == 200  # brackets inside a string are text, not nesting
+    assert response.json["status"] == "answered"
+
+
+@pytest.mark.parametrize("url", ["/api/appeals?q=%00", "/api/appeals?q%00=1", "/api/units/U%00X/ledger?period=2026-10",
+                                 "/api/audit/trail?actor=a%00b"])
+def test_nul_in_the_query_or_path_is_a_400(api, url):
+    assert error_of(api.get(url, user="ops"), 400)["code"] == "malformed_request"

@@ -72,3 +72,41 @@ def test_a_co_handling_unit_reads_but_does_not_answer_for_the_lead(api):
     api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-GRID"]})
     response = api.post(f"/api/appeals/{case['id']}/answer", {"kind": "initial", "content": "x"}, user="grid")
     assert response.status_code == 403
+
+
+def test_another_units_case_as_of_before_it_existed_is_403_not_404(api):
+    """Permissions before facts: a unit learns nothing of a case it is not on — not even when it began."""
+    case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
+    api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER"})
+    for url in (f"/api/appeals/{case['id']}?as_of=2026-01-01T00:00:00%2B08:00", f"/api/appeals/{case['id']}",
+                f"/api/appeals/{case['id']}/history"):
+        assert api.get(url, user="water").status_code == 403, url
+    assert api.get(f"/api/appeals/{case['id']}?as_of=2026-01-01T00:00:00%2B08:00", user="power").status_code == 404
+
+
+def test_a_co_handling_unit_with_a_stale_version_on_a_lead_command_gets_403_not_409(api):
+    case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
+    api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-WATER"]})
+    before = api.store()
+    for path, body in (("answer", {"kind": "final", "content": "代答"}), ("acknowledge", {}),
+                       ("extend", {"working_days": 1, "reason": "x"}), ("handback", {"reason": "x"})):
+        response = api.post(f"/api/appeals/{case['id']}/{path}", {**body, "expected_version": 1}, user="water")
+        assert response.status_code == 403, (path, response.json)
+    assert api.store() == before
+
+
+def test_a_co_handling_unit_records_its_opinion_over_http(api):
+    """API.md v1.1 co-opinion: shown in the case and its history; only a co-handling unit (others 403)."""
+    case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
+    api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-WATER"]})
+    before = api.store()
+    for user in ("power", "grid", "clerk", "ops", "inspector"):
+        refused = api.post(f"/api/appeals/{case['id']}/co-opinion", {"content": "意见"}, user=user)
+        assert refused.status_code == 403, user
+    assert api.store() == before
+    given = api.post(f"/api/appeals/{case['id']}/co-opinion", {"content": "水务管网已核查"}, user="water")
+    assert given.status_code == 200, given.json
+    assert [(o["unit"], o["content"]) for o in given.json["co_opinions"]] == [("DISTRICT-WATER", "水务管网已核查")]
+    events = api.get(f"/api/appeals/{case['id']}/history", user="power").json["events"]
+    assert (events[-1]["type"], events[-1]["unit"]) == ("CoOpinionGiven", "DISTRICT-WATER")
+    assert api.post(f"/api/appeals/{case['id']}/co-opinion", {"content": " "}, user="water").status_code == 422
