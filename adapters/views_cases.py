@@ -182,7 +182,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             with c.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_CASE_TYPES)
                 for r in cases:
-                    copy.write_row(_pg_text(_case_values(r.case)))
+                    copy.write_row(_case_values(r.case))
             with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["uuid", "text", "bool"])
                 for r in cases:
@@ -234,14 +234,6 @@ _DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz",
                    "timestamptz", "bool", "int4", "int4", "int4"]
 _case_values = itemgetter(*CASE_COLUMNS)
 _deadline_values = itemgetter(*DEADLINE_COLUMNS)
-
-
-def _pg_text(values: tuple) -> tuple:
-    """PostgreSQL text cannot hold NUL; a NUL already recorded in an event (the event keeps it as it
-    is) shows as U+FFFD in the list instead of stopping the read model at that event."""
-    if any(v.__class__ is str and "\x00" in v for v in values):
-        return tuple(v.replace("\x00", "\ufffd") if v.__class__ is str else v for v in values)
-    return values
 
 
 def _lite(value: Any) -> Any:

@@ -100,11 +100,11 @@ class CaseList(ReadModel):
                 "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"),
             })
         next_clock, next_due = upcoming if upcoming else (None, None)
-        enterprise = case.enterprise.get("name", "")
+        enterprise = _shown(case.enterprise.get("name", ""))
         row = {
             "id": case_id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
-            "tier": case.policy["tier"], "channel": case.channel, "category": case.category,
-            "unit": case.unit, "co_units": ",".join(case.co_units), "subject": case.subject,
+            "tier": case.policy["tier"], "channel": _shown(case.channel), "category": case.category,
+            "unit": case.unit, "co_units": ",".join(case.co_units), "subject": _shown(case.subject),
             "enterprise_name": enterprise, "escalation_level": case.escalation_level,
             "returned_count": case.returned_count, "satisfaction": case.satisfaction, "solved": case.solved,
             "next_deadline": next_clock["name"] if next_clock else None,
@@ -113,7 +113,14 @@ class CaseList(ReadModel):
             "provisional": bool(next_due and next_due.provisional),
             "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
             "version": case.version,
-            "search": " ".join((case.subject, case.content, enterprise, case.case_no)).lower(),
+            "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
         }
         units = ([(case.unit, True)] if case.unit else []) + [(u, False) for u in case.co_units]
         return CaseRows(row, units, deadlines, new)
+
+
+def _shown(text: str) -> str:
+    """Text as the list holds it: a NUL already recorded in an event (which keeps it as it is) becomes
+    U+FFFD, since PostgreSQL text cannot hold NUL and SQLite's text functions stop at it — one event's
+    content must never stop the read model or hide the case from a search."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text

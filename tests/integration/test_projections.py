@@ -14,6 +14,7 @@ from adapters.persistence import database_from_url
 from domain.clocks import evaluate
 from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
+from projections.case_list import CaseListQuery
 from projections.ledger import Period
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 from tests.integration.views import ReadSide
@@ -209,4 +210,23 @@ def test_case_list_deadlines_are_the_domains_deadline_states(appeals, database_u
     upcoming = min(running, key=lambda s: s.ends_at)
     assert (rows.case["next_deadline"], rows.case["next_due"], rows.case["next_ends_at"]) == \
            (upcoming.name, upcoming.due, upcoming.ends_at)
+    read.close()
+
+
+def test_an_event_stored_with_nul_in_its_text_is_still_projected(appeals, database_url, calendars):
+    """The read side never stalls on one event's content: a NUL recorded before input was checked
+    (here stored directly through the domain service) stays in the event as it is, and every view
+    moves past it; the list shows it as U+FFFD (PostgreSQL text cannot hold NUL)."""
+    case, _ = appeals.open(PLATFORM, channel="12\x0045", category="help", subject="接电\x00难", content="内容\x00",
+                           enterprise={"name": "企业\x00"}, profile="zichuan-2020", occurred_at=sh("2026-10-12 09:00"))
+    appeals.forward(case.id, PLATFORM, unit="U1", note="备注\x00", occurred_at=sh("2026-10-12 10:00"))
+    assert appeals.history(case.id)[0].data["subject"] == "接电\x00难"  # the event keeps what was recorded
+    read = ReadSide(appeals, database_from_url(database_url), calendars)
+    read.runner(batch_size=1000).run_once()
+    head = appeals.recorder.max_notification_id()
+    assert [m.view.position() for m in read.models] == [head] * 3
+    rows, _ = read.models[0].view.query(CaseListQuery(q=case.case_no, per_page=5, now=sh("2026-10-12 11:00")))
+    assert [(r["subject"], r["enterprise_name"]) for r in rows] == [("接电\ufffd难", "企业\ufffd")]
+    trail, _ = read.models[2].view.query(AuditQuery(case_id=str(case.id)))
+    assert [r["type"] for r in trail] == ["Received", "Forwarded"]
     read.close()
