@@ -387,6 +387,19 @@ def test_units_see_only_their_cases_and_roles_are_enforced(server):
     assert get(server, "clerk", "/api/appeals/00000000-0000-0000-0000-000000000000").status == 404
 
 
+def test_cli_refuses_a_future_sweep_and_its_dry_run_records_nothing(server, tmp_path):
+    """API.md *Deadlines* (v1.1): ``deadlines sweep --now`` later than now is refused; ``--dry-run``
+    prints what a sweep then would record, and records nothing."""
+    case = forwarded_case(server, received="2026-09-29T09:00:00+08:00", at="2026-09-29T10:00:00+08:00")
+    before = history(server, case["id"])
+    refused = subprocess.run([*cli_command(), "deadlines", "sweep", "--now", "2099-01-01T00:00:00"], env=server.env,
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "now: must not be later than the current time" in refused.stderr
+    drill = run_cli(["deadlines", "sweep", "--dry-run", "--now", "2099-01-01T00:00:00"], server.env, tmp_path).stdout
+    assert drill.startswith("dry run, nothing recorded") and case["id"] in drill and "unit_reply#1" in drill
+    assert history(server, case["id"]) == before
+
+
 # -- the deadline watch, as operators run it (kept last: it sweeps every case of the server) ---------
 def test_cli_sweep_then_the_watch_process_records_missed_deadlines_once(server, tmp_path):
     """API.md *Deadlines*: ``caseledger deadlines sweep --now`` records the miss (000 item 4: 督办通知);
