@@ -169,3 +169,21 @@ def test_reading_an_accountability_record_runs_no_process_and_writes_nothing(api
     record = api.get(f"/api/units/{unit}/accountability", user="inspector")
     assert record.status_code == 200 and record.json["lapses"] == []  # nothing ran the process
     assert api.store() == before and api.container.follower.position() == position
+
+
+def test_a_missed_window_deadline_reaches_the_units_ledger_and_accountability(live):
+    """004 item 二 (办不成事反映窗口, 5 WD from registration): the unit the case is forwarded to answers
+    for it. Registered Mon 2026-11-02, forwarded 11-03 → due Mon 11-09 24:00."""
+    unit = fresh_unit(live)
+    case = live.open("suqian-2024", channel="window", occurred_at="2026-11-02T09:00:00+08:00")
+    live.post(f"/api/appeals/{case['id']}/forward", {"unit": unit, "occurred_at": "2026-11-03T10:00:00+08:00"})
+    shown = live.get(f"/api/appeals/{case['id']}").json
+    assert [(d["name"], d["unit"], d["due"]) for d in shown["deadlines"]] == [
+        ("window_feedback", unit, "2026-11-09T23:59:59+08:00")]
+    ledger = live.get(f"/api/units/{unit}/ledger?period=2026-11").json
+    assert ledger["overdue_at_end"] == 1 and ledger["rates"]["on_time"] == 0
+    swept = live.post("/api/deadlines/sweep", {"now": "2026-11-10T00:00:00+08:00"}).json
+    assert [(m["deadline"], m["unit"]) for m in swept["missed"] if m["case_id"] == case["id"]] == [
+        ("window_feedback", unit)]
+    record = live.get(f"/api/units/{unit}/accountability", user="inspector").json
+    assert [(lp["kind"], lp["detail"]["deadline"]) for lp in record["lapses"]] == [("deadline_missed", "window_feedback")]
