@@ -7,11 +7,15 @@ embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
 
 Chinese needs a CJK font: ``font_path`` (the caller passes the
-``CASELEDGER_CJK_FONT`` setting) or else the first installed font of
-``CJK_FAMILIES`` (Debian/Ubuntu: ``apt-get install -y fonts-wqy-microhei``).
-Without one, or for a name with a character the font lacks, the PDF shows
-unit codes (ASCII) and English labels instead, and says so on the page: it
-never prints boxes (tofu) silently.
+``CASELEDGER_CJK_FONT`` setting), else the first installed font of
+``CJK_FAMILIES`` (Debian/Ubuntu: ``apt-get install -y fonts-wqy-microhei``),
+else WenQuanYi Micro Hei as the ``paperang-p2-fonts-cjk`` distribution ships
+it (a dependency: the same TrueType collection as Debian's package, so a
+machine with no system font still prints Chinese). The distribution's file is
+read, its code never imported. Without any of these, or for a name with a
+character the font lacks, the PDF shows unit codes (ASCII) and English
+labels instead, and says so on the page: it never prints boxes (tofu)
+silently.
 
 Matplotlib is used through ``Figure`` objects only, never ``pyplot``: no GUI
 backend, no global figure registry. ``rcParams`` are global, so rendering
@@ -62,9 +66,27 @@ def _is_cjk(path: str) -> bool:
         return False
 
 
+#: The distribution that ships a CJK font with the package (see the module's docstring), and its file.
+PACKAGED_FONT = ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc")
+
+
+def packaged_cjk_font() -> str | None:
+    """The font file of ``PACKAGED_FONT``, if that distribution is installed (found without importing it)."""
+    import importlib.util
+
+    package, name = PACKAGED_FONT
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / name
+        if path.is_file() and _is_cjk(str(path)):
+            return str(path)
+    return None
+
+
 @lru_cache(maxsize=8)
 def find_cjk_font(font_path: str | Path | None = None) -> str | None:
-    """A font file with Chinese glyphs: ``font_path`` if it is one, else an installed font of ``CJK_FAMILIES``.
+    """A font file with Chinese glyphs: ``font_path`` if it is one, else an installed font of ``CJK_FAMILIES``,
+    else the packaged one (``packaged_cjk_font``).
 
     Remembered per ``font_path``: a font installed later is found after a restart.
     """
@@ -82,7 +104,7 @@ def find_cjk_font(font_path: str | Path | None = None) -> str | None:
         if any(hint in Path(path).name.lower().replace("-", "").replace("_", "") or hint in Path(path).name.lower()
                for hint in CJK_FILE_HINTS) and _is_cjk(path):
             return path
-    return None
+    return packaged_cjk_font()
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ Every expected figure is computed by hand in the comment beside it.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
@@ -19,6 +17,7 @@ from projections.bulletin import (
     rank_units,
 )
 from projections.ledger import COUNTERS, LedgerFigures, Period
+from tests.pdf import page_count, pdf_text
 
 SEPT = Period.month("2026-09")
 
@@ -198,48 +197,40 @@ def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
 
 
 # -- the PDF without a CJK font --------------------------------------------------------------------------------
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install -y poppler-utils"
-    path = tmp_path / "bulletin.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 @pytest.fixture
 def bulletin():
     return rank_units([(full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"), (full("DISTRICT-WATER"), "区水务局"),
                        (figures("IDLE"), "空闲单位")], Period.month("2026-10", 25))
 
 
-def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, tmp_path, monkeypatch):
+def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
     from adapters import bulletin_pdf as exporters
 
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
     pdf = exporters.bulletin_pdf(bulletin)
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
-    text = pdf_text(pdf, tmp_path)
+    assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
+    text = pdf_text(pdf)
     assert "DISTRICT-WATER" in text and "DISTRICT-POWER" in text and "IDLE" in text
     assert "omitted for lack of a CJK font" in " ".join(text.split())
     assert not re.search(r"[\u3000-\u9fff]", text)  # no Chinese at all: nothing drawn as boxes
     assert "2026-09-26 to 2026-10-25" in text
 
 
-def test_pdf_with_a_cjk_font_draws_the_names(bulletin, tmp_path):
+def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
     from adapters import bulletin_pdf as exporters
 
-    assert exporters.find_cjk_font(), "a CJK font is needed: apt-get install -y fonts-wqy-microhei"
-    text = pdf_text(exporters.bulletin_pdf(bulletin), tmp_path)
+    assert exporters.find_cjk_font(), "a CJK font is needed: pip install paperang-p2-fonts-cjk"
+    text = pdf_text(exporters.bulletin_pdf(bulletin))
     assert "2026年10月企业诉求办理情况通报" in text
     assert {"区供电中心", "区水务局", "空闲单位"} <= set(text.split())
     assert "omitted for lack" not in text
 
 
-def test_a_name_the_font_cannot_draw_is_shown_by_code(tmp_path):
+def test_a_name_the_font_cannot_draw_is_shown_by_code():
     from adapters import bulletin_pdf as exporters
 
     odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
-    text = pdf_text(exporters.bulletin_pdf(odd), tmp_path)
+    text = pdf_text(exporters.bulletin_pdf(odd))
     assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
     assert "Some names shown by code" in " ".join(text.split())
 
@@ -254,3 +245,34 @@ def test_find_cjk_font_ignores_a_font_path_without_chinese():
     dejavu = str(matplotlib.get_data_path()) + "/fonts/ttf/DejaVuSans.ttf"
     assert exporters.find_cjk_font(dejavu) == installed
     assert exporters.find_cjk_font(installed) == installed
+
+
+def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, monkeypatch):
+    """A machine with nothing but Python and pip: matplotlib finds no system font at all, and the PDF
+    still prints Chinese, with WenQuanYi Micro Hei from the ``paperang-p2-fonts-cjk`` dependency."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    from adapters import bulletin_pdf as exporters
+
+    own = str(matplotlib.get_data_path())
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [f for f in font_manager.fontManager.ttflist if f.fname.startswith(own)])
+    exporters.find_cjk_font.cache_clear()
+    try:
+        found = exporters.find_cjk_font()
+        assert found == exporters.packaged_cjk_font() and found.endswith("wqy-microhei.ttc")
+        text = pdf_text(exporters.bulletin_pdf(bulletin))
+    finally:
+        exporters.find_cjk_font.cache_clear()
+    assert "2026年10月企业诉求办理情况通报" in text and {"区供电中心", "区水务局"} <= set(text.split())
+    assert "omitted for lack" not in text
+
+
+def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
+    from adapters import bulletin_pdf as exporters
+
+    chosen = tmp_path / "chosen.ttc"
+    chosen.write_bytes(open(exporters.packaged_cjk_font(), "rb").read())
+    assert exporters.find_cjk_font(str(chosen)) == str(chosen)
