@@ -34,7 +34,8 @@ CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", 
 CJK_FILE_HINTS = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "notoserifcjk", "notosanssc", "sourcehansans",
                   "sourcehanserif", "simhei", "msyh", "uming", "ukai")
 NO_CJK_NOTE = ("Note: unit names and Chinese labels are omitted for lack of a CJK font; units are shown by code. "
-               "Install one (e.g. apt-get install fonts-wqy-microhei) or set CASELEDGER_CJK_FONT.")
+               "Install one (pip install paperang-p2-fonts-cjk, or e.g. apt-get install fonts-wqy-microhei) or set "
+               "CASELEDGER_CJK_FONT.")
 SOME_NAMES_NOTE = "注：部分单位名称含字体未收录的字，以单位代码显示。 (Some names shown by code: glyphs missing from the font.)"
 
 COUNT_LABELS_EN = {

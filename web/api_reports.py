@@ -3,8 +3,8 @@
 Every role but ``unit`` may read bulletins: a bulletin ranks all units, and a
 unit reads its own figures at ``GET /api/units/<code>/ledger``. How units are
 ranked: ``projections.bulletin``. The PDF's Chinese needs a CJK font: the
-``CASELEDGER_CJK_FONT`` setting (a font file) or an installed one
-(``adapters.exporters.find_cjk_font``).
+``CASELEDGER_CJK_FONT`` setting (a font file), an installed one, or the one the
+package's dependencies ship (``adapters.bulletin_pdf.find_cjk_font``).
 """
 
 from __future__ import annotations
