@@ -151,7 +151,7 @@ def composite_score(rates: Mapping[str, float | None], weights: Mapping[str, flo
     return Score(round(COMPOSITE_SCALE * mean, COMPOSITE_DECIMALS), round(weight / total, 4))
 
 
-def ranks(score: Score, min_coverage: float = MIN_COVERAGE) -> str | None:
+def why_not_ranked(score: Score, min_coverage: float = MIN_COVERAGE) -> str | None:
     """``None`` when a unit with ``score`` is ranked, else why not (``NO_WEIGHTED_RATE``, …)."""
     if score.composite is None:
         return NO_WEIGHTED_RATE
@@ -222,19 +222,19 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
 def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: Period,
                weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
     """Ranks (figures, name) pairs as the module's docstring says; pure."""
-    scored = [(f, name, composite_score(f.rates, weights)) for f, name in figures]
-    for_ranking = sorted((s for s in scored if ranks(s[2], min_coverage) is None),
-                         key=lambda item: (*_merit(item[0], item[2]), item[0].unit))
-    apart = sorted((s for s in scored if ranks(s[2], min_coverage) is not None), key=lambda item: item[0].unit)
+    scored = [(f, name, score, why_not_ranked(score, min_coverage))
+              for f, name in figures for score in [composite_score(f.rates, weights)]]
+    for_ranking = sorted((s for s in scored if s[3] is None), key=lambda s: (*_merit(s[0], s[2]), s[0].unit))
+    apart = sorted((s for s in scored if s[3] is not None), key=lambda s: s[0].unit)
     rows: list[BulletinRow] = []
     previous, rank = None, 0
-    for position, (f, name, score) in enumerate(for_ranking, start=1):
+    for position, (f, name, score, _) in enumerate(for_ranking, start=1):
         merit = _merit(f, score)
         if merit != previous:
             rank, previous = position, merit
         rows.append(BulletinRow(rank, f.unit, name, f, score.composite, score.coverage))
-    rows += [BulletinRow(None, f.unit, name, f, score.composite, score.coverage, ranks(score, min_coverage))
-             for f, name, score in apart]
+    rows += [BulletinRow(None, f.unit, name, f, score.composite, score.coverage, why)
+             for f, name, score, why in apart]
     return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights),
                     min_coverage)
 

@@ -3,9 +3,10 @@
 Every change made here is recorded with the operator as actor
 (``cli:<login name>``), so grants of roles and units are auditable.
 
-A refused command, a bad setting or a database that cannot be reached
-prints one line naming the problem (``caseledger: …``) on standard error and
-exits non-zero: 2 for a wrong command line or setting, 1 for the rest.
+A refused command, a bad ``CASELEDGER_DATABASE_URL`` or a database that
+cannot be opened prints one line naming the problem (``caseledger: …``) on
+standard error and exits non-zero: 2 for a wrong command line or URL, 1 for
+the rest.
 """
 
 from __future__ import annotations
