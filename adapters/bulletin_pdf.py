@@ -1,17 +1,24 @@
 """The monthly bulletin (通报) as a PDF (matplotlib): the ranking table and charts.
 
 A4 landscape pages: the title and the ranking table (continued on further
-pages when there are many units), then a bar chart of the on-time rate per
-unit and a bar chart of the overdue cases per unit, in rank order. Fonts are
+pages when there are many units): the ranked units in rank order, then,
+under a heading row of their own, the units not ranked, by code, each with
+its reason in the rank column, then the totals; the composite in points
+(0-100, as in the JSON and the workbook). Then a bar chart of the on-time
+rate per unit and a bar chart of the overdue cases per unit, in that order. Fonts are
 embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
 
 Chinese needs a CJK font: ``font_path`` (the caller passes the
-``CASELEDGER_CJK_FONT`` setting) or else the first installed font of
-``CJK_FAMILIES`` (Debian/Ubuntu: ``apt-get install -y fonts-wqy-microhei``).
-Without one, or for a name with a character the font lacks, the PDF shows
-unit codes (ASCII) and English labels instead, and says so on the page: it
-never prints boxes (tofu) silently.
+``CASELEDGER_CJK_FONT`` setting), else the first installed font of
+``CJK_FAMILIES`` (Debian/Ubuntu: ``apt-get install -y fonts-wqy-microhei``),
+else WenQuanYi Micro Hei as the ``paperang-p2-fonts-cjk`` distribution ships
+it (a dependency: the same TrueType collection as Debian's package, so a
+machine with no system font still prints Chinese). The distribution's file is
+read, its code never imported. Without any of these, or for a name with a
+character the font lacks, the PDF shows unit codes (ASCII) and English
+labels instead, and says so on the page: it never prints boxes (tofu)
+silently.
 
 Matplotlib is used through ``Figure`` objects only, never ``pyplot``: no GUI
 backend, no global figure registry. ``rcParams`` are global, so rendering
@@ -36,10 +43,12 @@ from adapters.exporters import (
     RATES,
     SOME_NAMES_NOTE,
     _span,
+    _weights_en,
     _title_zh,
 )
 from projections.bulletin import (
-    RANKING_RULE,
+    COVERAGE_BELOW_MINIMUM,
+    NO_WEIGHTED_RATE,
     RATE_LABELS,
     Bulletin,
     BulletinRow,
@@ -62,9 +71,27 @@ def _is_cjk(path: str) -> bool:
         return False
 
 
+#: The distribution that ships a CJK font with the package (see the module's docstring), and its file.
+PACKAGED_FONT = ("paperang_p2_fonts_cjk", "fonts/wqy-microhei.ttc")
+
+
+def packaged_cjk_font() -> str | None:
+    """The font file of ``PACKAGED_FONT``, if that distribution is installed (found without importing it)."""
+    import importlib.util
+
+    package, name = PACKAGED_FONT
+    spec = importlib.util.find_spec(package)
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / name
+        if path.is_file() and _is_cjk(str(path)):
+            return str(path)
+    return None
+
+
 @lru_cache(maxsize=8)
 def find_cjk_font(font_path: str | Path | None = None) -> str | None:
-    """A font file with Chinese glyphs: ``font_path`` if it is one, else an installed font of ``CJK_FAMILIES``.
+    """A font file with Chinese glyphs: ``font_path`` if it is one, else an installed font of ``CJK_FAMILIES``,
+    else the packaged one (``packaged_cjk_font``).
 
     Remembered per ``font_path``: a font installed later is found after a restart.
     """
@@ -82,7 +109,7 @@ def find_cjk_font(font_path: str | Path | None = None) -> str | None:
         if any(hint in Path(path).name.lower().replace("-", "").replace("_", "") or hint in Path(path).name.lower()
                for hint in CJK_FILE_HINTS) and _is_cjk(path):
             return path
-    return None
+    return packaged_cjk_font()
 
 
 # -- PDF ------------------------------------------------------------------------------------------------------------
@@ -94,6 +121,10 @@ CHART_UNITS_PER_PAGE = 30
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [items]
+
+
+#: What the rank column shows for a unit not ranked (Chinese, English); the footer explains each.
+NOT_RANKED_CELL = {NO_WEIGHTED_RATE: ("无指标", "no rate"), COVERAGE_BELOW_MINIMUM: ("覆盖不足", "low cover")}
 
 
 def _pct(value: float | None) -> str:
@@ -182,15 +213,26 @@ class _Pages:
         return fig
 
     def _footer(self, fig, lines: list[str]) -> None:
-        y = 0.115
-        for line in lines:
-            for part in textwrap.wrap(line, 92 if self.cjk else 170):
-                fig.text(0.04, y, part, ha="left", va="top", fontsize=8,
-                         color="firebrick" if line in (NO_CJK_NOTE, SOME_NAMES_NOTE) else "dimgray")
-                y -= 0.025
+        parts = [(part, line) for line in lines for part in textwrap.wrap(line, 92 if self.cjk else 170)]
+        y = max(0.115, 0.025 * len(parts))  # the last line stays on the page
+        for part, line in parts:
+            fig.text(0.04, y, part, ha="left", va="top", fontsize=8,
+                     color="firebrick" if line in (NO_CJK_NOTE, SOME_NAMES_NOTE) else "dimgray")
+            y -= 0.025
 
     def header(self, chinese: str, english: str) -> str:
         return f"{chinese}\n({english})" if self.cjk and self.ok(chinese) else english
+
+    def rank_cell(self, row: BulletinRow) -> str:
+        if row is self.b.totals:
+            return ""
+        if row.rank is not None:
+            return str(row.rank)
+        chinese, english = NOT_RANKED_CELL[row.not_ranked]
+        return chinese if self.cjk else english
+
+    def heading_row(self, width: int) -> list[str]:
+        return ["未参与排名" if self.cjk else "Not ranked", *[""] * (width - 1)]
 
     def tables(self):
         b = self.b
@@ -200,15 +242,17 @@ class _Pages:
                    h("转办", "Forwarded"), h("办结", "Closed"), h("期末在办", "Open"), h("期末超期", "Overdue"),
                    *(h(RATE_LABELS[r], RATE_LABELS_EN[r].replace(" rate", "")) for r in RATES),
                    h("综合得分", "Composite"), h("权重覆盖", "Coverage")]
-        chunks = _chunks(list(b.rows), TABLE_ROWS_PER_PAGE)
+        listing: list[BulletinRow | None] = [*b.ranked, *([None] if b.not_ranked else []), *b.not_ranked]
+        chunks = _chunks(listing, TABLE_ROWS_PER_PAGE)  # None: the heading row of the units not ranked
         for n, rows in enumerate(chunks, start=1):
             fig = self._figure(self.zh("单位排名", "ranking"), f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
             shown = [*rows, *([b.totals] if n == len(chunks) else [])]
-            body = [["" if row is b.totals else ("—" if row.rank is None else str(row.rank)), self.label(row),
+            body = [self.heading_row(len(headers)) if row is None else
+                    [self.rank_cell(row), self.label(row),
                      *([_clip(row.code, 20)] if self.cjk else []),
                      str(row.counts["forwarded"]), str(row.counts["closed"]), str(row.open_at_end),
                      str(row.overdue_at_end), *(_pct(row.rates[r]) for r in RATES),
-                     "—" if row.composite is None else f"{row.composite * 100:.2f}", f"{row.coverage:.0%}"]
+                     "—" if row.composite is None else f"{row.composite:.2f}", f"{row.coverage:.0%}"]
                     for row in shown]
             widths = [max(_display_width(line) for text in column for line in text.split("\n")) + 2
                       for column in zip(headers, *body)]
@@ -222,16 +266,25 @@ class _Pages:
                 cell.set_height(0.075 if r == 0 else 0.04)
                 if r == 0:
                     cell.set_facecolor("#dde6f0")
+                elif shown[r - 1] is None:
+                    cell.set_facecolor("#fbf3e0")
+                    cell.visible_edges = "BT"
                 elif shown[r - 1] is b.totals:
                     cell.set_facecolor("#f2f2f2")
             lines = self.notes()
+            minimum = f"{b.min_coverage:.0%}"
             if self.cjk:
-                lines += [f"排名规则：综合得分（0–100）= {composite_definition_zh(b.weights)}；"
-                          "权重覆盖为所用指标权重之和。",
-                          "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出；"
-                          "无任何计分指标的单位不参与排名（—）。比率分母为零时记为“—”。"]
+                lines += [f"排名规则：综合得分（0–100分）= {composite_definition_zh(b.weights)}；"
+                          f"权重覆盖为所用指标权重之和，不足{minimum}的单位不参与排名（“覆盖不足”，其得分仅供参考），"
+                          "本期无转办、办结或回访的单位亦不参与排名（“无指标”）；未参与排名的单位按单位代码列出。",
+                          "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出。"
+                          "比率分母为零时记为“—”。"]
             else:
-                lines += ["Ranking: " + RANKING_RULE]
+                lines += [f"Ranking: composite (points 0-100) = {_weights_en(b.weights)}; a missing rate is left "
+                          "out and the other weights scaled up (coverage: the weights used). Units whose composite "
+                          f"rests on less than {minimum} of the weights ('low cover') or that have no weighted rate "
+                          "('no rate') are not ranked and are listed apart, by code. Ties: on-time rate (highest "
+                          "first), then overdue at the period's end (fewest first); equal on all three, equal rank."]
             self._footer(fig, lines)
             yield fig
 

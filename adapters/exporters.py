@@ -2,8 +2,10 @@
 
 ``bulletin_xlsx``: sheet 1 the ranking — a title row, a line with the period
 and the ranking rule, Chinese column headers with English in brackets, one
-row per unit in rank order, then the totals; rates as percentages, the
-header and the rank/code/name columns frozen. Sheet 2 the definitions of the
+row per ranked unit in rank order, then a heading row and the units not
+ranked, by code, each with its reason, then the totals; rates as
+percentages, the composite in points (0-100, as in the JSON and the PDF),
+the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
 rates and of the composite, and the ranking rule. The PDF is
 ``adapters.bulletin_pdf``.
 """
@@ -21,6 +23,7 @@ from projections.bulletin import (
     Bulletin,
     BulletinRow,
     composite_definition_zh,
+    not_ranked_reason,
 )
 from projections.ledger import COUNTERS
 
@@ -31,7 +34,8 @@ CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", 
 CJK_FILE_HINTS = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "notoserifcjk", "notosanssc", "sourcehansans",
                   "sourcehanserif", "simhei", "msyh", "uming", "ukai")
 NO_CJK_NOTE = ("Note: unit names and Chinese labels are omitted for lack of a CJK font; units are shown by code. "
-               "Install one (e.g. apt-get install fonts-wqy-microhei) or set CASELEDGER_CJK_FONT.")
+               "Install one (pip install paperang-p2-fonts-cjk, or e.g. apt-get install fonts-wqy-microhei) or set "
+               "CASELEDGER_CJK_FONT.")
 SOME_NAMES_NOTE = "注：部分单位名称含字体未收录的字，以单位代码显示。 (Some names shown by code: glyphs missing from the font.)"
 
 COUNT_LABELS_EN = {
@@ -61,8 +65,9 @@ def _span(bulletin: Bulletin) -> tuple[str, str]:
     return first.isoformat(), last.isoformat()
 
 
-def _score100(value: float | None) -> float | None:
-    return None if value is None else round(value * 100, 2)
+def not_ranked_heading_zh(bulletin: Bulletin) -> str:
+    return (f"未参与排名的单位（权重覆盖不足{bulletin.min_coverage:.0%}或无计分指标），按单位代码列出 "
+            f"(Not ranked: composite on less than {bulletin.min_coverage:.0%} of the weights, or no weighted rate)")
 
 
 def _weights_en(weights: Mapping[str, float]) -> str:
@@ -83,11 +88,13 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
         ("期末在办 (Open at end)", "int", 14), ("期末超期 (Overdue at end)", "int", 14),
         *((f"{RATE_LABELS[r]} ({RATE_LABELS_EN[r]})", "rate", 14) for r in RATES),
         ("综合得分 (Composite, 0-100)", "score", 16), ("权重覆盖 (Weight coverage)", "rate", 14),
+        ("未排名原因 (Why not ranked)", "text", 40),
     ]
 
     def values(row: BulletinRow) -> list:
         return [row.rank, row.code, row.name, *(row.counts.get(c, 0) for c in COUNTERS), row.open_at_end,
-                row.overdue_at_end, *(row.rates[r] for r in RATES), _score100(row.composite), row.coverage]
+                row.overdue_at_end, *(row.rates[r] for r in RATES), row.composite, row.coverage,
+                not_ranked_reason(row, bulletin.min_coverage, chinese=True)]
 
     wb = Workbook()
     ws = wb.active
@@ -98,7 +105,9 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     ws["A1"].font = Font(size=14, bold=True)
     ws.merge_cells(f"A1:{last_col}1")
     ws["A2"] = (f"统计期间 (Period): {first} 至 {last}；排名 (Ranking): 综合得分 = {composite_definition_zh(bulletin.weights)}；"
-                f"同分依次比较按时答复率、期末超期件数 (ties: on-time rate, then overdue at end)")
+                f"同分依次比较按时答复率、期末超期件数 (ties: on-time rate, then overdue at end)；"
+                f"权重覆盖不足{bulletin.min_coverage:.0%}的单位不参与排名 (units whose composite rests on less than "
+                f"{bulletin.min_coverage:.0%} of the weights are not ranked)")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{last_col}2")
     ws.row_dimensions[2].height = 32
@@ -114,17 +123,26 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.row_dimensions[header_row].height = 45
     formats = {"int": "0", "rate": "0.0%", "score": "0.00", "text": "@"}
-    for r, row in enumerate([*bulletin.rows, bulletin.totals], start=header_row + 1):
+    apart = PatternFill("solid", fgColor="F2F2F2")
+    listing: list[BulletinRow | None] = [*bulletin.ranked, *([None] if bulletin.not_ranked else []),
+                                         *bulletin.not_ranked, bulletin.totals]  # None: the heading row
+    for r, row in enumerate(listing, start=header_row + 1):
+        if row is None:
+            ws.cell(r, 1, not_ranked_heading_zh(bulletin)).font = Font(bold=True)
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(columns))
+            continue
         for i, value in enumerate(values(row), start=1):
             cell = ws.cell(r, i, value)
             cell.number_format = formats[columns[i - 1][1]]
+            if row.not_ranked:
+                cell.fill = apart
         if row is bulletin.totals:
             ws.cell(r, 3, "合计 (Total)")
             for i in range(1, len(columns) + 1):
                 ws.cell(r, i).font = Font(bold=True)
                 ws.cell(r, i).border = Border(top=thin)
-    ws.freeze_panes = ws.cell(header_row + 1, 4)  # the header rows and rank, code, name stay in view
-    ws.auto_filter.ref = f"A{header_row}:{last_col}{header_row + len(bulletin.rows)}"
+    ws.freeze_panes = f"D{header_row + 1}"  # the header rows and rank, code, name stay in view
+    ws.auto_filter.ref = f"A{header_row}:{last_col}{header_row + len(bulletin.ranked)}"  # the ranking alone
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
 

@@ -10,7 +10,10 @@ every unit how the units handled their cases in a month, ranked. Sources:
 - seeds 004 items 十一 and 十五: monthly statistics of every unit's
   handling, bulletined and ranked, the ranking feeding the annual assessment;
 - RULES.md §4: unit scores ("三率", as in Beijing's 接诉即办) combined with
-  weights that are profile data; on-time rates never hide open overdue cases.
+  weights that are profile data ("one published practice: … composite = 10%
+  response + 50% resolution + 40% satisfaction"); on-time rates never hide
+  open overdue cases;
+- seeds 004 item 六: the monthly bulletin of the units' handling.
 
 Which units: every unit passed in (the caller passes the directory's active
 units), plus every unit with ledger activity in the period (a unit disabled
@@ -28,18 +31,25 @@ How ranking works (``WEIGHTS`` and ``TIEBREAK`` below are the data):
    is scored on what it was given to do, not punished (scored 0) nor
    rewarded (scored 1) for what it was not given. ``coverage`` (the sum of the
    weights used, 0..1) is published beside the score so a reader sees when a
-   score rests on little. The composite is rounded to 4 decimal places, as the
-   rates are, and ranks compare the rounded values.
-2. Units are ordered by composite, highest first; equal composites by on-time
-   rate, highest first (a missing on-time rate after any present one); then
-   by overdue-at-end count, fewest first.
-3. Units equal on all three share a rank (competition ranking: 1, 2, 2, 4) and
+   score rests on little.
+2. The composite is in points, 0 to 100, rounded to 2 decimal places
+   (``COMPOSITE_SCALE``), and so it is published in the JSON, the workbook
+   and the PDF alike; ranks compare the rounded points (the precision of the
+   rates, which are rounded to 4 decimal places of 0..1).
+3. A unit is ranked only when its composite rests on at least
+   ``MIN_COVERAGE`` of the weights (see there). Ranked units are ordered by
+   composite, highest first; equal composites by on-time rate, highest first
+   (a missing on-time rate after any present one); then by overdue-at-end
+   count, fewest first.
+4. Units equal on all three share a rank (competition ranking: 1, 2, 2, 4) and
    are listed by unit code: the code orders the listing but says nothing of
    performance, so it never separates ranks.
-4. A unit none of whose weighted rates exists (composite ``None``) is not
-   ranked (``rank`` ``None``, 不参与排名); such units follow the ranked ones, in
-   the same order of on-time rate, overdue count and code. They are still
-   listed, with their counts, open and overdue cases.
+5. Every other unit is not ranked (``rank`` ``None``, 不参与排名) and is listed
+   apart, after the ranked ones, by unit code, with the reason
+   (``not_ranked``): ``no_weighted_rate`` (composite ``None``: nothing
+   forwarded, closed or visited in the period) or ``coverage_below_minimum``
+   (its composite is shown, but rests on too little to be compared). They are
+   still listed with their counts, rates, open and overdue cases.
 
 Totals are the sums of every listed unit's counts, open and overdue cases,
 with rates (and a composite) computed from those sums — not averages of the
@@ -56,6 +66,22 @@ from projections.ledger import COUNTERS, LedgerFigures, LedgerView, Period
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
 WEIGHTS: Mapping[str, float] = MappingProxyType({"response": 0.10, "resolution": 0.50, "satisfaction": 0.40})
+#: The least share of the weights a composite must rest on for its unit to be ranked: one half.
+#: With the published weights (10/50/40) a composite can rest on 10 % (response alone), 40 %
+#: (satisfaction alone), 50 % (resolution alone, or response and satisfaction), 60 %, 90 % or 100 %.
+#: At one half a unit is never ranked above others on its response rate alone, nor on satisfaction
+#: alone, where the renormalisation would let a minor part of the formula stand for all of it: at
+#: least half of what the score stands for was measured. A stricter bar (60 % or more) would also
+#: leave unranked a unit whose month brought closures only — scored on resolution, the rate the
+#: formula weighs most — or forwarded cases and follow-up visits but no closure yet, which happens
+#: at a month's edge.
+MIN_COVERAGE = 0.5
+#: The composite's scale: points out of 100 (the rates are 0..1), with 2 decimal places.
+COMPOSITE_SCALE = 100
+COMPOSITE_DECIMALS = 2
+#: Why a unit is not ranked.
+NO_WEIGHTED_RATE = "no_weighted_rate"
+COVERAGE_BELOW_MINIMUM = "coverage_below_minimum"
 #: After the composite: these, in order; ``True`` = higher is better.
 TIEBREAK: tuple[tuple[str, bool], ...] = (("on_time", True), ("overdue_at_end", False))
 TOTAL = "TOTAL"
@@ -75,34 +101,63 @@ COUNT_LABELS = {
     "visits_very_satisfied": "非常满意", "visits_satisfied": "满意", "visits_basically_satisfied": "基本满意",
     "visits_unsatisfied": "不满意", "visits_very_unsatisfied": "非常不满意",
 }
-RANKING_RULE = ("composite = sum(weight x rate) over the weighted rates that exist, divided by the sum of their "
-                "weights (a missing rate is excluded and the other weights renormalised); ordered by composite "
-                "(highest first), then on-time rate (highest first, missing last), then overdue at the period's "
-                "end (fewest first); units equal on all three share a rank and are listed by code; units with no "
-                "weighted rate are not ranked (rank null) and listed last")
+RANKING_RULE = ("composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "
+                "their weights (points 0-100, 2 decimals; a missing rate is excluded and the other weights "
+                f"renormalised); a unit is ranked only if its composite rests on at least {MIN_COVERAGE:.0%} of the "
+                "weights (coverage); ranked units are ordered by composite (highest first), then on-time rate "
+                "(highest first, missing last), then overdue at the period's end (fewest first); units equal on "
+                "all three share a rank and are listed by code; the other units are not ranked (rank null), "
+                "listed after the ranked ones by code, each with its reason (not_ranked)")
+NOT_RANKED_EN = {
+    NO_WEIGHTED_RATE: "no weighted rate in the period (nothing forwarded, closed or visited)",
+    COVERAGE_BELOW_MINIMUM: "the composite rests on {coverage:.0%} of the weights; at least {minimum:.0%} is "
+                            "needed to rank",
+}
+NOT_RANKED_ZH = {
+    NO_WEIGHTED_RATE: "本期无计分指标（无转办、办结或回访）",
+    COVERAGE_BELOW_MINIMUM: "权重覆盖{coverage:.0%}，不足{minimum:.0%}，不参与排名",
+}
+
+
+def not_ranked_reason(row: BulletinRow, minimum: float = MIN_COVERAGE, chinese: bool = False) -> str | None:
+    """Why ``row`` is not ranked, in words; ``None`` for a ranked row."""
+    if row.not_ranked is None:
+        return None
+    return (NOT_RANKED_ZH if chinese else NOT_RANKED_EN)[row.not_ranked].format(coverage=row.coverage,
+                                                                               minimum=minimum)
 
 
 def composite_definition_zh(weights: Mapping[str, float] = WEIGHTS) -> str:
     """E.g. "10% × 响应率 + 50% × 解决率 + 40% × 满意率；…"."""
     total = sum(weights.values()) or 1
     terms = " + ".join(f"{w / total:.0%} × {RATE_LABELS.get(name, name)}" for name, w in weights.items() if w)
-    return f"{terms}；缺项（分母为零）不计，其余权重按比例折算"
+    return f"{terms}（百分制）；缺项（分母为零）不计，其余权重按比例折算"
 
 
 @dataclass(frozen=True)
 class Score:
-    composite: float | None
+    composite: float | None  # points, 0..100 (COMPOSITE_SCALE), 2 decimal places
     coverage: float  # the sum of the weights used, over the sum of all weights: 0..1
 
 
 def composite_score(rates: Mapping[str, float | None], weights: Mapping[str, float] = WEIGHTS) -> Score:
-    """The weighted mean of the rates that exist (see the module's docstring)."""
+    """The weighted mean of the rates that exist, in points (see the module's docstring)."""
     used = {name: w for name, w in weights.items() if w and rates.get(name) is not None}
     total = sum(weights.values())
     if not used or not total:
         return Score(None, 0.0)
     weight = sum(used.values())
-    return Score(round(sum(w * rates[name] for name, w in used.items()) / weight, 4), round(weight / total, 4))
+    mean = sum(w * rates[name] for name, w in used.items()) / weight
+    return Score(round(COMPOSITE_SCALE * mean, COMPOSITE_DECIMALS), round(weight / total, 4))
+
+
+def why_not_ranked(score: Score, min_coverage: float = MIN_COVERAGE) -> str | None:
+    """``None`` when a unit with ``score`` is ranked, else why not (``NO_WEIGHTED_RATE``, …)."""
+    if score.composite is None:
+        return NO_WEIGHTED_RATE
+    if score.coverage < min_coverage:
+        return COVERAGE_BELOW_MINIMUM
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,6 +168,7 @@ class BulletinRow:
     figures: LedgerFigures
     composite: float | None
     coverage: float
+    not_ranked: str | None = None  # why the unit is not ranked (NO_WEIGHTED_RATE, …); None when ranked
 
     @property
     def counts(self) -> dict[str, int]:
@@ -135,17 +191,22 @@ class BulletinRow:
 class Bulletin:
     period: Period
     weights: Mapping[str, float]
-    rows: tuple[BulletinRow, ...]  # in rank order, unranked last
+    rows: tuple[BulletinRow, ...]  # in rank order, then the units not ranked, by code
     totals: BulletinRow  # code TOTAL, rank None
+    min_coverage: float = MIN_COVERAGE
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:
         return tuple(r for r in self.rows if r.rank is not None)
 
+    @property
+    def not_ranked(self) -> tuple[BulletinRow, ...]:
+        return tuple(r for r in self.rows if r.rank is None)
+
 
 def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: Period, *,
                      names: Mapping[str, str] | None = None,
-                     weights: Mapping[str, float] = WEIGHTS) -> Bulletin:
+                     weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
     """The bulletin of ``period`` for ``units`` ((code, name), e.g. the active ones) and every unit with activity.
 
     ``names`` names units that are not in ``units`` but may have activity (e.g. disabled ones); a unit
@@ -155,23 +216,27 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
     known = {**(names or {}), **listed}
     codes = sorted(set(listed) | set(ledger_view.units_with_activity(period)))
     figures = [ledger_view.figures(code, period) for code in codes]
-    return rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights)
+    return rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
 
 
 def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: Period,
-               weights: Mapping[str, float] = WEIGHTS) -> Bulletin:
+               weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
     """Ranks (figures, name) pairs as the module's docstring says; pure."""
-    scored = [(f, name, composite_score(f.rates, weights)) for f, name in figures]
-    scored.sort(key=lambda item: (item[2].composite is None, *_merit(item[0], item[2]), item[0].unit))
+    scored = [(f, name, score, why_not_ranked(score, min_coverage))
+              for f, name in figures for score in [composite_score(f.rates, weights)]]
+    for_ranking = sorted((s for s in scored if s[3] is None), key=lambda s: (*_merit(s[0], s[2]), s[0].unit))
+    apart = sorted((s for s in scored if s[3] is not None), key=lambda s: s[0].unit)
     rows: list[BulletinRow] = []
     previous, rank = None, 0
-    for position, (f, name, score) in enumerate(scored, start=1):
+    for position, (f, name, score, _) in enumerate(for_ranking, start=1):
         merit = _merit(f, score)
-        if score.composite is not None and merit != previous:
+        if merit != previous:
             rank, previous = position, merit
-        rows.append(BulletinRow(rank if score.composite is not None else None, f.unit, name, f,
-                                score.composite, score.coverage))
-    return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights))
+        rows.append(BulletinRow(rank, f.unit, name, f, score.composite, score.coverage))
+    rows += [BulletinRow(None, f.unit, name, f, score.composite, score.coverage, why)
+             for f, name, score, why in apart]
+    return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights),
+                    min_coverage)
 
 
 def _merit(f: LedgerFigures, score: Score) -> tuple:

@@ -3,8 +3,8 @@
 Every role but ``unit`` may read bulletins: a bulletin ranks all units, and a
 unit reads its own figures at ``GET /api/units/<code>/ledger``. How units are
 ranked: ``projections.bulletin``. The PDF's Chinese needs a CJK font: the
-``CASELEDGER_CJK_FONT`` setting (a font file) or an installed one
-(``adapters.exporters.find_cjk_font``).
+``CASELEDGER_CJK_FONT`` setting (a font file), an installed one, or the one the
+package's dependencies ship (``adapters.bulletin_pdf.find_cjk_font``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,15 @@ from adapters.bulletin_pdf import bulletin_pdf
 from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_xlsx
 from domain.actors import Role
 from domain.errors import NotPermitted, ValidationFailed
-from projections.bulletin import RANKING_RULE, Bulletin, BulletinRow, monthly_bulletin
+from projections.bulletin import (
+    COVERAGE_BELOW_MINIMUM,
+    NO_WEIGHTED_RATE,
+    RANKING_RULE,
+    Bulletin,
+    BulletinRow,
+    monthly_bulletin,
+    not_ranked_reason,
+)
 from projections.ledger import COUNTERS, Period
 from web.api_units import RATE_DEFINITIONS
 from web.presenters import iso
@@ -42,7 +50,7 @@ BulletinRatesSchema = ma.Schema.from_dict(
 class BulletinRowSchema(ma.Schema):
     rank = ma.fields.Integer(required=True, allow_none=True,
                              metadata={"description": "1 = best; equal units share a rank; null: not ranked "
-                                                      "(no weighted rate in the period)"})
+                                                      "(see not_ranked)"})
     unit = ma.fields.String(required=True, metadata={"description": "the unit's code"})
     name = ma.fields.String(required=True)
     counts = ma.fields.Nested(BulletinCountsSchema, required=True)
@@ -50,9 +58,16 @@ class BulletinRowSchema(ma.Schema):
     overdue_at_end = ma.fields.Integer(required=True)
     rates = ma.fields.Nested(BulletinRatesSchema, required=True)
     composite = ma.fields.Float(required=True, allow_none=True, metadata={
-        "minimum": 0, "maximum": 1, "description": "weighted mean of the weighted rates that exist"})
+        "minimum": 0, "maximum": 100, "description": "points, 0-100 with 2 decimals (as in the workbook and the "
+                                                     "PDF): 100 x the weighted mean of the weighted rates that exist"})
     coverage = ma.fields.Float(required=True, metadata={
         "minimum": 0, "maximum": 1, "description": "sum of the weights the composite rests on"})
+    not_ranked = ma.fields.String(required=True, allow_none=True, metadata={
+        "enum": [NO_WEIGHTED_RATE, COVERAGE_BELOW_MINIMUM, None],
+        "description": "null for a ranked unit (and the totals); else why it is not ranked: no weighted rate, "
+                       "or a composite resting on less than min_coverage of the weights"})
+    not_ranked_reason = ma.fields.String(required=True, allow_none=True,
+                                         metadata={"description": "not_ranked in words"})
 
 
 class BulletinSchema(ma.Schema):
@@ -61,9 +76,12 @@ class BulletinSchema(ma.Schema):
     start = ma.fields.String(required=True)
     end = ma.fields.String(required=True, metadata={"description": "exclusive"})
     weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
+    min_coverage = ma.fields.Float(required=True, metadata={
+        "minimum": 0, "maximum": 1, "description": "the least coverage a unit is ranked with"})
     ranking = ma.fields.String(required=True, metadata={"description": "how units are ranked"})
     units = ma.fields.List(ma.fields.Nested(BulletinRowSchema), required=True,
-                           metadata={"description": "in rank order; unranked units last"})
+                           metadata={"description": "the ranked units in rank order, then the units not ranked, "
+                                                    "by code"})
     totals = ma.fields.Nested(BulletinRowSchema, required=True, metadata={"description": "all units' sums"})
     definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 
@@ -85,10 +103,11 @@ def _bulletin(args) -> Bulletin:
                             names={u.code: u.name for u in registered})
 
 
-def _row_json(row: BulletinRow) -> dict:
+def _row_json(row: BulletinRow, b: Bulletin) -> dict:
     return {"rank": row.rank, "unit": row.code, "name": row.name, "counts": row.counts,
             "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end, "rates": row.rates,
-            "composite": row.composite, "coverage": row.coverage}
+            "composite": row.composite, "coverage": row.coverage, "not_ranked": row.not_ranked,
+            "not_ranked_reason": not_ranked_reason(row, b.min_coverage)}
 
 
 def _binary(mimetype: str, description: str) -> dict:
@@ -111,8 +130,8 @@ def monthly(args):
     """The month's bulletin: every unit's ledger figures and composite score, units ranked."""
     b = _bulletin(args)
     return {"period": b.period.name, "close_day": args.get("close_day"), "start": iso(b.period.start),
-            "end": iso(b.period.end), "weights": dict(b.weights), "ranking": RANKING_RULE,
-            "units": [_row_json(r) for r in b.rows], "totals": _row_json(b.totals),
+            "end": iso(b.period.end), "weights": dict(b.weights), "min_coverage": b.min_coverage,
+            "ranking": RANKING_RULE, "units": [_row_json(r, b) for r in b.rows], "totals": _row_json(b.totals, b),
             "definitions": RATE_DEFINITIONS}
 
 

@@ -2,6 +2,11 @@
 
 Every change made here is recorded with the operator as actor
 (``cli:<login name>``), so grants of roles and units are auditable.
+
+A refused command, a bad ``CASELEDGER_DATABASE_URL`` or a database that
+cannot be opened prints one line naming the problem (``caseledger: …``) on
+standard error and exits non-zero: 2 for a wrong command line or URL, 1 for
+the rest.
 """
 
 from __future__ import annotations
@@ -10,11 +15,17 @@ import argparse
 import getpass
 import logging
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 from datetime import datetime
+from urllib.parse import urlsplit
 
+import psycopg
+from eventsourcing.persistence import PersistenceError
+
+from adapters.persistence import DEFAULT_URL, DatabaseURLError
 from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
@@ -77,18 +88,45 @@ def main(argv: list[str] | None = None) -> int:
             one.add_argument("--reason")
 
     args = parser.parse_args(argv)
+    if args.command == "user" and args.action == "add" and args.role == Role.UNIT.value and not args.unit:
+        return _fail("--unit CODE is required for a unit user (the unit it acts for; see 'caseledger unit list')", 2)
     if args.command == "serve":
         return _serve(args.host, args.port, args.workers, not args.no_projections, args.deadline_watch)
-    container = bootstrap(Settings.from_env())
+    settings = Settings.from_env()
+    try:
+        container = bootstrap(settings)
+    except DatabaseURLError as exc:
+        return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
+    except (psycopg.Error, PersistenceError, sqlite3.Error, OSError) as exc:
+        return _fail(f"cannot open the database {_redacted(settings.database_url or DEFAULT_URL)} "
+                     f"(CASELEDGER_DATABASE_URL): {_first_line(exc)}")
     try:
         return _run(args, container)
     except DomainError as exc:
         fields = getattr(exc, "fields", None)
-        print(f"caseledger: {exc.message}" if not fields else
-              "caseledger: " + "; ".join(f"{k}: {v}" for k, v in fields.items()), file=sys.stderr)
-        return 1
+        return _fail(exc.message if not fields else "; ".join(f"{OPTIONS.get(k, k)}: {v}" for k, v in fields.items()))
+    except (psycopg.Error, PersistenceError, sqlite3.Error) as exc:
+        return _fail(f"the database failed: {_first_line(exc)}")
     finally:
         container.close()
+
+
+#: The command line's name for a field a refusal names.
+OPTIONS = {"parent": "--parent", "unit": "--unit", "role": "--role", "reason": "--reason"}
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"caseledger: {message}", file=sys.stderr)
+    return status
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _redacted(url: str) -> str:
+    password = urlsplit(url).password
+    return url.replace(f":{password}@", ":***@", 1) if password else url
 
 
 def _run(args: argparse.Namespace, c) -> int:

@@ -1,5 +1,9 @@
 """The monthly bulletin (通报) over HTTP: JSON, .xlsx and .pdf, on SQLite and PostgreSQL.
 
+Sources: RULES.md §4 ("one published practice: … composite = 10% response +
+50% resolution + 40% satisfaction"); seeds 004 item 六 (the monthly
+bulletin). The composite is in points out of 100 in all three.
+
 Each test registers units of its own (the PostgreSQL database is shared by
 the session's tests) and compares only their rows; ranks are compared as an
 order, since other tests' units share the ranking.
@@ -8,15 +12,13 @@ order, since other tests' units share the ranking.
 from __future__ import annotations
 
 import io
-import re
-import shutil
-import subprocess
 import uuid
 
 import openpyxl
 import pytest
 
 from tests.e2e.conftest import OPERATOR
+from tests.pdf import page_count, pdf_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,7 +75,7 @@ def test_json_bulletin_ranks_the_units(scenario, live):
     b = ok(live.get("/api/reports/monthly?period=2026-10&close_day=25", user="super"))
     assert (b["period"], b["close_day"], b["start"], b["end"]) == (
         "2026-10", 25, "2026-09-26T00:00:00+08:00", "2026-10-26T00:00:00+08:00")
-    assert b["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+    assert b["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4} and b["min_coverage"] == 0.5
     assert set(b["definitions"]) == {"response", "on_time", "resolution", "satisfaction"}
     rows = mine(b, codes)
     a, bb, c = rows["A"], rows["B"], rows["C"]
@@ -85,26 +87,30 @@ def test_json_bulletin_ranks_the_units(scenario, live):
         "visits_basically_satisfied": 1}
     assert a["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0}
     assert bb["rates"] == {"response": 1.0, "on_time": 0.0, "resolution": 0.0, "satisfaction": 0.9}
-    # A: 0.1 + 0.5 + 0.4 = 1; B: 0.1 x 1 + 0.5 x 0 + 0.4 x 0.9 = 0.46
-    assert (a["composite"], a["coverage"], bb["composite"], bb["coverage"]) == (1.0, 1.0, 0.46, 1.0)
+    # A: 100 x (0.1 + 0.5 + 0.4) = 100 points; B: 100 x (0.1 x 1 + 0.5 x 0 + 0.4 x 0.9) = 46 points
+    assert (a["composite"], a["coverage"], bb["composite"], bb["coverage"]) == (100.0, 1.0, 46.0, 1.0)
+    assert (a["not_ranked"], a["not_ranked_reason"], bb["not_ranked"]) == (None, None, None)
     assert (a["open_at_end"], a["overdue_at_end"], bb["open_at_end"], bb["overdue_at_end"]) == (0, 0, 0, 0)
     assert rows["order"] == ["A", "B", "C"] and a["rank"] < bb["rank"]
-    assert (c["rank"], c["composite"], c["coverage"]) == (None, None, 0.0)  # nothing to rank C on
+    assert (c["rank"], c["composite"], c["coverage"], c["not_ranked"]) == (None, None, 0.0, "no_weighted_rate")
     ranks = [r["rank"] for r in b["units"]]
     assert ranks[:ranks.index(None)] == sorted(ranks[:ranks.index(None)])  # ranked first, in order
     assert set(ranks[ranks.index(None):]) == {None}
     assert b["totals"]["unit"] == "TOTAL" and b["totals"]["counts"]["forwarded"] >= 2
 
 
-def test_a_tie_on_composite_is_broken_by_the_on_time_rate(scenario, live):
+def test_units_scored_on_a_tenth_of_the_weights_are_not_ranked(scenario, live):
     codes, _ = scenario
-    # September alone: both forwarded and responded (response 1), nothing closed or visited yet: composite
-    # 1.0 on 10 % of the weights for both. A replied on time in September (on-time 1/1); B's reply came in
-    # October and its deadline had not ended on 10-01 (on-time None): A ranks first.
-    rows = mine(ok(live.get("/api/reports/monthly?period=2026-09", user="inspector")), codes)
-    assert [(rows[k]["composite"], rows[k]["coverage"], rows[k]["rates"]["on_time"]) for k in "AB"] == [
-        (1.0, 0.1, 1.0), (1.0, 0.1, None)]
-    assert rows["order"] == ["A", "B", "C"] and rows["A"]["rank"] < rows["B"]["rank"]
+    # September alone: both forwarded and responded (response 1), nothing closed or visited yet: 100 points
+    # on 10 % of the weights for both, below the 50 % needed to rank. Listed apart, by code, with the reason.
+    b = ok(live.get("/api/reports/monthly?period=2026-09", user="inspector"))
+    rows = mine(b, codes)
+    assert [(rows[k]["rank"], rows[k]["composite"], rows[k]["coverage"], rows[k]["not_ranked"]) for k in "AB"] == [
+        (None, 100.0, 0.1, "coverage_below_minimum")] * 2
+    assert rows["A"]["not_ranked_reason"] == "the composite rests on 10% of the weights; at least 50% is needed to rank"
+    assert rows["order"] == ["A", "B", "C"]
+    apart = [r["unit"] for r in b["units"] if r["rank"] is None]
+    assert apart == sorted(apart) and all(r["rank"] is not None for r in b["units"][:len(b["units"]) - len(apart)])
 
 
 def test_xlsx_bulletin(scenario, live):
@@ -123,9 +129,9 @@ def test_xlsx_bulletin(scenario, live):
     for header in ("转办 (Forwarded)", "期末超期 (Overdue at end)", "按时答复率 (On-time rate)",
                    "综合得分 (Composite, 0-100)"):
         assert header in col
-    body = [row for row in ws.iter_rows(min_row=4) if row[0].value is not None or row[1].value]
+    body = [row for row in ws.iter_rows(min_row=4) if row[1].value]  # the units and the totals
     by_code = {row[1].value: row for row in body}
-    expected = {codes["A"]: (1.0, 1.0, 100.0), codes["B"]: (1.0, 0.0, 46.0), codes["C"]: (None, None, None)}
+    expected = {codes["A"]: (1.0, 1.0, 100.0), codes["B"]: (1.0, 0.0, 46.0), codes["C"]: (None, None, None)}  # points
     for code, (response_rate, on_time, composite) in expected.items():
         row = by_code[code]
         assert row[2].value == names[code]
@@ -141,22 +147,34 @@ def test_xlsx_bulletin(scenario, live):
     assert definitions == ["response", "on_time", "resolution", "satisfaction", "composite"]
 
 
-def test_pdf_bulletin(scenario, live, tmp_path):
+def test_pdf_bulletin(scenario, live):
     codes, names = scenario
     response = live.get("/api/reports/monthly.pdf?period=2026-10&close_day=25")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.pdf"'
     pdf = response.data
     assert pdf.startswith(b"%PDF")
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 3
-    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install -y poppler-utils"
-    path = tmp_path / "bulletin.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert page_count(pdf) >= 3
+    text = pdf_text(pdf)
     assert "2026年10月企业诉求办理情况通报" in text
     for name in names.values():  # in the table and in both charts
         assert text.count(name) >= 3, name
     assert "omitted for lack" not in text
+
+
+def test_the_composite_has_one_scale_in_json_xlsx_and_pdf(scenario, live):
+    codes, names = scenario
+    query = "period=2026-10&close_day=25"
+    json_points = {r["unit"]: r["composite"] for r in ok(live.get(f"/api/reports/monthly?{query}"))["units"]}
+    ws = openpyxl.load_workbook(io.BytesIO(live.get(f"/api/reports/monthly.xlsx?{query}").data)).worksheets[0]
+    column = [c.value for c in ws[3]].index("综合得分 (Composite, 0-100)")
+    xlsx_points = {row[1]: row[column] for row in ws.iter_rows(min_row=4, values_only=True) if row[1]}
+    table = pdf_text(live.get(f"/api/reports/monthly.pdf?{query}").data)
+    for key in "AB":
+        code = codes[key]
+        assert xlsx_points[code] == json_points[code] == {"A": 100.0, "B": 46.0}[key]
+        line = next(line for line in table.splitlines() if names[code] in line and code in line)
+        assert f"{json_points[code]:.2f}" in line.split()
 
 
 def test_readers_of_bulletins(live):

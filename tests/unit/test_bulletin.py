@@ -1,24 +1,30 @@
 """The monthly bulletin (通报): composite scores and ranking on hand-built ledger figures, and the PDF's font fallback.
 
-Every expected figure is computed by hand in the comment beside it.
+Sources: RULES.md §4 ("one published practice: … composite = 10% response +
+50% resolution + 40% satisfaction"); seeds 004 items 六, 十一 and 十五 (the
+monthly bulletin, ranked). Every expected figure is computed by hand in the
+comment beside it; composites are points out of 100.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 
 from projections.bulletin import (
+    COVERAGE_BELOW_MINIMUM,
+    MIN_COVERAGE,
+    NO_WEIGHTED_RATE,
     TOTAL,
     WEIGHTS,
     composite_score,
     monthly_bulletin,
+    not_ranked_reason,
     rank_units,
 )
 from projections.ledger import COUNTERS, LedgerFigures, Period
+from tests.pdf import page_count, pdf_text
 
 SEPT = Period.month("2026-09")
 
@@ -63,22 +69,22 @@ def test_composite_is_the_weighted_sum_of_the_three_rates():
     f = figures("P", forwarded=10, responded=9, closed=8, closed_solved=7, closed_unsolved=1,
                 visits_satisfied=6, visits_basically_satisfied=2)
     assert f.rates == {"response": 0.9, "on_time": None, "resolution": 0.875, "satisfaction": 0.975}
-    # 0.1 x 0.9 + 0.5 x 0.875 + 0.4 x 0.975 = 0.09 + 0.4375 + 0.39 = 0.9175
+    # 0.1 x 0.9 + 0.5 x 0.875 + 0.4 x 0.975 = 0.09 + 0.4375 + 0.39 = 0.9175: 91.75 points
     score = composite_score(f.rates)
-    assert (score.composite, score.coverage) == (0.9175, 1.0)
+    assert (score.composite, score.coverage) == (91.75, 1.0)
 
 
 def test_a_missing_rate_is_left_out_and_the_other_weights_renormalised():
     # response 1/1; nothing closed (resolution None); satisfaction 1 of 2 visits satisfied = 0.5
     f = figures("P", forwarded=1, responded=1, visits_satisfied=1, visits_unsatisfied=1)
     assert f.rates["resolution"] is None
-    # (0.1 x 1 + 0.4 x 0.5) / (0.1 + 0.4) = 0.3 / 0.5 = 0.6, on 50 % of the weights
+    # (0.1 x 1 + 0.4 x 0.5) / (0.1 + 0.4) = 0.3 / 0.5 = 0.6: 60 points, on 50 % of the weights
     assert composite_score(f.rates) == composite_score({"response": 1.0, "resolution": None, "satisfaction": 0.5})
     score = composite_score(f.rates)
-    assert (score.composite, score.coverage) == (0.6, 0.5)
-    # only the response rate: 0.1 x 0.5 / 0.1 = 0.5, on 10 %
+    assert (score.composite, score.coverage) == (60.0, 0.5)
+    # only the response rate: 0.1 x 0.5 / 0.1 = 0.5: 50 points, on 10 %
     only = composite_score({"response": 0.5, "resolution": None, "satisfaction": None})
-    assert (only.composite, only.coverage) == (0.5, 0.1)
+    assert (only.composite, only.coverage) == (50.0, 0.1)
 
 
 def test_no_weighted_rate_means_no_composite():
@@ -95,11 +101,11 @@ def test_a_zero_rate_counts_as_zero_not_as_missing():
 
 def test_weights_are_data():
     rates = {"response": 0.5, "on_time": 0.25, "resolution": 1.0, "satisfaction": None}
-    # (1 x 0.25 + 3 x 1.0) / 4 = 0.8125
-    assert composite_score(rates, {"on_time": 1, "resolution": 3}).composite == 0.8125
+    # (1 x 0.25 + 3 x 1.0) / 4 = 0.8125: 81.25 points
+    assert composite_score(rates, {"on_time": 1, "resolution": 3}).composite == 81.25
     ranked = rank_units([(full("A", on_time=1, late=1), "甲"), (full("B", on_time=0, late=1), "乙")], SEPT,
                         weights={"on_time": 1.0})
-    assert order(ranked) == [(1, "A"), (2, "B")] and ranked.rows[0].composite == 0.5
+    assert order(ranked) == [(1, "A"), (2, "B")] and ranked.rows[0].composite == 50.0
 
 
 # -- ranking -----------------------------------------------------------------------------------------------------
@@ -117,7 +123,7 @@ def test_units_rank_by_composite_highest_first():
     b = rank_units(rows, SEPT)
     # B and A tie at 0.75; B's on-time rate 1/1 beats A's 1/2
     assert order(b) == [(1, "C"), (2, "B"), (3, "A"), (4, "D")]
-    assert [r.composite for r in b.rows] == [1.0, 0.75, 0.75, 0.0]
+    assert [r.composite for r in b.rows] == [100.0, 75.0, 75.0, 0.0]
     assert [r.name for r in b.rows] == ["丙", "乙", "甲", "丁"]
 
 
@@ -138,31 +144,74 @@ def test_units_equal_on_every_criterion_share_a_rank_and_are_listed_by_code():
     # B, K and Z: composite 1, on-time 1, overdue 0 -- rank 1 together; then M (4th place), then A
     b = rank_units(rows, SEPT)
     assert order(b) == [(1, "B"), (1, "K"), (1, "Z"), (4, "M"), (5, "A")]
-    assert b.rows[-1].composite == 0.5  # 0.1 x 1 + 0.5 x 0 + 0.4 x 1
+    assert b.rows[-1].composite == 50.0  # 100 x (0.1 x 1 + 0.5 x 0 + 0.4 x 1)
 
 
 def test_ties_compare_rounded_composites():
     # response 1/3 = 0.3333 and 3334/10000 = 0.3334 differ, but 0.1 x 0.3333 + 0.9 = 0.93333 and
-    # 0.1 x 0.3334 + 0.9 = 0.93334 both round to 0.9333: a tie, listed by code
+    # 0.1 x 0.3334 + 0.9 = 0.93334 both round to 93.33 points: a tie, listed by code
     rows = [(full("B", responded=3334, forwarded=10000), "乙"), (full("A", responded=1, forwarded=3), "甲")]
     b = rank_units(rows, SEPT)
     assert [r.rates["response"] for r in b.rows] == [0.3333, 0.3334]
-    assert order(b) == [(1, "A"), (1, "B")] and b.rows[0].composite == b.rows[1].composite == 0.9333
+    assert order(b) == [(1, "A"), (1, "B")] and b.rows[0].composite == b.rows[1].composite == 93.33
 
 
-def test_units_without_any_weighted_rate_are_listed_last_unranked():
+def test_units_without_any_weighted_rate_are_listed_apart_unranked_by_code():
     rows = [
         (figures("Q"), "无事"),  # nothing at all
         (figures("P", overdue_at_end=2), "超期"),  # old cases overdue, nothing new: on-time 0/2 = 0.0
         (figures("R", replies_on_time=1), "答复"),  # on-time 1/1, but no weighted rate
-        # a low but real composite: 0.1 x 0 = 0 on 10 % -- ranked, ahead of every unscored unit
-        (figures("S", forwarded=1), "新"),
+        (full("Z", responded=0, solved=0, satisfied=0), "差"),  # a real 0 on all the weights: ranked
     ]
     b = rank_units(rows, SEPT)
-    assert order(b) == [(1, "S"), (None, "R"), (None, "P"), (None, "Q")]
+    # the code orders the units not ranked: their on-time rates (R 1, P 0, Q none) are no ranking
+    assert order(b) == [(1, "Z"), (None, "P"), (None, "Q"), (None, "R")]
     assert [r.composite for r in b.rows] == [0.0, None, None, None]
-    assert [r.coverage for r in b.rows] == [0.1, 0.0, 0.0, 0.0]
-    assert [r.code for r in b.ranked] == ["S"]
+    assert [r.not_ranked for r in b.rows] == [None, NO_WEIGHTED_RATE, NO_WEIGHTED_RATE, NO_WEIGHTED_RATE]
+    assert [r.code for r in b.ranked] == ["Z"] and [r.code for r in b.not_ranked] == ["P", "Q", "R"]
+    assert not_ranked_reason(b.rows[1]) == "no weighted rate in the period (nothing forwarded, closed or visited)"
+
+
+# -- the minimum coverage for ranking (RULES.md §4: 10 % response + 50 % resolution + 40 % satisfaction) ---------
+def test_the_minimum_coverage_for_ranking_is_half_the_weights():
+    assert MIN_COVERAGE == 0.5
+
+
+def test_a_unit_scored_on_less_than_half_the_weights_is_not_ranked_above_others():
+    rows = [
+        # 100 x (0.1 x 1 + 0.5 x 1/2 + 0.4 x 1/2) = 55 points on all the weights
+        (full("FULL", solved=1, closed=2, satisfied=1, visits=2), "全面"),
+        # response 1/1 and nothing else: 100 points, but on 10 % of the weights
+        (figures("RESP", forwarded=1, responded=1), "仅响应"),
+        # satisfaction 1/1 and nothing else: 100 points, on 40 %
+        (figures("SAT", visits_satisfied=1), "仅满意"),
+    ]
+    b = rank_units(rows, SEPT)
+    assert order(b) == [(1, "FULL"), (None, "RESP"), (None, "SAT")]
+    assert [(r.composite, r.coverage, r.not_ranked) for r in b.rows] == [
+        (55.0, 1.0, None), (100.0, 0.1, COVERAGE_BELOW_MINIMUM), (100.0, 0.4, COVERAGE_BELOW_MINIMUM)]
+    assert not_ranked_reason(b.rows[1]) == ("the composite rests on 10% of the weights; at least 50% is needed "
+                                            "to rank")
+    assert not_ranked_reason(b.rows[2], chinese=True) == "权重覆盖40%，不足50%，不参与排名"
+
+
+def test_half_the_weights_is_enough_to_rank():
+    rows = [
+        # resolution alone (50 %): 1/2 solved = 50 points
+        (figures("RES", closed=2, closed_solved=1, closed_unsolved=1), "仅解决"),
+        # response and satisfaction (10 % + 40 %): (0.1 x 1 + 0.4 x 1) / 0.5 = 100 points
+        (figures("RS", forwarded=1, responded=1, visits_satisfied=1), "响应满意"),
+    ]
+    b = rank_units(rows, SEPT)
+    assert order(b) == [(1, "RS"), (2, "RES")]
+    assert [(r.composite, r.coverage) for r in b.rows] == [(100.0, 0.5), (50.0, 0.5)]
+
+
+def test_the_minimum_coverage_is_data():
+    rows = [(figures("RESP", forwarded=1, responded=1), "仅响应"), (full("FULL", solved=0), "全面")]
+    # with no minimum, the response rate alone (100 points on 10 %) ranks above 50 points on all the weights
+    assert order(rank_units(rows, SEPT, min_coverage=0.0)) == [(1, "RESP"), (2, "FULL")]
+    assert order(rank_units(rows, SEPT)) == [(1, "FULL"), (None, "RESP")]
 
 
 def test_totals_sum_the_counts_and_compute_rates_from_the_sums():
@@ -174,8 +223,8 @@ def test_totals_sum_the_counts_and_compute_rates_from_the_sums():
     assert totals.overdue_at_end == 2 and totals.open_at_end == 0
     # response 2/4 = 0.5 (not the mean of 1 and 1/3); on-time 1/(1 + 0 + 2) = 0.3333; resolution 1/2
     assert totals.rates == {"response": 0.5, "on_time": 0.3333, "resolution": 0.5, "satisfaction": 1.0}
-    # 0.1 x 0.5 + 0.5 x 0.5 + 0.4 x 1 = 0.7
-    assert totals.composite == 0.7
+    # 100 x (0.1 x 0.5 + 0.5 x 0.5 + 0.4 x 1) = 70 points
+    assert totals.composite == 70.0 and totals.not_ranked is None
 
 
 def test_monthly_bulletin_lists_given_units_and_every_unit_with_activity():
@@ -198,48 +247,40 @@ def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
 
 
 # -- the PDF without a CJK font --------------------------------------------------------------------------------
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    assert shutil.which("pdftotext"), "pdftotext is needed: apt-get install -y poppler-utils"
-    path = tmp_path / "bulletin.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 @pytest.fixture
 def bulletin():
     return rank_units([(full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"), (full("DISTRICT-WATER"), "区水务局"),
                        (figures("IDLE"), "空闲单位")], Period.month("2026-10", 25))
 
 
-def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, tmp_path, monkeypatch):
+def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
     from adapters import bulletin_pdf as exporters
 
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
     pdf = exporters.bulletin_pdf(bulletin)
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3
-    text = pdf_text(pdf, tmp_path)
+    assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
+    text = pdf_text(pdf)
     assert "DISTRICT-WATER" in text and "DISTRICT-POWER" in text and "IDLE" in text
     assert "omitted for lack of a CJK font" in " ".join(text.split())
     assert not re.search(r"[\u3000-\u9fff]", text)  # no Chinese at all: nothing drawn as boxes
     assert "2026-09-26 to 2026-10-25" in text
 
 
-def test_pdf_with_a_cjk_font_draws_the_names(bulletin, tmp_path):
+def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
     from adapters import bulletin_pdf as exporters
 
-    assert exporters.find_cjk_font(), "a CJK font is needed: apt-get install -y fonts-wqy-microhei"
-    text = pdf_text(exporters.bulletin_pdf(bulletin), tmp_path)
+    assert exporters.find_cjk_font(), "a CJK font is needed: pip install paperang-p2-fonts-cjk"
+    text = pdf_text(exporters.bulletin_pdf(bulletin))
     assert "2026年10月企业诉求办理情况通报" in text
     assert {"区供电中心", "区水务局", "空闲单位"} <= set(text.split())
     assert "omitted for lack" not in text
 
 
-def test_a_name_the_font_cannot_draw_is_shown_by_code(tmp_path):
+def test_a_name_the_font_cannot_draw_is_shown_by_code():
     from adapters import bulletin_pdf as exporters
 
     odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
-    text = pdf_text(exporters.bulletin_pdf(odd), tmp_path)
+    text = pdf_text(exporters.bulletin_pdf(odd))
     assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
     assert "Some names shown by code" in " ".join(text.split())
 
@@ -254,3 +295,96 @@ def test_find_cjk_font_ignores_a_font_path_without_chinese():
     dejavu = str(matplotlib.get_data_path()) + "/fonts/ttf/DejaVuSans.ttf"
     assert exporters.find_cjk_font(dejavu) == installed
     assert exporters.find_cjk_font(installed) == installed
+
+
+def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, monkeypatch):
+    """A machine with nothing but Python and pip: matplotlib finds no system font at all, and the PDF
+    still prints Chinese, with WenQuanYi Micro Hei from the ``paperang-p2-fonts-cjk`` dependency."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    from adapters import bulletin_pdf as exporters
+
+    own = str(matplotlib.get_data_path())
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [f for f in font_manager.fontManager.ttflist if f.fname.startswith(own)])
+    exporters.find_cjk_font.cache_clear()
+    try:
+        found = exporters.find_cjk_font()
+        assert found == exporters.packaged_cjk_font() and found.endswith("wqy-microhei.ttc")
+        text = pdf_text(exporters.bulletin_pdf(bulletin))
+    finally:
+        exporters.find_cjk_font.cache_clear()
+    assert "2026年10月企业诉求办理情况通报" in text and {"区供电中心", "区水务局"} <= set(text.split())
+    assert "omitted for lack" not in text
+
+
+def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
+    from adapters import bulletin_pdf as exporters
+
+    chosen = tmp_path / "chosen.ttc"
+    chosen.write_bytes(open(exporters.packaged_cjk_font(), "rb").read())
+    assert exporters.find_cjk_font(str(chosen)) == str(chosen)
+
+
+# -- one scale for the composite, and the units not ranked listed apart, in the exports ---------------------------
+@pytest.fixture
+def mixed():
+    return rank_units([
+        # 100 x (0.1 x 1 + 0.5 x 1/2 + 0.4 x 0.9) = 71 points on all the weights
+        (figures("WATER", forwarded=1, responded=1, closed=2, closed_solved=1, closed_unsolved=1,
+                 visits_basically_satisfied=1), "区水务局"),
+        (figures("RESP", forwarded=1, responded=1), "仅响应"),  # 100 points on 10 %: not ranked
+        (figures("IDLE"), "空闲单位"),  # no weighted rate: not ranked
+    ], SEPT)
+
+
+def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apart(mixed):
+    import io
+
+    import openpyxl
+
+    from adapters.exporters import bulletin_xlsx
+
+    ws = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(mixed))).worksheets[0]
+    headers = [c.value for c in ws[3]]
+    composite, reason = headers.index("综合得分 (Composite, 0-100)"), headers.index("未排名原因 (Why not ranked)")
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert [r[1] for r in rows] == ["WATER", None, "IDLE", "RESP", "TOTAL"]  # a heading row before the unranked
+    assert rows[1][0].startswith("未参与排名的单位（权重覆盖不足50%或无计分指标）")
+    assert [rows[i][composite] for i in (0, 2, 3)] == [71.0, None, 100.0]  # the JSON's points, as they are
+    assert [rows[i][0] for i in (0, 2, 3)] == [1, None, None]
+    assert [rows[i][reason] for i in (0, 2, 3)] == [None, "本期无计分指标（无转办、办结或回访）",
+                                                     "权重覆盖10%，不足50%，不参与排名"]
+    assert ws.auto_filter.ref == f"A3:{ws.cell(3, len(headers)).column_letter}4"  # the ranking alone
+
+
+def test_the_pdf_shows_the_composite_in_points_and_the_units_not_ranked_apart(mixed):
+    from adapters import bulletin_pdf as exporters
+
+    table = pdf_text(exporters.bulletin_pdf(mixed)).split("\f")[0]
+    lines = [" ".join(line.split()) for line in table.splitlines()]
+    water = next(line for line in lines if "WATER" in line)
+    assert water.startswith("1 区水务局") and "71.00" in water  # points, as in the JSON and the workbook
+    apart = lines.index("未参与排名")
+    assert lines.index(water) < apart
+    assert [line.split()[:2] for line in lines[apart + 1:apart + 3]] == [["无指标", "空闲单位"], ["覆盖不足", "仅响应"]]
+    assert "100.00" in lines[apart + 2] and "10%" in lines[apart + 2]
+    assert "不足50%的单位不参与排名" in "".join(table.split())
+
+
+def test_a_month_with_no_ranked_unit_still_makes_a_workbook_and_a_pdf():
+    import io
+
+    import openpyxl
+
+    from adapters import bulletin_pdf as exporters
+    from adapters.exporters import bulletin_xlsx
+
+    nobody = rank_units([(figures("IDLE"), "空闲单位"), (figures("RESP", forwarded=1, responded=1), "仅响应")], SEPT)
+    assert nobody.ranked == ()
+    ws = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(nobody))).worksheets[0]
+    assert ws.freeze_panes == "D4" and ws["A4"].value.startswith("未参与排名的单位")
+    assert [row[1] for row in ws.iter_rows(min_row=5, values_only=True)] == ["IDLE", "RESP", "TOTAL"]
+    assert "未参与排名" in pdf_text(exporters.bulletin_pdf(nobody))
