@@ -18,8 +18,8 @@ from flask_smorest import Blueprint
 
 from adapters.bulletin_pdf import bulletin_pdf
 from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_xlsx
-from domain.actors import Role
-from domain.errors import NotPermitted, ValidationFailed
+from domain.errors import ValidationFailed
+from domain.permissions import check_read
 from projections.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     NO_WEIGHTED_RATE,
@@ -87,8 +87,7 @@ class BulletinSchema(ma.Schema):
 
 
 def _bulletin(args) -> Bulletin:
-    if g.actor.role is Role.UNIT:
-        raise NotPermitted("unit users may not read bulletins; a unit's own ledger is at /api/units/<code>/ledger")
+    check_read("bulletin", g.actor)  # a unit reads its own ledger instead (/api/units/<code>/ledger)
     if not PERIOD.fullmatch(args["period"]):  # PeriodArgsSchema's Python regex lets "٢٠٢٦-09" and "2026-09\n" by
         raise ValidationFailed({"period": "YYYY-MM"})
     try:
