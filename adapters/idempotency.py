@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-
-from psycopg_pool import ConnectionPool
-
-from adapters.persistence import Database, postgres_conninfo
+from adapters.side_tables import SideTables
 from domain.idempotency import IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
 
 TABLE = "caseledger_idempotency"
-_EXISTS = {"?": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-           "%s": "SELECT count(*) FROM pg_tables WHERE tablename = %s"}
 
 
 class SQLIdempotencyStore(IdempotencyStore):
     """One table; the primary key (scope, key) makes the claim atomic."""
 
-    def __init__(self, connect: Callable[[], AbstractContextManager], placeholder: str, blob: str,
-                 close: Callable[[], None] = lambda: None) -> None:
-        self._connect, self._p, self.close = connect, placeholder, close
-        with self._connect(read_only=True) as conn:
-            exists = conn.execute(_EXISTS[placeholder], (TABLE,)).fetchone()[0]
-        if exists:  # no write lock needed when a process starts against an existing database
+    def __init__(self, tables: SideTables) -> None:
+        self._connect, self._p = tables.connect, tables.p
+        if tables.columns(TABLE):  # no write lock needed when a process starts against an existing database
             return
         with self._connect() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
-                f"fingerprint TEXT NOT NULL, status INTEGER, body {blob}, content_type TEXT, "
+                f"fingerprint TEXT NOT NULL, status INTEGER, body {tables.blob}, content_type TEXT, "
                 f"created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (scope, key))")
 
     def claim(self, scope: str, key: str, fingerprint: str) -> StoredResponse | None:
@@ -63,31 +51,3 @@ class SQLIdempotencyStore(IdempotencyStore):
         p = self._p
         with self._connect() as conn:
             conn.execute(f"DELETE FROM {TABLE} WHERE scope = {p} AND key = {p} AND status IS NULL", (scope, key))
-
-
-def idempotency_store(database: Database) -> SQLIdempotencyStore:
-    env = database.env
-    if database.kind == "sqlite":
-        path = env["SQLITE_DBNAME"]
-        local = threading.local()
-
-        class _SQLite(AbstractContextManager):
-            def __init__(self, read_only: bool = False) -> None:
-                self.read_only = read_only
-
-            def __enter__(self):
-                conn = getattr(local, "conn", None)
-                if conn is None:
-                    # The event store has put the file in WAL mode already.
-                    conn = local.conn = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                                        check_same_thread=False)
-                conn.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
-                self.conn = conn
-                return conn
-
-            def __exit__(self, exc_type, *_):
-                self.conn.execute("ROLLBACK" if exc_type or self.read_only else "COMMIT")
-
-        return SQLIdempotencyStore(_SQLite, "?", "BLOB")
-    pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True, name="idempotency")
-    return SQLIdempotencyStore(lambda read_only=False: pool.connection(), "%s", "BYTEA", close=pool.close)

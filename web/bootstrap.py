@@ -25,10 +25,12 @@ from eventsourcing.persistence import IntegrityError
 
 from adapters.calendar import CalendarSource
 from adapters.fast_read import case_feed
-from adapters.idempotency import SQLIdempotencyStore, idempotency_store
+from adapters.idempotency import SQLIdempotencyStore
+from adapters.login_log import SQLLoginLog
 from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url, schema_lock
 from adapters.profile_files import FileProfileCatalogue
+from adapters.side_tables import SideTables
 from adapters.views import Views
 from domain.accountability import AccountabilityProcess
 from domain.application import AppealService, utc_now
@@ -87,6 +89,7 @@ class Container:
     accountability: AccountabilityProcess
     follower: ProcessFollower
     accountability_trail: AccountabilityTrail
+    side_tables: SideTables  # the idempotency keys' and the login log's one pool
 
     def feed(self) -> CaseFeed:
         """The appeal log for the read models, read and decoded the faster way."""
@@ -161,7 +164,7 @@ class Container:
         self.accountability.close()
         self.appeals.close()
         self.directory.close()
-        self.idempotency.close()
+        self.side_tables.close()
         self.views.close()
 
 
@@ -176,7 +179,9 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
 
 
 def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
-    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), clock=clock)
+    side_tables = SideTables(database)
+    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), logins=SQLLoginLog(side_tables),
+                                 clock=clock)
 
     def unit_exists(code: str) -> bool:
         unit = directory.unit(code)
@@ -193,9 +198,9 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     }
     accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     idempotency_store(database), views, read_models, accountability,
+                     SQLIdempotencyStore(side_tables), views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
-                     AccountabilityTrail(views.get("accountability_trail"), accountability))
+                     AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:
