@@ -26,7 +26,8 @@ class SQLLoginLog(LoginLog):
     def record(self, attempt: LoginAttempt) -> None:
         p = self._t.p
         with self._t.connect() as conn:
-            conn.execute(f"INSERT INTO {TABLE} (username, at, outcome, client, token_id) VALUES ({p}, {p}, {p}, {p}, {p})",
+            conn.execute(f"INSERT INTO {TABLE} (username, at, outcome, client, token_id) "
+                         f"VALUES ({p}, {p}, {p}, {p}, {p})",
                          (attempt.username, self._t.instant(attempt.at),
                           "success" if attempt.succeeded else "failure", attempt.client, attempt.token_id))
 
