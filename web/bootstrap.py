@@ -5,8 +5,10 @@ Nothing else reads the environment. Settings:
 (extra or edited policy profiles), ``CASELEDGER_CALENDAR_OVERRIDES`` (a TOML
 file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
 (signs bearer tokens; by default a random key kept in ``var/secret_key``),
-``CASELEDGER_TOKEN_TTL_MINUTES`` (default 480) and ``CASELEDGER_MAX_BODY_BYTES``
-(default 1 MiB).
+``CASELEDGER_TOKEN_TTL_MINUTES`` (default 480), ``CASELEDGER_MAX_BODY_BYTES``
+(default 1 MiB) and ``CASELEDGER_IDEMPOTENCY_LEASE_SECONDS`` (default 120: how
+long an ``Idempotency-Key`` stays claimed by a request that never answered;
+longer than any request may live, gunicorn's worker timeout being 30 s).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ class Settings:
     secret_key: str | None = None
     token_ttl: timedelta = timedelta(hours=8)
     max_body_bytes: int = 1024 * 1024
+    idempotency_lease: timedelta = timedelta(seconds=120)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -71,6 +74,7 @@ class Settings:
             secret_key=environ.get("CASELEDGER_SECRET_KEY") or None,
             token_ttl=timedelta(minutes=int(environ.get("CASELEDGER_TOKEN_TTL_MINUTES", "480"))),
             max_body_bytes=int(environ.get("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024))),
+            idempotency_lease=timedelta(seconds=float(environ.get("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "120"))),
         )
 
 
@@ -198,7 +202,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     }
     accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     SQLIdempotencyStore(side_tables), views, read_models, accountability,
+                     SQLIdempotencyStore(side_tables, settings.idempotency_lease), views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
                      AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
 
