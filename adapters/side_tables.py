@@ -32,6 +32,9 @@ class SideTables:
             self.p, self.blob, self.instant_type, self.serial = "%s", "BYTEA", "TIMESTAMPTZ", "BIGSERIAL PRIMARY KEY"
             self._pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True,
                                         name="side-tables")
+            # Its first connection ready before the first use: otherwise that use opens a second one,
+            # which then stays until the pool's idle timeout.
+            self._pool.wait()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Any]:
