@@ -3,8 +3,9 @@
 Every request with a bearer token reads its user (web.auth), so users are
 cached, and each read brings the cached user up to date with one query for
 events after its version (the library's fast-forward): a revocation saved
-by any process is seen by the next request of every other. Snapshots keep a
-user that many sign-outs have revoked tokens of quick to load from cold.
+by any process is seen by the next request of every other. Snapshots, every
+100 events, keep a user quick to load from cold however many of its tokens
+sign-outs have revoked.
 """
 
 from __future__ import annotations
