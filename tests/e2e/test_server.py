@@ -15,12 +15,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-import psycopg
 import pytest
 
+from adapters.login_log import SQLLoginLog
+from adapters.passwords import Argon2Hasher
+from adapters.persistence import database_from_url
+from adapters.side_tables import SideTables
 from domain.directory import User
+from domain.directory_service import DirectoryService
 from tests.e2e.server import PASSWORD, cli_command, run_cli, running_server, scratch_postgres
-from web.bootstrap import Settings, bootstrap
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -338,63 +341,6 @@ def test_two_racing_commands_one_wins_one_conflicts(server, race):
         assert (now["version"], now["status"]) == (3, winner.json["status"])
 
 
-def test_a_request_killed_after_saving_is_answered_once_after_a_restart(tmp_path):
-    """PostgreSQL. The server is killed (SIGKILL, every process) while an acknowledgement with an
-    Idempotency-Key has saved its event but not yet stored its response: the test holds a row lock
-    on the key, so the request blocks there. Restarted with a short lease, the server answers the
-    same retry with the case as recorded: one event, a 2xx, never a permanent 409."""
-    with scratch_postgres() as url:
-        with running_server(url, tmp_path / "first") as first:
-            cid = forwarded_case(first)["id"]
-            key = {"Idempotency-Key": f"ack-{uuid.uuid4()}"}
-            outcome: list = []
-
-            def acknowledge():
-                try:
-                    outcome.append(post(first, "power", f"/api/appeals/{cid}/acknowledge", {}, **key))
-                except OSError as exc:  # the server died under it
-                    outcome.append(exc)
-
-            with psycopg.connect(url) as hold_save, psycopg.connect(url) as hold_key, \
-                    psycopg.connect(url, autocommit=True) as watch:
-                hold_save.execute("LOCK TABLE appeals_events IN EXCLUSIVE MODE")  # the save waits
-                request = threading.Thread(target=acknowledge)
-                request.start()
-                wait_for(lambda: watch.execute("SELECT count(*) FROM caseledger_idempotency WHERE key = %s",
-                                               (key["Idempotency-Key"],)).fetchone()[0] == 1)
-                hold_key.execute("SELECT 1 FROM caseledger_idempotency WHERE key = %s FOR UPDATE",
-                                 (key["Idempotency-Key"],))
-                hold_save.commit()  # the event is saved; completing the key now waits on our row lock
-                wait_for(lambda: watch.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'UPDATE caseledger_idempotency SET status%%'").fetchone()[0] == 1)
-                assert [e["type"] for e in history(first, cid)] == ["Received", "Forwarded", "Acknowledged"]
-                first.kill()
-                hold_key.rollback()
-            request.join(30)
-            assert outcome and isinstance(outcome[0], OSError), outcome  # no answer ever reached the client
-        env = {"CASELEDGER_IDEMPOTENCY_LEASE_SECONDS": "1"}
-        with running_server(url, tmp_path / "second", env, create=False) as second:
-            deadline_at = time.monotonic() + 15
-            retry = post(second, "power", f"/api/appeals/{cid}/acknowledge", {}, **key)
-            while retry.status == 409 and time.monotonic() < deadline_at:  # the lease may not have run out yet
-                time.sleep(0.5)
-                retry = post(second, "power", f"/api/appeals/{cid}/acknowledge", {}, **key)
-            assert retry.status == 200, (retry.status, retry.json)
-            assert retry.headers["Idempotent-Replayed"] == "true"
-            assert (retry.json["status"], retry.json["version"]) == ("acknowledged", 3)
-            assert [e["type"] for e in history(second, cid)] == ["Received", "Forwarded", "Acknowledged"]
-            again = post(second, "power", f"/api/appeals/{cid}/acknowledge", {}, **key)
-            assert again.status == 200 and again.body == retry.body
-
-
-def wait_for(condition, timeout: float = 15.0) -> None:
-    deadline_at = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline_at, "timed out"
-        time.sleep(0.05)
-
-
 # -- logins ---------------------------------------------------------------------------------
 def test_sixteen_parallel_logins_of_one_user_all_succeed(server, tmp_path):
     """Logins are rows of the login log, not events of the user: none conflicts with another, and the
@@ -415,12 +361,15 @@ def test_sixteen_parallel_logins_of_one_user_all_succeed(server, tmp_path):
     assert [r.status for r in results] == [200] * 16, [(r.status, r.json) for r in results if r.status != 200]
     assert all(get(server, None, "/api/units", Authorization=f"Bearer {r.json['token']}").status == 200
                for r in results[:3])
-    container = bootstrap(Settings(database_url=server.env["CASELEDGER_DATABASE_URL"], secret_key="unused"))
+    database = database_from_url(server.env["CASELEDGER_DATABASE_URL"])
+    tables = SideTables(database)  # the directory alone: a whole container would take a dozen connections
+    directory = DirectoryService(database.env, hasher=Argon2Hasher(), logins=SQLLoginLog(tables))
     try:
-        events = list(container.directory.repository.event_store.get(User.create_id(name)))
-        attempts = container.directory.logins.latest(name, datetime.now(timezone.utc) - timedelta(hours=1), 100)
+        events = list(directory.repository.event_store.get(User.create_id(name)))
+        attempts = directory.logins.latest(name, datetime.now(timezone.utc) - timedelta(hours=1), 100)
     finally:
-        container.close()
+        directory.close()
+        tables.close()
     assert [type(e).__name__ for e in events] == ["Registered"]
     assert len(attempts) == 16 and all(a.succeeded and a.token_id for a in attempts)
 
