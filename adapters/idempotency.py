@@ -2,92 +2,73 @@
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import uuid
+from datetime import datetime, timedelta, timezone
 
-from psycopg_pool import ConnectionPool
-
-from adapters.persistence import Database, postgres_conninfo
-from domain.idempotency import IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
+from adapters.side_tables import SideTables
+from domain.idempotency import Claim, IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
 
 TABLE = "caseledger_idempotency"
-_EXISTS = {"?": "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-           "%s": "SELECT count(*) FROM pg_tables WHERE tablename = %s"}
+_BUSY = "a request with this Idempotency-Key is being processed; retry shortly"
 
 
 class SQLIdempotencyStore(IdempotencyStore):
-    """One table; the primary key (scope, key) makes the claim atomic."""
+    """One table. The primary key (scope, key) makes a claim atomic; a claim's holder and time make
+    taking over an expired one a compare-and-set, and keep a late original from completing the key."""
 
-    def __init__(self, connect: Callable[[], AbstractContextManager], placeholder: str, blob: str,
-                 close: Callable[[], None] = lambda: None) -> None:
-        self._connect, self._p, self.close = connect, placeholder, close
-        with self._connect(read_only=True) as conn:
-            exists = conn.execute(_EXISTS[placeholder], (TABLE,)).fetchone()[0]
-        if exists:  # no write lock needed when a process starts against an existing database
+    def __init__(self, tables: SideTables, lease: timedelta) -> None:
+        self._t, self.lease = tables, lease
+        columns = tables.columns(TABLE)
+        if {"holder", "claimed_at"} <= columns:  # no write lock needed when a process starts on an existing database
             return
-        with self._connect() as conn:
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
-                f"fingerprint TEXT NOT NULL, status INTEGER, body {blob}, content_type TEXT, "
-                f"created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (scope, key))")
+        with tables.connect() as conn:
+            if not columns:
+                conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
+                    f"fingerprint TEXT NOT NULL, status INTEGER, body {tables.blob}, content_type TEXT, "
+                    f"created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, holder TEXT, claimed_at {tables.instant_type}, "
+                    f"PRIMARY KEY (scope, key))")
+            else:  # a table from before leases: its open claims have no time, and count as expired
+                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN holder TEXT")
+                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN claimed_at {tables.instant_type}")
 
-    def claim(self, scope: str, key: str, fingerprint: str) -> StoredResponse | None:
-        p = self._p
-        with self._connect() as conn:
+    def claim(self, scope: str, key: str, fingerprint: str) -> Claim | StoredResponse:
+        p, now, holder = self._t.p, datetime.now(timezone.utc), uuid.uuid4().hex
+        with self._t.connect() as conn:
             inserted = conn.execute(
-                f"INSERT INTO {TABLE} (scope, key, fingerprint) VALUES ({p}, {p}, {p}) "
-                f"ON CONFLICT (scope, key) DO NOTHING", (scope, key, fingerprint)).rowcount
+                f"INSERT INTO {TABLE} (scope, key, fingerprint, holder, claimed_at) VALUES ({p}, {p}, {p}, {p}, {p}) "
+                f"ON CONFLICT (scope, key) DO NOTHING",
+                (scope, key, fingerprint, holder, self._t.instant(now))).rowcount
             if inserted == 1:
-                return None
-            row = conn.execute(f"SELECT fingerprint, status, body, content_type FROM {TABLE} "
+                return Claim(holder)
+            row = conn.execute(f"SELECT fingerprint, status, body, content_type, holder, claimed_at FROM {TABLE} "
                                f"WHERE scope = {p} AND key = {p}", (scope, key)).fetchone()
-        if row is None:  # released between our insert and select: treat as busy, the client retries
-            raise KeyInProgress("a request with this Idempotency-Key is being processed; retry shortly")
-        stored_fingerprint, status, body, content_type = row
-        if stored_fingerprint != fingerprint:
-            raise KeyReused("this Idempotency-Key was used for a different request")
-        if status is None:
-            raise KeyInProgress("a request with this Idempotency-Key is being processed; retry shortly")
-        return StoredResponse(status, bytes(body), content_type)
+            if row is None:  # released between our insert and select: treat as busy, the client retries
+                raise KeyInProgress(_BUSY)
+            stored_fingerprint, status, body, content_type, previous, claimed_at = row
+            if stored_fingerprint != fingerprint:
+                raise KeyReused("this Idempotency-Key was used for a different request")
+            if status is not None:
+                return StoredResponse(status, bytes(body), content_type)
+            if claimed_at is not None and self._t.from_instant(claimed_at) > now - self.lease:
+                raise KeyInProgress(_BUSY)
+            taken = conn.execute(
+                f"UPDATE {TABLE} SET holder = {p}, claimed_at = {p} WHERE scope = {p} AND key = {p} "
+                f"AND status IS NULL AND COALESCE(holder, '') = {p}",
+                (holder, self._t.instant(now), scope, key, previous or "")).rowcount
+        if taken != 1:  # another retry took it over first
+            raise KeyInProgress(_BUSY)
+        return Claim(holder)
 
-    def complete(self, scope: str, key: str, response: StoredResponse) -> None:
-        p = self._p
-        with self._connect() as conn:
+    def complete(self, scope: str, key: str, claim: Claim, response: StoredResponse) -> None:
+        p = self._t.p
+        with self._t.connect() as conn:
             conn.execute(f"UPDATE {TABLE} SET status = {p}, body = {p}, content_type = {p} "
-                         f"WHERE scope = {p} AND key = {p}",
-                         (response.status, response.body, response.content_type, scope, key))
+                         f"WHERE scope = {p} AND key = {p} AND holder = {p}",
+                         (response.status, response.body, response.content_type, scope, key, claim.holder))
 
-    def release(self, scope: str, key: str) -> None:
-        p = self._p
-        with self._connect() as conn:
-            conn.execute(f"DELETE FROM {TABLE} WHERE scope = {p} AND key = {p} AND status IS NULL", (scope, key))
-
-
-def idempotency_store(database: Database) -> SQLIdempotencyStore:
-    env = database.env
-    if database.kind == "sqlite":
-        path = env["SQLITE_DBNAME"]
-        local = threading.local()
-
-        class _SQLite(AbstractContextManager):
-            def __init__(self, read_only: bool = False) -> None:
-                self.read_only = read_only
-
-            def __enter__(self):
-                conn = getattr(local, "conn", None)
-                if conn is None:
-                    # The event store has put the file in WAL mode already.
-                    conn = local.conn = sqlite3.connect(path, timeout=30, isolation_level=None,
-                                                        check_same_thread=False)
-                conn.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
-                self.conn = conn
-                return conn
-
-            def __exit__(self, exc_type, *_):
-                self.conn.execute("ROLLBACK" if exc_type or self.read_only else "COMMIT")
-
-        return SQLIdempotencyStore(_SQLite, "?", "BLOB")
-    pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True, name="idempotency")
-    return SQLIdempotencyStore(lambda read_only=False: pool.connection(), "%s", "BYTEA", close=pool.close)
+    def release(self, scope: str, key: str, claim: Claim) -> None:
+        p = self._t.p
+        with self._t.connect() as conn:
+            conn.execute(f"DELETE FROM {TABLE} WHERE scope = {p} AND key = {p} AND holder = {p} AND status IS NULL",
+                         (scope, key, claim.holder))

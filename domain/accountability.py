@@ -343,6 +343,9 @@ class AccountabilityProcess(EventSourcedProjection):
             self._check_on_case(unit, case_id)
         for _ in range(5):
             record = self._record_of(unit)
+            if actor.request and any(a["actor"].get("request") == actor.request.id for a in record.actions):
+                actor.request.answered_from_record = True  # a retry of a request that died after recording
+                return record
             record.record_action(action, actor, self.clock(), note, consequence, case_id, supervision)
             try:
                 self.save(record)

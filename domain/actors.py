@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+
+from domain.idempotency import Request
 
 
 class Role(str, Enum):
@@ -22,6 +24,8 @@ class Actor:
     user: str
     role: Role
     unit: str | None = None
+    # Set while an ``Idempotency-Key`` request runs; its id goes into every event the request causes.
+    request: Request | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.user:
@@ -31,7 +35,10 @@ class Actor:
 
     def as_record(self) -> dict[str, str | None]:
         """The form stored in events: plain strings only."""
-        return {"user": self.user, "role": self.role.value, "unit": self.unit}
+        record = {"user": self.user, "role": self.role.value, "unit": self.unit}
+        if self.request is not None:
+            record["request"] = self.request.id
+        return record
 
     @property
     def may_backfill(self) -> bool:

@@ -70,9 +70,11 @@ class AppealService(Application):
         unchanged, so re-importing a work order never duplicates it.
         """
         check_command_role("open", actor)
-        if external_ref:
-            existing = self._find(Appeal.create_id(channel, external_ref))
+        case_id = Appeal.create_id(channel, external_ref, actor.request and actor.request.id)
+        if external_ref or actor.request:
+            existing = self._find(case_id)
             if existing is not None:
+                self._recorded_by_request(existing.id, actor)
                 return existing, False
         problems: dict[str, str] = {}
         try:
@@ -98,7 +100,6 @@ class AppealService(Application):
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
             raise ValidationFailed(problems)
-        case_id = Appeal.create_id(channel, external_ref)
         appeal = Appeal(
             id=case_id, channel=channel, external_ref=external_ref,
             case_no=_case_no(occurred_at or self.clock(), case_id), category=category, subject=subject.strip(),
@@ -109,7 +110,7 @@ class AppealService(Application):
         try:
             self.save(appeal)
         except IntegrityError:
-            if external_ref:  # a concurrent import of the same work order won
+            if external_ref or actor.request:  # a concurrent import of the same work order, or retry, won
                 return self._get(appeal.id), False
             raise
         return appeal, True
@@ -266,6 +267,8 @@ class AppealService(Application):
         appeal = self._get(case_id)
         # The unit's part on the case is decided before its version or state is looked at.
         check_command_part(command, actor, appeal.case_no, appeal.unit, appeal.co_units)
+        if self._recorded_by_request(case_id, actor):
+            return appeal
         if expected_version is not None and expected_version != appeal.version:
             raise VersionConflict(f"case {appeal.case_no} is at version {appeal.version}, not {expected_version}")
         problems = self._occurred_problems(actor, occurred_at)
@@ -279,6 +282,15 @@ class AppealService(Application):
         except IntegrityError:
             raise VersionConflict(f"case {appeal.case_no} was changed by another command; reload and retry") from None
         return appeal
+
+    def _recorded_by_request(self, case_id: UUID, actor: Actor) -> bool:
+        """Whether the actor's idempotent request already recorded on this case: a retry of one that
+        died before it could answer. Such a retry answers with the case as recorded and records nothing."""
+        if actor.request is None:
+            return False
+        recorded = any(e.actor.get("request") == actor.request.id for e in self.repository.event_store.get(case_id))
+        actor.request.answered_from_record = actor.request.answered_from_record or recorded
+        return recorded
 
     def _occurred_problems(self, actor: Actor, occurred_at: datetime | None) -> dict[str, str]:
         if occurred_at is None:

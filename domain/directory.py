@@ -1,14 +1,16 @@
 """Units (承办单位) and users, event-sourced like the cases.
 
 Who was given which role and unit, when and by whom, is part of the
-auditable record: every grant, disablement, password change, login and
-token revocation is an event with its actor.
+auditable record: every grant, disablement, password change and token
+revocation is an event with its actor. Sign-in attempts are not: they go to
+the login log (domain.login_log), so that a user's record stays small and
+concurrent logins never conflict on it.
 """
 
 from __future__ import annotations
 
 import abc
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -17,11 +19,6 @@ from domain.actors import Role
 
 _UNITS = uuid5(NAMESPACE_URL, "urn:caseledger:unit")
 _USERS = uuid5(NAMESPACE_URL, "urn:caseledger:user")
-
-# Login throttle: this many failures within the window lock the account
-# until the window has passed since the latest failure.
-MAX_FAILED_LOGINS = 5
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 
 
 class PasswordHasher(abc.ABC):
@@ -76,11 +73,12 @@ class User(Aggregate):
         self.active = True
         self.tokens_valid_after = timestamp
         self.revoked_tokens: dict[str, datetime] = {}
-        self.failed_logins: list[datetime] = []
 
     @event("Disabled", topic="caseledger:User.Disabled")
-    def disable(self, reason: str | None, actor: dict) -> None:
+    def disable(self, reason: str | None, actor: dict, timestamp: datetime | None = None) -> None:
+        # Tokens issued before the disablement end with it, and stay ended if the user is enabled again.
         self.active = False
+        self.tokens_valid_after = timestamp
 
     @event("Enabled", topic="caseledger:User.Enabled")
     def enable(self, actor: dict) -> None:
@@ -91,13 +89,27 @@ class User(Aggregate):
         self.password_hash = password_hash
         self.tokens_valid_after = timestamp
 
-    @event("LoggedIn", topic="caseledger:User.LoggedIn")
-    def logged_in(self, token_id: str, expires_at: datetime, client: str | None) -> None:
-        self.failed_logins = []
+    class LoggedIn(Event):
+        """A login, as recorded before logins went to the login log: kept so that stored ones stay
+        readable; it changes nothing on the record."""
 
-    @event("LoginFailed", topic="caseledger:User.LoginFailed")
-    def login_failed(self, client: str | None, timestamp: datetime | None = None) -> None:
-        self.failed_logins = [t for t in self.failed_logins if t > timestamp - FAILED_LOGIN_WINDOW] + [timestamp]
+        TOPIC = "caseledger:User.LoggedIn"
+        token_id: str
+        expires_at: datetime
+        client: str | None
+
+        def apply(self, aggregate: User) -> None:
+            pass
+
+    class LoginFailed(Event):
+        """A failed login, as recorded before logins went to the login log: kept so that stored ones
+        stay readable; the lockout reads the login log, so it changes nothing on the record."""
+
+        TOPIC = "caseledger:User.LoginFailed"
+        client: str | None
+
+        def apply(self, aggregate: User) -> None:
+            pass
 
     @event("TokenRevoked", topic="caseledger:User.TokenRevoked")
     def revoke_token(self, token_id: str, expires_at: datetime, actor: dict,
@@ -109,12 +121,6 @@ class User(Aggregate):
     @event("TokensRevoked", topic="caseledger:User.TokensRevoked")
     def revoke_all_tokens(self, actor: dict, timestamp: datetime | None = None) -> None:
         self.tokens_valid_after = timestamp
-
-    def locked_until(self, now: datetime) -> datetime | None:
-        recent = [t for t in self.failed_logins if t > now - FAILED_LOGIN_WINDOW]
-        if len(recent) >= MAX_FAILED_LOGINS:
-            return recent[-1] + FAILED_LOGIN_WINDOW
-        return None
 
     def accepts_token(self, token_id: str, issued_at: datetime) -> bool:
         return self.active and issued_at >= self.tokens_valid_after and token_id not in self.revoked_tokens

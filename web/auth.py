@@ -3,8 +3,9 @@
 A token is signed (itsdangerous) with the service's secret and names the
 user, a token id and the issue time. It is accepted while it has not
 expired, its user is active, it was issued after the user's last "revoke
-all" (or password change), and its id was not revoked. Every token is thus
-checked against the user's event-sourced record.
+all" (or password change, or disablement), and its id was not revoked.
+Every token is thus checked against the user's event-sourced record, which
+the directory keeps cached and brings up to date with one query per request.
 """
 
 from __future__ import annotations

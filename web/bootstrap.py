@@ -5,8 +5,10 @@ Nothing else reads the environment. Settings:
 (extra or edited policy profiles), ``CASELEDGER_CALENDAR_OVERRIDES`` (a TOML
 file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
 (signs bearer tokens; by default a random key kept in ``var/secret_key``),
-``CASELEDGER_TOKEN_TTL_MINUTES`` (default 480) and ``CASELEDGER_MAX_BODY_BYTES``
-(default 1 MiB).
+``CASELEDGER_TOKEN_TTL_MINUTES`` (default 480), ``CASELEDGER_MAX_BODY_BYTES``
+(default 1 MiB) and ``CASELEDGER_IDEMPOTENCY_LEASE_SECONDS`` (default 120: how
+long an ``Idempotency-Key`` stays claimed by a request that never answered;
+longer than any request may live, gunicorn's worker timeout being 30 s).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from pathlib import Path
 
 from adapters.calendar import CalendarSource
 from adapters.fast_read import case_feed
-from adapters.idempotency import SQLIdempotencyStore, idempotency_store
+from adapters.idempotency import SQLIdempotencyStore
+from adapters.login_log import SQLLoginLog
 from adapters.passwords import Argon2Hasher
 from adapters.persistence import Database, database_from_url, schema_lock
 from adapters.profile_files import FileProfileCatalogue
+from adapters.side_tables import SideTables
 from adapters.views import Views
 from domain.accountability import AccountabilityProcess
 from domain.application import AppealService, utc_now
@@ -54,6 +58,7 @@ class Settings:
     secret_key: str | None = None
     token_ttl: timedelta = timedelta(hours=8)
     max_body_bytes: int = 1024 * 1024
+    idempotency_lease: timedelta = timedelta(seconds=120)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -67,6 +72,7 @@ class Settings:
             secret_key=environ.get("CASELEDGER_SECRET_KEY") or None,
             token_ttl=timedelta(minutes=int(environ.get("CASELEDGER_TOKEN_TTL_MINUTES", "480"))),
             max_body_bytes=int(environ.get("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024))),
+            idempotency_lease=timedelta(seconds=float(environ.get("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "120"))),
         )
 
 
@@ -85,6 +91,7 @@ class Container:
     accountability: AccountabilityProcess
     follower: ProcessFollower
     accountability_trail: AccountabilityTrail
+    side_tables: SideTables  # the idempotency keys' and the login log's one pool
 
     def feed(self) -> CaseFeed:
         """The appeal log for the read models, read and decoded the faster way."""
@@ -161,7 +168,7 @@ class Container:
         self.accountability.close()
         self.appeals.close()
         self.directory.close()
-        self.idempotency.close()
+        self.side_tables.close()
         self.views.close()
 
 
@@ -176,7 +183,9 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
 
 
 def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
-    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), clock=clock)
+    side_tables = SideTables(database)
+    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), logins=SQLLoginLog(side_tables),
+                                 clock=clock)
 
     def unit_exists(code: str) -> bool:
         unit = directory.unit(code)
@@ -193,9 +202,9 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     }
     accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     idempotency_store(database), views, read_models, accountability,
+                     SQLIdempotencyStore(side_tables, settings.idempotency_lease), views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
-                     AccountabilityTrail(views.get("accountability_trail"), accountability))
+                     AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:

@@ -5,7 +5,8 @@ CLI (passwords on standard input), starts ``caseledger serve`` on a free port,
 waits for ``/healthz`` and yields a ``Server`` with ``base_url`` and a small
 JSON client built on ``urllib.request`` (no proxy, 127.0.0.1 only). On exit it
 stops the server (SIGTERM, then SIGKILL after 10 s) and fails loudly, with
-the server's captured stderr, if the server had died early.
+the server's captured stderr, if the server had died early — unless the test
+killed it itself (``Server.kill``).
 
 ``scratch_postgres`` creates a fresh PostgreSQL database and drops it
 ``WITH (FORCE)`` afterwards.
@@ -134,6 +135,14 @@ class Server(Client):
         super().__init__(base_url)
         self.process, self.stdout_path, self.stderr_path, self.env = process, stdout, stderr, env
         self.tokens: dict[str, str] = {}
+        self.killed = False
+
+    def kill(self) -> None:
+        """SIGKILL to the whole server — arbiter, workers, read-model runner — as a crash would:
+        no handler, no clean-up runs."""
+        self.killed = True
+        os.killpg(self.process.pid, signal.SIGKILL)  # its own session: every process of it
+        self.process.wait(STOP_TIMEOUT)
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
@@ -229,7 +238,7 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
         died = process.poll()
         _stop(process)
         shutil.rmtree(runtime, ignore_errors=True)
-        if died is not None and not isinstance(failure, ServerDied):
+        if died is not None and not server.killed and not isinstance(failure, ServerDied):
             message = (f"caseledger serve died early (exit {died}) at {server.base_url}; stderr:\n"
                        f"{server.stderr()[-20000:]}")
             if failure is None:

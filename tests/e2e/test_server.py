@@ -17,7 +17,13 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.server import cli_command, run_cli, running_server, scratch_postgres
+from adapters.login_log import SQLLoginLog
+from adapters.passwords import Argon2Hasher
+from adapters.persistence import database_from_url
+from adapters.side_tables import SideTables
+from domain.directory import User
+from domain.directory_service import DirectoryService
+from tests.e2e.server import PASSWORD, cli_command, run_cli, running_server, scratch_postgres
 
 SHANGHAI = timezone(timedelta(hours=8))
 
@@ -333,6 +339,50 @@ def test_two_racing_commands_one_wins_one_conflicts(server, race):
         assert len(events) == before + 1 and [e["seq"] for e in events] == [1, 2, 3]
         now = get(server, "clerk", f"/api/appeals/{cid}").json
         assert (now["version"], now["status"]) == (3, winner.json["status"])
+
+
+# -- logins ---------------------------------------------------------------------------------
+def test_sixteen_parallel_logins_of_one_user_all_succeed(server, tmp_path):
+    """Logins are rows of the login log, not events of the user: none conflicts with another, and the
+    user's record does not grow with them."""
+    name = f"many{uuid.uuid4().hex[:8]}"
+    run_cli(["user", "add", name, "--role", "platform"], server.env, tmp_path, PASSWORD + "\n")
+    barrier, results = threading.Barrier(16), [None] * 16
+
+    def sign_in(i):
+        barrier.wait()
+        results[i] = server.post("/api/auth/token", {"username": name, "password": PASSWORD})
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.status for r in results] == [200] * 16, [(r.status, r.json) for r in results if r.status != 200]
+    assert all(get(server, None, "/api/units", Authorization=f"Bearer {r.json['token']}").status == 200
+               for r in results[:3])
+    database = database_from_url(server.env["CASELEDGER_DATABASE_URL"])
+    tables = SideTables(database)  # the directory alone: a whole container would take a dozen connections
+    directory = DirectoryService(database.env, hasher=Argon2Hasher(), logins=SQLLoginLog(tables))
+    try:
+        events = list(directory.repository.event_store.get(User.create_id(name)))
+        attempts = directory.logins.latest(name, datetime.now(timezone.utc) - timedelta(hours=1), 100)
+    finally:
+        directory.close()
+        tables.close()
+    assert [type(e).__name__ for e in events] == ["Registered"]
+    assert len(attempts) == 16 and all(a.succeeded and a.token_id for a in attempts)
+
+
+def test_unknown_and_known_names_are_locked_out_alike(server, tmp_path):
+    known, unknown = f"lock{uuid.uuid4().hex[:8]}", f"ghost{uuid.uuid4().hex[:8]}"
+    run_cli(["user", "add", known, "--role", "platform"], server.env, tmp_path, PASSWORD + "\n")
+    for name in (known, unknown):
+        statuses = [server.post("/api/auth/token", {"username": name, "password": "guessing-wrong"}).status
+                    for _ in range(5)]
+        locked = server.post("/api/auth/token", {"username": name, "password": PASSWORD})
+        assert statuses == [401] * 5 and locked.status == 429, (name, statuses, locked.status)
+        assert 890 <= int(locked.headers["Retry-After"]) <= 900 and error_code(locked) == "too_many_attempts"
 
 
 # -- queries and access ---------------------------------------------------------------------

@@ -56,8 +56,9 @@ def _directory_events() -> list:
     user.disable(None, PLATFORM.as_record())
     user.enable(PLATFORM.as_record())
     user.change_password("$argon2id$other", PLATFORM.as_record())
-    user.logged_in("token-1", AT + timedelta(hours=8), "127.0.0.1")
-    user.login_failed(None)
+    # Logins are no longer recorded on the user, but stored ones must still read back.
+    user.trigger_event(User.LoggedIn, token_id="token-1", expires_at=AT + timedelta(hours=8), client="127.0.0.1")
+    user.trigger_event(User.LoginFailed, client=None)
     user.revoke_token("token-1", AT + timedelta(hours=8), PLATFORM.as_record())
     user.revoke_all_tokens(PLATFORM.as_record())
     return unit.collect_events() + user.collect_events()
