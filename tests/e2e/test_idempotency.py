@@ -126,8 +126,10 @@ def test_a_retried_open_without_external_ref_finds_the_case_its_request_opened(a
     assert types(api, retry.json["id"]) == ["Received"]
 
 
-def test_a_retried_accountability_action_is_recorded_once(api):
-    """A referral (移送纪委监委) may be recorded again and again on purpose; a retry of one must not."""
+def test_a_retried_accountability_action_is_recorded_once(live):
+    """A referral (移送纪委监委) may be recorded again and again on purpose; a retry of one must not.
+    (The trail the answer shows is written by the read-model process, running here as in ``serve``.)"""
+    api = live
     unit = fresh_unit(api)
     case = accountability_case(api, unit)
     url, key = f"/api/units/{unit}/accountability/actions", f"refer-{uuid.uuid4()}"
