@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 
-from psycopg_pool import ConnectionPool
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+from psycopg.rows import tuple_row
 
-from adapters.persistence import Database, postgres_conninfo
+from adapters.persistence import Database
 from domain.idempotency import IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
 
 TABLE = "caseledger_idempotency"
@@ -89,5 +91,13 @@ def idempotency_store(database: Database) -> SQLIdempotencyStore:
                 self.conn.execute("ROLLBACK" if exc_type or self.read_only else "COMMIT")
 
         return SQLIdempotencyStore(_SQLite, "?", "BLOB")
-    pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True, name="idempotency")
-    return SQLIdempotencyStore(lambda read_only=False: pool.connection(), "%s", "BYTEA", close=pool.close)
+    # The process's shared pool (adapters.pg_pool), not one of its own: a transaction per call.
+    factory = InfrastructureFactory.construct(Environment("Idempotency", env))
+    datastore = factory.datastore
+
+    @contextmanager
+    def connect(read_only: bool = False):
+        with datastore.get_connection() as conn, conn.transaction(force_rollback=read_only):
+            yield conn.cursor(row_factory=tuple_row)
+
+    return SQLIdempotencyStore(connect, "%s", "BYTEA", close=factory.close)
