@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api
 
 from adapters.persistence import database_kind
@@ -103,8 +103,6 @@ class ChunkedBodyLimit:
 
 def _wired():
     """``before_request``: a 503 until the container is wired (health answers for itself)."""
-    from flask import current_app, request
-
     if "caseledger" not in current_app.extensions and request.endpoint != "healthz":
         return errors.database_unavailable("the service is starting and the database is not reachable yet")
     return None
@@ -127,6 +125,9 @@ def _start(app: Flask, settings: Settings) -> None:
             try:
                 app.extensions["caseledger"] = bootstrap(settings)
             except UNAVAILABLE:
+                continue
+            except Exception:  # the first attempt got past the configuration: keep trying, loudly
+                log.exception("wiring the service failed; trying again")
                 continue
             log.warning("database reachable; the service is ready")
             return
