@@ -77,10 +77,6 @@ class GuardedPool(ConnectionPool):
         self._breaker = threading.Lock()
         self._down_since: float | None = None
 
-    @property
-    def down(self) -> bool:
-        return self._down_since is not None
-
     def getconn(self, timeout: float | None = None):
         if self._down_since is not None:
             raise DatabaseUnavailable(f"the database has not answered for {time.monotonic() - self._down_since:.1f} s")
