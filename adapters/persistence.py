@@ -3,13 +3,22 @@
 ``sqlite:///path`` (relative to the working directory; the default is
 ``var/caseledger.sqlite3``) selects the library's ``eventsourcing.sqlite``;
 ``postgresql://user:pass@host:port/db`` selects ``eventsourcing.postgres``
-(psycopg 3). Query parameters ``pool_size``, ``max_overflow`` and ``schema``
-tune the PostgreSQL pool and schema.
+(psycopg 3) through ``adapters.pg_pool``: one pool per process for every
+application and view, failing fast while the database is away. Query
+parameters ``pool_size`` (connections kept open, default 1), ``max_overflow``
+(more opened under load, default 3) and ``schema`` tune that pool and the
+schema. The defaults hold a server (two workers and the read-model process)
+to at most 12 connections.
+
+A SQLite file, its directory when created here, and the lock file beside it
+are readable by their owner only (0600, 0700): SQLite gives the ``-wal`` and
+``-shm`` files the database file's mode.
 """
 
 from __future__ import annotations
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +49,12 @@ class Database:
         return self.url
 
 
+def database_kind(url: str | None) -> str:
+    """"sqlite" or "postgresql", from the URL alone (nothing is opened or created)."""
+    scheme = urlsplit(url or DEFAULT_URL).scheme
+    return "postgresql" if scheme in ("postgresql", "postgres") else scheme
+
+
 def database_from_url(url: str | None) -> Database:
     url = url or DEFAULT_URL
     parts = urlsplit(url)
@@ -50,7 +65,8 @@ def database_from_url(url: str | None) -> Database:
                                             "SQLITE_DBNAME": ":memory:"})
         # sqlite:///relative/path and sqlite:////absolute/path, as in SQLAlchemy.
         path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite creates it 0644
         return Database(url, "sqlite", {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
@@ -64,19 +80,27 @@ def database_from_url(url: str | None) -> Database:
         if unknown:
             raise DatabaseURLError(f"{_redact(url)}: unknown parameters {sorted(unknown)}")
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "adapters.pg_pool:SharedPostgresFactory",
             "POSTGRES_DBNAME": unquote(parts.path.strip("/")),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": query.get("pool_size", "2"),
-            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "10"),
+            "POSTGRES_POOL_SIZE": query.get("pool_size", "1"),
+            "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", "3"),
         }
         if "schema" in query:
             env["POSTGRES_SCHEMA"] = query["schema"]
         return Database(url, "postgresql", env)
     raise DatabaseURLError(f"{_redact(url)}: CASELEDGER_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+def private_directory(path: Path) -> None:
+    """A missing directory created readable by its owner only (missing parents get the default mode);
+    an existing one is left as the operator made it."""
+    if not path.is_dir():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask, which may be looser or tighter
 
 
 def _redact(url: str) -> str:
@@ -104,14 +128,14 @@ def schema_lock(database: Database) -> Iterator[None]:
         if name == ":memory:":
             yield
             return
-        with open(f"{name}.lock", "a") as lock:
+        with os.fdopen(os.open(f"{name}.lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return
-    with psycopg.connect(postgres_conninfo(database), autocommit=True) as conn:
+    with psycopg.connect(postgres_conninfo(database), autocommit=True, connect_timeout=3) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             yield

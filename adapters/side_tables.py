@@ -1,8 +1,9 @@
 """Connections for the tables kept beside the event store: idempotency keys and the login log.
 
-One object per process serves every such table: on PostgreSQL one small
-pool (a single connection at rest), on SQLite one connection per thread to
-the database file. Instants are ``timestamptz`` on PostgreSQL and, on
+One object per process serves every such table: on PostgreSQL the process's
+one shared pool (adapters.pg_pool, the same the event store uses), a
+transaction per call; on SQLite one connection per thread to the database
+file. Instants are ``timestamptz`` on PostgreSQL and, on
 SQLite, ISO 8601 text in UTC of one fixed width, so that text order is time
 order.
 """
@@ -16,9 +17,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from psycopg_pool import ConnectionPool
+from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.utils import Environment
+from psycopg.rows import tuple_row
 
-from adapters.persistence import Database, postgres_conninfo
+from adapters.persistence import Database
 
 
 class SideTables:
@@ -27,21 +30,17 @@ class SideTables:
         if self.kind == "sqlite":
             self.p, self.blob, self.instant_type, self.serial = "?", "BLOB", "TEXT", "INTEGER PRIMARY KEY"
             self._path, self._local = database.env["SQLITE_DBNAME"], threading.local()
-            self._pool = None
+            self._factory = None
         else:
             self.p, self.blob, self.instant_type, self.serial = "%s", "BYTEA", "TIMESTAMPTZ", "BIGSERIAL PRIMARY KEY"
-            self._pool = ConnectionPool(postgres_conninfo(database), min_size=1, max_size=4, open=True,
-                                        name="side-tables")
-            # Its first connection ready before the first use: otherwise that use opens a second one,
-            # which then stays until the pool's idle timeout.
-            self._pool.wait()
+            self._factory = InfrastructureFactory.construct(Environment("SideTables", database.env))
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Any]:
         """One transaction; committed on success, rolled back on error (and always, when read-only)."""
-        if self._pool is not None:
-            with self._pool.connection() as conn:
-                yield conn
+        if self._factory is not None:
+            with self._factory.datastore.get_connection() as conn, conn.transaction(force_rollback=read_only):
+                yield conn.cursor(row_factory=tuple_row)
             return
         conn = getattr(self._local, "conn", None)
         if conn is None:
@@ -74,5 +73,5 @@ class SideTables:
         return datetime.fromisoformat(value) if isinstance(value, str) else value
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        if self._factory is not None:
+            self._factory.close()

@@ -3,8 +3,9 @@
 Starts ``caseledger serve`` (gunicorn; ``--workers``, default 2) on a fresh
 PostgreSQL database, makes the units and users with the CLI, and runs
 ``--clients`` (8) concurrent clients: threads, one ``http.client`` connection
-each, asking for keep-alive (which gunicorn's sync workers do not grant; the
-output says so). Each client drives appeals through the lifecycle the state
+each, asking for keep-alive (which the threaded workers of ``web.worker``
+grant; the output says if the server closed connections after each
+response). Each client drives appeals through the lifecycle the state
 machine asks for, one request per command:
 
     open → forward → acknowledge → answer (final) → review (accepted) → visit → close
@@ -24,7 +25,7 @@ Targets (issue): HTTP/in-process ratio >= 0.5; p99 latency <= 50 ms.
 
     .venv/bin/python bench/http.py [--seconds 10] [--rounds 2] [--appeals N] [--clients 8] [--workers 2]
 
-Workers: on 2 CPUs, 2 and 4 sync workers measured the same within the noise
+Workers: on 2 CPUs, 2 and 4 (then sync) workers measured the same within the noise
 (230-320 commands/s either way); 2 is the default, as it also makes the
 start-up race of the workers' DDL (see ``start_server``) rarer. Databases are
 created and dropped on the local server (``CASELEDGER_TEST_POSTGRES_URL`` or
@@ -305,7 +306,7 @@ def main() -> int:
         with psycopg.connect(http_url) as conn:
             pg_version = conn.execute("show server_version").fetchone()[0]
         print(describe({"database": f"PostgreSQL {pg_version} (a fresh database for each side)",
-                        "server": f"caseledger serve (gunicorn, sync workers), {args.workers} workers",
+                        "server": f"caseledger serve (gunicorn, threaded workers), {args.workers} workers",
                         "clients": f"{args.clients} threads, one http.client connection each"}))
         provision(server_env(http_url), tmp, UNITS, USERS, PASSWORD)
         server_cm, server, retries = start_server(http_url, tmp, args.workers)
@@ -346,7 +347,7 @@ def main() -> int:
                   f"p95 {pct(values, 95) * 1e3:6.1f} ms   p99 {pct(values, 99) * 1e3:6.1f} ms   "
                   f"n={len(by_step.get(step, []))}")
     print(f"  connections       : {sum(s.connections for s in best.stats)} opened for {requests} requests"
-          + ("; the server closes each after one response (gunicorn's sync worker has no keep-alive)"
+          + ("; the server closed each after one response (no keep-alive)"
              if requests and closed >= requests else ""))
     if retries:
         print(f"  server start      : retried {retries} time(s) after the start-up DDL race (see start_server)")

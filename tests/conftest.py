@@ -4,6 +4,12 @@ PostgreSQL tests create their own database (``caseledger_test_<random>``) on
 the server named by ``CASELEDGER_TEST_POSTGRES_URL`` (default: the local
 server as ``postgres``) and drop it afterwards. An unreachable server fails
 the run rather than skipping: the suite promises both databases.
+
+For the whole run, idle connections to the ``postgres`` database are held so
+that only ``FREE_CONNECTIONS`` (50) of the server's ``max_connections`` are
+left to the suite, on any server: what a production server shared with
+other clients leaves a deployment. A change that makes the service greedy
+for connections fails the suite here, not in production.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from domain.actors import Actor, Role
 from domain.application import AppealService
 from domain.deadlines import SHANGHAI
 
+FREE_CONNECTIONS = 50
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 PLATFORM = Actor("hotline.clerk", Role.PLATFORM)
@@ -40,6 +47,20 @@ def unit_actor(unit: str) -> Actor:
 def sh(text: str) -> datetime:
     """A Shanghai wall-clock time, written as officials count it."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def only_50_postgres_connections_free() -> Iterator[int]:
+    """Holds idle connections until FREE_CONNECTIONS are left (counting those other clients hold at the start)."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+        in_use = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                              ).fetchone()[0] - 1
+    held = [psycopg.connect(ADMIN_URL, autocommit=True, application_name="caseledger-tests-held")
+            for _ in range(max(0, limit - in_use - FREE_CONNECTIONS))]
+    yield len(held)
+    for conn in held:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

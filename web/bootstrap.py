@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,8 @@ from adapters.fast_read import case_feed
 from adapters.idempotency import SQLIdempotencyStore
 from adapters.login_log import SQLLoginLog
 from adapters.passwords import Argon2Hasher
-from adapters.persistence import Database, database_from_url, schema_lock
+from adapters.persistence import Database, database_from_url, private_directory, schema_lock
+from adapters.pg_pool import GuardedPool
 from adapters.profile_files import FileProfileCatalogue
 from adapters.side_tables import SideTables
 from adapters.views import Views
@@ -99,6 +101,13 @@ class Container:
 
     def runner(self, batch_size: int = 5000) -> BatchRunner:
         return BatchRunner(self.feed(), list(self.read_models.values()), batch_size)
+
+    def database_head(self, timeout: float) -> int:
+        """The head of the event log; on PostgreSQL, after waiting at most ``timeout`` for a connection."""
+        pool = getattr(self.appeals.recorder.datastore, "pool", None)
+        if isinstance(pool, GuardedPool):
+            pool.probe(timeout)
+        return self.appeals.recorder.max_notification_id() or 0
 
     def wait_for_views(self, timeout: float = 3.0) -> bool:
         """Read-your-writes: waits until every read model has caught up with the log's head as of now."""
@@ -183,26 +192,34 @@ def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = 
 
 
 def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
-    side_tables = SideTables(database)
-    directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(), logins=SQLLoginLog(side_tables),
-                                 clock=clock)
+    with ExitStack() as opened:  # a database lost half-way: close what was opened, for the next attempt
+        side_tables = SideTables(database)
+        opened.callback(side_tables.close)
+        directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(),
+                                     logins=SQLLoginLog(side_tables), clock=clock)
+        opened.callback(directory.close)
 
-    def unit_exists(code: str) -> bool:
-        unit = directory.unit(code)
-        return unit is not None and unit.active
+        def unit_exists(code: str) -> bool:
+            unit = directory.unit(code)
+            return unit is not None and unit.active
 
-    appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
-                            clock=clock, unit_exists=unit_exists)
-    tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
-    views = Views(database)
-    read_models: dict[str, ReadModel] = {
-        "case_list": CaseList(views.get("case_list"), calendars.for_jurisdiction),
-        "ledger": Ledger(views.get("ledger"), calendars.for_jurisdiction),
-        "audit_trail": AuditTrail(views.get("audit_trail")),
-    }
-    accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
+        appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
+                                clock=clock, unit_exists=unit_exists)
+        opened.callback(appeals.close)
+        tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
+        views = Views(database)
+        opened.callback(views.close)
+        read_models: dict[str, ReadModel] = {
+            "case_list": CaseList(views.get("case_list"), calendars.for_jurisdiction),
+            "ledger": Ledger(views.get("ledger"), calendars.for_jurisdiction),
+            "audit_trail": AuditTrail(views.get("audit_trail")),
+        }
+        accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
+        opened.callback(accountability.close)
+        idempotency = SQLIdempotencyStore(side_tables, settings.idempotency_lease)
+        opened.pop_all()
     return Container(settings, database, calendars, profiles, directory, appeals, tokens,
-                     SQLIdempotencyStore(side_tables, settings.idempotency_lease), views, read_models, accountability,
+                     idempotency, views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
                      AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
 
@@ -210,7 +227,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
 def _local_secret(path: Path = Path("var/secret_key")) -> str:
     """A random signing key kept beside the embedded database, for the quick start."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(path.parent)
         draft = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

@@ -26,6 +26,7 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from adapters.persistence import DEFAULT_URL, DatabaseURLError
+from adapters.pg_pool import UNAVAILABLE
 from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
@@ -40,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument("--threads", type=int, default=4,
+                       help="request threads per worker (default 4; idle connections take none)")
+    serve.add_argument("--timeout", type=int, default=30,
+                       help="seconds a worker may go silent before it is restarted, and a client may stall "
+                            "mid-request before it is dropped (default 30)")
+    serve.add_argument("--keepalive", type=int, default=5,
+                       help="seconds an idle connection is kept open for its next request (default 5)")
     serve.add_argument("--no-projections", action="store_true",
                        help="do not run the read models in the server (run 'caseledger projections run' instead)")
     serve.add_argument("--deadline-watch", action="store_true",
@@ -91,13 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "user" and args.action == "add" and args.role == Role.UNIT.value and not args.unit:
         return _fail("--unit CODE is required for a unit user (the unit it acts for; see 'caseledger unit list')", 2)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers, not args.no_projections, args.deadline_watch)
+        return _serve(args.host, args.port, args.workers, not args.no_projections, args.deadline_watch,
+                      threads=args.threads, timeout=args.timeout, keepalive=args.keepalive)
     settings = Settings.from_env()
     try:
-        container = bootstrap(settings)
+        if (args.command, getattr(args, "action", None)) in (("projections", "run"), ("deadlines", "watch")):
+            container = _bootstrap_when_reachable(settings)  # a long-running process waits for the database
+            if container is None:
+                return 0
+        else:
+            container = bootstrap(settings)
     except DatabaseURLError as exc:
         return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
-    except (psycopg.Error, PersistenceError, sqlite3.Error, OSError) as exc:
+    except (psycopg.Error, PersistenceError, sqlite3.Error, OSError, *UNAVAILABLE) as exc:
         return _fail(f"cannot open the database {_redacted(settings.database_url or DEFAULT_URL)} "
                      f"(CASELEDGER_DATABASE_URL): {_first_line(exc)}")
     try:
@@ -202,9 +216,7 @@ def _projections(args: argparse.Namespace, c) -> int:
         with tqdm(total=head, unit="ev", desc=f"rebuild {args.name}") as bar:
             runner.run_once(progress=lambda position: bar.update(position - bar.n))
         return 0
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     print(f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; "
           "following the log", file=sys.stderr)
     c.follow(stop, batch_size=args.batch_size)
@@ -212,6 +224,29 @@ def _projections(args: argparse.Namespace, c) -> int:
 
 
 WATCH = Actor("deadline-watch", Role.PLATFORM)
+_STOP = threading.Event()
+
+
+def _stop_on_signals() -> threading.Event:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: _STOP.set())
+    return _STOP
+
+
+def _bootstrap_when_reachable(settings: Settings, retry: float = 2.0):
+    """For the processes that follow the log: wait for the database instead of exiting (None if stopped first).
+
+    ``caseledger serve`` starts them beside its workers and does not restart them, so an outage at
+    start-up must not end them.
+    """
+    stop = _stop_on_signals()
+    while not stop.is_set():
+        try:
+            return bootstrap(settings)
+        except UNAVAILABLE as exc:
+            logging.getLogger(__name__).warning("database unreachable (%s); trying again in %g s", exc, retry)
+            stop.wait(retry)
+    return None
 
 
 def _deadlines(args: argparse.Namespace, c) -> int:
@@ -226,9 +261,7 @@ def _deadlines(args: argparse.Namespace, c) -> int:
             now = now if now.tzinfo else now.replace(tzinfo=SHANGHAI)
         _print_sweep(_sweep(c, now, args.dry_run))
         return 0
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    stop = _stop_on_signals()
     print(f"sweeping deadlines every {args.interval:g} s", file=sys.stderr)
     while not stop.is_set():
         try:
@@ -265,7 +298,8 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _serve(host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False) -> int:
+def _serve(host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False, *,
+           threads: int = 4, timeout: int = 30, keepalive: int = 5) -> int:
     from gunicorn.app.base import BaseApplication
 
     from web.app import create_app
@@ -296,6 +330,11 @@ def _serve(host: str, port: int, workers: int, projections: bool, deadline_watch
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            # Threads, so a slow request or client does not hold the whole worker (web.worker).
+            self.cfg.set("worker_class", "web.worker.CaseledgerWorker")
+            self.cfg.set("threads", threads)
+            self.cfg.set("timeout", timeout)
+            self.cfg.set("keepalive", keepalive)
             self.cfg.set("accesslog", "-")
             if projections or deadline_watch:
                 self.cfg.set("when_ready", start_projections)

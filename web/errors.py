@@ -3,7 +3,11 @@
 Domain errors map to one status each; werkzeug's HTTP errors (400 malformed
 JSON, 404, 405, 413) and webargs' validation errors (422) are reshaped the
 same way, so a client never sees two error formats — and never a 500 for
-bad input.
+bad input. A database that does not answer is a 503 ``database_unavailable``
+with ``Retry-After``, at once (adapters.pg_pool fails fast while it is away).
+The requests gunicorn refuses before the application sees them (too long a
+request line or headers, a malformed request) are answered in the same shape
+by ``web.worker``, from ``HTTP_CODES``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import marshmallow as ma
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from adapters.pg_pool import UNAVAILABLE
 from domain.errors import (
     AlreadyExists,
     AuthenticationFailed,
@@ -36,8 +41,11 @@ STATUS = {
     KeyInProgress: 409, KeyReused: 422,
 }
 HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "validation_failed", 429: "too_many_attempts", 500: "internal_error", 503: "unavailable"}
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 414: "uri_too_long",
+              415: "unsupported_media_type", 417: "expectation_failed", 422: "validation_failed",
+              429: "too_many_attempts", 431: "headers_too_large", 500: "internal_error", 501: "not_implemented",
+              503: "service_unavailable"}
+RETRY_AFTER_UNAVAILABLE = "1"
 
 
 class ErrorBodySchema(ma.Schema):
@@ -52,12 +60,16 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None):
+def error_document(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
-    response = jsonify({"error": body})
+    return {"error": body}
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None):
+    response = jsonify(error_document(code, message, fields))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -111,12 +123,20 @@ def handle_domain_error(error: DomainError):
 
 
 def handle_read_model_behind(error: ReadModelBehind):
-    response = error_response(503, "read_models_behind", str(error))
-    response.headers["Retry-After"] = "5"
-    return response
+    return error_response(503, "read_models_behind", str(error), headers={"Retry-After": "5"})
+
+
+def database_unavailable(message: str = "the database is not reachable; try again shortly"):
+    return error_response(503, "database_unavailable", message, headers={"Retry-After": RETRY_AFTER_UNAVAILABLE})
+
+
+def handle_unavailable(error: Exception):
+    return database_unavailable()
 
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(ReadModelBehind, handle_read_model_behind)
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, handle_unavailable)

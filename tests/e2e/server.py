@@ -27,7 +27,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -204,8 +204,11 @@ def provision(env: Mapping[str, str], cwd: Path, units: Mapping[str, str] = UNIT
 def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = None, *,
                    units: Mapping[str, str] = UNITS, users: Mapping[str, tuple[str, str | None]] = USERS,
                    password: str = PASSWORD, workers: int = 2, login: bool = True,
-                   create: bool = True) -> Iterator[Server]:
-    """``caseledger serve`` on ``database_url``; with ``create``, the units and users are made first (CLI)."""
+                   create: bool = True, serve_args: Sequence[str] = (), healthy: bool = True) -> Iterator[Server]:
+    """``caseledger serve`` on ``database_url``; with ``create``, the units and users are made first (CLI).
+
+    With ``healthy`` (the default) it waits for ``/healthz`` to answer 200, else only for an HTTP answer.
+    """
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
     # gunicorn's control socket defaults to $XDG_RUNTIME_DIR/gunicorn.ctl or ~/.gunicorn/gunicorn.ctl, one
@@ -222,12 +225,13 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
     stdout, stderr = tmp_path / f"server-{port}.out", tmp_path / f"server-{port}.err"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         process = subprocess.Popen(
-            [*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            [*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+             *serve_args],
             env=env, cwd=tmp_path, stdout=out, stderr=err, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", process, stdout, stderr, env)
     failure: BaseException | None = None
     try:
-        _wait_healthy(server)
+        _wait_healthy(server, 200 if healthy else None)
         if login:
             server.login_all(users, password)
         yield server
@@ -246,7 +250,8 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
             raise ServerDied(message) from failure
 
 
-def _wait_healthy(server: Server) -> None:
+def _wait_healthy(server: Server, expect: int | None = 200) -> None:
+    """Until ``/healthz`` answers ``expect`` (None: anything over HTTP)."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     last = "no answer"
     while time.monotonic() < deadline:
@@ -255,7 +260,7 @@ def _wait_healthy(server: Server) -> None:
                                  f"/healthz; stderr:\n{server.stderr()[-20000:]}")
         try:
             status, data, _ = server.get("/healthz")
-            if status == 200:
+            if expect is None or status == expect:
                 return
             last = f"{status} {data}"
         except OSError as exc:  # refused while gunicorn binds

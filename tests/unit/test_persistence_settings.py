@@ -21,13 +21,13 @@ def test_absolute_sqlite_path(tmp_path):
     assert db.env["SQLITE_DBNAME"] == f"{tmp_path}/x/events.db"
 
 
-def test_postgresql_url_maps_to_the_librarys_settings():
+def test_postgresql_url_maps_to_the_librarys_settings_with_one_shared_pool():
     db = database_from_url("postgresql://clerk:s%40cret@db.local:6543/cases?pool_size=8&schema=zibo")
     assert db.kind == "postgresql"
     assert db.env == {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "cases",
+        "PERSISTENCE_MODULE": "adapters.pg_pool:SharedPostgresFactory", "POSTGRES_DBNAME": "cases",
         "POSTGRES_HOST": "db.local", "POSTGRES_PORT": "6543", "POSTGRES_USER": "clerk",
-        "POSTGRES_PASSWORD": "s@cret", "POSTGRES_POOL_SIZE": "8", "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_PASSWORD": "s@cret", "POSTGRES_POOL_SIZE": "8", "POSTGRES_MAX_OVERFLOW": "3",
         "POSTGRES_SCHEMA": "zibo",
     }
     assert "s%40cret" not in db.redacted
