@@ -9,7 +9,6 @@ package's dependencies ship (``adapters.bulletin_pdf.find_cjk_font``).
 
 from __future__ import annotations
 
-import os
 import re
 
 import marshmallow as ma
@@ -151,5 +150,5 @@ def monthly_xlsx(args):
 def monthly_pdf(args):
     """The month's bulletin as a PDF: the ranking table, then on-time rates and overdue cases per unit."""
     b = _bulletin(args)
-    return _download(bulletin_pdf(b, os.environ.get("CASELEDGER_CJK_FONT") or None), PDF_MIME,
+    return _download(bulletin_pdf(b, current_app.extensions["caseledger"].settings.cjk_font), PDF_MIME,
                      f"bulletin-{b.period.name}.pdf")

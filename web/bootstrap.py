@@ -61,21 +61,44 @@ class Settings:
     token_ttl: timedelta = timedelta(hours=8)
     max_body_bytes: int = 1024 * 1024
     idempotency_lease: timedelta = timedelta(seconds=120)
+    cjk_font: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """The settings, or ``SettingsError`` naming every variable that is not what it must be."""
+        problems: list[str] = []
+
         def path(name: str) -> Path | None:
             return Path(environ[name]) if environ.get(name) else None
 
-        return cls(
+        def number(name: str, default: str, kind: type = int, least: float = 1) -> float:
+            text = environ.get(name) or default
+            try:
+                value = kind(text)
+            except ValueError:
+                value = None
+            if value is None or not value >= least:
+                problems.append(f"{name}={text!r} must be a {'whole ' if kind is int else ''}number of at least {least}")
+                return kind(default)
+            return value
+
+        settings = cls(
             database_url=environ.get("CASELEDGER_DATABASE_URL") or None,
             profiles_dir=path("CASELEDGER_PROFILES_DIR"),
             calendar_overrides=path("CASELEDGER_CALENDAR_OVERRIDES"),
             secret_key=environ.get("CASELEDGER_SECRET_KEY") or None,
-            token_ttl=timedelta(minutes=int(environ.get("CASELEDGER_TOKEN_TTL_MINUTES", "480"))),
-            max_body_bytes=int(environ.get("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024))),
-            idempotency_lease=timedelta(seconds=float(environ.get("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "120"))),
+            token_ttl=timedelta(minutes=number("CASELEDGER_TOKEN_TTL_MINUTES", "480")),
+            max_body_bytes=number("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024)),
+            idempotency_lease=timedelta(seconds=number("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "120", float)),
+            cjk_font=path("CASELEDGER_CJK_FONT"),
         )
+        if problems:
+            raise SettingsError("; ".join(problems))
+        return settings
+
+
+class SettingsError(ValueError):
+    """A setting (an environment variable) that cannot be used; the message names it."""
 
 
 @dataclass

@@ -25,13 +25,13 @@ from urllib.parse import urlsplit
 import psycopg
 from eventsourcing.persistence import PersistenceError
 
-from adapters.persistence import DEFAULT_URL, DatabaseURLError
+from adapters.persistence import DEFAULT_URL, DatabaseURLError, database_from_url
 from adapters.pg_pool import UNAVAILABLE
 from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
 from projections.runner import BatchRunner
-from web.bootstrap import Settings, bootstrap
+from web.bootstrap import Settings, SettingsError, bootstrap
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,10 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "user" and args.action == "add" and args.role == Role.UNIT.value and not args.unit:
         return _fail("--unit CODE is required for a unit user (the unit it acts for; see 'caseledger unit list')", 2)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _fail(str(exc), 2)
     if args.command == "serve":
-        return _serve(args.host, args.port, args.workers, not args.no_projections, args.deadline_watch,
+        try:
+            database_from_url(settings.database_url)  # a bad URL stops here, not in every worker
+        except DatabaseURLError as exc:
+            return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
+        return _serve(settings, args.host, args.port, args.workers, not args.no_projections, args.deadline_watch,
                       threads=args.threads, timeout=args.timeout, keepalive=args.keepalive)
-    settings = Settings.from_env()
     try:
         if (args.command, getattr(args, "action", None)) in (("projections", "run"), ("deadlines", "watch")):
             container = _bootstrap_when_reachable(settings)  # a long-running process waits for the database
@@ -298,13 +305,12 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _serve(host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False, *,
-           threads: int = 4, timeout: int = 30, keepalive: int = 5) -> int:
+def _serve(settings: Settings, host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False,
+           *, threads: int = 4, timeout: int = 30, keepalive: int = 5) -> int:
     from gunicorn.app.base import BaseApplication
 
     from web.app import create_app
 
-    settings = Settings.from_env()
     children: list[subprocess.Popen] = []
 
     def start_projections(server) -> None:
