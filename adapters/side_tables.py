@@ -35,11 +35,16 @@ class SideTables:
             self.p, self.blob, self.instant_type, self.serial = "%s", "BYTEA", "TIMESTAMPTZ", "BIGSERIAL PRIMARY KEY"
             self._factory = InfrastructureFactory.construct(Environment("SideTables", database.env))
 
+    @property
+    def datastore(self):
+        """The process's shared PostgreSQL datastore (None on SQLite)."""
+        return self._factory.datastore if self._factory is not None else None
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[Any]:
         """One transaction; committed on success, rolled back on error (and always, when read-only)."""
         if self._factory is not None:
-            with self._factory.datastore.get_connection() as conn, conn.transaction(force_rollback=read_only):
+            with self.datastore.get_connection() as conn, conn.transaction(force_rollback=read_only):
                 yield conn.cursor(row_factory=tuple_row)
             return
         conn = getattr(self._local, "conn", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from adapters.passwords import Argon2Hasher
 from adapters.pg_pool import GuardedPool
 from domain.actors import Actor, Role
+from domain.idempotency import Claim
 from web.bootstrap import Settings, bootstrap
 
 OPERATOR = Actor("cli:test", Role.ADMIN)
@@ -14,7 +15,7 @@ OPERATOR = Actor("cli:test", Role.ADMIN)
 def _datastores(container) -> list:
     return [container.appeals.recorder.datastore, container.directory.recorder.datastore,
             container.accountability.recorder.datastore, container.views.get("case_list").datastore,
-            container.read_models["ledger"].view.datastore]
+            container.read_models["ledger"].view.datastore, container.side_tables.datastore]
 
 
 def test_every_application_and_view_of_a_process_shares_one_pool(postgres_url):
@@ -29,7 +30,7 @@ def test_every_application_and_view_of_a_process_shares_one_pool(postgres_url):
         first.close()
         assert not pool.closed  # the second container still holds it
         second.directory.add_unit(OPERATOR, "POOL-SHARED", "共享连接池")
-        assert second.idempotency.claim("pool-test", "k1", "f") is None
+        assert isinstance(second.idempotency.claim("pool-test", "k1", "f"), Claim)  # the side tables too
     finally:
         first.close()
         second.close()
