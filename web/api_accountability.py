@@ -13,7 +13,7 @@ from domain.permissions import check_read
 from web.errors import ErrorSchema
 from web.idempotency import idempotent
 from web.presenters import iso
-from web.schemas import (
+from web.schemas_accountability import (
     AccountabilityActionSchema,
     AccountabilityArgsSchema,
     AccountabilitySchema,
