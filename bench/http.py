@@ -21,7 +21,7 @@ each side is kept, so that neither gains from a quieter moment of a shared
 machine. Printed: commands/s, median, p95 and p99 latency (overall and per
 command), and the ratio HTTP/in-process.
 
-Targets (issue): HTTP/in-process ratio >= 0.5; p99 latency <= 50 ms.
+Goals: HTTP/in-process ratio >= 0.8 at 8 clients; p99 latency <= 50 ms (an earlier round asked 0.5).
 
     .venv/bin/python bench/http.py [--seconds 10] [--rounds 2] [--appeals N] [--clients 8] [--workers 2]
 
@@ -85,7 +85,7 @@ STEPS = [
     ("close", "platform", {}),
 ]
 COMMANDS_PER_APPEAL = 1 + len(STEPS)
-TARGET_RATIO, TARGET_P99_MS = 0.5, 50.0
+TARGET_RATIO, TARGET_P99_MS = 0.8, 50.0
 
 
 @dataclass
