@@ -44,6 +44,3 @@ class Actor:
     def may_backfill(self) -> bool:
         """Only the platform and admins may state an earlier ``occurred_at`` (API.md)."""
         return self.role in (Role.PLATFORM, Role.ADMIN)
-
-
-SYSTEM = Actor(user="system", role=Role.ADMIN)

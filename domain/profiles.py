@@ -42,7 +42,8 @@ CONSEQUENCES = {
 WINDOWS = ("calendar_month", "rolling_month")
 # per: "each" (every lapse), "case" (that many on one case), "window" (that many within the window)
 COUNTING = ("each", "case", "window")
-CATEGORIES = frozenset({"consultation", "help", "complaint", "suggestion"})
+# The categories of appeal (RULES.md §1): 政策咨询, 服务求助, 投诉, 意见建议, in that order.
+CATEGORIES = ("consultation", "help", "complaint", "suggestion")
 # Event attributes a met-by condition may test.
 CONDITION_KEYS = {"Answered": {"kind"}, "Reviewed": {"accepted"}, "Visited": {"solved"}}
 
@@ -138,9 +139,6 @@ class PolicyProfile:
             return None
         return tier or self.channel_tiers.get(channel) or self.default_tier
 
-    def deadline_rules(self, tier: str | None) -> tuple[DeadlineRule, ...]:
-        return self.deadlines + (self.tiers.get(tier, ()) if tier else ())
-
     def case_policy(self, tier: str | None) -> dict[str, Any]:
         """What governs one case, as plain data for its first event.
 
@@ -179,9 +177,9 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
     if version is not None and version < 1:
         problems.append("version: must be 1 or more")
-    categories = data.get("categories", sorted(CATEGORIES))
-    if not isinstance(categories, list) or not set(categories) <= CATEGORIES or not categories:
-        problems.append(f"categories: a non-empty list drawn from {sorted(CATEGORIES)}")
+    categories = data.get("categories", list(CATEGORIES))
+    if not isinstance(categories, list) or not set(categories) <= set(CATEGORIES) or not categories:
+        problems.append(f"categories: a non-empty list drawn from {list(CATEGORIES)}")
         categories = []
     deadlines = _parse_rules(data.get("deadlines", []), "deadlines", problems)
     tiers: dict[str, tuple[DeadlineRule, ...]] = {}

@@ -9,9 +9,10 @@ import marshmallow as ma
 from marshmallow import validate
 
 from domain.deadlines import SHANGHAI
+from domain.profiles import CATEGORIES
 from domain.status import SATISFACTION_LEVELS, Status
+from projections.case_list import SORTS
 
-CATEGORIES = ["consultation", "help", "complaint", "suggestion"]
 
 
 class Text(ma.fields.String):
@@ -251,8 +252,7 @@ class CaseListArgsSchema(ma.Schema):
     status = Text(validate=validate.OneOf([s.value for s in Status]))
     overdue = ma.fields.Boolean()
     q = Text(validate=validate.Length(min=1, max=200))
-    sort = Text(load_default="due", validate=validate.OneOf(["due", "-due", "received", "-received",
-                                                              "updated", "-updated"]))
+    sort = Text(load_default="due", validate=validate.OneOf(SORTS))
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
