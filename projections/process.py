@@ -12,15 +12,12 @@ loses on the position's uniqueness and resyncs.
 
 from __future__ import annotations
 
-import logging
 import threading
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.accountability import AccountabilityProcess
 from domain.application import AppealService
-
-log = logging.getLogger(__name__)
 
 
 class ProcessFollower:
@@ -53,17 +50,6 @@ class ProcessFollower:
                 done += len(notifications)
                 if len(notifications) < self.batch_size:
                     return done
-
-    def run_forever(self, stop: threading.Event, poll: float = 0.2) -> None:
-        while not stop.is_set():
-            try:
-                done = self.run_once()
-            except Exception:
-                log.exception("accountability process failed; retrying from its last recorded position")
-                stop.wait(2.0)
-                continue
-            if not done:
-                stop.wait(poll)
 
     def _select(self, after: int, limit: int):
         return self.source.recorder.select_notifications(

@@ -34,6 +34,7 @@ from eventsourcing.persistence import IntegrityError
 
 from projections.base import ReadModel
 from projections.feed import CaseFeed
+from projections.follow import follow
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +101,7 @@ class BatchRunner:
 
     def run_forever(self, stop: threading.Event, poll: float = 0.1) -> None:
         """Follows the log until ``stop`` is set; survives a lost database connection by retrying."""
-        while not stop.is_set():
-            try:
-                applied = self.run_once()
-            except Exception:  # a dropped connection or a server restart: log, back off, resume
-                log.exception("projection batch failed; retrying from the last committed position")
-                stop.wait(2.0)
-                continue
-            if not applied:
-                stop.wait(poll)
+        follow(self.run_once, stop, poll, "projection batch")
 
 
 @contextmanager

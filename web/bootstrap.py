@@ -13,7 +13,6 @@ longer than any request may live, gunicorn's worker timeout being 30 s).
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import threading
@@ -44,12 +43,11 @@ from projections.base import ReadModel
 from projections.case_list import CaseList
 from projections.deadline_watch import DeadlineWatch, ReadModelBehind
 from projections.feed import CaseFeed
+from projections.follow import follow
 from projections.ledger import Ledger
 from projections.process import ProcessFollower
 from projections.runner import BatchRunner
 from web.auth import TokenService
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -158,21 +156,11 @@ class Container:
 
     def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000) -> None:
         """Runs every read model and the accountability process until ``stop`` is set."""
-        process = threading.Thread(target=self._follow_accountability, args=(stop, poll), daemon=True)
+        process = threading.Thread(target=follow, args=(self.run_accountability, stop, poll, "accountability process"),
+                                   daemon=True)
         process.start()
         self.runner(batch_size).run_forever(stop, poll)
         process.join()
-
-    def _follow_accountability(self, stop: threading.Event, poll: float) -> None:
-        while not stop.is_set():
-            try:
-                done = self.run_accountability()
-            except Exception:  # a dropped connection, a lost race: resume from the recorded position
-                log.exception("accountability process failed; retrying from its last recorded position")
-                stop.wait(2.0)
-                continue
-            if not done:
-                stop.wait(poll)
 
     def deadline_watch(self, run_index: bool = False) -> DeadlineWatch:
         """The sweep over the case list's deadline index, which must have reached the log's head.
