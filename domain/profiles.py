@@ -21,10 +21,16 @@ from typing import Any
 from domain.deadlines import Period, PeriodUnit
 from domain.errors import ProfileError
 
-CASE_EVENTS = frozenset({
-    "Received", "Forwarded", "Acknowledged", "Answered", "Reviewed", "Returned",
-    "Escalated", "Extended", "HandbackRequested", "Visited", "Closed", "CoOpinionGiven",
-})
+# Each case kind's events a deadline may name (to start, meet or reopen it), with the attributes a
+# met-by condition may test. A profile says its kind (``kind``, default "appeal").
+CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "appeal": {
+        "Received": frozenset(), "Forwarded": frozenset(), "Acknowledged": frozenset(),
+        "Answered": frozenset({"kind"}), "Reviewed": frozenset({"accepted"}), "Returned": frozenset(),
+        "Escalated": frozenset(), "Extended": frozenset(), "HandbackRequested": frozenset(),
+        "Visited": frozenset({"solved"}), "Closed": frozenset(), "CoOpinionGiven": frozenset(),
+    },
+}
 # Whom a deadline binds when its rule says so (otherwise: the unit the starting event names, if any).
 BINDS = ("unit", "platform")
 # What an accountability rule may count: lapses seen on cases, or consequences already issued.
@@ -44,8 +50,6 @@ WINDOWS = ("calendar_month", "rolling_month")
 COUNTING = ("each", "case", "window")
 # The categories of appeal (RULES.md §1): 政策咨询, 服务求助, 投诉, 意见建议, in that order.
 CATEGORIES = ("consultation", "help", "complaint", "suggestion")
-# Event attributes a met-by condition may test.
-CONDITION_KEYS = {"Answered": {"kind"}, "Reviewed": {"accepted"}, "Visited": {"solved"}}
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ class PolicyProfile:
     escalation: tuple[EscalationLevel, ...]
     overdue: OverdueRule | None = None
     accountability: AccountabilityPolicy | None = None
+    kind: str = "appeal"  # the case kind it governs (a key of CASE_EVENTS)
     record: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
     def tier_for(self, tier: str | None, channel: str) -> str | None:
@@ -177,11 +182,16 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
     if version is not None and version < 1:
         problems.append("version: must be 1 or more")
+    kind = data.get("kind", "appeal")
+    if kind not in CASE_EVENTS:
+        problems.append(f"kind: one of {sorted(CASE_EVENTS)}")
+        kind = "appeal"
+    events = CASE_EVENTS[kind]
     categories = data.get("categories", list(CATEGORIES))
     if not isinstance(categories, list) or not set(categories) <= set(CATEGORIES) or not categories:
         problems.append(f"categories: a non-empty list drawn from {list(CATEGORIES)}")
         categories = []
-    deadlines = _parse_rules(data.get("deadlines", []), "deadlines", problems)
+    deadlines = _parse_rules(data.get("deadlines", []), "deadlines", events, problems)
     tiers: dict[str, tuple[DeadlineRule, ...]] = {}
     raw_tiers = data.get("tiers", {})
     if not isinstance(raw_tiers, Mapping):
@@ -191,7 +201,7 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         if not isinstance(tier, Mapping) or set(tier) - {"title", "deadlines"}:
             problems.append(f"tiers.{name}: must have only 'title' and 'deadlines'")
             continue
-        tiers[name] = _parse_rules(tier.get("deadlines", []), f"tiers.{name}.deadlines", problems)
+        tiers[name] = _parse_rules(tier.get("deadlines", []), f"tiers.{name}.deadlines", events, problems)
     default_tier = data.get("default_tier")
     if tiers and default_tier not in tiers:
         problems.append(f"default_tier: must name one of the tiers {sorted(tiers)}")
@@ -225,7 +235,8 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction,
         categories=frozenset(categories), deadlines=deadlines, tiers=tiers,
         default_tier=default_tier, channel_tiers=dict(channel_tiers), extension=extension,
-        escalation=tuple(escalation), overdue=overdue, accountability=accountability, record=_plain(data),
+        escalation=tuple(escalation), overdue=overdue, accountability=accountability, kind=kind,
+        record=_plain(data),
     )
 
 
@@ -285,7 +296,8 @@ def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy
     return AccountabilityPolicy(window, source, tuple(rules)) if not problems else None
 
 
-def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, ...]:
+def _parse_rules(raw: Any, at: str, events: Mapping[str, frozenset[str]],
+                 problems: list[str]) -> tuple[DeadlineRule, ...]:
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         problems.append(f"{at}: must be a list of deadlines")
         return ()
@@ -300,7 +312,7 @@ def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, 
         if extra:
             problems.append(f"{where}: unknown keys {sorted(extra)}")
         try:
-            rules.append(_parse_rule(item))
+            rules.append(_parse_rule(item, events))
         except (KeyError, TypeError, ValueError) as exc:
             problems.append(f"{where}: {exc}")
     names = [r.name for r in rules]
@@ -309,24 +321,24 @@ def _parse_rules(raw: Any, at: str, problems: list[str]) -> tuple[DeadlineRule, 
     return tuple(rules)
 
 
-def _parse_rule(item: Mapping[str, Any]) -> DeadlineRule:
+def _parse_rule(item: Mapping[str, Any], events: Mapping[str, frozenset[str]]) -> DeadlineRule:
     for key in ("name", "title", "source"):
         if not isinstance(item.get(key), str) or not item[key]:
             raise ValueError(f"'{key}' is required text")
     starts_on = tuple(item.get("starts_on", ()))
-    if not starts_on or not set(starts_on) <= CASE_EVENTS:
-        raise ValueError(f"'starts_on' must list events from {sorted(CASE_EVENTS)}")
+    if not starts_on or not set(starts_on) <= set(events):
+        raise ValueError(f"'starts_on' must list events from {sorted(events)}")
     met_by = []
     for cond in item.get("met_by", ()):
         event, where = cond.get("event"), {k: v for k, v in cond.items() if k != "event"}
-        if event not in CASE_EVENTS or not set(where) <= CONDITION_KEYS.get(event, set()):
+        if event not in events or not set(where) <= events[event]:
             raise ValueError(f"'met_by' condition {dict(cond)} names an unknown event or attribute")
         met_by.append(MetCondition(event, where))
     if not met_by:
         raise ValueError("'met_by' must list at least one event")
     reopened_by = tuple(item.get("reopened_by", ()))
-    if not set(reopened_by) <= CASE_EVENTS:
-        raise ValueError(f"'reopened_by' must list events from {sorted(CASE_EVENTS)}")
+    if not set(reopened_by) <= set(events):
+        raise ValueError(f"'reopened_by' must list events from {sorted(events)}")
     length = item.get("length")
     if not isinstance(length, int) or isinstance(length, bool) or length < 1:
         raise ValueError("'length' must be a whole number of 1 or more")

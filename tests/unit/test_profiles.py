@@ -45,6 +45,19 @@ def test_a_deadline_rule_may_say_whom_it_binds():
         parse_profile(data, "zichuan-2020.toml")
 
 
+def test_a_profile_names_its_case_kind_and_its_deadlines_use_that_kinds_events():
+    """Rules are data, per case kind: a deadline may name only events of its profile's kind."""
+    assert {FileProfileCatalogue().get(pid).kind for pid in FileProfileCatalogue().ids()} == {"appeal"}
+    data = packaged("zichuan-2020")
+    data["kind"] = "parking-ticket"
+    with pytest.raises(ProfileError, match=r"kind: one of \['appeal'\]"):
+        parse_profile(data, "zichuan-2020.toml")
+    data = packaged("zichuan-2020")
+    data["deadlines"][0]["starts_on"] = ["Submitted"]  # an approval's event, not an appeal's
+    with pytest.raises(ProfileError, match="'starts_on' must list events from"):
+        parse_profile(data, "zichuan-2020.toml")
+
+
 def test_case_policy_holds_only_what_governs_one_case():
     suqian = FileProfileCatalogue().get("suqian-2024")
     policy = suqian.case_policy("urgent")
