@@ -90,11 +90,12 @@ def check_read(what: str, actor: Actor, *, unit: str | None = None) -> None:
 def check_case_read(actor: Actor, case_no: str, lead_unit: str | None, co_units: Iterable[str]) -> None:
     """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
     check_read("case", actor)
-    _check_part(READS["case"].unit_part, actor, case_no, lead_unit, co_units, None)
+    if not may_read(actor, lead_unit, co_units):
+        raise NotPermitted(f"unit {actor.unit} handles no part of case {case_no}")
 
 
 def may_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> bool:
-    return actor.role is not Role.UNIT or _plays(actor.unit, "party", lead_unit, co_units)
+    return actor.role is not Role.UNIT or _plays(actor.unit, READS["case"].unit_part, lead_unit, co_units)
 
 
 def _plays(unit: str | None, part: str, lead_unit: str | None, co_units: Iterable[str]) -> bool:
@@ -112,12 +113,12 @@ _PART_NAMES = {"lead": "the lead handling unit (承办单位)", "co": "a co-hand
 
 
 def _check_part(part: str | None, actor: Actor, case_no: str, lead_unit: str | None,
-                co_units: Iterable[str], command: str | None) -> None:
+                co_units: Iterable[str], command: str) -> None:
     if part is None or actor.role is not Role.UNIT:
         return
     co_units = list(co_units)
     if not _plays(actor.unit, part, lead_unit, co_units):
-        if command is None or not _plays(actor.unit, "party", lead_unit, co_units):
+        if not _plays(actor.unit, "party", lead_unit, co_units):
             raise NotPermitted(f"unit {actor.unit} handles no part of case {case_no}")
         raise NotPermitted(f"unit {actor.unit} is not {_PART_NAMES[part]} of case {case_no}; "
                            f"only that unit may {command} it")
