@@ -18,14 +18,13 @@ from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.actors import Actor
-from domain.calendar import WorkingCalendar
+from domain.case import Case
 from domain.clocks import (
-    bind_open, cancel_open, evaluate, extend_open, mark_missed, meet_clocks, open_clock, reopen_clocks, start_clocks,
+    bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks,
 )
-from domain.deadlines import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
 
@@ -33,12 +32,13 @@ _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal")
 _REQUEST_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal-request")
 
 
-class Appeal(Aggregate):
+class Appeal(Case):
     """企业诉求: one enterprise appeal, from receipt (受理) to closing (办结)."""
 
     TOPIC = "caseledger:Appeal"
+    KIND = "appeal"
 
-    class Event(Aggregate.Event):
+    class Event(Case.Event):
         TOPIC = "caseledger:Appeal.Event"
 
     @staticmethod
@@ -84,6 +84,14 @@ class Appeal(Aggregate):
         self.clocks: list[dict[str, Any]] = []
         self.last_at = at
         start_clocks(self.clocks, policy["deadlines"], "Received", at, 1)
+
+    @property
+    def lead_unit(self) -> str | None:
+        return self.unit
+
+    @property
+    def other_units(self) -> list[str]:
+        return self.co_units
 
     # -- Forwarded 转办 / 派单 / 改派 ------------------------------------------
     def forward(self, unit: str, co_units: list[str], note: str | None, actor: Actor,
@@ -223,45 +231,26 @@ class Appeal(Aggregate):
         self.escalation_level = level
 
     # -- DeadlineMissed 逾期 ------------------------------------------------------
-    def record_missed(self, calendar: WorkingCalendar, now: datetime, actor: Actor,
-                      occurred_at: datetime | None = None) -> None:
-        """The deadline sweep: every deadline ended and unmet at ``now`` and not yet recorded is
-        recorded once, and the profile's consequence follows on the case (000 item 4: 督办通知;
-        004 item 十二: one step up the 分级会办 ladder) for a deadline that binds a unit."""
-        for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
-            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.ends_at > now:
-                continue
-            self._missed(state, "sweep", now, actor, occurred_at)
-            overdue = self.policy.get("overdue")
-            if overdue and self.policy["escalation"] and state.unit and self.status in {s.value for s in Status.open_after_forwarding()}:
-                ladder = self.policy["escalation"]
-                codes = [step["code"] for step in ladder]
-                if overdue["escalate"] == "next":
-                    if self.escalation_level >= len(ladder):
-                        continue  # at the top of the ladder: the miss is recorded, there is no step left
-                    level = self.escalation_level + 1
-                else:
-                    # A notice (督办通知) per missed deadline: each names the miss that caused it.
-                    level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
-                self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
-                                actor.as_record(), occurred_at,
-                                cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
-                                       "source": overdue["source"], "seq": self.version})
-
-    def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
-                          occurred_at: datetime | None = None) -> None:
-        """An answer that came after its deadline ended, with no sweep before it, is recorded as met late."""
-        just_met = [c for c in self.clocks if (c["met_seq"] or 0) > after_version and not c.get("missed_seq")]
-        for state in evaluate(just_met, calendar, self.last_at):
-            if state.met_late:
-                self._missed(state, "late_meet", state.met_at, actor, occurred_at)
-
-    def _missed(self, state, found_by: str, as_of: datetime, actor: Actor, occurred_at: datetime | None) -> None:
-        self._deadline_missed(
-            deadline=state.name, round=state.round, unit=state.unit, due=state.due, ends_at=state.ends_at,
-            started_by=state.started_by, met_seq=state.met_seq, rule=f"{self.policy['id']}/{state.name}",
-            profile_version=self.policy["version"], source=state.source, found_by=found_by, as_of=as_of,
-            provisional=state.provisional, actor=actor.as_record(), occurred_at=occurred_at)
+    def _consequences_of_miss(self, state, actor: Actor, occurred_at: datetime | None) -> None:
+        """The profile's consequence on the case of a deadline that binds a unit (000 item 4:
+        督办通知; 004 item 十二: one step up the 分级会办 ladder)."""
+        overdue = self.policy.get("overdue")
+        if not (overdue and self.policy["escalation"] and state.unit
+                and self.status in {s.value for s in Status.open_after_forwarding()}):
+            return
+        ladder = self.policy["escalation"]
+        codes = [step["code"] for step in ladder]
+        if overdue["escalate"] == "next":
+            if self.escalation_level >= len(ladder):
+                return  # at the top of the ladder: the miss is recorded, there is no step left
+            level = self.escalation_level + 1
+        else:
+            # A notice (督办通知) per missed deadline: each names the miss that caused it.
+            level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
+        self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
+                        actor.as_record(), occurred_at,
+                        cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
+                               "source": overdue["source"], "seq": self.version})
 
     @event("DeadlineMissed", topic="caseledger:Appeal.DeadlineMissed")
     def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
@@ -269,8 +258,7 @@ class Appeal(Aggregate):
                          found_by: str, as_of: datetime, provisional: bool, actor: dict,
                          occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
         # found_by: "sweep" (unmet at as_of) or "late_meet" (met at as_of, after ends_at).
-        self._moved(occurred_at, timestamp)
-        mark_missed(self.clocks, deadline, round, self.version + 1)
+        self._on_missed(deadline, round, occurred_at, timestamp)
 
     # -- Extended 延期 ------------------------------------------------------------
     def extend(self, working_days: int, reason: str, actor: Actor,
@@ -363,25 +351,3 @@ class Appeal(Aggregate):
         self.status, self.closed_at = Status.CLOSED.value, at
         meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)
         cancel_open(self.clocks, at, self.version + 1)
-
-    # -- checks ---------------------------------------------------------------
-    def check_status(self, command: str, *allowed: Status) -> None:
-        if self.status not in {s.value for s in allowed}:
-            raise NotAllowedInState(
-                f"cannot {command} a case that is {self.status}; allowed when "
-                + " or ".join(s.value for s in allowed))
-
-    def check_occurred_at(self, occurred_at: datetime | None) -> None:
-        if occurred_at is None:
-            return
-        if occurred_at.tzinfo is None:
-            raise ValidationFailed({"occurred_at": "must carry a UTC offset"})
-        if occurred_at < self.last_at:
-            raise ValidationFailed({"occurred_at": (
-                f"must not be before the case's last event "
-                f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})")})
-
-    def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
-        at = occurred_at or timestamp
-        self.last_at = at
-        return at

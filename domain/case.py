@@ -1,0 +1,122 @@
+"""What every case kind shares: backfill checks, the last act's time, and its deadline clocks.
+
+An appeal (企业诉求) and an approval (审批) differ in their verbs and events,
+and are alike in how time works on them: every event may state when it
+occurred (backfill, never before the case's last act), and deadlines are
+clocks started and met by events as the case's profile says (domain.clocks),
+recorded missed once by the deadline sweep, or as met late by the command
+that met them after their end.
+
+Each kind declares its own ``@event`` methods, with topics of its own (a
+topic names one class for ever); what those methods do in common lives here,
+called from their bodies. A kind names its missed-deadline event
+``_deadline_missed`` and says what a miss brings on the case
+(``_consequences_of_miss``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.actors import Actor
+from domain.calendar import WorkingCalendar
+from domain.clocks import DeadlineState, evaluate, mark_missed
+from domain.deadlines import SHANGHAI
+from domain.errors import NotAllowedInState, ValidationFailed
+
+
+class Case(Aggregate):
+    """A case of any kind: what a kind adds is its own lifecycle."""
+
+    # "appeal" or "approval": the kind's key in permissions and profiles. (No annotations here: the
+    # library would take annotated class attributes for fields of the created event.) Every kind's
+    # first event sets ``status``, ``policy``, ``clocks``, ``last_at`` and ``case_no``.
+    KIND = ""
+
+    # -- what permissions and the read side ask of every case ----------------------------------
+    @property
+    def lead_unit(self) -> str | None:
+        """The unit that answers for the case as a whole (None: none yet, or the window's own)."""
+        return None
+
+    @property
+    def other_units(self) -> list[str]:
+        """The other units with a part in the case (co-handling units, reviewing departments)."""
+        return []
+
+    # -- the deadline sweep ------------------------------------------------------------------
+    def record_missed(self, calendar: WorkingCalendar, now: datetime, actor: Actor,
+                      occurred_at: datetime | None = None) -> None:
+        """The deadline sweep: every deadline ended and unmet at ``now`` and not yet recorded is
+        recorded once (``_lapse``), followed by what the profile says the lapse brings on the case."""
+        for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
+            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.ends_at > now:
+                continue
+            if getattr(state, "paused", False):
+                continue
+            self._lapse(state, now, actor, occurred_at)
+
+    def _lapse(self, state: DeadlineState, now: datetime, actor: Actor, occurred_at: datetime | None) -> None:
+        """A deadline ended unmet: recorded missed, then its consequence on the case."""
+        self._missed(state, "sweep", now, actor, occurred_at)
+        self._consequences_of_miss(state, actor, occurred_at)
+
+    def _consequences_of_miss(self, state: DeadlineState, actor: Actor, occurred_at: datetime | None) -> None:
+        """What the profile says a missed deadline brings on the case itself; by default nothing."""
+
+    def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
+                          occurred_at: datetime | None = None) -> None:
+        """An act that met a deadline after it had ended, with no sweep before it, is recorded as met late."""
+        just_met = [c for c in self.clocks if (c["met_seq"] or 0) > after_version and not c.get("missed_seq")]
+        for state in evaluate(just_met, calendar, self.last_at):
+            if state.met_late:
+                self._missed(state, "late_meet", state.met_at, actor, occurred_at)
+
+    def _missed(self, state: DeadlineState, found_by: str, as_of: datetime, actor: Actor,
+                occurred_at: datetime | None) -> None:
+        self._deadline_missed(
+            deadline=state.name, round=state.round, unit=state.unit, due=state.due, ends_at=state.ends_at,
+            started_by=state.started_by, met_seq=state.met_seq, rule=f"{self.policy['id']}/{state.name}",
+            profile_version=self.policy["version"], source=state.source, found_by=found_by, as_of=as_of,
+            provisional=state.provisional, actor=actor.as_record(), occurred_at=occurred_at)
+
+    def _deadline_missed(self, **recorded: Any) -> None:  # pragma: no cover - each kind declares its event
+        raise NotImplementedError
+
+    def _on_missed(self, deadline: str, round_: int, occurred_at: datetime | None,
+                   timestamp: datetime | None) -> None:
+        """The body of every kind's DeadlineMissed event (逾期): the clock instance is marked."""
+        self._moved(occurred_at, timestamp)
+        mark_missed(self.clocks, deadline, round_, self.version + 1)
+
+    # -- checks ---------------------------------------------------------------
+    def check_status(self, command: str, *allowed: Enum) -> None:
+        if self.status not in {s.value for s in allowed}:
+            raise NotAllowedInState(
+                f"cannot {command} a case that is {self.status}; allowed when "
+                + " or ".join(s.value for s in allowed))
+
+    def check_occurred_at(self, occurred_at: datetime | None) -> None:
+        if occurred_at is None:
+            return
+        if occurred_at.tzinfo is None:
+            raise ValidationFailed({"occurred_at": "must carry a UTC offset"})
+        if occurred_at < self.last_at:
+            raise ValidationFailed({"occurred_at": (
+                f"must not be before the case's last event "
+                f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})")})
+
+    @staticmethod
+    def check_reason(reason: str | None, field: str, why: str) -> None:
+        if not reason or not str(reason).strip():
+            raise ValidationFailed({field: why})
+
+    def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
+        at = occurred_at or timestamp
+        self.last_at = at
+        return at
+
