@@ -37,6 +37,8 @@ class Appeal(Case):
 
     TOPIC = "caseledger:Appeal"
     KIND = "appeal"
+    # Where an escalation (a person's, or the overdue rule's) may land: a case at a unit.
+    ESCALATABLE = Status.open_after_forwarding()
 
     class Event(Case.Event):
         TOPIC = "caseledger:Appeal.Event"
@@ -195,32 +197,7 @@ class Appeal(Case):
         reopen_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1)
         start_clocks(self.clocks, self.policy["deadlines"], "Returned", at, self.version + 1, self.unit)
 
-    # -- Escalated 督办 / 分级会办 --------------------------------------------------
-    def escalate(self, level: int | str | None, reason: str, actor: Actor,
-                 occurred_at: datetime | None = None) -> None:
-        self.check_status("escalate", *Status.open_after_forwarding())
-        self.check_occurred_at(occurred_at)
-        ladder = self.policy["escalation"]
-        if not ladder:
-            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder")
-        if not reason or not reason.strip():
-            raise ValidationFailed({"reason": "a reason for the escalation is required"})
-        codes = [step["code"] for step in ladder]
-        if level is None and self.escalation_level >= len(ladder):
-            raise NotAllowedInState(f"the case is already at the top of the {self.policy['id']} ladder "
-                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level")
-        target = self.escalation_level + 1 if level is None else level
-        if isinstance(target, str) and target in codes:
-            target = codes.index(target) + 1
-        if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
-            raise ValidationFailed({"level": (f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
-                                              f"or its code: {', '.join(codes)}")})
-        if target <= self.escalation_level:
-            # Already there: a second, identical escalation would record nothing new but noise.
-            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level} "
-                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level")
-        self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
-
+    # -- Escalated 督办 / 分级会办 (the verb and the overdue consequence: domain.case) ---------
     @event("Escalated", topic="caseledger:Appeal.Escalated")
     def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
                    occurred_at: datetime | None, timestamp: datetime | None = None,
@@ -231,27 +208,6 @@ class Appeal(Case):
         self.escalation_level = level
 
     # -- DeadlineMissed 逾期 ------------------------------------------------------
-    def _consequences_of_miss(self, state, actor: Actor, occurred_at: datetime | None) -> None:
-        """The profile's consequence on the case of a deadline that binds a unit (000 item 4:
-        督办通知; 004 item 十二: one step up the 分级会办 ladder)."""
-        overdue = self.policy.get("overdue")
-        if not (overdue and self.policy["escalation"] and state.unit
-                and self.status in {s.value for s in Status.open_after_forwarding()}):
-            return
-        ladder = self.policy["escalation"]
-        codes = [step["code"] for step in ladder]
-        if overdue["escalate"] == "next":
-            if self.escalation_level >= len(ladder):
-                return  # at the top of the ladder: the miss is recorded, there is no step left
-            level = self.escalation_level + 1
-        else:
-            # A notice (督办通知) per missed deadline: each names the miss that caused it.
-            level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
-        self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
-                        actor.as_record(), occurred_at,
-                        cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
-                               "source": overdue["source"], "seq": self.version})
-
     @event("DeadlineMissed", topic="caseledger:Appeal.DeadlineMissed")
     def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
                          started_by: int, met_seq: int | None, rule: str, profile_version: int, source: str,

@@ -36,6 +36,7 @@ class Case(Aggregate):
     # library would take annotated class attributes for fields of the created event.) Every kind's
     # first event sets ``status``, ``policy``, ``clocks``, ``last_at`` and ``case_no``.
     KIND = ""
+    ESCALATABLE = ()  # the statuses (an Enum's members) in which the case may be escalated
 
     # -- what permissions and the read side ask of every case ----------------------------------
     @property
@@ -65,9 +66,6 @@ class Case(Aggregate):
         self._missed(state, "sweep", now, actor, occurred_at)
         self._consequences_of_miss(state, actor, occurred_at)
 
-    def _consequences_of_miss(self, state: DeadlineState, actor: Actor, occurred_at: datetime | None) -> None:
-        """What the profile says a missed deadline brings on the case itself; by default nothing."""
-
     def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
                           occurred_at: datetime | None = None) -> None:
         """An act that met a deadline after it had ended, with no sweep before it, is recorded as met late."""
@@ -92,6 +90,57 @@ class Case(Aggregate):
         """The body of every kind's DeadlineMissed event (逾期): the clock instance is marked."""
         self._moved(occurred_at, timestamp)
         mark_missed(self.clocks, deadline, round_, self.version + 1)
+
+    # -- Escalated 督办 / 分级会办 --------------------------------------------------
+    def escalate(self, level: int | str | None, reason: str, actor: Actor,
+                 occurred_at: datetime | None = None) -> None:
+        """One step (or to a named level) up the profile's ladder, with a reason."""
+        self.check_status("escalate", *self.ESCALATABLE)
+        self.check_occurred_at(occurred_at)
+        ladder = self.policy["escalation"]
+        if not ladder:
+            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder")
+        self.check_reason(reason, "reason", "a reason for the escalation is required")
+        codes = [step["code"] for step in ladder]
+        if level is None and self.escalation_level >= len(ladder):
+            raise NotAllowedInState(f"the case is already at the top of the {self.policy['id']} ladder "
+                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level")
+        target = self.escalation_level + 1 if level is None else level
+        if isinstance(target, str) and target in codes:
+            target = codes.index(target) + 1
+        if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
+            raise ValidationFailed({"level": (f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
+                                              f"or its code: {', '.join(codes)}")})
+        if target <= self.escalation_level:
+            # Already there: a second, identical escalation would record nothing new but noise.
+            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level} "
+                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level")
+        self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
+
+    def _escalated(self, level: int, level_code: str, reason: str, actor: dict, occurred_at: datetime | None,
+                   timestamp: datetime | None = None, cause: dict | None = None) -> None:  # pragma: no cover
+        raise NotImplementedError  # each kind declares its Escalated event
+
+    def _consequences_of_miss(self, state: DeadlineState, actor: Actor, occurred_at: datetime | None) -> None:
+        """The profile's consequence on the case of a deadline that binds a unit (000 item 4:
+        督办通知; 004 item 十二: one step up the 分级会办 ladder)."""
+        overdue = self.policy.get("overdue")
+        if not (overdue and self.policy["escalation"] and state.unit
+                and self.status in {s.value for s in self.ESCALATABLE}):
+            return
+        ladder = self.policy["escalation"]
+        codes = [step["code"] for step in ladder]
+        if overdue["escalate"] == "next":
+            if self.escalation_level >= len(ladder):
+                return  # at the top of the ladder: the miss is recorded, there is no step left
+            level = self.escalation_level + 1
+        else:
+            # A notice (督办通知) per missed deadline: each names the miss that caused it.
+            level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
+        self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
+                        actor.as_record(), occurred_at,
+                        cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
+                               "source": overdue["source"], "seq": self.version})
 
     # -- checks ---------------------------------------------------------------
     def check_status(self, command: str, *allowed: Enum) -> None:
