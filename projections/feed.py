@@ -1,4 +1,4 @@
-"""The appeal event log as a feed for read models: (position, event, case after it), in batches.
+"""The case log as a feed for read models: (position, event, case after it), in batches.
 
 Read models need the case as it stood after each event (its status, units,
 deadline clocks), not just the event. Rather than reload the aggregate per
@@ -18,9 +18,13 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.appeal import Appeal
-from domain.application import AppealService
+from domain.case import Case
+from domain.case_service import CaseService
 
-APPEAL_TOPIC_PREFIX = "caseledger:Appeal."
+
+def topic_prefixes(kinds: Sequence[type[Case]]) -> tuple[str, ...]:
+    """The topics of every event of these case kinds begin so (each kind's ``TOPIC`` and a dot)."""
+    return tuple(f"{kind.TOPIC}." for kind in kinds)
 
 
 class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
@@ -29,7 +33,7 @@ class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
     state: bytes  # the event's data exactly as recorded
     # The case right after this event. Shared and advanced by later events of
     # the batch: read what you need in on_event, keep no reference.
-    case: Appeal
+    case: Case
 
     @property
     def type(self) -> str:
@@ -45,21 +49,24 @@ def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[A
 
 
 class CaseFeed:
-    def __init__(self, source: AppealService, cache_size: int = 20000, mapper: Any = None,
-                 reader: Callable[[int, int, int | None], Sequence[Any]] | None = None) -> None:
-        """``mapper``: what turns stored events into domain events; the application's by default,
-        or one that gives the same events faster (adapters.fast_decode). ``reader``: what reads
-        ``(after, limit, stop)`` notifications; the recorder's ``select_notifications`` by default,
-        or one that reads the same rows faster (adapters.fast_read)."""
+    def __init__(self, source: CaseService, cache_size: int = 20000, mapper: Any = None,
+                 reader: Callable[[int, int, int | None], Sequence[Any]] | None = None,
+                 kinds: Sequence[type[Case]] = (Appeal,)) -> None:
+        """The events of the case ``kinds`` in ``source``'s log. ``mapper``: what turns stored
+        events into domain events; the application's by default, or one that gives the same events
+        faster (adapters.fast_decode). ``reader``: what reads ``(after, limit, stop)``
+        notifications; the recorder's ``select_notifications`` by default, or one that reads the
+        same rows faster (adapters.fast_read)."""
         self.source = source
+        self.prefixes = topic_prefixes(kinds)
         self.mapper = mapper or source.mapper
         self.read = reader or library_reader(source.recorder)
-        self._cases: OrderedDict[UUID, Appeal] = OrderedDict()
+        self._cases: OrderedDict[UUID, Case] = OrderedDict()
         self._cache_size = cache_size
 
     def batches(self, after: int, batch_size: int,
                 stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
-        """Every appeal event after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
+        """Every event of the feed's kinds after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
         each batch with the log position it reaches.
 
         While a full batch is being applied, the next one is read on a thread of its own: the
@@ -71,7 +78,8 @@ class CaseFeed:
                 full = len(notifications) == batch_size
                 upcoming = ahead.submit(self.read, position, batch_size, stop) if full else None
                 # Lazily: each case must be read right after its event, before the next one moves it on.
-                yield (self._advance(n) for n in notifications if n.topic.startswith(APPEAL_TOPIC_PREFIX)), position
+                prefixes = self.prefixes
+                yield (self._advance(n) for n in notifications if n.topic.startswith(prefixes)), position
                 if upcoming is None:
                     return
                 notifications = upcoming.result()
