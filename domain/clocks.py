@@ -8,7 +8,8 @@ the evidence later accountability rules cite.
 
 Clocks hold only what happened; due times come from ``evaluate`` with the
 working-day calendar of the moment, so loading a newly published year
-corrects provisional deadlines without touching recorded events.
+corrects provisional deadlines without touching recorded events. Time not
+counted (行政许可法 第45条) is kept as pauses: domain.clock_pauses.
 """
 
 from __future__ import annotations
@@ -19,7 +20,24 @@ from datetime import datetime, time
 from typing import Any
 
 from domain.calendar import WorkingCalendar
+from domain.clock_pauses import (
+    close_pause,
+    is_paused,
+    pause_running,
+    pause_summaries,
+    paused_due,
+    paused_since,
+    resume_paused,
+    running,
+    working_days_in,
+)
 from domain.deadlines import Due, Period, period_end
+
+__all__ = [
+    "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
+    "mark_missed", "meet_clocks", "met_late", "open_clock", "pause_running", "paused_since",
+    "reopen_clocks", "resume_paused", "start_clocks", "working_days_in",
+]
 
 Clock = dict[str, Any]
 
@@ -46,9 +64,10 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
     for rule in rules:
         if event not in rule["starts_on"]:
             continue
-        running = open_clock(clocks, rule["name"])
-        if running is not None:
-            running["cancelled_at"], running["cancelled_by"] = at, seq
+        running_clock = open_clock(clocks, rule["name"])
+        if running_clock is not None:
+            running_clock["cancelled_at"], running_clock["cancelled_by"] = at, seq
+            close_pause(running_clock, at, seq)
         rounds = sum(1 for c in clocks if c["name"] == rule["name"])
         binds = rule.get("binds")
         clocks.append({
@@ -57,6 +76,7 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
             "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
             "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
             "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
+            "pauses": [],
         })
 
 
@@ -70,18 +90,22 @@ def bind_open(clocks: list[Clock], unit: str) -> None:
 
 
 def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: datetime, seq: int) -> None:
+    """Meets each running clock one of whose conditions ``event`` and ``attrs`` fulfil; a paused clock
+    met stops being paused."""
     for clock in clocks:
-        if clock["met_at"] is None and clock["cancelled_at"] is None and any(
-            cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
-            for cond in clock["met_by"]
-        ):
+        if not running(clock):
+            continue
+        if any(cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
+               for cond in clock["met_by"]):
             clock["met_at"], clock["met_seq"] = at, seq
+            close_pause(clock, at, seq)
 
 
 def cancel_open(clocks: list[Clock], at: datetime, seq: int) -> None:
     for clock in clocks:
-        if clock["met_at"] is None and clock["cancelled_at"] is None:
+        if running(clock):
             clock["cancelled_at"], clock["cancelled_by"] = at, seq
+            close_pause(clock, at, seq)
 
 
 def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
@@ -105,7 +129,12 @@ def extend_open(clocks: list[Clock], name: str, length: int) -> None:
 
 @dataclass(frozen=True)
 class DeadlineState:
-    """One deadline as it stands at ``now``: when due, whether met, whether overdue."""
+    """One deadline as it stands at ``now``: when due, whether met, whether overdue.
+
+    A paused clock (行政许可法 第45条) is never overdue; its due time is shown as if it resumed at
+    ``now``. ``pauses`` lists each pause as reason, from, to (None while open) and the working
+    days it takes out of the period (an open one counted to ``now``).
+    """
 
     name: str
     title: str
@@ -126,12 +155,22 @@ class DeadlineState:
     started_by: int
     met_seq: int | None
     missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
+    paused: bool = False
+    pauses: tuple[dict[str, Any], ...] = ()
 
 
-def due_of(clock: Clock, calendar: WorkingCalendar) -> Due:
-    """When one clock's period (extensions included) expires."""
-    return period_end(clock["started_at"], _period(clock["length"] + clock["extended"], clock["period_unit"],
-                                                   clock["cutoff"]), calendar)
+def due_of(clock: Clock, calendar: WorkingCalendar, now: datetime | None = None) -> Due:
+    """When one clock's period (extensions included, pauses not counted: 行政许可法 第45条) expires.
+
+    An open pause is counted as ending at ``now``; without a ``now`` it is counted as ending where it
+    began, so it moves nothing yet — the due time of a clock still paused is not known, and a caller
+    that must tell asks ``paused_since``.
+    """
+    period = _period(clock["length"] + clock["extended"], clock["period_unit"], clock["cutoff"])
+    pauses = clock.get("pauses", ())
+    if not pauses:
+        return period_end(clock["started_at"], period, calendar)
+    return paused_due(clock["started_at"], period, pauses, calendar, now)
 
 
 def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
@@ -142,16 +181,18 @@ def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
     states = []
     for c in clocks:
-        due = due_of(c, calendar)
+        due = due_of(c, calendar, now)
+        paused = paused_since(c) is not None
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
             started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
             period_unit=c["period_unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
-            overdue=not due.is_met_by(stopped or now),
+            overdue=not paused and not due.is_met_by(stopped or now),
             met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
-            missed_seq=c.get("missed_seq"),
+            missed_seq=c.get("missed_seq"), paused=paused,
+            pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
         ))
     return states
 
