@@ -6,6 +6,11 @@ it. An event that starts a rule supersedes any instance of it still running
 the sequence number of the event that started, met or cancelled it, which is
 the evidence later accountability rules cite.
 
+A rule with ``per = "department"`` runs one clock per department it is
+started for, named ``rule@department`` (joint review, 联审联办, RULES.md §2.1:
+several departments review in parallel and each answers for itself); the
+answer of one department meets only that department's clock.
+
 Clocks hold only what happened; due times come from ``evaluate`` with the
 working-day calendar of the moment, so loading a newly published year
 corrects provisional deadlines without touching recorded events. Time not
@@ -35,7 +40,7 @@ from domain.deadlines import Due, Period, period_end
 
 __all__ = [
     "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
-    "mark_missed", "meet_clocks", "met_late", "open_clock", "pause_running", "paused_since",
+    "mark_missed", "meet_clocks", "met_late", "open_clock", "open_clocks_of", "pause_running", "paused_since",
     "reopen_clocks", "resume_paused", "start_clocks", "working_days_in",
 ]
 
@@ -58,26 +63,40 @@ def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event
 
 
 def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
-                 at: datetime, seq: int, unit: str | None = None) -> None:
+                 at: datetime, seq: int, unit: str | None = None,
+                 departments: Sequence[str] | None = None) -> None:
     """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform),
-    unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one)."""
+    unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one).
+
+    A rule with ``per = "department"`` starts one clock for each of ``departments`` (none without
+    them), which binds that department; restarting it for some departments leaves the others running.
+    """
     for rule in rules:
         if event not in rule["starts_on"]:
             continue
-        running_clock = open_clock(clocks, rule["name"])
-        if running_clock is not None:
-            running_clock["cancelled_at"], running_clock["cancelled_by"] = at, seq
-            close_pause(running_clock, at, seq)
-        rounds = sum(1 for c in clocks if c["name"] == rule["name"])
-        binds = rule.get("binds")
-        clocks.append({
-            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
-            "unit": None if binds == "platform" else unit, "binds": binds,
-            "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
-            "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
-            "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
-            "pauses": [],
-        })
+        if rule.get("per") == "department":
+            for department in dict.fromkeys(departments or ()):
+                _start(clocks, rule, f"{rule['name']}@{department}", department, None, at, seq)
+        else:
+            binds = rule.get("binds")
+            _start(clocks, rule, rule["name"], None if binds == "platform" else unit, binds, at, seq)
+
+
+def _start(clocks: list[Clock], rule: Mapping[str, Any], name: str, unit: str | None, binds: str | None,
+           at: datetime, seq: int) -> None:
+    running_clock = open_clock(clocks, name)
+    if running_clock is not None:
+        running_clock["cancelled_at"], running_clock["cancelled_by"] = at, seq
+        close_pause(running_clock, at, seq)
+    rounds = sum(1 for c in clocks if c["name"] == name)
+    clocks.append({
+        "name": name, "rule": rule["name"], "per": rule.get("per"), "round": rounds + 1, "title": rule["title"],
+        "source": rule["source"], "unit": unit, "binds": binds,
+        "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
+        "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
+        "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
+        "pauses": [],
+    })
 
 
 def bind_open(clocks: list[Clock], unit: str) -> None:
@@ -90,10 +109,12 @@ def bind_open(clocks: list[Clock], unit: str) -> None:
 
 
 def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: datetime, seq: int) -> None:
-    """Meets each running clock one of whose conditions ``event`` and ``attrs`` fulfil; a paused clock
-    met stops being paused."""
+    """Meets each running clock one of whose conditions ``event`` and ``attrs`` fulfil; a clock per
+    department only when ``attrs["department"]`` is its department. A paused clock met stops being paused."""
     for clock in clocks:
         if not running(clock):
+            continue
+        if clock.get("per") == "department" and attrs.get("department") != clock["unit"]:
             continue
         if any(cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
                for cond in clock["met_by"]):
@@ -113,6 +134,12 @@ def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
         if clock["name"] == name and clock["met_at"] is None and clock["cancelled_at"] is None:
             return clock
     return None
+
+
+def open_clocks_of(clocks: Sequence[Clock], rule_name: str) -> list[Clock]:
+    """The running clocks of one rule: one for an ordinary rule, one per department for a ``per`` rule."""
+    # Clocks recorded before the "rule" key existed are named after their rule.
+    return [c for c in clocks if c.get("rule", c["name"]) == rule_name and running(c)]
 
 
 def mark_missed(clocks: list[Clock], name: str, round_: int, seq: int) -> None:
