@@ -6,9 +6,15 @@ it. An event that starts a rule supersedes any instance of it still running
 the sequence number of the event that started, met or cancelled it, which is
 the evidence later accountability rules cite.
 
+A rule with ``per = "department"`` runs one clock per department it is
+started for, named ``rule@department`` (joint review, 联审联办, RULES.md §2.1:
+several departments review in parallel and each answers for itself); the
+answer of one department meets only that department's clock.
+
 Clocks hold only what happened; due times come from ``evaluate`` with the
 working-day calendar of the moment, so loading a newly published year
-corrects provisional deadlines without touching recorded events.
+corrects provisional deadlines without touching recorded events. Time not
+counted (行政许可法 第45条) is kept as pauses: domain.clock_pauses.
 """
 
 from __future__ import annotations
@@ -19,7 +25,24 @@ from datetime import datetime, time
 from typing import Any
 
 from domain.calendar import WorkingCalendar
+from domain.clock_pauses import (
+    close_pause,
+    is_paused,
+    pause_running,
+    pause_summaries,
+    paused_due,
+    paused_since,
+    resume_paused,
+    running,
+    working_days_in,
+)
 from domain.deadlines import Due, Period, period_end
+
+__all__ = [
+    "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
+    "mark_missed", "meet_clocks", "met_late", "open_clock", "open_clocks_of", "pause_running", "paused_since",
+    "reopen_clocks", "resume_paused", "start_clocks", "working_days_in",
+]
 
 Clock = dict[str, Any]
 
@@ -40,24 +63,40 @@ def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event
 
 
 def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
-                 at: datetime, seq: int, unit: str | None = None) -> None:
+                 at: datetime, seq: int, unit: str | None = None,
+                 departments: Sequence[str] | None = None) -> None:
     """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform),
-    unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one)."""
+    unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one).
+
+    A rule with ``per = "department"`` starts one clock for each of ``departments`` (none without
+    them), which binds that department; restarting it for some departments leaves the others running.
+    """
     for rule in rules:
         if event not in rule["starts_on"]:
             continue
-        running = open_clock(clocks, rule["name"])
-        if running is not None:
-            running["cancelled_at"], running["cancelled_by"] = at, seq
-        rounds = sum(1 for c in clocks if c["name"] == rule["name"])
-        binds = rule.get("binds")
-        clocks.append({
-            "name": rule["name"], "round": rounds + 1, "title": rule["title"], "source": rule["source"],
-            "unit": None if binds == "platform" else unit, "binds": binds,
-            "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
-            "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
-            "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
-        })
+        if rule.get("per") == "department":
+            for department in dict.fromkeys(departments or ()):
+                _start(clocks, rule, f"{rule['name']}@{department}", department, None, at, seq)
+        else:
+            binds = rule.get("binds")
+            _start(clocks, rule, rule["name"], None if binds == "platform" else unit, binds, at, seq)
+
+
+def _start(clocks: list[Clock], rule: Mapping[str, Any], name: str, unit: str | None, binds: str | None,
+           at: datetime, seq: int) -> None:
+    running_clock = open_clock(clocks, name)
+    if running_clock is not None:
+        running_clock["cancelled_at"], running_clock["cancelled_by"] = at, seq
+        close_pause(running_clock, at, seq)
+    rounds = sum(1 for c in clocks if c["name"] == name)
+    clocks.append({
+        "name": name, "rule": rule["name"], "per": rule.get("per"), "round": rounds + 1, "title": rule["title"],
+        "source": rule["source"], "unit": unit, "binds": binds,
+        "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
+        "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
+        "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
+        "pauses": [],
+    })
 
 
 def bind_open(clocks: list[Clock], unit: str) -> None:
@@ -70,18 +109,24 @@ def bind_open(clocks: list[Clock], unit: str) -> None:
 
 
 def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: datetime, seq: int) -> None:
+    """Meets each running clock one of whose conditions ``event`` and ``attrs`` fulfil; a clock per
+    department only when ``attrs["department"]`` is its department. A paused clock met stops being paused."""
     for clock in clocks:
-        if clock["met_at"] is None and clock["cancelled_at"] is None and any(
-            cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
-            for cond in clock["met_by"]
-        ):
+        if not running(clock):
+            continue
+        if clock.get("per") == "department" and attrs.get("department") != clock["unit"]:
+            continue
+        if any(cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
+               for cond in clock["met_by"]):
             clock["met_at"], clock["met_seq"] = at, seq
+            close_pause(clock, at, seq)
 
 
 def cancel_open(clocks: list[Clock], at: datetime, seq: int) -> None:
     for clock in clocks:
-        if clock["met_at"] is None and clock["cancelled_at"] is None:
+        if running(clock):
             clock["cancelled_at"], clock["cancelled_by"] = at, seq
+            close_pause(clock, at, seq)
 
 
 def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
@@ -89,6 +134,12 @@ def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
         if clock["name"] == name and clock["met_at"] is None and clock["cancelled_at"] is None:
             return clock
     return None
+
+
+def open_clocks_of(clocks: Sequence[Clock], rule_name: str) -> list[Clock]:
+    """The running clocks of one rule: one for an ordinary rule, one per department for a ``per`` rule."""
+    # Clocks recorded before the "rule" key existed are named after their rule.
+    return [c for c in clocks if c.get("rule", c["name"]) == rule_name and running(c)]
 
 
 def mark_missed(clocks: list[Clock], name: str, round_: int, seq: int) -> None:
@@ -105,7 +156,12 @@ def extend_open(clocks: list[Clock], name: str, length: int) -> None:
 
 @dataclass(frozen=True)
 class DeadlineState:
-    """One deadline as it stands at ``now``: when due, whether met, whether overdue."""
+    """One deadline as it stands at ``now``: when due, whether met, whether overdue.
+
+    A paused clock (行政许可法 第45条) is never overdue; its due time is shown as if it resumed at
+    ``now``. ``pauses`` lists each pause as reason, from, to (None while open) and the working
+    days it takes out of the period (an open one counted to ``now``).
+    """
 
     name: str
     title: str
@@ -126,12 +182,22 @@ class DeadlineState:
     started_by: int
     met_seq: int | None
     missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
+    paused: bool = False
+    pauses: tuple[dict[str, Any], ...] = ()
 
 
-def due_of(clock: Clock, calendar: WorkingCalendar) -> Due:
-    """When one clock's period (extensions included) expires."""
-    return period_end(clock["started_at"], _period(clock["length"] + clock["extended"], clock["period_unit"],
-                                                   clock["cutoff"]), calendar)
+def due_of(clock: Clock, calendar: WorkingCalendar, now: datetime | None = None) -> Due:
+    """When one clock's period (extensions included, pauses not counted: 行政许可法 第45条) expires.
+
+    An open pause is counted as ending at ``now``; without a ``now`` it is counted as ending where it
+    began, so it moves nothing yet — the due time of a clock still paused is not known, and a caller
+    that must tell asks ``paused_since``.
+    """
+    period = _period(clock["length"] + clock["extended"], clock["period_unit"], clock["cutoff"])
+    pauses = clock.get("pauses", ())
+    if not pauses:
+        return period_end(clock["started_at"], period, calendar)
+    return paused_due(clock["started_at"], period, pauses, calendar, now)
 
 
 def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
@@ -142,16 +208,18 @@ def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
     states = []
     for c in clocks:
-        due = due_of(c, calendar)
+        due = due_of(c, calendar, now)
+        paused = paused_since(c) is not None
         stopped = c["met_at"] or c["cancelled_at"]
         states.append(DeadlineState(
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
             started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
             period_unit=c["period_unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
-            overdue=not due.is_met_by(stopped or now),
+            overdue=not paused and not due.is_met_by(stopped or now),
             met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
-            missed_seq=c.get("missed_seq"),
+            missed_seq=c.get("missed_seq"), paused=paused,
+            pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
         ))
     return states
 
