@@ -55,9 +55,8 @@ class Case(Aggregate):
         """The deadline sweep: every deadline ended and unmet at ``now`` and not yet recorded is
         recorded once (``_lapse``), followed by what the profile says the lapse brings on the case."""
         for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
-            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.ends_at > now:
-                continue
-            if getattr(state, "paused", False):
+            # A paused clock (行政许可法 art. 45) does not run out while it is paused.
+            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.paused or state.ends_at > now:
                 continue
             self._lapse(state, now, actor, occurred_at)
 

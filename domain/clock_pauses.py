@@ -15,7 +15,7 @@ time, so a year's schedule loaded later recounts the pauses too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -28,14 +28,17 @@ Pause = dict[str, Any]
 _ONE_DAY = timedelta(days=1)
 
 
-def pause_running(clocks: list[Clock], reason: str, at: datetime, seq: int) -> None:
-    """Every running clock (not met, not cancelled) stops counting from ``at`` (行政许可法 第45条).
+def pause_running(clocks: list[Clock], reason: str, at: datetime, seq: int,
+                  only: Collection[str] | None = None) -> None:
+    """Every running clock (not met, not cancelled) stops counting from ``at`` (行政许可法 第45条);
+    with ``only``, just the clocks of those names — the command decides, and its event records,
+    which clocks still had time to pause (a period that has already ended is not given more).
 
     A clock already paused keeps its one open pause: a second ground at the same time (a test
     during an expert review) takes the same days out once, not twice.
     """
     for clock in clocks:
-        if running(clock) and open_pause(clock) is None:
+        if running(clock) and open_pause(clock) is None and (only is None or clock["name"] in only):
             # Clocks recorded before pauses existed have no "pauses" list until their first pause.
             clock.setdefault("pauses", []).append(
                 {"reason": reason, "from": at, "from_seq": seq, "to": None, "to_seq": None})

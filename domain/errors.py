@@ -73,3 +73,10 @@ class LoginThrottled(DomainError):
     def __init__(self, message: str, until) -> None:
         super().__init__(message)
         self.until = until
+
+
+class OneTimeNoticeUsed(NotAllowedInState):
+    """一次性告知: the missing materials were already told once; a second request is a violation
+    (001 (四), 002 item 25; 行政许可法 art. 32)."""
+
+    code = "one_time_notice_used"

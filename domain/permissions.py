@@ -5,7 +5,8 @@ reads and acts only on cases it leads or co-handles; admins are operators.
 
 Commands are keyed by (case kind, command). A grant names the roles allowed
 and, for a unit user, which part the unit must play on the case: ``lead``
-(承办单位), ``co`` (协办单位), or ``party`` (either). Callers check the role
+(承办单位), ``co`` (协办单位), ``party`` (either), or ``department`` (a department
+reviewing an approval). Callers check the role
 before anything about the case is read, and the unit's part right after the
 case is loaded, before its version, its time or its state is looked at — so
 an error never tells a caller what it may not see.
@@ -49,6 +50,25 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
     ("appeal", "co_opinion"): _g(_U, part="co"),
     ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (API.md *Deadlines*)
+    # Approvals (审批): the comprehensive window (综合受理窗口) acts as the platform; a department (a unit)
+    # gives its own opinion only, and never accepts or delivers (前台受理、后台审批、统一出件, 001 (四)).
+    ("approval", "open"): _g(_P, _A),
+    ("approval", "request_materials"): _g(_P, _A),
+    ("approval", "supply_materials"): _g(_P, _A),
+    ("approval", "accept"): _g(_P, _A),
+    ("approval", "refuse"): _g(_P, _A),
+    ("approval", "forward"): _g(_P, _A),
+    ("approval", "answer"): _g(_U, _A, part="department"),
+    ("approval", "return"): _g(_P, _A),
+    ("approval", "pause"): _g(_P, _A),
+    ("approval", "resume"): _g(_P, _A),
+    ("approval", "extend"): _g(_P, _A),
+    ("approval", "escalate"): _g(_S, _P, _A),
+    ("approval", "decide"): _g(_P, _A),
+    ("approval", "deliver"): _g(_P, _A),
+    ("approval", "revoke"): _g(_P, _A),
+    ("approval", "withdraw"): _g(_P, _A),
+    ("approval", "sweep"): _g(_P, _A),
 }
 
 READS: dict[str, Grant] = {
@@ -69,7 +89,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in 
 def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None:
     """The role may run the command at all: checked before the case is even loaded."""
     if actor.role not in COMMANDS[(kind, command)].roles:
-        raise NotPermitted(f"role {actor.role.value} may not {command} an {kind}")
+        raise NotPermitted(f"role {actor.role.value} may not {command.replace('_', ' ')} an {kind}")
 
 
 def check_command_part(command: str, actor: Actor, case_no: str, lead_unit: str | None,
@@ -103,13 +123,13 @@ def _plays(unit: str | None, part: str, lead_unit: str | None, co_units: Iterabl
         return False
     if part == "lead":
         return unit == lead_unit
-    if part == "co":
+    if part in ("co", "department"):
         return unit in co_units
     return unit == lead_unit or unit in co_units
 
 
 _PART_NAMES = {"lead": "the lead handling unit (承办单位)", "co": "a co-handling unit (协办单位)",
-               "party": "the lead or a co-handling unit"}
+               "party": "the lead or a co-handling unit", "department": "a reviewing department (审批部门)"}
 
 
 def _check_part(part: str | None, actor: Actor, case_no: str, lead_unit: str | None,

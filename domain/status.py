@@ -30,3 +30,26 @@ SATISFACTION_LEVELS = (
     "unsatisfied",  # 不满意
     "very_unsatisfied",  # 非常不满意
 )
+
+
+class ApprovalStatus(str, Enum):
+    """Where an application (审批) stands: at the window, at the departments, decided, handed over."""
+
+    SUBMITTED = "submitted"  # 申请, received at the comprehensive window (综合受理窗口)
+    MATERIALS_REQUESTED = "materials_requested"  # 一次性告知: waiting for the applicant's 补正
+    ACCEPTED = "accepted"  # 受理 (or deemed accepted, 行政许可法 art. 32)
+    IN_REVIEW = "in_review"  # 后台分类审批: with the departments
+    DECIDED = "decided"  # 决定
+    DELIVERED = "delivered"  # 统一窗口出件
+    REFUSED = "refused"  # 不予受理
+    REVOKED = "revoked"  # 撤销: a commitment proved false (告知承诺制)
+    WITHDRAWN = "withdrawn"  # 撤回
+
+    @classmethod
+    def before_decision(cls) -> tuple[ApprovalStatus, ...]:
+        return (cls.SUBMITTED, cls.MATERIALS_REQUESTED, cls.ACCEPTED, cls.IN_REVIEW)
+
+    @classmethod
+    def deciding(cls) -> tuple[ApprovalStatus, ...]:
+        """Accepted and not yet decided: the decision clock runs."""
+        return (cls.ACCEPTED, cls.IN_REVIEW)

@@ -1,0 +1,444 @@
+"""The administrative approval (行政审批) as an event-sourced aggregate.
+
+One window, many departments (RULES.md §2.1; 001 (四), 002 item 25): the
+comprehensive front window (综合受理窗口) receives the application
+(Submitted), tells every missing material at once (MaterialsRequested, 一次性
+告知 — once, before acceptance), accepts it (Accepted) or refuses it
+(Refused, 不予受理), and hands it to the back-office departments (Forwarded,
+后台分类审批); each department gives its opinion (DepartmentAnswered), which
+the window may send back (DepartmentReturned); the window decides (Decided)
+once every department has answered — before, on a commitment (告知承诺制,
+002 items 4, 9, 29) — and hands the result over (Delivered, 统一窗口出件). A
+decision granted on a commitment that proves false is revoked (Revoked).
+
+Clocks (行政许可法): the notice period runs from submission; ended with
+neither a notice nor an acceptance, the sweep records DeemedAccepted,
+accepted as of the day of submission (art. 32), and the decision period runs
+from that day (art. 42); a hearing, inspection, test or expert review stops
+every running clock (Paused … Resumed, art. 45); the decision may be
+extended once within the profile's cap (art. 42); delivery is due within the
+profile's period of the decision (art. 44).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import event
+
+from domain.actors import Actor
+from domain.calendar import WorkingCalendar
+from domain.case import Case
+from domain.clocks import (
+    DeadlineState, cancel_open, evaluate, extend_open, is_paused, meet_clocks, open_clock, pause_running,
+    resume_paused, start_clocks,
+)
+from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
+from domain.status import ApprovalStatus as S
+
+_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:approval")
+_REQUEST_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:approval-request")
+# 行政许可法 art. 45: what may stop the clock — 听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审.
+PAUSE_REASONS = ("hearing", "inspection", "expert_review", "testing", "quarantine", "auction", "other")
+DECISIONS = ("approve", "reject")
+
+
+class Approval(Case):
+    """行政审批: one application, from the window's receipt to the result handed over."""
+
+    TOPIC = "caseledger:Approval"
+    KIND = "approval"
+    ESCALATABLE = (S.SUBMITTED, S.MATERIALS_REQUESTED, S.ACCEPTED, S.IN_REVIEW, S.DECIDED)
+
+    class Event(Case.Event):
+        TOPIC = "caseledger:Approval.Event"
+
+    @staticmethod
+    def create_id(channel: str | None, external_ref: str | None, request: str | None = None) -> UUID:
+        """The same channel + external reference always names the same application (as for appeals)."""
+        if external_ref:
+            return uuid5(_IDS, f"{channel or ''}\x1f{external_ref}")
+        if request:
+            return uuid5(_REQUEST_IDS, request)
+        return uuid4()
+
+    # -- Submitted 申请 (窗口收件) ----------------------------------------------------
+    @event("Submitted", topic="caseledger:Approval.Submitted")
+    def __init__(
+        self, id: UUID, case_no: str, channel: str | None, external_ref: str | None, matter: str,
+        applicant: dict, materials: list[str], departments: list[str], commitment: bool, policy: dict,
+        actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None,
+    ) -> None:
+        at = occurred_at or timestamp
+        self.case_no, self.channel, self.external_ref = case_no, channel, external_ref
+        self.matter, self.applicant, self.commitment, self.policy = matter, applicant, commitment, policy
+        self.materials = list(materials)
+        self.missing: list[str] = []
+        self.notice_given = False
+        self.departments: list[dict[str, Any]] = [_department(code) for code in departments]
+        self.status = S.SUBMITTED.value
+        self.submitted_at = self.last_at = at
+        self.accepted_at: datetime | None = None
+        self.deemed_accepted = False
+        self.forwarded_at: datetime | None = None
+        self.decision: str | None = None
+        self.decided_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+        self.ended_at: datetime | None = None  # refused, withdrawn or revoked
+        self.extended = False
+        self.escalation_level = 0
+        self.pauses: list[dict[str, Any]] = []
+        self.clocks: list[dict[str, Any]] = []
+        start_clocks(self.clocks, policy["deadlines"], "Submitted", at, 1)
+
+    @property
+    def department_codes(self) -> list[str]:
+        return [d["unit"] for d in self.departments]
+
+    @property
+    def other_units(self) -> list[str]:
+        """The reviewing departments: each sees the case and speaks for itself only."""
+        return self.department_codes
+
+    @property
+    def paused(self) -> bool:
+        return is_paused(self.clocks)
+
+    # -- MaterialsRequested 一次性告知 / MaterialsSupplied 补正 ---------------------------
+    def request_materials(self, missing: list[str], note: str | None, actor: Actor,
+                          occurred_at: datetime | None = None) -> None:
+        """一次性告知 (行政许可法 art. 32; 001 (四)): every missing item at once, before acceptance."""
+        if self.notice_given and self.status in (S.SUBMITTED.value, S.MATERIALS_REQUESTED.value):
+            raise OneTimeNoticeUsed(
+                "the missing materials were already told once (一次性告知, 行政许可法 art. 32); "
+                "a second request on the same application is not allowed")
+        self.check_status("request materials for", S.SUBMITTED)
+        self.check_occurred_at(occurred_at)
+        items = [m.strip() for m in missing or [] if isinstance(m, str) and m.strip()]
+        if not items or len(items) != len(missing):
+            raise ValidationFailed({"missing": "list every missing material, each a non-empty text"})
+        if len(set(items)) != len(items):
+            raise ValidationFailed({"missing": "each missing material once"})
+        self._materials_requested(items, note, actor.as_record(), occurred_at)
+
+    @event("MaterialsRequested", topic="caseledger:Approval.MaterialsRequested")
+    def _materials_requested(self, missing: list[str], note: str | None, actor: dict,
+                             occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.missing, self.notice_given = S.MATERIALS_REQUESTED.value, list(missing), True
+        meet_clocks(self.clocks, "MaterialsRequested", {}, at, self.version + 1)
+
+    def supply_materials(self, materials: list[str], actor: Actor, occurred_at: datetime | None = None) -> None:
+        """The applicant's 补正, recorded by the window."""
+        self.check_status("supply materials for", S.MATERIALS_REQUESTED)
+        self.check_occurred_at(occurred_at)
+        items = [m.strip() for m in materials or [] if isinstance(m, str) and m.strip()]
+        if not items or len(items) != len(materials):
+            raise ValidationFailed({"materials": "list the materials supplied, each a non-empty text"})
+        self._materials_supplied(items, actor.as_record(), occurred_at)
+
+    @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")
+    def _materials_supplied(self, materials: list[str], actor: dict, occurred_at: datetime | None,
+                            timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.materials += [m for m in materials if m not in self.materials]
+        self.missing = [m for m in self.missing if m not in materials]
+        self.status = S.SUBMITTED.value
+
+    # -- Accepted 受理 / DeemedAccepted 视为受理 / Refused 不予受理 ----------------------------
+    def accept(self, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("accept", S.SUBMITTED)
+        self.check_occurred_at(occurred_at)
+        if self.missing:
+            raise NotAllowedInState(f"materials told missing are not all supplied: {', '.join(self.missing)}")
+        self._accepted(note, actor.as_record(), occurred_at)
+
+    @event("Accepted", topic="caseledger:Approval.Accepted")
+    def _accepted(self, note: str | None, actor: dict, occurred_at: datetime | None,
+                  timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.accepted_at = S.ACCEPTED.value, at
+        meet_clocks(self.clocks, "Accepted", {}, at, self.version + 1)
+        start_clocks(self.clocks, self.policy["deadlines"], "Accepted", at, self.version + 1)
+
+    def _lapse(self, state: DeadlineState, now: datetime, actor: Actor, occurred_at: datetime | None) -> None:
+        """The notice period ended with neither a notice nor an acceptance: the application is
+        accepted as of the day it was received (行政许可法 art. 32). Any other deadline: a miss."""
+        if state.name == "notice":
+            if self.status == S.SUBMITTED.value:
+                self._deemed_accepted(self.submitted_at, state.ends_at, state.source, actor.as_record(), occurred_at)
+            return
+        super()._lapse(state, now, actor, occurred_at)
+
+    @event("DeemedAccepted", topic="caseledger:Approval.DeemedAccepted")
+    def _deemed_accepted(self, accepted_as_of: datetime, notice_ended_at: datetime, source: str, actor: dict,
+                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.accepted_at, self.deemed_accepted = S.ACCEPTED.value, accepted_as_of, True
+        meet_clocks(self.clocks, "DeemedAccepted", {}, at, self.version + 1)
+        # The decision period runs from the day of receipt, not from the sweep that found the lapse.
+        start_clocks(self.clocks, self.policy["deadlines"], "DeemedAccepted", accepted_as_of, self.version + 1)
+
+    def refuse(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """不予受理: the matter is outside the office's competence (行政许可法 art. 32); ends the case."""
+        self.check_status("refuse", S.SUBMITTED, S.MATERIALS_REQUESTED)
+        self.check_occurred_at(occurred_at)
+        self.check_reason(reason, "reason", "say why the application is not accepted")
+        self._refused(reason, actor.as_record(), occurred_at)
+
+    @event("Refused", topic="caseledger:Approval.Refused")
+    def _refused(self, reason: str, actor: dict, occurred_at: datetime | None,
+                 timestamp: datetime | None = None) -> None:
+        self._ended(S.REFUSED, "Refused", occurred_at, timestamp)
+
+    # -- Forwarded 后台分类审批 ------------------------------------------------------------
+    def forward(self, departments: list[str] | None, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("forward", S.ACCEPTED)
+        self.check_occurred_at(occurred_at)
+        chosen = list(departments) if departments else self.department_codes
+        if not chosen:
+            raise ValidationFailed({"departments": "name the department(s) that review the application"})
+        if len(set(chosen)) != len(chosen):
+            raise ValidationFailed({"departments": "each department once"})
+        self._forwarded(chosen, actor.as_record(), occurred_at)
+
+    @event("Forwarded", topic="caseledger:Approval.Forwarded")
+    def _forwarded(self, departments: list[str], actor: dict, occurred_at: datetime | None,
+                   timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.forwarded_at = S.IN_REVIEW.value, at
+        self.departments = [_department(code) for code in departments]
+        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1,
+                     departments=departments)
+
+    # -- DepartmentAnswered 部门意见 / DepartmentReturned 退回 ---------------------------------
+    def answer(self, department: str, decision: str, opinion: str, actor: Actor,
+               occurred_at: datetime | None = None) -> None:
+        """One department's opinion, by a user of that department (on a commitment case, its
+        verification may follow the decision)."""
+        entry = self._department_entry(department)
+        if actor.unit is not None and actor.unit != department:
+            raise NotPermitted(f"unit {actor.unit} may answer only for itself, not for {department}")
+        allowed = (S.IN_REVIEW, S.DECIDED, S.DELIVERED) if self.commitment else (S.IN_REVIEW,)
+        self.check_status("answer", *allowed)
+        self.check_occurred_at(occurred_at)
+        if self.forwarded_at is None:
+            raise NotAllowedInState("the application was not forwarded to the departments yet")
+        if entry["decision"] is not None:
+            raise NotAllowedInState(f"{department} has answered in this round; the window may return its opinion")
+        problems = {}
+        if decision not in DECISIONS:
+            problems["decision"] = "must be 'approve' or 'reject'"
+        if not opinion or not str(opinion).strip():
+            problems["opinion"] = "the department's opinion must not be empty"
+        if problems:
+            raise ValidationFailed(problems)
+        self._department_answered(department, decision, opinion, actor.as_record(), occurred_at)
+
+    @event("DepartmentAnswered", topic="caseledger:Approval.DepartmentAnswered")
+    def _department_answered(self, department: str, decision: str, opinion: str, actor: dict,
+                             occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        entry = self._department_entry(department)
+        entry.update(decision=decision, opinion=opinion, answered_at=at, seq=self.version + 1)
+        meet_clocks(self.clocks, "DepartmentAnswered", {"department": department, "decision": decision},
+                    at, self.version + 1)
+
+    def return_opinion(self, department: str, reason: str, actor: Actor,
+                       occurred_at: datetime | None = None) -> None:
+        """The window sends one department's opinion back to be redone; its review runs again."""
+        entry = self._department_entry(department)
+        self.check_status("return an opinion of", S.IN_REVIEW)
+        self.check_occurred_at(occurred_at)
+        if entry["decision"] is None:
+            raise NotAllowedInState(f"{department} has not answered; there is no opinion to return")
+        self.check_reason(reason, "reason", "say why the opinion is returned")
+        self._department_returned(department, reason, actor.as_record(), occurred_at)
+
+    @event("DepartmentReturned", topic="caseledger:Approval.DepartmentReturned")
+    def _department_returned(self, department: str, reason: str, actor: dict, occurred_at: datetime | None,
+                             timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        entry = self._department_entry(department)
+        entry.update(decision=None, opinion=None, answered_at=None, seq=None, returned=entry["returned"] + 1)
+        start_clocks(self.clocks, self.policy["deadlines"], "DepartmentReturned", at, self.version + 1,
+                     departments=[department])
+
+    # -- Paused 中止计时 / Resumed 恢复计时 (行政许可法 art. 45) ---------------------------------
+    def pause(self, reason: str, expected_working_days: int, note: str | None, calendar: WorkingCalendar,
+              now: datetime, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """行政许可法 art. 45: the clocks stop while a hearing, inspection, test or expert review runs;
+        ``now`` is the moment of the pause when no earlier ``occurred_at`` is stated."""
+        self.check_status("pause", *S.deciding())
+        self.check_occurred_at(occurred_at)
+        if self.paused:
+            raise NotAllowedInState("the clock is already paused; resume it first")
+        problems = {}
+        if reason not in PAUSE_REASONS:
+            problems["reason"] = f"one of {', '.join(PAUSE_REASONS)} (行政许可法 art. 45)"
+        if not isinstance(expected_working_days, int) or isinstance(expected_working_days, bool) \
+                or not 1 <= expected_working_days <= 250:
+            problems["expected_working_days"] = "the working days the applicant is told it will take, 1 to 250"
+        if problems:
+            raise ValidationFailed(problems)
+        # Time not counted is time a clock still had: a period that has already ended is not paused
+        # (it stays missed); the event names the clocks it stops, so a replay never asks the calendar.
+        at = occurred_at or now
+        running = [(c, s) for c, s in zip(self.clocks, evaluate(self.clocks, calendar, at))
+                   if c["met_at"] is None and c["cancelled_at"] is None]
+        if any(c["name"] == "decision" and s.overdue for c, s in running):
+            raise NotAllowedInState("the decision period has already ended; it cannot be paused")
+        clocks = [c["name"] for c, s in running if not s.overdue]
+        self._paused(reason, expected_working_days, note, clocks, actor.as_record(), occurred_at)
+
+    @event("Paused", topic="caseledger:Approval.Paused")
+    def _paused(self, reason: str, expected_working_days: int, note: str | None, clocks: list[str], actor: dict,
+                occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        pause_running(self.clocks, reason, at, self.version + 1, only=clocks)
+        self.pauses.append({"reason": reason, "from": at, "to": None, "expected_working_days": expected_working_days,
+                            "note": note, "seq": self.version + 1})
+
+    def resume(self, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_occurred_at(occurred_at)
+        if not self.paused:
+            raise NotAllowedInState("the clock is running; there is nothing to resume")
+        self._resumed(note, actor.as_record(), occurred_at)
+
+    @event("Resumed", topic="caseledger:Approval.Resumed")
+    def _resumed(self, note: str | None, actor: dict, occurred_at: datetime | None,
+                 timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        resume_paused(self.clocks, at, self.version + 1)
+        if self.pauses and self.pauses[-1]["to"] is None:
+            self.pauses[-1]["to"] = at
+
+    # -- Extended 延期 (行政许可法 art. 42: once) -------------------------------------------
+    def extend(self, working_days: int, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("extend", *S.deciding())
+        self.check_occurred_at(occurred_at)
+        rule = self.policy.get("extension")
+        if not rule:
+            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension of the decision period")
+        if self.extended:
+            raise NotAllowedInState(f"the decision period was extended once already; it may be extended "
+                                    f"only once ({rule['source']})")
+        if open_clock(self.clocks, rule["deadline"]) is None:
+            raise NotAllowedInState(f"the {rule['deadline']} period is not running; nothing to extend")
+        self.check_reason(reason, "reason", "an extension needs a reason told to the applicant (art. 42)")
+        cap = rule["working_days"]
+        if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= cap:
+            raise ValidationFailed({"working_days": f"between 1 and {cap} ({rule['source']})"})
+        self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
+
+    @event("Extended", topic="caseledger:Approval.Extended")
+    def _extended(self, deadline: str, working_days: int, reason: str, actor: dict,
+                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.extended = True
+        extend_open(self.clocks, deadline, working_days)
+
+    # -- Escalated 督办 (the verb: domain.case) ---------------------------------------------
+    @event("Escalated", topic="caseledger:Approval.Escalated")
+    def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
+                   occurred_at: datetime | None, timestamp: datetime | None = None,
+                   cause: dict | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.escalation_level = level
+
+    @event("DeadlineMissed", topic="caseledger:Approval.DeadlineMissed")
+    def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
+                         started_by: int, met_seq: int | None, rule: str, profile_version: int, source: str,
+                         found_by: str, as_of: datetime, provisional: bool, actor: dict,
+                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        self._on_missed(deadline, round, occurred_at, timestamp)
+
+    # -- Decided 决定 / Delivered 出件 ------------------------------------------------------
+    def decide(self, decision: str, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """决定, by the window: once every department has answered, or before on a commitment."""
+        self.check_status("decide", *((S.ACCEPTED, S.IN_REVIEW) if self.commitment else (S.IN_REVIEW,)))
+        self.check_occurred_at(occurred_at)
+        if self.paused:
+            raise NotAllowedInState("the clock is paused (a hearing, inspection or review runs); resume it first")
+        waiting = [d["unit"] for d in self.departments if d["decision"] is None]
+        if waiting and not self.commitment:
+            raise NotAllowedInState(f"not every department has answered: waiting for {', '.join(waiting)}")
+        problems = {}
+        if decision not in DECISIONS:
+            problems["decision"] = "must be 'approve' or 'reject'"
+        if not reason or not str(reason).strip():
+            problems["reason"] = "a decision states its reasons"
+        if problems:
+            raise ValidationFailed(problems)
+        self._decided(decision, reason, actor.as_record(), occurred_at)
+
+    @event("Decided", topic="caseledger:Approval.Decided")
+    def _decided(self, decision: str, reason: str, actor: dict, occurred_at: datetime | None,
+                 timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.decision, self.decided_at = S.DECIDED.value, decision, at
+        meet_clocks(self.clocks, "Decided", {"decision": decision}, at, self.version + 1)
+        start_clocks(self.clocks, self.policy["deadlines"], "Decided", at, self.version + 1)
+
+    def deliver(self, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """统一窗口出件: whoever accepted, delivers (001 (四))."""
+        self.check_status("deliver", S.DECIDED)
+        self.check_occurred_at(occurred_at)
+        self._delivered(note, actor.as_record(), occurred_at)
+
+    @event("Delivered", topic="caseledger:Approval.Delivered")
+    def _delivered(self, note: str | None, actor: dict, occurred_at: datetime | None,
+                   timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.delivered_at = S.DELIVERED.value, at
+        meet_clocks(self.clocks, "Delivered", {}, at, self.version + 1)
+        if not self.commitment:  # on a commitment the departments' verification runs on
+            cancel_open(self.clocks, at, self.version + 1)
+
+    # -- Revoked 撤销 / Withdrawn 撤回 -------------------------------------------------------
+    def revoke(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """A decision granted on a commitment (告知承诺制) that proved false is revoked (002 item 29)."""
+        if not (self.commitment and self.decision == "approve"
+                and self.status in (S.DECIDED.value, S.DELIVERED.value)):
+            raise NotAllowedInState("only an approval granted on a commitment (告知承诺制) may be revoked")
+        self.check_occurred_at(occurred_at)
+        self.check_reason(reason, "reason", "say how the commitment proved false")
+        self._revoked(reason, actor.as_record(), occurred_at)
+
+    @event("Revoked", topic="caseledger:Approval.Revoked")
+    def _revoked(self, reason: str, actor: dict, occurred_at: datetime | None,
+                 timestamp: datetime | None = None) -> None:
+        self._ended(S.REVOKED, "Revoked", occurred_at, timestamp)
+
+    def withdraw(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_status("withdraw", *S.before_decision())
+        self.check_occurred_at(occurred_at)
+        self.check_reason(reason, "reason", "say why the applicant withdraws")
+        self._withdrawn(reason, actor.as_record(), occurred_at)
+
+    @event("Withdrawn", topic="caseledger:Approval.Withdrawn")
+    def _withdrawn(self, reason: str, actor: dict, occurred_at: datetime | None,
+                   timestamp: datetime | None = None) -> None:
+        self._ended(S.WITHDRAWN, "Withdrawn", occurred_at, timestamp)
+
+    # -- helpers ----------------------------------------------------------------------
+    def _ended(self, status: S, event_name: str, occurred_at: datetime | None, timestamp: datetime | None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.status, self.ended_at = status.value, at
+        meet_clocks(self.clocks, event_name, {}, at, self.version + 1)
+        cancel_open(self.clocks, at, self.version + 1)
+        if self.pauses and self.pauses[-1]["to"] is None:
+            self.pauses[-1]["to"] = at
+
+    def _department_entry(self, department: str) -> dict[str, Any]:
+        for entry in self.departments:
+            if entry["unit"] == department:
+                return entry
+        raise ValidationFailed({"department": f"{department!r} is not a department of this application "
+                                              f"({', '.join(self.department_codes) or 'none'})"})
+
+
+def _department(code: str) -> dict[str, Any]:
+    return {"unit": code, "decision": None, "opinion": None, "answered_at": None, "seq": None, "returned": 0}
