@@ -89,7 +89,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in 
 def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None:
     """The role may run the command at all: checked before the case is even loaded."""
     if actor.role not in COMMANDS[(kind, command)].roles:
-        raise NotPermitted(f"role {actor.role.value} may not {command.replace('_', ' ')} an {kind}")
+        raise NotPermitted(f"role {actor.role.value} may not {command} an {kind}")
 
 
 def check_command_part(command: str, actor: Actor, case_no: str, lead_unit: str | None,
