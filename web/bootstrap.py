@@ -35,6 +35,7 @@ from adapters.side_tables import SideTables
 from adapters.views import Views
 from domain.accountability import AccountabilityProcess
 from domain.application import AppealService, utc_now
+from domain.approval_service import ApprovalService
 from domain.directory import PasswordHasher
 from domain.directory_service import DirectoryService
 from projections.accountability_trail import AccountabilityTrail
@@ -107,6 +108,7 @@ class Container:
     profiles: FileProfileCatalogue
     directory: DirectoryService
     appeals: AppealService
+    approvals: ApprovalService  # recorded in the appeals' log: one log of cases
     tokens: TokenService
     idempotency: SQLIdempotencyStore
     views: Views
@@ -186,6 +188,7 @@ class Container:
 
     def close(self) -> None:
         self.accountability.close()
+        self.approvals.close()
         self.appeals.close()
         self.directory.close()
         self.side_tables.close()
@@ -217,6 +220,9 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                 clock=clock, unit_exists=unit_exists)
         opened.callback(appeals.close)
+        approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
+                                    clock=clock, unit_exists=unit_exists, store=appeals)
+        opened.callback(approvals.close)
         tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
         views = Views(database)
         opened.callback(views.close)
@@ -229,7 +235,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         opened.callback(accountability.close)
         idempotency = SQLIdempotencyStore(side_tables, settings.idempotency_lease)
         opened.pop_all()
-    return Container(settings, database, calendars, profiles, directory, appeals, tokens,
+    return Container(settings, database, calendars, profiles, directory, appeals, approvals, tokens,
                      idempotency, views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
                      AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
