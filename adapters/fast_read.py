@@ -22,7 +22,8 @@ from psycopg.rows import namedtuple_row
 from psycopg.sql import SQL, Identifier
 
 from adapters.fast_decode import fast_mapper
-from projections.feed import CaseFeed, library_reader
+from domain.case import Case
+from projections.feed import CASE_KINDS, CaseFeed, library_reader
 
 Reader = Callable[[int, int, "int | None"], Sequence[Any]]  # as projections.feed.library_reader
 
@@ -52,7 +53,8 @@ class _PostgresReader:
             return curs.fetchall()
 
 
-def case_feed(app: Any, cache_size: int = 20000) -> CaseFeed:
-    """The appeal log for the read models, read and decoded the fast way (same events, same cases)."""
+def case_feed(app: Any, cache_size: int = 20000, kinds: Sequence[type[Case]] = CASE_KINDS) -> CaseFeed:
+    """The case log for the read models (every kind of case by default), read and decoded the fast
+    way (same events, same cases)."""
     return CaseFeed(app, cache_size=cache_size, mapper=fast_mapper(app.mapper),
-                    reader=notification_reader(app.recorder))
+                    reader=notification_reader(app.recorder), kinds=kinds)

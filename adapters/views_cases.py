@@ -17,9 +17,9 @@ from projections.case_list import CaseListQuery, CaseListView, CaseRows
 CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
                 "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
                 "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
-                "closed_at", "version", "search")
+                "closed_at", "version", "search", "kind")
 DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
-                    "provisional", "started_by", "met_seq", "missed_seq")
+                    "provisional", "started_by", "met_seq", "missed_seq", "kind")
 ORDER = {
     "due": "next_ends_at ASC NULLS LAST, case_no", "-due": "next_ends_at DESC NULLS LAST, case_no",
     "received": "received_at ASC, case_no", "-received": "received_at DESC, case_no",
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 
 def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses, params = [f"c.kind = {p}"], [q.kind]
     for unit in (q.unit, q.viewer_unit):
         if unit:
             clauses.append(f"EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})")
@@ -66,7 +66,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "tier TEXT, channel TEXT, category TEXT, unit TEXT, co_units TEXT, subject TEXT, "
                 "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
                 "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
-                "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT)",
+                "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
+                "kind TEXT NOT NULL DEFAULT 'appeal')",
                 "CREATE INDEX IF NOT EXISTS cases_due ON cases (next_ends_at, case_no)",
                 "CREATE INDEX IF NOT EXISTS cases_received ON cases (received_at)",
                 "CREATE INDEX IF NOT EXISTS cases_status ON cases (status, next_ends_at)",
@@ -75,7 +76,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
                 "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
                 "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
-                "started_by INTEGER, met_seq INTEGER, missed_seq INTEGER, PRIMARY KEY (case_id, name, round))",
+                "started_by INTEGER, met_seq INTEGER, missed_seq INTEGER, kind TEXT NOT NULL DEFAULT 'appeal', "
+                "PRIMARY KEY (case_id, name, round))",
                 *self._added_columns(),
                 "DROP INDEX IF EXISTS case_deadlines_open",
                 "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
@@ -83,11 +85,18 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)"]
 
     def _added_columns(self) -> list[str]:
-        """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS)."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("PRAGMA table_info(case_deadlines)")
-            have = {row[1] for row in c.fetchall()}
-        return ["ALTER TABLE case_deadlines ADD COLUMN missed_seq INTEGER"] if have and "missed_seq" not in have else []
+        """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
+        Rows made before approvals existed are all appeals: the default says so."""
+        added = []
+        for table, column, kind in (("case_deadlines", "missed_seq", "INTEGER"),
+                                    ("cases", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
+                                    ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'")):
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(f"PRAGMA table_info({table})")
+                have = {row[1] for row in c.fetchall()}
+            if have and column not in have:
+                added.append(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        return added
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -142,7 +151,9 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
             "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
             "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
-            "version integer, search text)",
+            "version integer, search text, kind text NOT NULL DEFAULT 'appeal')",
+            # Views made before approvals existed hold appeals only.
+            "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
             "CREATE INDEX IF NOT EXISTS cases_due ON cases (next_ends_at, case_no)",
             "CREATE INDEX IF NOT EXISTS cases_received ON cases (received_at)",
             "CREATE INDEX IF NOT EXISTS cases_status ON cases (status, next_ends_at)",
@@ -152,8 +163,9 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
             "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
             "cancelled_at timestamptz, provisional boolean, started_by integer, met_seq integer, "
-            "missed_seq integer, PRIMARY KEY (case_id, name, round))",
+            "missed_seq integer, kind text NOT NULL DEFAULT 'appeal', PRIMARY KEY (case_id, name, round))",
             "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS missed_seq integer",  # views made before the sweep
+            "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
             "DROP INDEX IF EXISTS case_deadlines_open",
             "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
             "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
@@ -229,9 +241,9 @@ _BOOL_COLUMNS = {"solved", "provisional"}
 # Column types on PostgreSQL, in column order, for binary COPY.
 _CASE_TYPES = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4",
                "int4", "text", "bool", "text", "timestamptz", "timestamptz", "bool", "timestamptz",
-               "timestamptz", "timestamptz", "int4", "text"]
+               "timestamptz", "timestamptz", "int4", "text", "text"]
 _DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
-                   "timestamptz", "bool", "int4", "int4", "int4"]
+                   "timestamptz", "bool", "int4", "int4", "int4", "text"]
 _case_values = itemgetter(*CASE_COLUMNS)
 _deadline_values = itemgetter(*DEADLINE_COLUMNS)
 

@@ -26,8 +26,8 @@ _PG_UPSERT = (f"INSERT INTO ledger_days (unit, day, {', '.join(COUNTERS)}) "
               "ON CONFLICT (unit, day) DO UPDATE SET "
               + ", ".join(f"{c} = ledger_days.{c} + excluded.{c}" for c in COUNTERS))
 _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND u.lead "
-         "WHERE u.unit = {p} AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p})")
-_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND started_at < {p} "
+         "WHERE u.unit = {p} AND c.kind = 'appeal' AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p})")
+_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND kind = 'appeal' AND started_at < {p} "
             "AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) AND (cancelled_at IS NULL OR cancelled_at >= {p})")
 
 

@@ -75,7 +75,7 @@ class AuditTrail(ReadModel):
         actor = e.actor
         self._rows.append((
             item.position, e.originator_id, case.case_no, e.originator_version, item.type, actor["user"],
-            actor["role"], actor.get("unit"), case.unit, e.timestamp, e.occurred_at or e.timestamp,
+            actor["role"], actor.get("unit"), case.lead_unit, e.timestamp, e.occurred_at or e.timestamp,
             item.state.decode("utf-8"),
         ))
 

@@ -1,10 +1,14 @@
 """Case list and unit inboxes (案件列表 / 单位待办), with the deadline index.
 
-One row per appeal: status, lead and co-handling units, the next open
-deadline, escalation level, returned count and the text that search runs
-over; beside it one row per deadline instance (which unit it binds, when it
-started, when it ends, when it was met or cancelled). "Overdue" is decided at
-query time against the clock, so the list never goes stale between events.
+One row per case of either kind (``kind``: appeal or approval): status, the
+units with a part in it (an appeal's lead and co-handling units, an
+approval's reviewing departments), the next open deadline, escalation level,
+returned count and the text that search runs over; beside it one row per
+deadline instance (which unit it binds, when it started, when it ends, when
+it was met or cancelled). "Overdue" is decided at query time against the
+clock, so the list never goes stale between events. A paused deadline
+(行政许可法 art. 45) has no end while it is paused: it is neither overdue
+nor due for the sweep until it runs again.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.appeal import Appeal
+from domain.approval import Approval
 from domain.calendar import WorkingCalendar
-from domain.clocks import due_of
+from domain.case import Case
+from domain.clocks import due_of, paused_since
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 
@@ -26,7 +32,8 @@ SORTS = ("due", "-due", "received", "-received", "updated", "-updated")
 
 @dataclass(frozen=True)
 class CaseListQuery:
-    unit: str | None = None  # lead or co-handling unit
+    kind: str = "appeal"  # the list of appeals, or of approvals
+    unit: str | None = None  # lead or co-handling unit; for approvals, a reviewing department
     status: str | None = None
     overdue: bool | None = None
     q: str | None = None
@@ -69,7 +76,7 @@ class CaseList(ReadModel):
         self.calendars = calendars
 
     def begin(self) -> None:
-        self._touched: dict[Any, Appeal] = {}
+        self._touched: dict[Any, Case] = {}
         self._new: set[Any] = set()
 
     def on_event(self, item: FeedItem) -> None:
@@ -82,27 +89,38 @@ class CaseList(ReadModel):
         new = self._new
         return [self.rows(case, new=key in new) for key, case in self._touched.items()]
 
-    def rows(self, case: Appeal, new: bool = False) -> CaseRows:
-        # The clocks with their due times (``due_of``, the same as ``evaluate``), without the
-        # overdue and met-late verdicts the list decides at query time.
+    def rows(self, case: Case, new: bool = False) -> CaseRows:
+        if case.KIND == "approval":
+            return self._approval_rows(case, new)
+        return self._appeal_rows(case, new)
+
+    def _deadlines(self, case: Case) -> tuple[list[dict[str, Any]], Any]:
+        """The clocks with their due times (``due_of``, the same as ``evaluate``), without the
+        overdue and met-late verdicts the list decides at query time; and the next one to end."""
         calendar = self.calendars(case.policy["jurisdiction"])
         case_id = case.id
         deadlines, upcoming = [], None
         for c in case.clocks:
             due = due_of(c, calendar)
-            if c["met_at"] is None and c["cancelled_at"] is None and (
-                    upcoming is None or due.ends_at < upcoming[1].ends_at):
+            running = c["met_at"] is None and c["cancelled_at"] is None
+            paused = running and c.get("pauses") and paused_since(c) is not None
+            ends_at = None if paused else due.ends_at
+            if running and not paused and (upcoming is None or due.ends_at < upcoming[1].ends_at):
                 upcoming = (c, due)
             deadlines.append({
                 "case_id": case_id, "name": c["name"], "round": c["round"], "unit": c["unit"],
-                "started_at": c["started_at"], "ends_at": due.ends_at, "due": due.due, "met_at": c["met_at"],
+                "started_at": c["started_at"], "ends_at": ends_at, "due": due.due, "met_at": c["met_at"],
                 "cancelled_at": c["cancelled_at"], "provisional": due.provisional, "started_by": c["started_by"],
-                "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"),
+                "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"), "kind": case.KIND,
             })
+        return deadlines, upcoming
+
+    def _appeal_rows(self, case: Appeal, new: bool) -> CaseRows:
+        deadlines, upcoming = self._deadlines(case)
         next_clock, next_due = upcoming if upcoming else (None, None)
         enterprise = _shown(case.enterprise.get("name", ""))
         row = {
-            "id": case_id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
+            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
             "tier": case.policy["tier"], "channel": _shown(case.channel), "category": case.category,
             "unit": case.unit, "co_units": ",".join(case.co_units), "subject": _shown(case.subject),
             "enterprise_name": enterprise, "escalation_level": case.escalation_level,
@@ -114,9 +132,36 @@ class CaseList(ReadModel):
             "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
             "version": case.version,
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
+            "kind": "appeal",
         }
         units = ([(case.unit, True)] if case.unit else []) + [(u, False) for u in case.co_units]
         return CaseRows(row, units, deadlines, new)
+
+    def _approval_rows(self, case: Approval, new: bool) -> CaseRows:
+        """An approval in the list: its matter as the category, the applicant as the enterprise,
+        its departments as the units with a part in it (none of them leads: the window decides)."""
+        deadlines, upcoming = self._deadlines(case)
+        next_clock, next_due = upcoming if upcoming else (None, None)
+        applicant = _shown(str(case.applicant.get("name", "")))
+        matter = case.policy["matter"]
+        departments = case.department_codes
+        row = {
+            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
+            "tier": None, "channel": _shown(case.channel or ""), "category": case.matter,
+            "unit": None, "co_units": ",".join(departments), "subject": _shown(matter.get("title", case.matter)),
+            "enterprise_name": applicant, "escalation_level": case.escalation_level,
+            "returned_count": sum(d["returned"] for d in case.departments), "satisfaction": None, "solved": None,
+            "next_deadline": next_clock["name"] if next_clock else None,
+            "next_due": next_due.due if next_due else None,
+            "next_ends_at": next_due.ends_at if next_due else None,
+            "provisional": bool(next_due and next_due.provisional),
+            "received_at": case.submitted_at, "updated_at": case.last_at,
+            "closed_at": case.delivered_at or case.ended_at, "version": case.version,
+            "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
+                                       *case.materials)).lower()),
+            "kind": "approval",
+        }
+        return CaseRows(row, [(d, False) for d in departments], deadlines, new)
 
 
 def _shown(text: str) -> str:

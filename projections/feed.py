@@ -18,8 +18,12 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from domain.appeal import Appeal
+from domain.approval import Approval
 from domain.case import Case
 from domain.case_service import CaseService
+
+# Every kind of case the log holds.
+CASE_KINDS: tuple[type[Case], ...] = (Appeal, Approval)
 
 
 def topic_prefixes(kinds: Sequence[type[Case]]) -> tuple[str, ...]:
@@ -51,7 +55,7 @@ def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[A
 class CaseFeed:
     def __init__(self, source: CaseService, cache_size: int = 20000, mapper: Any = None,
                  reader: Callable[[int, int, int | None], Sequence[Any]] | None = None,
-                 kinds: Sequence[type[Case]] = (Appeal,)) -> None:
+                 kinds: Sequence[type[Case]] = CASE_KINDS) -> None:
         """The events of the case ``kinds`` in ``source``'s log. ``mapper``: what turns stored
         events into domain events; the application's by default, or one that gives the same events
         faster (adapters.fast_decode). ``reader``: what reads ``(after, limit, stop)``

@@ -135,6 +135,8 @@ class Ledger(ReadModel):
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
+        if case.KIND != "appeal":
+            return
         kind, unit = item.type, case.unit
         if unit is None:
             return
