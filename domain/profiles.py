@@ -16,10 +16,13 @@ import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.deadlines import Period, PeriodUnit
 from domain.errors import ProfileError
+
+if TYPE_CHECKING:
+    from domain.approval_profiles import ApprovalProfile
 
 # Each case kind's events a deadline may name (to start, meet or reopen it), with the attributes a
 # met-by condition may test. A profile says its kind (``kind``, default "appeal").
@@ -30,7 +33,15 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "Escalated": frozenset(), "Extended": frozenset(), "HandbackRequested": frozenset(),
         "Visited": frozenset({"solved"}), "Closed": frozenset(), "CoOpinionGiven": frozenset(),
     },
+    # Approvals (审批, API.md "Approvals, v1.1"), in lifecycle order; their profiles are catalogues of matters.
+    "approval": {**dict.fromkeys((
+        "Submitted", "MaterialsRequested", "MaterialsSupplied", "Accepted", "DeemedAccepted", "Refused", "Forwarded",
+        "DepartmentAnswered", "DepartmentReturned", "Paused", "Resumed", "Extended", "Escalated", "Decided",
+        "Delivered", "Revoked", "Withdrawn"), frozenset()),
+        "DepartmentAnswered": frozenset({"department", "decision"}), "Decided": frozenset({"decision"})},
 }
+# Kinds whose profiles are catalogues of matters rather than lists of deadlines, each with its own parser.
+MATTER_KINDS = ("approval",)
 # Whom a deadline binds when its rule says so (otherwise: the unit the starting event names, if any).
 BINDS = ("unit", "platform")
 # What an accountability rule may count: lapses seen on cases, or consequences already issued.
@@ -163,8 +174,11 @@ class PolicyProfile:
         }
 
 
-def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
-    """Validates one profile's data; every problem is reported at once."""
+def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile | ApprovalProfile:
+    """Validates one profile's data; every problem is reported at once. An approval profile goes to its own parser."""
+    if data.get("kind") in MATTER_KINDS:
+        from domain.approval_profiles import parse_approval_profile  # that module builds on this one
+        return parse_approval_profile(data, origin)
     problems: list[str] = []
 
     def need(key: str, kind: type | tuple[type, ...], where: Mapping[str, Any] = data, at: str = "") -> Any:
@@ -184,7 +198,7 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         problems.append("version: must be 1 or more")
     kind = data.get("kind", "appeal")
     if kind not in CASE_EVENTS:
-        problems.append(f"kind: one of {sorted(CASE_EVENTS)}")
+        problems.append(f"kind: one of {sorted(set(CASE_EVENTS) - set(MATTER_KINDS))}, or {list(MATTER_KINDS)}")
         kind = "appeal"
     events = CASE_EVENTS[kind]
     categories = data.get("categories", list(CATEGORIES))
@@ -377,9 +391,9 @@ class ProfileCatalogue(abc.ABC):
     """Port: where the current version of each profile comes from."""
 
     @abc.abstractmethod
-    def get(self, profile_id: str) -> PolicyProfile:
-        """The profile's current version; ``KeyError`` when there is none."""
+    def get(self, profile_id: str, kind: str | None = "appeal") -> PolicyProfile | ApprovalProfile:
+        """The profile's current version; ``KeyError`` when there is none of ``kind`` (``None``: any kind)."""
 
     @abc.abstractmethod
-    def ids(self) -> list[str]:
-        """Every profile id on offer."""
+    def ids(self, kind: str | None = "appeal") -> list[str]:
+        """The profile ids on offer for one case kind (appeals unless asked); ``None``: every kind."""
