@@ -44,12 +44,11 @@ class ApprovalService(CaseService):
         problems: dict[str, str] = {}
         policy = None
         try:
-            chosen = self.profiles.get(profile)
+            chosen = self.profiles.get(profile, kind="approval")
         except KeyError:
             chosen = None
-        if chosen is None or getattr(chosen, "kind", "appeal") != "approval":
-            known = [p for p in self.profiles.ids() if getattr(self.profiles.get(p), "kind", "") == "approval"]
-            problems["profile"] = f"unknown approval profile {profile!r}; known: {', '.join(known)}"
+            known = ", ".join(self.profiles.ids(kind="approval"))
+            problems["profile"] = f"unknown approval profile {profile!r}; known: {known}"
         if not isinstance(applicant, dict) or not str(applicant.get("name") or "").strip():
             problems["applicant.name"] = "the applicant's name is required"
         if not isinstance(materials, list) or not all(isinstance(m, str) and m.strip() for m in materials):

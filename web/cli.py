@@ -157,9 +157,9 @@ def _run(args: argparse.Namespace, c) -> int:
     if args.command == "deadlines":
         return _deadlines(args, c)
     if args.command == "profiles":
-        for pid in c.profiles.ids():
-            p = c.profiles.get(pid)
-            print(f"{p.id}\tv{p.version}\t{p.source}\t{p.title}")
+        for pid in c.profiles.ids(kind=None):
+            p = c.profiles.get(pid, kind=None)
+            print(f"{p.id}\t{p.kind}\tv{p.version}\t{p.source}\t{p.title}")
     elif args.command == "unit" and args.action == "add":
         u = c.directory.add_unit(operator, args.code, args.name, args.parent)
         print(f"unit {u.code} added")
