@@ -1,8 +1,11 @@
 """Read-side benchmark on PostgreSQL: catch-up rate, list and ledger query times.
 
-Builds an event log of ``--cases`` appeals (every case received and
+Builds an event log of ``--cases`` cases (every case received and
 forwarded; a share of them driven through the whole lifecycle), saving many
-cases per transaction; then, in the same run:
+cases per transaction — appeals, or with ``--approval-share`` that share of
+approvals (submitted, accepted and forwarded to two departments; the same
+share of them answered, decided and delivered) mixed in; then, in the same
+run:
 
 - reads and decodes the whole notification log with the library alone,
   and again with the orjson decoder the runner uses (adapters.fast_decode);
@@ -24,6 +27,10 @@ of CPU per event; list queries worst median 39–42 ms, ledger median 16–17 ms
 The catch-up target is not met: see README, "Read-model catch-up".
 
     .venv/bin/python bench/projections.py [--cases 100000] [--full-share 0.35] [--batch-size 5000]
+                                          [--approval-share 0.3]
+
+Approvals mixed in must cost no more per event than appeals alone: compare the
+runner's µs/event of a run with ``--approval-share 0.3`` against one with 0.
 """
 
 from __future__ import annotations
@@ -52,6 +59,7 @@ from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
 from domain.appeal import Appeal  # noqa: E402
 from domain.application import AppealService  # noqa: E402
+from domain.approval import Approval  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
 from projections.case_list import CaseList, CaseListQuery  # noqa: E402
 from projections.feed import library_reader  # noqa: E402
@@ -65,13 +73,22 @@ SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "�
             "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
 
 
-def build_log(app: AppealService, profiles, cases: int, full_share: float) -> int:
-    """Saves ``cases`` appeals, 200 per transaction; returns the number of events."""
+def build_log(app: AppealService, profiles, cases: int, full_share: float, approval_share: float = 0.0) -> int:
+    """Saves ``cases`` cases, 200 per transaction; returns the number of events."""
     policy = profiles.get("liaocheng-2020").case_policy(None)
     start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
     events, batch = 0, []
+    approvals_every = round(1 / approval_share) if approval_share else 0
     for n in range(cases):
         at = start + timedelta(minutes=3 * n)
+        if approvals_every and n % approvals_every == 0:
+            case = an_approval(profiles, n, at, full=n % 100 < full_share * 100)
+            events += len(case.pending_events)
+            batch.append(case)
+            if len(batch) == 200:
+                app.save(*batch)
+                batch = []
+            continue
         case_id = Appeal.create_id("12345", None)
         case = Appeal(id=case_id, channel="12345", external_ref=None, case_no=f"QY-BENCH-{n:07d}",
                       category="help", subject=f"{SUBJECTS[n % len(SUBJECTS)]} {n}",
@@ -95,6 +112,26 @@ def build_log(app: AppealService, profiles, cases: int, full_share: float) -> in
     if batch:
         app.save(*batch)
     return events
+
+
+def an_approval(profiles, n: int, at: datetime, full: bool) -> Approval:
+    """Submitted, accepted, forwarded to two departments; ``full``: answered by both, decided, delivered."""
+    departments = [UNITS[n % len(UNITS)], UNITS[(n + 1) % len(UNITS)]]
+    policy = profiles.get("liaocheng-2020-approvals", kind="approval").case_policy(
+        "joint-completion-acceptance", departments, False)
+    case = Approval(id=Approval.create_id(None, None), case_no=f"SP-BENCH-{n:07d}", channel="window",
+                    external_ref=None, matter="joint-completion-acceptance",
+                    applicant={"name": f"测试企业{n % 997}有限公司"}, materials=["联合验收申请表", "竣工图纸"],
+                    departments=departments, commitment=False, policy=policy, actor=PLATFORM.as_record(),
+                    occurred_at=at)
+    case.accept(None, PLATFORM, at + timedelta(hours=1))
+    case.forward(None, PLATFORM, at + timedelta(hours=2))
+    if full:
+        for d, unit in enumerate(departments):
+            case.answer(unit, "approve", "验收合格", ADMIN, at + timedelta(days=1 + d + n % 9))
+        case.decide("approve", "联合验收合格", PLATFORM, at + timedelta(days=12))
+        case.deliver(None, PLATFORM, at + timedelta(days=12, hours=2))
+    return case
 
 
 def read_rate_of(read, mapper, batch_size: int) -> float:
@@ -154,6 +191,8 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--full-share", type=float, default=0.35)
     parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--approval-share", type=float, default=0.0,
+                        help="the share of cases that are approvals (0: appeals alone)")
     parser.add_argument("--database-url")
     args = parser.parse_args()
     with scratch_database(args.database_url) as url:
@@ -162,8 +201,9 @@ def main() -> int:
         app = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction)
         print(describe({"database": "PostgreSQL (fresh database)"}))
         t = time.perf_counter()
-        events = build_log(app, profiles, args.cases, args.full_share)
-        print(f"\nlog: {events} events for {args.cases} cases, written in {time.perf_counter() - t:.1f} s")
+        events = build_log(app, profiles, args.cases, args.full_share, args.approval_share)
+        print(f"\nlog: {events} events for {args.cases} cases ({args.approval_share:.0%} approvals), "
+              f"written in {time.perf_counter() - t:.1f} s")
 
         read_rate = read_rate_of(library_reader(app.recorder), app.mapper, args.batch_size)
         fast_rate = read_rate_of(notification_reader(app.recorder), fast_mapper(app.mapper), args.batch_size)
