@@ -11,9 +11,13 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.persistence import database_from_url
+from adapters.views import Views
 from domain.approval_service import ApprovalService
 from domain.errors import CaseNotFound, NotPermitted, ValidationFailed
+from projections.audit_trail import AuditQuery, AuditTrail
 from projections.case_list import CaseListQuery
+from projections.feed import CaseFeed
+from projections.runner import BatchRunner
 from tests.conftest import PLATFORM, sh, unit_actor
 
 FIRE, PLAN = unit_actor("DISTRICT-FIRE"), unit_actor("DISTRICT-PLAN")
@@ -138,3 +142,22 @@ def test_a_refused_command_records_nothing(approvals):
     with pytest.raises(ValidationFailed):
         approvals.pause(approval.id, PLATFORM, reason="lunch", expected_working_days=1)
     assert approvals.get(approval.id).version == version
+
+
+def test_the_audit_trail_keeps_every_approval_event_with_its_actor(approvals, appeals, database_url, calendars):
+    """An auditor reads who did what on an approval as on an appeal: the window and each department."""
+    approval = submit(approvals, "2026-10-12 09:00")
+    approvals.accept(approval.id, PLATFORM, occurred_at=sh("2026-10-12 10:00"))
+    approvals.forward(approval.id, PLATFORM, occurred_at=sh("2026-10-12 11:00"))
+    approvals.answer(approval.id, FIRE, department="DISTRICT-FIRE", decision="approve", opinion="合格")
+    views = Views(database_from_url(database_url))
+    trail = AuditTrail(views.get("audit_trail"))
+    BatchRunner(CaseFeed(appeals), [trail]).run_once()
+    rows, total = trail.view.query(AuditQuery(case_id=str(approval.id)))
+    stored = appeals.recorder.select_events(approval.id)
+    assert total == len(stored) == 4
+    assert [(r["type"], r["actor_role"], r["actor_unit"]) for r in rows] == [
+        ("Submitted", "platform", None), ("Accepted", "platform", None), ("Forwarded", "platform", None),
+        ("DepartmentAnswered", "unit", "DISTRICT-FIRE")]
+    assert [r["data"] for r in rows] == [e.state.decode("utf-8") for e in stored]
+    views.close()
