@@ -2,10 +2,13 @@
 
 The sweep asks the case list's deadline index which deadline instances have
 ended at ``now`` and are neither met, cancelled nor already recorded missed —
-it never loads every case — and has each such case record its misses and the
-profile's consequence (``AppealService.sweep_case``). The case decides, on its
-own recorded clocks and the calendar of the moment, so an index row that lags
-behind the log can cause no wrong record, only a wasted load.
+it never loads every case — and has each such case, of either kind, record
+its misses and the profile's consequence (``CaseService.sweep_cases``); for
+an approval whose notice period ended with neither a notice nor an
+acceptance, that is its deemed acceptance (DeemedAccepted). The case
+decides, on its own recorded clocks and the calendar of the moment, so an
+index row that lags behind the log can cause no wrong record, only a wasted
+load.
 
 Running the same ``now`` twice records nothing the second time: a recorded
 miss leaves the index (``missed_seq``) and the case will not record it again.
@@ -38,6 +41,8 @@ class SweepReport:
     cases_checked: int = 0
     missed: list[dict[str, Any]] = field(default_factory=list)
     escalations: list[dict[str, Any]] = field(default_factory=list)
+    # Approvals whose notice period ended with neither a notice nor an acceptance (行政许可法 art. 32).
+    deemed_accepted: list[dict[str, Any]] = field(default_factory=list)
     events: list[Any] = field(default_factory=list)  # what was recorded (a dry run: what would be)
 
 
@@ -77,3 +82,7 @@ class DeadlineWatch:
                         report.escalations.append({
                             "case_id": case_id, "seq": e.originator_version, "level": e.level,
                             "level_code": e.level_code, "reason": e.reason, "cause": e.cause})
+                    elif kind == "DeemedAccepted":
+                        report.deemed_accepted.append({
+                            "case_id": case_id, "seq": e.originator_version, "accepted_as_of": e.accepted_as_of,
+                            "notice_ended_at": e.notice_ended_at})

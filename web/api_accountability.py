@@ -54,7 +54,9 @@ def sweep(data):
         consequences = _consequences_of(container, report)
     return {"now": iso(report.now), "dry_run": dry_run, "cases_checked": report.cases_checked,
             "missed": [{**m, "due": iso(m["due"], "seconds")} for m in report.missed],
-            "escalations": report.escalations, "consequences": consequences}
+            "escalations": report.escalations, "consequences": consequences,
+            "deemed_accepted": [{**d, "accepted_as_of": iso(d["accepted_as_of"]),
+                                 "notice_ended_at": iso(d["notice_ended_at"])} for d in report.deemed_accepted]}
 
 
 def _consequences_of(container, report) -> list[dict]:

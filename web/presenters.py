@@ -1,4 +1,4 @@
-"""Cases and histories as the JSON of API.md *Queries*."""
+"""Cases (appeals and approvals) and histories as the JSON of API.md *Queries*."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.appeal import Appeal
 from domain.application import HistoryEntry
+from domain.approval import Approval
 from domain.clocks import DeadlineState
 from domain.deadlines import SHANGHAI
 
@@ -74,3 +75,46 @@ def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "received_at": iso(row["received_at"]), "updated_at": iso(row["updated_at"]),
         "closed_at": iso(row["closed_at"]), "version": row["version"],
     }
+
+
+# -- approvals (审批) ----------------------------------------------------------------------------
+def approval_json(approval: Approval, deadlines: list[DeadlineState], as_of: datetime | None = None) -> dict[str, Any]:
+    """The approval as of ``as_of`` (None: now), its deadlines judged at the same moment."""
+    policy = approval.policy
+    return {
+        "id": approval.id, "kind": "approval", "case_no": approval.case_no, "status": approval.status,
+        "version": approval.version, "profile": policy["id"], "profile_version": policy["version"],
+        "matter": approval.matter, "matter_title": policy["matter"]["title"], "applicant": _plain(approval.applicant),
+        "commitment": approval.commitment, "channel": approval.channel, "external_ref": approval.external_ref,
+        "materials": list(approval.materials), "missing": list(approval.missing),
+        "departments": [{"unit": d["unit"], "decision": d["decision"], "opinion": d["opinion"],
+                         "answered_at": iso(d["answered_at"]), "returned": d["returned"]}
+                        for d in approval.departments],
+        "deadlines": [{**deadline_json(d), "paused": d.paused} for d in deadlines],
+        "paused": approval.paused, "pauses": _pauses(approval.pauses, deadlines),
+        "deemed_accepted": approval.deemed_accepted, "submitted_at": iso(approval.submitted_at),
+        "accepted_at": iso(approval.accepted_at), "forwarded_at": iso(approval.forwarded_at),
+        "decision": approval.decision, "decided_at": iso(approval.decided_at),
+        "delivered_at": iso(approval.delivered_at), "ended_at": iso(approval.ended_at),
+        "extended": approval.extended, "escalation_level": approval.escalation_level,
+        "escalation": policy["escalation"][approval.escalation_level - 1]["code"] if approval.escalation_level else None,
+        "updated_at": iso(approval.last_at), "as_of": iso(as_of),
+    }
+
+
+def _pauses(pauses: list[dict[str, Any]], deadlines: list[DeadlineState]) -> list[dict[str, Any]]:
+    """Each pause of the case, with the working days it takes out of the decision period (行政许可法
+    art. 45) as that clock counts them; a pause is matched to the clock's by the moment it began."""
+    counted: dict[datetime, int] = {}
+    for d in sorted(deadlines, key=lambda d: d.name != "decision"):  # the decision clock's count first
+        for p in d.pauses:
+            counted.setdefault(p["from"], p["working_days"])
+    return [{"reason": p["reason"], "from": iso(p["from"]), "to": iso(p["to"]),
+             "working_days": counted.get(p["from"]), "expected_working_days": p["expected_working_days"],
+             "note": p["note"]} for p in pauses]
+
+
+def approval_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A row of the case list as an approval: its matter, applicant and reviewing departments."""
+    return {**case_list_item(row, now), "kind": row["kind"], "matter": row["category"],
+            "applicant": row["enterprise_name"], "departments": [u for u in (row["co_units"] or "").split(",") if u]}

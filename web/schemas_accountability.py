@@ -18,6 +18,13 @@ class SweepSchema(ma.Schema):
         "description": "record nothing; report what a sweep at now (which may then lie ahead) would record"})
 
 
+class DeemedAcceptedSchema(ma.Schema):
+    case_id = Text(required=True)
+    seq = ma.fields.Integer(required=True, metadata={"description": "the DeemedAccepted event"})
+    accepted_as_of = Text(required=True, metadata={"description": "the moment of submission (art. 32)"})
+    notice_ended_at = Text(required=True, metadata={"description": "when the notice period ended"})
+
+
 class SweepReportSchema(ma.Schema):
     now = Text(required=True)
     dry_run = ma.fields.Boolean(required=True, metadata={"description": "true: nothing was recorded"})
@@ -28,6 +35,8 @@ class SweepReportSchema(ma.Schema):
                                  metadata={"description": "each consequence recorded on a case (督办通知, 分级会办)"})
     consequences = ma.fields.List(ma.fields.Dict(), required=True,
                                   metadata={"description": "accountability consequences the missed deadlines brought"})
+    deemed_accepted = ma.fields.List(ma.fields.Nested(DeemedAcceptedSchema), required=True, metadata={
+        "description": "each approval deemed accepted (行政许可法 art. 32): its notice period ended unmet"})
 
 
 class AccountabilityArgsSchema(ma.Schema):

@@ -21,11 +21,14 @@ from web.bootstrap import Settings, bootstrap
 
 OPERATOR = Actor("cli:test", Role.ADMIN)
 PASSWORD = "correct horse battery"
-UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心"}
+UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心",
+         # Back-office departments reviewing approvals (后台分类审批).
+         "DISTRICT-FIRE": "区消防救援大队", "DISTRICT-PLAN": "区自然资源和规划局"}
 USERS = {  # name: (role, unit)
     "clerk": ("platform", None), "super": ("supervisor", None), "inspector": ("inspector", None),
     "auditor": ("auditor", None), "ops": ("admin", None),
     "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "grid": ("unit", "DISTRICT-GRID"),
+    "fire": ("unit", "DISTRICT-FIRE"), "plan": ("unit", "DISTRICT-PLAN"),
 }
 
 
@@ -54,6 +57,14 @@ class Api:
         body = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
                 "enterprise": {"name": "淄博某某机械有限公司"}, "profile": profile} | fields
         response = self.post("/api/appeals", body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def submit(self, profile: str = "licensing-law-2019", matter: str = "general", **fields: Any) -> dict:
+        """An application (审批) received at the window, reviewed by the fire brigade unless told."""
+        body = {"profile": profile, "matter": matter, "applicant": {"name": "淄博某某餐饮有限公司"},
+                "materials": ["申请书", "营业执照"], "departments": ["DISTRICT-FIRE"]} | fields
+        response = self.post("/api/approvals", body)
         assert response.status_code == 201, response.json
         return response.json
 

@@ -8,7 +8,8 @@ examples per operation keeps the run to a couple of minutes on 2 cores.
 
 So that the generated requests reach the rules rather than 404 on random ids,
 a config file gives schemathesis dictionaries of real values: the ids of
-cases prepared in every status, the policy profiles and the units; generated
+appeals and approvals prepared in every status, the policy profiles of both
+kinds, the approval matters and the units (an approval's departments); generated
 values are still used part of the time; timestamps are now and then taken
 from the ends of the valid range. The platform may not run the unit's
 commands, so those are run again with an admin's token, which may; and
@@ -37,8 +38,11 @@ CHECKS = "not_a_server_error,response_schema_conformance"
 # every timestamp: a time the schema accepts must never become a server error.
 EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00", "1900-01-01T00:00:00+08:00",
               "9999-12-31T23:59:59-12:00"]
-PROFILES = ["zichuan-2020", "liaocheng-2020", "suqian-2024", "liaoyuan-2024"]
+PROFILES = ["zichuan-2020", "liaocheng-2020", "suqian-2024", "liaoyuan-2024",
+            "licensing-law-2019", "liaocheng-2020-approvals", "liaoyuan-2024-approvals"]
 UNITS = ["DISTRICT-POWER", "DISTRICT-WATER", "DISTRICT-GRID"]
+MATTERS = ["general", "business-startup", "joint-completion-acceptance", "utility-connection",
+           "special-working-hours", "assembly-venue-opening"]
 
 
 def schemathesis() -> list[str]:
@@ -85,16 +89,57 @@ def prepare_cases(server) -> list[str]:
     return ids + [returned, handed_back]
 
 
-def write_config(path: Path, case_ids: list[str]) -> Path:
-    """schemathesis.toml: dictionaries of real values, each used part of the time."""
+def prepare_approvals(server) -> list[str]:
+    """One application (审批) in each status, the departments being the server's units."""
+    t = server.tokens
+
+    def post(user, path, body=None):
+        status, data, _ = server.post(path, body or {}, token=t[user])
+        assert status in (200, 201), (user, path, status, data)
+        return data
+
+    def new(commitment=False, **fields):
+        body = {"profile": "liaoyuan-2024-approvals", "matter": "assembly-venue-opening", "commitment": commitment,
+                "applicant": {"name": "某某影城", "contact": {"name": "李经理", "phone": "13800000000"}},
+                "materials": ["申请书"], "departments": ["DISTRICT-POWER", "DISTRICT-WATER"]} | fields
+        return post("clerk", "/api/approvals", body)["id"]
+
+    answer = {"department": "DISTRICT-POWER", "decision": "approve", "opinion": "合格"}
+    paths = [  # the steps after submission; each prefix is a status
+        ("clerk", "accept", {}), ("clerk", "forward", {}), ("power", "answer", answer),
+        ("water", "answer", answer | {"department": "DISTRICT-WATER"}),
+        ("clerk", "decide", {"decision": "approve", "reason": "合格"}), ("clerk", "deliver", {}),
+    ]
+    ids = []
+    for commitment in (False, True):
+        for depth in range(len(paths) + 1):
+            aid = new(commitment)
+            for user, verb, body in paths[:depth]:
+                post(user, f"/api/approvals/{aid}/{verb}", body)
+            ids.append(aid)
+    told = new()
+    post("clerk", f"/api/approvals/{told}/request-materials", {"missing": ["消防设计图"]})
+    paused = new(profile="licensing-law-2019", matter="general")
+    for verb, body in (("accept", {}), ("forward", {}), ("pause", {"reason": "inspection", "expected_working_days": 3})):
+        post("clerk", f"/api/approvals/{paused}/{verb}", body)
+    refused = new()
+    post("clerk", f"/api/approvals/{refused}/refuse", {"reason": "不属于本机关职权"})
+    return ids + [told, paused, refused]
+
+
+def write_config(path: Path, case_ids: list[str], approval_ids: list[str]) -> Path:
+    """schemathesis.toml: dictionaries of real values, each used part of the time; the approval routes
+    take the ids of approvals, the others those of appeals."""
     def values(items):
         return json.dumps(items, ensure_ascii=False)
 
     path.write_text(f"""
 [dictionaries]
 case_ids = {{ values = {values(case_ids)} }}
+approval_ids = {{ values = {values(approval_ids)} }}
 profiles = {{ values = {values(PROFILES)} }}
 units = {{ values = {values(UNITS)} }}
+matters = {{ values = {values(MATTERS)} }}
 edge_times = {{ values = {values(EDGE_TIMES)} }}
 
 [parameters]
@@ -102,8 +147,15 @@ edge_times = {{ values = {values(EDGE_TIMES)} }}
 "body.profile" = {{ dictionary = "profiles", probability = 0.7 }}
 "body.unit" = {{ dictionary = "units", probability = 0.7 }}
 "body.co_units[*]" = {{ dictionary = "units", probability = 0.5 }}
+"body.department" = {{ dictionary = "units", probability = 0.7 }}
+"body.departments[*]" = {{ dictionary = "units", probability = 0.5 }}
+"body.matter" = {{ dictionary = "matters", probability = 0.7 }}
 "body.occurred_at" = {{ dictionary = "edge_times", probability = 0.3 }}
 "query.as_of" = {{ dictionary = "edge_times", probability = 0.3 }}
+
+[[operations]]
+include-path-regex = "^/api/approvals/"
+parameters = {{ "path.case_id" = {{ dictionary = "approval_ids", probability = 0.8 }} }}
 """, encoding="utf-8")
     return path
 
@@ -131,11 +183,12 @@ def run_schemathesis(server, tmp_path: Path, config: Path, token: str, *extra: s
 
 def test_no_server_error_and_every_response_matches_the_schema(tmp_path):
     with running_server(f"sqlite:///{tmp_path}/events.sqlite3", tmp_path) as server:
-        config = write_config(tmp_path / "schemathesis.toml", prepare_cases(server))
+        config = write_config(tmp_path / "schemathesis.toml", prepare_cases(server), prepare_approvals(server))
         runs = {
             "as the platform, every operation but /api/auth/revoke": run_schemathesis(
                 server, tmp_path, config, server.tokens["clerk"], "--exclude-path", "/api/auth/revoke"),
-            # The platform may not run the unit's commands (403 every time): these again, as an admin.
+            # The platform may not run the unit's commands (403 every time): these again, as an admin
+            # (an approval department's answer among them).
             "as an admin, the unit's commands": run_schemathesis(
                 server, tmp_path, config, server.tokens["ops"],
                 "--include-path-regex", "/(acknowledge|answer|extend|handback)$"),
