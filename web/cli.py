@@ -289,10 +289,14 @@ def _sweep(c, now, dry_run=False):
 def _print_sweep(report) -> None:
     print(f"{'dry run, nothing recorded: ' if report.dry_run else ''}"
           f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
-          f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations", flush=True)
+          f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations\t"
+          f"{len(report.deemed_accepted)} deemed accepted", flush=True)
     for m in report.missed:
         print(f"  missed\t{m['case_id']}\t{m['deadline']}#{m['round']}\t{m['unit'] or 'platform'}\t"
               f"due {m['due'].astimezone(SHANGHAI).isoformat()}\t{m['rule']}", flush=True)
+    for d in report.deemed_accepted:  # 行政许可法 art. 32: no notice within the period
+        print(f"  deemed accepted\t{d['case_id']}\tas of {d['accepted_as_of'].astimezone(SHANGHAI).isoformat()}",
+              flush=True)
 
 
 def _password() -> str:

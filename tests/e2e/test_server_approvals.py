@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.server import UNITS, USERS, running_server, scratch_postgres
+from tests.e2e.server import UNITS, USERS, run_cli, running_server, scratch_postgres
 
 DEPARTMENTS = {"DISTRICT-FIRE": "区消防救援大队", "DISTRICT-PLAN": "区自然资源和规划局"}
 DEPARTMENT_USERS = {"fire": ("unit", "DISTRICT-FIRE"), "plan": ("unit", "DISTRICT-PLAN")}
@@ -149,3 +149,15 @@ def test_the_sweep_over_http_records_a_deemed_acceptance_once__licensing_law_art
     repeat = server.post("/api/deadlines/sweep", {"now": "2026-10-12T09:00:00+08:00"}, token=server.tokens["clerk"])
     assert cid not in {d["case_id"] for d in repeat.json["deemed_accepted"]}
     assert read(server, "clerk", f"/{cid}").json["version"] == 2
+
+
+def test_the_operators_dry_run_sweep_names_the_application_it_would_deem_accepted__art_32(server, tmp_path):
+    """``caseledger deadlines sweep --dry-run``: the operator sees the deemed acceptance a sweep at that moment
+    would record, and nothing is recorded."""
+    body = {"profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "某某物流"},
+            "materials": ["申请书"], "departments": ["DISTRICT-FIRE"], "occurred_at": "2026-09-28T11:00:00+08:00"}
+    cid = call(server, "clerk", None, body=body, expect=201).json["id"]
+    out = run_cli(["deadlines", "sweep", "--dry-run", "--now", "2026-10-12T09:00:00"], server.env, tmp_path).stdout
+    assert out.startswith("dry run, nothing recorded")
+    assert f"deemed accepted\t{cid}\tas of 2026-09-28T11:00:00+08:00" in out
+    assert read(server, "clerk", f"/{cid}").json["version"] == 1
