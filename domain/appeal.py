@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -28,8 +28,6 @@ from domain.clocks import (
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
 
-_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal")
-_REQUEST_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:appeal-request")
 
 
 class Appeal(Case):
@@ -37,26 +35,12 @@ class Appeal(Case):
 
     TOPIC = "caseledger:Appeal"
     KIND = "appeal"
+    IDS = "urn:caseledger:appeal"
     # Where an escalation (a person's, or the overdue rule's) may land: a case at a unit.
     ESCALATABLE = Status.open_after_forwarding()
 
     class Event(Case.Event):
         TOPIC = "caseledger:Appeal.Event"
-
-    @staticmethod
-    def create_id(channel: str, external_ref: str | None, request: str | None = None) -> UUID:
-        """The same channel + external reference always names the same case.
-
-        Re-importing a city work order (市转办工单) is thus idempotent, even
-        when two imports race: the second one's first event conflicts.
-        Without a reference, a case opened by an idempotent request is named
-        by the request's id, so that a retry of it finds the case it opened.
-        """
-        if external_ref:
-            return uuid5(_IDS, f"{channel}\x1f{external_ref}")
-        if request:
-            return uuid5(_REQUEST_IDS, request)
-        return uuid4()
 
     @event("Received", topic="caseledger:Appeal.Received")
     def __init__(

@@ -1,30 +1,26 @@
 """The administrative approval (行政审批) as an event-sourced aggregate.
 
-One window, many departments (RULES.md §2.1; 001 (四), 002 item 25): the
-comprehensive front window (综合受理窗口) receives the application
-(Submitted), tells every missing material at once (MaterialsRequested, 一次性
-告知 — once, before acceptance), accepts it (Accepted) or refuses it
-(Refused, 不予受理), and hands it to the back-office departments (Forwarded,
-后台分类审批); each department gives its opinion (DepartmentAnswered), which
-the window may send back (DepartmentReturned); the window decides (Decided)
-once every department has answered — before, on a commitment (告知承诺制,
-002 items 4, 9, 29) — and hands the result over (Delivered, 统一窗口出件). A
-decision granted on a commitment that proves false is revoked (Revoked).
+One window, many departments (RULES.md §2.1; 001 (四), 002 item 25): the front
+window (综合受理窗口) receives the application (Submitted), tells every missing
+material at once (MaterialsRequested, 一次性告知), accepts (Accepted) or refuses
+it (Refused, 不予受理) and hands it to the departments (Forwarded, 后台分类审批);
+each gives its opinion (DepartmentAnswered), which the window may send back
+(DepartmentReturned); the window decides (Decided) once all have answered, or
+before on a commitment (告知承诺制, 002 items 4, 9, 29, revoked if it proves
+false), and hands the result over (Delivered, 统一窗口出件).
 
-Clocks (行政许可法): the notice period runs from submission; ended with
-neither a notice nor an acceptance, the sweep records DeemedAccepted,
-accepted as of the day of submission (art. 32), and the decision period runs
-from that day (art. 42); a hearing, inspection, test or expert review stops
-every running clock (Paused … Resumed, art. 45); the decision may be
-extended once within the profile's cap (art. 42); delivery is due within the
-profile's period of the decision (art. 44).
+Clocks (行政许可法): ended with neither a notice nor an acceptance, the notice
+period brings DeemedAccepted, as of the day of submission (art. 32), from
+which the decision period runs (art. 42); a hearing, inspection, test or
+expert review stops the clocks (Paused … Resumed, art. 45); the decision
+may be extended once (art. 42); delivery follows the decision (art. 44).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import event
 
@@ -35,14 +31,10 @@ from domain.clocks import (
     DeadlineState, cancel_open, evaluate, extend_open, is_paused, meet_clocks, open_clock, pause_running,
     resume_paused, start_clocks,
 )
+from domain.approval_inputs import check_judgement, check_pause, listed
 from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
 from domain.status import ApprovalStatus as S
 
-_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:approval")
-_REQUEST_IDS = uuid5(NAMESPACE_URL, "urn:caseledger:approval-request")
-# 行政许可法 art. 45: what may stop the clock — 听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审.
-PAUSE_REASONS = ("hearing", "inspection", "expert_review", "testing", "quarantine", "auction", "other")
-DECISIONS = ("approve", "reject")
 
 
 class Approval(Case):
@@ -50,19 +42,11 @@ class Approval(Case):
 
     TOPIC = "caseledger:Approval"
     KIND = "approval"
+    IDS = "urn:caseledger:approval"
     ESCALATABLE = (S.SUBMITTED, S.MATERIALS_REQUESTED, S.ACCEPTED, S.IN_REVIEW, S.DECIDED)
 
     class Event(Case.Event):
         TOPIC = "caseledger:Approval.Event"
-
-    @staticmethod
-    def create_id(channel: str | None, external_ref: str | None, request: str | None = None) -> UUID:
-        """The same channel + external reference always names the same application (as for appeals)."""
-        if external_ref:
-            return uuid5(_IDS, f"{channel or ''}\x1f{external_ref}")
-        if request:
-            return uuid5(_REQUEST_IDS, request)
-        return uuid4()
 
     # -- Submitted 申请 (窗口收件) ----------------------------------------------------
     @event("Submitted", topic="caseledger:Approval.Submitted")
@@ -95,12 +79,10 @@ class Approval(Case):
 
     @property
     def department_codes(self) -> list[str]:
+        """The reviewing departments (``other_units``): each sees the case and speaks for itself only."""
         return [d["unit"] for d in self.departments]
 
-    @property
-    def other_units(self) -> list[str]:
-        """The reviewing departments: each sees the case and speaks for itself only."""
-        return self.department_codes
+    other_units = department_codes
 
     @property
     def paused(self) -> bool:
@@ -116,11 +98,8 @@ class Approval(Case):
                 "a second request on the same application is not allowed")
         self.check_status("request materials for", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
-        items = [m.strip() for m in missing or [] if isinstance(m, str) and m.strip()]
-        if not items or len(items) != len(missing):
-            raise ValidationFailed({"missing": "list every missing material, each a non-empty text"})
-        if len(set(items)) != len(items):
-            raise ValidationFailed({"missing": "each missing material once"})
+        items = listed(missing, "missing", "list every missing material, each a non-empty text",
+                       "each missing material once")
         self._materials_requested(items, note, actor.as_record(), occurred_at)
 
     @event("MaterialsRequested", topic="caseledger:Approval.MaterialsRequested")
@@ -134,9 +113,7 @@ class Approval(Case):
         """The applicant's 补正, recorded by the window."""
         self.check_status("supply materials for", S.MATERIALS_REQUESTED)
         self.check_occurred_at(occurred_at)
-        items = [m.strip() for m in materials or [] if isinstance(m, str) and m.strip()]
-        if not items or len(items) != len(materials):
-            raise ValidationFailed({"materials": "list the materials supplied, each a non-empty text"})
+        items = listed(materials, "materials", "list the materials supplied, each a non-empty text")
         self._materials_supplied(items, actor.as_record(), occurred_at)
 
     @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")
@@ -197,11 +174,8 @@ class Approval(Case):
     def forward(self, departments: list[str] | None, actor: Actor, occurred_at: datetime | None = None) -> None:
         self.check_status("forward", S.ACCEPTED)
         self.check_occurred_at(occurred_at)
-        chosen = list(departments) if departments else self.department_codes
-        if not chosen:
-            raise ValidationFailed({"departments": "name the department(s) that review the application"})
-        if len(set(chosen)) != len(chosen):
-            raise ValidationFailed({"departments": "each department once"})
+        chosen = listed(list(departments) if departments else self.department_codes, "departments",
+                        "name the department(s) that review the application", "each department once")
         self._forwarded(chosen, actor.as_record(), occurred_at)
 
     @event("Forwarded", topic="caseledger:Approval.Forwarded")
@@ -228,13 +202,7 @@ class Approval(Case):
             raise NotAllowedInState("the application was not forwarded to the departments yet")
         if entry["decision"] is not None:
             raise NotAllowedInState(f"{department} has answered in this round; the window may return its opinion")
-        problems = {}
-        if decision not in DECISIONS:
-            problems["decision"] = "must be 'approve' or 'reject'"
-        if not opinion or not str(opinion).strip():
-            problems["opinion"] = "the department's opinion must not be empty"
-        if problems:
-            raise ValidationFailed(problems)
+        check_judgement(decision, opinion, "opinion", "the department's opinion must not be empty")
         self._department_answered(department, decision, opinion, actor.as_record(), occurred_at)
 
     @event("DepartmentAnswered", topic="caseledger:Approval.DepartmentAnswered")
@@ -275,16 +243,8 @@ class Approval(Case):
         self.check_occurred_at(occurred_at)
         if self.paused:
             raise NotAllowedInState("the clock is already paused; resume it first")
-        problems = {}
-        if reason not in PAUSE_REASONS:
-            problems["reason"] = f"one of {', '.join(PAUSE_REASONS)} (行政许可法 art. 45)"
-        if not isinstance(expected_working_days, int) or isinstance(expected_working_days, bool) \
-                or not 1 <= expected_working_days <= 250:
-            problems["expected_working_days"] = "the working days the applicant is told it will take, 1 to 250"
-        if problems:
-            raise ValidationFailed(problems)
-        # Time not counted is time a clock still had: a period that has already ended is not paused
-        # (it stays missed); the event names the clocks it stops, so a replay never asks the calendar.
+        check_pause(reason, expected_working_days)
+        # A period already ended is not paused (it stays missed); the event names the clocks it stops.
         at = occurred_at or now
         running = [(c, s) for c, s in zip(self.clocks, evaluate(self.clocks, calendar, at))
                    if c["met_at"] is None and c["cancelled_at"] is None]
@@ -312,8 +272,7 @@ class Approval(Case):
                  timestamp: datetime | None = None) -> None:
         at = self._moved(occurred_at, timestamp)
         resume_paused(self.clocks, at, self.version + 1)
-        if self.pauses and self.pauses[-1]["to"] is None:
-            self.pauses[-1]["to"] = at
+        self._end_pause(at)
 
     # -- Extended 延期 (行政许可法 art. 42: once) -------------------------------------------
     def extend(self, working_days: int, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -365,13 +324,7 @@ class Approval(Case):
         waiting = [d["unit"] for d in self.departments if d["decision"] is None]
         if waiting and not self.commitment:
             raise NotAllowedInState(f"not every department has answered: waiting for {', '.join(waiting)}")
-        problems = {}
-        if decision not in DECISIONS:
-            problems["decision"] = "must be 'approve' or 'reject'"
-        if not reason or not str(reason).strip():
-            problems["reason"] = "a decision states its reasons"
-        if problems:
-            raise ValidationFailed(problems)
+        check_judgement(decision, reason, "reason", "a decision states its reasons")
         self._decided(decision, reason, actor.as_record(), occurred_at)
 
     @event("Decided", topic="caseledger:Approval.Decided")
@@ -429,13 +382,16 @@ class Approval(Case):
         self.status, self.ended_at = status.value, at
         meet_clocks(self.clocks, event_name, {}, at, self.version + 1)
         cancel_open(self.clocks, at, self.version + 1)
+        self._end_pause(at)
+
+    def _end_pause(self, at: datetime) -> None:
         if self.pauses and self.pauses[-1]["to"] is None:
-            self.pauses[-1]["to"] = at
+            self.pauses[-1].update(to=at, to_seq=self.version + 1)
 
     def _department_entry(self, department: str) -> dict[str, Any]:
-        for entry in self.departments:
-            if entry["unit"] == department:
-                return entry
+        entry = next((d for d in self.departments if d["unit"] == department), None)
+        if entry is not None:
+            return entry
         raise ValidationFailed({"department": f"{department!r} is not a department of this application "
                                               f"({', '.join(self.department_codes) or 'none'})"})
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
@@ -36,7 +37,23 @@ class Case(Aggregate):
     # library would take annotated class attributes for fields of the created event.) Every kind's
     # first event sets ``status``, ``policy``, ``clocks``, ``last_at`` and ``case_no``.
     KIND = ""
+    IDS = ""  # the URN whose UUID names the kind's ids (``create_id``)
     ESCALATABLE = ()  # the statuses (an Enum's members) in which the case may be escalated
+
+    @classmethod
+    def create_id(cls, channel: str | None, external_ref: str | None, request: str | None = None) -> UUID:
+        """The same channel + external reference always names the same case.
+
+        Re-importing a city work order (市转办工单) or an application is thus idempotent, even
+        when two imports race: the second one's first event conflicts. Without a reference, a
+        case opened by an idempotent request is named by the request's id, so that a retry of it
+        finds the case it opened. Each kind names its ids in its own namespace.
+        """
+        if external_ref:
+            return uuid5(uuid5(NAMESPACE_URL, cls.IDS), f"{channel or ''}\x1f{external_ref}")
+        if request:
+            return uuid5(uuid5(NAMESPACE_URL, f"{cls.IDS}-request"), request)
+        return uuid4()
 
     # -- what permissions and the read side ask of every case ----------------------------------
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from domain.approval import DECISIONS, PAUSE_REASONS
+from domain.approval_inputs import DECISIONS, PAUSE_REASONS
 from domain.status import ApprovalStatus
 from projections.case_list import SORTS
 from web.schemas import (
