@@ -62,10 +62,11 @@ _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND
 # Ended and unmet at the period's end (a paused deadline has no end: it is not overdue while paused).
 _UNMET_AT = ("started_at < {p} AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) "
              "AND (cancelled_at IS NULL OR cancelled_at >= {p})")
-_OVERDUE = "SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND kind = 'appeal' AND " + _UNMET_AT
-# A department's approval deadlines: its own review clocks (department_review@UNIT); the window's bind no unit.
-_APPROVALS_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND kind = 'approval' AND "
-                      + _UNMET_AT)
+# The unit's appeals and, apart, its approvals overdue at the end, in one query: for an approval, the deadlines
+# binding a department are its own review clocks (department_review@UNIT); the window's bind no unit.
+_OVERDUE = ("SELECT count(DISTINCT CASE WHEN kind = 'appeal' THEN case_id END) AS appeals, "
+            "count(DISTINCT CASE WHEN kind = 'approval' THEN case_id END) AS approvals "
+            "FROM case_deadlines WHERE unit = {p} AND " + _UNMET_AT)
 _DECISIONS_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE kind = 'approval' AND name = 'decision' "
                       "AND " + _UNMET_AT)
 _APPEAL_ACTIVITY = " OR ".join(f"{c} <> 0" for c in COUNTERS)
@@ -107,8 +108,8 @@ class _LedgerQueries:
                       (unit, first.isoformat(), last.isoformat()))
             sums = dict(zip(UNIT_COLUMNS, (int(v) for v in _values(c.fetchone()))))
             open_at_end = self._fetch_one(c, _OPEN, (unit, end, end))
-            overdue_at_end = self._fetch_one(c, _OVERDUE, (unit, end, end, end, end))
-            approvals_overdue = self._fetch_one(c, _APPROVALS_OVERDUE, (unit, end, end, end, end))
+            c.execute(_OVERDUE.format(p=self.p), (unit, end, end, end, end))
+            overdue_at_end, approvals_overdue = _values(c.fetchone())
         approvals = DepartmentFigures({c: sums[f"approvals_{c}"] for c in APPROVAL_COUNTERS}, int(approvals_overdue))
         return LedgerFigures(unit, period, {c: sums[c] for c in COUNTERS}, int(open_at_end), int(overdue_at_end),
                              approvals)

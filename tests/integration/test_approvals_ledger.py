@@ -9,13 +9,22 @@ art. 32).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from datetime import date
+
+import psycopg
+import pytest
+from eventsourcing.persistence import Tracking
 
 from adapters.persistence import database_from_url
+from adapters.views import Views
 from projections.approvals_bulletin import approval_section
-from projections.ledger import Period
+from projections.ledger import COUNTERS, LedgerChanges, Period
+from tests.conftest import ADMIN_URL
 from tests.integration.approval_cases import month_of_approvals
 from tests.integration.views import ReadSide
+
 
 def counts(figures) -> dict:
     return {k: v for k, v in figures.counts.items() if v}
@@ -88,3 +97,46 @@ def test_the_approvals_of_a_month_as_a_whole(appeals, approvals, database_url, c
         assert section.rates == {"on_time": 0.5}
         assert ledger.approval_figures(months["2026-11"]).rates == {"on_time": 0.0}  # 0 / (0 + 1 + 1)
     read.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_database_url(request, tmp_path):
+    """A database of this test alone: the views are made on it as an earlier release made them."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    name = f"caseledger_old_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_ledger_view_made_before_approvals_were_counted_gets_their_columns(fresh_database_url):
+    """Days counted before: their appeal counts stay, their approval counts read 0, and new days count both."""
+    database = database_from_url(fresh_database_url)
+    old_columns = ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in COUNTERS)
+    day_type = "TEXT" if database.kind == "sqlite" else "date"
+    first = Views(database)
+    first.get("case_list")  # the case list's tables, which the ledger reads for "at the period's end"
+    with first.get("case_list").datastore.transaction(commit=True) as c:
+        c.execute(f"CREATE TABLE ledger_days (unit text, day {day_type}, {old_columns}, PRIMARY KEY (unit, day))")
+        c.execute("INSERT INTO ledger_days (unit, day, forwarded) VALUES ('OLD', '2026-09-29', 1)")
+    first.close()
+    views = Views(database)
+    try:
+        ledger = views.get("ledger")
+        september = ledger.figures("OLD", Period.month("2026-09"))
+        assert september.counts["forwarded"] == 1 and dict(september.approvals.counts) == dict.fromkeys(
+            september.approvals.counts, 0)
+        ledger.apply(LedgerChanges({("OLD", date(2026, 9, 30)): {"approvals_forwarded": 2, "forwarded": 1}},
+                                   {date(2026, 9, 30): {"submitted": 1}}),
+                     Tracking(application_name="Appeals:ledger", notification_id=1))
+        september = ledger.figures("OLD", Period.month("2026-09"))
+        assert (september.counts["forwarded"], september.approvals.counts["forwarded"]) == (2, 2)
+        assert ledger.approval_figures(Period.month("2026-09")).counts["submitted"] == 1
+        assert ledger.position() == 1
+    finally:
+        views.close()
+
