@@ -8,7 +8,7 @@ cover approvals too"). What is counted, and when, is
 
 - the approvals as a whole (``ApprovalFigures``): submitted, accepted (of which
   deemed accepted, 行政许可法 art. 32), refused, decided, decided on time /
-  late, delivered, revoked, withdrawn, the pauses ended in the period and
+  late, delivered, extended, escalated, revoked, withdrawn, the pauses ended in the period and
   their working days (art. 45), the decision deadlines ended unmet at the
   period's end, and the decision on-time rate;
 - each department with approval activity in the period, or with an approval
@@ -38,6 +38,7 @@ DAY_LABELS: Mapping[str, tuple[str, str]] = {
     "decided_late": ("超时决定", "Decided late"), "delivered": ("窗口出件", "Delivered"),
     "pauses_ended": ("中止计时结束次数", "Pauses ended"),
     "paused_working_days": ("中止计时工作日", "Paused working days, art. 45"),
+    "extended": ("延期", "Extended, art. 42"), "escalated": ("督办", "Escalated"),
     "revoked": ("撤销", "Revoked"), "withdrawn": ("撤回", "Withdrawn"),
 }
 DEPARTMENT_LABELS: Mapping[str, tuple[str, str]] = {

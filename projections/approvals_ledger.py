@@ -24,7 +24,8 @@ bulletin's approvals section):
   acceptance is recorded, though it takes effect as of the day of receipt),
   ``refused``, ``decided``, ``decided_on_time`` / ``decided_late`` (the
   decision clock the decision met, judged by ``met_late``: before or after its
-  end, pauses not counted), ``delivered``, ``revoked``, ``withdrawn``;
+  end, pauses not counted), ``delivered``, ``extended`` (the decision period's
+  one extension, art. 42), ``escalated`` (督办), ``revoked``, ``withdrawn``;
 - ``pauses_ended`` and ``paused_working_days``: each pause (行政许可法 art. 45)
   on the day it ended (resumed, or the case withdrawn while paused), with the
   working days in [P, R) it took out of the periods (``working_days_in``,
@@ -59,12 +60,12 @@ APPROVAL_COUNTERS = ("forwarded", "answered_on_time", "answered_late", "returned
 APPROVAL_COLUMNS = tuple(f"approvals_{c}" for c in APPROVAL_COUNTERS)
 #: The approvals' counters per day (``approval_days``).
 DAY_COUNTERS = ("submitted", "accepted", "deemed_accepted", "refused", "decided", "decided_on_time", "decided_late",
-                "delivered", "pauses_ended", "paused_working_days", "revoked", "withdrawn")
+                "delivered", "pauses_ended", "paused_working_days", "extended", "escalated", "revoked", "withdrawn")
 
 # The approval events counted per day as they are, by their name.
 _ONE_A_DAY = {"Submitted": ("submitted",), "Accepted": ("accepted",), "DeemedAccepted": ("accepted", "deemed_accepted"),
-              "Refused": ("refused",), "Delivered": ("delivered",), "Revoked": ("revoked",),
-              "Withdrawn": ("withdrawn",)}
+              "Refused": ("refused",), "Delivered": ("delivered",), "Extended": ("extended",),
+              "Escalated": ("escalated",), "Revoked": ("revoked",), "Withdrawn": ("withdrawn",)}
 # Events that may end a pause: a resumption, or the end of the case while paused (domain.approval._ended).
 _ENDS_PAUSE = frozenset({"Resumed", "Withdrawn", "Refused", "Revoked"})
 

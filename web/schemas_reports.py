@@ -25,8 +25,8 @@ class ApprovalDepartmentRowSchema(ma.Schema):
 class BulletinApprovalsSchema(ma.Schema):
     counts = ma.fields.Nested(ApprovalDayCountsSchema, required=True, metadata={
         "description": "the approvals of the period, on the day of each act: submitted, accepted (of which deemed "
-                       "accepted, 行政许可法 art. 32), refused, decided (on time / late), delivered, revoked, "
-                       "withdrawn, and the pauses ended in the period with their working days (art. 45)"})
+                       "accepted, 行政许可法 art. 32), refused, decided (on time / late), delivered, extended, "
+                       "escalated, revoked, withdrawn, and the pauses ended in the period with their working days (art. 45)"})
     decision_overdue_at_end = ma.fields.Integer(required=True, metadata={
         "description": "decision deadlines ended and unmet at the period's end"})
     rates = ma.fields.Nested(OnTimeRateSchema, required=True, metadata={"description": DEFINITIONS["on_time"]})

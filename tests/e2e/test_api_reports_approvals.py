@@ -98,7 +98,7 @@ def test_the_workbook_has_the_approvals_sheet(scenario, live):
     ws = openpyxl.load_workbook(io.BytesIO(response.data))["审批 (Approvals)"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "2026年10月行政审批办理情况 (Approvals, 2026-10)"
-    figures = {r[0]: r[1] for r in rows[4:18]}
+    figures = {r[0]: r[1] for r in rows[4:20]}
     assert figures["其中视为受理 (Deemed accepted, art. 32)"] == bulletin["counts"]["deemed_accepted"]
     assert figures["中止计时工作日 (Paused working days, art. 45)"] == bulletin["counts"]["paused_working_days"]
     assert figures["期末决定超期 (Decisions overdue at end)"] == bulletin["decision_overdue_at_end"]
@@ -127,6 +127,6 @@ def test_openapi_documents_the_approvals_sections(api):
     assert "BulletinApprovals" in str(bulletin) and "LedgerApprovals" in str(ledger)
     assert set(schemas["ApprovalDayCounts"]["properties"]) == {
         "submitted", "accepted", "deemed_accepted", "refused", "decided", "decided_on_time", "decided_late",
-        "delivered", "pauses_ended", "paused_working_days", "revoked", "withdrawn"}
+        "delivered", "pauses_ended", "paused_working_days", "extended", "escalated", "revoked", "withdrawn"}
     assert set(schemas["DepartmentApprovalCounts"]["properties"]) == {
         "forwarded", "answered_on_time", "answered_late", "returned", "missed"}

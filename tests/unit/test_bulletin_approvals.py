@@ -51,14 +51,24 @@ def projected(*approvals: Approval) -> Ledger:
     return ledger
 
 
-def joint(at: str, departments=("FIRE", "PLAN")) -> Approval:
+def joint(at: str, departments=("FIRE", "PLAN"), profile: str = "liaocheng-2020-approvals",
+          matter: str = "joint-completion-acceptance") -> Approval:
     """联合竣工验收 (聊政字〔2020〕25号 item 10): decision and each department's review 15 WD."""
-    policy = FileProfileCatalogue().get("liaocheng-2020-approvals", kind="approval").case_policy(
-        "joint-completion-acceptance", list(departments), False)
-    return Approval(id=Approval.create_id("window", f"joint-{at}-{departments}"), case_no="SP-TEST", channel="window",
-                    external_ref=None, matter="joint-completion-acceptance", applicant={"name": "某某置业有限公司"},
+    policy = FileProfileCatalogue().get(profile, kind="approval").case_policy(matter, list(departments), False)
+    return Approval(id=Approval.create_id("window", f"{matter}-{at}-{departments}"), case_no="SP-TEST",
+                    channel="window", external_ref=None, matter=matter, applicant={"name": "某某置业有限公司"},
                     materials=["申请表"], departments=list(departments), commitment=False, policy=policy,
                     actor=WINDOW.as_record(), occurred_at=t(at))
+
+
+def test_an_extension_and_an_escalation_are_counted_on_their_day():
+    """行政许可法 art. 42: the decision period extended once (by 10 days at most); 督办 on the case."""
+    approval = joint("2026-10-14T09:00", departments=("FIRE",), profile="licensing-law-2019", matter="general")
+    approval.accept(None, WINDOW, t("2026-10-14T10:00"))
+    approval.extend(10, "需现场核查", WINDOW, t("2026-10-20T10:00"))
+    approval.escalate(None, "督办", WINDOW, t("2026-10-21T10:00"))
+    days = {day.isoformat(): counts for day, counts in projected(approval).changes().approval_days.items()}
+    assert (days["2026-10-20"], days["2026-10-21"]) == ({"extended": 1}, {"escalated": 1})
 
 
 def test_a_deemed_acceptance_after_national_day_and_a_two_day_pause_are_counted_when_projected():
