@@ -361,14 +361,15 @@ class AccountabilityProcess(EventSourcedProjection):
         raise VersionConflict(f"the accountability record of {unit} kept changing; try again")
 
     def _check_on_case(self, unit: str, case_id: str) -> None:
-        """挂牌督办 (003 item 5) and referrals name a case the unit is on, as lead or co-handling unit."""
+        """挂牌督办 (003 item 5) and referrals name a case the unit is on: an appeal it leads or co-handles,
+        an approval it reviews."""
         try:
             case = self.appeals.repository.get(UUID(str(case_id)))
         except (ValueError, AggregateNotFoundError):
             raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
-        if unit != case.unit and unit not in case.co_units:
+        if unit != case.lead_unit and unit not in case.other_units:
             raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of case "
-                                               f"{case.case_no}"})
+                                               f"{case.case_no}, nor a department reviewing it"})
 
     def _record_of(self, unit: str) -> UnitAccountability:
         return self.record_of(unit) or UnitAccountability(unit=unit)

@@ -20,8 +20,9 @@ from adapters.persistence import database_from_url
 from adapters.profile_files import FileProfileCatalogue
 from domain.accountability import AccountabilityProcess
 from domain.approval_service import ApprovalService
+from domain.errors import ValidationFailed
 from projections.process import ProcessFollower
-from tests.conftest import ADMIN, PLATFORM, sh
+from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 
 PROFILES = Path(__file__).resolve().parents[2] / "adapters" / "profiles"
 ITEM_5 = ("special_supervision", "reminder_interview", "criticism", "accountability_recommendation")
@@ -110,3 +111,15 @@ def test_a_missed_deadline_of_the_window_binds_no_department(local):
     recorded = approvals.sweep_case(case.id, PLATFORM, sh("2026-10-20 09:00"))
     assert [(e.deadline, e.unit) for e in recorded if type(e).__name__ == "DeadlineMissed"] == [("decision", None)]
     assert consequences(process, follower, fire) == []
+
+
+def test_listed_supervision_may_name_an_approval_the_department_reviews(local):
+    """挂牌督办 (003 item 5) on a case the unit is on: for an approval, a department reviewing it."""
+    approvals, process, _ = local
+    fire, other = f"FIRE-{uuid.uuid4().hex[:8]}", f"PLAN-{uuid.uuid4().hex[:8]}"
+    case = forwarded(approvals, fire)
+    record = process.record_action(fire, "listed_supervision_opened", SUPERVISOR, note="逾期未检查，挂牌督办",
+                                   case_id=str(case.id))
+    assert [s["case_id"] for s in record.supervisions.values()] == [str(case.id)]
+    with pytest.raises(ValidationFailed):
+        process.record_action(other, "listed_supervision_opened", SUPERVISOR, note="挂牌督办", case_id=str(case.id))
