@@ -5,7 +5,9 @@ pages when there are many units): the ranked units in rank order, then,
 under a heading row of their own, the units not ranked, by code, each with
 its reason in the rank column, then the totals; the composite in points
 (0-100, as in the JSON and the workbook). Then a bar chart of the on-time
-rate per unit and a bar chart of the overdue cases per unit, in that order. Fonts are
+rate per unit and a bar chart of the overdue cases per unit, in that order; then,
+when the bulletin has its approvals section, the approvals' page(s)
+(``adapters.bulletin_pdf_approvals``). Fonts are
 embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
 
@@ -35,6 +37,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from adapters.bulletin_pdf_approvals import approvals_pages
 from adapters.exporters import (
     CJK_FAMILIES,
     CJK_FILE_HINTS,
@@ -199,6 +202,8 @@ class _Pages:
         yield from self.tables()
         yield from self.chart("on_time")
         yield from self.chart("overdue_at_end")
+        if self.b.approvals is not None:
+            yield from approvals_pages(self, self.b.approvals)
 
     def _figure(self, heading: str, page_note: str = ""):
         from matplotlib.figure import Figure

@@ -6,8 +6,9 @@ row per ranked unit in rank order, then a heading row and the units not
 ranked, by code, each with its reason, then the totals; rates as
 percentages, the composite in points (0-100, as in the JSON and the PDF),
 the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
-rates and of the composite, and the ranking rule. The PDF is
-``adapters.bulletin_pdf``.
+rates and of the composite, and the ranking rule. Sheet 3, when the bulletin
+has its approvals section, the approvals (``adapters.exporters_approvals``).
+The PDF is ``adapters.bulletin_pdf``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 
+from adapters.exporters_approvals import approvals_sheet
 from projections.bulletin import (
     COUNT_LABELS,
     RANKING_RULE,
@@ -166,6 +168,8 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         defs.cell(r, 3).number_format = "0%"
     defs.freeze_panes = "A2"
+    if bulletin.approvals is not None:
+        approvals_sheet(wb, bulletin.approvals)
 
     wb.properties.title = f"{_title_zh(bulletin)} ({bulletin.period.name})"
     wb.properties.creator = "caseledger"

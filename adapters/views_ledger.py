@@ -1,7 +1,11 @@
-"""The unit ledger view on SQLite and PostgreSQL: per-unit, per-day counters.
+"""The unit ledger view on SQLite and PostgreSQL: per-unit, per-day counters, and per-day approval figures.
 
-"Open" and "overdue at the period's end" are read from the case list's
-tables in the same database, as they stood at that instant.
+``ledger_days`` holds each unit's counters per day: its appeals' and, in
+columns of their own (``approvals_<counter>``), its approvals' as a reviewing
+department; ``approval_days`` the approvals as a whole, per day. Both are
+written with the tracking position in one transaction. "Open" and "overdue
+at the period's end" are read from the case list's tables in the same
+database, as they stood at that instant, each kind apart (``kind``).
 """
 
 from __future__ import annotations
@@ -13,27 +17,72 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from projections.ledger import COUNTERS, LedgerFigures, LedgerView, Period
+from projections.ledger import (
+    APPROVAL_COLUMNS,
+    APPROVAL_COUNTERS,
+    COUNTERS,
+    DAY_COUNTERS,
+    UNIT_COLUMNS,
+    ApprovalFigures,
+    DepartmentFigures,
+    LedgerChanges,
+    LedgerFigures,
+    LedgerView,
+    Period,
+)
 
 TRACKING = "Appeals:ledger"
-_SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in COUNTERS)
-_UPSERT = (f"INSERT INTO ledger_days (unit, day, {', '.join(COUNTERS)}) VALUES ({{p}}, {{p}}, "
-           + ", ".join("{p}" for _ in COUNTERS) + ") ON CONFLICT (unit, day) DO UPDATE SET "
-           + ", ".join(f"{c} = ledger_days.{c} + excluded.{c}" for c in COUNTERS))
-# The (unit, day) keys of one batch are distinct, as ON CONFLICT DO UPDATE requires.
-_PG_UPSERT = (f"INSERT INTO ledger_days (unit, day, {', '.join(COUNTERS)}) "
-              f"SELECT * FROM unnest(%s::text[], %s::date[], {', '.join('%s::integer[]' for _ in COUNTERS)}) "
-              "ON CONFLICT (unit, day) DO UPDATE SET "
-              + ", ".join(f"{c} = ledger_days.{c} + excluded.{c}" for c in COUNTERS))
+_SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in UNIT_COLUMNS)
+_DAY_SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in DAY_COUNTERS)
+
+
+def _upsert(table: str, keys: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    """Adds a row's counters to the stored ones (SQLite placeholders as ``{p}``)."""
+    return (f"INSERT INTO {table} ({', '.join((*keys, *columns))}) VALUES ("
+            + ", ".join("{p}" for _ in (*keys, *columns)) + f") ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns))
+
+
+def _pg_upsert(table: str, keys: tuple[tuple[str, str], ...], columns: tuple[str, ...]) -> str:
+    """The same for a whole batch in one statement: a column of values per key and counter, unnested into
+    rows (the keys of one batch are distinct, as ON CONFLICT DO UPDATE requires)."""
+    names = (*(k for k, _ in keys), *columns)
+    arrays = (*(f"%s::{kind}[]" for _, kind in keys), *("%s::integer[]" for _ in columns))
+    return (f"INSERT INTO {table} ({', '.join(names)}) SELECT * FROM unnest({', '.join(arrays)}) "
+            f"ON CONFLICT ({', '.join(k for k, _ in keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns))
+
+
+_UPSERT = _upsert("ledger_days", ("unit", "day"), UNIT_COLUMNS)
+_DAY_UPSERT = _upsert("approval_days", ("day",), DAY_COUNTERS)
+_PG_UPSERT = _pg_upsert("ledger_days", (("unit", "text"), ("day", "date")), UNIT_COLUMNS)
+_PG_DAY_UPSERT = _pg_upsert("approval_days", (("day", "date"),), DAY_COUNTERS)
 _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND u.lead "
          "WHERE u.unit = {p} AND c.kind = 'appeal' AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p})")
-_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE unit = {p} AND kind = 'appeal' AND started_at < {p} "
-            "AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) AND (cancelled_at IS NULL OR cancelled_at >= {p})")
+# Ended and unmet at the period's end (a paused deadline has no end: it is not overdue while paused).
+_UNMET_AT = ("started_at < {p} AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) "
+             "AND (cancelled_at IS NULL OR cancelled_at >= {p})")
+# The unit's appeals and, apart, its approvals overdue at the end, in one query: for an approval, the deadlines
+# binding a department are its own review clocks (department_review@UNIT); the window's bind no unit.
+_OVERDUE = ("SELECT count(DISTINCT CASE WHEN kind = 'appeal' THEN case_id END) AS appeals, "
+            "count(DISTINCT CASE WHEN kind = 'approval' THEN case_id END) AS approvals "
+            "FROM case_deadlines WHERE unit = {p} AND " + _UNMET_AT)
+_DECISIONS_OVERDUE = ("SELECT count(DISTINCT case_id) FROM case_deadlines WHERE kind = 'approval' AND name = 'decision' "
+                      "AND " + _UNMET_AT)
+_APPEAL_ACTIVITY = " OR ".join(f"{c} <> 0" for c in COUNTERS)
+_APPROVAL_ACTIVITY = " OR ".join(f"{c} <> 0" for c in APPROVAL_COLUMNS)
+_DEPARTMENTS = (f"SELECT DISTINCT unit FROM ledger_days WHERE day BETWEEN {{p}} AND {{p}} AND ({_APPROVAL_ACTIVITY}) "
+                "UNION SELECT DISTINCT unit FROM case_deadlines WHERE kind = 'approval' AND unit IS NOT NULL AND "
+                + _UNMET_AT + " ORDER BY 1")
 
 
 def _rows(increments: dict[tuple[str, date], dict[str, int]]) -> list[tuple]:
-    return [(unit, day.isoformat(), *(counts.get(c, 0) for c in COUNTERS))
+    return [(unit, day.isoformat(), *(counts.get(c, 0) for c in UNIT_COLUMNS))
             for (unit, day), counts in increments.items()]
+
+
+def _day_rows(increments: dict[date, dict[str, int]]) -> list[tuple]:
+    return [(day.isoformat(), *(counts.get(c, 0) for c in DAY_COUNTERS)) for day, counts in increments.items()]
 
 
 def _values(row: Any) -> list[Any]:
@@ -57,17 +106,36 @@ class _LedgerQueries:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {_SUMS} FROM ledger_days WHERE unit = {self.p} AND day BETWEEN {self.p} AND {self.p}",
                       (unit, first.isoformat(), last.isoformat()))
-            sums = _values(c.fetchone())
+            sums = dict(zip(UNIT_COLUMNS, (int(v) for v in _values(c.fetchone()))))
             open_at_end = self._fetch_one(c, _OPEN, (unit, end, end))
-            overdue_at_end = self._fetch_one(c, _OVERDUE, (unit, end, end, end, end))
-        return LedgerFigures(unit, period, dict(zip(COUNTERS, (int(v) for v in sums))), int(open_at_end),
-                             int(overdue_at_end))
+            c.execute(_OVERDUE.format(p=self.p), (unit, end, end, end, end))
+            overdue_at_end, approvals_overdue = _values(c.fetchone())
+        approvals = DepartmentFigures({c: sums[f"approvals_{c}"] for c in APPROVAL_COUNTERS}, int(approvals_overdue))
+        return LedgerFigures(unit, period, {c: sums[c] for c in COUNTERS}, int(open_at_end), int(overdue_at_end),
+                             approvals)
 
     def units_with_activity(self, period: Period) -> list[str]:
         first, last = period.days
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT DISTINCT unit FROM ledger_days WHERE day BETWEEN {self.p} AND {self.p} ORDER BY unit",
+            c.execute(f"SELECT DISTINCT unit FROM ledger_days WHERE day BETWEEN {self.p} AND {self.p} "
+                      f"AND ({_APPEAL_ACTIVITY}) ORDER BY unit", (first.isoformat(), last.isoformat()))
+            return [_values(r)[0] for r in c.fetchall()]
+
+    def approval_figures(self, period: Period) -> ApprovalFigures:
+        first, last = period.days
+        end = self._t(period.end)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_DAY_SUMS} FROM approval_days WHERE day BETWEEN {self.p} AND {self.p}",
                       (first.isoformat(), last.isoformat()))
+            sums = dict(zip(DAY_COUNTERS, (int(v) for v in _values(c.fetchone()))))
+            overdue = self._fetch_one(c, _DECISIONS_OVERDUE, (end, end, end, end))
+        return ApprovalFigures(sums, int(overdue))
+
+    def departments_with_approvals(self, period: Period) -> list[str]:
+        first, last = period.days
+        end = self._t(period.end)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_DEPARTMENTS.format(p=self.p), (first.isoformat(), last.isoformat(), end, end, end, end))
             return [_values(r)[0] for r in c.fetchall()]
 
 
@@ -77,14 +145,28 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 "CREATE TABLE IF NOT EXISTS ledger_days (unit TEXT, day TEXT, "
-                + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in COUNTERS) + ", PRIMARY KEY (unit, day))"]
+                + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in UNIT_COLUMNS) + ", PRIMARY KEY (unit, day))",
+                *self._added_columns(),
+                "CREATE TABLE IF NOT EXISTS approval_days (day TEXT PRIMARY KEY, "
+                + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in DAY_COUNTERS) + ")"]
+
+    def _added_columns(self) -> list[str]:
+        """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
+        Days counted before approvals were counted hold none: the default says so."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("PRAGMA table_info(ledger_days)")
+            have = {row[1] for row in c.fetchall()}
+        return [f"ALTER TABLE ledger_days ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
+                for column in APPROVAL_COLUMNS if have and column not in have]
 
     def _t(self, moment: datetime) -> Any:
         return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
-    def apply(self, increments, tracking) -> None:
+    def apply(self, changes: LedgerChanges, tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(_UPSERT.format(p="?"), _rows(increments))
+            c.executemany(_UPSERT.format(p="?"), _rows(changes.units))
+            if changes.approval_days:
+                c.executemany(_DAY_UPSERT.format(p="?"), _day_rows(changes.approval_days))
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -93,6 +175,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("DELETE FROM ledger_days")
+            c.execute("DELETE FROM approval_days")
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
 
@@ -102,17 +185,27 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
 
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements.append(SQL(
+        self.sql_create_statements += [SQL(s) for s in (
             "CREATE TABLE IF NOT EXISTS ledger_days (unit text, day date, "
-            + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in COUNTERS) + ", PRIMARY KEY (unit, day))"))
+            + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in UNIT_COLUMNS) + ", PRIMARY KEY (unit, day))",
+            # Views made before approvals were counted: their days hold none.
+            *(f"ALTER TABLE ledger_days ADD COLUMN IF NOT EXISTS {c} integer NOT NULL DEFAULT 0"
+              for c in APPROVAL_COLUMNS),
+            "CREATE TABLE IF NOT EXISTS approval_days (day date PRIMARY KEY, "
+            + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in DAY_COUNTERS) + ")",
+        )]
 
-    def apply(self, increments, tracking) -> None:
-        # One statement for the whole batch: a column of values per counter, unnested into rows.
-        columns = [[unit for unit, _ in increments], [day for _, day in increments]]
-        columns += [[counts.get(c, 0) for counts in increments.values()] for c in COUNTERS]
+    def apply(self, changes: LedgerChanges, tracking) -> None:
+        # One statement per table for the whole batch: a column of values per counter, unnested into rows.
+        units, days = changes
+        columns = [[unit for unit, _ in units], [day for _, day in units]]
+        columns += [[counts.get(c, 0) for counts in units.values()] for c in UNIT_COLUMNS]
         with self.datastore.transaction(commit=True) as c:
-            if increments:
+            if units:
                 c.execute(_PG_UPSERT, columns)
+            if days:
+                c.execute(_PG_DAY_UPSERT, [list(days), *([counts.get(k, 0) for counts in days.values()]
+                                                          for k in DAY_COUNTERS)])
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -120,5 +213,5 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
 
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("TRUNCATE ledger_days")
+            c.execute("TRUNCATE ledger_days, approval_days")
             c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", (TRACKING,))

@@ -1,10 +1,13 @@
 """Unit accountability (问责记录): the lapses of one handling unit and what they brought on it.
 
-One event-sourced record per unit. A process follows the appeal events
+One event-sourced record per unit. A process follows the case events
 (``AccountabilityProcess``) and notes each lapse the profile counts — a case
 sent back to be redone (退回重办), a deadline missed (逾期) — then applies the
 profile's accountability rules, which are data (RULES.md §1; 000 item 4, 003
-item 5, 004 item 十五):
+item 5, 004 item 十五). Approvals (审批) are followed too, for the departments:
+an opinion the window returns (DepartmentReturned) is a "returned" lapse of
+that department, a deadline binding it missed a "deadline_missed" one; an
+approval profile may carry ``[accountability]`` rules in the same format.
 
 - ``per = "each"``: every lapse of the kind brings the consequences;
 - ``per = "case"``: the ``count``-th lapse of the kind on one case does, once per case;
@@ -237,7 +240,7 @@ def _window(at: datetime, window: str) -> tuple[datetime, datetime]:
 
 
 class AccountabilityProcess(EventSourcedProjection):
-    """Follows the appeal events exactly once and keeps each unit's accountability record.
+    """Follows the case events exactly once and keeps each unit's accountability record.
 
     The library's process machinery records the new unit events together
     with the position of the appeal event that caused them, in one
@@ -246,7 +249,8 @@ class AccountabilityProcess(EventSourcedProjection):
     """
 
     name = "Accountability"
-    topics = ("caseledger:Appeal.Returned", "caseledger:Appeal.DeadlineMissed")
+    topics = ("caseledger:Appeal.Returned", "caseledger:Appeal.DeadlineMissed",
+              "caseledger:Approval.DepartmentReturned", "caseledger:Approval.DeadlineMissed")
     # A busy unit's record grows by every lapse: keep recent records in memory (brought up to date
     # from the store on each use, so other writers are seen) and snapshot them for cold loads.
     snapshotting_intervals = {UnitAccountability: 100}  # noqa: RUF012 - the library's class setting
@@ -272,7 +276,7 @@ class AccountabilityProcess(EventSourcedProjection):
         (unit, ConsequenceIssued event) pairs, with nothing recorded. Each unit's record is a copy."""
         records: dict[str, UnitAccountability] = {}
         for domain_event in domain_events:
-            if f"caseledger:Appeal.{type(domain_event).__name__}" not in self.topics:
+            if type(domain_event).TOPIC not in self.topics:
                 continue
             lapse = self._lapse(domain_event, self.appeals.repository.get(domain_event.originator_id))
             if lapse is not None:
@@ -283,7 +287,7 @@ class AccountabilityProcess(EventSourcedProjection):
                 if type(e).__name__ == "ConsequenceIssued"]
 
     def _lapse(self, domain_event: Any, case: Any) -> tuple[str, tuple] | None:
-        """The unit and the ``note_lapse`` arguments of one appeal event, or None if it is no unit's lapse."""
+        """The unit and the ``note_lapse`` arguments of one case event, or None if it is no unit's lapse."""
         kind = type(domain_event).__name__
         case_id, seq = domain_event.originator_id, domain_event.originator_version
         policy = dict(case.policy)
@@ -299,6 +303,8 @@ class AccountabilityProcess(EventSourcedProjection):
         evidence = [{"case_id": str(case_id), "case_no": case.case_no, "seq": seq, "type": kind}]
         if kind == "Returned":
             unit, lapse, detail = case.unit, "returned", {"reason": domain_event.reason, "cause": domain_event.cause}
+        elif kind == "DepartmentReturned":  # an approval: the department whose opinion is sent back
+            unit, lapse, detail = domain_event.department, "returned", {"reason": domain_event.reason, "cause": None}
         else:
             unit, lapse = domain_event.unit, "deadline_missed"
             at = domain_event.ends_at  # the moment the deadline passed, however late it was recorded
@@ -355,15 +361,15 @@ class AccountabilityProcess(EventSourcedProjection):
         raise VersionConflict(f"the accountability record of {unit} kept changing; try again")
 
     def _check_on_case(self, unit: str, case_id: str) -> None:
-        """挂牌督办 (003 item 5) and referrals name a case the unit is on: as lead or co-handling unit of an
-        appeal, as a reviewing department of an approval (any kind: ``lead_unit`` and ``other_units``)."""
+        """挂牌督办 (003 item 5) and referrals name a case the unit is on: an appeal it leads or co-handles,
+        an approval it reviews."""
         try:
             case = self.appeals.repository.get(UUID(str(case_id)))
         except (ValueError, AggregateNotFoundError):
             raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
         if unit != case.lead_unit and unit not in case.other_units:
             raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of case "
-                                               f"{case.case_no}"})
+                                               f"{case.case_no}, nor a department reviewing it"})
 
     def _record_of(self, unit: str) -> UnitAccountability:
         return self.record_of(unit) or UnitAccountability(unit=unit)

@@ -54,14 +54,19 @@ How ranking works (``WEIGHTS`` and ``TIEBREAK`` below are the data):
 Totals are the sums of every listed unit's counts, open and overdue cases,
 with rates (and a composite) computed from those sums — not averages of the
 units' rates.
+
+The ranking is the appeals'. The approvals (审批) have a section of their own
+(``approvals``, ``projections.approvals_bulletin``): the window's figures and
+each department's, listed by code, not ranked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from projections.approvals_bulletin import ApprovalSection, approval_section
 from projections.ledger import COUNTERS, LedgerFigures, LedgerView, Period
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
@@ -194,6 +199,7 @@ class Bulletin:
     rows: tuple[BulletinRow, ...]  # in rank order, then the units not ranked, by code
     totals: BulletinRow  # code TOTAL, rank None
     min_coverage: float = MIN_COVERAGE
+    approvals: ApprovalSection | None = None  # the approvals section, when asked for
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:
@@ -206,8 +212,10 @@ class Bulletin:
 
 def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: Period, *,
                      names: Mapping[str, str] | None = None,
-                     weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
-    """The bulletin of ``period`` for ``units`` ((code, name), e.g. the active ones) and every unit with activity.
+                     weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE,
+                     approvals: bool = False) -> Bulletin:
+    """The bulletin of ``period`` for ``units`` ((code, name), e.g. the active ones) and every unit with
+    appeal activity; with ``approvals``, its approvals section too.
 
     ``names`` names units that are not in ``units`` but may have activity (e.g. disabled ones); a unit
     named nowhere is shown under its code.
@@ -216,7 +224,8 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
     known = {**(names or {}), **listed}
     codes = sorted(set(listed) | set(ledger_view.units_with_activity(period)))
     figures = [ledger_view.figures(code, period) for code in codes]
-    return rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
+    bulletin = rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
+    return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin
 
 
 def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: Period,

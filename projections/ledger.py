@@ -17,6 +17,13 @@ Counted for the lead unit of the case at the time of the act:
   late when a deadline it met had already ended;
 - ``visits_<level>``: follow-up visits (回访) by satisfaction level (好差评).
 
+Approvals (审批) are counted apart from appeals, for each department on the
+case (RULES.md §4: every unit keeps ledgers of appeals and approvals; the
+columns ``approvals_<counter>``, ``APPROVAL_COUNTERS``): forwarded to it,
+its opinions on time / late, its opinions returned, its deadlines missed —
+and, for the window as a whole, the case-level figures of the bulletin's
+approvals section (``projections.approvals_ledger``).
+
 Rates of a period (each ``None`` when its denominator is zero):
 
 - response rate = responded / forwarded;
@@ -28,7 +35,10 @@ Rates of a period (each ``None`` when its denominator is zero):
   solved);
 - satisfaction rate = Σ weight(level) × visits(level) / visits, weights
   very satisfied 1, satisfied 1, basically satisfied 0.9, others 0 (one
-  published practice, RULES.md §4).
+  published practice, RULES.md §4);
+- a department's approval on-time rate = answered_on_time /
+  (answered_on_time + answered_late + overdue_at_end), its overdue at the end
+  counting its own review deadlines ended unmet (``DepartmentFigures``).
 """
 
 from __future__ import annotations
@@ -36,19 +46,34 @@ from __future__ import annotations
 import abc
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from domain.calendar import WorkingCalendar
 from domain.clocks import met_late
 from domain.deadlines import SHANGHAI
 from domain.status import SATISFACTION_LEVELS
+from projections.approvals_ledger import (
+    APPROVAL_COLUMNS,
+    APPROVAL_COUNTERS,
+    DAY_COUNTERS,
+    ApprovalFigures,
+    ApprovalTally,
+    DepartmentFigures,
+)
+from projections.approvals_ledger import ratio as _ratio
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
+
+__all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", "UNIT_COLUMNS", "ApprovalFigures",
+           "DepartmentFigures", "Ledger", "LedgerChanges", "LedgerFigures", "LedgerView", "Period"]
 
 COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
             "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
             *(f"visits_{level}" for level in SATISFACTION_LEVELS))
+# Every counter column of ledger_days: the appeals', then the approvals' (each department's).
+UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
 SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_satisfied": 0.9,
                         "unsatisfied": 0.0, "very_unsatisfied": 0.0}
 
@@ -86,9 +111,11 @@ class Period:
 class LedgerFigures:
     unit: str
     period: Period
-    counts: dict[str, int]
+    counts: dict[str, int]  # the appeals' counters (COUNTERS)
     open_at_end: int
     overdue_at_end: int
+    # The unit's approvals, as a department reviewing them: counted apart from its appeals.
+    approvals: DepartmentFigures = field(default_factory=DepartmentFigures.empty)
 
     @property
     def visits(self) -> int:
@@ -106,20 +133,34 @@ class LedgerFigures:
         }
 
 
-def _ratio(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole else None
+class LedgerChanges(NamedTuple):
+    """One batch's increments: per (unit, day) (``UNIT_COLUMNS``), and per day for the approvals as a
+    whole (``DAY_COUNTERS``)."""
+
+    units: dict[tuple[str, date], dict[str, int]]
+    approval_days: dict[date, dict[str, int]]
 
 
 class LedgerView(TrackedView):
     @abc.abstractmethod
-    def apply(self, increments: dict[tuple[str, date], dict[str, int]], tracking) -> None:
-        """Add each (unit, day)'s increments."""
+    def apply(self, changes: LedgerChanges, tracking) -> None:
+        """Add each (unit, day)'s and each day's increments."""
 
     @abc.abstractmethod
     def figures(self, unit: str, period: Period) -> LedgerFigures: ...
 
     @abc.abstractmethod
-    def units_with_activity(self, period: Period) -> list[str]: ...
+    def units_with_activity(self, period: Period) -> list[str]:
+        """The units with appeal activity in the period."""
+
+    @abc.abstractmethod
+    def approval_figures(self, period: Period) -> ApprovalFigures:
+        """The approvals as a whole in the period, with the decision deadlines overdue at its end."""
+
+    @abc.abstractmethod
+    def departments_with_approvals(self, period: Period) -> list[str]:
+        """The units with approval activity in the period, or with an approval deadline binding them
+        ended and unmet at its end."""
 
 
 class Ledger(ReadModel):
@@ -132,10 +173,14 @@ class Ledger(ReadModel):
 
     def begin(self) -> None:
         self._increments: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._approval_days: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._approvals = ApprovalTally(self.calendars, self._increments, self._approval_days)
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
         if case.KIND != "appeal":
+            if case.KIND == "approval":
+                self._approvals.on_event(item)
             return
         kind, unit = item.type, case.unit
         if unit is None:
@@ -171,5 +216,6 @@ class Ledger(ReadModel):
             elif e.solved is False:
                 counts["closed_unsolved"] += 1
 
-    def changes(self) -> dict[tuple[str, date], dict[str, int]]:
-        return {k: dict(v) for k, v in self._increments.items() if any(v.values())}
+    def changes(self) -> LedgerChanges:
+        return LedgerChanges({k: dict(v) for k, v in self._increments.items() if any(v.values())},
+                             {k: dict(v) for k, v in self._approval_days.items() if any(v.values())})

@@ -28,10 +28,13 @@ from projections.bulletin import (
     monthly_bulletin,
     not_ranked_reason,
 )
+from projections.approvals_bulletin import DEFINITIONS as APPROVAL_DEFINITIONS
+from projections.approvals_bulletin import ApprovalSection, DepartmentRow
 from projections.ledger import COUNTERS, Period
 from web.api_units import RATE_DEFINITIONS
 from web.presenters import iso
 from web.schemas import PeriodArgsSchema
+from web.schemas_reports import BulletinApprovalsSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
 
@@ -83,6 +86,8 @@ class BulletinSchema(ma.Schema):
                                                     "by code"})
     totals = ma.fields.Nested(BulletinRowSchema, required=True, metadata={"description": "all units' sums"})
     definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    approvals = ma.fields.Nested(BulletinApprovalsSchema, required=True, metadata={
+        "description": "the approvals section (审批): the window's figures and each department's"})
 
 
 def _bulletin(args) -> Bulletin:
@@ -98,7 +103,7 @@ def _bulletin(args) -> Bulletin:
     registered = container.directory.units()
     return monthly_bulletin(container.read_models["ledger"].view,
                             [(u.code, u.name) for u in registered if u.active], period,
-                            names={u.code: u.name for u in registered})
+                            names={u.code: u.name for u in registered}, approvals=True)
 
 
 def _row_json(row: BulletinRow, b: Bulletin) -> dict:
@@ -106,6 +111,16 @@ def _row_json(row: BulletinRow, b: Bulletin) -> dict:
             "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end, "rates": row.rates,
             "composite": row.composite, "coverage": row.coverage, "not_ranked": row.not_ranked,
             "not_ranked_reason": not_ranked_reason(row, b.min_coverage)}
+
+
+def _approvals_json(section: ApprovalSection) -> dict:
+    def department(row: DepartmentRow) -> dict:
+        return {"unit": row.code, "name": row.name, "counts": dict(row.counts), "overdue_at_end": row.overdue_at_end,
+                "rates": row.rates}
+
+    return {"counts": dict(section.counts), "decision_overdue_at_end": section.figures.decision_overdue_at_end,
+            "rates": section.rates, "departments": [department(r) for r in section.departments],
+            "department_totals": department(section.totals), "definitions": APPROVAL_DEFINITIONS}
 
 
 def _binary(mimetype: str, description: str) -> dict:
@@ -125,12 +140,13 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, BulletinSchema)
 def monthly(args):
-    """The month's bulletin: every unit's ledger figures and composite score, units ranked."""
+    """The month's bulletin: every unit's ledger figures and composite score, units ranked; the approvals
+    (审批) in a section of their own."""
     b = _bulletin(args)
     return {"period": b.period.name, "close_day": args.get("close_day"), "start": iso(b.period.start),
             "end": iso(b.period.end), "weights": dict(b.weights), "min_coverage": b.min_coverage,
             "ranking": RANKING_RULE, "units": [_row_json(r, b) for r in b.rows], "totals": _row_json(b.totals, b),
-            "definitions": RATE_DEFINITIONS}
+            "definitions": RATE_DEFINITIONS, "approvals": _approvals_json(b.approvals)}
 
 
 @blp.route("/monthly.xlsx", methods=["GET"])

@@ -8,6 +8,8 @@ from flask_smorest import Blueprint
 from domain.errors import CaseNotFound
 from domain.permissions import check_read
 from projections import ledger
+from projections.approvals_bulletin import DEFINITIONS
+from projections.approvals_ledger import DepartmentFigures
 from projections.ledger import Period
 from web.presenters import iso
 from web.schemas import LedgerSchema, PeriodArgsSchema, UnitListSchema
@@ -30,13 +32,15 @@ RATE_DEFINITIONS = {
     "resolution": "cases closed solved / cases closed",
     "satisfaction": "(very satisfied + satisfied + 0.9 x basically satisfied) / follow-up visits",
 }
+APPROVAL_RATE_DEFINITIONS = {"on_time": DEFINITIONS["department_on_time"]}
 
 
 @blp.route("/<code>/ledger", methods=["GET"])
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, LedgerSchema)
 def unit_ledger(args, code):
-    """The unit's ledger (台账) for a month: counts, open and overdue at the month's end, and rates."""
+    """The unit's ledger (台账) for a month: counts, open and overdue at the month's end, and rates; its
+    approvals (审批) as a reviewing department apart, under ``approvals``."""
     container = current_app.extensions["caseledger"]
     check_read("ledger", g.actor, unit=code)
     if container.directory.unit(code) is None:
@@ -49,4 +53,10 @@ def unit_ledger(args, code):
 def ledger_json(figures: ledger.LedgerFigures) -> dict:
     return {"unit": figures.unit, "period": figures.period.name, "start": iso(figures.period.start),
             "end": iso(figures.period.end), "counts": figures.counts, "open_at_end": figures.open_at_end,
-            "overdue_at_end": figures.overdue_at_end, "rates": figures.rates, "definitions": RATE_DEFINITIONS}
+            "overdue_at_end": figures.overdue_at_end, "rates": figures.rates, "definitions": RATE_DEFINITIONS,
+            "approvals": department_json(figures.approvals) | {"definitions": APPROVAL_RATE_DEFINITIONS}}
+
+
+def department_json(figures: DepartmentFigures) -> dict:
+    """A unit's approvals as a reviewing department: counts, overdue at the period's end, on-time rate."""
+    return {"counts": dict(figures.counts), "overdue_at_end": figures.overdue_at_end, "rates": figures.rates}

@@ -11,6 +11,7 @@ from marshmallow import validate
 from domain.deadlines import SHANGHAI
 from domain.profiles import CATEGORIES
 from domain.status import SATISFACTION_LEVELS, Status
+from projections.approvals_ledger import APPROVAL_COUNTERS
 from projections.case_list import SORTS
 
 
@@ -301,6 +302,27 @@ class PeriodArgsSchema(ma.Schema):
                                   metadata={"description": "the day the reporting month closes (e.g. 25)"})
 
 
+DepartmentApprovalCountsSchema = ma.Schema.from_dict(
+    {c: ma.fields.Integer(required=True) for c in APPROVAL_COUNTERS}, name="DepartmentApprovalCountsSchema")
+
+
+class OnTimeRateSchema(ma.Schema):
+    on_time = ma.fields.Float(required=True, allow_none=True, metadata={
+        "minimum": 0, "maximum": 1, "description": "on time / (on time + late + overdue at the period's end); "
+                                                   "null when that is zero"})
+
+
+class LedgerApprovalsSchema(ma.Schema):
+    counts = ma.fields.Nested(DepartmentApprovalCountsSchema, required=True, metadata={
+        "description": "the unit's approvals as a reviewing department, on the day of each act: forwarded to it, "
+                       "its opinions answered on time / late (its own review clock), returned to it, its "
+                       "deadlines missed"})
+    overdue_at_end = ma.fields.Integer(required=True, metadata={
+        "description": "approvals with a deadline binding the unit ended and unmet at the period's end"})
+    rates = ma.fields.Nested(OnTimeRateSchema, required=True)
+    definitions = ma.fields.Dict(keys=Text(), values=Text())
+
+
 class LedgerSchema(ma.Schema):
     unit = Text(required=True)
     period = Text(required=True)
@@ -311,6 +333,8 @@ class LedgerSchema(ma.Schema):
     overdue_at_end = ma.fields.Integer(required=True)
     rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True)
     definitions = ma.fields.Dict(keys=Text(), values=Text())
+    approvals = ma.fields.Nested(LedgerApprovalsSchema, required=True, metadata={
+        "description": "approvals (审批), counted apart from the appeals above"})
 
 
 class AuditArgsSchema(ma.Schema):

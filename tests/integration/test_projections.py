@@ -1,10 +1,11 @@
-"""Read models built in batches equal a rebuild from zero, on both databases (issue: read side)."""
+"""Read models built in batches equal a rebuild from zero, on both databases (issue: read side), with
+appeals and approvals (审批) mixed in the one case log."""
 
 from __future__ import annotations
 
 import gc
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from adapters.persistence import database_from_url
 from domain.clocks import evaluate
+from domain.deadlines import SHANGHAI as SHANGHAI_ZONE
 from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
 from projections.case_list import CaseListQuery
@@ -20,13 +22,72 @@ from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 from tests.integration.views import ReadSide
 
 START = sh("2026-09-20 09:00")
+# Later examples act later than the earlier ones' events, past today's date: the services' clock is set
+# this far ahead, so that every backfilled act (and sweep) of the examples may be recorded.
+FAR_AHEAD = datetime(2100, 1, 1, tzinfo=timezone.utc)
+APPROVAL_STEPS = ["submit", "notice", "supply", "a_accept", "a_forward", "a_answer", "a_return", "pause", "resume",
+                  "a_extend", "decide", "deliver", "revoke", "withdraw", "sweep",
+                  *["advance"] * 6]  # "advance": the next step of the lifecycle, so that cases get far
 STEPS = st.lists(st.tuples(
     st.sampled_from(["open", "forward", "ack", "initial", "final", "accept", "reject", "return", "escalate",
-                     "extend", "handback", "visit", "close", "project"]),
+                     "extend", "handback", "visit", "close", "project", *APPROVAL_STEPS]),
     st.integers(0, 3),  # which case
     st.sampled_from(["U1", "U2", "U3"]),
     st.integers(1, 40),  # hours after the previous act
 ), min_size=5, max_size=30)
+
+
+# Approval profiles and matters of the examples, with their departments (RULES.md §2.1a).
+MATTERS = [("liaocheng-2020-approvals", "joint-completion-acceptance", ["U1", "U2"], False),
+           ("liaocheng-2020-approvals", "utility-connection", ["U2", "U3"], False),
+           ("liaoyuan-2024-approvals", "assembly-venue-opening", ["U3"], True),
+           ("licensing-law-2019", "general", ["U1"], False)]
+
+
+def act_approval(approvals, cases, step, at):
+    kind, which, unit, _ = step
+    if kind == "submit" or not cases:
+        profile, matter, departments, commitment = MATTERS[which]
+        case, _ = approvals.submit(PLATFORM, profile=profile, matter=matter, applicant={"name": f"申请人{which}"},
+                                   materials=["申请书"], departments=departments, commitment=commitment,
+                                   occurred_at=at)
+        cases.append(case.id)
+        return
+    case_id = cases[which % len(cases)]
+    if kind == "advance":
+        kind = next_step(approvals.get(case_id))
+        unit = kind[1] if isinstance(kind, tuple) else unit
+        kind = kind[0] if isinstance(kind, tuple) else kind
+    {
+        "notice": lambda: approvals.request_materials(case_id, PLATFORM, missing=["图纸"], occurred_at=at),
+        "supply": lambda: approvals.supply_materials(case_id, PLATFORM, materials=["图纸"], occurred_at=at),
+        "a_accept": lambda: approvals.accept(case_id, PLATFORM, occurred_at=at),
+        "a_forward": lambda: approvals.forward(case_id, PLATFORM, occurred_at=at),
+        "a_answer": lambda: approvals.answer(case_id, ADMIN, department=unit, decision="approve", opinion="同意",
+                                             occurred_at=at),
+        "a_return": lambda: approvals.return_opinion(case_id, PLATFORM, department=unit, reason="补充",
+                                                     occurred_at=at),
+        "pause": lambda: approvals.pause(case_id, PLATFORM, reason="expert_review", expected_working_days=3,
+                                         occurred_at=at),
+        "resume": lambda: approvals.resume(case_id, PLATFORM, occurred_at=at),
+        "a_extend": lambda: approvals.extend(case_id, PLATFORM, working_days=5, reason="复杂", occurred_at=at),
+        "decide": lambda: approvals.decide(case_id, PLATFORM, decision="approve", reason="符合条件", occurred_at=at),
+        "deliver": lambda: approvals.deliver(case_id, PLATFORM, occurred_at=at),
+        "revoke": lambda: approvals.revoke(case_id, PLATFORM, reason="承诺不实", occurred_at=at),
+        "withdraw": lambda: approvals.withdraw(case_id, PLATFORM, reason="申请人撤回", occurred_at=at),
+        "sweep": lambda: approvals.sweep_case(case_id, PLATFORM, at),
+    }[kind]()
+
+
+def next_step(approval):
+    """The command that takes an approval one step further: accept, forward, a department's answer, decide,
+    deliver (a paused case resumes first); an ended case is swept."""
+    waiting = [d["unit"] for d in approval.departments if d["decision"] is None]
+    if approval.paused:
+        return "resume"
+    return {"submitted": "a_accept", "materials_requested": "supply", "accepted": "a_forward",
+            "in_review": ("a_answer", waiting[0]) if waiting else "decide", "decided": "deliver"}.get(
+        approval.status, "sweep")
 
 
 def act(appeals, cases, step, at):
@@ -56,30 +117,46 @@ def act(appeals, cases, step, at):
     }[kind]()
 
 
+def months_between(first, last) -> list[str]:
+    months, day = [], first.astimezone(SHANGHAI_ZONE).date().replace(day=1)
+    while day <= last.astimezone(SHANGHAI_ZONE).date():
+        months.append(f"{day:%Y-%m}")
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS, batch_size=st.integers(1, 9))
-def test_views_built_incrementally_equal_a_rebuild_from_zero(appeals, database_url, calendars, steps, batch_size):
-    """For random interleavings of commands and projection runs, every view equals a from-scratch rebuild."""
+def test_views_built_incrementally_equal_a_rebuild_from_zero(appeals, approvals, database_url, calendars, steps,
+                                                             batch_size):
+    """For random interleavings of commands (on appeals and approvals) and projection runs, every view
+    equals a from-scratch rebuild."""
+    appeals.clock = approvals.clock = lambda: FAR_AHEAD
     read = ReadSide(appeals, database_from_url(database_url), calendars, batch_size)
     read.reset()  # the database is shared by hypothesis' examples
     before = appeals.recorder.max_notification_id() or 0
     runner = read.runner()
     runner.run_once()
-    cases, at = [], START + timedelta(days=before)  # later examples act later, after earlier ones' events
+    cases, approval_cases = [], []
+    at = first = START + timedelta(days=before)  # later examples act later, after earlier ones' events
     for step in steps:
         at += timedelta(hours=step[3])
         if step[0] == "project":
             runner.run_once()
             continue
         try:
-            act(appeals, cases, step, at)
+            if step[0] in APPROVAL_STEPS:
+                act_approval(approvals, approval_cases, step, at)
+            else:
+                act(appeals, cases, step, at)
         except DomainError:
             pass  # refused commands record nothing; the views must not notice them either
     runner.run_once()
-    incremental = read.contents()
+    months = ("2026-09", "2026-10", "2026-11", *months_between(first, at))  # and the months this example acted in
+    incremental = read.contents(months=months)
     read.reset()
     read.runner(batch_size=1000).run_once()
-    rebuilt = read.contents()
+    rebuilt = read.contents(months=months)
     for key in incremental:
         assert rebuilt[key] == incremental[key], next(
             ({k: (a[k], b[k]) for k in a if a[k] != b[k]} for a, b in zip(rebuilt[key], incremental[key]) if a != b)

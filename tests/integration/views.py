@@ -33,14 +33,20 @@ class ReadSide:
 
     def contents(self, units=("U1", "U2", "U3"), months=("2026-09", "2026-10", "2026-11")) -> dict:
         cases, _ = self.models[0].view.query(CaseListQuery(sort="received", per_page=10000, now=FAR))
+        approvals, _ = self.models[0].view.query(CaseListQuery(kind="approval", sort="received", per_page=10000,
+                                                               now=FAR))
         deadlines = self.models[0].view.open_deadlines_due(FAR, limit=100000)
-        ledgers = {(u, m): (f.counts, f.open_at_end, f.overdue_at_end)
+        ledger = self.models[1].view
+        ledgers = {(u, m): (f.counts, f.open_at_end, f.overdue_at_end, f.approvals)
                    for u in units for m in months
-                   for f in [self.models[1].view.figures(u, Period.month(m))]}
+                   for f in [ledger.figures(u, Period.month(m))]}
+        approval_months = {m: (ledger.approval_figures(Period.month(m)), ledger.departments_with_approvals(
+            Period.month(m)), ledger.units_with_activity(Period.month(m))) for m in months}
         trail, _ = self.models[2].view.query(AuditQuery(per_page=100000))
         return {"cases": sorted(cases, key=lambda r: r["id"]),
+                "approvals": sorted(approvals, key=lambda r: r["id"]),
                 "deadlines": sorted(deadlines, key=lambda d: (d["case_id"], d["name"], d["round"])),
-                "ledgers": ledgers, "trail": trail}
+                "ledgers": ledgers, "approval_months": approval_months, "trail": trail}
 
     def close(self) -> None:
         self.views.close()
