@@ -134,8 +134,9 @@ def drive_bare(app: BareApp, policy: dict, n: int) -> float:
 
 
 def fifty_event_appeal(app: AppealService):
-    """Received, Forwarded, Acknowledged, 15 redo rounds (Answered, Reviewed, Returned), 2 escalations."""
-    case, _ = app.open(PLATFORM, profile="liaocheng-2020", **OPEN)
+    """Received, Forwarded, Acknowledged, 15 redo rounds (Answered, Reviewed, Returned), 2 escalations
+    (up a ladder of three levels: Suqian's 分级会办; a case is never escalated past the top)."""
+    case, _ = app.open(PLATFORM, profile="suqian-2024", **OPEN)
     app.forward(case.id, PLATFORM, unit="BENCH-UNIT")
     app.acknowledge(case.id, UNIT)
     for _ in range(15):
