@@ -40,11 +40,9 @@ class AppealService(CaseService):
         """
         check_command_role("open", actor)
         case_id = Appeal.create_id(channel, external_ref, actor.request and actor.request.id)
-        if external_ref or actor.request:
-            existing = self._find(case_id)
-            if existing is not None:
-                self._recorded_by_request(existing.id, actor)
-                return existing, False
+        existing = self._opened_before(case_id, external_ref, actor)
+        if existing is not None:
+            return existing, False
         problems: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)

@@ -36,11 +36,9 @@ class ApprovalService(CaseService):
         the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
         check_command_role("open", actor, self.kind)
         case_id = Approval.create_id(channel, external_ref, actor.request and actor.request.id)
-        if external_ref or actor.request:
-            existing = self._find(case_id)
-            if existing is not None:
-                self._recorded_by_request(existing.id, actor)
-                return existing, False
+        existing = self._opened_before(case_id, external_ref, actor)
+        if existing is not None:
+            return existing, False
         problems: dict[str, str] = {}
         policy = None
         try:

@@ -204,6 +204,16 @@ class CaseService(Application):
             raise VersionConflict(f"case {case.case_no} was changed by another command; reload and retry") from None
         return case
 
+    def _opened_before(self, case_id: UUID, external_ref: str | None, actor: Actor) -> Case | None:
+        """The case a re-import (same channel + ``external_ref``) or a retried request opened already,
+        if any: it is answered as it stands, and nothing is recorded."""
+        if not (external_ref or actor.request):
+            return None
+        existing = self._find(case_id)
+        if existing is not None:
+            self._recorded_by_request(existing.id, actor)
+        return existing
+
     def _recorded_by_request(self, case_id: UUID, actor: Actor) -> bool:
         """Whether the actor's idempotent request already recorded on this case: a retry of one that
         died before it could answer. Such a retry answers with the case as recorded and records nothing."""

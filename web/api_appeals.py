@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from flask import current_app, g
 from flask_smorest import Blueprint
 
-from web.errors import ErrorSchema
 from domain.actors import Role
 from projections.case_list import CaseListQuery
+from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
 from web.presenters import case_json, case_list_item, history_json
 from web.schemas import (
@@ -36,26 +36,15 @@ from web.schemas import (
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
 
-ERRORS = (400, 401, 403, 404, 409, 413, 422)
-
-
 def service():
     return current_app.extensions["caseledger"].appeals
-
-
-def split(data: dict) -> tuple[dict, dict]:
-    opts = {k: data.pop(k) for k in ("expected_version", "occurred_at") if k in data}
-    return data, opts
 
 
 def present(appeal, as_of=None):
     return case_json(appeal, service().deadlines(appeal, now=as_of), as_of)
 
 
-def documented_errors(view):
-    for status in ERRORS:
-        view = blp.alt_response(status, schema=ErrorSchema, description="refused; nothing recorded")(view)
-    return view
+documented_errors = documenting_errors(blp)
 
 
 @blp.route("", methods=["GET"])
@@ -106,20 +95,7 @@ COMMANDS = {
 }
 
 
-def _command_view(path: str, method: str, schema, summary: str):
-    def view(data, case_id):
-        fields, opts = split(data)
-        return present(getattr(service(), method)(case_id, g.actor, **fields, **opts))
-
-    view.__name__ = f"{path.replace('-', '_')}_appeal"
-    view.__doc__ = summary
-    return view
-
-
-for _path, (_method, _schema, _summary) in COMMANDS.items():
-    blp.route(f"/<uuid:case_id>/{_path}", methods=["POST"], endpoint=f"{_path.replace('-', '_')}_appeal")(
-        idempotent(blp.arguments(_schema)(blp.response(200, CaseSchema)(
-            documented_errors(_command_view(_path, _method, _schema, _summary))))))
+command_routes(blp, "appeal", COMMANDS, CaseSchema, service, present)
 
 
 @blp.route("/<uuid:case_id>", methods=["GET"])

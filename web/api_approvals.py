@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 
 from domain.actors import Role
 from projections.case_list import CaseListQuery
-from web.errors import ErrorSchema
+from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
 from web.presenters import approval_json, approval_list_item, history_json
 from web.schemas import AsOfSchema, EscalateSchema, ExtendSchema, HistorySchema, ReasonSchema
@@ -35,26 +35,15 @@ from web.schemas_approvals import (
 
 blp = Blueprint("approvals", __name__, url_prefix="/api/approvals", description="Administrative approvals (审批)")
 
-ERRORS = (400, 401, 403, 404, 409, 413, 422)
-
-
 def service():
     return current_app.extensions["caseledger"].approvals
-
-
-def split(data: dict) -> tuple[dict, dict]:
-    opts = {k: data.pop(k) for k in ("expected_version", "occurred_at") if k in data}
-    return data, opts
 
 
 def present(approval, as_of=None):
     return approval_json(approval, service().deadlines(approval, now=as_of), as_of)
 
 
-def documented_errors(view):
-    for status in ERRORS:
-        view = blp.alt_response(status, schema=ErrorSchema, description="refused; nothing recorded")(view)
-    return view
+documented_errors = documenting_errors(blp)
 
 
 @blp.route("", methods=["GET"])
@@ -114,20 +103,7 @@ COMMANDS = {
 }
 
 
-def _command_view(path: str, method: str, summary: str):
-    def view(data, case_id):
-        fields, opts = split(data)
-        return present(getattr(service(), method)(case_id, g.actor, **fields, **opts))
-
-    view.__name__ = f"{path.replace('-', '_')}_approval"
-    view.__doc__ = summary
-    return view
-
-
-for _path, (_method, _schema, _summary) in COMMANDS.items():
-    blp.route(f"/<uuid:case_id>/{_path}", methods=["POST"], endpoint=f"{_path.replace('-', '_')}_approval")(
-        idempotent(blp.arguments(_schema)(blp.response(200, ApprovalSchema)(
-            documented_errors(_command_view(_path, _method, _summary))))))
+command_routes(blp, "approval", COMMANDS, ApprovalSchema, service, present)
 
 
 @blp.route("/<uuid:case_id>", methods=["GET"])
