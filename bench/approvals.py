@@ -23,13 +23,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg  # noqa: E402
-from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
 from adapters.calendar import CalendarSource  # noqa: E402
 from adapters.persistence import database_from_url  # noqa: E402
 from adapters.profile_files import FileProfileCatalogue  # noqa: E402
 from bench._machine import describe  # noqa: E402
+from bench import core  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
 from domain.application import AppealService  # noqa: E402
@@ -84,13 +84,8 @@ class BareApproval(Aggregate):
         self.status = "delivered"
 
 
-class BareApp(Application):
+class BareApp(core.BareApp):  # the same get + command + save step, in tables of its own
     name = "BareApprovals"
-
-    def step(self, case_id, method: str, **kwargs) -> None:
-        case = self.repository.get(case_id)
-        getattr(case, method)(**kwargs)
-        self.save(case)
 
 
 def drive_approvals(app: ApprovalService, n: int) -> float:
