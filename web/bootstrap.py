@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from adapters.append_only import protect_recorder
 from adapters.calendar import CalendarSource
 from adapters.fast_read import case_feed
 from adapters.idempotency import SQLIdempotencyStore
@@ -212,6 +213,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(),
                                      logins=SQLLoginLog(side_tables), clock=clock)
         opened.callback(directory.close)
+        protect_recorder(directory.recorder)
 
         def unit_exists(code: str) -> bool:
             unit = directory.unit(code)
@@ -220,6 +222,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                 clock=clock, unit_exists=unit_exists)
         opened.callback(appeals.close)
+        protect_recorder(appeals.recorder)  # approvals record in the appeals' log
         approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                     clock=clock, unit_exists=unit_exists, store=appeals)
         opened.callback(approvals.close)
@@ -233,6 +236,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         }
         accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
         opened.callback(accountability.close)
+        protect_recorder(accountability.recorder)
         idempotency = SQLIdempotencyStore(side_tables, settings.idempotency_lease)
         opened.pop_all()
     return Container(settings, database, calendars, profiles, directory, appeals, approvals, tokens,
