@@ -20,12 +20,12 @@ a message naming the rule, e.g.::
 - SQLite: ``BEFORE UPDATE`` and ``BEFORE DELETE`` triggers ``RAISE(ABORT, ...)``
   (they also turn off the truncate optimisation, so ``DELETE FROM t`` without
   WHERE is refused too). SQLite deletes a row that ``INSERT OR REPLACE``
-  displaces without firing DELETE triggers, so a ``BEFORE INSERT`` trigger
-  refuses an insert that meets an existing row's rowid or unique key (an
-  ordinary key clash fails as before, only with this message). A side effect:
-  a duplicate ``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING`` is refused
-  instead of ignored; pass ``refuse_replace=False`` for a table that relies
-  on it. The driver raises ``sqlite3.IntegrityError``
+  displaces without firing DELETE triggers, so on the events table a ``BEFORE
+  INSERT`` trigger refuses an insert that meets an existing row's rowid or
+  unique key (a key clash fails as before, only with this message). Another
+  table gets it only with ``refuse_replace=True``: a duplicate ``INSERT OR
+  IGNORE`` / ``ON CONFLICT DO NOTHING`` is then refused instead of ignored,
+  unlike on PostgreSQL. The driver raises ``sqlite3.IntegrityError``
   (SQLITE_CONSTRAINT_TRIGGER); the library's datastore, ``eventsourcing.persistence.IntegrityError``.
 
 Installing is idempotent: every process runs it at start, under
@@ -65,11 +65,11 @@ END
 
 def protect_recorder(recorder: Any) -> None:
     """Installs the triggers on an application (or process) recorder's events table."""
-    protect_table(recorder, recorder.events_table_name, rule=EVENTS_RULE)
+    protect_table(recorder, recorder.events_table_name, rule=EVENTS_RULE, refuse_replace=True)
 
 
 def protect_table(recorder_or_datastore: Any, table: str, rule: str = "this table is append-only",
-                  *, refuse_replace: bool = True) -> None:
+                  *, refuse_replace: bool = False) -> None:
     """Makes ``table`` (in the datastore's database, and schema on PostgreSQL) refuse UPDATE, DELETE and
     TRUNCATE; ``rule`` is named in the error. ``refuse_replace`` (SQLite only): see the module's docstring."""
     datastore = getattr(recorder_or_datastore, "datastore", recorder_or_datastore)

@@ -253,8 +253,9 @@ def test_protect_table_guards_another_append_only_table_under_its_own_rule(conta
         table = f"checkpoints_{uuid.uuid4().hex[:8]}"
         store.execute(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE){suffix}")
         try:
-            protect_table(container.appeals.recorder.datastore, table, rule="checkpoints are append-only")
-            protect_table(container.appeals.recorder, table, rule="checkpoints are append-only")
+            protect_table(container.appeals.recorder.datastore, table, rule="checkpoints are append-only",
+                          refuse_replace=True)
+            protect_table(container.appeals.recorder, table, rule="checkpoints are append-only", refuse_replace=True)
             store.execute(f"INSERT INTO {table} VALUES (1, 'aa'), (2, 'bb')")
             update = store.refused(f"UPDATE {table} SET digest = 'cc' WHERE seq = 2")
             assert f"caseledger: checkpoints are append-only: UPDATE of {table} refused" in str(update)
@@ -271,13 +272,14 @@ def test_protect_table_guards_another_append_only_table_under_its_own_rule(conta
         protect_table(object(), "checkpoints")
 
 
-def test_sqlite_a_table_appended_with_insert_or_ignore_can_keep_it(tmp_path):
-    """``refuse_replace=False``: a duplicate is ignored again, and REPLACE is no longer refused."""
+def test_sqlite_another_table_appended_with_on_conflict_do_nothing_keeps_it_by_default(tmp_path):
+    """Only ``refuse_replace=True`` refuses a duplicate insert (and REPLACE): by default it is ignored, as on
+    PostgreSQL."""
     path = tmp_path / "side.sqlite3"
     store, datastore = Store(f"sqlite:///{path}"), SQLiteDatastore(str(path))
     try:
         store.execute("CREATE TABLE merkle_sequence (seq INTEGER PRIMARY KEY, digest TEXT)")
-        protect_table(datastore, "merkle_sequence", "the Merkle sequence is append-only", refuse_replace=False)
+        protect_table(datastore, "merkle_sequence", "the Merkle sequence is append-only")
         store.execute("INSERT INTO merkle_sequence VALUES (1, 'aa')")
         store.execute("INSERT INTO merkle_sequence VALUES (1, 'bb') ON CONFLICT DO NOTHING")
         store.execute("INSERT OR IGNORE INTO merkle_sequence VALUES (1, 'bb')")
