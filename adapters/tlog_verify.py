@@ -34,8 +34,8 @@ one; otherwise only the range between checkpoints can be named.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import base64
+import contextlib
 import hashlib
 import itertools
 import json
@@ -346,7 +346,7 @@ class _Audit:
         if vkey is None and not exported:
             raise UnusableInput("the export has no log.vkey and no log key was given")
         self.key_source = "export" if vkey is None else "given"
-        self.key = _key(exported[0] if vkey is None else vkey, ED25519)
+        self.key = _key(exported[0] if vkey is None else vkey, log=True)
         if vkey is not None and exported and exported[0].strip() != format_vkey(self.key.name, self.key.public_key):
             self.problem(None, "the export's log.vkey is not the pinned log key")
         keys = map(_key, [*witnesses, *_lines(directory / "witnesses.vkeys")])
@@ -453,7 +453,8 @@ class _Audit:
         for start, end in _records(events):
             index = count + self.shift
             if end is None:
-                return self.finding(index, "the record runs past the end of events.bin (truncated)", proven=True)
+                self.finding(index, "the record runs past the end of events.bin (truncated)", proven=True)
+                return
             record = events[start:end]
             if not _well_formed(record):
                 self.finding(index, "the record is not leaf data of format 1", proven=True)
@@ -488,12 +489,12 @@ class _Audit:
         return 0, 0
 
 
-def _key(text: str, *algorithms: int) -> VerifierKey:
+def _key(text: str, log: bool = False) -> VerifierKey:
     try:
         key = parse_vkey(text)
     except ValueError as error:
         raise UnusableInput(f"no usable verifier key in {text.strip()[:40]!r}: {error}") from None
-    if algorithms and key.algorithm not in algorithms:
+    if log and key.algorithm != ED25519:
         raise UnusableInput(f"the log key {key.name} is not an Ed25519 (0x01) key")
     return key
 
@@ -521,9 +522,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
+        witnesses = [line for path in args.witness for line in path.read_text("utf-8").splitlines() if line.strip()]
         report = verify_export(args.directory, args.trusted and args.trusted.read_text(encoding="utf-8"),
-                               args.vkey and args.vkey.read_text(encoding="utf-8"),
-                               [line for path in args.witness for line in path.read_text("utf-8").splitlines() if line])
+                               args.vkey and args.vkey.read_text(encoding="utf-8"), witnesses)
     except (UnusableInput, OSError, ValueError) as error:
         print(f"tlog_verify: cannot audit {args.directory}: {error}", file=sys.stderr)
         return 2
