@@ -288,7 +288,8 @@ def test_an_inclusion_proof_for_another_position_or_altered_in_length_is_rejecte
     alone cannot (leaf 6 has the same path shape in trees of 12, 13 and 14 leaves)."""
     data = _leaves(14)
     good = merkle.inclusion_proof(6, 13, CountingReader(STORE))
-    altered = {"extra": good + [good[0]], "missing": good[:-1], "short hash": [good[0][:31]] + good[1:]}.get(change, good)
+    altered = {"extra": good + [good[0]], "missing": good[:-1],
+               "short hash": [good[0][:31]] + good[1:]}.get(change, good)
     with pytest.raises(tlog_verify.ProofError):
         tlog_verify.verify_inclusion(index, size, merkle.leaf_hash(data[6]), altered, mth(data[:size]))
 
@@ -307,7 +308,8 @@ def test_every_tampered_consistency_proof_is_rejected():
         for other_old, other_new in [(old - 1, new), (old + 1, new), (old, new - 1), (old, new + 1)]:
             if 0 < other_old < other_new:  # each size with its own root, as a checkpoint would sign it
                 with pytest.raises(tlog_verify.ProofError):
-                    tlog_verify.verify_consistency(other_old, other_new, mth(data[:other_old]), mth(data[:other_new]), good)
+                    tlog_verify.verify_consistency(other_old, other_new, mth(data[:other_old]),
+                                                   mth(data[:other_new]), good)
         with pytest.raises(tlog_verify.ProofError):
             tlog_verify.verify_consistency(old, new, _flip(old_root, 3), new_root, good)
 

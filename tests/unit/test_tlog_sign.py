@@ -48,7 +48,8 @@ def test_a_cosigner_needs_a_timestamp_and_a_log_key_refuses_one():
 
 def test_adding_a_signature_keeps_the_others_and_replaces_the_same_keys_line():
     body = tv.checkpoint_body(ORIGIN, 1, bytes(32))
-    note = add_signature(add_signature(LOG.sign(body), STRANGER.signature_line(body, 10)), WITNESS.signature_line(body, 10))
+    note = add_signature(LOG.sign(body), STRANGER.signature_line(body, 10))
+    note = add_signature(note, WITNESS.signature_line(body, 10))
     note = add_signature(note, WITNESS.signature_line(body, 20))
     signatures = tv.parse_note(note)[1]
     assert [s.name for s in signatures] == [LOG.name, STRANGER.name, WITNESS.name]

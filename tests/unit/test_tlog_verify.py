@@ -142,7 +142,8 @@ def test_a_cosignature_signs_the_header_the_time_and_the_whole_body():
 def test_altered_cosignatures_are_rejected():
     body = tv.checkpoint_body(ORIGIN, 7, bytes(32))
     (signature,) = tv.parse_note(body + "\n" + WITNESS.signature_line(body, 1679315147))[1]
-    later = tv.NoteSignature(signature.name, signature.key_id, (1679315148).to_bytes(8, "big") + signature.signature[8:])
+    later = tv.NoteSignature(signature.name, signature.key_id,
+                             (1679315148).to_bytes(8, "big") + signature.signature[8:])
     as_plain = tv.VerifierKey(WITNESS.name, WITNESS.key_id, tv.ED25519, WITNESS.verifier().public_key)
     assert not tv.verify_note_signature(body, later, WITNESS.verifier())
     assert not tv.verify_note_signature(body.replace("7", "8"), signature, WITNESS.verifier())
@@ -295,7 +296,7 @@ def test_a_damaged_leaves_bin_under_a_good_checkpoint_is_named_as_such(clean, tm
     assert indexed(report) == [7] and "stored leaf is damaged" in report.problems[0].message
 
 
-def test_checkpoints_that_are_unsigned_of_another_origin_malformed_or_contradictory_are_problems(clean, tmp_path_factory):
+def test_unsigned_foreign_malformed_or_contradictory_checkpoints_are_problems(clean, tmp_path_factory):
     export = copy_of(clean, tmp_path_factory)
     folder = export / "checkpoints"
     forged_root = tv.checkpoint_body(ORIGIN, 9, bytes(32))
@@ -317,7 +318,8 @@ def test_witness_lines_by_unknown_keys_are_listed_unverified_and_bad_ones_by_kno
     bad_line = WITNESS.signature_line(tv.checkpoint_body(ORIGIN, SIZE, bytes(32)), 99)  # over another body
     export = write_export(tmp_path / "export", EVENTS, notes=[good, add_signature(LOG.sign(body), bad_line)])
     report = tv.verify_export(export)
-    assert [str(p) for p in report.problems] == ["checkpoints/0001.note: a bad cosignature by witness witness.example/w1"]
+    assert [str(p) for p in report.problems] == [
+        "checkpoints/0001.note: a bad cosignature by witness witness.example/w1"]
     assert report.witnesses == [
         {"name": WITNESS.name, "key_id": WITNESS.key_id.hex(), "verified": False, "checkpoints": 0, "known": True},
         {"name": STRANGER.name, "key_id": STRANGER.key_id.hex(), "verified": False, "checkpoints": 1, "known": False}]
@@ -333,7 +335,8 @@ def test_an_export_older_than_the_trusted_checkpoint_is_a_rollback(tmp_path):
     history = EVENTS + [event(SIZE + i) for i in range(6)]
     export = write_export(tmp_path / "export", EVENTS)
     report = tv.verify_export(export, trusted=checkpoint(history, SIZE + 6))
-    assert [p.message.split(":")[0] for p in report.problems] == ["export is older than the trusted checkpoint (rollback)"]
+    assert [p.message.split(":")[0] for p in report.problems] == [
+        "export is older than the trusted checkpoint (rollback)"]
 
 
 def test_an_export_of_another_history_than_the_trusted_checkpoint_is_a_fork(clean):
@@ -382,7 +385,7 @@ def test_the_verifier_imports_only_the_standard_library_and_cryptography():
 def test_the_verifier_runs_as_a_lone_script_copied_anywhere(clean, tmp_path):
     script = tmp_path / "copy.py"
     shutil.copyfile(tv.__file__, script)
-    result = subprocess.run([sys.executable, "-I", str(script), str(clean), "--witness", str(clean / "witnesses.vkeys")],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    command = [sys.executable, "-I", str(script), str(clean), "--witness", str(clean / "witnesses.vkeys")]
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert f"witness {WITNESS.name} ({WITNESS.key_id.hex()}): verified" in result.stdout

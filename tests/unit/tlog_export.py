@@ -27,10 +27,11 @@ ORIGIN = "caseledger.example/log"
 GO_PRIVATE = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-GO_NOTE = GO_TEXT + ("\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6"
-                     "KE6RyyBwJnAM=\n")
+GO_NOTE = GO_TEXT + ("\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqd"
+                     "ngotpRZb6KE6RyyBwJnAM=\n")
 GO_ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-GO_ENOCH_LINE = "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+GO_ENOCH_LINE = ("\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd"
+                 "1RvMc+QQ=\n")
 # c2sp.org/tlog-cosignature's example checkpoint, cosigned at the time its signed-message example shows.
 C2SP_EXAMPLE = """example.com/behind-the-sofa
 20852163
@@ -74,7 +75,8 @@ def write_export(directory: Path, events: list[bytes], sizes=CHECKPOINT_SIZES, l
                  notes: list[str] | None = None) -> Path:
     (directory / "checkpoints").mkdir(parents=True)
     (directory / "events.bin").write_bytes(b"".join(len(e).to_bytes(4, "big") + e for e in events))
-    (directory / "leaves.bin").write_bytes(b"".join(merkle.leaf_hash(e) for e in (events if leaves is None else leaves)))
+    hashed = events if leaves is None else leaves
+    (directory / "leaves.bin").write_bytes(b"".join(merkle.leaf_hash(e) for e in hashed))
     (directory / "log.vkey").write_text(LOG.vkey() + "\n")
     (directory / "witnesses.vkeys").write_text(WITNESS.vkey() + "\n")
     (directory / "manifest.json").write_text(json.dumps({
