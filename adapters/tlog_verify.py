@@ -33,22 +33,29 @@ one; otherwise only the range between checkpoints can be named.
 
 from __future__ import annotations
 
-import argparse
-import base64
-import contextlib
-import hashlib
-import itertools
-import json
-import mmap
-import re
-import struct
+import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+if __name__ == "__main__":
+    # Run as a copied script, its own folder comes first on sys.path: a copy named copy.py or json.py
+    # would shadow the standard library module of that name.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
+
+import argparse  # noqa: E402
+import base64  # noqa: E402
+import contextlib  # noqa: E402
+import hashlib  # noqa: E402
+import itertools  # noqa: E402
+import json  # noqa: E402
+import mmap  # noqa: E402
+import re  # noqa: E402
+import struct  # noqa: E402
+from collections.abc import Iterable, Iterator, Sequence  # noqa: E402
+from dataclasses import asdict, dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # noqa: E402
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04

@@ -6,6 +6,7 @@ import ast
 import base64
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -382,10 +383,13 @@ def test_the_verifier_imports_only_the_standard_library_and_cryptography():
     assert imported - set(sys.stdlib_module_names) == {"cryptography"}
 
 
-def test_the_verifier_runs_as_a_lone_script_copied_anywhere(clean, tmp_path):
-    script = tmp_path / "copy.py"
+@pytest.mark.parametrize("name", ["copy.py", "json.py", "tlog_verify.py"])
+def test_the_verifier_runs_as_a_lone_script_copied_anywhere_under_any_name(clean, tmp_path, name):
+    """Not isolated (no -I): the script's folder is on sys.path, as when an auditor runs it, standard names included."""
+    script = tmp_path / name
     shutil.copyfile(tv.__file__, script)
-    command = [sys.executable, "-I", str(script), str(clean), "--witness", str(clean / "witnesses.vkeys")]
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    command = [sys.executable, name, str(clean), "--witness", str(clean / "witnesses.vkeys")]
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert f"witness {WITNESS.name} ({WITNESS.key_id.hex()}): verified" in result.stdout
