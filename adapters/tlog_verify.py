@@ -354,7 +354,7 @@ class _Audit:
             raise UnusableInput("the export has no log.vkey and no log key was given")
         self.key_source = "export" if vkey is None else "given"
         self.key = _key(exported[0] if vkey is None else vkey, log=True)
-        if vkey is not None and exported and exported[0].strip() != format_vkey(self.key.name, self.key.public_key):
+        if vkey is not None and exported and not _same_key(exported[0], self.key):
             self.problem(None, "the export's log.vkey is not the pinned log key")
         keys = map(_key, [*witnesses, *_lines(directory / "witnesses.vkeys")])
         self.known = {(k.name, k.key_id): k for k in keys}
@@ -504,6 +504,13 @@ def _key(text: str, log: bool = False) -> VerifierKey:
     if log and key.algorithm != ED25519:
         raise UnusableInput(f"the log key {key.name} is not an Ed25519 (0x01) key")
     return key
+
+
+def _same_key(text: str, key: VerifierKey) -> bool:
+    try:
+        return parse_vkey(text) == key
+    except ValueError:
+        return False
 
 
 def _lines(path: Path) -> list[str]:

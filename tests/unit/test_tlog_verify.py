@@ -192,8 +192,12 @@ def test_a_clean_export_verifies_with_its_witness(clean):
     assert json.loads(report.to_json())["ok"] is True
 
 
-def test_a_pinned_key_is_reported_as_given(clean):
+def test_a_pinned_key_is_reported_as_given_and_matched_as_a_key_not_as_text(clean, tmp_path_factory):
     assert tv.verify_export(clean, vkey=LOG.vkey()).key_source == "given"
+    export = copy_of(clean, tmp_path_factory)
+    name, key_hex, encoded = LOG.vkey().split("+", 2)
+    (export / "log.vkey").write_text(f"{name}+{key_hex.upper()}+{encoded}\n")
+    assert tv.verify_export(export, vkey=LOG.vkey()).ok
 
 
 def test_a_wrong_pinned_key_fails_every_checkpoint(clean):
