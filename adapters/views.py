@@ -10,12 +10,15 @@ from adapters.views_accountability import PostgresAccountabilityTrailView, SQLit
 from adapters.views_audit import PostgresAuditTrailView, SQLiteAuditTrailView
 from adapters.views_cases import PostgresCaseListView, SQLiteCaseListView
 from adapters.views_ledger import PostgresLedgerView, SQLiteLedgerView
+from adapters.views_merkle import PostgresMerkleView, SQLiteMerkleView
 
 VIEW_CLASSES = {
     "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView,
-               "ledger": SQLiteLedgerView, "accountability_trail": SQLiteAccountabilityTrailView},
+               "ledger": SQLiteLedgerView, "accountability_trail": SQLiteAccountabilityTrailView,
+               "merkle_log": SQLiteMerkleView},
     "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView,
-                   "ledger": PostgresLedgerView, "accountability_trail": PostgresAccountabilityTrailView},
+                   "ledger": PostgresLedgerView, "accountability_trail": PostgresAccountabilityTrailView,
+                   "merkle_log": PostgresMerkleView},
 }
 
 

@@ -15,6 +15,8 @@ for connections fails the suite here, not in production.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,6 +40,18 @@ SUPERVISOR = Actor("supervisor.li", Role.SUPERVISOR)
 ADMIN = Actor("ops", Role.ADMIN)
 INSPECTOR = Actor("inspector.wang", Role.INSPECTOR)
 AUDITOR = Actor("auditor.zhao", Role.AUDITOR)
+
+
+# The Merkle log's signing key for the whole run: the PostgreSQL database is shared by the run's
+# tests and servers, and each checkpoint must bear the key of the ones before it.
+# Created by the first process that signs (nothing is made on import).
+LOG_KEY_FILE = Path(tempfile.gettempdir()) / f"caseledger-test-log-key-{uuid.uuid4().hex[:12]}" / "log.key"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _log_key_removed_afterwards() -> Iterator[None]:
+    yield
+    shutil.rmtree(LOG_KEY_FILE.parent, ignore_errors=True)
 
 
 def unit_actor(unit: str) -> Actor:

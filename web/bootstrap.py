@@ -9,6 +9,11 @@ file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
 (default 1 MiB) and ``CASELEDGER_IDEMPOTENCY_LEASE_SECONDS`` (default 120: how
 long an ``Idempotency-Key`` stays claimed by a request that never answered;
 longer than any request may live, gunicorn's worker timeout being 30 s).
+The Merkle log's checkpoints: ``CASELEDGER_LOG_KEY_FILE`` (the log's C2SP
+signing key; by default ``var/log_signing.key``, created on first start),
+``CASELEDGER_LOG_ORIGIN`` (the name a new key gets, which is the log's origin;
+default ``caseledger.local/log``) and ``CASELEDGER_CHECKPOINT_INTERVAL_SECONDS``
+(default 300: how often the read-model process signs one while the log grows).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from adapters.append_only import protect_recorder
+from adapters.append_only import protect_recorder, protect_table
 from adapters.calendar import CalendarSource
-from adapters.fast_read import case_feed
+from adapters.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
+from adapters.fast_read import case_feed, notification_reader
 from adapters.idempotency import SQLIdempotencyStore
 from adapters.login_log import SQLLoginLog
 from adapters.passwords import Argon2Hasher
@@ -35,18 +41,20 @@ from adapters.profile_files import FileProfileCatalogue
 from adapters.side_tables import SideTables
 from adapters.views import Views
 from domain.accountability import AccountabilityProcess
+from domain.accountability import UnitAccountability
 from domain.application import AppealService, utc_now
 from domain.approval_service import ApprovalService
-from domain.directory import PasswordHasher
+from domain.directory import PasswordHasher, Unit, User
 from domain.directory_service import DirectoryService
 from projections.accountability_trail import AccountabilityTrail
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
 from projections.case_list import CaseList
 from projections.deadline_watch import DeadlineWatch, ReadModelBehind
-from projections.feed import CaseFeed
+from projections.feed import CASE_KINDS, CaseFeed
 from projections.follow import follow
 from projections.ledger import Ledger
+from projections.merkle_log import MerkleLog, Source
 from projections.process import ProcessFollower
 from projections.runner import BatchRunner
 from web.auth import TokenService
@@ -62,6 +70,9 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     idempotency_lease: timedelta = timedelta(seconds=120)
     cjk_font: Path | None = None
+    log_key_file: Path | None = None
+    log_origin: str | None = None
+    checkpoint_interval: timedelta = timedelta(seconds=300)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -91,6 +102,9 @@ class Settings:
             max_body_bytes=number("CASELEDGER_MAX_BODY_BYTES", str(1024 * 1024)),
             idempotency_lease=timedelta(seconds=number("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "120", float)),
             cjk_font=path("CASELEDGER_CJK_FONT"),
+            log_key_file=path("CASELEDGER_LOG_KEY_FILE"),
+            log_origin=environ.get("CASELEDGER_LOG_ORIGIN") or None,
+            checkpoint_interval=timedelta(seconds=number("CASELEDGER_CHECKPOINT_INTERVAL_SECONDS", "300", float)),
         )
         if problems:
             raise SettingsError("; ".join(problems))
@@ -118,6 +132,8 @@ class Container:
     follower: ProcessFollower
     accountability_trail: AccountabilityTrail
     side_tables: SideTables  # the idempotency keys' and the login log's one pool
+    merkle: MerkleLog  # every event of every application, one leaf each
+    checkpoints: Checkpoints
 
     def feed(self) -> CaseFeed:
         """The appeal log for the read models, read and decoded the faster way."""
@@ -153,6 +169,15 @@ class Container:
             time.sleep(0.02)
         return True
 
+    def wait_for_merkle(self, timeout: float = 3.0) -> bool:
+        """Read-your-writes for the Merkle log: waits until every event recorded before the call is a
+        leaf (the read-model process makes them so, never a request)."""
+        return self.merkle.wait(timeout)
+
+    def run_merkle(self) -> int:
+        """One pass of the Merkle log, then a checkpoint if one is due; returns what they did."""
+        return self.merkle.run_once() + self.checkpoints.issue_if_due()
+
     def run_accountability(self) -> int:
         """One pass of the accountability process, then of its trail; returns what they handled."""
         return self.follower.run_once() + self.accountability_trail.run_once()
@@ -162,8 +187,11 @@ class Container:
         process = threading.Thread(target=follow, args=(self.run_accountability, stop, poll, "accountability process"),
                                    daemon=True)
         process.start()
+        sequencer = threading.Thread(target=follow, args=(self.run_merkle, stop, poll, "merkle log"), daemon=True)
+        sequencer.start()
         self.runner(batch_size).run_forever(stop, poll)
         process.join()
+        sequencer.join()
 
     def deadline_watch(self, run_index: bool = False) -> DeadlineWatch:
         """The sweep over the case list's deadline index, which must have reached the log's head.
@@ -213,7 +241,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(),
                                      logins=SQLLoginLog(side_tables), clock=clock)
         opened.callback(directory.close)
-        protect_recorder(directory.recorder)
+        protect(directory)
 
         def unit_exists(code: str) -> bool:
             unit = directory.unit(code)
@@ -222,7 +250,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                 clock=clock, unit_exists=unit_exists)
         opened.callback(appeals.close)
-        protect_recorder(appeals.recorder)  # approvals record in the appeals' log
+        protect(appeals)  # approvals record in the appeals' log
         approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                     clock=clock, unit_exists=unit_exists, store=appeals)
         opened.callback(approvals.close)
@@ -236,13 +264,52 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         }
         accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
         opened.callback(accountability.close)
-        protect_recorder(accountability.recorder)
+        protect(accountability)
         idempotency = SQLIdempotencyStore(side_tables, settings.idempotency_lease)
+        merkle = MerkleLog(views.get("merkle_log"), merkle_sources(database, appeals, directory, accountability))
+        signer = load_or_create_key(settings.log_key_file or DEFAULT_KEY_FILE, settings.log_origin or DEFAULT_ORIGIN)
+        if settings.log_origin and signer.name != settings.log_origin:
+            raise SettingsError(f"CASELEDGER_LOG_ORIGIN={settings.log_origin!r} but the log's key is named "
+                                f"{signer.name!r}; the key's name is the log's origin")
+        checkpoints = Checkpoints(merkle, views.get("merkle_log"), signer, settings.checkpoint_interval, clock)
         opened.pop_all()
     return Container(settings, database, calendars, profiles, directory, appeals, approvals, tokens,
                      idempotency, views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
-                     AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables)
+                     AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables,
+                     merkle, checkpoints)
+
+
+# Which application records the events of each topic, for a log the applications share (SQLite).
+_APPLICATION_TOPICS = (*((f"{kind.TOPIC}.", AppealService.name) for kind in CASE_KINDS),
+                       (f"{Unit.TOPIC}.", DirectoryService.name), (f"{User.TOPIC}.", DirectoryService.name),
+                       (f"{UnitAccountability.TOPIC}.", AccountabilityProcess.name))
+
+
+def protect(app) -> None:
+    """The application's events, and the snapshots it loads from, refuse UPDATE, DELETE and TRUNCATE:
+    an edited snapshot would change what is loaded without touching an event."""
+    protect_recorder(app.recorder)
+    if app.snapshots is not None:
+        protect_table(app.snapshots.recorder, app.snapshots.recorder.events_table_name,
+                      rule="stored snapshots are append-only")
+
+
+def merkle_sources(database: Database, *apps) -> list[Source]:
+    """The notification logs the Merkle log reads: on PostgreSQL one table per application; on a
+    SQLite file one table that every application shares, whose events the topic attributes."""
+    def head(recorder) -> Callable[[], int]:
+        return lambda: recorder.max_notification_id() or 0
+
+    if database.kind == "sqlite" and database.env["SQLITE_DBNAME"] != ":memory:":
+        first = apps[0]
+
+        def application(topic: str) -> str:
+            return next((name for prefix, name in _APPLICATION_TOPICS if topic.startswith(prefix)), first.name)
+
+        return [Source(first.name, notification_reader(first.recorder), head(first.recorder), application)]
+    return [Source(app.name, notification_reader(app.recorder), head(app.recorder),
+                   lambda topic, name=app.name: name) for app in apps]
 
 
 def _local_secret(path: Path = Path("var/secret_key")) -> str:
