@@ -80,6 +80,10 @@ READS: dict[str, Grant] = {
     "audit_trail": _g(_AU, _I, _A),
     "bulletin": _g(_P, _S, _I, _AU, _A),
     "projections": Grant(EVERYONE),
+    # The Merkle log (API.md *Verifiable history*): its checkpoints and key for anyone signed in,
+    # its proofs and the re-hash of everything for those who audit.
+    "checkpoint": Grant(EVERYONE),
+    "audit_log": _g(_AU, _I, _A),
 }
 
 # The appeal commands by name, for callers that know only appeals.

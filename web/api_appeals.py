@@ -15,6 +15,7 @@ from domain.actors import Role
 from projections.case_list import CaseListQuery
 from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
+from web.api_audit import log_leaves
 from web.presenters import case_json, case_list_item, history_json
 from web.schemas import (
     AnswerSchema,
@@ -114,4 +115,4 @@ def get_appeal(query, case_id):
 def appeal_history(case_id):
     """Every recorded event of the case, in order."""
     appeal = service().read(case_id, g.actor)
-    return history_json(appeal.id, appeal.case_no, service().history(case_id))
+    return history_json(appeal.id, appeal.case_no, service().history(case_id), log_leaves(case_id))

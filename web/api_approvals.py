@@ -16,6 +16,7 @@ from domain.actors import Role
 from projections.case_list import CaseListQuery
 from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
+from web.api_audit import log_leaves
 from web.presenters import approval_json, approval_list_item, history_json
 from web.schemas import AsOfSchema, EscalateSchema, ExtendSchema, HistorySchema, ReasonSchema
 from web.schemas_approvals import (
@@ -122,4 +123,4 @@ def get_approval(query, case_id):
 def approval_history(case_id):
     """Every recorded event of the approval, in order."""
     approval = service().read(case_id, g.actor)
-    return history_json(approval.id, approval.case_no, service().history(case_id))
+    return history_json(approval.id, approval.case_no, service().history(case_id), log_leaves(case_id))

@@ -19,7 +19,9 @@ from flask_smorest import Api
 
 from adapters.persistence import database_kind
 from adapters.pg_pool import UNAVAILABLE
-from web import api_accountability, api_appeals, api_approvals, api_auth, api_reads, api_reports, api_units, errors
+from web import (
+    api_accountability, api_appeals, api_approvals, api_audit, api_auth, api_reads, api_reports, api_units, errors,
+)
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap
 from web.input_guard import refuse_malformed_input
@@ -61,7 +63,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     app.before_request(_wired)
     app.before_request(authenticate_request)
     for blueprint in (api_auth.blp, api_appeals.blp, api_approvals.blp, api_accountability.blp, api_units.blp,
-                      api_reads.blp, api_reports.blp):
+                      api_reads.blp, api_reports.blp, api_audit.blp):
         api.register_blueprint(blueprint)
 
     @app.get("/healthz")

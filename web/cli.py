@@ -31,6 +31,7 @@ from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
 from projections.runner import BatchRunner
+from web import cli_audit
 from web.bootstrap import Settings, SettingsError, bootstrap
 
 
@@ -95,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         if action == "disable":
             one.add_argument("--reason")
 
+    cli_audit.add_parser(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "audit" and args.action in cli_audit.OFFLINE:
+        return cli_audit.offline(args)
     if args.command == "user" and args.action == "add" and args.role == Role.UNIT.value and not args.unit:
         return _fail("--unit CODE is required for a unit user (the unit it acts for; see 'caseledger unit list')", 2)
     try:
@@ -156,6 +161,8 @@ def _run(args: argparse.Namespace, c) -> int:
         return _projections(args, c)
     if args.command == "deadlines":
         return _deadlines(args, c)
+    if args.command == "audit":
+        return cli_audit.run(args, c)
     if args.command == "profiles":
         for pid in c.profiles.ids(kind=None):
             p = c.profiles.get(pid, kind=None)
@@ -200,6 +207,7 @@ def _projections(args: argparse.Namespace, c) -> int:
               f"{'behind' if c.follower.pending() else 'caught up'}")
         print(f"accountability_trail\tposition {c.accountability_trail.view.position()}\t\t"
               f"{'behind' if c.accountability_trail.pending() else 'caught up'}")
+        print(f"merkle_log\tsize {c.merkle.size()}\t\t{'behind' if c.merkle.pending() else 'caught up'}")
         return 0
     if args.action == "rebuild":
         if args.name in ("accountability_trail", "all"):

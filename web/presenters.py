@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -44,10 +45,14 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
     }
 
 
-def history_json(appeal_id, case_no: str, entries: list[HistoryEntry]) -> dict[str, Any]:
+def history_json(appeal_id, case_no: str, entries: list[HistoryEntry],
+                 leaves: Mapping[int, tuple[int, bytes]]) -> dict[str, Any]:
+    """The case's events, each with its place in the Merkle log and its leaf hash (``leaves``: by
+    version; null for an event not yet in the log)."""
     return {"id": appeal_id, "case_no": case_no, "events": [{
         "seq": e.seq, "type": e.type, "recorded_at": iso(e.recorded_at), "occurred_at": iso(e.occurred_at),
         "backfilled": e.backfilled, "actor": e.actor, "unit": e.actor.get("unit"), "data": _plain(e.data),
+        "log_index": leaf[0] if (leaf := leaves.get(e.seq)) else None, "hash": leaf[1].hex() if leaf else None,
     } for e in entries]}
 
 

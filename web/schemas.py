@@ -209,6 +209,8 @@ class HistoryEventSchema(ma.Schema):
     actor = ma.fields.Nested(ActorSchema)
     unit = Text(allow_none=True)
     data = ma.fields.Dict()
+    log_index = ma.fields.Integer(allow_none=True, metadata={"description": "the event's leaf index in the Merkle log"})
+    hash = ma.fields.String(allow_none=True, metadata={"description": "its leaf hash, lowercase hex"})
 
 
 class HistorySchema(ma.Schema):

@@ -16,6 +16,7 @@ import pytest
 from adapters.passwords import Argon2Hasher
 from domain.actors import Actor, Role
 from domain.errors import AlreadyExists
+from tests.conftest import LOG_KEY_FILE
 from web.app import create_app
 from web.bootstrap import Settings, bootstrap
 
@@ -71,7 +72,7 @@ class Api:
 
 @pytest.fixture
 def api(database_url: str, tmp_path) -> Iterator[Api]:
-    container = bootstrap(Settings(database_url=database_url, secret_key="test-secret"),
+    container = bootstrap(Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE),
                           hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
     for code, name in UNITS.items():
         _ensure(lambda: container.directory.add_unit(OPERATOR, code, name))

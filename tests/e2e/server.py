@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import LOG_KEY_FILE
+
 PASSWORD = "correct horse battery staple"
 UNITS: dict[str, str] = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心"}
 USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
@@ -65,6 +67,7 @@ def server_env(database_url: str, secret_key: str | None = None,
                env_extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _PROXY_VARS and not k.startswith("CASELEDGER_")}
     env.update(CASELEDGER_DATABASE_URL=database_url, CASELEDGER_SECRET_KEY=secret_key or secrets.token_urlsafe(32),
+               CASELEDGER_LOG_KEY_FILE=str(LOG_KEY_FILE),
                NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
     env.update(env_extra or {})
     return env
