@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from domain.directory import User
 from domain.login_log import FAILED_LOGIN_WINDOW
+from tests.conftest import LOG_KEY_FILE
 from tests.e2e.conftest import OPERATOR, PASSWORD
 from web.bootstrap import Settings, bootstrap
 
@@ -151,7 +152,7 @@ def test_reenabling_a_user_does_not_revive_tokens_issued_before_the_disablement(
     fresh = {"Authorization": f"Bearer {login(api, name).json['token']}"}
     assert api.client.get("/api/units", headers=fresh).status_code == 200
     # Replayed from the stored events by another process, the user refuses the old token alike.
-    other = bootstrap(Settings(database_url=database_url, secret_key="test-secret"))
+    other = bootstrap(Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE))
     try:
         claims = api.container.tokens.read(headers["Authorization"].split()[1])
         assert not other.directory.user(name).accepts_token(claims.token_id, claims.issued_at)
@@ -167,7 +168,7 @@ def test_a_revocation_by_another_process_ends_a_token_its_cache_knew(api, databa
     name = new_user(api)
     headers = {"Authorization": f"Bearer {login(api, name).json['token']}"}
     assert api.client.get("/api/units", headers=headers).status_code == 200  # the user is now cached
-    other = bootstrap(Settings(database_url=database_url, secret_key="test-secret"))
+    other = bootstrap(Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE))
     try:
         other.directory.revoke_all_tokens(OPERATOR, name)
     finally:

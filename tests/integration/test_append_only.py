@@ -26,7 +26,7 @@ from adapters.persistence import database_from_url
 from adapters.pg_pool import UNAVAILABLE
 from domain.accountability import UnitAccountability
 from domain.application import AppealService
-from tests.conftest import ADMIN, ADMIN_URL, PLATFORM, sh
+from tests.conftest import ADMIN, ADMIN_URL, LOG_KEY_FILE, PLATFORM, sh
 from tests.integration.approval_cases import submit
 from tests.integration.cases import forwarded_case
 from web.bootstrap import Container, Settings, bootstrap
@@ -89,7 +89,7 @@ def message(op: str, table: str) -> str:
 
 @pytest.fixture
 def container(database_url: str) -> Iterator[Container]:
-    c = bootstrap(Settings(database_url=database_url, secret_key="t"))
+    c = bootstrap(Settings(database_url=database_url, secret_key="t", log_key_file=LOG_KEY_FILE))
     yield c
     c.close()
 
@@ -157,7 +157,7 @@ def test_an_insert_that_would_overwrite_a_stored_event_is_refused(store, recorde
 
 def test_sqlite_delete_without_where_is_refused_the_truncate_optimisation_being_off(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
-    c, store = bootstrap(Settings(database_url=url, secret_key="t")), Store(url)
+    c, store = bootstrap(Settings(database_url=url, secret_key="t", log_key_file=LOG_KEY_FILE)), Store(url)
     try:
         record_one_of_each(c)
         before = store.dump("stored_events")
@@ -169,7 +169,7 @@ def test_sqlite_delete_without_where_is_refused_the_truncate_optimisation_being_
 
 
 def test_postgres_truncate_of_each_events_table_is_refused(postgres_url):
-    c, store = bootstrap(Settings(database_url=postgres_url, secret_key="t")), Store(postgres_url)
+    c, store = bootstrap(Settings(database_url=postgres_url, secret_key="t", log_key_file=LOG_KEY_FILE)), Store(postgres_url)
     try:
         record_one_of_each(c)
         before = {table: store.dump(table) for table in PG_TABLES.values()}
@@ -215,7 +215,7 @@ def test_protecting_twice_is_harmless_and_events_are_still_recorded(database_url
     for app in (container.appeals, container.directory, container.accountability):
         protect_recorder(app.recorder)
         protect_recorder(app.recorder)
-    again = bootstrap(Settings(database_url=database_url, secret_key="t"))  # a second process starting
+    again = bootstrap(Settings(database_url=database_url, secret_key="t", log_key_file=LOG_KEY_FILE))  # a second process starting
     try:
         if store.kind == "sqlite":
             triggers = store.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
@@ -223,7 +223,8 @@ def test_protecting_twice_is_harmless_and_events_are_still_recorded(database_url
             assert len(triggers) == 3
         else:
             triggers = store.execute("SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
-                                     "WHERE tgname LIKE 'caseledger%' ORDER BY 1, 2")
+                                     "WHERE tgname LIKE 'caseledger%' AND tgrelid::regclass::text LIKE '%\\_events' "
+                                     "ORDER BY 1, 2")
             assert [(t, e) for t, _, e in triggers] == [(t, "O") for t in sorted(PG_TABLES.values()) for _ in "ab"]
             assert store.execute("SELECT count(*) FROM pg_proc WHERE proname = %s", FUNCTION) == [(1,)]
         more = record_one_of_each(again)  # new events, through every service
@@ -294,7 +295,7 @@ def test_sqlite_another_table_appended_with_on_conflict_do_nothing_keeps_it_by_d
 def test_postgres_a_start_that_finds_the_triggers_in_place_takes_no_lock_on_the_events_tables(postgres_url):
     """A long (anti-wraparound) vacuum holds SHARE UPDATE EXCLUSIVE: CREATE TRIGGER would wait behind it,
     and every insert behind that."""
-    c = bootstrap(Settings(database_url=postgres_url, secret_key="t"))
+    c = bootstrap(Settings(database_url=postgres_url, secret_key="t", log_key_file=LOG_KEY_FILE))
     done = threading.Event()
     starting = threading.Thread(target=lambda: (protect_recorder(c.appeals.recorder),
                                                 protect_recorder(c.accountability.recorder), done.set()), daemon=True)
@@ -369,7 +370,7 @@ def test_postgres_the_tables_owner_can_disable_or_drop_the_triggers_and_the_next
 
 def test_sqlite_a_dropped_trigger_is_put_back_by_the_next_start(tmp_path):
     url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
-    c, store = bootstrap(Settings(database_url=url, secret_key="t")), Store(url)
+    c, store = bootstrap(Settings(database_url=url, secret_key="t", log_key_file=LOG_KEY_FILE)), Store(url)
     try:
         case_id = record_one_of_each(c)["appeals"]
         store.execute("DROP TRIGGER caseledger_append_only_delete_stored_events")

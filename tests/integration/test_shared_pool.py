@@ -7,6 +7,7 @@ from adapters.passwords import Argon2Hasher
 from adapters.pg_pool import GuardedPool
 from domain.actors import Actor, Role
 from domain.idempotency import Claim
+from tests.conftest import LOG_KEY_FILE
 from web.bootstrap import Settings, bootstrap
 
 OPERATOR = Actor("cli:test", Role.ADMIN)
@@ -19,7 +20,7 @@ def _datastores(container) -> list:
 
 
 def test_every_application_and_view_of_a_process_shares_one_pool(postgres_url):
-    settings = Settings(database_url=postgres_url, secret_key="k")
+    settings = Settings(database_url=postgres_url, secret_key="k", log_key_file=LOG_KEY_FILE)
     first = bootstrap(settings, hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
     second = bootstrap(settings, hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
     try:
