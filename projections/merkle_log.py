@@ -185,7 +185,11 @@ class MerkleLog:
 
     def pending(self) -> bool:
         """Whether any source holds an event that is not a leaf yet."""
-        return any(s.head() > self.view.position(s.name) for s in self.sources)
+        return self.lag() > 0
+
+    def lag(self) -> int:
+        """How far the log is behind its sources, in notification ids (an upper bound on the events)."""
+        return sum(max(0, s.head() - self.view.position(s.name)) for s in self.sources)
 
     def wait(self, timeout: float) -> bool:
         """Read-your-writes: waits until everything recorded before the call is a leaf."""

@@ -46,9 +46,12 @@ def projections_status():
     """Each read model's position in the event log and how far it lags behind the head."""
     container = current_app.extensions["caseledger"]
     head = container.appeals.recorder.max_notification_id() or 0
+    merkle = container.merkle
     return {"head": head, "projections": [
-        {"name": name, "position": (p := model.view.position()), "lag": max(0, head - p)}
-        for name, model in container.read_models.items()]}
+        *({"name": name, "position": (p := model.view.position()), "lag": max(0, head - p)}
+          for name, model in container.read_models.items()),
+        # The Merkle log reads every application's log: its position is its size, in leaves.
+        {"name": merkle.name, "position": merkle.size(), "lag": merkle.lag()}]}
 
 
 def _instant(value):
