@@ -90,6 +90,10 @@ def test_audit_trail_answers_who_did_what_when(live):
 def test_projection_status_shows_position_and_lag(live):
     new_case(live, "DISTRICT-POWER")
     live.container.wait_for_views()
+    live.container.wait_for_merkle()
     status = live.get("/api/projections").json
-    assert {p["name"] for p in status["projections"]} == {"case_list", "ledger", "audit_trail"}
-    assert all(p["lag"] == 0 and p["position"] == status["head"] for p in status["projections"])
+    models = {p["name"]: p for p in status["projections"]}
+    assert set(models) == {"case_list", "ledger", "audit_trail", "merkle_log"}
+    merkle = models.pop("merkle_log")
+    assert all(p["lag"] == 0 and p["position"] == status["head"] for p in models.values())
+    assert merkle["lag"] == 0 and merkle["position"] == live.container.merkle.size() > 0
