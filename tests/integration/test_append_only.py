@@ -26,8 +26,9 @@ from adapters.persistence import database_from_url
 from adapters.pg_pool import UNAVAILABLE
 from domain.accountability import UnitAccountability
 from domain.application import AppealService
-from tests.conftest import ADMIN, ADMIN_URL, LOG_KEY_FILE, PLATFORM, sh
+from tests.conftest import ADMIN, LOG_KEY_FILE, PLATFORM, sh
 from tests.integration.approval_cases import submit
+from tests.e2e.server import scratch_postgres
 from tests.integration.cases import forwarded_case
 from web.bootstrap import Container, Settings, bootstrap
 
@@ -313,17 +314,9 @@ def test_postgres_a_start_that_finds_the_triggers_in_place_takes_no_lock_on_the_
         c.close()
 
 
-@contextmanager
-def throwaway_postgres() -> Iterator[str]:
+def throwaway_postgres():
     """A database of one test alone, for what must never be done to the session's event store."""
-    name = f"caseledger_append_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return scratch_postgres(prefix="caseledger_append")
 
 
 @contextmanager
