@@ -1,0 +1,436 @@
+"""Web workspace benchmark: server time of the inbox, case pages and CSV export at 100,000 cases on PostgreSQL.
+
+Builds, on a fresh PostgreSQL database wired by ``web.bootstrap`` as the
+server wires it, ``--units`` (20) units that handle appeals, 4 more that only
+review approvals, one unit user for each and a platform user, then records
+``--cases`` (100,000) cases, 500 per transaction:
+
+- appeals (90%) forwarded to the 20 units in turn, one in ten with a
+  co-handling unit (so each unit's inbox holds ~5,000 appeals), at every
+  stage of their lifecycle: forwarded, acknowledged, initially answered,
+  answered, returned for redo, reviewed, visited, closed (45%);
+- approvals (``--approval-share``, 10%) of two joint matters, forwarded to
+  two of 8 departments (4 of them among the 20 units, so those units' inboxes
+  hold ~2,500 approvals besides), from submitted to delivered (25%).
+
+Received times are spread over 2026 up to now: closed cases over the whole
+year, half of the open ones in the last two weeks and half earlier, so that
+the inboxes hold overdue cases and cases still in time. Then every read model
+(case list, ledger, audit trail), the Merkle log and the accountability
+process are caught up, and the database analysed, before anything is timed.
+
+Timed, ``--requests`` (200) of each, through Flask's test client in-process
+(``create_app(container).test_client()``), so the times are server time (the
+body read to its end, the CSV too): a unit user's inbox ``GET /`` (first
+page, by due date) and with ``?overdue=1``, ``?q=<a word of subjects>``,
+``?kind=approval``, ``?page=50``; the platform's inbox over every case, and
+with ``?q=``; a case page ``GET /appeals/<id>`` of a random case of that unit
+and ``GET /approvals/<id>`` of a random approval of it as a department; and
+the unit's CSV export ``GET /inbox.csv`` (its row count printed). Users sign
+in as a browser does: ``GET /login``, its ``csrf_token``, ``POST /login``.
+Every timed response must be a 200 with the content expected of it, or the
+run stops. Printed: p50 / p95 / p99 / max per page, the target verdict, the
+machine, the case count and how long building took.
+
+Target: p95 <= 100 ms server time for the inbox pages and the case pages.
+
+    .venv/bin/python bench/web.py [--cases 100000] [--requests 200] [--units 20] [--approval-share 0.1]
+                                  [--profile PAGE] [--database-url postgresql://…]
+
+``--profile PAGE`` (a name as printed, e.g. ``case page (appeal)``) runs that
+page ``--requests`` more times under pyinstrument (cProfile when it is not
+installed) and prints where the time went. Without ``--database-url`` a
+database is created on the local server (``CASELEDGER_TEST_POSTGRES_URL``
+or postgres@127.0.0.1) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from uuid import UUID
+
+# Run as a script, this file's directory comes first on sys.path, and bench/http.py would shadow the
+# standard library's ``http`` package (which werkzeug imports): take the directory out, put the project in.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import psycopg  # noqa: E402
+
+from adapters.fast_read import case_feed  # noqa: E402
+from adapters.passwords import Argon2Hasher  # noqa: E402
+from bench._machine import describe  # noqa: E402
+from bench.core import scratch_database  # noqa: E402
+from domain.actors import Actor, Role  # noqa: E402
+from domain.appeal import Appeal  # noqa: E402
+from domain.approval import Approval  # noqa: E402
+from projections.case_list import CaseListQuery  # noqa: E402
+from projections.runner import BatchRunner  # noqa: E402
+from web.app import create_app  # noqa: E402
+from web.bootstrap import Container, Settings, bootstrap  # noqa: E402
+
+OPERATOR = Actor("cli:bench", Role.ADMIN)
+PLATFORM = Actor("clerk", Role.PLATFORM)
+PASSWORD = "correct horse battery"
+TARGET_MS = 100.0
+UNIT_NAMES = ["区供电中心", "区水务局", "区市场监督管理局", "区税务局", "区人力资源和社会保障局", "区住房和城乡建设局",
+              "区交通运输局", "区生态环境分局", "区卫生健康局", "区商务局", "区工业和信息化局", "区财政局",
+              "区城市管理局", "区应急管理局", "区农业农村局", "区文化和旅游局", "区教育和体育局", "区民政局",
+              "区司法局", "区行政审批服务局"]
+DEPARTMENT_ONLY = {"DEPT-FIRE": "区消防救援大队", "DEPT-PLAN": "区自然资源和规划局",
+                   "DEPT-DEFENCE": "区人民防空办公室", "DEPT-ARCHIVE": "区城建档案馆"}
+SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "企业开办登记材料反复补正", "税务注销进度缓慢",
+            "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
+SEARCH_WORD = "税务注销"
+MATTERS = ["joint-completion-acceptance", "utility-connection"]
+APPEAL_STAGES = {"forwarded": 14, "acknowledged": 12, "initial": 8, "answered": 8, "returned": 5, "reviewed": 5,
+                 "visited": 3, "closed": 45}
+APPROVAL_STAGES = {"submitted": 5, "accepted": 5, "in_review": 35, "one_answered": 15, "both_answered": 10,
+                   "decided": 5, "delivered": 25}
+CLOSED_STAGES = {"closed", "delivered"}
+
+
+@dataclass
+class Built:
+    units: list[str]  # the units that handle appeals
+    departments: list[str]  # the departments that review approvals (some of them units above)
+    events: int
+    appeals: dict[str, list[tuple[UUID, str]]]  # lead unit: [(id, case_no)]
+    approvals: dict[str, list[tuple[UUID, str]]]  # department: [(id, case_no)]
+    seconds: float
+
+
+def unit_codes(n: int) -> list[str]:
+    return [f"UNIT-{i + 1:02d}" for i in range(n)]
+
+
+def make_directory(container: Container, units: list[str]) -> dict[str, str]:
+    """The units, the department-only units, a unit user for each and the platform user; returns
+    {unit: username}."""
+    users = {}
+    for i, code in enumerate(units):
+        container.directory.add_unit(OPERATOR, code, UNIT_NAMES[i % len(UNIT_NAMES)] + ("" if i < 20 else f"{i}"))
+    for code, name in DEPARTMENT_ONLY.items():
+        container.directory.add_unit(OPERATOR, code, name)
+    for code in [*units, *DEPARTMENT_ONLY]:
+        users[code] = f"user.{code.lower()}"
+        container.directory.add_user(OPERATOR, users[code], "unit", PASSWORD, code)
+    container.directory.add_user(OPERATOR, PLATFORM.user, "platform", PASSWORD)
+    return users
+
+
+def received_time(rng: random.Random, closed: bool, start: datetime, end: datetime) -> datetime:
+    """Closed cases over the whole year; an open case half the time in the last two weeks."""
+    if not closed and rng.random() < 0.5:
+        low, high = end - timedelta(days=14), end - timedelta(days=4)
+    else:
+        low, high = start, end - timedelta(days=20)
+    return low + timedelta(seconds=rng.uniform(0, (high - low).total_seconds()))
+
+
+def an_appeal(n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime,
+              stage: str) -> Appeal:
+    lead = units.index(unit)
+    co_units = [units[(lead + 1 + rng.randrange(len(units) - 1)) % len(units)]] if rng.random() < 0.1 else []
+    actor = Actor(f"user.{unit.lower()}", Role.UNIT, unit)
+    case = Appeal(id=Appeal.create_id("12345", None), channel="12345", external_ref=None,
+                  case_no=f"QY-WEB-{n:07d}", category=rng.choice(["consultation", "help", "complaint", "suggestion"]),
+                  subject=f"{SUBJECTS[n % len(SUBJECTS)]}（{n}）",
+                  content="企业反映办理过程中遇到的问题，请求协调解决。" * 3,
+                  enterprise={"name": f"测试企业{n % 997}有限公司", "credit_code": f"91370000MA{n:08d}"},
+                  contact={"name": "王经理", "phone": "13800000000"}, policy=policy,
+                  actor=PLATFORM.as_record(), occurred_at=at)
+    case.forward(unit, co_units, None, PLATFORM, at + timedelta(hours=1))
+    if stage == "forwarded":
+        return case
+    case.acknowledge(actor, at + timedelta(hours=5))
+    if stage == "acknowledged":
+        return case
+    case.answer("initial", "已核实，正在协调办理。", actor, at + timedelta(days=1))
+    if stage == "initial":
+        return case
+    final = at + timedelta(days=1, hours=2 + rng.randrange(40))
+    case.answer("final", "已协调解决，企业无异议。", actor, final)
+    if stage == "answered":
+        return case
+    if stage == "returned":
+        case.review(False, "答复不完整", PLATFORM, final + timedelta(hours=4))
+        return case
+    case.review(True, None, PLATFORM, final + timedelta(days=1))
+    if stage == "reviewed":
+        return case
+    case.visit(rng.choice(["satisfied", "satisfied", "basically_satisfied"]), True, None, PLATFORM,
+               final + timedelta(days=2))
+    if stage == "visited":
+        return case
+    case.close(PLATFORM, final + timedelta(days=2, hours=1))
+    return case
+
+
+def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at: datetime,
+                stage: str) -> Approval:
+    chosen = rng.sample(departments, 2)
+    matter = MATTERS[n % len(MATTERS)]
+    policy = profiles.get("liaocheng-2020-approvals", kind="approval").case_policy(matter, chosen, False)
+    case = Approval(id=Approval.create_id(None, None), case_no=f"SP-WEB-{n:07d}", channel="window",
+                    external_ref=None, matter=matter, applicant={"name": f"测试企业{n % 997}有限公司"},
+                    materials=["联合验收申请表", "竣工图纸"], departments=chosen, commitment=False, policy=policy,
+                    actor=PLATFORM.as_record(), occurred_at=at)
+    if stage == "submitted":
+        return case
+    case.accept(None, PLATFORM, at + timedelta(hours=1))
+    if stage == "accepted":
+        return case
+    case.forward(None, PLATFORM, at + timedelta(hours=2))
+    if stage == "in_review":
+        return case
+    for d, unit in enumerate(chosen[:1 if stage == "one_answered" else 2]):
+        case.answer(unit, "approve", "审查通过", Actor(f"user.{unit.lower()}", Role.UNIT, unit),
+                    at + timedelta(days=1 + d, hours=rng.randrange(24)))
+    if stage in ("one_answered", "both_answered"):
+        return case
+    case.decide("approve", "联合审查通过", PLATFORM, at + timedelta(days=3))
+    if stage == "decided":
+        return case
+    case.deliver(None, PLATFORM, at + timedelta(days=3, hours=2))
+    return case
+
+
+def build(container: Container, cases: int, units: list[str], approval_share: float, batch_size: int,
+          seed: int, now: datetime) -> Built:
+    """Records ``cases`` cases, ``batch_size`` per transaction."""
+    rng = random.Random(seed)
+    profiles = container.profiles
+    policy = profiles.get("liaocheng-2020").case_policy(None)
+    departments = units[-4:] + list(DEPARTMENT_ONLY)
+    start = datetime(2026, 1, 4, 1, 0, tzinfo=timezone.utc)
+    end = min(now - timedelta(hours=1), datetime(2026, 12, 31, 10, tzinfo=timezone.utc))
+    appeal_stages, appeal_weights = list(APPEAL_STAGES), list(APPEAL_STAGES.values())
+    approval_stages, approval_weights = list(APPROVAL_STAGES), list(APPROVAL_STAGES.values())
+    appeals: dict[str, list] = {u: [] for u in units}
+    approvals: dict[str, list] = {d: [] for d in departments}
+    every = round(1 / approval_share) if approval_share else 0
+    events, recorded, batch, t = 0, 0, [], time.perf_counter()
+    for n in range(cases):
+        if every and n % every == every - 1:
+            stage = rng.choices(approval_stages, approval_weights)[0]
+            case = an_approval(n, rng, profiles, departments, received_time(rng, stage in CLOSED_STAGES, start, end),
+                               stage)
+            for d in case.department_codes:
+                approvals[d].append((case.id, case.case_no))
+        else:
+            stage = rng.choices(appeal_stages, appeal_weights)[0]
+            lead, recorded = units[recorded % len(units)], recorded + 1  # the units in turn
+            case = an_appeal(n, rng, policy, lead, units, received_time(rng, stage in CLOSED_STAGES, start, end),
+                             stage)
+            appeals[case.unit].append((case.id, case.case_no))
+        events += len(case.pending_events)
+        batch.append(case)
+        if len(batch) == batch_size:
+            container.appeals.save(*batch)
+            batch = []
+        if n and n % 20000 == 0:
+            print(f"  … {n} cases recorded ({time.perf_counter() - t:.0f} s)", flush=True)
+    if batch:
+        container.appeals.save(*batch)
+    return Built(units, departments, events, appeals, approvals, time.perf_counter() - t)
+
+
+def catch_up(container: Container, url: str) -> dict[str, float]:
+    """Every read model, the Merkle log and the accountability process up to the log's head, then
+    ANALYZE (what autovacuum does after a bulk load); returns the seconds each took."""
+    took = {}
+    t = time.perf_counter()
+    BatchRunner(case_feed(container.appeals, cache_size=50_000), list(container.read_models.values()),
+                5000).run_once()
+    took["read models"] = time.perf_counter() - t
+    t = time.perf_counter()
+    while container.merkle.run_once():
+        pass
+    took["Merkle log"] = time.perf_counter() - t
+    t = time.perf_counter()
+    container.run_accountability()
+    took["accountability"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    took["ANALYZE"] = time.perf_counter() - t
+    if not container.wait_for_views(0):
+        raise SystemExit("the read models did not reach the log's head")
+    return took
+
+
+@dataclass
+class Page:
+    name: str
+    client: object  # a signed-in test client
+    path: Callable[[random.Random], tuple[str, str]]  # the path to ask, and the text its response must hold
+    target: bool = True  # held to the target (the CSV export is reported, not judged)
+    headers: dict | None = None
+    rows: int | None = None  # the CSV export's data rows, as last seen
+
+
+class Aborted(SystemExit):
+    pass
+
+
+def ask(page: Page, rng: random.Random) -> float:
+    """One request; its server time in seconds, the body read to its end (a streamed CSV too)."""
+    path, expected = page.path(rng)
+    t = time.perf_counter()
+    response = page.client.get(path, headers=page.headers)
+    body = response.get_data()
+    elapsed = time.perf_counter() - t
+    if response.status_code != 200:
+        raise Aborted(f"{page.name}: GET {path} answered {response.status_code}: {body[:500]!r}")
+    text = body.decode("utf-8-sig")
+    if response.is_json:
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    if expected not in text:
+        raise Aborted(f"{page.name}: GET {path} does not contain {expected!r}: {text[:500]!r}")
+    if path.split("?")[0].endswith(".csv"):
+        page.rows = len(text.rstrip("\r\n").splitlines()) - 1
+    return elapsed
+
+
+def time_pages(pages: list[Page], requests: int, seed: int) -> dict[str, list[float]]:
+    rng = random.Random(seed)
+    times = {}
+    for page in pages:
+        ask(page, rng)  # warm: templates compiled, pools filled, nothing recorded
+        times[page.name] = [ask(page, rng) for _ in range(requests)]
+        print(f"  {page.name:34} {statistics.median(times[page.name]) * 1e3:8.1f} ms median", flush=True)
+    return times
+
+
+def report(pages: list[Page], times: dict[str, list[float]]) -> bool:
+    print(f"\n{'page':34} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}   (ms, server time; target p95 <= "
+          f"{TARGET_MS:.0f} ms)")
+    met = True
+    for page in pages:
+        values = times[page.name]
+        p95 = pct(values, 95) * 1e3
+        verdict = ("met" if p95 <= TARGET_MS else "MISSED") if page.target else "(not judged)"
+        met &= p95 <= TARGET_MS or not page.target
+        rows = f", {page.rows} rows" if page.rows is not None else ""
+        print(f"{page.name:34} {pct(values, 50) * 1e3:8.1f} {p95:8.1f} {pct(values, 99) * 1e3:8.1f} "
+              f"{max(values) * 1e3:8.1f}   {verdict}{rows}")
+    return met
+
+
+def token(client, username: str) -> dict:
+    response = client.post("/api/auth/token", json={"username": username, "password": PASSWORD})
+    if response.status_code != 200:
+        raise Aborted(f"POST /api/auth/token for {username}: {response.status_code} {response.json}")
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def api_pages(app, built: Built, unit: str, users: dict[str, str], deep: int) -> list[Page]:
+    """The JSON API's lists and cases for the same data: what the queries and case loads cost without
+    a page to render."""
+    client = app.test_client()
+    unit_headers, platform_headers = token(client, users[unit]), token(client, PLATFORM.user)
+    appeals, approvals = built.appeals[unit], built.approvals[unit]
+
+    def fixed(path: str, expected: str = '"total"'):
+        return lambda rng: (path, expected)
+
+    def one(kind: str, cases):
+        def path(rng):
+            case_id, case_no = rng.choice(cases)
+            return f"/api/{kind}/{case_id}", case_no
+        return path
+
+    def page(name, path, headers=unit_headers):
+        return Page(f"api {name}", client, path, target=False, headers=headers)
+
+    return [
+        page("unit appeals", fixed("/api/appeals")),
+        page("unit appeals overdue", fixed("/api/appeals?overdue=true")),
+        page("unit appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_WORD)),
+        page("unit approvals", fixed("/api/approvals", "SP-WEB-")),
+        page(f"unit appeals page {deep}", fixed(f"/api/appeals?page={deep}", "QY-WEB-")),
+        page("platform appeals", fixed("/api/appeals"), platform_headers),
+        page("platform appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_WORD), platform_headers),
+        page("appeal", one("appeals", appeals)),
+        page("approval", one("approvals", approvals)),
+    ]
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--units", type=int, default=20, help="units that handle appeals (default 20)")
+    parser.add_argument("--approval-share", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=500, help="cases per transaction (default 500)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--profile", metavar="PAGE", help="profile this page after timing it")
+    parser.add_argument("--api", action="store_true",
+                        help="also time the JSON API's lists and cases over the same data")
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    if not 4 <= args.units <= len(UNIT_NAMES) * 5:
+        parser.error("--units must be between 4 and 100")
+    key_dir = Path(tempfile.mkdtemp(prefix="caseledger-bench-web-"))
+    try:
+        with scratch_database(args.database_url) as url:
+            container = bootstrap(Settings(database_url=url, secret_key="bench-web", log_key_file=key_dir / "log.key"),
+                                  hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+            try:
+                return run(args, container, url)
+            finally:
+                container.close()
+    finally:
+        shutil.rmtree(key_dir, ignore_errors=True)
+
+
+def run(args, container: Container, url: str) -> int:
+    with psycopg.connect(url) as conn:
+        server = conn.execute("show server_version").fetchone()[0]
+    print(describe({"database": f"PostgreSQL {server} (a fresh database)"}), flush=True)
+    units = unit_codes(args.units)
+    users = make_directory(container, units)
+    now = datetime.now(timezone.utc)
+    built = build(container, args.cases, units, args.approval_share, args.batch_size, args.seed, now)
+    print(f"\nbuilt: {args.cases} cases ({sum(map(len, built.appeals.values()))} appeals, "
+          f"{args.cases - sum(map(len, built.appeals.values()))} approvals), {built.events} events, "
+          f"in {built.seconds:.1f} s", flush=True)
+    took = catch_up(container, url)
+    print("caught up: " + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()), flush=True)
+    print(f"build total: {built.seconds + sum(took.values()):.1f} s")
+    unit = units[-1]  # handles appeals and reviews approvals
+    view = container.read_models["case_list"].view
+    sizes = {f"{kind}s{' overdue' if overdue else ''}": view.query(CaseListQuery(
+        kind=kind, viewer_unit=unit, overdue=overdue or None, per_page=1, now=now))[1]
+        for kind in ("appeal", "approval") for overdue in (False, True)}
+    print(f"{unit}'s inbox: " + ", ".join(f"{n} {k}" for k, n in sizes.items()))
+    deep = min(50, max(1, -(-sizes["appeals"] // 20)))  # page 50, or the last of a smaller inbox
+    app = create_app(container)
+    pages = api_pages(app, built, unit, users, deep) if args.api else []
+    print(f"\ntiming {args.requests} requests of each page, one after another, in-process", flush=True)
+    times = time_pages(pages, args.requests, args.seed)
+    met = report(pages, times)
+    print(f"\n{args.cases} cases, built (recorded and caught up) in {built.seconds + sum(took.values()):.0f} s; "
+          f"target p95 <= {TARGET_MS:.0f} ms {'met' if met else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
