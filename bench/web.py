@@ -94,6 +94,7 @@ DEPARTMENT_ONLY = {"DEPT-FIRE": "区消防救援大队", "DEPT-PLAN": "区自然
 SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "企业开办登记材料反复补正", "税务注销进度缓慢",
             "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
 SEARCH_WORD = "税务注销"
+SEARCH_SUBJECT = "税务注销进度缓慢（"  # as a listed case shows it (the search box shows the word alone)
 MATTERS = ["joint-completion-acceptance", "utility-connection"]
 APPEAL_STAGES = {"forwarded": 14, "acknowledged": 12, "initial": 8, "answered": 8, "returned": 5, "reviewed": 5,
                  "visited": 3, "closed": 45}
@@ -276,10 +277,11 @@ def catch_up(container: Container, url: str) -> dict[str, float]:
 class Page:
     name: str
     client: object  # a signed-in test client
-    path: Callable[[random.Random], tuple[str, str]]  # the path to ask, and the text its response must hold
+    path: Callable[[random.Random], tuple[str, tuple[str, ...]]]  # the path to ask, and texts its response must hold
     target: bool = True  # held to the target (the CSV export is reported, not judged)
     headers: dict | None = None
     rows: int | None = None  # the CSV export's data rows, as last seen
+    expect_rows: int | None = None  # ... and how many there must be
 
 
 class Aborted(SystemExit):
@@ -298,10 +300,13 @@ def ask(page: Page, rng: random.Random) -> float:
     text = body.decode("utf-8-sig")
     if response.is_json:
         text = json.dumps(json.loads(text), ensure_ascii=False)
-    if expected not in text:
-        raise Aborted(f"{page.name}: GET {path} does not contain {expected!r}: {text[:500]!r}")
+    for part in expected:
+        if part not in text:
+            raise Aborted(f"{page.name}: GET {path} does not contain {part!r}: {text[:500]!r}")
     if path.split("?")[0].endswith(".csv"):
         page.rows = len(text.rstrip("\r\n").splitlines()) - 1
+        if page.expect_rows is not None and page.rows != page.expect_rows:
+            raise Aborted(f"{page.name}: GET {path} has {page.rows} rows, not the inbox's {page.expect_rows}")
     return elapsed
 
 
@@ -369,13 +374,13 @@ def api_pages(app, built: Built, unit: str, users: dict[str, str], deep: int) ->
     unit_headers, platform_headers = token(client, users[unit]), token(client, PLATFORM.user)
     appeals, approvals = built.appeals[unit], built.approvals[unit]
 
-    def fixed(path: str, expected: str = '"total"'):
-        return lambda rng: (path, expected)
+    def fixed(path: str, *expected: str):
+        return lambda rng: (path, ('"total"', *expected))
 
     def one(kind: str, cases):
         def path(rng):
             case_id, case_no = rng.choice(cases)
-            return f"/api/{kind}/{case_id}", case_no
+            return f"/api/{kind}/{case_id}", (case_no,)
         return path
 
     def page(name, path, headers=unit_headers):
@@ -384,11 +389,11 @@ def api_pages(app, built: Built, unit: str, users: dict[str, str], deep: int) ->
     return [
         page("unit appeals", fixed("/api/appeals")),
         page("unit appeals overdue", fixed("/api/appeals?overdue=true")),
-        page("unit appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_WORD)),
+        page("unit appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_SUBJECT)),
         page("unit approvals", fixed("/api/approvals", "SP-WEB-")),
         page(f"unit appeals page {deep}", fixed(f"/api/appeals?page={deep}", "QY-WEB-")),
         page("platform appeals", fixed("/api/appeals"), platform_headers),
-        page("platform appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_WORD), platform_headers),
+        page("platform appeals q", fixed(f"/api/appeals?q={SEARCH_WORD}", SEARCH_SUBJECT), platform_headers),
         page("appeal", one("appeals", appeals)),
         page("approval", one("approvals", approvals)),
     ]
@@ -421,29 +426,30 @@ def signed_in(app, username: str):
     return client
 
 
-def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int) -> list[Page]:
+def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, inbox: int) -> list[Page]:
     unit_client, platform_client = signed_in(app, users[unit]), signed_in(app, PLATFORM.user)
 
-    def fixed(path: str, expected: str = "待办"):
-        return lambda rng: (path, expected)
+    def fixed(path: str, *expected: str):
+        return lambda rng: (path, ("待办", "WEB-", *expected))
 
     def one(kind: str, cases):
         def path(rng):
             case_id, case_no = rng.choice(cases)
-            return f"/{kind}/{case_id}", case_no
+            return f"/{kind}/{case_id}", (case_no,)
         return path
 
     return [
         Page("unit inbox", unit_client, fixed("/")),
         Page("unit inbox ?overdue=1", unit_client, fixed("/?overdue=1")),
-        Page("unit inbox ?q=", unit_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_WORD)),
+        Page("unit inbox ?q=", unit_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_SUBJECT)),
         Page("unit inbox ?kind=approval", unit_client, fixed("/?kind=approval", "SP-WEB-")),
-        Page(f"unit inbox ?page={deep}", unit_client, fixed(f"/?page={deep}", "WEB-")),
+        Page(f"unit inbox ?page={deep}", unit_client, fixed(f"/?page={deep}")),
         Page("platform inbox", platform_client, fixed("/")),
-        Page("platform inbox ?q=", platform_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_WORD)),
+        Page("platform inbox ?q=", platform_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_SUBJECT)),
         Page("case page (appeal)", unit_client, one("appeals", built.appeals[unit])),
         Page("case page (approval)", unit_client, one("approvals", built.approvals[unit])),
-        Page("unit CSV export", unit_client, fixed("/inbox.csv", "WEB-"), target=False),
+        Page("unit CSV export", unit_client, lambda rng: ("/inbox.csv", ("编号", "WEB-")), target=False,
+             expect_rows=inbox),
     ]
 
 
@@ -500,10 +506,12 @@ def run(args, container: Container, url: str) -> int:
         kind=kind, viewer_unit=unit, overdue=overdue or None, per_page=1, now=now))[1]
         for kind in ("appeal", "approval") for overdue in (False, True)}
     print(f"{unit}'s inbox: " + ", ".join(f"{n} {k}" for k, n in sizes.items()))
-    deep = min(50, max(1, -(-sizes["appeals"] // 20)))  # page 50, or the last of a smaller inbox
+    inbox = sizes["appeals"] + sizes["approvals"]  # the workspace's inbox: cases of both kinds
+    deep = min(50, max(1, -(-inbox // 20)))  # page 50, or the last of a smaller inbox
+    deep_api = min(50, max(1, -(-sizes["appeals"] // 20)))  # the API lists one kind
     app = create_app(container)
-    pages = [*(web_pages(app, built, unit, users, deep) if not args.api_only else []),
-             *(api_pages(app, built, unit, users, deep) if args.api or args.api_only else [])]
+    pages = [*(web_pages(app, built, unit, users, deep, inbox) if not args.api_only else []),
+             *(api_pages(app, built, unit, users, deep_api) if args.api or args.api_only else [])]
     print(f"\ntiming {args.requests} requests of each page, one after another, in-process", flush=True)
     times = time_pages(pages, args.requests, args.seed)
     met = report(pages, times)
