@@ -37,8 +37,8 @@ Target: p95 <= 100 ms server time for the inbox pages and the case pages.
     .venv/bin/python bench/web.py [--cases 100000] [--requests 200] [--units 20] [--approval-share 0.1]
                                   [--profile PAGE] [--database-url postgresql://…]
 
-``--profile PAGE`` (a name as printed, e.g. ``case page (appeal)``) runs that
-page ``--requests`` more times under pyinstrument (cProfile when it is not
+``--profile PAGE`` (a name as printed, e.g. ``case page (appeal)``; may be
+repeated) runs that page ``--requests`` more times under pyinstrument (cProfile when it is not
 installed) and prints where the time went. Without ``--database-url`` a
 database is created on the local server (``CASELEDGER_TEST_POSTGRES_URL``
 or postgres@127.0.0.1) and dropped afterwards.
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -288,13 +289,16 @@ class Aborted(SystemExit):
     pass
 
 
-def ask(page: Page, rng: random.Random) -> float:
-    """One request; its server time in seconds, the body read to its end (a streamed CSV too)."""
+def ask(page: Page, rng: random.Random, cpu: list[float] | None = None) -> float:
+    """One request; its server time in seconds, the body read to its end (a streamed CSV too). The
+    CPU time this process spent on it is appended to ``cpu`` (the database's is not in it)."""
     path, expected = page.path(rng)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     response = page.client.get(path, headers=page.headers)
     body = response.get_data()
     elapsed = time.perf_counter() - t
+    if cpu is not None:
+        cpu.append(time.process_time() - c)
     if response.status_code != 200:
         raise Aborted(f"{page.name}: GET {path} answered {response.status_code}: {body[:500]!r}")
     text = body.decode("utf-8-sig")
@@ -310,28 +314,33 @@ def ask(page: Page, rng: random.Random) -> float:
     return elapsed
 
 
-def time_pages(pages: list[Page], requests: int, seed: int) -> dict[str, list[float]]:
+def time_pages(pages: list[Page], requests: int, seed: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Each page ``requests`` times; {name: (server times, this process's CPU times)}."""
     rng = random.Random(seed)
     times = {}
     for page in pages:
         ask(page, rng)  # warm: templates compiled, pools filled, nothing recorded
-        times[page.name] = [ask(page, rng) for _ in range(requests)]
-        print(f"  {page.name:34} {statistics.median(times[page.name]) * 1e3:8.1f} ms median", flush=True)
+        cpu: list[float] = []
+        times[page.name] = ([ask(page, rng, cpu) for _ in range(requests)], cpu)
+        print(f"  {page.name:34} {statistics.median(times[page.name][0]) * 1e3:8.1f} ms median   "
+              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     return times
 
 
-def report(pages: list[Page], times: dict[str, list[float]]) -> bool:
-    print(f"\n{'page':34} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8}   (ms, server time; target p95 <= "
-          f"{TARGET_MS:.0f} ms)")
+def report(pages: list[Page], times: dict[str, tuple[list[float], list[float]]]) -> bool:
+    print(f"\n{'page':34} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'CPU p50':>8}   (ms, server time; "
+          f"target p95 <= {TARGET_MS:.0f} ms)")
     met = True
     for page in pages:
-        values = times[page.name]
+        values, cpu = times[page.name]
         p95 = pct(values, 95) * 1e3
         verdict = ("met" if p95 <= TARGET_MS else "MISSED") if page.target else "(not judged)"
         met &= p95 <= TARGET_MS or not page.target
         rows = f", {page.rows} rows" if page.rows is not None else ""
         print(f"{page.name:34} {pct(values, 50) * 1e3:8.1f} {p95:8.1f} {pct(values, 99) * 1e3:8.1f} "
-              f"{max(values) * 1e3:8.1f}   {verdict}{rows}")
+              f"{max(values) * 1e3:8.1f} {pct(cpu, 50) * 1e3:8.1f}   {verdict}{rows}")
+    print("(CPU p50: this process's CPU time per request, the database server's not in it; the load average "
+          f"is of the whole machine, {os.cpu_count()} CPUs, shared with whatever else runs on it)")
     return met
 
 
@@ -465,7 +474,8 @@ def main() -> int:
     parser.add_argument("--approval-share", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=500, help="cases per transaction (default 500)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--profile", metavar="PAGE", help="profile this page after timing it")
+    parser.add_argument("--profile", metavar="PAGE", action="append", default=[],
+                        help="profile this page after timing it (may be given more than once)")
     parser.add_argument("--api", action="store_true",
                         help="also time the JSON API's lists and cases over the same data")
     parser.add_argument("--api-only", action="store_true", help="time the JSON API alone")
@@ -515,11 +525,11 @@ def run(args, container: Container, url: str) -> int:
     print(f"\ntiming {args.requests} requests of each page, one after another, in-process", flush=True)
     times = time_pages(pages, args.requests, args.seed)
     met = report(pages, times)
-    if args.profile:
-        named = {p.name: p for p in pages}
-        if args.profile not in named:
-            raise Aborted(f"--profile: no page {args.profile!r}; the pages: {', '.join(named)}")
-        profile(named[args.profile], args.requests, args.seed)
+    named = {p.name: p for p in pages}
+    for name in args.profile:
+        if name not in named:
+            raise Aborted(f"--profile: no page {name!r}; the pages: {', '.join(named)}")
+        profile(named[name], args.requests, args.seed)
     judged = any(p.target for p in pages)
     print(f"\n{args.cases} cases, built (recorded and caught up) in {built.seconds + sum(took.values()):.0f} s"
           + (f"; target p95 <= {TARGET_MS:.0f} ms for the inbox and case pages: {'met' if met else 'MISSED'}"
