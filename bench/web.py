@@ -34,6 +34,26 @@ machine, the case count and how long building took.
 
 Target: p95 <= 100 ms server time for the inbox pages and the case pages.
 
+Measured at the defaults, two runs, on 2 CPUs shared with other work (load
+average 2-7 while timing), PostgreSQL 15 on the same machine: 566,802 events
+recorded in 61-69 s and caught up in 49-58 s (read models 32-37 s, Merkle log
+14-16 s), about 2 minutes in all. p95: a unit's inbox 48-58 ms, ?overdue=1
+46-56, ?kind=approval 36-45, the platform's inbox 43-45, case pages 16-19 ms
+(met); search ?q= 131-154 ms (unit) and 133-142 (platform), ?page=50
+124-135 ms (missed). In the pages that miss, this process's CPU is ~9 ms a
+request: the case list's two queries take 74-96 ms (median) in PostgreSQL.
+A search's count(*) reads every case's text with LIKE (80-100 ms by
+EXPLAIN ANALYZE; the planner does not choose the trigram index for a word
+found in 10% of cases); page 50's OFFSET walks ~12,000 cases of the due
+index, probing case_units for each (85-115 ms), and the unit's count(*)
+scans all 100,000 cases to join 7,422 case_units rows (40-50 ms; counting
+case_units alone: 8 ms). Of the rest (pyinstrument), the unit names are
+4-9 ms of every page (each unit loaded from its events, per request: half
+of a case page), working days left 2-5 ms (counted day by day), templates
+2-4 ms. The CSV export of 7,422 rows: p50 0.66-0.79 s, 0.5-0.6 s of it in
+the list's queries (eight pages of 1,000, each counted again), the rest
+working days left and url_for per row.
+
     .venv/bin/python bench/web.py [--cases 100000] [--requests 200] [--units 20] [--approval-share 0.1]
                                   [--profile PAGE] [--database-url postgresql://…]
 
