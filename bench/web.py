@@ -55,13 +55,19 @@ the list's queries (eight pages of 1,000, each counted again), the rest
 working days left and url_for per row.
 
     .venv/bin/python bench/web.py [--cases 100000] [--requests 200] [--units 20] [--approval-share 0.1]
-                                  [--profile PAGE] [--database-url postgresql://…]
+                                  [--profile PAGE ...] [--api | --api-only] [--database-url postgresql://…]
 
-``--profile PAGE`` (a name as printed, e.g. ``case page (appeal)``; may be
-repeated) runs that page ``--requests`` more times under pyinstrument (cProfile when it is not
-installed) and prints where the time went. Without ``--database-url`` a
-database is created on the local server (``CASELEDGER_TEST_POSTGRES_URL``
-or postgres@127.0.0.1) and dropped afterwards.
+Beside each page's times: this process's CPU time per request, and the time
+in the case list's queries and in the directory's list of units (both
+methods wrapped on their instances to be timed). ``--api`` also times the
+JSON API's lists and cases over the same data (``/api/appeals``,
+``/api/approvals``, with a bearer token), not judged: what the queries and
+case loads cost without a page. ``--profile PAGE`` (a name as printed, e.g.
+``case page (appeal)``; may be repeated) runs that page ``--requests`` more
+times under pyinstrument (cProfile when it is not installed) and prints where
+the time went. Without ``--database-url`` a database is created on the local
+server (``CASELEDGER_TEST_POSTGRES_URL`` or postgres@127.0.0.1) and dropped
+afterwards; a database named is used (the cases added to it) and kept.
 """
 
 from __future__ import annotations
