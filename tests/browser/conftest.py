@@ -1,0 +1,267 @@
+"""The web workspace in a real browser: Playwright driving Debian's chromium, JavaScript off.
+
+The pages are server-rendered and need no JavaScript, so every test page runs in a
+context with JavaScript disabled. The accessibility check (axe-core) and the 200 % zoom
+check do need scripts: they load the same URL, with the same cookies, in a separate
+context of their own.
+
+Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser download is not
+used). When it is missing and the session runs as root with apt-get, it is installed
+here, with ``fonts-noto-cjk`` for the Chinese glyphs of the screenshots, as ``.ci/run``
+does; otherwise the session fails, naming the package. axe-core comes from npm, pinned by
+``package-lock.json`` and installed into ``tests/browser/node_modules`` by ``npm ci``.
+
+The server is the real one (``tests/e2e/server.py``): ``caseledger serve`` on a SQLite
+file, one per test module. Screenshots go to ``tests/browser/artifacts/`` or to
+``$CASELEDGER_ARTIFACTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.server import PASSWORD, Server, running_server
+
+HERE = Path(__file__).resolve().parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+APT_PACKAGES = ["chromium", "fonts-noto-cjk"]
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+VIEWPORT = {"width": 1280, "height": 900}
+ZOOMED = {"width": 640, "height": 450}  # 1280 x 900 at 200 %
+LOCALE = "zh-CN"
+
+UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-FIRE": "区消防救援大队"}
+USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
+    "clerk": ("platform", None),
+    "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "fire": ("unit", "DISTRICT-FIRE"),
+}
+
+
+# --- the browser and axe-core, installed when missing -----------------------------------------------
+
+def _apt_install(packages: list[str]) -> None:
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", *packages]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-4000:]}", pytrace=False)
+
+
+def _has_cjk_font() -> bool:
+    if shutil.which("fc-list") is None:
+        return False
+    done = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return bool(done.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's chromium, installed (with a CJK font) when missing and the session may install it."""
+    can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get") is not None
+    missing = ([] if CHROMIUM.exists() else ["chromium"]) + ([] if _has_cjk_font() else ["fonts-noto-cjk"])
+    if missing and can_install:
+        _apt_install(missing)
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM}; install it as root: "
+                    f"apt-get install --no-install-recommends {' '.join(APT_PACKAGES)}", pytrace=False)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's axe.min.js, from ``npm ci`` in tests/browser when not there yet."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("the browser tests need npm to install axe-core (tests/browser/package-lock.json); "
+                        "install Debian's npm package, or run `npm ci` in tests/browser", pytrace=False)
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
+                              timeout=300)
+        if done.returncode != 0 or not AXE.exists():
+            pytest.fail(f"npm ci in {HERE} exited {done.returncode}:\n{done.stderr[-4000:]}", pytrace=False)
+    return AXE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _axe_installed(axe_script: Path) -> Path:
+    """Installed before any test, so that ``axe_check`` may be called from anywhere."""
+    return axe_script
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(chromium_path), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go: $CASELEDGER_ARTIFACTS, else tests/browser/artifacts (ignored by git)."""
+    path = Path(os.environ.get("CASELEDGER_ARTIFACTS") or HERE / "artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- the server and its cases ---------------------------------------------------------------------
+
+@dataclass
+class Workspace:
+    """The running server, with the JSON API as the platform's clerk and the users' tokens."""
+
+    server: Server
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def url(self, path: str) -> str:
+        return self.server.base_url + path
+
+    def api(self, method: str, path: str, body: Any = None, user: str = "clerk", expect: int | None = 200) -> Any:
+        token = self.server.tokens[user]
+        response = (self.server.post(path, body, token=token) if method == "POST"
+                    else self.server.get(path, token=token))
+        if expect is not None:
+            assert response.status == expect, (method, path, user, response.status, response.json)
+        return response.json
+
+    def open_appeal(self, occurred_at: datetime | None = None, **fields: Any) -> dict:
+        """An appeal received by the platform (zichuan-2020), backdated to ``occurred_at`` if given."""
+        body = {"channel": "12345", "category": "help", "subject": "新厂房接电难",
+                "content": "新厂房低压接电申请已逾两周未办理", "enterprise": {"name": "淄博某某机械有限公司"},
+                "profile": "zichuan-2020"} | fields
+        if occurred_at is not None:
+            body["occurred_at"] = occurred_at.isoformat(timespec="seconds")
+        return self.api("POST", "/api/appeals", body, expect=201)
+
+    def forwarded_appeal(self, unit: str = "DISTRICT-POWER", occurred_at: datetime | None = None,
+                         **fields: Any) -> dict:
+        """An appeal received and forwarded to ``unit`` by the platform."""
+        case = self.open_appeal(occurred_at, **fields)
+        body: dict[str, Any] = {"unit": unit}
+        if occurred_at is not None:
+            body["occurred_at"] = (occurred_at + timedelta(hours=1)).isoformat(timespec="seconds")
+        return self.api("POST", f"/api/appeals/{case['id']}/forward", body)
+
+    def forwarded_approval(self, departments: tuple[str, ...] = ("DISTRICT-FIRE",)) -> dict:
+        """An application submitted at the window, accepted and handed to its departments."""
+        case = self.api("POST", "/api/approvals", {
+            "profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "淄博某某餐饮有限公司"},
+            "materials": ["申请书", "营业执照"], "departments": list(departments)}, expect=201)
+        self.api("POST", f"/api/approvals/{case['id']}/accept", {})
+        return self.api("POST", f"/api/approvals/{case['id']}/forward", {})
+
+    def history(self, kind: str, case_id: str) -> list[dict]:
+        return self.api("GET", f"/api/{kind}/{case_id}/history")["events"]
+
+
+@pytest.fixture(scope="module")
+def workspace() -> Iterator[Workspace]:
+    """``caseledger serve`` on a SQLite file of its own, for the module's tests."""
+    with tempfile.TemporaryDirectory(prefix="caseledger-browser-") as tmp:
+        with running_server(f"sqlite:///{Path(tmp) / 'events.sqlite3'}", Path(tmp), units=UNITS,
+                            users=USERS) as server:
+            yield Workspace(server)
+
+
+def weeks_ago(weeks: int = 4) -> datetime:
+    """A weekday morning about ``weeks`` weeks back, as an Asia/Shanghai wall-clock time."""
+    day = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(weeks=weeks)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+def new_context(browser: Any, workspace: Workspace, *, javascript: bool = False,
+                viewport: dict[str, int] = VIEWPORT, **options: Any) -> Any:
+    return browser.new_context(base_url=workspace.base_url, java_script_enabled=javascript, locale=LOCALE,
+                               viewport=viewport, **options)
+
+
+@pytest.fixture
+def context(browser: Any, workspace: Workspace) -> Iterator[Any]:
+    """A fresh browser context, JavaScript off, zh-CN, 1280 x 900."""
+    ctx = new_context(browser, workspace)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Any:
+    return context.new_page()
+
+
+def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
+    """Through the login form; returns the response of the page it lands on (the inbox)."""
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    with page.expect_navigation() as landed:
+        page.get_by_role("button", name="登录").click()
+    response = landed.value
+    assert response is not None and response.status == 200, (username, response and response.status, page.url)
+    return response
+
+
+def _scripted_copy(page: Any, viewport: dict[str, int], **options: Any) -> tuple[Any, Any]:
+    """The URL of ``page``, loaded with its cookies in a new JavaScript-enabled context."""
+    browser = page.context.browser
+    ctx = browser.new_context(java_script_enabled=True, locale=LOCALE, viewport=viewport, **options)
+    ctx.add_cookies(page.context.cookies())
+    copy = ctx.new_page()
+    response = copy.goto(page.url)
+    assert response is not None and response.ok, (page.url, response and response.status)
+    return ctx, copy
+
+
+def axe_check(page: Any, axe: Path = AXE) -> None:
+    """No WCAG 2.1 A/AA violation that axe-core finds on the page (loaded again with scripts on)."""
+    ctx, copy = _scripted_copy(page, VIEWPORT)
+    try:
+        copy.add_script_tag(path=str(axe))
+        result = copy.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})""", AXE_TAGS)
+    finally:
+        ctx.close()
+    violations = result["violations"]
+    lines = [f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}\n"
+             + "\n".join(f"    {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"])
+             for v in violations]
+    assert not violations, f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines)
+
+
+def zoom_check(page: Any) -> None:
+    """At 200 % (640 x 450 CSS pixels for a 1280 x 900 window) the page needs no horizontal scrolling."""
+    ctx, copy = _scripted_copy(page, ZOOMED, device_scale_factor=2)
+    try:
+        scroll_width, client_width = copy.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    finally:
+        ctx.close()
+    assert scroll_width <= client_width + 1, (
+        f"{page.url} at 200 % is {scroll_width} CSS px wide in a {client_width} px viewport: it scrolls sideways")
+
+
+def screenshot(page: Any, artifacts: Path, name: str) -> Path:
+    path = artifacts / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
