@@ -42,6 +42,10 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORT = {"width": 1280, "height": 900}
 ZOOMED = {"width": 640, "height": 450}  # 1280 x 900 at 200 %
 LOCALE = "zh-CN"
+# Server-rendered pages on 127.0.0.1 answer in well under a second: a missing element fails in seconds,
+# not after Playwright's default of 30 s, so a broken page cannot eat the suite's time budget.
+TIMEOUT_MS = 5_000
+NAVIGATION_TIMEOUT_MS = 15_000
 
 UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-FIRE": "区消防救援大队"}
 USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
@@ -192,16 +196,20 @@ def weeks_ago(weeks: int = 4) -> datetime:
 
 # --- pages ----------------------------------------------------------------------------------------
 
-def new_context(browser: Any, workspace: Workspace, *, javascript: bool = False,
+def new_context(browser: Any, base_url: str | None = None, *, javascript: bool = False,
                 viewport: dict[str, int] = VIEWPORT, **options: Any) -> Any:
-    return browser.new_context(base_url=workspace.base_url, java_script_enabled=javascript, locale=LOCALE,
-                               viewport=viewport, **options)
+    """A browser context, JavaScript off unless asked, zh-CN, with the suite's short timeouts."""
+    ctx = browser.new_context(base_url=base_url, java_script_enabled=javascript, locale=LOCALE,
+                              viewport=viewport, **options)
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+    return ctx
 
 
 @pytest.fixture
 def context(browser: Any, workspace: Workspace) -> Iterator[Any]:
     """A fresh browser context, JavaScript off, zh-CN, 1280 x 900."""
-    ctx = new_context(browser, workspace)
+    ctx = new_context(browser, workspace.base_url)
     yield ctx
     ctx.close()
 
@@ -213,9 +221,10 @@ def page(context: Any) -> Any:
 
 def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
     """Through the login form; returns the response of the page it lands on (the inbox)."""
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
+    shown = page.goto("/login")
+    assert shown is not None and shown.status == 200, ("GET /login", shown and shown.status)
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
     with page.expect_navigation() as landed:
         page.get_by_role("button", name="登录").click()
     response = landed.value
@@ -225,8 +234,7 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
 
 def _scripted_copy(page: Any, viewport: dict[str, int], **options: Any) -> tuple[Any, Any]:
     """The URL of ``page``, loaded with its cookies in a new JavaScript-enabled context."""
-    browser = page.context.browser
-    ctx = browser.new_context(java_script_enabled=True, locale=LOCALE, viewport=viewport, **options)
+    ctx = new_context(page.context.browser, javascript=True, viewport=viewport, **options)
     ctx.add_cookies(page.context.cookies())
     copy = ctx.new_page()
     response = copy.goto(page.url)
