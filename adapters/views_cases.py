@@ -38,14 +38,17 @@ _KIND_INDEXES = (
         f"CREATE INDEX IF NOT EXISTS cases_{kind}_received ON cases (received_at) WHERE kind = '{kind}'",
         f"CREATE INDEX IF NOT EXISTS cases_{kind}_status ON cases (status, next_ends_at) WHERE kind = '{kind}'",
     )),
+    # The workspace's inbox of every kind, for those who see every case (the platform, the window).
+    "CREATE INDEX IF NOT EXISTS cases_any_due ON cases (next_ends_at, case_no)",
 )
 log = logging.getLogger(__name__)
 
 
 def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
-    if q.kind not in KINDS:
+    if q.kind is not None and q.kind not in KINDS:
         raise ValueError(f"no case kind {q.kind!r}")
-    clauses, params = [f"c.kind = '{q.kind}'"], []  # a literal, for the partial indexes
+    # A literal, for the partial indexes; no kind: a unit's inbox of every kind (read by the unit index).
+    clauses, params = [f"c.kind = '{q.kind}'"] if q.kind else [], []
     for unit in (q.unit, q.viewer_unit):
         if unit:
             clauses.append(f"EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})")

@@ -125,11 +125,12 @@ class Appeal(Case):
         self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         if kind not in ("initial", "final"):
-            raise ValidationFailed({"kind": "must be 'initial' or 'final'"})
-        if not content or not content.strip():
-            raise ValidationFailed({"content": "the answer must not be empty"})
+            raise ValidationFailed({"kind": "must be 'initial' or 'final'"}, zh={"kind": "请选择答复类型：初步处理情况或办理结果"})
         if kind == "initial" and self.answered_initial:
-            raise NotAllowedInState("an initial answer was already given in this round; give the final answer")
+            raise NotAllowedInState("an initial answer was already given in this round; give the final answer",
+                                    "本轮已反馈初步处理情况，请反馈办理结果")
+        if not content or not content.strip():
+            raise ValidationFailed({"content": "the answer must not be empty"}, zh={"content": "请填写答复内容"})
         self._answered(kind, content, actor.as_record(), occurred_at)
 
     @event("Answered", topic="caseledger:Appeal.Answered")
@@ -167,7 +168,7 @@ class Appeal(Case):
         self.check_status("return", Status.ANSWERED, Status.REVIEWED, Status.VISITED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
-            raise ValidationFailed({"reason": "a reason for the return is required"})
+            raise ValidationFailed({"reason": "a reason for the return is required"}, zh={"reason": "请填写退回理由"})
         self._returned(reason, "platform", actor.as_record(), occurred_at)
 
     @event("Returned", topic="caseledger:Appeal.Returned")
@@ -208,18 +209,25 @@ class Appeal(Case):
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
         if not rule:
-            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension (延期)")
+            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension (延期)",
+                                    f"本案适用的规则（{self.policy['id']}）不允许延期")
         clock = open_clock(self.clocks, rule["deadline"])
         if clock is None:
-            raise NotAllowedInState(f"the deadline {rule['deadline']!r} is not running; nothing to extend")
-        if not reason or not reason.strip():
-            raise ValidationFailed({"reason": "an extension needs a stated reason"})
+            raise NotAllowedInState(f"the deadline {rule['deadline']!r} is not running; nothing to extend",
+                                    "可延期的办理期限未在计时，无需延期")
         room = rule["max_total"] - clock["length"] - clock["extended"]
+        if room <= 0:
+            raise NotAllowedInState(
+                f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached",
+                f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期")
+        if not reason or not reason.strip():
+            raise ValidationFailed({"reason": "an extension needs a stated reason"}, zh={"reason": "请填写延期理由"})
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= room:
-            raise ValidationFailed({"working_days": (
-                f"must be between 1 and {room}: {rule['deadline']} may run at most "
-                f"{rule['max_total']} working days in total ({rule['source']})") if room > 0 else
-                f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached"})
+            raise ValidationFailed(
+                {"working_days": (f"must be between 1 and {room}: {rule['deadline']} may run at most "
+                                  f"{rule['max_total']} working days in total ({rule['source']})")},
+                zh={"working_days": f"延期工作日数须在1至{room}之间（办理期限合计不超过{rule['max_total']}个工作日，"
+                                    f"{rule['source']}）"})
         self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
 
     @event("Extended", topic="caseledger:Appeal.Extended")
@@ -233,7 +241,7 @@ class Appeal(Case):
         self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
-            raise ValidationFailed({"reason": "say why the case is misrouted"})
+            raise ValidationFailed({"reason": "say why the case is misrouted"}, zh={"reason": "请说明退单理由（派单不属于本单位职责的原因）"})
         self._handback_requested(reason, actor.as_record(), occurred_at)
 
     @event("HandbackRequested", topic="caseledger:Appeal.HandbackRequested")
@@ -251,7 +259,7 @@ class Appeal(Case):
                           Status.ANSWERED)
         self.check_occurred_at(occurred_at)
         if not content or not content.strip():
-            raise ValidationFailed({"content": "the opinion must not be empty"})
+            raise ValidationFailed({"content": "the opinion must not be empty"}, zh={"content": "请填写协办意见"})
         self._co_opinion_given(actor.unit, content, actor.as_record(), occurred_at)
 
     @event("CoOpinionGiven", topic="caseledger:Appeal.CoOpinionGiven")
@@ -266,7 +274,8 @@ class Appeal(Case):
         self.check_status("visit", Status.REVIEWED, Status.VISITED)
         self.check_occurred_at(occurred_at)
         if satisfaction not in SATISFACTION_LEVELS:
-            raise ValidationFailed({"satisfaction": f"must be one of {', '.join(SATISFACTION_LEVELS)}"})
+            raise ValidationFailed({"satisfaction": f"must be one of {', '.join(SATISFACTION_LEVELS)}"},
+                                   zh={"satisfaction": "请选择满意度"})
         self._visited(satisfaction, solved, note, actor.as_record(), occurred_at)
 
     @event("Visited", topic="caseledger:Appeal.Visited")
@@ -291,3 +300,20 @@ class Appeal(Case):
         self.status, self.closed_at = Status.CLOSED.value, at
         meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)
         cancel_open(self.clocks, at, self.version + 1)
+
+
+# The appeal's actions for domain.actions: name -> (command, the command asked with no input).
+Appeal.PROBES = {
+    "forward": ("forward", lambda c, a, cal, now: c.forward("", [], None, a)),
+    "acknowledge": ("acknowledge", lambda c, a, cal, now: c.acknowledge(a)),
+    "answer": ("answer", lambda c, a, cal, now: c.answer("", "", a)),
+    "answer_initial": ("answer", lambda c, a, cal, now: c.answer("initial", "", a)),
+    "extend": ("extend", lambda c, a, cal, now: c.extend(0, "", a)),
+    "handback": ("handback", lambda c, a, cal, now: c.request_handback("", a)),
+    "co_opinion": ("co_opinion", lambda c, a, cal, now: c.give_co_opinion("", a)),
+    "review": ("review", lambda c, a, cal, now: c.review(True, None, a)),
+    "return": ("return", lambda c, a, cal, now: c.return_for_redo("", a)),
+    "escalate": ("escalate", lambda c, a, cal, now: c.escalate(None, "", a)),
+    "visit": ("visit", lambda c, a, cal, now: c.visit("", None, None, a)),
+    "close": ("close", lambda c, a, cal, now: c.close(a)),
+}

@@ -95,7 +95,8 @@ class Approval(Case):
         if self.notice_given and self.status in (S.SUBMITTED.value, S.MATERIALS_REQUESTED.value):
             raise OneTimeNoticeUsed(
                 "the missing materials were already told once (一次性告知, 行政许可法 art. 32); "
-                "a second request on the same application is not allowed")
+                "a second request on the same application is not allowed",
+                "已一次性告知过需补正的材料（行政许可法第三十二条），不得再次要求补正")
         self.check_status("request materials for", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
         items = listed(missing, "missing", "list every missing material, each a non-empty text",
@@ -129,7 +130,8 @@ class Approval(Case):
         self.check_status("accept", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
         if self.missing:
-            raise NotAllowedInState(f"materials told missing are not all supplied: {', '.join(self.missing)}")
+            raise NotAllowedInState(f"materials told missing are not all supplied: {', '.join(self.missing)}",
+                                    f"告知补正的材料尚未补齐：{'、'.join(self.missing)}")
         self._accepted(note, actor.as_record(), occurred_at)
 
     @event("Accepted", topic="caseledger:Approval.Accepted")
@@ -162,7 +164,7 @@ class Approval(Case):
         """不予受理: the matter is outside the office's competence (行政许可法 art. 32); ends the case."""
         self.check_status("refuse", S.SUBMITTED, S.MATERIALS_REQUESTED)
         self.check_occurred_at(occurred_at)
-        self.check_reason(reason, "reason", "say why the application is not accepted")
+        self.check_reason(reason, "reason", "say why the application is not accepted", "请填写不予受理的理由")
         self._refused(reason, actor.as_record(), occurred_at)
 
     @event("Refused", topic="caseledger:Approval.Refused")
@@ -199,10 +201,11 @@ class Approval(Case):
         self.check_status("answer", *allowed)
         self.check_occurred_at(occurred_at)
         if self.forwarded_at is None:
-            raise NotAllowedInState("the application was not forwarded to the departments yet")
+            raise NotAllowedInState("the application was not forwarded to the departments yet", "申请尚未转审批部门")
         if entry["decision"] is not None:
-            raise NotAllowedInState(f"{department} has answered in this round; the window may return its opinion")
-        check_judgement(decision, opinion, "opinion", "the department's opinion must not be empty")
+            raise NotAllowedInState(f"{department} has answered in this round; the window may return its opinion",
+                                    "本部门本轮已提交审查意见；如需修改，由综合窗口退回")
+        check_judgement(decision, opinion, "opinion", "the department's opinion must not be empty", "请填写审查意见")
         self._department_answered(department, decision, opinion, actor.as_record(), occurred_at)
 
     @event("DepartmentAnswered", topic="caseledger:Approval.DepartmentAnswered")
@@ -221,8 +224,9 @@ class Approval(Case):
         self.check_status("return an opinion of", S.IN_REVIEW)
         self.check_occurred_at(occurred_at)
         if entry["decision"] is None:
-            raise NotAllowedInState(f"{department} has not answered; there is no opinion to return")
-        self.check_reason(reason, "reason", "say why the opinion is returned")
+            raise NotAllowedInState(f"{department} has not answered; there is no opinion to return",
+                                    "该部门尚未提交审查意见，无可退回")
+        self.check_reason(reason, "reason", "say why the opinion is returned", "请填写退回理由")
         self._department_returned(department, reason, actor.as_record(), occurred_at)
 
     @event("DepartmentReturned", topic="caseledger:Approval.DepartmentReturned")
@@ -242,14 +246,14 @@ class Approval(Case):
         self.check_status("pause", *S.deciding())
         self.check_occurred_at(occurred_at)
         if self.paused:
-            raise NotAllowedInState("the clock is already paused; resume it first")
+            raise NotAllowedInState("the clock is already paused; resume it first", "计时已中止，请先恢复计时")
         check_pause(reason, expected_working_days)
         # A period already ended is not paused (it stays missed); the event names the clocks it stops.
         at = occurred_at or now
         running = [(c, s) for c, s in zip(self.clocks, evaluate(self.clocks, calendar, at))
                    if c["met_at"] is None and c["cancelled_at"] is None]
         if any(c["name"] == "decision" and s.overdue for c, s in running):
-            raise NotAllowedInState("the decision period has already ended; it cannot be paused")
+            raise NotAllowedInState("the decision period has already ended; it cannot be paused", "审批期限已届满，不能中止计时")
         clocks = [c["name"] for c, s in running if not s.overdue]
         self._paused(reason, expected_working_days, note, clocks, actor.as_record(), occurred_at)
 
@@ -264,7 +268,7 @@ class Approval(Case):
     def resume(self, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
         self.check_occurred_at(occurred_at)
         if not self.paused:
-            raise NotAllowedInState("the clock is running; there is nothing to resume")
+            raise NotAllowedInState("the clock is running; there is nothing to resume", "计时未中止，无需恢复")
         self._resumed(note, actor.as_record(), occurred_at)
 
     @event("Resumed", topic="caseledger:Approval.Resumed")
@@ -280,13 +284,17 @@ class Approval(Case):
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
         if not rule:
-            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension of the decision period")
+            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension of the decision period",
+                                    f"本事项适用的规则（{self.policy['id']}）不允许延长审批期限")
         if self.extended:
             raise NotAllowedInState(f"the decision period was extended once already; it may be extended "
-                                    f"only once ({rule['source']})")
+                                    f"only once ({rule['source']})",
+                                    f"审批期限已延长过一次，只能延长一次（{rule['source']}）")
         if open_clock(self.clocks, rule["deadline"]) is None:
-            raise NotAllowedInState(f"the {rule['deadline']} period is not running; nothing to extend")
-        self.check_reason(reason, "reason", "an extension needs a reason told to the applicant (art. 42)")
+            raise NotAllowedInState(f"the {rule['deadline']} period is not running; nothing to extend",
+                                    "审批期限未在计时，无需延期")
+        self.check_reason(reason, "reason", "an extension needs a reason told to the applicant (art. 42)",
+                          "请填写告知申请人的延期理由（行政许可法第四十二条）")
         cap = rule["working_days"]
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= cap:
             raise ValidationFailed({"working_days": f"between 1 and {cap} ({rule['source']})"})
@@ -320,11 +328,13 @@ class Approval(Case):
         self.check_status("decide", *((S.ACCEPTED, S.IN_REVIEW) if self.commitment else (S.IN_REVIEW,)))
         self.check_occurred_at(occurred_at)
         if self.paused:
-            raise NotAllowedInState("the clock is paused (a hearing, inspection or review runs); resume it first")
+            raise NotAllowedInState("the clock is paused (a hearing, inspection or review runs); resume it first",
+                                    "计时已中止（听证、检验、检测或专家评审中），请先恢复计时")
         waiting = [d["unit"] for d in self.departments if d["decision"] is None]
         if waiting and not self.commitment:
-            raise NotAllowedInState(f"not every department has answered: waiting for {', '.join(waiting)}")
-        check_judgement(decision, reason, "reason", "a decision states its reasons")
+            raise NotAllowedInState(f"not every department has answered: waiting for {', '.join(waiting)}",
+                                    f"尚有审批部门未提交审查意见：{'、'.join(waiting)}")
+        check_judgement(decision, reason, "reason", "a decision states its reasons", "请填写决定理由")
         self._decided(decision, reason, actor.as_record(), occurred_at)
 
     @event("Decided", topic="caseledger:Approval.Decided")
@@ -355,9 +365,10 @@ class Approval(Case):
         """A decision granted on a commitment (告知承诺制) that proved false is revoked (002 item 29)."""
         if not (self.commitment and self.decision == "approve"
                 and self.status in (S.DECIDED.value, S.DELIVERED.value)):
-            raise NotAllowedInState("only an approval granted on a commitment (告知承诺制) may be revoked")
+            raise NotAllowedInState("only an approval granted on a commitment (告知承诺制) may be revoked",
+                                    "只有以告知承诺方式准予的许可可以撤销")
         self.check_occurred_at(occurred_at)
-        self.check_reason(reason, "reason", "say how the commitment proved false")
+        self.check_reason(reason, "reason", "say how the commitment proved false", "请说明承诺不实的情况")
         self._revoked(reason, actor.as_record(), occurred_at)
 
     @event("Revoked", topic="caseledger:Approval.Revoked")
@@ -368,7 +379,7 @@ class Approval(Case):
     def withdraw(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         self.check_status("withdraw", *S.before_decision())
         self.check_occurred_at(occurred_at)
-        self.check_reason(reason, "reason", "say why the applicant withdraws")
+        self.check_reason(reason, "reason", "say why the applicant withdraws", "请填写申请人撤回的理由")
         self._withdrawn(reason, actor.as_record(), occurred_at)
 
     @event("Withdrawn", topic="caseledger:Approval.Withdrawn")
@@ -398,3 +409,23 @@ class Approval(Case):
 
 def _department(code: str) -> dict[str, Any]:
     return {"unit": code, "decision": None, "opinion": None, "answered_at": None, "seq": None, "returned": 0}
+
+
+# The approval's actions for domain.actions: name -> (command, the command asked with no input).
+Approval.PROBES = {
+    "answer": ("answer", lambda c, a, cal, now: c.answer(a.unit or "", "", "", a)),
+    "request_materials": ("request_materials", lambda c, a, cal, now: c.request_materials([], None, a)),
+    "supply_materials": ("supply_materials", lambda c, a, cal, now: c.supply_materials([], a)),
+    "accept": ("accept", lambda c, a, cal, now: c.accept(None, a)),
+    "refuse": ("refuse", lambda c, a, cal, now: c.refuse("", a)),
+    "forward": ("forward", lambda c, a, cal, now: c.forward(None, a)),
+    "return": ("return", lambda c, a, cal, now: c.return_opinion("", "", a)),
+    "pause": ("pause", lambda c, a, cal, now: c.pause("", 0, None, cal, now, a)),
+    "resume": ("resume", lambda c, a, cal, now: c.resume(None, a)),
+    "extend": ("extend", lambda c, a, cal, now: c.extend(0, "", a)),
+    "escalate": ("escalate", lambda c, a, cal, now: c.escalate(None, "", a)),
+    "decide": ("decide", lambda c, a, cal, now: c.decide("", "", a)),
+    "deliver": ("deliver", lambda c, a, cal, now: c.deliver(None, a)),
+    "revoke": ("revoke", lambda c, a, cal, now: c.revoke("", a)),
+    "withdraw": ("withdraw", lambda c, a, cal, now: c.withdraw("", a)),
+}

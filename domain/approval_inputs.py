@@ -28,15 +28,15 @@ def listed(items: Any, field: str, why: str, repeated: str | None = None) -> lis
     return texts
 
 
-def check_judgement(decision: Any, text: Any, text_field: str, text_why: str) -> None:
+def check_judgement(decision: Any, text: Any, text_field: str, text_why: str, text_zh: str) -> None:
     """A department's opinion or the window's decision: approve or reject, with its reasons."""
-    problems = {}
+    problems, zh = {}, {}
     if decision not in DECISIONS:
-        problems["decision"] = "must be 'approve' or 'reject'"
+        problems["decision"], zh["decision"] = "must be 'approve' or 'reject'", "请选择同意或不同意"
     if not text or not str(text).strip():
-        problems[text_field] = text_why
+        problems[text_field], zh[text_field] = text_why, text_zh
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(problems, zh=zh)
 
 
 def check_pause(reason: Any, expected_working_days: Any) -> None:

@@ -39,6 +39,7 @@ class Case(Aggregate):
     KIND = ""
     IDS = ""  # the URN whose UUID names the kind's ids (``create_id``)
     ESCALATABLE = ()  # the statuses (an Enum's members) in which the case may be escalated
+    PROBES = {}  # the kind's actions for domain.actions: name -> (command, the command asked with no input)
 
     @classmethod
     def create_id(cls, channel: str | None, external_ref: str | None, request: str | None = None) -> UUID:
@@ -115,12 +116,14 @@ class Case(Aggregate):
         self.check_occurred_at(occurred_at)
         ladder = self.policy["escalation"]
         if not ladder:
-            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder")
-        self.check_reason(reason, "reason", "a reason for the escalation is required")
+            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder",
+                                    f"本案适用的规则（{self.policy['id']}）没有督办层级")
         codes = [step["code"] for step in ladder]
         if level is None and self.escalation_level >= len(ladder):
             raise NotAllowedInState(f"the case is already at the top of the {self.policy['id']} ladder "
-                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level")
+                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level",
+                                    f"本案已在最高督办层级（第{self.escalation_level}级），没有更高层级")
+        self.check_reason(reason, "reason", "a reason for the escalation is required", "请填写督办理由")
         target = self.escalation_level + 1 if level is None else level
         if isinstance(target, str) and target in codes:
             target = codes.index(target) + 1
@@ -130,7 +133,8 @@ class Case(Aggregate):
         if target <= self.escalation_level:
             # Already there: a second, identical escalation would record nothing new but noise.
             raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level} "
-                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level")
+                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level",
+                                    f"本案已督办至第{self.escalation_level}级，请选择更高层级")
         self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
 
     def _escalated(self, level: int, level_code: str, reason: str, actor: dict, occurred_at: datetime | None,
@@ -163,7 +167,7 @@ class Case(Aggregate):
         if self.status not in {s.value for s in allowed}:
             raise NotAllowedInState(
                 f"cannot {command} a case that is {self.status}; allowed when "
-                + " or ".join(s.value for s in allowed))
+                + " or ".join(s.value for s in allowed), status=self.status, allowed=tuple(s.value for s in allowed))
 
     def check_occurred_at(self, occurred_at: datetime | None) -> None:
         if occurred_at is None:
@@ -176,9 +180,9 @@ class Case(Aggregate):
                 f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})")})
 
     @staticmethod
-    def check_reason(reason: str | None, field: str, why: str) -> None:
+    def check_reason(reason: str | None, field: str, why: str, zh: str | None = None) -> None:
         if not reason or not str(reason).strip():
-            raise ValidationFailed({field: why})
+            raise ValidationFailed({field: why}, zh={field: zh} if zh else None)
 
     def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
         at = occurred_at or timestamp

@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
+from domain.actions import Action, case_actions
 from domain.actors import Actor
 from domain.calendar import WorkingCalendar
 from domain.case import Case
@@ -164,6 +165,11 @@ class CaseService(Application):
     def deadlines(self, case: Case, now: datetime | None = None) -> list[DeadlineState]:
         calendar = self.calendars(case.policy["jurisdiction"])
         return evaluate(case.clocks, calendar, now or self.clock())
+
+    def actions(self, case: Case, actor: Actor, now: datetime | None = None) -> dict[str, Action]:
+        """What ``actor`` may do on ``case`` now, and why not (domain.actions): the commands' own checks."""
+        return case_actions(case, actor, self.aggregate.PROBES, self.calendars(case.policy["jurisdiction"]),
+                            now or self.clock())
 
     def history(self, case_id: UUID) -> list[HistoryEntry]:
         events = list(self.repository.event_store.get(case_id))

@@ -36,7 +36,7 @@ from domain.clock_pauses import (
     running,
     working_days_in,
 )
-from domain.deadlines import Due, Period, period_end
+from domain.deadlines import SHANGHAI, Due, Period, period_end, working_days_between
 
 __all__ = [
     "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
@@ -237,3 +237,13 @@ def _period(length: int, unit: str, cutoff: str | None) -> Period:
 
 
 _PERIODS: dict[tuple[int, str, str | None], Period] = {}
+
+
+def working_days_left(due: datetime, calendar: WorkingCalendar, now: datetime) -> int:
+    """Working days from ``now`` to ``due`` (剩余工作日), counted on Asia/Shanghai days: the working days
+    after today up to the due day (0: due today); once the due day has passed, minus the working days
+    since then (超期工作日)."""
+    today, due_day = now.astimezone(SHANGHAI).date(), due.astimezone(SHANGHAI).date()
+    if due_day >= today:
+        return working_days_between(today, due_day, calendar)
+    return -working_days_between(due_day, today, calendar)

@@ -28,15 +28,26 @@ class ValidationFailed(DomainError):
 
     code = "validation_failed"
 
-    def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
+    def __init__(self, fields: Mapping[str, str], message: str | None = None,
+                 zh: Mapping[str, str] | None = None) -> None:
         self.fields = dict(fields)
+        self.zh = dict(zh or {})  # the same messages in the clerk's words, by field, where given
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.fields.items()))
 
 
 class NotAllowedInState(DomainError):
-    """The command is not allowed in the case's current state, or by its profile."""
+    """The command is not allowed in the case's current state, or by its profile.
+
+    ``zh`` is the same reason in the clerk's words (the web workspace shows it); a refusal by status
+    alone names the ``status`` and the ``allowed`` ones instead, for the workspace to word.
+    """
 
     code = "not_allowed_in_state"
+
+    def __init__(self, message: str, zh: str | None = None, *, status: str | None = None,
+                 allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.zh, self.status, self.allowed = zh, status, allowed
 
 
 class VersionConflict(DomainError):

@@ -32,7 +32,7 @@ SORTS = ("due", "-due", "received", "-received", "updated", "-updated")
 
 @dataclass(frozen=True)
 class CaseListQuery:
-    kind: str = "appeal"  # the list of appeals, or of approvals
+    kind: str | None = "appeal"  # the list of appeals, or of approvals; None: of both (the workspace's inbox)
     unit: str | None = None  # lead or co-handling unit; for approvals, a reviewing department
     status: str | None = None
     overdue: bool | None = None

@@ -21,9 +21,10 @@ from adapters.persistence import database_kind
 from adapters.pg_pool import UNAVAILABLE
 from web import (
     api_accountability, api_appeals, api_approvals, api_audit, api_auth, api_reads, api_reports, api_units, errors,
+    workspace, workspace_cases,  # noqa: F401 - the case pages' routes join the workspace blueprint
 )
 from web.auth import authenticate_request
-from web.bootstrap import Container, Settings, bootstrap
+from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
 
 HEALTH_TIMEOUT = 0.5  # seconds /healthz waits for a database connection
@@ -56,6 +57,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "security": [{"bearerAuth": []}],
         },
     )
+    app.secret_key = settings.secret_key or local_secret()  # the sessions of the web workspace
     api = CaseledgerApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)
@@ -65,6 +67,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     for blueprint in (api_auth.blp, api_appeals.blp, api_approvals.blp, api_accountability.blp, api_units.blp,
                       api_reads.blp, api_reports.blp, api_audit.blp):
         api.register_blueprint(blueprint)
+    workspace.init_app(app)
 
     @app.get("/healthz")
     def healthz():

@@ -254,7 +254,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                     clock=clock, unit_exists=unit_exists, store=appeals)
         opened.callback(approvals.close)
-        tokens = TokenService(settings.secret_key or _local_secret(), settings.token_ttl)
+        tokens = TokenService(settings.secret_key or local_secret(), settings.token_ttl)
         views = Views(database)
         opened.callback(views.close)
         read_models: dict[str, ReadModel] = {
@@ -312,7 +312,7 @@ def merkle_sources(database: Database, *apps) -> list[Source]:
                    lambda topic, name=app.name: name) for app in apps]
 
 
-def _local_secret(path: Path = Path("var/secret_key")) -> str:
+def local_secret(path: Path = Path("var/secret_key")) -> str:
     """A random signing key kept beside the embedded database, for the quick start."""
     if not path.exists():
         private_directory(path.parent)
