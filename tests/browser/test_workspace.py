@@ -85,6 +85,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
         expect(page.get_by_role("heading", name=section)).to_have_count(1)
 
     posted_and_redirected(submit(page, action_form(page, "签收"), "签收"), case_path)
+    expect(page.locator("[role=status]")).to_be_visible()  # the confirmation
     expect(timeline(page)).to_have_count(len(workspace.history("appeals", case_id)))
     expect(timeline(page).filter(has_text="签收")).to_have_count(1)
 
@@ -101,7 +102,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     expect(summary.get_by_role("heading")).to_have_text(re.compile("提交未成功"))
     content_id = page.get_by_label("答复内容", exact=True).get_attribute("id")
     expect(summary.locator(f'a[href="#{content_id}"]')).to_have_count(1)
-    beside = page.locator("p.field-error#content-error")
+    beside = page.locator(f"p.field-error#{content_id}-error")
     expect(beside).to_be_visible()
     assert CJK.search(beside.inner_text()), beside.inner_text()
     assert workspace.history("appeals", case_id) == before
@@ -112,6 +113,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     form.get_by_label("办理结果", exact=True).check()
     form.get_by_label("答复内容", exact=True).fill("已于本周完成低压接电，企业已确认通电。")
     posted_and_redirected(submit(page, form, "提交答复"), case_path)
+    expect(page.locator("[role=status]")).to_be_visible()
     events = workspace.history("appeals", case_id)
     assert [e["type"] for e in events][-1] == "Answered" and events[-1]["data"]["kind"] == "final", events[-1]
     expect(timeline(page)).to_have_count(len(events))
@@ -156,6 +158,13 @@ def test_another_unit_gets_no_case_page_and_no_action(page, workspace):
     expect(page.locator(f'form[action*="/appeals/{case["id"]}"]')).to_have_count(0)
     for button in ("签收", "提交答复", "申请延期", "申请退单", "提交协办意见"):
         expect(page.get_by_role("button", name=button, exact=True)).to_have_count(0)
+    # Nor may it act by posting to the case's URL, with its own session's valid CSRF token.
+    before = workspace.history("appeals", case["id"])
+    token = page.locator("header input[name=csrf_token]").get_attribute("value")
+    forged = page.request.post(workspace.url(f"/appeals/{case['id']}/acknowledge"), form={"csrf_token": token},
+                               max_redirects=0)
+    assert forged.status in (403, 404), forged.status
+    assert workspace.history("appeals", case["id"]) == before
     assert workspace.api("GET", f"/api/appeals/{case['id']}")["status"] == "forwarded"
 
 
@@ -173,6 +182,7 @@ def test_a_department_gives_its_review_opinion(page, workspace, artifacts):
     form.get_by_label("同意", exact=True).check()
     form.get_by_label("审查意见", exact=True).fill("消防设计符合规范，同意。")
     posted_and_redirected(submit(page, form, "提交审查意见"), approval_path)
+    expect(page.locator("[role=status]")).to_be_visible()
     screenshot(page, artifacts, "approval")
 
     fire = next(d for d in workspace.api("GET", f"/api/approvals/{approval['id']}")["departments"]
@@ -251,3 +261,61 @@ def test_the_inbox_and_a_case_page_fit_at_200_percent(page, workspace):
     zoom_check(page)
     page.goto(f"/appeals/{case['id']}")
     zoom_check(page)
+
+
+def test_a_form_the_case_has_moved_past_is_refused_with_409(page, workspace):
+    case = workspace.forwarded_appeal("DISTRICT-POWER")
+    case_path = f"/appeals/{case['id']}"
+    sign_in(page, "power")
+    page.goto(case_path)
+    stale = action_form(page, "签收")
+    token = stale.locator("input[name=csrf_token]").get_attribute("value")
+    elsewhere = page.request.post(workspace.url(f"{case_path}/acknowledge"), form={"csrf_token": token},
+                                  max_redirects=0)
+    assert elsewhere.status == 303, elsewhere.status  # signed for meanwhile, say in another tab
+    before = workspace.history("appeals", case["id"])
+
+    refused = submit(page, stale, "签收")
+    assert refused.status == 409, refused.status
+    expect(page.locator("div.error-summary[role=alert]")).to_be_visible()
+    assert CJK.search(page.locator("div.error-summary").inner_text())
+    assert workspace.history("appeals", case["id"]) == before
+
+
+def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, workspace):
+    page.goto("/login")
+    for attempt in range(1, 6):
+        page.get_by_label("用户名", exact=True).fill("ghost")
+        page.get_by_label("密码", exact=True).fill(f"wrong-{attempt}")
+        refused = submit(page, page.locator("form.login, form[action$='/login']").first, "登录")
+        assert refused.status == 401, (attempt, refused.status)
+        assert path_of(page.url) == "/login"
+        summary = page.locator("div.error-summary[role=alert]")
+        expect(summary).to_be_visible()
+        expect(summary.locator("a[href='#password'], a[href='#username']")).to_have_count(1)
+    page.get_by_label("用户名", exact=True).fill("ghost")
+    page.get_by_label("密码", exact=True).fill("wrong-6")
+    locked = submit(page, page.locator("form.login, form[action$='/login']").first, "登录")
+    assert locked.status == 429, locked.status
+    assert locked.headers.get("retry-after"), locked.headers
+    expect(page.locator("div.error-summary[role=alert]")).to_be_visible()
+
+
+def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspace):
+    case = workspace.forwarded_appeal("DISTRICT-POWER")
+    case_path = f"/appeals/{case['id']}"
+    page.goto(case_path)
+    assert path_of(page.url) == "/login" and parse_qs(urlsplit(page.url).query).get("next") == [case_path], page.url
+    page.get_by_label("用户名", exact=True).fill("power")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录", exact=True).click()
+    assert path_of(page.url) == case_path, page.url
+
+    page.context.clear_cookies()
+    page.goto("/login?next=//example.com/")
+    page.get_by_label("用户名", exact=True).fill("power")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录", exact=True).click()
+    assert page.url == workspace.url("/"), page.url
