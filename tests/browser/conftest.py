@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -131,6 +131,7 @@ class Workspace:
     """The running server, with the JSON API as the platform's clerk and the users' tokens."""
 
     server: Server
+    database: str  # "sqlite" or "postgres"
 
     @property
     def base_url(self) -> str:
@@ -177,13 +178,44 @@ class Workspace:
         return self.api("GET", f"/api/{kind}/{case_id}/history")["events"]
 
 
+def provision(database_url: str) -> None:
+    """The units and users, made in this process, with passwords hashed at a cheap Argon2 setting.
+
+    As tests/e2e/conftest.py does: the CLI's way (one ``caseledger`` start-up per unit and user) is
+    the server tests' to check, and would cost the browser suite seconds per server; and every
+    sign-in through the login form verifies a password, at the cost the stored hash names.
+    """
+    from adapters.passwords import Argon2Hasher
+    from domain.actors import Actor, Role
+    from tests.conftest import LOG_KEY_FILE
+    from web.bootstrap import Settings, bootstrap
+
+    operator = Actor("cli:browser-tests", Role.ADMIN)
+    container = bootstrap(Settings(database_url=database_url, secret_key="browser-tests", log_key_file=LOG_KEY_FILE),
+                          hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    try:
+        for code, name in UNITS.items():
+            container.directory.add_unit(operator, code, name)
+        for name, (role, unit) in USERS.items():
+            container.directory.add_user(operator, name, role, PASSWORD, unit)
+    finally:
+        container.close()
+
+
+@contextmanager
+def workspace_on(database_url: str, tmp: Path, database: str) -> Iterator[Workspace]:
+    """``caseledger serve`` on ``database_url``, with the suite's units and users, signed in over the API."""
+    provision(database_url)
+    with running_server(database_url, tmp, units=UNITS, users=USERS, create=False) as server:
+        yield Workspace(server, database)
+
+
 @pytest.fixture(scope="module")
-def workspace() -> Iterator[Workspace]:
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """``caseledger serve`` on a SQLite file of its own, for the module's tests."""
-    with tempfile.TemporaryDirectory(prefix="caseledger-browser-") as tmp:
-        with running_server(f"sqlite:///{Path(tmp) / 'events.sqlite3'}", Path(tmp), units=UNITS,
-                            users=USERS) as server:
-            yield Workspace(server)
+    tmp = tmp_path_factory.mktemp("workspace")
+    with workspace_on(f"sqlite:///{tmp / 'events.sqlite3'}", tmp, "sqlite") as ready:
+        yield ready
 
 
 def weeks_ago(weeks: int = 4) -> datetime:
@@ -269,7 +301,8 @@ def zoom_check(page: Any) -> None:
         f"{page.url} at 200 % is {scroll_width} CSS px wide in a {client_width} px viewport: it scrolls sideways")
 
 
-def screenshot(page: Any, artifacts: Path, name: str) -> Path:
-    path = artifacts / f"{name}.png"
+def screenshot(page: Any, artifacts: Path, name: str, workspace: Workspace | None = None) -> Path:
+    """A full-page PNG, ``{name}[-{database}].png``, in the artefacts directory."""
+    path = artifacts / (f"{name}-{workspace.database}.png" if workspace else f"{name}.png")
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -74,7 +74,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     expect(row).not_to_contain_text("已超期")
     link = row.get_by_role("link", name=case_no)
     assert path_of(link.get_attribute("href")) == case_path
-    screenshot(page, artifacts, "inbox")
+    screenshot(page, artifacts, "inbox", workspace)
     axe_check(page)
 
     with page.expect_navigation():
@@ -106,7 +106,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     expect(beside).to_be_visible()
     assert CJK.search(beside.inner_text()), beside.inner_text()
     assert workspace.history("appeals", case_id) == before
-    screenshot(page, artifacts, "answer-refused")
+    screenshot(page, artifacts, "answer-refused", workspace)
 
     # A proper final answer: recorded, and the case page shows it.
     form = action_form(page, "提交答复")
@@ -119,7 +119,7 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     expect(timeline(page)).to_have_count(len(events))
     expect(timeline(page).filter(has_text="答复")).to_have_count(1)
     assert workspace.api("GET", f"/api/appeals/{case_id}")["status"] == "answered"
-    screenshot(page, artifacts, "appeal")
+    screenshot(page, artifacts, "appeal", workspace)
     axe_check(page)
 
 
@@ -183,7 +183,7 @@ def test_a_department_gives_its_review_opinion(page, workspace, artifacts):
     form.get_by_label("审查意见", exact=True).fill("消防设计符合规范，同意。")
     posted_and_redirected(submit(page, form, "提交审查意见"), approval_path)
     expect(page.locator("[role=status]")).to_be_visible()
-    screenshot(page, artifacts, "approval")
+    screenshot(page, artifacts, "approval", workspace)
 
     fire = next(d for d in workspace.api("GET", f"/api/approvals/{approval['id']}")["departments"]
                 if d["unit"] == "DISTRICT-FIRE")
