@@ -264,19 +264,31 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
     return response
 
 
-def _scripted_copy(page: Any, viewport: dict[str, int], **options: Any) -> tuple[Any, Any]:
-    """The URL of ``page``, loaded with its cookies in a new JavaScript-enabled context."""
+def _scripted_copy(page: Any, viewport: dict[str, int], snapshot: bool = False, **options: Any) -> tuple[Any, Any]:
+    """The URL of ``page``, loaded with its cookies in a new JavaScript-enabled context.
+
+    With ``snapshot``, the document is not asked of the server again but is the one ``page`` shows
+    (for a page that answered a POST, e.g. a refused form); its styles and the rest still come from
+    the server.
+    """
     ctx = new_context(page.context.browser, javascript=True, viewport=viewport, **options)
     ctx.add_cookies(page.context.cookies())
+    if snapshot:
+        target, html = page.url, page.content()
+        ctx.route(lambda url: url == target,
+                  lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
     copy = ctx.new_page()
     response = copy.goto(page.url)
     assert response is not None and response.ok, (page.url, response and response.status)
     return ctx, copy
 
 
-def axe_check(page: Any, axe: Path = AXE) -> None:
-    """No WCAG 2.1 A/AA violation that axe-core finds on the page (loaded again with scripts on)."""
-    ctx, copy = _scripted_copy(page, VIEWPORT)
+def axe_check(page: Any, snapshot: bool = False, axe: Path = AXE) -> None:
+    """No WCAG 2.1 A/AA violation that axe-core finds on the page (loaded again with scripts on).
+
+    ``snapshot``: check the document as ``page`` shows it, not as the server gives its URL now.
+    """
+    ctx, copy = _scripted_copy(page, VIEWPORT, snapshot)
     try:
         copy.add_script_tag(path=str(axe))
         result = copy.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})""", AXE_TAGS)
@@ -284,14 +296,15 @@ def axe_check(page: Any, axe: Path = AXE) -> None:
         ctx.close()
     violations = result["violations"]
     lines = [f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}\n"
-             + "\n".join(f"    {node['target']}: {node.get('failureSummary', '')}" for node in v["nodes"])
+             + "\n".join(f"    {node['target']}: " + " / ".join(node.get("failureSummary", "").splitlines())
+                         for node in v["nodes"])
              for v in violations]
     assert not violations, f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines)
 
 
-def zoom_check(page: Any) -> None:
+def zoom_check(page: Any, snapshot: bool = False) -> None:
     """At 200 % (640 x 450 CSS pixels for a 1280 x 900 window) the page needs no horizontal scrolling."""
-    ctx, copy = _scripted_copy(page, ZOOMED, device_scale_factor=2)
+    ctx, copy = _scripted_copy(page, ZOOMED, snapshot, device_scale_factor=2)
     try:
         scroll_width, client_width = copy.evaluate(
             "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")

@@ -107,6 +107,8 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     assert CJK.search(beside.inner_text()), beside.inner_text()
     assert workspace.history("appeals", case_id) == before
     screenshot(page, artifacts, "answer-refused", workspace)
+    axe_check(page, snapshot=True)
+    zoom_check(page, snapshot=True)
 
     # A proper final answer: recorded, and the case page shows it.
     form = action_form(page, "提交答复")
@@ -184,6 +186,7 @@ def test_a_department_gives_its_review_opinion(page, workspace, artifacts):
     posted_and_redirected(submit(page, form, "提交审查意见"), approval_path)
     expect(page.locator("[role=status]")).to_be_visible()
     screenshot(page, artifacts, "approval", workspace)
+    axe_check(page)
 
     fire = next(d for d in workspace.api("GET", f"/api/approvals/{approval['id']}")["departments"]
                 if d["unit"] == "DISTRICT-FIRE")
@@ -255,11 +258,17 @@ def test_keyboard_only_sign_in_and_overdue_marked_in_text(page, workspace):
     expect(row).to_contain_text("已超期")  # in words, not only in colour
 
 
-def test_the_inbox_and_a_case_page_fit_at_200_percent(page, workspace):
+def test_the_pages_fit_at_200_percent(page, workspace):
     case = workspace.forwarded_appeal("DISTRICT-POWER")
+    approval = workspace.forwarded_approval(("DISTRICT-POWER",))
+    page.goto("/login")
+    zoom_check(page)
+    axe_check(page)
     sign_in(page, "power")
     zoom_check(page)
     page.goto(f"/appeals/{case['id']}")
+    zoom_check(page)
+    page.goto(f"/approvals/{approval['id']}")
     zoom_check(page)
 
 
@@ -299,6 +308,7 @@ def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, works
     assert locked.status == 429, locked.status
     assert locked.headers.get("retry-after"), locked.headers
     expect(page.locator("div.error-summary[role=alert]")).to_be_visible()
+    axe_check(page, snapshot=True)
 
 
 def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspace):
