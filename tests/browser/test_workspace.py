@@ -40,11 +40,21 @@ def submit(page, form, button: str):
 
 
 def posted_and_redirected(response, case_path: str) -> None:
-    """A POST answered by a redirect (post/redirect/get) to the case page, shown with 200."""
+    """A POST answered by a 303 redirect (post/redirect/get) to the case page, shown with 200."""
     origin = response.request.redirected_from
     assert origin is not None and origin.method == "POST", (
         f"expected the form's POST to redirect, got {response.request.method} {response.url} {response.status}")
+    assert origin.response().status == 303, origin.response().status
     assert response.status == 200 and path_of(response.url) == case_path, (response.url, response.status)
+
+
+def not_offered(page, button: str) -> None:
+    """The action is absent, or its button disabled with the reason in words beside it."""
+    found = page.get_by_role("button", name=button, exact=True)
+    for i in range(found.count()):
+        expect(found.nth(i)).to_be_disabled()
+        reason = found.nth(i).locator("xpath=..").inner_text().replace(button, "", 1)
+        assert CJK.search(reason), (button, reason)
 
 
 def timeline(page):
@@ -82,12 +92,22 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
     assert path_of(page.url) == case_path
     expect(page.get_by_role("heading", level=1)).to_contain_text(case_no)
     for section in ("基本信息", "办理期限", "办理记录", "可办理事项"):
-        expect(page.get_by_role("heading", name=section)).to_have_count(1)
+        expect(page.get_by_role("heading", name=section, exact=True)).to_have_count(1)
+    deadline_headers = page.locator("table").filter(has_text="截止时间").first.locator("th").all_inner_texts()
+    for column in ("期限", "截止时间", "剩余工作日", "状态"):
+        assert column in deadline_headers, (column, deadline_headers)
+    received, forwarded = timeline(page).nth(0), timeline(page).nth(1)
+    for entry, name in ((received, "受理"), (forwarded, "转办")):
+        expect(entry).to_contain_text(name)
+        expect(entry).to_contain_text("clerk")
+        expect(entry).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"))
 
     posted_and_redirected(submit(page, action_form(page, "签收"), "签收"), case_path)
     expect(page.locator("[role=status]")).to_be_visible()  # the confirmation
     expect(timeline(page)).to_have_count(len(workspace.history("appeals", case_id)))
     expect(timeline(page).filter(has_text="签收")).to_have_count(1)
+    expect(timeline(page).filter(has_text="签收")).to_contain_text("power")
+    not_offered(page, "签收")  # signed for once; not again
 
     # An empty answer: refused with the reason at the top and beside the field, nothing recorded.
     before = workspace.history("appeals", case_id)
@@ -128,9 +148,33 @@ def test_a_unit_signs_for_and_answers_an_appeal(page, workspace, artifacts):
 def test_the_inbox_filters_and_exports_csv(page, workspace):
     mine = workspace.forwarded_appeal("DISTRICT-POWER", subject="厂区供水管网改造")
     other = workspace.forwarded_appeal("DISTRICT-POWER", subject="变压器增容申请")
+    late = workspace.forwarded_appeal("DISTRICT-POWER", occurred_at=weeks_ago(5), subject="线路迁改逾期")
+    approval = workspace.forwarded_approval(("DISTRICT-POWER",))
     sign_in(page, "power")
-    inbox_row(page, mine["case_no"])
-    inbox_row(page, other["case_no"])
+    for case in (mine, other, late, approval):
+        inbox_row(page, case["case_no"])
+    kinds = page.locator("select[name=kind] option").evaluate_all("os => os.map(o => o.value)")
+    assert sorted(kinds) == ["", "appeal", "approval"], kinds
+    expect(page.locator("select[name=status]")).to_have_count(1)
+    expect(page.locator("input[type=checkbox][name=overdue]")).to_have_attribute("value", "1")
+
+    page.get_by_label("只看已超期").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="筛选", exact=True).click()
+    assert parse_qs(urlsplit(page.url).query).get("overdue") == ["1"], page.url
+    inbox_row(page, late["case_no"])
+    rows = page.locator("table tbody tr")
+    for i in range(rows.count()):
+        expect(rows.nth(i)).to_contain_text("已超期")
+    expect(rows.filter(has_text=mine["case_no"])).to_have_count(0)
+
+    page.goto("/")
+    page.locator("select[name=kind]").select_option("approval")
+    with page.expect_navigation():
+        page.get_by_role("button", name="筛选", exact=True).click()
+    inbox_row(page, approval["case_no"])
+    expect(page.locator("table tbody tr").filter(has_text=mine["case_no"])).to_have_count(0)
+    page.goto("/")
 
     page.get_by_label("搜索", exact=True).fill(mine["case_no"])
     with page.expect_navigation():
@@ -256,6 +300,21 @@ def test_keyboard_only_sign_in_and_overdue_marked_in_text(page, workspace):
 
     row = inbox_row(page, late["case_no"])
     expect(row).to_contain_text("已超期")  # in words, not only in colour
+    with page.expect_navigation():
+        row.get_by_role("link", name=late["case_no"]).click()
+    deadlines = page.locator("table").filter(has_text="截止时间").first
+    expect(deadlines.locator("tbody tr").filter(has_text="已超期")).not_to_have_count(0)
+
+
+def test_the_platform_sees_its_own_actions(page, workspace):
+    received = workspace.open_appeal(subject="申请协调用地指标")
+    sign_in(page, "clerk")
+    row = inbox_row(page, received["case_no"])
+    with page.expect_navigation():
+        row.get_by_role("link", name=received["case_no"]).click()
+    expect(page.get_by_role("button", name="转办", exact=True)).to_be_enabled()
+    for unit_only in ("签收", "提交答复"):
+        not_offered(page, unit_only)
 
 
 def test_the_pages_fit_at_200_percent(page, workspace):
@@ -329,3 +388,21 @@ def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspac
     with page.expect_navigation():
         page.get_by_role("button", name="登录", exact=True).click()
     assert page.url == workspace.url("/"), page.url
+
+
+def test_the_inbox_pages_by_twenty(page, workspace):
+    listed = (workspace.api("GET", "/api/appeals?per_page=1")["total"]
+              + workspace.api("GET", "/api/approvals?per_page=1")["total"])
+    for n in range(max(0, 21 - listed)):
+        workspace.open_appeal(subject=f"分页用诉求 {n}")
+    total = listed + max(0, 21 - listed)
+    sign_in(page, "clerk")
+    first = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
+    assert len(first) == 20, len(first)
+    next_link = page.get_by_role("link", name="下一页")
+    assert parse_qs(urlsplit(next_link.get_attribute("href")).query).get("page") == ["2"]
+    with page.expect_navigation():
+        next_link.click()
+    second = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
+    assert len(second) == min(20, total - 20) and not set(first) & set(second), (first, second)
+    expect(page.get_by_role("link", name="上一页")).to_have_count(1)
