@@ -5,7 +5,8 @@ unit's part on the case), then what the case's state allows (``NotAllowedInState
 whether its input is good (``ValidationFailed``). So a command asked on a throwaway copy of the
 case with no input at all answers the question a form needs before it is filled in: a refusal by
 state is the reason the action is not open now; a refusal of the (missing) input, or none, means it
-is open. No rule is restated here, and nothing is saved: the copy and its events are dropped.
+is open. (A limit used up, ``LimitReached``, refuses any input: it closes the action too.) No rule
+is restated here, and nothing is saved: the copy and its events are dropped.
 
 Each case kind lists its actions in ``PROBES``: an action's name, the command whose permission it
 needs, and how to ask the command with no input (a name may narrow a command to one of its choices,
@@ -22,7 +23,7 @@ from typing import Any
 
 from domain.actors import Actor
 from domain.calendar import WorkingCalendar
-from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
+from domain.errors import LimitReached, NotAllowedInState, NotPermitted, ValidationFailed
 from domain.permissions import check_command_part, check_command_role
 
 # (case copy, actor, calendar, now) -> None: the command with no input.
@@ -34,7 +35,7 @@ class Action:
     name: str
     command: str  # the command's key in domain.permissions
     permitted: bool  # the actor's role and part on the case allow the command at all
-    refusal: NotAllowedInState | None = None  # why the case's state does not allow it now
+    refusal: NotAllowedInState | LimitReached | None = None  # why the case does not allow it now
 
     @property
     def open(self) -> bool:
@@ -57,10 +58,10 @@ def case_actions(case: Any, actor: Actor, probes: Mapping[str, tuple[str, Probe]
 
 
 def _state_refusal(case: Any, actor: Actor, probe: Probe, calendar: WorkingCalendar,
-                   now: datetime) -> NotAllowedInState | None:
+                   now: datetime) -> NotAllowedInState | LimitReached | None:
     try:
         probe(copy.deepcopy(case), actor, calendar, now)
-    except NotAllowedInState as refused:
+    except (NotAllowedInState, LimitReached) as refused:
         return refused
     except (ValidationFailed, NotPermitted):
         return None  # the state allows it; the input (none yet) or who it is for is the form's to give

@@ -25,7 +25,7 @@ from domain.case import Case
 from domain.clocks import (
     bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks,
 )
-from domain.errors import NotAllowedInState, ValidationFailed
+from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
 
 
@@ -217,9 +217,9 @@ class Appeal(Case):
                                     "可延期的办理期限未在计时，无需延期")
         room = rule["max_total"] - clock["length"] - clock["extended"]
         if room <= 0:
-            raise NotAllowedInState(
-                f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached",
-                f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期")
+            raise LimitReached(
+                {"working_days": f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached"},
+                zh={"working_days": f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期"})
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "an extension needs a stated reason"}, zh={"reason": "请填写延期理由"})
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= room:

@@ -35,6 +35,12 @@ class ValidationFailed(DomainError):
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.fields.items()))
 
 
+class LimitReached(ValidationFailed):
+    """A value refused whatever it is, because the case has used up what the profile allows (an
+    extension past the cap): still a refusal of that field (422, as the API promises), and a sign
+    that the action is closed on this case until something changes."""
+
+
 class NotAllowedInState(DomainError):
     """The command is not allowed in the case's current state, or by its profile.
 

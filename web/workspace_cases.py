@@ -30,7 +30,7 @@ from web.workspace import bp, container, unit_name, unit_names
 from web.workspace_forms import (
     AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
     ForwardApprovalForm, ForwardForm, FormInputError, NoteForm, PauseForm, ReasonForm, ReturnOpinionForm,
-    ReviewForm, VisitForm,
+    ReviewForm, VisitForm, choices,
 )
 from web.workspace_text import (
     ANSWER_KIND, DECISION, FIELD, KIND, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
@@ -149,11 +149,11 @@ def _form(action: WebAction, kind: str, case=None) -> CommandForm:
     if case is not None:
         form.expected_version.data = str(case.version)
     if isinstance(form, ForwardForm):
-        choices = [("", "请选择")] + [(code, name) for code, name in sorted(unit_names().items())]
-        form.unit.choices, form.co_units.choices = choices, choices[1:]
+        units = choices([("", "请选择"), *sorted(unit_names().items())])
+        form.unit.choices, form.co_units.choices = units, units[1:]
     if isinstance(form, ReturnOpinionForm) and case is not None:
-        form.department.choices = [(d["unit"], unit_name(d["unit"])) for d in case.departments
-                                   if d["decision"] is not None]
+        form.department.choices = choices([(d["unit"], unit_name(d["unit"])) for d in case.departments
+                                           if d["decision"] is not None])
     return form
 
 

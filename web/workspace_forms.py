@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from web.workspace_text import ANSWER_KIND, DECISION, PAUSE_REASON, SATISFACTION
 
@@ -23,8 +24,8 @@ class FormInputError(ValueError):
         self.field, self.message = field, message
 
 
-def _choices(names: dict[str, str]) -> list[tuple[str, str]]:
-    return list(names.items())
+def choices(names: dict[str, str] | list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in (names.items() if isinstance(names, dict) else names)]
 
 
 class LoginForm(FlaskForm):
@@ -62,7 +63,7 @@ def _optional(value: str | None) -> str | None:
 
 
 class AnswerForm(CommandForm):
-    kind = RadioField("答复类型", choices=_choices(ANSWER_KIND), validate_choice=False)
+    kind = RadioField("答复类型", choices=choices(ANSWER_KIND), validate_choice=False)
     content = TextAreaField("答复内容")
 
     def fields(self):
@@ -112,7 +113,7 @@ class ForwardForm(CommandForm):
 
 
 class ReviewForm(CommandForm):
-    accepted = RadioField("审核结果", choices=[("yes", "通过"), ("no", "不通过，退回重办")], validate_choice=False)
+    accepted = RadioField("审核结果", choices=choices([("yes", "通过"), ("no", "不通过，退回重办")]), validate_choice=False)
     note = TextAreaField("审核意见（不通过时作为退回理由）")
 
     def fields(self):
@@ -122,8 +123,8 @@ class ReviewForm(CommandForm):
 
 
 class VisitForm(CommandForm):
-    satisfaction = RadioField("满意度", choices=_choices(SATISFACTION), validate_choice=False)
-    solved = RadioField("诉求是否解决", choices=[("yes", "已解决"), ("no", "未解决"), ("", "未说明")],
+    satisfaction = RadioField("满意度", choices=choices(SATISFACTION), validate_choice=False)
+    solved = RadioField("诉求是否解决", choices=choices([("yes", "已解决"), ("no", "未解决"), ("", "未说明")]),
                         validate_choice=False, default="")
     note = TextAreaField("回访记录（可不填）")
 
@@ -141,7 +142,7 @@ class EscalateForm(CommandForm):
 
 # -- approvals (审批) ---------------------------------------------------------------------------
 class DepartmentAnswerForm(CommandForm):
-    decision = RadioField("审查结论", choices=_choices(DECISION), validate_choice=False)
+    decision = RadioField("审查结论", choices=choices(DECISION), validate_choice=False)
     opinion = TextAreaField("审查意见")
 
     def __init__(self, *args: Any, department: str | None = None, **kwargs: Any) -> None:
@@ -154,7 +155,7 @@ class DepartmentAnswerForm(CommandForm):
 
 
 class DecideForm(CommandForm):
-    decision = RadioField("决定", choices=[("approve", "准予许可"), ("reject", "不予许可")], validate_choice=False)
+    decision = RadioField("决定", choices=choices([("approve", "准予许可"), ("reject", "不予许可")]), validate_choice=False)
     reason = TextAreaField("决定理由")
 
     def fields(self):
@@ -175,7 +176,7 @@ class ReturnOpinionForm(CommandForm):
 
 
 class PauseForm(CommandForm):
-    reason = SelectField("中止计时事由（行政许可法第四十五条）", choices=[("", "请选择"), *_choices(PAUSE_REASON)],
+    reason = SelectField("中止计时事由（行政许可法第四十五条）", choices=choices([("", "请选择"), *PAUSE_REASON.items()]),
                          validate_choice=False)
     expected_working_days = StringField("预计所需工作日数", render_kw={"inputmode": "numeric"})
     note = TextAreaField("备注（可不填）")

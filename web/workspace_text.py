@@ -7,7 +7,7 @@ reads for the codes (statuses, events, roles, choices), and the wording of a ref
 
 from __future__ import annotations
 
-from domain.errors import NotAllowedInState
+from domain.errors import LimitReached, NotAllowedInState
 
 KIND = {"appeal": "诉求", "approval": "审批"}
 
@@ -75,8 +75,10 @@ def event_name(kind: str, event_type: str) -> str:
     return EVENT.get(event_type, event_type)
 
 
-def refusal_text(refused: NotAllowedInState) -> str:
+def refusal_text(refused: NotAllowedInState | LimitReached) -> str:
     """Why an action is not open now, in the clerk's words (the refusal's own, where it has them)."""
+    if isinstance(refused, LimitReached):
+        return "；".join(refused.zh.get(name) or message for name, message in refused.fields.items())
     if refused.zh:
         return refused.zh
     if refused.status:

@@ -1,0 +1,313 @@
+"""The units' web workspace (API.md *Web workspace for units*), through the Flask app, on both databases.
+
+Every action posts to the route that makes the JSON API's service call; a refused form records
+nothing (the whole event store is compared) and says why beside the field; a recorded one
+redirects to the case page (post/redirect/get). The same journeys in a real browser are in
+tests/browser.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from tests.e2e.workspace_client import Clerk, csrf_token, text_of
+
+
+def forwarded_appeal(api, unit: str = "DISTRICT-POWER", **fields) -> dict:
+    """An appeal received by the platform and forwarded to ``unit``; a subject of its own to find it by."""
+    subject = fields.pop("subject", f"接电难-{uuid.uuid4().hex[:8]}")
+    forward = {k: fields.pop(k) for k in ("co_units", "occurred_at") if k in fields}
+    case = api.open(subject=subject, **fields, **({"occurred_at": forward["occurred_at"]} if "occurred_at" in forward else {}))
+    response = api.post(f"/api/appeals/{case['id']}/forward", {"unit": unit, **forward})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def history(api, case: dict) -> list[str]:
+    """The case's recorded events, by type, as the store holds them."""
+    return [e.type for e in api.container.appeals.history(uuid.UUID(case["id"]))]
+
+
+# -- signing in and out ----------------------------------------------------------------------------
+def test_pages_send_a_visitor_who_is_not_signed_in_to_the_sign_in_form(api):
+    response = api.client.application.test_client().get("/?status=forwarded")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/login?next=/?status%3Dforwarded")
+    page = api.client.application.test_client().get("/login")
+    assert page.status_code == 200 and 'lang="zh-CN"' in page.text
+    assert 'name="username"' in page.text and 'name="password"' in page.text and ">登录</button>" in page.text
+
+
+def test_a_wrong_password_shows_the_sign_in_form_again_with_the_reason_and_signs_nobody_in(api):
+    clerk = Clerk(api.client.application.test_client(), "power")
+    response = clerk.login("not the password")
+    assert response.status_code == 401
+    assert "用户名或密码不正确" in text_of(response.text) and 'class="error-summary"' in response.text
+    assert clerk.get("/").status_code == 303
+
+
+def test_sign_in_follows_only_a_path_of_this_site(api):
+    clerk = Clerk(api.client.application.test_client(), "power")
+    assert clerk.login(next_="https://evil.example/steal").headers["Location"] == "/"
+    clerk = Clerk(api.client.application.test_client(), "power")
+    assert clerk.login(next_="//evil.example/").headers["Location"] == "/"
+    clerk = Clerk(api.client.application.test_client(), "power")
+    assert clerk.login(next_="/?kind=appeal").headers["Location"] == "/?kind=appeal"
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_served_over_https(api):
+    client = api.client.application.test_client()
+    page = client.get("/login", base_url="https://workspace.example")
+    response = client.post("/login", base_url="https://workspace.example",
+                           headers={"Referer": "https://workspace.example/login"},  # checked over HTTPS
+                           data={"username": "power", "password": "correct horse battery",
+                                 "csrf_token": csrf_token(page.text)})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+    plain = api.client.application.test_client()
+    page = plain.get("/login")
+    cookie = page.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_the_login_lockout_is_shared_with_the_api(api):
+    """Five failed API logins lock the name for the web sign-in too (API.md *Auth*)."""
+    name = f"locked{uuid.uuid4().hex[:6]}"
+    for _ in range(5):
+        assert api.client.post("/api/auth/token", json={"username": name, "password": "x"}).status_code == 401
+    response = Clerk(api.client.application.test_client(), name).login("x")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "登录失败次数过多" in text_of(response.text)
+
+
+def test_signing_out_ends_the_session_for_good(live):
+    """退出 revokes the session's token: a copy of the cookie kept from before is worth nothing."""
+    clerk = Clerk.sign_in(live, "power")
+    kept = clerk.client.get_cookie("caseledger_session").value
+    page = clerk.get("/")
+    assert ">退出</button>" in page.text
+    response = clerk.client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    assert clerk.get("/").status_code == 303
+    replay = live.client.application.test_client()
+    replay.set_cookie("caseledger_session", kept)
+    assert replay.get("/").status_code == 303
+
+
+def test_disabling_a_user_ends_its_web_session(live):
+    name = f"temp{uuid.uuid4().hex[:6]}"
+    from tests.e2e.conftest import OPERATOR, PASSWORD
+    live.container.directory.add_user(OPERATOR, name, "unit", PASSWORD, "DISTRICT-POWER")
+    clerk = Clerk.sign_in(live, name)
+    assert clerk.get("/").status_code == 200
+    live.container.directory.disable_user(OPERATOR, name, "left the unit")
+    assert clerk.get("/").status_code == 303
+
+
+# -- the inbox (待办) --------------------------------------------------------------------------------
+def test_a_unit_finds_its_forwarded_case_in_its_inbox_linked_to_the_case_page(live):
+    case = forwarded_appeal(live)
+    other = forwarded_appeal(live, "DISTRICT-WATER")
+    page = Clerk.sign_in(live, "power").get("/")
+    assert page.status_code == 200 and "<h1>待办</h1>" in page.text
+    assert f'<a href="/appeals/{case["id"]}">{case["case_no"]}</a>' in page.text
+    assert case["subject"] in page.text and "已转办" in text_of(page.text)
+    assert other["case_no"] not in page.text  # another unit's case is not in this inbox
+
+
+def test_the_inbox_marks_an_overdue_case_in_words_and_filters_by_overdue_and_text(live):
+    """000 item 4: 2 working days to reply with the initial handling; forwarded on 2026-11-02, it is
+    overdue now. The row says 已超期 in words, not in colour alone."""
+    late = forwarded_appeal(live, occurred_at="2026-11-02T09:00:00+08:00")
+    fresh = forwarded_appeal(live, subject=late["subject"] + "-新")
+    clerk = Clerk.sign_in(live, "power")
+    page = clerk.get("/", query_string={"q": late["subject"]})
+    row = next(r for r in page.text.split("<tr") if late["case_no"] in r)
+    assert "已超期" in text_of("<tr" + row) and 'class="overdue"' in row
+    overdue = clerk.get("/", query_string={"q": late["subject"], "overdue": "1"}).text
+    assert late["case_no"] in overdue and fresh["case_no"] not in overdue
+
+
+def test_the_inbox_pages_its_list_and_exports_the_filtered_list_as_csv(live):
+    word = uuid.uuid4().hex[:8]
+    cases = [forwarded_appeal(live, subject=f"翻页{word}-{i}") for i in range(23)]
+    clerk = Clerk.sign_in(live, "power")
+    first, second = (clerk.get("/", query_string={"q": f"翻页{word}", "page": n}).text for n in (1, 2))
+    shown = [c["case_no"] for c in cases if c["case_no"] in first], [c["case_no"] for c in cases if c["case_no"] in second]
+    assert len(shown[0]) == 20 and len(shown[1]) == 3 and not set(shown[0]) & set(shown[1])
+    assert "下一页" in first and "上一页" in second
+    export = clerk.get("/inbox.csv", query_string={"q": f"翻页{word}"})
+    assert export.status_code == 200 and export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    lines = export.data.decode("utf-8").splitlines()
+    assert lines[0].startswith("\ufeff类型,编号,标题,状态")
+    assert sorted(line.split(",")[1] for line in lines[1:]) == sorted(c["case_no"] for c in cases)
+
+
+# -- a case page and its actions -------------------------------------------------------------------
+def test_a_unit_signs_for_its_case_answers_it_and_sees_both_in_the_timeline(api):
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    page = clerk.get(path)
+    assert page.status_code == 200 and case["case_no"] in page.text
+    for heading in ("基本信息", "办理期限", "可办理事项", "办理记录"):
+        assert f">{heading}</h2>" in page.text
+    assert ">签收</button>" in page.text and ">提交答复</button>" in page.text
+    signed = clerk.submit(path, "acknowledge")
+    assert signed.status_code == 303 and signed.headers["Location"] == path
+    answered = clerk.submit(path, "answer", {"kind": "final", "content": "已为企业完成低压接电"})
+    assert answered.status_code == 303
+    page = text_of(clerk.get(path).text)
+    assert "签收" in page and "办理结果" in page and "已为企业完成低压接电" in page
+    assert history(api, case) == ["Received", "Forwarded", "Acknowledged", "Answered"]
+
+
+def test_an_empty_answer_is_refused_beside_its_field_and_nothing_is_recorded(api):
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    before = api.store()
+    response = clerk.submit(f"/appeals/{case['id']}", "answer", {"kind": "final", "content": "  "})
+    assert response.status_code == 422
+    assert '<div class="error-summary" role="alert"' in response.text and "提交未成功" in response.text
+    assert '<p class="field-error" id="answer-content-error">请填写答复内容</p>' in response.text
+    assert 'href="#answer-content"' in response.text and 'id="answer-content"' in response.text
+    assert api.store() == before
+
+
+def test_an_action_the_state_does_not_allow_is_shown_disabled_with_the_commands_own_reason(api):
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    clerk.submit(path, "acknowledge")
+    page = clerk.get(path).text
+    assert 'disabled aria-describedby="why-acknowledge">签收</button>' in page
+    assert "案件当前为「已签收」，仅在「已转办」时可办理" in text_of(page)
+    # zichuan-2020 allows no extension (延期): the profile's refusal, in the clerk's words.
+    assert "本案适用的规则（zichuan-2020）不允许延期" in text_of(page)
+
+
+def test_a_second_initial_answer_in_a_round_is_offered_disabled_with_the_reason(api):
+    """000 item 4: the initial handling (初步处理情况) is reported once a round, then the result."""
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    assert clerk.submit(path, "answer", {"kind": "initial", "content": "已联系企业，正在核实"}).status_code == 303
+    page = clerk.get(path).text
+    assert re.search(r'value="initial"\s+disabled', page)
+    assert "本轮已反馈初步处理情况，请反馈办理结果" in text_of(page)
+    before = api.store()
+    refused = clerk.submit(path, "answer", {"kind": "initial", "content": "再次初步反馈"})
+    assert refused.status_code == 409 and "本轮已反馈初步处理情况" in text_of(refused.text)
+    assert api.store() == before
+
+
+def test_an_extension_past_the_cap_is_refused_with_the_cap_in_chinese(api):
+    """002 item 53 (Liaocheng): extensions may bring the period to 30 working days in all."""
+    case = forwarded_appeal(api, profile="liaocheng-2020")
+    clerk = Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    before = api.store()
+    refused = clerk.submit(path, "extend", {"working_days": "16", "reason": "涉及多部门"})
+    assert refused.status_code == 422
+    assert "延期工作日数须在1至15之间" in text_of(refused.text) and 'id="extend-working_days-error"' in refused.text
+    words = clerk.submit(path, "extend", {"working_days": "十", "reason": "涉及多部门"})
+    assert words.status_code == 422 and "请填写整数" in text_of(words.text)
+    assert api.store() == before
+    assert clerk.submit(path, "extend", {"working_days": "15", "reason": "涉及多部门"}).status_code == 303
+    page = text_of(clerk.get(path).text)
+    assert "已达30个工作日上限" in page
+
+
+def test_a_form_from_a_page_the_case_has_moved_past_is_refused_and_records_nothing(api):
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    stale = case["version"]
+    assert clerk.submit(path, "acknowledge").status_code == 303
+    before = api.store()
+    response = clerk.submit(path, "handback", {"reason": "不属于本单位职责"}, version=stale)
+    assert response.status_code == 409 and "请查看最新情况后重新提交" in text_of(response.text)
+    assert api.store() == before
+
+
+def test_a_post_without_the_csrf_token_is_refused_and_records_nothing(api):
+    case = forwarded_appeal(api)
+    clerk = Clerk.sign_in(api, "power")
+    before = api.store()
+    response = clerk.submit(f"/appeals/{case['id']}", "acknowledge", csrf=False)
+    assert response.status_code == 400 and "防伪令牌" in text_of(response.text)
+    forged = clerk.submit(f"/appeals/{case['id']}", "acknowledge", {"csrf_token": "forged"}, csrf=False)
+    assert forged.status_code == 400
+    assert api.store() == before
+
+
+def test_another_units_case_page_is_forbidden_and_shows_no_action(live):
+    case = forwarded_appeal(live)
+    clerk = Clerk.sign_in(live, "water")
+    page = clerk.get(f"/appeals/{case['id']}")
+    assert page.status_code == 403 and "<form" not in page.text.split("</header>")[1]
+    assert case["subject"] not in page.text
+    before = live.store()
+    page_token = csrf_token(clerk.get("/").text)
+    refused = clerk.client.post(f"/appeals/{case['id']}/acknowledge",
+                                data={"csrf_token": page_token, "expected_version": str(case["version"])})
+    assert refused.status_code == 403 and live.store() == before
+    assert clerk.get(f"/appeals/{uuid.uuid4()}").status_code == 404
+    assert clerk.get("/appeals/not-a-case").status_code == 404
+
+
+def test_a_co_handling_unit_gives_its_opinion_and_is_offered_no_answer(api):
+    """RULES.md §1 (牵头承办单位 with 协办): the co-handling unit gives its opinion to the lead."""
+    case = forwarded_appeal(api, co_units=["DISTRICT-WATER"])
+    clerk = Clerk.sign_in(api, "water")
+    path = f"/appeals/{case['id']}"
+    page = clerk.get(path).text
+    assert ">提交协办意见</button>" in page and ">提交答复</button>" not in page and ">签收</button>" not in page
+    assert clerk.submit(path, "co-opinion", {"content": "供水管线不影响接电施工"}).status_code == 303
+    assert "供水管线不影响接电施工" in text_of(Clerk.sign_in(api, "power").get(path).text)
+    assert history(api, case)[-1] == "CoOpinionGiven"
+
+
+def test_the_platform_forwards_reviews_visits_and_closes_from_the_same_pages(api):
+    case = api.open(subject=f"平台办理-{uuid.uuid4().hex[:6]}")
+    clerk, unit = Clerk.sign_in(api, "clerk"), Clerk.sign_in(api, "power")
+    path = f"/appeals/{case['id']}"
+    assert clerk.submit(path, "forward", {"unit": "DISTRICT-POWER"}).status_code == 303
+    assert unit.submit(path, "answer", {"kind": "final", "content": "已办理"}).status_code == 303
+    assert clerk.submit(path, "review", {"accepted": "yes"}).status_code == 303
+    assert clerk.submit(path, "visit", {"satisfaction": "satisfied", "solved": "yes"}).status_code == 303
+    assert clerk.submit(path, "close").status_code == 303
+    assert history(api, case) == ["Received", "Forwarded", "Answered", "Reviewed", "Visited", "Closed"]
+    assert "已办结" in text_of(clerk.get(path).text)
+
+
+def test_a_department_answers_an_approval_with_its_review_opinion(api):
+    """001 (四) 后台分类审批: each department gives its own opinion (提交审查意见)."""
+    approval = api.submit()
+    for step in ("accept", "forward"):
+        assert api.post(f"/api/approvals/{approval['id']}/{step}", {}).status_code == 200
+    clerk = Clerk.sign_in(api, "fire")
+    path = f"/approvals/{approval['id']}"
+    page = clerk.get(path)
+    assert page.status_code == 200 and ">提交审查意见</button>" in page.text
+    before = api.store()
+    refused = clerk.submit(path, "answer", {"decision": "approve", "opinion": ""})
+    assert refused.status_code == 422 and 'id="answer-opinion-error"' in refused.text and api.store() == before
+    assert clerk.submit(path, "answer", {"decision": "approve", "opinion": "消防设施符合要求"}).status_code == 303
+    departments = api.get(f"/api/approvals/{approval['id']}").json["departments"]
+    assert departments == [{"unit": "DISTRICT-FIRE", "decision": "approve", "opinion": "消防设施符合要求",
+                            "answered_at": departments[0]["answered_at"], "returned": 0}]
+    page = text_of(clerk.get(path).text)
+    assert "本部门本轮已提交审查意见" in page
+    assert Clerk.sign_in(api, "plan").get(path).status_code == 403
+
+
+def test_the_case_page_shows_each_deadline_with_due_time_and_working_days_left(api):
+    case = forwarded_appeal(api)
+    page = text_of(Clerk.sign_in(api, "power").get(f"/appeals/{case['id']}").text)
+    reply = next(d for d in case["deadlines"] if d["unit"] == "DISTRICT-POWER" and d["met_at"] is None)
+    assert reply["title"] in page
+    assert datetime.fromisoformat(reply["due"]).strftime("%Y-%m-%d %H:%M") in page
+    assert "剩余工作日" in page and "计时中" in page
