@@ -214,6 +214,24 @@ def test_another_unit_gets_no_case_page_and_no_action(page, workspace):
     assert workspace.api("GET", f"/api/appeals/{case['id']}")["status"] == "forwarded"
 
 
+def test_a_co_handling_unit_gives_its_opinion(page, workspace):
+    case = workspace.open_appeal(subject="园区道路破损影响供电抢修")
+    workspace.api("POST", f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER",
+                                                                  "co_units": ["DISTRICT-WATER"]})
+    case_path = f"/appeals/{case['id']}"
+    sign_in(page, "water")
+    with page.expect_navigation():
+        inbox_row(page, case["case_no"]).get_by_role("link", name=case["case_no"]).click()
+    assert path_of(page.url) == case_path
+    for lead_only in ("签收", "提交答复"):
+        not_offered(page, lead_only)
+    form = action_form(page, "提交协办意见")
+    form.locator("textarea[name=content]").fill("排水管线已核实，不影响施工。")
+    posted_and_redirected(submit(page, form, "提交协办意见"), case_path)
+    opinions = workspace.api("GET", f"/api/appeals/{case['id']}")["co_opinions"]
+    assert [(o["unit"], o["content"]) for o in opinions] == [("DISTRICT-WATER", "排水管线已核实，不影响施工。")]
+
+
 def test_a_department_gives_its_review_opinion(page, workspace, artifacts):
     approval = workspace.forwarded_approval(("DISTRICT-FIRE",))
     approval_path = f"/approvals/{approval['id']}"
@@ -368,6 +386,13 @@ def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, works
     assert locked.headers.get("retry-after"), locked.headers
     expect(page.locator("div.error-summary[role=alert]")).to_be_visible()
     axe_check(page, snapshot=True)
+
+    # The count is shared with the API's sign-in: failures there lock the form too.
+    for attempt in range(5):
+        assert workspace.server.post("/api/auth/token", {"username": "phantom", "password": "wrong"}).status == 401
+    page.get_by_label("用户名", exact=True).fill("phantom")
+    page.get_by_label("密码", exact=True).fill("wrong")
+    assert submit(page, page.locator("form.login, form[action$='/login']").first, "登录").status == 429
 
 
 def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspace):
