@@ -12,8 +12,10 @@ does; otherwise the session fails, naming the package. axe-core comes from npm, 
 ``package-lock.json`` and installed into ``tests/browser/node_modules`` by ``npm ci``.
 
 The server is the real one (``tests/e2e/server.py``): ``caseledger serve`` on a SQLite
-file, one per test module. Screenshots go to ``tests/browser/artifacts/`` or to
-``$CASELEDGER_ARTIFACTS``.
+file, one per test module (``test_workspace_postgres`` brings its own, on PostgreSQL). Its
+units and users are made in-process beforehand (``provision``); the cases are set up
+through the JSON API as the platform's clerk. Screenshots go to ``tests/browser/artifacts/``
+or to ``$CASELEDGER_ARTIFACTS``.
 """
 
 from __future__ import annotations
