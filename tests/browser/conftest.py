@@ -53,6 +53,8 @@ UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", 
 USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
     "clerk": ("platform", None),
     "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "fire": ("unit", "DISTRICT-FIRE"),
+    # Locked out by the lockout test (their cheap hashes keep its ten failed sign-ins quick).
+    "locked-form": ("unit", "DISTRICT-WATER"), "locked-api": ("unit", "DISTRICT-WATER"),
 }
 
 

@@ -32,6 +32,10 @@ def action_form(page, button: str):
     return form
 
 
+def login_form(page):
+    return page.locator("form[action$='/login']")
+
+
 def submit(page, form, button: str):
     """Click the form's button; the response the browser then shows (after any redirect)."""
     with page.expect_navigation() as navigation:
@@ -371,17 +375,17 @@ def test_a_form_the_case_has_moved_past_is_refused_with_409(page, workspace):
 def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, workspace):
     page.goto("/login")
     for attempt in range(1, 6):
-        page.get_by_label("用户名", exact=True).fill("ghost")
+        page.get_by_label("用户名", exact=True).fill("locked-form")
         page.get_by_label("密码", exact=True).fill(f"wrong-{attempt}")
-        refused = submit(page, page.locator("form.login, form[action$='/login']").first, "登录")
+        refused = submit(page, login_form(page), "登录")
         assert refused.status == 401, (attempt, refused.status)
         assert path_of(page.url) == "/login"
         summary = page.locator("div.error-summary[role=alert]")
         expect(summary).to_be_visible()
         expect(summary.locator("a[href='#password'], a[href='#username']")).to_have_count(1)
-    page.get_by_label("用户名", exact=True).fill("ghost")
-    page.get_by_label("密码", exact=True).fill("wrong-6")
-    locked = submit(page, page.locator("form.login, form[action$='/login']").first, "登录")
+    page.get_by_label("用户名", exact=True).fill("locked-form")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)  # even the right password, while locked
+    locked = submit(page, login_form(page), "登录")
     assert locked.status == 429, locked.status
     assert locked.headers.get("retry-after"), locked.headers
     expect(page.locator("div.error-summary[role=alert]")).to_be_visible()
@@ -389,10 +393,11 @@ def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, works
 
     # The count is shared with the API's sign-in: failures there lock the form too.
     for attempt in range(5):
-        assert workspace.server.post("/api/auth/token", {"username": "phantom", "password": "wrong"}).status == 401
-    page.get_by_label("用户名", exact=True).fill("phantom")
-    page.get_by_label("密码", exact=True).fill("wrong")
-    assert submit(page, page.locator("form.login, form[action$='/login']").first, "登录").status == 429
+        refused = workspace.server.post("/api/auth/token", {"username": "locked-api", "password": "wrong"})
+        assert refused.status == 401, refused.status
+    page.get_by_label("用户名", exact=True).fill("locked-api")
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    assert submit(page, login_form(page), "登录").status == 429
 
 
 def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspace):

@@ -1,5 +1,5 @@
-"""The main journeys of the web workspace once more, on PostgreSQL: a unit signs for and answers an
-appeal, a department gives its opinion on an approval, a POST without the CSRF token records nothing.
+"""The main journey of the web workspace once more, on PostgreSQL: a unit signs for and answers an
+appeal (a refused answer recording nothing); and a POST without the CSRF token records nothing.
 
 The same test functions as on SQLite (imported from ``test_workspace``), run against a server of this
 module on a fresh PostgreSQL database.
@@ -13,7 +13,6 @@ import pytest
 
 from tests.browser.conftest import Workspace, workspace_on
 from tests.browser.test_workspace import (  # noqa: F401 - collected here again, on PostgreSQL
-    test_a_department_gives_its_review_opinion,
     test_a_post_without_the_csrf_token_records_nothing,
     test_a_unit_signs_for_and_answers_an_appeal,
 )
