@@ -109,8 +109,9 @@ def _axe_installed(axe_script: Path) -> Path:
     return axe_script
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: Path) -> Iterator[Any]:
+    """One chromium for the browser tests, closed once they are done (not kept for the rest of the run)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
