@@ -268,6 +268,9 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
         page.get_by_role("button", name="登录").click()
     response = landed.value
     assert response is not None and response.status == 200, (username, response and response.status, page.url)
+    origin = response.request.redirected_from  # the form's POST, answered by a 303
+    assert origin is not None and origin.method == "POST" and origin.response().status == 303, (
+        username, origin and origin.response().status)
     return response
 
 
