@@ -181,7 +181,8 @@ def _filters() -> dict[str, Any]:
 def _query(f: dict[str, Any], page: int, per_page: int, now: datetime) -> CaseListQuery:
     return CaseListQuery(kind=f["kind"] or None, unit=f["unit"] or None, status=f["status"] or None,
                          overdue=True if f["overdue"] else None, q=f["q"] or None,
-                         viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
+                         viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                         deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
                          page=page, per_page=per_page, now=now)
 
 

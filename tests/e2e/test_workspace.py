@@ -324,3 +324,31 @@ def test_behind_a_trusted_tls_proxy_the_session_cookie_is_secure(api):
     for app, secure in ((create_app(trusting), True), (api.client.application, False)):
         page = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
         assert ("Secure" in page.headers["Set-Cookie"]) is secure
+
+
+def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(live):
+    """Two departments review a utility connection (供水供气报装: 5 working days each, 002 item 36);
+    forwarded Mon 2026-11-02, each review ended Mon 11-09. The fire brigade has answered, planning has
+    not: the case is overdue in planning's inbox, not in the fire brigade's. A unit's inbox shows the
+    unit's own next deadline, not another's."""
+    approval = live.submit(profile="liaocheng-2020-approvals", matter="utility-connection",
+                           departments=["DISTRICT-FIRE", "DISTRICT-PLAN"], occurred_at="2026-11-02T09:00:00+08:00")
+    for step in ("accept", "forward"):
+        response = live.post(f"/api/approvals/{approval['id']}/{step}", {"occurred_at": "2026-11-02T09:30:00+08:00"})
+        assert response.status_code == 200, response.json
+    fire = Clerk.sign_in(live, "fire")
+    path = f"/approvals/{approval['id']}"
+    assert fire.submit(path, "answer", {"decision": "approve", "opinion": "符合消防要求"}).status_code == 303
+
+    def row(clerk):
+        page = clerk.get("/", query_string={"q": approval["case_no"], "kind": "approval"}).text
+        found = [r for r in page.split("<tbody>")[1].split("<tr") if approval["case_no"] in r]
+        assert len(found) == 1, page
+        return text_of("<tr" + found[0])
+
+    assert "已超期" in row(Clerk.sign_in(live, "plan"))
+    assert "已超期" not in row(fire)
+    late = fire.get("/", query_string={"q": approval["case_no"], "overdue": "1"}).text
+    assert f">{approval['case_no']}</a>" not in late
+    assert f">{approval['case_no']}</a>" in Clerk.sign_in(live, "plan").get(
+        "/", query_string={"q": approval["case_no"], "overdue": "1"}).text
