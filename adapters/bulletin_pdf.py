@@ -68,10 +68,21 @@ def _charset(path: str) -> frozenset[int]:
 
 
 def _is_cjk(path: str) -> bool:
+    """A font with Chinese glyphs drawn as TrueType outlines: the PDF embeds fonts as TrueType (type 42),
+    and matplotlib writes a font of CFF outlines (the OpenType Noto CJK and Source Han files) into it
+    as if it were TrueType, which readers show as garbage; such a font is passed over."""
     try:
-        return all(ord(ch) in _charset(path) for ch in "通报单位")
+        return all(ord(ch) in _charset(path) for ch in "通报单位") and _truetype_outlines(path)
     except Exception:  # not a font FreeType can read
         return False
+
+
+@lru_cache(maxsize=16)
+def _truetype_outlines(path: str) -> bool:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=0, lazy=True) as font:
+        return "glyf" in font
 
 
 #: The distribution that ships a CJK font with the package (see the module's docstring), and its file.

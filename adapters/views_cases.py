@@ -44,6 +44,17 @@ _KIND_INDEXES = (
 log = logging.getLogger(__name__)
 
 
+# A unit's own next deadline: its earliest unmet deadline that binds it (a paused one, with no end, last).
+_OWN = ("FROM case_deadlines d WHERE d.case_id = c.id AND d.unit = {p} AND d.met_at IS NULL "
+        "AND d.cancelled_at IS NULL ORDER BY d.ends_at IS NULL, d.ends_at, d.name LIMIT 1")
+_NEXT = ("next_deadline", "next_due", "next_ends_at", "provisional")
+_OWN_COLUMNS = {"next_deadline": "name", "next_due": "due", "next_ends_at": "ends_at", "provisional": "provisional"}
+
+
+def _own(column: str, p: str) -> str:
+    return f"(SELECT d.{_OWN_COLUMNS[column]} {_OWN.format(p=p)})"
+
+
 def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
     if q.kind is not None and q.kind not in KINDS:
         raise ValueError(f"no case kind {q.kind!r}")
@@ -58,9 +69,10 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
         params.append(q.status)
     if q.overdue is not None:
         # The next open deadline is the earliest; the case is overdue when it has ended.
-        clauses.append(f"(c.next_ends_at IS NOT NULL AND c.next_ends_at <= {p})" if q.overdue else
-                       f"(c.next_ends_at IS NULL OR c.next_ends_at > {p})")
-        params.append(now)
+        ends = _own("next_ends_at", p) if q.deadlines_of else "c.next_ends_at"
+        clauses.append(f"({ends} IS NOT NULL AND {ends} <= {p})" if q.overdue else
+                       f"({ends} IS NULL OR {ends} > {p})")
+        params += [q.deadlines_of, q.deadlines_of, now] if q.deadlines_of else [now]
     if q.q:
         escaped = q.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(f"c.search LIKE {p} ESCAPE '\\'")
@@ -68,13 +80,17 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, str, list[Any]]:
+def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, list[Any]]:
+    """The count and the page of rows, each with its parameters (the rows' select list has its own
+    for a unit's own deadlines, ``deadlines_of``)."""
     where, params = _filters(q, p, now)
-    columns = ", ".join(f"c.{col}" for col in CASE_COLUMNS if col != "search")
+    own = bool(q.deadlines_of) and q.sort in ("due", "-due")
+    columns = ", ".join(f"{_own(col, p)} AS {col}" if own and col in _NEXT else f"c.{col}"
+                        for col in CASE_COLUMNS if col != "search")
     count = f"SELECT count(*) FROM cases c{where}"
     rows = (f"SELECT {columns} FROM cases c{where} ORDER BY {ORDER[q.sort]} "
             f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}")
-    return count, rows, params
+    return count, params, rows, ([q.deadlines_of] * len(_NEXT) if own else []) + params
 
 
 class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
@@ -139,12 +155,11 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
-        count, select, params = _select(q, "?", _lite(q.now or datetime.now(timezone.utc)))
-        params = [_lite(v) for v in params]
+        count, count_params, select, params = _select(q, "?", _lite(q.now or datetime.now(timezone.utc)))
         with self.datastore.transaction(commit=False) as c:
-            c.execute(count, params)
+            c.execute(count, [_lite(v) for v in count_params])
             total = c.fetchone()[0]
-            c.execute(select, params)
+            c.execute(select, [_lite(v) for v in params])
             names = [col for col in CASE_COLUMNS if col != "search"]
             rows = [_from_lite(dict(zip(names, r))) for r in c.fetchall()]
         return rows, total
@@ -230,9 +245,9 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", (TRACKING,))
 
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
-        count, select, params = _select(q, "%s", q.now or datetime.now(timezone.utc))
+        count, count_params, select, params = _select(q, "%s", q.now or datetime.now(timezone.utc))
         with self.datastore.transaction(commit=False) as c:
-            c.execute(count.replace("count(*)", "count(*) AS n"), params)
+            c.execute(count.replace("count(*)", "count(*) AS n"), count_params)
             total = c.fetchone()["n"]
             c.execute(select, params)
             rows = [dict(r) for r in c.fetchall()]

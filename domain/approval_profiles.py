@@ -68,6 +68,11 @@ class Matter:
     joint: bool = False  # reviewed by several departments together (联审联办 / 并联审批)
 
 
+# The deadlines every approval runs on, by name (the matter and the profile say how long each is).
+DEADLINE_TITLES = {"notice": "一次性告知", "decision": "作出行政许可决定", "department_review": "部门审查意见",
+                   "delivery": "统一窗口出件"}
+
+
 @dataclass(frozen=True)
 class ApprovalProfile:
     id: str
@@ -108,14 +113,15 @@ class ApprovalProfile:
         decision = self.decision_spec(matter, departments)
         review = matter.department_review or self.department_review
         deadlines = [
-            _rule("notice", "一次性告知", self.notice, ["Submitted"], _NOTICE_MET_BY, binds="platform"),
-            _rule("decision", "作出行政许可决定", decision, ["Accepted", "DeemedAccepted"], ["Decided"],
+            _rule("notice", DEADLINE_TITLES["notice"], self.notice, ["Submitted"], _NOTICE_MET_BY, binds="platform"),
+            _rule("decision", DEADLINE_TITLES["decision"], decision, ["Accepted", "DeemedAccepted"], ["Decided"],
                   binds="platform"),
         ]
         if review is not None:
-            deadlines.append(_rule("department_review", "部门审查意见", review, ["Forwarded", "DepartmentReturned"],
-                                   ["DepartmentAnswered"], per="department"))
-        deadlines.append(_rule("delivery", "统一窗口出件", self.delivery, ["Decided"], ["Delivered"], binds="platform"))
+            deadlines.append(_rule("department_review", DEADLINE_TITLES["department_review"], review,
+                                   ["Forwarded", "DepartmentReturned"], ["DepartmentAnswered"], per="department"))
+        deadlines.append(_rule("delivery", DEADLINE_TITLES["delivery"], self.delivery, ["Decided"], ["Delivered"],
+                               binds="platform"))
         extension = None if decision.extension is None else {
             "deadline": "decision", "working_days": decision.extension, "once": True, "source": decision.source}
         return {

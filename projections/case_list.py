@@ -38,6 +38,9 @@ class CaseListQuery:
     overdue: bool | None = None
     q: str | None = None
     viewer_unit: str | None = None  # a unit user sees only its own cases
+    # A unit whose own deadlines (those binding it) give each case's next deadline, decide whether it is
+    # overdue and order the list by due time: a unit's inbox in the workspace. None: the case's earliest.
+    deadlines_of: str | None = None
     sort: str = "due"
     page: int = 1
     per_page: int = 20

@@ -16,6 +16,7 @@ import time
 
 from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from adapters.persistence import database_kind
 from adapters.pg_pool import UNAVAILABLE
@@ -61,6 +62,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     api = CaseledgerApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)
+    if settings.trusted_proxies:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.before_request(refuse_malformed_input)
     app.before_request(_wired)
     app.before_request(authenticate_request)

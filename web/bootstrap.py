@@ -73,6 +73,9 @@ class Settings:
     log_key_file: Path | None = None
     log_origin: str | None = None
     checkpoint_interval: timedelta = timedelta(seconds=300)
+    # Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host are believed: the
+    # client address of the login log, and HTTPS for the workspace's Secure session cookie.
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -105,6 +108,7 @@ class Settings:
             log_key_file=path("CASELEDGER_LOG_KEY_FILE"),
             log_origin=environ.get("CASELEDGER_LOG_ORIGIN") or None,
             checkpoint_interval=timedelta(seconds=number("CASELEDGER_CHECKPOINT_INTERVAL_SECONDS", "300", float)),
+            trusted_proxies=number("CASELEDGER_TRUSTED_PROXIES", "0", least=0),
         )
         if problems:
             raise SettingsError("; ".join(problems))

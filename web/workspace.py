@@ -27,6 +27,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from domain.actors import Actor, Role
+from domain.approval_profiles import DEADLINE_TITLES
 from domain.clocks import working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
 from projections.case_list import CaseListQuery
@@ -180,7 +181,8 @@ def _filters() -> dict[str, Any]:
 def _query(f: dict[str, Any], page: int, per_page: int, now: datetime) -> CaseListQuery:
     return CaseListQuery(kind=f["kind"] or None, unit=f["unit"] or None, status=f["status"] or None,
                          overdue=True if f["overdue"] else None, q=f["q"] or None,
-                         viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
+                         viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                         deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
                          page=page, per_page=per_page, now=now)
 
 
@@ -192,11 +194,28 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
         "id": row["id"], "kind": row["kind"], "kind_name": KIND[row["kind"]], "case_no": row["case_no"],
         "subject": row["subject"] or "", "status": status_name(row["status"]), "unit": unit_name(row["unit"]),
-        "next_deadline": row["next_deadline"], "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
+        "next_deadline": _deadline_title(row["profile"], row["kind"], row["next_deadline"]), "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
         "days_left": working_days_left(due, calendar, now) if due else None,
         "overdue": ends is not None and ends <= now, "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
     }
+
+
+def _deadline_title(profile_id: str, kind: str, name: str | None) -> str:
+    """A deadline's title as its profile names it (the list keeps only its name)."""
+    if not name:
+        return ""
+    if kind == "approval":
+        return DEADLINE_TITLES.get(name, name)
+    cache = g.setdefault("deadline_titles", {})
+    if profile_id not in cache:
+        try:
+            profile = container().profiles.get(profile_id, kind=kind)
+            rules = [*profile.deadlines, *(r for tier in profile.tiers.values() for r in tier)]
+        except KeyError:
+            rules = []
+        cache[profile_id] = {r.name: r.title for r in rules}
+    return cache[profile_id].get(name, name)
 
 
 def _calendar(profile_id: str, kind: str):
@@ -222,18 +241,18 @@ def inbox():
                               ("q", f["q"]), ("unit", f["unit"])) if v}
     return render_template(
         "inbox.html", rows=[_row(r, now) for r in rows], total=total, page=f["page"], pages=pages, f=f,
-        statuses=[(s, status_name(s)) for s in _status_choices(f["kind"])],
+        statuses=_status_choices(f["kind"]),
         units=sorted(unit_names().items()) if g.actor.role is not Role.UNIT else [],
         page_url=lambda n: url_for("workspace.inbox") + "?" + urlencode({**kept, "page": n}),
         export_url=url_for("workspace.inbox_csv") + ("?" + urlencode(kept) if kept else ""))
 
 
-def _status_choices(kind: str) -> tuple[str, ...]:
-    if kind == "appeal":
-        return APPEAL_STATUSES
-    if kind == "approval":
-        return APPROVAL_STATUSES
-    return APPEAL_STATUSES + tuple(s for s in APPROVAL_STATUSES if s not in APPEAL_STATUSES)
+def _status_choices(kind: str) -> list[tuple[str, str]]:
+    """The statuses to filter by: of the kind chosen, or of both, each then named with its kind."""
+    if kind:
+        return [(s, status_name(s)) for s in (APPEAL_STATUSES if kind == "appeal" else APPROVAL_STATUSES)]
+    return [(s, f"{KIND['appeal']}·{status_name(s)}") for s in APPEAL_STATUSES] + [
+        (s, f"{KIND['approval']}·{status_name(s)}") for s in APPROVAL_STATUSES if s not in APPEAL_STATUSES]
 
 
 CSV_COLUMNS = ("类型", "编号", "标题", "状态", "承办单位", "下一期限", "截止时间", "剩余工作日", "是否超期", "截止时间为暂定")
@@ -258,7 +277,7 @@ def inbox_csv():
             for r in rows:
                 row = _row(r, now)
                 writer.writerow((row["kind_name"], row["case_no"], row["subject"], row["status"], row["unit"],
-                                 r["next_deadline"] or "", row["due"],
+                                 row["next_deadline"], row["due"],
                                  "" if row["days_left"] is None else row["days_left"],
                                  "已超期" if row["overdue"] else "", "是" if row["provisional"] else ""))
             yield _drain(out)

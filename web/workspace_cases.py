@@ -33,7 +33,7 @@ from web.workspace_forms import (
     ReviewForm, VisitForm, choices,
 )
 from web.workspace_text import (
-    ANSWER_KIND, DECISION, FIELD, KIND, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
+    ANSWER_KIND, CATEGORY, DECISION, FIELD, KIND, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
 )
 
 
@@ -190,7 +190,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         f"{kind}.html", kind=kind, case=present(case, states), raw=case, status_name=status_name(case.status),
         deadlines=[_deadline(d, calendar, now) for d in states], history=_timeline(kind, service.history(case_id)),
         actions=[a for a in shown if a["open"]], closed_actions=[a for a in shown if not a["open"]],
-        summary=summary, unit_name=unit_name, names={"decision": DECISION, "satisfaction": SATISFACTION,
+        summary=summary, unit_name=unit_name, names={"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION,
                                                      "pause": PAUSE_REASON, "answer_kind": ANSWER_KIND},
         fmt=_fmt, kind_name=KIND[kind], page_url=request.path if request.method == "GET" else url_for(
             f"workspace.{kind}_page", case_id=case_id),

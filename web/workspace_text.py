@@ -36,6 +36,9 @@ EVENT = {
 }
 APPROVAL_EVENT = {"Forwarded": "转审批部门"}  # where an approval's event is named otherwise
 
+# The categories of appeal (RULES.md §1), as domain.profiles.CATEGORIES lists them.
+CATEGORY = {"consultation": "政策咨询", "help": "服务求助", "complaint": "投诉", "suggestion": "意见建议"}
+
 ROLE = {"platform": "热线平台", "unit": "承办单位", "supervisor": "督办", "inspector": "纪检监察",
         "auditor": "审计", "admin": "系统管理"}
 ANSWER_KIND = {"initial": "初步处理情况", "final": "办理结果"}

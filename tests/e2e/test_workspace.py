@@ -8,11 +8,13 @@ tests/browser.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from datetime import datetime
 
 from tests.e2e.workspace_client import Clerk, csrf_token, text_of
+from web.app import create_app
 
 
 def forwarded_appeal(api, unit: str = "DISTRICT-POWER", **fields) -> dict:
@@ -110,11 +112,13 @@ def test_disabling_a_user_ends_its_web_session(live):
 def test_a_unit_finds_its_forwarded_case_in_its_inbox_linked_to_the_case_page(live):
     case = forwarded_appeal(live)
     other = forwarded_appeal(live, "DISTRICT-WATER")
-    page = Clerk.sign_in(live, "power").get("/")
+    clerk = Clerk.sign_in(live, "power")
+    page = clerk.get("/", query_string={"q": case["subject"]})  # the PostgreSQL database is shared
     assert page.status_code == 200 and "<h1>待办</h1>" in page.text
     assert f'<a href="/appeals/{case["id"]}">{case["case_no"]}</a>' in page.text
     assert case["subject"] in page.text and "已转办" in text_of(page.text)
-    assert other["case_no"] not in page.text  # another unit's case is not in this inbox
+    # Another unit's case is not in this inbox, even searched for.
+    assert other["case_no"] not in clerk.get("/", query_string={"q": other["subject"]}).text
 
 
 def test_the_inbox_marks_an_overdue_case_in_words_and_filters_by_overdue_and_text(live):
@@ -311,3 +315,40 @@ def test_the_case_page_shows_each_deadline_with_due_time_and_working_days_left(a
     assert reply["title"] in page
     assert datetime.fromisoformat(reply["due"]).strftime("%Y-%m-%d %H:%M") in page
     assert "剩余工作日" in page and "计时中" in page
+
+
+def test_behind_a_trusted_tls_proxy_the_session_cookie_is_secure(api):
+    """CASELEDGER_TRUSTED_PROXIES=1: the proxy's X-Forwarded-Proto is believed; without it, it is not."""
+    trusting = dataclasses.replace(api.container, settings=dataclasses.replace(api.container.settings,
+                                                                                trusted_proxies=1))
+    for app, secure in ((create_app(trusting), True), (api.client.application, False)):
+        page = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+        assert ("Secure" in page.headers["Set-Cookie"]) is secure
+
+
+def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(live):
+    """Two departments review a utility connection (供水供气报装: 5 working days each, 002 item 36);
+    forwarded Mon 2026-11-02, each review ended Mon 11-09. The fire brigade has answered, planning has
+    not: the case is overdue in planning's inbox, not in the fire brigade's. A unit's inbox shows the
+    unit's own next deadline, not another's."""
+    approval = live.submit(profile="liaocheng-2020-approvals", matter="utility-connection",
+                           departments=["DISTRICT-FIRE", "DISTRICT-PLAN"], occurred_at="2026-11-02T09:00:00+08:00")
+    for step in ("accept", "forward"):
+        response = live.post(f"/api/approvals/{approval['id']}/{step}", {"occurred_at": "2026-11-02T09:30:00+08:00"})
+        assert response.status_code == 200, response.json
+    fire = Clerk.sign_in(live, "fire")
+    path = f"/approvals/{approval['id']}"
+    assert fire.submit(path, "answer", {"decision": "approve", "opinion": "符合消防要求"}).status_code == 303
+
+    def row(clerk):
+        page = clerk.get("/", query_string={"q": approval["case_no"], "kind": "approval"}).text
+        found = [r for r in page.split("<tbody>")[1].split("<tr") if approval["case_no"] in r]
+        assert len(found) == 1, page
+        return text_of("<tr" + found[0])
+
+    assert "已超期" in row(Clerk.sign_in(live, "plan"))
+    assert "已超期" not in row(fire)
+    late = fire.get("/", query_string={"q": approval["case_no"], "overdue": "1"}).text
+    assert f">{approval['case_no']}</a>" not in late
+    assert f">{approval['case_no']}</a>" in Clerk.sign_in(live, "plan").get(
+        "/", query_string={"q": approval["case_no"], "overdue": "1"}).text

@@ -320,6 +320,42 @@ def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, mon
     assert "omitted for lack" not in text
 
 
+def cff_font_with(text: str, path) -> str:
+    """An OpenType font of CFF outlines (as the Noto CJK and Source Han files are) with glyphs for ``text``."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+    names = [".notdef", *(f"uni{ord(ch):04X}" for ch in text)]
+    strings = {}
+    for name in names:
+        pen = T2CharStringPen(600, None)
+        pen.moveTo((50, 0)), pen.lineTo((550, 0)), pen.lineTo((550, 700)), pen.closePath()
+        strings[name] = pen.getCharString()
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder(names)
+    builder.setupCharacterMap({ord(ch): f"uni{ord(ch):04X}" for ch in text})
+    builder.setupCFF("TestCFF", {"FullName": "TestCFF"}, strings, {})
+    builder.setupHorizontalMetrics({name: (600, 50) for name in names})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "TestCFF", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    builder.save(str(path))
+    return str(path)
+
+
+def test_a_cjk_font_of_cff_outlines_is_passed_over_for_the_pdf(tmp_path):
+    """The PDF embeds TrueType (type 42); matplotlib writes CFF outlines into it as if they were TrueType,
+    so an OpenType CJK font of CFF outlines (Debian's fonts-noto-cjk) would print garbage: it is not taken,
+    even when named by the setting."""
+    from adapters import bulletin_pdf as exporters
+
+    cff = cff_font_with("通报单位区供电中心", tmp_path / "cff-cjk.otf")
+    assert all(ord(ch) in exporters._charset(cff) for ch in "通报单位")  # it has the glyphs
+    assert exporters.find_cjk_font(cff) != cff
+    assert exporters.find_cjk_font(cff) == exporters.find_cjk_font()
+
+
 def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
     from adapters import bulletin_pdf as exporters
 
