@@ -44,15 +44,9 @@ _KIND_INDEXES = (
 log = logging.getLogger(__name__)
 
 
-# A unit's own next deadline: its earliest unmet deadline that binds it (a paused one, with no end, last).
-_OWN = ("FROM case_deadlines d WHERE d.case_id = c.id AND d.unit = {p} AND d.met_at IS NULL "
-        "AND d.cancelled_at IS NULL ORDER BY d.ends_at IS NULL, d.ends_at, d.name LIMIT 1")
+# A unit's inbox reads the unit's own next deadline from its row of case_units (``deadlines_of``).
 _NEXT = ("next_deadline", "next_due", "next_ends_at", "provisional")
-_OWN_COLUMNS = {"next_deadline": "name", "next_due": "due", "next_ends_at": "ends_at", "provisional": "provisional"}
-
-
-def _own(column: str, p: str) -> str:
-    return f"(SELECT d.{_OWN_COLUMNS[column]} {_OWN.format(p=p)})"
+UNIT_COLUMNS = ("case_id", "unit", "lead", *_NEXT)
 
 
 def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
@@ -61,7 +55,7 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
     # A literal, for the partial indexes; no kind: a unit's inbox of every kind (read by the unit index).
     clauses, params = [f"c.kind = '{q.kind}'"] if q.kind else [], []
     for unit in (q.unit, q.viewer_unit):
-        if unit:
+        if unit and unit != q.deadlines_of:  # the unit's own rows are joined: no need to ask again
             clauses.append(f"EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})")
             params.append(unit)
     if q.status:
@@ -69,10 +63,10 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
         params.append(q.status)
     if q.overdue is not None:
         # The next open deadline is the earliest; the case is overdue when it has ended.
-        ends = _own("next_ends_at", p) if q.deadlines_of else "c.next_ends_at"
+        ends = "o.next_ends_at" if q.deadlines_of else "c.next_ends_at"
         clauses.append(f"({ends} IS NOT NULL AND {ends} <= {p})" if q.overdue else
                        f"({ends} IS NULL OR {ends} > {p})")
-        params += [q.deadlines_of, q.deadlines_of, now] if q.deadlines_of else [now]
+        params.append(now)
     if q.q:
         escaped = q.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(f"c.search LIKE {p} ESCAPE '\\'")
@@ -84,13 +78,16 @@ def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, li
     """The count and the page of rows, each with its parameters (the rows' select list has its own
     for a unit's own deadlines, ``deadlines_of``)."""
     where, params = _filters(q, p, now)
-    own = bool(q.deadlines_of) and q.sort in ("due", "-due")
-    columns = ", ".join(f"{_own(col, p)} AS {col}" if own and col in _NEXT else f"c.{col}"
+    own = bool(q.deadlines_of)
+    columns = ", ".join(f"o.{col}" if own and col in _NEXT else f"c.{col}"
                         for col in CASE_COLUMNS if col != "search")
-    count = f"SELECT count(*) FROM cases c{where}"
-    rows = (f"SELECT {columns} FROM cases c{where} ORDER BY {ORDER[q.sort]} "
+    source = f"cases c JOIN case_units o ON o.case_id = c.id AND o.unit = {p}" if own else "cases c"
+    params = [q.deadlines_of, *params] if own else params
+    order = ORDER[q.sort].replace("next_ends_at", "o.next_ends_at" if own else "c.next_ends_at")
+    count = f"SELECT count(*) FROM {source}{where}"
+    rows = (f"SELECT {columns} FROM {source}{where} ORDER BY {order} "
             f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}")
-    return count, params, rows, ([q.deadlines_of] * len(_NEXT) if own else []) + params
+    return count, params, rows, params
 
 
 class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
@@ -102,8 +99,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
                 "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
                 "kind TEXT NOT NULL DEFAULT 'appeal')",
-                "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, "
-                "PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
+                "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
+                "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
                 "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
                 "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
                 "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
@@ -114,7 +111,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "DROP INDEX IF EXISTS case_deadlines_open",
                 "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
                 "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
-                "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)"]
+                "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
+                "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)"]
 
     def _added_columns(self) -> list[str]:
         """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
@@ -122,13 +120,27 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
         added = []
         for table, column, kind in (("case_deadlines", "missed_seq", "INTEGER"),
                                     ("cases", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
-                                    ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'")):
+                                    ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
+                                    *(("case_units", column, kind) for column, kind in (
+                                        ("next_deadline", "TEXT"), ("next_due", "TEXT"), ("next_ends_at", "TEXT"),
+                                        ("provisional", "INTEGER")))):
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"PRAGMA table_info({table})")
                 have = {row[1] for row in c.fetchall()}
             if have and column not in have:
                 added.append(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                # The units' own deadlines can only come from the events: the view is made again.
+                self.rebuild_after_create = self.rebuild_after_create or table == "case_units"
         return added
+
+    rebuild_after_create = False
+
+    def create_table(self) -> None:
+        super().create_table()
+        if self.rebuild_after_create:
+            log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
+            self.reset()
+            self.rebuild_after_create = False
 
     def apply(self, cases: list[CaseRows], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -138,8 +150,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             c.executemany(f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
                           f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
                           [tuple(_lite(r.case[k]) for k in CASE_COLUMNS) for r in cases])
-            c.executemany("INSERT INTO case_units VALUES (?, ?, ?)",
-                          [(str(r.case["id"]), unit, lead) for r in cases for unit, lead in r.units])
+            c.executemany(f"INSERT INTO case_units ({', '.join(UNIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          [(str(r.case["id"]), unit, lead, *_lite_own(own)) for r in cases for unit, lead, own in r.units])
             c.executemany(f"INSERT INTO case_deadlines ({', '.join(DEADLINE_COLUMNS)}) "
                           f"VALUES ({', '.join('?' * len(DEADLINE_COLUMNS))})",
                           [tuple(_lite(d[k]) for k in DEADLINE_COLUMNS) for r in cases for d in r.deadlines])
@@ -186,8 +198,12 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             # Views made before approvals existed hold appeals only.
             "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
             *_KIND_INDEXES,
-            "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, "
-            "PRIMARY KEY (unit, case_id))",
+            "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
+            "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
+            *(f"ALTER TABLE case_units ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in (
+                ("next_deadline", "text"), ("next_due", "timestamptz"), ("next_ends_at", "timestamptz"),
+                ("provisional", "boolean"))),
+            "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)",
             "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
             "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
             "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
@@ -202,7 +218,19 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
         )]
 
     def create_table(self) -> None:
+        # A view made before the units' own deadlines were kept lacks them; they come only from the
+        # events, so it is made again.
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                      "AND table_name = 'case_units'")
+            exists = c.fetchone()["n"] > 0
+            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                      "AND table_name = 'case_units' AND column_name = 'next_ends_at'")
+            rebuild = exists and c.fetchone()["n"] == 0
         super().create_table()
+        if rebuild:
+            log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
+            self.reset()
         # Trigram index for the text search (it splits Chinese text into trigrams too). The
         # extension needs a privileged role; without it search still works, by scanning.
         try:
@@ -224,11 +252,11 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                 copy.set_types(_CASE_TYPES)
                 for r in cases:
                     copy.write_row(_case_values(r.case))
-            with c.copy("COPY case_units (case_id, unit, lead) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["uuid", "text", "bool"])
+            with c.copy(f"COPY case_units ({', '.join(UNIT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["uuid", "text", "bool", "text", "timestamptz", "timestamptz", "bool"])
                 for r in cases:
-                    for unit, lead in r.units:
-                        copy.write_row((r.case["id"], unit, lead))
+                    for unit, lead, own in r.units:
+                        copy.write_row((r.case["id"], unit, lead, *(own or (None, None, None, None))))
             with c.copy(f"COPY case_deadlines ({', '.join(DEADLINE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_DEADLINE_TYPES)
                 for r in cases:
@@ -283,6 +311,13 @@ def _lite(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     return value
+
+
+def _lite_own(own: tuple[str, Any, Any, bool] | None) -> tuple[Any, ...]:
+    if own is None:
+        return (None, None, None, None)
+    name, due, ends_at, provisional = own
+    return (name, _lite(due), _lite(ends_at), int(bool(provisional)))
 
 
 def _from_lite(row: dict[str, Any]) -> dict[str, Any]:

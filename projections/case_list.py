@@ -50,7 +50,9 @@ class CaseListQuery:
 @dataclass
 class CaseRows:
     case: dict[str, Any]
-    units: list[tuple[str, bool]]  # (unit, is lead)
+    # (unit, is lead, the unit's own next deadline: (name, due, ends_at, provisional) or None). A unit's
+    # own deadlines are those binding it; its inbox is ordered and judged overdue by them.
+    units: list[tuple[str, bool, tuple[str, Any, Any, bool] | None]]
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     # The case's first event is in this batch, so the view has no rows of it yet: nothing to replace.
     new: bool = False
@@ -97,12 +99,13 @@ class CaseList(ReadModel):
             return self._approval_rows(case, new)
         return self._appeal_rows(case, new)
 
-    def _deadlines(self, case: Case) -> tuple[list[dict[str, Any]], Any]:
+    def _deadlines(self, case: Case) -> tuple[list[dict[str, Any]], Any, dict[str, tuple[str, Any, Any, bool]]]:
         """The clocks with their due times (``due_of``, the same as ``evaluate``), without the
-        overdue and met-late verdicts the list decides at query time; and the next one to end."""
+        overdue and met-late verdicts the list decides at query time; the next one to end; and the
+        next to end of those binding each unit (name, due, ends_at, provisional), by unit."""
         calendar = self.calendars(case.policy["jurisdiction"])
         case_id = case.id
-        deadlines, upcoming = [], None
+        deadlines, upcoming, own = [], None, {}
         for c in case.clocks:
             due = due_of(c, calendar)
             running = c["met_at"] is None and c["cancelled_at"] is None
@@ -110,16 +113,18 @@ class CaseList(ReadModel):
             ends_at = None if paused else due.ends_at
             if running and not paused and (upcoming is None or due.ends_at < upcoming[1].ends_at):
                 upcoming = (c, due)
+            if running and not paused and c["unit"] and (c["unit"] not in own or due.ends_at < own[c["unit"]][2]):
+                own[c["unit"]] = (c["name"], due.due, due.ends_at, due.provisional)
             deadlines.append({
                 "case_id": case_id, "name": c["name"], "round": c["round"], "unit": c["unit"],
                 "started_at": c["started_at"], "ends_at": ends_at, "due": due.due, "met_at": c["met_at"],
                 "cancelled_at": c["cancelled_at"], "provisional": due.provisional, "started_by": c["started_by"],
                 "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"), "kind": case.KIND,
             })
-        return deadlines, upcoming
+        return deadlines, upcoming, own
 
     def _appeal_rows(self, case: Appeal, new: bool) -> CaseRows:
-        deadlines, upcoming = self._deadlines(case)
+        deadlines, upcoming, own = self._deadlines(case)
         next_clock, next_due = upcoming if upcoming else (None, None)
         enterprise = _shown(case.enterprise.get("name", ""))
         row = {
@@ -137,13 +142,14 @@ class CaseList(ReadModel):
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
             "kind": "appeal",
         }
-        units = ([(case.unit, True)] if case.unit else []) + [(u, False) for u in case.co_units]
+        units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
+            (u, False, own.get(u)) for u in case.co_units]
         return CaseRows(row, units, deadlines, new)
 
     def _approval_rows(self, case: Approval, new: bool) -> CaseRows:
         """An approval in the list: its matter as the category, the applicant as the enterprise,
         its departments as the units with a part in it (none of them leads: the window decides)."""
-        deadlines, upcoming = self._deadlines(case)
+        deadlines, upcoming, own = self._deadlines(case)
         next_clock, next_due = upcoming if upcoming else (None, None)
         applicant = _shown(str(case.applicant.get("name", "")))
         matter = case.policy["matter"]
@@ -164,7 +170,7 @@ class CaseList(ReadModel):
                                        *case.materials)).lower()),
             "kind": "approval",
         }
-        return CaseRows(row, [(d, False) for d in departments], deadlines, new)
+        return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
 
 
 def _shown(text: str) -> str:
