@@ -36,6 +36,9 @@ class ReadSide:
         approvals, _ = self.models[0].view.query(CaseListQuery(kind="approval", sort="received", per_page=10000,
                                                                now=FAR))
         deadlines = self.models[0].view.open_deadlines_due(FAR, limit=100000)
+        # Each unit's inbox, judged by its own deadlines (the workspace's).
+        inboxes = {u: self.models[0].view.query(CaseListQuery(kind=None, viewer_unit=u, deadlines_of=u,
+                                                               per_page=10000, now=FAR)) for u in units}
         ledger = self.models[1].view
         ledgers = {(u, m): (f.counts, f.open_at_end, f.overdue_at_end, f.approvals)
                    for u in units for m in months
@@ -46,7 +49,7 @@ class ReadSide:
         return {"cases": sorted(cases, key=lambda r: r["id"]),
                 "approvals": sorted(approvals, key=lambda r: r["id"]),
                 "deadlines": sorted(deadlines, key=lambda d: (d["case_id"], d["name"], d["round"])),
-                "ledgers": ledgers, "approval_months": approval_months, "trail": trail}
+                "inboxes": inboxes, "ledgers": ledgers, "approval_months": approval_months, "trail": trail}
 
     def close(self) -> None:
         self.views.close()

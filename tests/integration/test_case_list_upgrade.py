@@ -1,0 +1,63 @@
+"""A case list made before each unit's own next deadline was kept is rebuilt from the events at start-up.
+
+The units' own deadlines (what a unit's inbox is ordered and judged by) exist only in the events: a
+view whose ``case_units`` lacks them is emptied and made again, never left with blanks.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+
+from projections.case_list import CaseListQuery
+from tests.conftest import ADMIN, LOG_KEY_FILE, PLATFORM, sh
+from tests.e2e.server import scratch_postgres
+from web.bootstrap import Settings, bootstrap
+
+OLD_COLUMNS = ("next_deadline", "next_due", "next_ends_at", "provisional")
+
+
+@contextmanager
+def database(kind, tmp_path):
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path}/upgrade.sqlite3"
+    else:
+        with scratch_postgres(prefix="caseledger_upgrade") as url:
+            yield url
+
+
+def as_made_before(container, kind) -> None:
+    """``case_units`` as it was: case, unit and whether it leads, nothing more."""
+    view = container.read_models["case_list"].view
+    with view.datastore.transaction(commit=True) as c:
+        c.execute("DROP INDEX IF EXISTS case_units_due")
+        for column in OLD_COLUMNS:
+            c.execute(f"ALTER TABLE case_units DROP COLUMN {column}")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(kind, tmp_path):
+    with database(kind, tmp_path) as url:
+        settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
+        first = bootstrap(settings)
+        first.directory.add_unit(ADMIN, "DISTRICT-POWER", "区供电中心")
+        case, _ = first.appeals.open(PLATFORM, channel="12345", category="help", subject="接电难", content="逾期未办",
+                                     enterprise={"name": "某公司"}, profile="zichuan-2020",
+                                     occurred_at=sh("2026-11-02 09:00"))
+        first.appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", occurred_at=sh("2026-11-02 10:00"))
+        first.runner().run_once()
+        as_made_before(first, kind)
+        first.close()
+
+        again = bootstrap(settings)
+        try:
+            view = again.read_models["case_list"].view
+            assert view.position() == 0  # emptied, to be made again from the log
+            again.runner().run_once()
+            rows, total = view.query(CaseListQuery(kind=None, viewer_unit="DISTRICT-POWER",
+                                                   deadlines_of="DISTRICT-POWER", now=sh("2026-12-01 12:00")))
+            # 000 item 4: the unit's initial reply, 2 working days from Mon 11-02: Wed 11-04.
+            assert total == 1 and rows[0]["next_due"] == sh("2026-11-04 23:59:59")
+        finally:
+            again.close()
