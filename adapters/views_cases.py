@@ -84,7 +84,8 @@ def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, li
     source = f"cases c JOIN case_units o ON o.case_id = c.id AND o.unit = {p}" if own else "cases c"
     params = [q.deadlines_of, *params] if own else params
     order = ORDER[q.sort].replace("next_ends_at", "o.next_ends_at" if own else "c.next_ends_at")
-    count = f"SELECT count(*) FROM {source}{where}"
+    count = (f"SELECT count(*) FROM (SELECT 1 FROM {source}{where} LIMIT {int(q.count_limit)}) t"
+             if q.count_limit else f"SELECT count(*) FROM {source}{where}")
     rows = (f"SELECT {columns} FROM {source}{where} ORDER BY {order} "
             f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}")
     return count, params, rows, params

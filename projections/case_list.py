@@ -41,6 +41,9 @@ class CaseListQuery:
     # A unit whose own deadlines (those binding it) give each case's next deadline, decide whether it is
     # overdue and order the list by due time: a unit's inbox in the workspace. None: the case's earliest.
     deadlines_of: str | None = None
+    # Count no further than this (the total is then "at least"): a search matching a tenth of every case
+    # is counted in a fraction of the time. None: the exact total.
+    count_limit: int | None = None
     sort: str = "due"
     page: int = 1
     per_page: int = 20

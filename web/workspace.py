@@ -39,6 +39,7 @@ bp = Blueprint("workspace", __name__, template_folder="templates", static_folder
                static_url_path="/static")
 csrf = CSRFProtect()
 PER_PAGE = 20
+COUNT_LIMIT = 2000  # the inbox counts this far ("2000 件以上"); the CSV holds every case
 EXPORT_BATCH = 1000
 PUBLIC_ENDPOINTS = {"workspace.login", "workspace.static"}
 
@@ -178,12 +179,12 @@ def _filters() -> dict[str, Any]:
             "page": max(1, min(int(page), 10**6)) if page.isdigit() else 1}
 
 
-def _query(f: dict[str, Any], page: int, per_page: int, now: datetime) -> CaseListQuery:
+def _query(f: dict[str, Any], page: int, per_page: int, now: datetime, count_limit: int | None = None) -> CaseListQuery:
     return CaseListQuery(kind=f["kind"] or None, unit=f["unit"] or None, status=f["status"] or None,
                          overdue=True if f["overdue"] else None, q=f["q"] or None,
                          viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
                          deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
-                         page=page, per_page=per_page, now=now)
+                         page=page, per_page=per_page, now=now, count_limit=count_limit)
 
 
 def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -235,12 +236,14 @@ def inbox():
     container().wait_for_views()
     now = datetime.now(timezone.utc)
     f = _filters()
-    rows, total = container().read_models["case_list"].view.query(_query(f, f["page"], PER_PAGE, now))
+    limit = max(COUNT_LIMIT, f["page"] * PER_PAGE + 1)  # never fewer than the pages up to this one
+    rows, total = container().read_models["case_list"].view.query(_query(f, f["page"], PER_PAGE, now, limit))
     pages = max(1, -(-total // PER_PAGE))
     kept = {k: v for k, v in (("kind", f["kind"]), ("status", f["status"]), ("overdue", "1" if f["overdue"] else ""),
                               ("q", f["q"]), ("unit", f["unit"])) if v}
     return render_template(
-        "inbox.html", rows=[_row(r, now) for r in rows], total=total, page=f["page"], pages=pages, f=f,
+        "inbox.html", rows=[_row(r, now) for r in rows], total=total, more=total >= limit, page=f["page"],
+        pages=pages, f=f,
         statuses=_status_choices(f["kind"]),
         units=sorted(unit_names().items()) if g.actor.role is not Role.UNIT else [],
         page_url=lambda n: url_for("workspace.inbox") + "?" + urlencode({**kept, "page": n}),

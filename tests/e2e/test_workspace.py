@@ -352,3 +352,19 @@ def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(liv
     assert f">{approval['case_no']}</a>" not in late
     assert f">{approval['case_no']}</a>" in Clerk.sign_in(live, "plan").get(
         "/", query_string={"q": approval["case_no"], "overdue": "1"}).text
+
+
+def test_a_long_list_is_counted_only_so_far_and_still_paged_to_its_end(live, monkeypatch):
+    """The inbox counts up to a limit ("N 件以上") so that a broad search stays quick; the pages go on."""
+    from web import workspace
+
+    monkeypatch.setattr(workspace, "COUNT_LIMIT", 5)
+    monkeypatch.setattr(workspace, "PER_PAGE", 2)
+    word = uuid.uuid4().hex[:8]
+    cases = [forwarded_appeal(live, subject=f"计数{word}-{i}") for i in range(7)]
+    clerk = Clerk.sign_in(live, "power")
+    first = text_of(clerk.get("/", query_string={"q": f"计数{word}"}).text)
+    assert "4 件以上" in first and "下一页" in first
+    last = clerk.get("/", query_string={"q": f"计数{word}", "page": 4}).text
+    assert "共 7 件" in text_of(last) and "下一页" not in last
+    assert sum(c["case_no"] in last for c in cases) == 1
