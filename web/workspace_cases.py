@@ -33,7 +33,7 @@ from web.workspace_forms import (
     ReviewForm, VisitForm, choices,
 )
 from web.workspace_text import (
-    ANSWER_KIND, CATEGORY, DECISION, FIELD, KIND, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
+    ANSWER_KIND, CATEGORY, DECISION, FIELD, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
 )
 
 
@@ -122,7 +122,7 @@ def _act(kind: str, case_id: UUID, path: str):
     action = next((a for a in actions if a.path == path), None)
     if action is None:
         abort(404)
-    form = _form(action, kind)
+    form = _form(action)
     errors: dict[str, str] = {}
     try:
         getattr(service(), commands[path][0])(case_id, g.actor, **form.arguments())
@@ -142,16 +142,21 @@ def _act(kind: str, case_id: UUID, path: str):
     return _page(kind, case_id, posted=(action.name, form, errors), status=status)
 
 
-def _form(action: WebAction, kind: str, case=None) -> CommandForm:
-    form = (action.form(department=g.actor.unit) if action.form is DepartmentAnswerForm else action.form())
+def _form(action: WebAction) -> CommandForm:
+    """The action's form, from what was posted if anything was, with the action's own field labels."""
+    form = action.form(department=g.actor.unit) if action.form is DepartmentAnswerForm else action.form()
     for name, label in action.labels.items():
         getattr(form, name).label.text = label
-    if case is not None:
-        form.expected_version.data = str(case.version)
+    return form
+
+
+def _prepared(form: CommandForm, case) -> CommandForm:
+    """The form as the page shows it: the case's version now, and the choices the case offers."""
+    form.expected_version.data = str(case.version)
     if isinstance(form, ForwardForm):
         units = choices([("", "请选择"), *sorted(unit_names().items())])
         form.unit.choices, form.co_units.choices = units, units[1:]
-    if isinstance(form, ReturnOpinionForm) and case is not None:
+    if isinstance(form, ReturnOpinionForm):
         form.department.choices = choices([(d["unit"], unit_name(d["unit"])) for d in case.departments
                                            if d["decision"] is not None])
     return form
@@ -171,28 +176,24 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         verdict = verdicts[action.name]
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
-        form = posted[1] if posted and posted[0] == action.name else None
-        if form is not None:
-            form.expected_version.data = str(case.version)
-            if isinstance(form, (ForwardForm, ReturnOpinionForm)):
-                _choices_into(form, action, kind, case)
+        mine = posted is not None and posted[0] == action.name
         shown.append({
             "action": action, "open": verdict.open,
             "reason": refusal_text(verdict.refusal) if verdict.refusal else None,
-            "form": form or _form(action, kind, case),
-            "errors": posted[2] if posted and posted[0] == action.name else {},
+            "form": _prepared(posted[1] if mine else _form(action), case),
+            "errors": posted[2] if mine else {},
             "choice_refusals": _choice_refusals(kind, verdicts),
         })
     errors = posted[2] if posted else {}
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
+    names = {"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION, "pause": PAUSE_REASON,
+             "answer_kind": ANSWER_KIND}
     return render_template(
-        f"{kind}.html", kind=kind, case=present(case, states), raw=case, status_name=status_name(case.status),
+        f"{kind}.html", kind=kind, case=present(case, states), status_name=status_name(case.status),
         deadlines=[_deadline(d, calendar, now) for d in states], history=_timeline(kind, service.history(case_id)),
         actions=[a for a in shown if a["open"]], closed_actions=[a for a in shown if not a["open"]],
-        summary=summary, unit_name=unit_name, names={"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION,
-                                                     "pause": PAUSE_REASON, "answer_kind": ANSWER_KIND},
-        fmt=_fmt, kind_name=KIND[kind], page_url=request.path if request.method == "GET" else url_for(
+        summary=summary, unit_name=unit_name, names=names, fmt=_fmt, page_url=request.path if request.method == "GET" else url_for(
             f"workspace.{kind}_page", case_id=case_id),
     ), status
 
@@ -200,14 +201,6 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
 def _anchor(action: str, form: CommandForm, name: str) -> str:
     """Where the error summary's link leads: the field, or the action's heading."""
     return f"{action}-{name}" if name and name in form._fields else f"act-{action}-title"
-
-
-def _choices_into(form: CommandForm, action: WebAction, kind: str, case) -> None:
-    fresh = _form(action, kind, case)
-    if isinstance(form, ForwardForm):
-        form.unit.choices, form.co_units.choices = fresh.unit.choices, fresh.co_units.choices
-    if isinstance(form, ReturnOpinionForm):
-        form.department.choices = fresh.department.choices
 
 
 def _choice_refusals(kind: str, verdicts) -> dict[str, str]:

@@ -58,6 +58,14 @@ def _text(value: str | None) -> str:
     return value or ""
 
 
+def _working_days(field) -> int:
+    """A number of working days as typed; left empty, 0 (the command says what it must be)."""
+    text = (field.data or "").strip()
+    if text and not text.isdigit():
+        raise FormInputError(field.name, "请填写整数（工作日数）")
+    return int(text) if text else 0
+
+
 def _optional(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
@@ -75,10 +83,7 @@ class ExtendForm(CommandForm):
     reason = TextAreaField("延期理由")
 
     def fields(self):
-        text = (self.working_days.data or "").strip()
-        if text and not text.isdigit():
-            raise FormInputError("working_days", "请填写整数（工作日数）")
-        return {"working_days": int(text) if text else 0, "reason": _text(self.reason.data)}
+        return {"working_days": _working_days(self.working_days), "reason": _text(self.reason.data)}
 
 
 class ReasonForm(CommandForm):
@@ -182,10 +187,7 @@ class PauseForm(CommandForm):
     note = TextAreaField("备注（可不填）")
 
     def fields(self):
-        text = (self.expected_working_days.data or "").strip()
-        if text and not text.isdigit():
-            raise FormInputError("expected_working_days", "请填写整数（工作日数）")
-        return {"reason": self.reason.data or "", "expected_working_days": int(text) if text else 0,
+        return {"reason": self.reason.data or "", "expected_working_days": _working_days(self.expected_working_days),
                 "note": _optional(self.note.data)}
 
 
