@@ -10,7 +10,7 @@ concurrent logins never conflict on it.
 from __future__ import annotations
 
 import abc
-from datetime import datetime
+from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -47,10 +47,28 @@ class Unit(Aggregate):
     def __init__(self, code: str, name: str, parent: str | None, actor: dict) -> None:
         self.code, self.name, self.parent = code, name, parent
         self.active = True
+        # Who heads the unit from which day (主要负责人), in the order recorded: {"name", "from"}.
+        self.heads: list[dict[str, str]] = []
 
     @event("Disabled", topic="caseledger:Unit.Disabled")
     def disable(self, reason: str | None, actor: dict) -> None:
         self.active = False
+
+    @event("HeadAppointed", topic="caseledger:Unit.HeadAppointed")
+    def appoint_head(self, name: str, from_day: str, actor: dict) -> None:
+        """Records that ``name`` heads the unit from ``from_day`` (ISO date, Asia/Shanghai) on; a later
+        record for the same day corrects an earlier one."""
+        self.heads.append({"name": name, "from": from_day})
+
+    def head_on(self, day: date) -> dict[str, str] | None:
+        """The head in office on ``day``: the latest-starting appointment on or before it (of two for
+        the same day, the one recorded last); None before the first."""
+        in_office = None
+        for head in self.heads:
+            if date.fromisoformat(head["from"]) <= day and (
+                    in_office is None or head["from"] >= in_office["from"]):
+                in_office = head
+        return in_office
 
 
 class User(Aggregate):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -70,6 +70,28 @@ class DirectoryService(Application):
         unit.disable(reason=reason, actor=actor.as_record())
         self.save(unit)
         return unit
+
+    def appoint_head(self, actor: Actor, code: str, name: str, from_day: date) -> Unit:
+        """Records who heads unit ``code`` from ``from_day`` on (``caseledger unit head``): a 约谈 or
+        书面检查 names the head in office on the day it arose, even after the head has changed."""
+        problems = {}
+        if not (name or "").strip():
+            problems["name"] = "name the unit's head"
+        if not isinstance(from_day, date) or isinstance(from_day, datetime):
+            problems["from"] = "the first day in office, as YYYY-MM-DD"
+        if problems:
+            raise ValidationFailed(problems)
+        unit = self.unit(code)
+        if unit is None:
+            raise CaseNotFound(f"no unit {code!r}")
+        unit.appoint_head(name=name.strip(), from_day=from_day.isoformat(), actor=actor.as_record())
+        self.save(unit)
+        return unit
+
+    def head_on(self, code: str, day: date) -> dict[str, str] | None:
+        """The head of unit ``code`` in office on ``day`` (None if none is recorded by then)."""
+        unit = self.unit(code)
+        return unit.head_on(day) if unit is not None else None
 
     def unit(self, code: str) -> Unit | None:
         return self._find(Unit.create_id(code))

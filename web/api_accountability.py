@@ -8,6 +8,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from domain.accountability import check_action_role
+from domain.deadlines import SHANGHAI
 from domain.errors import CaseNotFound
 from domain.permissions import check_read
 from web.errors import ErrorSchema
@@ -26,6 +27,8 @@ blp = Blueprint("accountability", __name__, url_prefix="/api",
 
 GROUPS = {"reminders": {"notified_reminder", "criticism"}, "interviews": {"interview", "reminder_interview"},
           "written_reviews": {"written_self_examination", "order_self_examination"}}
+# The consequences addressed to the unit's principal head (000 item 4: 约谈单位主要负责人, 书面检查).
+HEAD_NAMED = GROUPS["interviews"] | GROUPS["written_reviews"]
 
 
 def documented_errors(view, statuses=(400, 401, 403, 404, 409, 422)):
@@ -114,9 +117,11 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
     action_entries = [e for e in entries if e["entry"] == "action"]
     actions = [_action(e["data"]) for e in action_entries]
     consequences = []
+    record = container.directory.unit(unit)
     for e in entries:
         if e["entry"] == "consequence" and (period is None or e["period"] == period):
             c = _consequence(e["data"])
+            c["head"] = _head_on(record, e["data"]["at"], c["kind"])
             c["follow_ups"] = [a for a in actions if a["consequence"] == c["id"]]
             consequences.append(c)
     supervisions: dict[str, dict] = {}
@@ -147,6 +152,14 @@ def _consequence(d: dict) -> dict:
             "profile_version": d["profile_version"], "at": _local(d["at"]), "period": d["period"],
             "evidence": d["evidence"], "caused_by": d["caused_by"], "recorded_at": _local(d["timestamp"]),
             "seq": d["record_seq"]}
+
+
+def _head_on(unit, at: str, kind: str) -> dict | None:
+    """For a 约谈 or 书面检查: the unit's head in office on the day it arose (Asia/Shanghai), whom the
+    discipline commission addresses, even if another person heads the unit today."""
+    if unit is None or kind not in HEAD_NAMED:
+        return None
+    return unit.head_on(datetime.fromisoformat(at).astimezone(SHANGHAI).date())
 
 
 def _previewed(e) -> dict:

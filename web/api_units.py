@@ -22,7 +22,8 @@ blp = Blueprint("units", __name__, url_prefix="/api/units", description="Handlin
 def list_units():
     """Every handling unit, with its parent."""
     units = current_app.extensions["caseledger"].directory.units()
-    return {"units": sorted(({"code": u.code, "name": u.name, "parent": u.parent, "active": u.active}
+    return {"units": sorted(({"code": u.code, "name": u.name, "parent": u.parent, "active": u.active,
+                              "heads": [{"from_": h["from"], "name": h["name"]} for h in u.heads]}
                              for u in units), key=lambda u: u["code"])}
 
 

@@ -19,7 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 import psycopg
@@ -78,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("name")
     add.add_argument("--parent")
     unit.add_parser("list", help="list units")
+    head = unit.add_parser("head", help="record who heads a unit from a day on (主要负责人)")
+    head.add_argument("code")
+    head.add_argument("name")
+    head.add_argument("--from", dest="from_day", required=True, metavar="DATE",
+                      help="the first day in office, YYYY-MM-DD (Asia/Shanghai)")
     off = unit.add_parser("disable", help="disable a unit")
     off.add_argument("code")
     off.add_argument("--reason")
@@ -138,7 +143,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: The command line's name for a field a refusal names.
-OPTIONS = {"parent": "--parent", "unit": "--unit", "role": "--role", "reason": "--reason"}
+OPTIONS = {"from": "--from", "parent": "--parent", "unit": "--unit", "role": "--role", "reason": "--reason"}
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
 
 
 def _fail(message: str, status: int = 1) -> int:
@@ -170,6 +182,12 @@ def _run(args: argparse.Namespace, c) -> int:
     elif args.command == "unit" and args.action == "add":
         u = c.directory.add_unit(operator, args.code, args.name, args.parent)
         print(f"unit {u.code} added")
+    elif args.command == "unit" and args.action == "head":
+        day = _day(args.from_day)
+        if day is None:
+            return _fail(f"--from {args.from_day!r} is not a day as YYYY-MM-DD", 2)
+        c.directory.appoint_head(operator, args.code, args.name, day)
+        print(f"unit {args.code} headed by {args.name.strip()} from {day.isoformat()}")
     elif args.command == "unit" and args.action == "list":
         for u in sorted(c.directory.units(), key=lambda u: u.code):
             print(f"{u.code}\t{u.name}\t{u.parent or '-'}\t{'active' if u.active else 'disabled'}")

@@ -239,11 +239,18 @@ class SignedOutSchema(ma.Schema):
     user = Text(required=True)
 
 
+class UnitHeadSchema(ma.Schema):
+    name = Text(required=True, metadata={"description": "the unit's principal head (主要负责人)"})
+    from_ = Text(required=True, data_key="from", metadata={"description": "first day in office, YYYY-MM-DD"})
+
+
 class UnitSchema(ma.Schema):
     code = Text(required=True)
     name = Text(required=True)
     parent = Text(allow_none=True)
     active = ma.fields.Boolean()
+    heads = ma.fields.List(ma.fields.Nested(UnitHeadSchema), metadata={
+        "description": "who has headed the unit from when, in the order recorded (caseledger unit head)"})
 
 
 class UnitListSchema(ma.Schema):

@@ -48,8 +48,11 @@ class AccountabilitySchema(ma.Schema):
     unit = Text(required=True)
     period = Text(allow_none=True)
     reminders = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "通报提醒, 通报批评"})
-    interviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "约谈, 约谈提醒"})
-    written_reviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={"description": "书面检查, 责令检查"})
+    interviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": "约谈, 约谈提醒; each with ``head``: the unit's head in office on the day it arose "
+                       "({name, from}), or null if none was recorded"})
+    written_reviews = ma.fields.List(ma.fields.Dict(), required=True, metadata={
+        "description": "书面检查, 责令检查; each with ``head`` as for interviews"})
     consequences = ma.fields.List(ma.fields.Dict(), required=True,
                                   metadata={"description": "every consequence, with rule, profile version and evidence"})
     lapses = ma.fields.List(ma.fields.Dict(), required=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from domain.errors import AlreadyExists
 from tests.e2e.conftest import OPERATOR
@@ -187,3 +188,35 @@ def test_a_missed_window_deadline_reaches_the_units_ledger_and_accountability(li
         ("window_feedback", unit)]
     record = live.get(f"/api/units/{unit}/accountability", user="inspector").json
     assert [(lp["kind"], lp["detail"]["deadline"]) for lp in record["lapses"]] == [("deadline_missed", "window_feedback")]
+
+
+def test_an_interview_names_the_head_in_office_on_the_day_it_arose(live):
+    """000 item 4: 区纪委监委约谈单位主要负责人 and 书面检查 reach the head in office on the day the
+    consequence arose (2026-10), not the one appointed after it, nor one who had already left."""
+    unit = fresh_unit(live)
+    directory = live.container.directory
+    directory.appoint_head(OPERATOR, unit, "张三", date(2026, 1, 5))
+    directory.appoint_head(OPERATOR, unit, "李四", date(2026, 10, 9))
+    directory.appoint_head(OPERATOR, unit, "王五", date(2026, 11, 2))
+    for day in ("2026-10-12", "2026-10-13"):
+        case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
+        answered = live.post(f"/api/appeals/{case['id']}/answer", {
+            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+        assert answered.status_code == 200
+    body = live.get(f"/api/units/{unit}/accountability", user="inspector").json
+    assert body["interviews"][0]["at"].startswith("2026-10")
+    assert [c["head"] for c in body["interviews"] + body["written_reviews"]] == [
+        {"name": "李四", "from": "2026-10-09"}] * 2
+    assert [r["head"] for r in body["reminders"]] == [None, None]  # 通报提醒 goes to the unit itself
+    listed = {u["code"]: u for u in live.get("/api/units", user="inspector").json["units"]}
+    assert [h["name"] for h in listed[unit]["heads"]] == ["张三", "李四", "王五"]
+
+
+def test_a_unit_with_no_head_recorded_has_its_interview_name_nobody(live):
+    unit = fresh_unit(live)
+    for day in ("2026-10-12", "2026-10-13"):
+        case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
+        live.post(f"/api/appeals/{case['id']}/answer", {
+            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+    body = live.get(f"/api/units/{unit}/accountability", user="inspector").json
+    assert [i["head"] for i in body["interviews"]] == [None]

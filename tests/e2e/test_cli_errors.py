@@ -81,3 +81,16 @@ def test_serve_with_a_bad_database_url_stops_with_one_line(tmp_path):
     env = server_env("mysql://somewhere/db")
     line = refused(["serve", "--port", str(free_port())], env, tmp_path, status=2)
     assert line.startswith("caseledger: CASELEDGER_DATABASE_URL=") and "postgresql://" in line
+
+
+def test_unit_head_records_who_heads_a_unit_from_a_day(sqlite_env, tmp_path):
+    """Issue 15 item 5 (000 item 4: 约谈单位主要负责人): the head is recorded with the first day in office."""
+    run_cli(["unit", "add", "TOWN-POWER", "镇供电所"], sqlite_env, tmp_path)
+    done = run_cli(["unit", "head", "TOWN-POWER", "李四", "--from", "2026-10-09"], sqlite_env, tmp_path)
+    assert done.stdout.strip() == "unit TOWN-POWER headed by 李四 from 2026-10-09"
+
+
+def test_unit_head_for_an_unknown_unit_or_a_bad_day_is_refused(sqlite_env, tmp_path):
+    assert "NO-SUCH" in refused(["unit", "head", "NO-SUCH", "李四", "--from", "2026-10-09"], sqlite_env, tmp_path)
+    line = refused(["unit", "head", "NO-SUCH", "李四", "--from", "2026-13-09"], sqlite_env, tmp_path, status=2)
+    assert "--from" in line and "2026-13-09" in line
