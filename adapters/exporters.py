@@ -7,8 +7,9 @@ ranked, by code, each with its reason, then the totals; rates as
 percentages, the composite in points (0-100, as in the JSON and the PDF),
 the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
 rates and of the composite, and the ranking rule. Sheet 3, when the bulletin
-has its approvals section, the approvals (``adapters.exporters_approvals``).
-The PDF is ``adapters.bulletin_pdf``.
+has its approvals section, the approvals (``adapters.exporters_approvals``);
+then, when it has its recurring-problems section, the 堵点分析 sheet
+(``adapters.exporters_recurring``). The PDF is ``adapters.bulletin_pdf``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import io
 from collections.abc import Mapping
 
 from adapters.exporters_approvals import approvals_sheet
+from adapters.exporters_recurring import recurring_sheet
 from projections.bulletin import (
     COUNT_LABELS,
     RANKING_RULE,
@@ -170,6 +172,8 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     defs.freeze_panes = "A2"
     if bulletin.approvals is not None:
         approvals_sheet(wb, bulletin.approvals)
+    if bulletin.recurring is not None:
+        recurring_sheet(wb, bulletin.recurring)
 
     wb.properties.title = f"{_title_zh(bulletin)} ({bulletin.period.name})"
     wb.properties.creator = "caseledger"

@@ -13,11 +13,12 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
 from projections.case_list import CaseListQuery, CaseListView, CaseRows
+from projections.recurring import ReceivedAppeal
 
 CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
                 "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
                 "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
-                "closed_at", "version", "search", "kind")
+                "closed_at", "version", "search", "kind", "credit_code", "merged_into")
 DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
                     "provisional", "started_by", "met_seq", "missed_seq", "kind")
 ORDER = {
@@ -99,7 +100,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
                 "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
                 "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
-                "kind TEXT NOT NULL DEFAULT 'appeal')",
+                "kind TEXT NOT NULL DEFAULT 'appeal', credit_code TEXT, merged_into TEXT)",
                 "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
                 "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
                 "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
@@ -124,14 +125,16 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                                     ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
                                     *(("case_units", column, kind) for column, kind in (
                                         ("next_deadline", "TEXT"), ("next_due", "TEXT"), ("next_ends_at", "TEXT"),
-                                        ("provisional", "INTEGER")))):
+                                        ("provisional", "INTEGER"))),
+                                    ("cases", "credit_code", "TEXT"), ("cases", "merged_into", "TEXT")):
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"PRAGMA table_info({table})")
                 have = {row[1] for row in c.fetchall()}
             if have and column not in have:
                 added.append(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                # The units' own deadlines can only come from the events: the view is made again.
-                self.rebuild_after_create = self.rebuild_after_create or table == "case_units"
+                # The units' own deadlines and the credit codes can only come from the events: the view is
+                # made again.
+                self.rebuild_after_create = self.rebuild_after_create or table == "case_units" or column in _FROM_EVENTS
         return added
 
     rebuild_after_create = False
@@ -139,7 +142,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
     def create_table(self) -> None:
         super().create_table()
         if self.rebuild_after_create:
-            log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
+            log.warning("the case list gained columns only the events can fill; it is rebuilt from the event log")
             self.reset()
             self.rebuild_after_create = False
 
@@ -184,6 +187,12 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             return [_from_lite(dict(zip(DEADLINE_COLUMNS, r))) for r in c.fetchall()]
 
 
+    def appeals_received(self, start: datetime, end: datetime) -> list[ReceivedAppeal]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_RECEIVED_SQL.format(p="?"), (_lite(start), _lite(end)))
+            return [_received(_from_lite(dict(zip(_RECEIVED, r)))) for r in c.fetchall()]
+
+
 class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
     overlaps_writes = True
 
@@ -195,9 +204,11 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
             "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
             "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
-            "version integer, search text, kind text NOT NULL DEFAULT 'appeal')",
+            "version integer, search text, kind text NOT NULL DEFAULT 'appeal', credit_code text, merged_into uuid)",
             # Views made before approvals existed hold appeals only.
             "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
+            *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in (
+                ("credit_code", "text"), ("merged_into", "uuid"))),
             *_KIND_INDEXES,
             "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
             "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
@@ -228,9 +239,12 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
                       "AND table_name = 'case_units' AND column_name = 'next_ends_at'")
             rebuild = exists and c.fetchone()["n"] == 0
+            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                      "AND table_name = 'cases' AND column_name = ANY(%s)", (list(_FROM_EVENTS),))
+            rebuild = rebuild or (exists and c.fetchone()["n"] < len(_FROM_EVENTS))
         super().create_table()
         if rebuild:
-            log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
+            log.warning("the case list gained columns only the events can fill; it is rebuilt from the event log")
             self.reset()
         # Trigram index for the text search (it splits Chinese text into trigrams too). The
         # extension needs a privileged role; without it search still works, by scanning.
@@ -290,6 +304,26 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                       "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
             return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
 
+    def appeals_received(self, start: datetime, end: datetime) -> list[ReceivedAppeal]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_RECEIVED_SQL.format(p="%s"), (start, end))
+            return [_received(r) for r in c.fetchall()]
+
+
+# Columns added since the first release that only the events can fill: a view without them is made again.
+_FROM_EVENTS = ("credit_code", "merged_into")
+# What the recurring-problems report reads of each appeal received in its months (the received index).
+_RECEIVED = ("id", "case_no", "received_at", "category", "unit", "enterprise_name", "credit_code", "subject",
+             "status", "merged_into")
+_RECEIVED_SQL = (f"SELECT {', '.join(_RECEIVED)} FROM cases WHERE kind = 'appeal' AND received_at >= {{p}} "
+                 "AND received_at < {p} ORDER BY received_at, case_no")
+
+
+def _received(row: dict[str, Any]) -> ReceivedAppeal:
+    return ReceivedAppeal(str(row["id"]), row["case_no"], row["received_at"], row["category"], row["unit"],
+                          row["enterprise_name"], row["credit_code"] or None, row["subject"], row["status"],
+                          str(row["merged_into"]) if row["merged_into"] else None)
+
 
 _TIME_COLUMNS = {"next_due", "next_ends_at", "received_at", "updated_at", "closed_at", "started_at", "ends_at",
                  "due", "met_at", "cancelled_at"}
@@ -299,7 +333,7 @@ _BOOL_COLUMNS = {"solved", "provisional"}
 # Column types on PostgreSQL, in column order, for binary COPY.
 _CASE_TYPES = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4",
                "int4", "text", "bool", "text", "timestamptz", "timestamptz", "bool", "timestamptz",
-               "timestamptz", "timestamptz", "int4", "text", "text"]
+               "timestamptz", "timestamptz", "int4", "text", "text", "text", "uuid"]
 _DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
                    "timestamptz", "bool", "int4", "int4", "int4", "text"]
 _case_values = itemgetter(*CASE_COLUMNS)

@@ -61,6 +61,7 @@ WINDOWS = ("calendar_month", "rolling_month")
 COUNTING = ("each", "case", "window")
 # The categories of appeal (RULES.md §1): 政策咨询, 服务求助, 投诉, 意见建议, in that order.
 CATEGORIES = ("consultation", "help", "complaint", "suggestion")
+CATEGORY_NAMES = {"consultation": "政策咨询", "help": "服务求助", "complaint": "投诉", "suggestion": "意见建议"}
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from projections.approvals_bulletin import ApprovalSection, approval_section
+from projections.recurring import RecurringSection
 from projections.ledger import COUNTERS, LedgerFigures, LedgerView, Period
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
@@ -200,6 +201,7 @@ class Bulletin:
     totals: BulletinRow  # code TOTAL, rank None
     min_coverage: float = MIN_COVERAGE
     approvals: ApprovalSection | None = None  # the approvals section, when asked for
+    recurring: RecurringSection | None = None  # recurring problems (堵点分析), when asked for
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:

@@ -26,6 +26,7 @@ from domain.case import Case
 from domain.clocks import due_of, paused_since
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
+from projections.recurring import RecurringSource
 
 SORTS = ("due", "-due", "received", "-received", "updated", "-updated")
 
@@ -61,7 +62,7 @@ class CaseRows:
     new: bool = False
 
 
-class CaseListView(TrackedView):
+class CaseListView(TrackedView, RecurringSource):
     @abc.abstractmethod
     def apply(self, cases: list[CaseRows], tracking) -> None:
         """Replace each case's rows (case, units, deadlines)."""
@@ -143,7 +144,8 @@ class CaseList(ReadModel):
             "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
             "version": case.version,
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
-            "kind": "appeal",
+            "kind": "appeal", "credit_code": _code(case.enterprise.get("credit_code")),
+            "merged_into": getattr(case, "merged_into", None),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
             (u, False, own.get(u)) for u in case.co_units]
@@ -171,7 +173,7 @@ class CaseList(ReadModel):
             "closed_at": case.delivered_at or case.ended_at, "version": case.version,
             "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
                                        *case.materials)).lower()),
-            "kind": "approval",
+            "kind": "approval", "credit_code": None, "merged_into": None,
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
 
@@ -181,3 +183,9 @@ def _shown(text: str) -> str:
     U+FFFD, since PostgreSQL text cannot hold NUL and SQLite's text functions stop at it — one event's
     content must never stop the read model or hide the case from a search."""
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def _code(value: str | None) -> str | None:
+    """A credit code as it is compared: its letters upper case, without spaces (None: none given)."""
+    code = "".join((value or "").split()).upper()
+    return _shown(code) if code else None

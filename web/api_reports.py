@@ -10,6 +10,7 @@ package's dependencies ship (``adapters.bulletin_pdf.find_cjk_font``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import marshmallow as ma
 from flask import Response, current_app, g
@@ -31,9 +32,13 @@ from projections.bulletin import (
 from projections.approvals_bulletin import DEFINITIONS as APPROVAL_DEFINITIONS
 from projections.approvals_bulletin import ApprovalSection, DepartmentRow
 from projections.ledger import COUNTERS, Period
+from projections.recurring import (
+    ALPHA, TEST, Cluster, ReceivedAppeal, RecurringSection, month_before, recurring_section,
+)
 from web.api_units import RATE_DEFINITIONS
 from web.presenters import iso
 from web.schemas import PeriodArgsSchema
+from web.schemas_recurring import RecurringSchema
 from web.schemas_reports import BulletinApprovalsSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
@@ -88,22 +93,72 @@ class BulletinSchema(ma.Schema):
     definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     approvals = ma.fields.Nested(BulletinApprovalsSchema, required=True, metadata={
         "description": "the approvals section (审批): the window's figures and each department's"})
+    recurring = ma.fields.Nested(RecurringSchema, required=True, metadata={
+        "description": "recurring problems (堵点分析), as GET /api/reports/recurring gives them"})
 
 
-def _bulletin(args) -> Bulletin:
+def _period(args) -> Period:
     check_read("bulletin", g.actor)  # a unit reads its own ledger instead (/api/units/<code>/ledger)
     if not PERIOD.fullmatch(args["period"]):  # PeriodArgsSchema's Python regex lets "٢٠٢٦-09" and "2026-09\n" by
         raise ValidationFailed({"period": "YYYY-MM"})
     try:
         period = Period.month(args["period"], args.get("close_day"))
+        month_before(month_before(period))  # the recurring section reads the two months before it
     except (ValueError, OverflowError):  # year 0000, or a month running past 9999-12-31
         raise ValidationFailed({"period": "not a month of the years 1 to 9999"}) from None
+    current_app.extensions["caseledger"].wait_for_views()
+    return period
+
+
+def _bulletin(args) -> Bulletin:
+    period = _period(args)
     container = current_app.extensions["caseledger"]
-    container.wait_for_views()
     registered = container.directory.units()
-    return monthly_bulletin(container.read_models["ledger"].view,
-                            [(u.code, u.name) for u in registered if u.active], period,
-                            names={u.code: u.name for u in registered}, approvals=True)
+    bulletin = monthly_bulletin(container.read_models["ledger"].view,
+                                [(u.code, u.name) for u in registered if u.active], period,
+                                names={u.code: u.name for u in registered}, approvals=True)
+    return replace(bulletin, recurring=recurring_section(container.read_models["case_list"].view, period,
+                                                         args.get("close_day")))
+
+
+def _recurring_case(a: ReceivedAppeal) -> dict:
+    return {"id": a.id, "case_no": a.case_no, "received_at": iso(a.received_at), "category": a.category,
+            "unit": a.unit, "enterprise": a.enterprise, "credit_code": a.credit_code, "subject": a.subject,
+            "status": a.status, "merged_into": a.merged_into}
+
+
+def _cluster(c: Cluster) -> dict:
+    return {"cases": [_recurring_case(a) for a in c.cases],
+            "links": [{"a": ln.a, "b": ln.b, "reason": ln.reason, "score": ln.score} for ln in c.links]}
+
+
+def recurring_json(section: RecurringSection) -> dict:
+    p = section.period
+    return {
+        "period": p.name, "start": iso(p.start), "end": iso(p.end),
+        "months": [{"period": m.name, "start": iso(m.start), "end": iso(m.end)} for m in section.months],
+        "enterprises": [{"name": e.name, "credit_code": e.credit_code, "counts": e.counts, "total": e.total,
+                         "merged": e.merged, "cases": [_recurring_case(a) for a in e.cases]}
+                        for e in section.enterprises],
+        "category_units": [{"category": c.category, "unit": c.unit, "count": c.count, "previous": c.previous,
+                            "change": c.change, "p_value": None if c.p_value is None else round(c.p_value, 4),
+                            "significant": c.significant} for c in section.category_units],
+        "test": TEST, "alpha": ALPHA,
+        "clusters": {"merged": [_cluster(c) for c in section.merged],
+                     "suggested": [_cluster(c) for c in section.suggested]},
+        "definitions": RECURRING_DEFINITIONS,
+    }
+
+
+RECURRING_DEFINITIONS = {
+    "enterprises": "enterprises (by credit code, else by name) with two appeals or more received in the period "
+                   "and the two months before it, one of them in the period; merged repeats included",
+    "category_units": "appeals received in the period by category and lead unit against the month before; a merged "
+                      "repeat is counted once, with the case it joined",
+    "merged": "repeats received in the period merged (并单) into another case, with that case",
+    "suggested": "appeals not merged, received within 30 days of each other, with one credit code or "
+                 "trigram-similar subjects: likely repeats, for a person to judge",
+}
 
 
 def _row_json(row: BulletinRow, b: Bulletin) -> dict:
@@ -146,7 +201,19 @@ def monthly(args):
     return {"period": b.period.name, "close_day": args.get("close_day"), "start": iso(b.period.start),
             "end": iso(b.period.end), "weights": dict(b.weights), "min_coverage": b.min_coverage,
             "ranking": RANKING_RULE, "units": [_row_json(r, b) for r in b.rows], "totals": _row_json(b.totals, b),
-            "definitions": RATE_DEFINITIONS, "approvals": _approvals_json(b.approvals)}
+            "definitions": RATE_DEFINITIONS, "approvals": _approvals_json(b.approvals),
+            "recurring": recurring_json(b.recurring)}
+
+
+@blp.route("/recurring", methods=["GET"])
+@blp.arguments(PeriodArgsSchema, location="query")
+@blp.response(200, RecurringSchema)
+def recurring(args):
+    """Recurring problems (堵点分析, 004 item 六): enterprises appealing again and again, category x unit against
+    the month before with significant rises marked, merged and suggested-repeat clusters."""
+    period = _period(args)
+    return recurring_json(recurring_section(current_app.extensions["caseledger"].read_models["case_list"].view,
+                                            period, args.get("close_day")))
 
 
 @blp.route("/monthly.xlsx", methods=["GET"])

@@ -8,6 +8,7 @@ reads for the codes (statuses, events, roles, choices), and the wording of a ref
 from __future__ import annotations
 
 from domain.errors import LimitReached, NotAllowedInState
+from domain.profiles import CATEGORY_NAMES
 
 KIND = {"appeal": "诉求", "approval": "审批"}
 
@@ -37,7 +38,7 @@ EVENT = {
 APPROVAL_EVENT = {"Forwarded": "转审批部门"}  # where an approval's event is named otherwise
 
 # The categories of appeal (RULES.md §1), as domain.profiles.CATEGORIES lists them.
-CATEGORY = {"consultation": "政策咨询", "help": "服务求助", "complaint": "投诉", "suggestion": "意见建议"}
+CATEGORY = CATEGORY_NAMES
 
 ROLE = {"platform": "热线平台", "unit": "承办单位", "supervisor": "督办", "inspector": "纪检监察",
         "auditor": "审计", "admin": "系统管理"}

@@ -120,7 +120,7 @@ def test_xlsx_bulletin(scenario, live):
     assert response.mimetype == XLSX
     assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.xlsx"'
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)", "审批 (Approvals)"]
+    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)", "审批 (Approvals)", "堵点分析 (Recurring problems)"]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
     headers = [c.value for c in ws[3]]
