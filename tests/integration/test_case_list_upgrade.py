@@ -1,7 +1,9 @@
-"""A case list made before each unit's own next deadline was kept is rebuilt from the events at start-up.
+"""A case list made before each unit's own next deadline, or each appeal's credit code and merger, was kept
+is rebuilt from the events at start-up.
 
-The units' own deadlines (what a unit's inbox is ordered and judged by) exist only in the events: a
-view whose ``case_units`` lacks them is emptied and made again, never left with blanks.
+The units' own deadlines (what a unit's inbox is ordered and judged by), the enterprises' credit codes and
+the mergers (并单, what the recurring-problems report groups by) exist only in the events: a view lacking
+them is emptied and made again, never left with blanks.
 """
 
 from __future__ import annotations
@@ -27,27 +29,34 @@ def database(kind, tmp_path):
             yield url
 
 
-def as_made_before(container, kind) -> None:
-    """``case_units`` as it was: case, unit and whether it leads, nothing more."""
+def as_made_before(container, lacking) -> None:
+    """``case_units`` as it was: case, unit and whether it leads, nothing more; or ``cases`` without the
+    credit code and the merger."""
     view = container.read_models["case_list"].view
     with view.datastore.transaction(commit=True) as c:
+        if lacking == "credit_code":
+            for column in ("credit_code", "merged_into"):
+                c.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+            return
         c.execute("DROP INDEX IF EXISTS case_units_due")
         for column in OLD_COLUMNS:
             c.execute(f"ALTER TABLE case_units DROP COLUMN {column}")
 
 
+@pytest.mark.parametrize("lacking", ["units", "credit_code"])
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(kind, tmp_path):
+def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(kind, lacking, tmp_path):
     with database(kind, tmp_path) as url:
         settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
         first = bootstrap(settings)
         first.directory.add_unit(ADMIN, "DISTRICT-POWER", "区供电中心")
         case, _ = first.appeals.open(PLATFORM, channel="12345", category="help", subject="接电难", content="逾期未办",
-                                     enterprise={"name": "某公司"}, profile="zichuan-2020",
+                                     enterprise={"name": "某公司", "credit_code": "91370302ma3c4xyz0k"},
+                                     profile="zichuan-2020",
                                      occurred_at=sh("2026-11-02 09:00"))
         first.appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", occurred_at=sh("2026-11-02 10:00"))
         first.runner().run_once()
-        as_made_before(first, kind)
+        as_made_before(first, lacking)
         first.close()
 
         again = bootstrap(settings)
@@ -59,5 +68,7 @@ def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(
                                                    deadlines_of="DISTRICT-POWER", now=sh("2026-12-01 12:00")))
             # 000 item 4: the unit's initial reply, 2 working days from Mon 11-02: Wed 11-04.
             assert total == 1 and rows[0]["next_due"] == sh("2026-11-04 23:59:59")
+            [received] = view.appeals_received(sh("2026-11-01 00:00"), sh("2026-12-01 00:00"))
+            assert (received.credit_code, received.merged_into) == ("91370302MA3C4XYZ0K", None)
         finally:
             again.close()
