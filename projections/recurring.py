@@ -218,30 +218,24 @@ def merged_clusters(month: Iterable[ReceivedAppeal], known: dict[str, ReceivedAp
 
 def repeat_links(appeals: Sequence[ReceivedAppeal]) -> list[Link]:
     """Pairs received within ``WINDOW`` of each other with one credit code (each case linked to the one
-    before it with that code), or with subjects at least ``repeats.SIMILAR`` alike. Only subjects that
-    share a trigram can be alike, so each is compared with those, found through a trigram index."""
+    before it with that code), or with subjects at least ``repeats.SIMILAR`` alike (and no credit
+    code link between them)."""
     ordered = sorted(appeals, key=lambda a: (a.received_at, a.case_no))
     links: list[Link] = []
     last_with_code: dict[str, ReceivedAppeal] = {}
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, appeal in enumerate(ordered):
-        code = appeal.credit_code
-        before = last_with_code.get(code) if code else None
+    by_code: set[tuple[str, str]] = set()
+    for appeal in ordered:
+        before = last_with_code.get(appeal.credit_code) if appeal.credit_code else None
         if before is not None and appeal.received_at - before.received_at <= WINDOW:
             links.append(Link(before.id, appeal.id, "credit_code", None))
-        if code:
-            last_with_code[code] = appeal
-        grams = repeats.trigrams(appeal.subject)
-        candidates = {j for g in grams for j in index[g]}
-        for j in sorted(candidates):
-            other = ordered[j]
-            if appeal.received_at - other.received_at > WINDOW or (before is not None and other is before):
-                continue
-            score = repeats.similarity(other.subject, appeal.subject)
-            if score >= repeats.SIMILAR:
-                links.append(Link(other.id, appeal.id, "similar_subject", round(score, 4)))
-        for g in grams:
-            index[g].append(i)
+            by_code.add((before.id, appeal.id))
+        if appeal.credit_code:
+            last_with_code[appeal.credit_code] = appeal
+    for i, j, score in repeats.similar_pairs([a.subject for a in ordered], [a.received_at for a in ordered],
+                                             WINDOW):
+        a, b = ordered[i], ordered[j]
+        if (a.id, b.id) not in by_code:
+            links.append(Link(a.id, b.id, "similar_subject", round(score, 4)))
     return links
 
 
@@ -263,9 +257,9 @@ def suggested_clusters(appeals: Sequence[ReceivedAppeal], period: Period) -> tup
     groups: dict[str, list[ReceivedAppeal]] = defaultdict(list)
     for a in open_:
         groups[root(a.id)].append(a)
-    clusters = []
-    for cases in groups.values():
-        if len(cases) > 1 and any(period.start <= c.received_at < period.end for c in cases):
-            ids = {c.id for c in cases}
-            clusters.append(Cluster(tuple(cases), tuple(link for link in links if link.a in ids)))
+    linking: dict[str, list[Link]] = defaultdict(list)
+    for link in links:
+        linking[root(link.a)].append(link)
+    clusters = [Cluster(tuple(cases), tuple(linking[key])) for key, cases in groups.items()
+                if len(cases) > 1 and any(period.start <= c.received_at < period.end for c in cases)]
     return tuple(sorted(clusters, key=lambda c: (-len(c.cases), c.cases[0].case_no)))

@@ -119,3 +119,24 @@ def test_suggested_repeat_clusters_link_one_credit_code_or_similar_subjects_with
 def test_the_month_before_january_is_the_previous_december():
     assert month_before(Period.month("2026-01")).name == "2025-12"
     assert month_before(Period.month("2026-03"), close_day=25).start.date().isoformat() == "2026-01-26"
+
+
+def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():
+    """The likely-repeat links (RULES.md §1 并单) are found without comparing every pair; they must be
+    the very pairs that comparing every pair finds, for alike and unalike subjects, near and far apart."""
+    import random
+    from datetime import timedelta
+
+    from domain import repeats
+
+    rng = random.Random(7)
+    words = ["园区", "道路", "积水", "电费", "发票", "退税", "路灯", "排污", "消防", "验收", "进度", "咨询"]
+    subjects = ["".join(rng.sample(words, rng.randint(2, 5))) for _ in range(300)]
+    start = datetime(2026, 9, 1, tzinfo=SHANGHAI)
+    times = sorted(start + timedelta(hours=rng.randrange(24 * 90)) for _ in subjects)
+    window = timedelta(days=30)
+    expected = [(i, j) for i in range(len(subjects)) for j in range(i + 1, len(subjects))
+                if times[j] - times[i] <= window and repeats.similarity(subjects[i], subjects[j]) >= repeats.SIMILAR]
+    found = repeats.similar_pairs(subjects, times, window)
+    assert [(i, j) for i, j, _ in found] == expected and len(expected) > 20
+    assert all(score == repeats.similarity(subjects[i], subjects[j]) for i, j, score in found)
