@@ -24,6 +24,7 @@ from domain.approval import Approval
 from domain.calendar import WorkingCalendar
 from domain.case import Case
 from domain.clocks import due_of, paused_since
+from domain.repeats import Candidate, normal_credit_code
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 
@@ -68,6 +69,11 @@ class CaseListView(TrackedView):
 
     @abc.abstractmethod
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]: ...
+
+    @abc.abstractmethod
+    def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
+        """The open appeals (neither closed nor merged) received in [start, end), read by the receipt
+        index: where likely repeats are looked for (domain.repeats). ``viewer_unit``: only its cases."""
 
     @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
@@ -144,6 +150,10 @@ class CaseList(ReadModel):
             "version": case.version,
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
             "kind": "appeal",
+            # 并单: a repeat shows the case it joined; the case joined, how many repeats joined it.
+            "credit_code": normal_credit_code(case.enterprise.get("credit_code")),
+            "merged_into": case.merged_into["case_no"] if case.merged_into else None,
+            "merged_at": case.merged_into["at"] if case.merged_into else None, "repeats": len(case.repeats),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
             (u, False, own.get(u)) for u in case.co_units]
@@ -171,7 +181,7 @@ class CaseList(ReadModel):
             "closed_at": case.delivered_at or case.ended_at, "version": case.version,
             "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
                                        *case.materials)).lower()),
-            "kind": "approval",
+            "kind": "approval", "credit_code": None, "merged_into": None, "merged_at": None, "repeats": 0,
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
 
