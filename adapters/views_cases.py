@@ -12,12 +12,13 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from domain.repeats import Candidate
+from domain.repeats import Candidate, grams_of
 from projections.case_list import CaseListQuery, CaseListView, CaseRows
 
 # 并单 and suggested repeats, known only from the events: (column, SQLite type, PostgreSQL type).
 _MERGE_COLUMNS = (("credit_code", "TEXT", "text"), ("merged_into", "TEXT", "text"),
-                  ("merged_at", "TEXT", "timestamptz"), ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"))
+                  ("merged_at", "TEXT", "timestamptz"), ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"),
+                  ("subject_grams", "TEXT", "text"))
 CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
                 "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
                 "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
@@ -333,14 +334,16 @@ _MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并�
 def _candidates(p: str, viewer_unit: str | None) -> str:
     """Open appeals received in a window, by the receipt index (``kind`` a literal, for the partial index)."""
     mine = f" AND EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})" if viewer_unit else ""
-    return ("SELECT c.id, c.case_no, c.subject, c.credit_code, c.received_at, c.status, c.unit, c.enterprise_name "
+    return ("SELECT c.id, c.case_no, c.subject, c.credit_code, c.received_at, c.status, c.unit, c.enterprise_name, "
+            "c.subject_grams "
             f"FROM cases c WHERE c.kind = 'appeal' AND c.received_at >= {p} AND c.received_at < {p} "
             f"AND c.status NOT IN ('closed', 'merged'){mine} ORDER BY c.received_at")
 
 
 def _candidate(case_id: Any, case_no: str, subject: str, credit_code: str | None, received_at: datetime,
-               status: str, unit: str | None, enterprise: str) -> Candidate:
-    return Candidate(str(case_id), case_no, subject or "", credit_code, received_at, status, unit, enterprise or "")
+               status: str, unit: str | None, enterprise: str, grams: str | None) -> Candidate:
+    return Candidate(str(case_id), case_no, subject or "", credit_code, received_at, status, unit, enterprise or "",
+                     grams_of(grams))
 _deadline_values = itemgetter(*DEADLINE_COLUMNS)
 
 

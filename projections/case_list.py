@@ -24,7 +24,7 @@ from domain.approval import Approval
 from domain.calendar import WorkingCalendar
 from domain.case import Case
 from domain.clocks import due_of, paused_since
-from domain.repeats import Candidate, normal_credit_code
+from domain.repeats import Candidate, normal_credit_code, stored_grams
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 
@@ -154,6 +154,7 @@ class CaseList(ReadModel):
             "credit_code": normal_credit_code(case.enterprise.get("credit_code")),
             "merged_into": case.merged_into["case_no"] if case.merged_into else None,
             "merged_at": case.merged_into["at"] if case.merged_into else None, "repeats": len(case.repeats),
+            "subject_grams": stored_grams(case.subject),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
             (u, False, own.get(u)) for u in case.co_units]
@@ -182,6 +183,7 @@ class CaseList(ReadModel):
             "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
                                        *case.materials)).lower()),
             "kind": "approval", "credit_code": None, "merged_into": None, "merged_at": None, "repeats": 0,
+            "subject_grams": None,
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
 
