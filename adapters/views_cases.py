@@ -186,7 +186,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
 
     def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(_candidates("?", viewer_unit), [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])])
+            c.execute(_candidates("?", viewer_unit),
+                      [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])])
             return [_candidate(r[0], *r[1:4], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
 
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:

@@ -322,7 +322,8 @@ class Appeal(Case):
             raise ValidationFailed({"into": "a case cannot be merged into itself"}, zh={"into": "不能并入本案自身"})
         if survivor.status == Status.MERGED.value:
             raise NotAllowedInState(
-                f"case {survivor.case_no} is itself merged into {survivor.merged_into['case_no']}; merge into that case",
+                f"case {survivor.case_no} is itself merged into {survivor.merged_into['case_no']}; "
+                "merge into that case",
                 f"目标案件{survivor.case_no}已并入{survivor.merged_into['case_no']}，请并入该案件")
         if survivor.status not in {s.value for s in Status.mergeable()}:
             raise NotAllowedInState(f"case {survivor.case_no} is {survivor.status}; a repeat joins an open case only",
@@ -358,7 +359,8 @@ class Appeal(Case):
         if survivor is None or survivor.id != self.merged_into["id"]:
             raise ValidationFailed({"into": "the case this appeal joined"})
         if survivor.status == Status.CLOSED.value:
-            raise NotAllowedInState(f"case {survivor.case_no}, which this appeal joined, is closed; its record is final",
+            raise NotAllowedInState(f"case {survivor.case_no}, which this appeal joined, is closed; "
+                                    "its record is final",
                                     f"本诉求并入的案件{survivor.case_no}已办结，不能撤销并单")
         self.check_reason(reason, "reason", "say why the merge is undone", "请填写撤销并单的理由")
         self.check_occurred_at(occurred_at)

@@ -71,7 +71,8 @@ def test_a_merged_repeats_deadlines_stop_and_no_sweep_records_them_missed(appeal
 
     assert appeals.sweep_case(b, PLATFORM, sh("2026-09-28 12:00")) == []
     assert appeals.get(b).version == repeat.version
-    missed = [e for e in appeals.sweep_case(a, PLATFORM, sh("2026-09-28 12:00")) if type(e).__name__ == "DeadlineMissed"]
+    swept = appeals.sweep_case(a, PLATFORM, sh("2026-09-28 12:00"))
+    missed = [e for e in swept if type(e).__name__ == "DeadlineMissed"]
     assert {(e.deadline, e.due) for e in missed} == {("unit_reply", sh("2026-09-23 23:59:59")),
                                                      ("platform_report", sh("2026-09-24 12:00"))}
 
