@@ -65,7 +65,7 @@ FIELD = {
     "username": "用户名", "password": "密码", "kind": "答复类型", "content": "内容", "working_days": "延期工作日数",
     "reason": "理由", "decision": "审查结论", "opinion": "审查意见", "unit": "承办单位", "co_units": "协办单位",
     "note": "备注", "satisfaction": "满意度", "solved": "是否解决", "accepted": "审核结果", "departments": "审批部门",
-    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本",
+    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本", "into": "并入案件",
 }
 
 
