@@ -12,8 +12,8 @@ from tests.e2e.server import running_server, scratch_postgres
 from tests.e2e.test_server import command, get, open_case, post
 
 
-# Only the users and the unit the test needs: provisioning each one is a CLI run.
-PEOPLE = {"units": {"DISTRICT-POWER": "区供电中心"},
+# Only the users and the unit the test needs (provisioning each one is a CLI run), and one worker.
+SERVER_OPTIONS = {"units": {"DISTRICT-POWER": "区供电中心"}, "workers": 1,
           "users": {"clerk": ("platform", None), "power": ("unit", "DISTRICT-POWER")}}
 
 
@@ -21,10 +21,10 @@ PEOPLE = {"units": {"DISTRICT-POWER": "区供电中心"},
 def server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp(f"merge-{request.param}")
     if request.param == "sqlite":
-        with running_server(f"sqlite:///{tmp}/events.sqlite3", tmp, **PEOPLE) as s:
+        with running_server(f"sqlite:///{tmp}/events.sqlite3", tmp, **SERVER_OPTIONS) as s:
             yield s
     else:
-        with scratch_postgres(prefix="caseledger_merge") as url, running_server(url, tmp, **PEOPLE) as s:
+        with scratch_postgres(prefix="caseledger_merge") as url, running_server(url, tmp, **SERVER_OPTIONS) as s:
             yield s
 
 
