@@ -146,7 +146,7 @@ class AppealService(CaseService):
         try:
             into_id = into if isinstance(into, UUID) else UUID(str(into))
         except ValueError:
-            raise ValidationFailed({"into": "must be a case id"}, zh={"into": "请填写案件编号对应的案件"}) from None
+            raise ValidationFailed({"into": "must be a case id"}, zh={"into": "并入案件的标识无效"}) from None
         target = self._find(into_id)
         if target is None:
             if self._load_or_none(into_id) is not None:
