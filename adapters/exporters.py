@@ -50,6 +50,7 @@ COUNT_LABELS_EN = {
     "visits_very_satisfied": "Visits: very satisfied", "visits_satisfied": "Visits: satisfied",
     "visits_basically_satisfied": "Visits: basically satisfied", "visits_unsatisfied": "Visits: unsatisfied",
     "visits_very_unsatisfied": "Visits: very unsatisfied",
+    "merged": "Merged as repeats",
 }
 RATE_LABELS_EN = {"response": "Response rate", "on_time": "On-time rate", "resolution": "Resolution rate",
                   "satisfaction": "Satisfaction rate", "composite": "Composite"}

@@ -12,13 +12,18 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from domain.repeats import Candidate, grams_of
 from projections.case_list import CaseListQuery, CaseListView, CaseRows
 from projections.recurring import ReceivedAppeal
 
+# 并单 and suggested repeats, known only from the events: (column, SQLite type, PostgreSQL type).
+_MERGE_COLUMNS = (("credit_code", "TEXT", "text"), ("merged_into", "TEXT", "text"),
+                  ("merged_at", "TEXT", "timestamptz"), ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"),
+                  ("subject_grams", "TEXT", "text"))
 CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
                 "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
                 "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
-                "closed_at", "version", "search", "kind", "credit_code", "merged_into")
+                "closed_at", "version", "search", "kind", *(column for column, _, _ in _MERGE_COLUMNS))
 DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
                     "provisional", "started_by", "met_seq", "missed_seq", "kind")
 ORDER = {
@@ -100,7 +105,8 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
                 "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
                 "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
-                "kind TEXT NOT NULL DEFAULT 'appeal', credit_code TEXT, merged_into TEXT)",
+                "kind TEXT NOT NULL DEFAULT 'appeal', "
+                + ", ".join(f"{column} {kind}" for column, kind, _ in _MERGE_COLUMNS) + ")",
                 "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
                 "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
                 "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
@@ -126,15 +132,14 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                                     *(("case_units", column, kind) for column, kind in (
                                         ("next_deadline", "TEXT"), ("next_due", "TEXT"), ("next_ends_at", "TEXT"),
                                         ("provisional", "INTEGER"))),
-                                    ("cases", "credit_code", "TEXT"), ("cases", "merged_into", "TEXT")):
+                                    *(("cases", column, kind) for column, kind, _ in _MERGE_COLUMNS)):
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"PRAGMA table_info({table})")
                 have = {row[1] for row in c.fetchall()}
             if have and column not in have:
                 added.append(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-                # The units' own deadlines and the credit codes can only come from the events: the view is
-                # made again.
-                self.rebuild_after_create = self.rebuild_after_create or table == "case_units" or column in _FROM_EVENTS
+                # The units' own deadlines can only come from the events: the view is made again.
+                self.rebuild_after_create = self.rebuild_after_create or table == "case_units" or column in _MERGED
         return added
 
     rebuild_after_create = False
@@ -142,7 +147,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
     def create_table(self) -> None:
         super().create_table()
         if self.rebuild_after_create:
-            log.warning("the case list gained columns only the events can fill; it is rebuilt from the event log")
+            log.warning("the case list gained columns known only from the events; it is rebuilt from the event log")
             self.reset()
             self.rebuild_after_create = False
 
@@ -180,6 +185,12 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             rows = [_from_lite(dict(zip(names, r))) for r in c.fetchall()]
         return rows, total
 
+    def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_candidates("?", viewer_unit),
+                      [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])])
+            return [_candidate(r[0], *r[1:4], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
+
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
@@ -204,11 +215,10 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
             "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
             "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
-            "version integer, search text, kind text NOT NULL DEFAULT 'appeal', credit_code text, merged_into uuid)",
+            "version integer, search text, kind text NOT NULL DEFAULT 'appeal')",
             # Views made before approvals existed hold appeals only.
             "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
-            *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in (
-                ("credit_code", "text"), ("merged_into", "uuid"))),
+            *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, _, kind in _MERGE_COLUMNS),
             *_KIND_INDEXES,
             "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
             "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
@@ -240,11 +250,14 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                       "AND table_name = 'case_units' AND column_name = 'next_ends_at'")
             rebuild = exists and c.fetchone()["n"] == 0
             c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
-                      "AND table_name = 'cases' AND column_name = ANY(%s)", (list(_FROM_EVENTS),))
-            rebuild = rebuild or (exists and c.fetchone()["n"] < len(_FROM_EVENTS))
+                      "AND table_name = 'cases' AND column_name = 'credit_code'")
+            cases_made = exists and c.fetchone()["n"] == 0
         super().create_table()
         if rebuild:
-            log.warning("the case list gained columns only the events can fill; it is rebuilt from the event log")
+            log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
+            self.reset()
+        elif cases_made:
+            log.warning(_MERGE_REBUILD)
             self.reset()
         # Trigram index for the text search (it splits Chinese text into trigrams too). The
         # extension needs a privileged role; without it search still works, by scanning.
@@ -298,20 +311,23 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             row["id"] = str(row["id"])
         return rows, total
 
-    def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+    def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
-                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
-            return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
+            c.execute(_candidates("%s", viewer_unit), [start, end, *([viewer_unit] if viewer_unit else [])])
+            return [_candidate(*r.values()) for r in c.fetchall()]
 
     def appeals_received(self, start: datetime, end: datetime) -> list[ReceivedAppeal]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(_RECEIVED_SQL.format(p="%s"), (start, end))
             return [_received(r) for r in c.fetchall()]
 
+    def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
+                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
+            return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
 
-# Columns added since the first release that only the events can fill: a view without them is made again.
-_FROM_EVENTS = ("credit_code", "merged_into")
+
 # What the recurring-problems report reads of each appeal received in its months (the received index).
 _RECEIVED = ("id", "case_no", "received_at", "category", "unit", "enterprise_name", "credit_code", "subject",
              "status", "merged_into")
@@ -321,22 +337,39 @@ _RECEIVED_SQL = (f"SELECT {', '.join(_RECEIVED)} FROM cases WHERE kind = 'appeal
 
 def _received(row: dict[str, Any]) -> ReceivedAppeal:
     return ReceivedAppeal(str(row["id"]), row["case_no"], row["received_at"], row["category"], row["unit"],
-                          row["enterprise_name"], row["credit_code"] or None, row["subject"], row["status"],
-                          str(row["merged_into"]) if row["merged_into"] else None)
+                          row["enterprise_name"] or "", row["credit_code"], row["subject"] or "", row["status"],
+                          row["merged_into"])
 
 
 _TIME_COLUMNS = {"next_due", "next_ends_at", "received_at", "updated_at", "closed_at", "started_at", "ends_at",
-                 "due", "met_at", "cancelled_at"}
+                 "due", "met_at", "cancelled_at", "merged_at"}
 _BOOL_COLUMNS = {"solved", "provisional"}
 
 
 # Column types on PostgreSQL, in column order, for binary COPY.
 _CASE_TYPES = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4",
                "int4", "text", "bool", "text", "timestamptz", "timestamptz", "bool", "timestamptz",
-               "timestamptz", "timestamptz", "int4", "text", "text", "text", "uuid"]
+               "timestamptz", "timestamptz", "int4", "text", "text", *(kind for _, _, kind in _MERGE_COLUMNS)]
 _DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
                    "timestamptz", "bool", "int4", "int4", "int4", "text"]
 _case_values = itemgetter(*CASE_COLUMNS)
+_MERGED = {column for column, _, _ in _MERGE_COLUMNS}
+_MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并单); it is rebuilt from the event log"
+
+
+def _candidates(p: str, viewer_unit: str | None) -> str:
+    """Open appeals received in a window, by the receipt index (``kind`` a literal, for the partial index)."""
+    mine = f" AND EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})" if viewer_unit else ""
+    return ("SELECT c.id, c.case_no, c.subject, c.credit_code, c.received_at, c.status, c.unit, c.enterprise_name, "
+            "c.subject_grams "
+            f"FROM cases c WHERE c.kind = 'appeal' AND c.received_at >= {p} AND c.received_at < {p} "
+            f"AND c.status NOT IN ('closed', 'merged'){mine} ORDER BY c.received_at")
+
+
+def _candidate(case_id: Any, case_no: str, subject: str, credit_code: str | None, received_at: datetime,
+               status: str, unit: str | None, enterprise: str, grams: str | None) -> Candidate:
+    return Candidate(str(case_id), case_no, subject or "", credit_code, received_at, status, unit, enterprise or "",
+                     grams_of(grams))
 _deadline_values = itemgetter(*DEADLINE_COLUMNS)
 
 

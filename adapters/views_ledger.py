@@ -57,8 +57,10 @@ _UPSERT = _upsert("ledger_days", ("unit", "day"), UNIT_COLUMNS)
 _DAY_UPSERT = _upsert("approval_days", ("day",), DAY_COUNTERS)
 _PG_UPSERT = _pg_upsert("ledger_days", (("unit", "text"), ("day", "date")), UNIT_COLUMNS)
 _PG_DAY_UPSERT = _pg_upsert("approval_days", (("day", "date"),), DAY_COUNTERS)
+# A merged repeat (并单) is not open: its matter is handled in the case it joined.
 _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND u.lead "
-         "WHERE u.unit = {p} AND c.kind = 'appeal' AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p})")
+         "WHERE u.unit = {p} AND c.kind = 'appeal' AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p}) "
+         "AND (c.merged_at IS NULL OR c.merged_at >= {p})")
 # Ended and unmet at the period's end (a paused deadline has no end: it is not overdue while paused).
 _UNMET_AT = ("started_at < {p} AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) "
              "AND (cancelled_at IS NULL OR cancelled_at >= {p})")
@@ -107,7 +109,7 @@ class _LedgerQueries:
             c.execute(f"SELECT {_SUMS} FROM ledger_days WHERE unit = {self.p} AND day BETWEEN {self.p} AND {self.p}",
                       (unit, first.isoformat(), last.isoformat()))
             sums = dict(zip(UNIT_COLUMNS, (int(v) for v in _values(c.fetchone()))))
-            open_at_end = self._fetch_one(c, _OPEN, (unit, end, end))
+            open_at_end = self._fetch_one(c, _OPEN, (unit, end, end, end))
             c.execute(_OVERDUE.format(p=self.p), (unit, end, end, end, end))
             overdue_at_end, approvals_overdue = _values(c.fetchone())
         approvals = DepartmentFigures({c: sums[f"approvals_{c}"] for c in APPROVAL_COUNTERS}, int(approvals_overdue))
@@ -152,12 +154,12 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
 
     def _added_columns(self) -> list[str]:
         """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
-        Days counted before approvals were counted hold none: the default says so."""
+        Days counted before a counter's events existed (approvals, merges) hold none: the default says so."""
         with self.datastore.transaction(commit=False) as c:
             c.execute("PRAGMA table_info(ledger_days)")
             have = {row[1] for row in c.fetchall()}
         return [f"ALTER TABLE ledger_days ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0"
-                for column in APPROVAL_COLUMNS if have and column not in have]
+                for column in UNIT_COLUMNS if have and column not in have]
 
     def _t(self, moment: datetime) -> Any:
         return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
@@ -188,9 +190,9 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
         self.sql_create_statements += [SQL(s) for s in (
             "CREATE TABLE IF NOT EXISTS ledger_days (unit text, day date, "
             + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in UNIT_COLUMNS) + ", PRIMARY KEY (unit, day))",
-            # Views made before approvals were counted: their days hold none.
+            # Views made before a counter's events existed (approvals, merges): their days hold none.
             *(f"ALTER TABLE ledger_days ADD COLUMN IF NOT EXISTS {c} integer NOT NULL DEFAULT 0"
-              for c in APPROVAL_COLUMNS),
+              for c in UNIT_COLUMNS),
             "CREATE TABLE IF NOT EXISTS approval_days (day date PRIMARY KEY, "
             + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in DAY_COUNTERS) + ")",
         )]

@@ -23,7 +23,7 @@ from eventsourcing.domain import event
 from domain.actors import Actor
 from domain.case import Case
 from domain.clocks import (
-    bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks,
+    bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, restart_cancelled, start_clocks,
 )
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
@@ -286,6 +286,103 @@ class Appeal(Case):
         self.satisfaction, self.solved = satisfaction, solved
         meet_clocks(self.clocks, "Visited", {"solved": solved}, at, self.version + 1)
 
+    # -- MergedInto / RepeatMerged 并单, Unmerged / RepeatUnmerged 撤销并单 ------------------------
+    # RULES.md §1: repeat appeals on the same matter are merged into one case (并单), keeping each
+    # caller's record. Both cases record the act, in one transaction: the repeat ends as merged (not
+    # as solved; its running deadlines stop), the case it joins keeps the repeat's caller.
+    # Class defaults (unannotated: not fields of an event), so cases recorded before merging existed
+    # read as never merged. On a repeat, the case it joined (id, case_no, at, seq, its status before);
+    # on the case joined, each repeat's caller record, in order.
+    merged_into = None
+    repeats = ()
+
+    @property
+    def own_caller(self) -> dict[str, Any]:
+        return {"case": self.id, "case_no": self.case_no, "enterprise": self.enterprise, "contact": self.contact,
+                "channel": self.channel, "external_ref": self.external_ref, "received_at": self.received_at}
+
+    @property
+    def callers(self) -> list[dict[str, Any]]:
+        """Every caller's record on this matter: the case's own first, then each repeat merged into it."""
+        return [self.own_caller, *self.repeats]
+
+    def merge_into(self, survivor: Appeal | None, note: str | None, actor: Actor,
+                   occurred_at: datetime | None = None) -> None:
+        """并单: this appeal repeats ``survivor``'s matter and joins it. Only two levels: a case that others
+        joined is not merged itself, and a merged case is joined by nobody, so every caller is one step
+        from the case that handles the matter."""
+        self.check_status("merge", *Status.mergeable())
+        if self.repeats:
+            raise NotAllowedInState(
+                f"case {self.case_no} has repeats merged into it; unmerge them first or merge the other case into it",
+                "已有重复诉求并入本案，本案不能再并入其他案件；请先撤销并单，或将另一案件并入本案")
+        if survivor is None:
+            raise ValidationFailed({"into": "name the case this appeal repeats"}, zh={"into": "请选择本诉求重复的案件"})
+        if survivor.id == self.id:
+            raise ValidationFailed({"into": "a case cannot be merged into itself"}, zh={"into": "不能并入本案自身"})
+        if survivor.status == Status.MERGED.value:
+            raise NotAllowedInState(
+                f"case {survivor.case_no} is itself merged into {survivor.merged_into['case_no']}; "
+                "merge into that case",
+                f"目标案件{survivor.case_no}已并入{survivor.merged_into['case_no']}，请并入该案件")
+        if survivor.status not in {s.value for s in Status.mergeable()}:
+            raise NotAllowedInState(f"case {survivor.case_no} is {survivor.status}; a repeat joins an open case only",
+                                    f"目标案件{survivor.case_no}已办结，不能并入")
+        self.check_occurred_at(occurred_at)
+        survivor.check_occurred_at(occurred_at)
+        self._merged_into(survivor.id, survivor.case_no, self.status, note, actor.as_record(), occurred_at)
+        caller = {k: v for k, v in self.own_caller.items() if k not in ("case", "case_no")}
+        survivor._repeat_merged(self.id, self.case_no, caller, note, actor.as_record(), occurred_at)
+
+    @event("MergedInto", topic="caseledger:Appeal.MergedInto")
+    def _merged_into(self, into: UUID, into_case_no: str, status: str, note: str | None, actor: dict,
+                     occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        # status: the one the case had, to which an unmerge returns it.
+        at = self._moved(occurred_at, timestamp)
+        self.merged_into = {"id": into, "case_no": into_case_no, "at": at, "seq": self.version + 1, "status": status}
+        self.status = Status.MERGED.value
+        cancel_open(self.clocks, at, self.version + 1)
+
+    @event("RepeatMerged", topic="caseledger:Appeal.RepeatMerged")
+    def _repeat_merged(self, case: UUID, case_no: str, caller: dict, note: str | None, actor: dict,
+                       occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.repeats = (*self.repeats, {"case": case, "case_no": case_no, **caller, "merged_at": at,
+                                        "seq": self.version + 1})
+
+    def unmerge(self, survivor: Appeal | None, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """撤销并单: the merge was a mistake. The repeat returns to the status it had, its stopped deadlines
+        run again (domain.clocks.restart_cancelled) and the case it had joined drops its caller; the history
+        of both keeps the merge and its undoing. A closed case's record is final, so a repeat whose case
+        was closed meanwhile stays merged."""
+        self.check_status("unmerge", Status.MERGED)
+        if survivor is None or survivor.id != self.merged_into["id"]:
+            raise ValidationFailed({"into": "the case this appeal joined"})
+        if survivor.status == Status.CLOSED.value:
+            raise NotAllowedInState(f"case {survivor.case_no}, which this appeal joined, is closed; "
+                                    "its record is final",
+                                    f"本诉求并入的案件{survivor.case_no}已办结，不能撤销并单")
+        self.check_reason(reason, "reason", "say why the merge is undone", "请填写撤销并单的理由")
+        self.check_occurred_at(occurred_at)
+        survivor.check_occurred_at(occurred_at)
+        self._unmerged(survivor.id, survivor.case_no, self.merged_into["status"], reason, actor.as_record(),
+                       occurred_at)
+        survivor._repeat_unmerged(self.id, self.case_no, reason, actor.as_record(), occurred_at)
+
+    @event("Unmerged", topic="caseledger:Appeal.Unmerged")
+    def _unmerged(self, from_case: UUID, from_case_no: str, status: str, reason: str, actor: dict,
+                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        merged_seq = self.merged_into["seq"]
+        self.merged_into, self.status = None, status
+        restart_cancelled(self.clocks, merged_seq, at, self.version + 1)
+
+    @event("RepeatUnmerged", topic="caseledger:Appeal.RepeatUnmerged")
+    def _repeat_unmerged(self, case: UUID, case_no: str, reason: str, actor: dict, occurred_at: datetime | None,
+                         timestamp: datetime | None = None) -> None:
+        self._moved(occurred_at, timestamp)
+        self.repeats = tuple(r for r in self.repeats if r["case"] != case)
+
     # -- Closed 办结 / 销号 ---------------------------------------------------------
     def close(self, actor: Actor, occurred_at: datetime | None = None) -> None:
         """Closing records the honest outcome: solved only if the visit said so."""
@@ -316,4 +413,6 @@ Appeal.PROBES = {
     "escalate": ("escalate", lambda c, a, cal, now: c.escalate(None, "", a)),
     "visit": ("visit", lambda c, a, cal, now: c.visit("", None, None, a)),
     "close": ("close", lambda c, a, cal, now: c.close(a)),
+    "merge": ("merge", lambda c, a, cal, now: c.merge_into(None, None, a)),
+    "unmerge": ("unmerge", lambda c, a, cal, now: c.unmerge(None, "", a)),
 }

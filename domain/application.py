@@ -7,6 +7,7 @@ queries are the case service's (domain.case_service).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,8 +18,8 @@ from domain.actors import Actor
 from domain.appeal import Appeal
 from domain.case_service import EARLIEST, CaseService, Clock, HistoryEntry, utc_now
 from domain.deadlines import SHANGHAI
-from domain.errors import ValidationFailed
-from domain.permissions import check_command_role
+from domain.errors import ValidationFailed, VersionConflict
+from domain.permissions import check_command_part, check_command_role
 
 __all__ = ["AppealService", "Clock", "EARLIEST", "HistoryEntry", "utc_now"]
 
@@ -127,6 +128,60 @@ class AppealService(CaseService):
     def close_case(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
+
+    # -- 并单 (merging repeat appeals) --------------------------------------------------------
+    def merge(self, case_id: UUID, actor: Actor, *, into: UUID | str, note: str | None = None,
+              **opts: Any) -> Appeal:
+        """MergedInto on this repeat appeal and RepeatMerged on ``into``, the case it repeats, saved together."""
+        return self._run_pair(case_id, actor, "merge", opts, lambda a: self._merge_target(a, into),
+                              lambda a, into_case, at: a.merge_into(into_case, note, actor, at))
+
+    def unmerge(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
+        """Unmerged on this merged appeal and RepeatUnmerged on the case it had joined, saved together."""
+        return self._run_pair(case_id, actor, "unmerge", opts,
+                              lambda a: self._get(a.merged_into["id"]) if a.merged_into else None,
+                              lambda a, joined, at: a.unmerge(joined, reason, actor, at))
+
+    def _merge_target(self, case: Appeal, into: UUID | str) -> Appeal:
+        try:
+            into_id = into if isinstance(into, UUID) else UUID(str(into))
+        except ValueError:
+            raise ValidationFailed({"into": "must be a case id"}, zh={"into": "并入案件的标识无效"}) from None
+        target = self._find(into_id)
+        if target is None:
+            if self._load_or_none(into_id) is not None:
+                raise ValidationFailed({"into": f"{into_id} is an approval (审批); an appeal joins appeals only"},
+                                       zh={"into": "目标是审批案件，诉求不能与审批并单"})
+            raise ValidationFailed({"into": f"no appeal {into_id}"}, zh={"into": "目标案件不存在"})
+        return target
+
+    def _run_pair(self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any],
+                  partner_of: Callable[[Appeal], Appeal | None],
+                  act: Callable[[Appeal, Appeal | None, datetime | None], None]) -> Appeal:
+        """The command rhythm (``_run``) for an act recorded on two cases: ``expected_version`` is the
+        path case's, and both are saved in one transaction, each at the version it was read at, so a
+        concurrent change to either refuses the whole act."""
+        expected_version, occurred_at = opts.pop("expected_version", None), opts.pop("occurred_at", None)
+        if opts:
+            raise TypeError(f"unexpected options {sorted(opts)}")
+        check_command_role(command, actor)
+        case = self._get(case_id)
+        check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units)
+        if self._recorded_by_request(case_id, actor):
+            return case
+        if expected_version is not None and expected_version != case.version:
+            raise VersionConflict(f"case {case.case_no} is at version {case.version}, not {expected_version}")
+        problems = self._occurred_problems(actor, occurred_at)
+        if problems:
+            raise ValidationFailed(problems)
+        partner = partner_of(case)
+        act(case, partner, occurred_at)
+        try:
+            self.save(case, partner)
+        except IntegrityError:
+            raise VersionConflict(f"case {case.case_no} or the case it is merged with was changed by another "
+                                  "command; reload and retry") from None
+        return case
 
 
 def _case_no(at: datetime, case_id: UUID) -> str:

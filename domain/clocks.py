@@ -41,7 +41,7 @@ from domain.deadlines import SHANGHAI, Due, Period, period_end, working_days_bet
 __all__ = [
     "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
     "mark_missed", "meet_clocks", "met_late", "open_clock", "open_clocks_of", "pause_running", "paused_since",
-    "reopen_clocks", "resume_paused", "start_clocks", "working_days_in",
+    "reopen_clocks", "restart_cancelled", "resume_paused", "start_clocks", "working_days_in",
 ]
 
 Clock = dict[str, Any]
@@ -127,6 +127,18 @@ def cancel_open(clocks: list[Clock], at: datetime, seq: int) -> None:
         if running(clock):
             clock["cancelled_at"], clock["cancelled_by"] = at, seq
             close_pause(clock, at, seq)
+
+
+def restart_cancelled(clocks: list[Clock], cancelled_by: int, at: datetime, seq: int) -> None:
+    """Each clock the event ``cancelled_by`` stopped runs again as a new round of its full period from
+    ``at``, binding the same unit, with the extension it had been granted (an unmerge, 撤销并单: the
+    time the case spent merged into another was nobody's to answer for)."""
+    for clock in [c for c in clocks if c["cancelled_by"] == cancelled_by and c["met_at"] is None]:
+        rule = {"name": clock.get("rule", clock["name"]), "per": clock.get("per"), "title": clock["title"],
+                "source": clock["source"], "met_by": clock["met_by"], "length": clock["length"],
+                "unit": clock["period_unit"], "cutoff": clock["cutoff"]}
+        _start(clocks, rule, clock["name"], clock["unit"], clock.get("binds"), at, seq)
+        clocks[-1]["extended"] = clock["extended"]
 
 
 def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:

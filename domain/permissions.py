@@ -47,6 +47,9 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "handback"): _g(_U, _A, part="lead"),
     ("appeal", "visit"): _g(_P, _A),
     ("appeal", "close"): _g(_P, _A),
+    # 并单 and its undoing: the hotline platform decides which calls are one matter (RULES.md §1).
+    ("appeal", "merge"): _g(_P, _A),
+    ("appeal", "unmerge"): _g(_P, _A),
     # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
     ("appeal", "co_opinion"): _g(_U, part="co"),
     ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (API.md *Deadlines*)

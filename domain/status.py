@@ -15,6 +15,13 @@ class Status(str, Enum):
     HANDBACK_REQUESTED = "handback_requested"  # 退单申请
     VISITED = "visited"  # 已回访
     CLOSED = "closed"  # 办结
+    # 已并单: joined the case it repeats (RULES.md §1); ended without being solved, undone by an unmerge.
+    MERGED = "merged"
+
+    @classmethod
+    def mergeable(cls) -> tuple[Status, ...]:
+        """Where a repeat appeal may be merged (并单), or receive one: any open status."""
+        return (cls.RECEIVED, *cls.open_after_forwarding())
 
     @classmethod
     def open_after_forwarding(cls) -> tuple[Status, ...]:

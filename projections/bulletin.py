@@ -106,6 +106,7 @@ COUNT_LABELS = {
     "handed_back": "退单", "closed": "办结", "closed_solved": "办结已解决", "closed_unsolved": "办结未解决",
     "visits_very_satisfied": "非常满意", "visits_satisfied": "满意", "visits_basically_satisfied": "基本满意",
     "visits_unsatisfied": "不满意", "visits_very_unsatisfied": "非常不满意",
+    "merged": "并单",
 }
 RANKING_RULE = ("composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "
                 "their weights (points 0-100, 2 decimals; a missing rate is excluded and the other weights "

@@ -24,6 +24,7 @@ from domain.approval import Approval
 from domain.calendar import WorkingCalendar
 from domain.case import Case
 from domain.clocks import due_of, paused_since
+from domain.repeats import Candidate, normal_credit_code, stored_grams
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 from projections.recurring import RecurringSource
@@ -69,6 +70,11 @@ class CaseListView(TrackedView, RecurringSource):
 
     @abc.abstractmethod
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]: ...
+
+    @abc.abstractmethod
+    def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
+        """The open appeals (neither closed nor merged) received in [start, end), read by the receipt
+        index: where likely repeats are looked for (domain.repeats). ``viewer_unit``: only its cases."""
 
     @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
@@ -144,8 +150,12 @@ class CaseList(ReadModel):
             "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
             "version": case.version,
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
-            "kind": "appeal", "credit_code": _code(case.enterprise.get("credit_code")),
-            "merged_into": getattr(case, "merged_into", None),
+            "kind": "appeal",
+            # 并单: a repeat shows the case it joined; the case joined, how many repeats joined it.
+            "credit_code": normal_credit_code(case.enterprise.get("credit_code")),
+            "merged_into": case.merged_into["case_no"] if case.merged_into else None,
+            "merged_at": case.merged_into["at"] if case.merged_into else None, "repeats": len(case.repeats),
+            "subject_grams": stored_grams(case.subject),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
             (u, False, own.get(u)) for u in case.co_units]
@@ -173,7 +183,8 @@ class CaseList(ReadModel):
             "closed_at": case.delivered_at or case.ended_at, "version": case.version,
             "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
                                        *case.materials)).lower()),
-            "kind": "approval", "credit_code": None, "merged_into": None,
+            "kind": "approval", "credit_code": None, "merged_into": None, "merged_at": None, "repeats": 0,
+            "subject_grams": None,
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
 
@@ -183,9 +194,3 @@ def _shown(text: str) -> str:
     U+FFFD, since PostgreSQL text cannot hold NUL and SQLite's text functions stop at it — one event's
     content must never stop the read model or hide the case from a search."""
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
-
-
-def _code(value: str | None) -> str | None:
-    """A credit code as it is compared: its letters upper case, without spaces (None: none given)."""
-    code = "".join((value or "").split()).upper()
-    return _shown(code) if code else None

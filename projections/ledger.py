@@ -15,7 +15,16 @@ Counted for the lead unit of the case at the time of the act:
   ``closed_unsolved``;
 - ``replies_on_time`` / ``replies_late``: every answer (initial or final);
   late when a deadline it met had already ended;
-- ``visits_<level>``: follow-up visits (回访) by satisfaction level (好差评).
+- ``visits_<level>``: follow-up visits (回访) by satisfaction level (好差评);
+- ``merged`` (并单): of the cases forwarded to the unit, those merged into
+  another case as repeats of its matter. A merged case is counted once, in
+  the case it joined: it leaves ``forwarded`` (and ``responded``) of the day
+  it was forwarded and is counted in ``merged`` there instead (a cohort count,
+  as ``responded``), and an unmerge puts it back. It is never closed while
+  merged, and its deadlines stop at the merge, so it is neither open nor
+  overdue at the end of a period after it. What the unit did on it before
+  (signed, replied on time or late, redone) stays counted: those acts were
+  the unit's.
 
 Approvals (审批) are counted apart from appeals, for each department on the
 case (RULES.md §4: every unit keeps ledgers of appeals and approvals; the
@@ -71,7 +80,7 @@ __all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", 
 
 COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
             "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
-            *(f"visits_{level}" for level in SATISFACTION_LEVELS))
+            *(f"visits_{level}" for level in SATISFACTION_LEVELS), "merged")
 # Every counter column of ledger_days: the appeals', then the approvals' (each department's).
 UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
 SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_satisfied": 0.9,
@@ -209,6 +218,13 @@ class Ledger(ReadModel):
             counts["handed_back"] += 1
         elif kind == "Visited":
             counts[f"visits_{e.satisfaction}"] += 1
+        elif kind in ("MergedInto", "Unmerged") and case.forwarded_at is not None:
+            sign = 1 if kind == "MergedInto" else -1
+            cohort = self._increments[(unit, case.forwarded_at.astimezone(SHANGHAI).date())]
+            cohort["merged"] += sign
+            cohort["forwarded"] -= sign
+            if case.responded_seq is not None:
+                cohort["responded"] -= sign
         elif kind == "Closed":
             counts["closed"] += 1
             if e.solved is True:

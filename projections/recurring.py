@@ -36,14 +36,13 @@ import abc
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from math import comb
 
 from domain import repeats
 from projections.ledger import Period
 
 REPEAT_MINIMUM = 2
-WINDOW = timedelta(days=repeats.WINDOW_DAYS)
 ALPHA = 0.05
 TEST = ("exact one-sided conditional binomial test of equal daily rates (the month's count against the "
         f"previous month's, the months' lengths in days as exposure), each category x unit on its own, "
@@ -65,7 +64,7 @@ class ReceivedAppeal:
     credit_code: str | None
     subject: str
     status: str
-    merged_into: str | None = None  # the id of the case it was merged into (并单), if it was
+    merged_into: str | None = None  # the case number of the case it was merged into (并单), if it was
 
     @property
     def enterprise_key(self) -> str:
@@ -152,7 +151,7 @@ def recurring_section(source: RecurringSource, period: Period, close_day: int | 
     return RecurringSection(
         period, months, repeat_enterprises(appeals, months),
         category_units(this_month, by_month[previous.name], _days(period), _days(previous)),
-        merged_clusters(this_month, {a.id: a for a in appeals}), suggested_clusters(appeals, period))
+        merged_clusters(this_month, {a.case_no: a for a in appeals}), suggested_clusters(appeals, period))
 
 
 def _days(period: Period) -> int:
@@ -203,22 +202,22 @@ def category_units(month: Sequence[ReceivedAppeal], previous: Sequence[ReceivedA
 
 
 def merged_clusters(month: Iterable[ReceivedAppeal], known: dict[str, ReceivedAppeal]) -> tuple[Cluster, ...]:
-    """The repeats received in the month with the case each joined (received whenever it was, if the
-    case list has it in the window), a cluster per surviving case."""
+    """The repeats received in the month with the case each joined, a cluster per surviving case (first
+    when it was received in the three months, else the repeats alone)."""
     joined: dict[str, list[ReceivedAppeal]] = defaultdict(list)
     for appeal in month:
         if appeal.merged_into is not None:
             joined[appeal.merged_into].append(appeal)
     clusters = []
-    for survivor_id, merged in joined.items():
-        survivor = known.get(survivor_id)
+    for survivor_no, merged in joined.items():
+        survivor = known.get(survivor_no)
         clusters.append(Cluster(((survivor,) if survivor else ()) + tuple(merged)))
     return tuple(sorted(clusters, key=lambda c: (-len(c.cases), c.cases[0].case_no)))
 
 
 def repeat_links(appeals: Sequence[ReceivedAppeal]) -> list[Link]:
-    """Pairs received within ``WINDOW`` of each other with one credit code (each case linked to the one
-    before it with that code), or with subjects at least ``repeats.SIMILAR`` alike (and no credit
+    """Pairs received within ``repeats.WINDOW_DAYS`` of each other (``repeats.within_window``) with one
+    credit code (each case linked to the one before it with that code), or with subjects at least ``repeats.SIMILAR`` alike (and no credit
     code link between them)."""
     ordered = sorted(appeals, key=lambda a: (a.received_at, a.case_no))
     links: list[Link] = []
@@ -226,13 +225,12 @@ def repeat_links(appeals: Sequence[ReceivedAppeal]) -> list[Link]:
     by_code: set[tuple[str, str]] = set()
     for appeal in ordered:
         before = last_with_code.get(appeal.credit_code) if appeal.credit_code else None
-        if before is not None and appeal.received_at - before.received_at <= WINDOW:
+        if before is not None and repeats.within_window(before.received_at, appeal.received_at):
             links.append(Link(before.id, appeal.id, "credit_code", None))
             by_code.add((before.id, appeal.id))
         if appeal.credit_code:
             last_with_code[appeal.credit_code] = appeal
-    for i, j, score in repeats.similar_pairs([a.subject for a in ordered], [a.received_at for a in ordered],
-                                             WINDOW):
+    for i, j, score in repeats.similar_pairs([a.subject for a in ordered], [a.received_at for a in ordered]):
         a, b = ordered[i], ordered[j]
         if (a.id, b.id) not in by_code:
             links.append(Link(a.id, b.id, "similar_subject", round(score, 4)))

@@ -12,11 +12,12 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from domain.actors import Role
+from domain.repeats import ENDED, Candidate, suggest, window
 from projections.case_list import CaseListQuery
 from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
 from web.api_audit import log_leaves
-from web.presenters import case_json, case_list_item, history_json
+from web.presenters import case_json, case_list_item, history_json, suggestion_json
 from web.schemas import (
     AnswerSchema,
     AsOfSchema,
@@ -29,6 +30,7 @@ from web.schemas import (
     ExtendSchema,
     ForwardSchema,
     HistorySchema,
+    MergeSchema,
     OpenAppealSchema,
     ReasonSchema,
     ReviewSchema,
@@ -93,6 +95,8 @@ COMMANDS = {
     "co-opinion": ("give_co_opinion", CoOpinionSchema, "CoOpinionGiven (协办意见): a co-handling unit's opinion for the lead"),
     "visit": ("visit", VisitSchema, "Visited (回访) with satisfaction (好差评)"),
     "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
+    "merge": ("merge", MergeSchema, "MergedInto (并单): this repeat joins the case it repeats, which records its caller"),
+    "unmerge": ("unmerge", ReasonSchema, "Unmerged (撤销并单): the merge undone on both cases, with a reason"),
 }
 
 
@@ -106,7 +110,28 @@ command_routes(blp, "appeal", COMMANDS, CaseSchema, service, present)
 def get_appeal(query, case_id):
     """The case now, or as it stood at ``as_of``, with its deadlines."""
     as_of = query.get("as_of")
-    return present(service().read(case_id, g.actor, as_of=as_of), as_of)
+    appeal = service().read(case_id, g.actor, as_of=as_of)
+    shown = present(appeal, as_of)
+    if as_of is None:  # the read model knows the cases as they stand now, not as they stood then
+        shown["suggested_repeats"] = suggested_repeats(appeal)
+    return shown
+
+
+SUGGESTED = 10  # the likeliest repeats shown on a case
+
+
+def suggested_repeats(appeal) -> list[dict]:
+    """Likely repeats of an open appeal (domain.repeats), from the case list; a unit sees only its own cases."""
+    if appeal.status in ENDED:
+        return []
+    container = current_app.extensions["caseledger"]
+    container.wait_for_views()
+    start, end = window(appeal.received_at)
+    viewer = g.actor.unit if g.actor.role is Role.UNIT else None
+    candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)
+    this = Candidate(str(appeal.id), appeal.case_no, appeal.subject, appeal.enterprise.get("credit_code"),
+                     appeal.received_at, appeal.status, appeal.unit)
+    return [suggestion_json(s) for s in suggest(this, candidates)[:SUGGESTED]]
 
 
 @blp.route("/<uuid:case_id>/history", methods=["GET"])

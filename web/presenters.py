@@ -11,6 +11,7 @@ from domain.application import HistoryEntry
 from domain.approval import Approval
 from domain.clocks import DeadlineState
 from domain.deadlines import SHANGHAI
+from domain.repeats import Suggestion
 
 
 def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
@@ -42,7 +43,28 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "satisfaction": appeal.satisfaction,
         "solved": appeal.solved, "received_at": iso(appeal.received_at), "updated_at": iso(appeal.last_at),
         "closed_at": iso(appeal.closed_at), "as_of": iso(as_of),
+        **merge_json(appeal),
     }
+
+
+def merge_json(appeal: Appeal) -> dict[str, Any]:
+    """并单 on a case: every caller's record, the case a repeat joined, the repeats a case was joined by."""
+    joined = appeal.merged_into
+    return {
+        "callers": [{"case": c["case"], "case_no": c["case_no"], "enterprise": c["enterprise"],
+                     "contact": c["contact"], "channel": c["channel"], "external_ref": c["external_ref"],
+                     "received_at": iso(c["received_at"]), "merged_at": iso(c.get("merged_at"))}
+                    for c in appeal.callers],
+        "merged_into": {"id": joined["id"], "case_no": joined["case_no"], "at": iso(joined["at"])} if joined else None,
+        "merged": [{"id": r["case"], "case_no": r["case_no"], "at": iso(r["merged_at"])} for r in appeal.repeats],
+    }
+
+
+def suggestion_json(s: Suggestion) -> dict[str, Any]:
+    c = s.candidate
+    return {"id": c.id, "case_no": c.case_no, "subject": c.subject, "enterprise": c.enterprise,
+            "received_at": iso(c.received_at), "status": c.status, "unit": c.unit, "reason": s.reason,
+            "score": round(s.score, 3)}
 
 
 def history_json(appeal_id, case_no: str, entries: list[HistoryEntry],
@@ -79,6 +101,7 @@ def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "returned_count": row["returned_count"], "satisfaction": row["satisfaction"], "solved": row["solved"],
         "received_at": iso(row["received_at"]), "updated_at": iso(row["updated_at"]),
         "closed_at": iso(row["closed_at"]), "version": row["version"],
+        "merged_into": row.get("merged_into"), "repeats": row.get("repeats") or 0,
     }
 
 

@@ -13,6 +13,7 @@ from domain.profiles import CATEGORIES
 from domain.status import SATISFACTION_LEVELS, Status
 from projections.approvals_ledger import APPROVAL_COUNTERS
 from projections.case_list import SORTS
+from web.schemas_merge import CallerSchema, CaseLinkSchema, SuggestedRepeatSchema
 
 
 
@@ -110,6 +111,11 @@ class ReasonSchema(Command):
     reason = required_text(2000)
 
 
+class MergeSchema(Command):
+    into = ma.fields.UUID(required=True, metadata={"description": "the appeal this one repeats: it joins that case"})
+    note = Text(validate=validate.Length(max=2000), allow_none=True)
+
+
 class LadderLevel(ma.fields.Field):
     """A level of the profile's escalation ladder: its number (1 = first) or its code."""
 
@@ -192,6 +198,15 @@ class CaseSchema(ma.Schema):
     updated_at = ma.fields.String()
     closed_at = ma.fields.String(allow_none=True)
     as_of = ma.fields.String(allow_none=True)
+    callers = ma.fields.List(ma.fields.Nested(CallerSchema), metadata={
+        "description": "并单: every caller's record on this matter, the case's own first, then each repeat merged in"})
+    merged_into = ma.fields.Nested(CaseLinkSchema, allow_none=True, metadata={
+        "description": "on a merged repeat: the case it joined"})
+    merged = ma.fields.List(ma.fields.Nested(CaseLinkSchema), metadata={
+        "description": "the repeats merged into this case"})
+    suggested_repeats = ma.fields.List(ma.fields.Nested(SuggestedRepeatSchema), metadata={
+        "description": "GET only: likely repeats of this open case (same credit code, or similar subject, received "
+                       "within 30 days); nothing is merged by itself"})
 
 
 class ActorSchema(ma.Schema):
@@ -295,6 +310,8 @@ class CaseListItemSchema(ma.Schema):
     updated_at = ma.fields.String()
     closed_at = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
+    merged_into = Text(allow_none=True, metadata={"description": "已并单: the case number of the case it joined"})
+    repeats = ma.fields.Integer(metadata={"description": "how many repeat appeals were merged into this case"})
 
 
 class CaseListSchema(ma.Schema):

@@ -33,7 +33,7 @@ from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, No
 from projections.case_list import CaseListQuery
 from web.presenters import iso
 from web.workspace_forms import LoginForm, SignOutForm
-from web.workspace_text import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, status_name
+from web.workspace_text import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 
 bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -199,6 +199,7 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "days_left": working_days_left(due, calendar, now) if due else None,
         "overdue": ends is not None and ends <= now, "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
+        "merge_notice": merge_notice(row.get("merged_into"), row.get("repeats") or 0),
     }
 
 

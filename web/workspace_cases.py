@@ -86,7 +86,7 @@ KINDS = {
 DETAILS = (("unit", "承办单位"), ("co_units", "协办单位"), ("departments", "审批部门"), ("department", "部门"),
            ("kind", "答复类型"), ("content", "内容"), ("decision", "结论"), ("opinion", "意见"),
            ("accepted", "审核结果"), ("reason", "理由"), ("working_days", "延长工作日"), ("level_code", "督办层级"),
-           ("deadline", "期限"), ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
+           ("into_case_no", "并入案件"), ("from_case_no", "原并入案件"), ("deadline", "期限"), ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
            ("missing", "需补正材料"), ("materials", "材料"), ("expected_working_days", "预计工作日"), ("note", "备注"))
 
 

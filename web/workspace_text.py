@@ -16,13 +16,13 @@ STATUS = {
     # appeals (企业诉求)
     "received": "已受理", "forwarded": "已转办", "acknowledged": "已签收", "answered": "已答复待审核",
     "reviewed": "已审核", "returned": "退回重办", "handback_requested": "退单申请中", "visited": "已回访",
-    "closed": "已办结",
+    "closed": "已办结", "merged": "已并单",
     # approvals (审批)
     "submitted": "已申请", "materials_requested": "待补正", "accepted": "已受理", "in_review": "部门审查中",
     "decided": "已决定", "delivered": "已出件", "refused": "不予受理", "revoked": "已撤销", "withdrawn": "已撤回",
 }
 APPEAL_STATUSES = ("received", "forwarded", "acknowledged", "answered", "reviewed", "returned",
-                   "handback_requested", "visited", "closed")
+                   "handback_requested", "visited", "closed", "merged")
 APPROVAL_STATUSES = ("submitted", "materials_requested", "accepted", "in_review", "decided", "delivered",
                      "refused", "revoked", "withdrawn")
 
@@ -34,6 +34,7 @@ EVENT = {
     "Accepted": "受理", "DeemedAccepted": "视为受理", "Refused": "不予受理", "DepartmentAnswered": "部门审查意见",
     "DepartmentReturned": "退回部门意见", "Paused": "中止计时", "Resumed": "恢复计时", "Decided": "决定",
     "Delivered": "出件", "Revoked": "撤销", "Withdrawn": "撤回",
+    "MergedInto": "并单（并入他案）", "RepeatMerged": "重复诉求并入", "Unmerged": "撤销并单", "RepeatUnmerged": "撤销重复诉求并入",
 }
 APPROVAL_EVENT = {"Forwarded": "转审批部门"}  # where an approval's event is named otherwise
 
@@ -65,8 +66,15 @@ FIELD = {
     "username": "用户名", "password": "密码", "kind": "答复类型", "content": "内容", "working_days": "延期工作日数",
     "reason": "理由", "decision": "审查结论", "opinion": "审查意见", "unit": "承办单位", "co_units": "协办单位",
     "note": "备注", "satisfaction": "满意度", "solved": "是否解决", "accepted": "审核结果", "departments": "审批部门",
-    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本",
+    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本", "into": "并入案件",
 }
+
+
+def merge_notice(merged_into: str | None, repeats: int) -> str:
+    """并单 as a unit reads it in its inbox: the case it joined, or how many repeats joined it."""
+    if merged_into:
+        return f"已并单至 {merged_into}，本件期限停止计时"
+    return f"有 {repeats} 件重复诉求并入本件，请一并答复各来电人" if repeats else ""
 
 
 def status_name(status: str | None) -> str:

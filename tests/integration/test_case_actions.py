@@ -8,6 +8,7 @@ the command's own refusal; and asking records nothing.
 from __future__ import annotations
 
 import copy
+import uuid
 
 import pytest
 
@@ -32,7 +33,16 @@ GOOD = {
     "escalate": lambda c, a: c.escalate(None, "久拖未办", a),
     "visit": lambda c, a: c.visit("satisfied", True, None, a),
     "close": lambda c, a: c.close(a),
+    "merge": lambda c, a: c.merge_into(another_open_appeal(c), "同一事项", a),
+    "unmerge": lambda c, a: c.unmerge(another_open_appeal(c), "误并", a),
 }
+
+
+def another_open_appeal(case):
+    """An open appeal that is not ``case``: what a merge names as the case repeated."""
+    other = copy.deepcopy(case)
+    other._id, other.status = uuid.uuid4(), "forwarded"
+    return other
 
 
 def refused_by_state(case, actor, name):

@@ -72,3 +72,35 @@ def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(
             assert (received.credit_code, received.merged_into) == ("91370302MA3C4XYZ0K", None)
         finally:
             again.close()
+
+
+MERGE_COLUMNS = ("credit_code", "merged_into", "merged_at", "repeats", "subject_grams")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_case_list_without_credit_codes_and_merges_is_rebuilt_from_the_events(kind, tmp_path):
+    """RULES.md §1 (并单): likely repeats are found by the credit code and subject the case list keeps; a
+    list made before it kept them is emptied at start-up and made again from the log, never left blank."""
+    with database(kind, tmp_path) as url:
+        settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
+        first = bootstrap(settings)
+        case, _ = first.appeals.open(PLATFORM, channel="12345", category="help", subject="接电难", content="逾期未办",
+                                     enterprise={"name": "某公司", "credit_code": "91370302MA3C000001"},
+                                     profile="zichuan-2020", occurred_at=sh("2026-11-02 09:00"))
+        first.runner().run_once()
+        view = first.read_models["case_list"].view
+        with view.datastore.transaction(commit=True) as c:
+            for column in MERGE_COLUMNS:
+                c.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+        first.close()
+
+        again = bootstrap(settings)
+        try:
+            view = again.read_models["case_list"].view
+            assert view.position() == 0
+            again.runner().run_once()
+            found = view.repeat_candidates(sh("2026-11-02 00:00"), sh("2026-11-03 00:00"))
+            assert [(c.id, c.credit_code, c.grams) for c in found] == [
+                (str(case.id), "91370302MA3C000001", frozenset({"  接", " 接电", "接电难", "电难 "}))]
+        finally:
+            again.close()

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.persistence import database_from_url
@@ -30,7 +30,7 @@ APPROVAL_STEPS = ["submit", "notice", "supply", "a_accept", "a_forward", "a_answ
                   *["advance"] * 6]  # "advance": the next step of the lifecycle, so that cases get far
 STEPS = st.lists(st.tuples(
     st.sampled_from(["open", "forward", "ack", "initial", "final", "accept", "reject", "return", "escalate",
-                     "extend", "handback", "visit", "close", "project", *APPROVAL_STEPS]),
+                     "extend", "handback", "visit", "close", "merge", "unmerge", "project", *APPROVAL_STEPS]),
     st.integers(0, 3),  # which case
     st.sampled_from(["U1", "U2", "U3"]),
     st.integers(1, 40),  # hours after the previous act
@@ -114,6 +114,9 @@ def act(appeals, cases, step, at):
         "visit": lambda: appeals.visit(case_id, PLATFORM, satisfaction="basically_satisfied", solved=which % 2 == 0,
                                        occurred_at=at),
         "close": lambda: appeals.close_case(case_id, PLATFORM, occurred_at=at),
+        # 并单 into the next case opened (RULES.md §1), and its undoing.
+        "merge": lambda: appeals.merge(case_id, PLATFORM, into=cases[(which + 1) % len(cases)], occurred_at=at),
+        "unmerge": lambda: appeals.unmerge(case_id, PLATFORM, reason="误并", occurred_at=at),
     }[kind]()
 
 
@@ -127,6 +130,10 @@ def months_between(first, last) -> list[str]:
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS, batch_size=st.integers(1, 9))
+# 并单 moves counts back to the day a case was forwarded; a merge and its undoing across batches, always tried.
+@example(steps=[("open", 0, "U1", 1), ("open", 1, "U1", 1), ("forward", 0, "U1", 1), ("forward", 1, "U2", 1),
+                ("ack", 1, "U2", 2), ("project", 0, "U1", 1), ("merge", 1, "U1", 3), ("project", 0, "U1", 1),
+                ("unmerge", 1, "U1", 30), ("merge", 1, "U1", 2)], batch_size=2)
 def test_views_built_incrementally_equal_a_rebuild_from_zero(appeals, approvals, database_url, calendars, steps,
                                                              batch_size):
     """For random interleavings of commands (on appeals and approvals) and projection runs, every view

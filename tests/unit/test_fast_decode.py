@@ -49,6 +49,17 @@ def _appeal_events() -> list:
     return case.collect_events()
 
 
+def _merge_events() -> list:
+    """并单 and its undoing, on both cases: ids and the caller's receipt time lie inside the events' data."""
+    policy = FileProfileCatalogue().get("zichuan-2020").case_policy(None)
+    a, b = (Appeal(id=Appeal.create_id("12345", ref), channel="12345", external_ref=ref, case_no=ref, category="help",
+                   subject="接电难", content="c", enterprise={"name": "E"}, contact=None, policy=policy,
+                   actor=PLATFORM.as_record(), occurred_at=AT) for ref in ("ref-a", "ref-b"))
+    b.merge_into(a, "同一事项", PLATFORM, AT + timedelta(hours=1))
+    b.unmerge(a, "误并", PLATFORM, AT + timedelta(hours=2))
+    return a.collect_events() + b.collect_events()
+
+
 def _directory_events() -> list:
     unit = Unit("U1", "区供电中心", None, PLATFORM.as_record())
     unit.disable("合并", PLATFORM.as_record())
@@ -70,12 +81,13 @@ def app() -> AppealService:
 
 
 def test_every_recorded_event_type_decodes_to_the_same_event(app):
-    events = _appeal_events() + _directory_events()
+    events = _appeal_events() + _merge_events() + _directory_events()
     topics = {type(e).TOPIC for e in events}
     assert {t for t in topics if t.startswith("caseledger:Appeal.")} == {
         f"caseledger:Appeal.{name}" for name in ("Received", "Forwarded", "Extended", "HandbackRequested",
                                                  "Acknowledged", "Escalated", "Answered", "Reviewed", "Returned",
-                                                 "Visited", "Closed")}
+                                                 "Visited", "Closed", "MergedInto", "RepeatMerged", "Unmerged",
+                                                 "RepeatUnmerged")}
     fast = fast_mapper(app.mapper)
     assert fast is not app.mapper
     for event in events:

@@ -15,6 +15,7 @@ EXPECTED = {  # command: roles allowed
     "handback": "unit admin", "visit": "platform admin", "close": "platform admin",
     "sweep": "platform admin",  # API.md *Deadlines*
     "co_opinion": "unit",  # API.md v1.1: only a co-handling unit of the case
+    "merge": "platform admin", "unmerge": "platform admin",  # API.md v1.1: 并单, the hotline platform's act
 }
 
 

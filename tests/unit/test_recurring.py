@@ -64,7 +64,7 @@ def test_a_merged_repeat_counts_as_an_appeal_again_but_once_in_category_by_unit(
     """004 item 六 with RULES.md §1 (并单): the enterprise had to appeal again (counted in its repeats),
     yet the repeat is the same matter as the case it joined (counted once by category and unit)."""
     first = appeal("2026-11-02", enterprise="戊公司")
-    repeat = appeal("2026-11-05", enterprise="戊公司", merged_into=first.id)
+    repeat = appeal("2026-11-05", enterprise="戊公司", merged_into=first.case_no)
     section = recurring_section(Listed(first, repeat), NOVEMBER)
     [enterprise] = section.enterprises
     assert (enterprise.total, enterprise.merged) == (2, 1)
@@ -134,9 +134,9 @@ def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():
     subjects = ["".join(rng.sample(words, rng.randint(2, 5))) for _ in range(300)]
     start = datetime(2026, 9, 1, tzinfo=SHANGHAI)
     times = sorted(start + timedelta(hours=rng.randrange(24 * 90)) for _ in subjects)
-    window = timedelta(days=30)
     expected = [(i, j) for i in range(len(subjects)) for j in range(i + 1, len(subjects))
-                if times[j] - times[i] <= window and repeats.similarity(subjects[i], subjects[j]) >= repeats.SIMILAR]
-    found = repeats.similar_pairs(subjects, times, window)
+                if repeats.within_window(times[i], times[j])
+                and repeats.similarity(subjects[i], subjects[j]) >= repeats.SIMILAR]
+    found = repeats.similar_pairs(subjects, times)
     assert [(i, j) for i, j, _ in found] == expected and len(expected) > 20
     assert all(score == repeats.similarity(subjects[i], subjects[j]) for i, j, score in found)
