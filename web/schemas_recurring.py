@@ -26,7 +26,7 @@ class RecurringCaseSchema(ma.Schema):
     subject = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
     merged_into = ma.fields.String(required=True, allow_none=True, metadata={
-        "description": "the case this one was merged into (并单), if it was"})
+        "description": "the case number of the case this one was merged into (并单), if it was"})
 
 
 class RepeatEnterpriseSchema(ma.Schema):
