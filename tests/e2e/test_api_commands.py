@@ -127,7 +127,7 @@ def test_bad_as_of_is_422(api, bad):
 
 def test_units_are_listed(api):
     units = api.get("/api/units", user="power").json["units"]
-    assert {"code": "DISTRICT-POWER", "name": "区供电中心", "parent": None, "active": True} in units
+    assert {"code": "DISTRICT-POWER", "name": "区供电中心", "parent": None, "active": True, "heads": []} in units
 
 
 def test_openapi_document_is_served_and_describes_the_contract(api):
