@@ -7,8 +7,10 @@ queries are the case service's (domain.case_service).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -17,10 +19,21 @@ from domain.actors import Actor
 from domain.appeal import Appeal
 from domain.case_service import EARLIEST, CaseService, Clock, HistoryEntry, utc_now
 from domain.deadlines import SHANGHAI
-from domain.errors import ValidationFailed
+from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
 
-__all__ = ["AppealService", "Clock", "EARLIEST", "HistoryEntry", "utc_now"]
+__all__ = ["AppealService", "Clock", "EARLIEST", "HistoryEntry", "Opening", "utc_now"]
+
+
+@dataclass
+class Opening:
+    """What ``open_many`` made of one work order: ``created`` (``case``, saved), ``present`` (its
+    channel + external_ref opened a case before; nothing recorded) or ``refused`` (``refusal``)."""
+
+    case_id: UUID
+    outcome: Literal["created", "present", "refused"]
+    case: Appeal | None = None
+    refusal: ValidationFailed | None = None
 
 
 class AppealService(CaseService):
@@ -43,6 +56,66 @@ class AppealService(CaseService):
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
+        appeal = self._received(actor, case_id, channel=channel, category=category, subject=subject,
+                                content=content, enterprise=enterprise, profile=profile, contact=contact, tier=tier,
+                                external_ref=external_ref, occurred_at=occurred_at)
+        try:
+            self.save(appeal)
+        except IntegrityError:
+            if external_ref or actor.request:  # a concurrent import of the same work order, or retry, won
+                return self._get(appeal.id), False
+            raise
+        return appeal, True
+
+    def open_many(self, actor: Actor, orders: Sequence[Mapping[str, Any]]) -> list[Opening]:
+        """Received 受理 for many city work orders (市转办工单) at once, saved in one transaction.
+
+        Each order carries ``open``'s fields, ``external_ref`` among them, and is judged as ``open``
+        would judge it alone: a refused order is reported and records nothing, an order whose channel
+        + ``external_ref`` already opened a case is reported present (RULES.md §1: re-import is
+        idempotent). The new cases are saved together, so a crash records all of them or none.
+        """
+        check_command_role("open", actor)
+        outcomes: list[Opening] = []
+        for order in orders:
+            case_id = Appeal.create_id(order.get("channel"), order.get("external_ref"))
+            try:
+                if not order.get("external_ref"):
+                    raise ValidationFailed({"external_ref": "a work order needs its number to be imported "
+                                                            "(it makes a re-import idempotent)"},
+                                           zh={"external_ref": "请填写工单编号"})
+                outcomes.append(Opening(case_id, "created", self._received(actor, case_id, **order)))
+            except ValidationFailed as refusal:
+                # As open() would answer: a case already opened for the reference is present, whatever the line says.
+                present = order.get("external_ref") and self._find(case_id) is not None
+                outcomes.append(Opening(case_id, "present") if present else Opening(case_id, "refused", refusal=refusal))
+        self._save_new(outcomes)
+        return outcomes
+
+    def _save_new(self, outcomes: list[Opening]) -> None:
+        """The created cases in one transaction. The unique (case, version) key refuses a case opened
+        meanwhile, by an earlier run or a concurrent one: those are found, marked present, and the
+        rest saved again — so the common case, a file of new work orders, costs no look-up at all."""
+        # The events are collected once: a refused save has taken them from the cases already.
+        pending = {o.case_id: o.case.collect_events() for o in outcomes if o.outcome == "created"}
+        for _ in range(5):
+            if not pending:
+                return
+            try:
+                self.save(*(e for events in pending.values() for e in events))
+                return
+            except IntegrityError:
+                for o in outcomes:
+                    if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1):
+                        o.outcome, o.case = "present", None
+                        del pending[o.case_id]
+        raise VersionConflict("the work orders kept being opened by another import meanwhile; import again")
+
+    def _received(self, actor: Actor, case_id: UUID, *, channel: str, category: str, subject: str, content: str,
+                  enterprise: dict[str, Any], profile: str, contact: dict[str, Any] | None = None,
+                  tier: str | None = None, external_ref: str | None = None,
+                  occurred_at: datetime | None = None) -> Appeal:
+        """The new case, unsaved, once its fields are judged (every problem at once)."""
         problems: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)
@@ -67,20 +140,13 @@ class AppealService(CaseService):
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
             raise ValidationFailed(problems)
-        appeal = Appeal(
+        return Appeal(
             id=case_id, channel=channel, external_ref=external_ref,
             case_no=_case_no(occurred_at or self.clock(), case_id), category=category, subject=subject.strip(),
             content=content, enterprise=dict(enterprise), contact=dict(contact) if contact else None,
             policy=policy.case_policy(policy.tier_for(tier, channel)),
             actor=actor.as_record(), occurred_at=occurred_at,
         )
-        try:
-            self.save(appeal)
-        except IntegrityError:
-            if external_ref or actor.request:  # a concurrent import of the same work order, or retry, won
-                return self._get(appeal.id), False
-            raise
-        return appeal, True
 
     def forward(self, case_id: UUID, actor: Actor, *, unit: str, co_units: list[str] | None = None,
                 note: str | None = None, **opts: Any) -> Appeal:
