@@ -21,6 +21,7 @@ from domain.case_service import EARLIEST, CaseService, Clock, HistoryEntry, utc_
 from domain.deadlines import SHANGHAI
 from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
+from domain.profiles import PolicyProfile
 
 __all__ = ["AppealService", "Clock", "EARLIEST", "HistoryEntry", "Opening", "utc_now"]
 
@@ -56,7 +57,7 @@ class AppealService(CaseService):
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
-        appeal = self._received(actor, case_id, channel=channel, category=category, subject=subject,
+        appeal = self._received(actor, case_id, None, channel=channel, category=category, subject=subject,
                                 content=content, enterprise=enterprise, profile=profile, contact=contact, tier=tier,
                                 external_ref=external_ref, occurred_at=occurred_at)
         try:
@@ -77,6 +78,7 @@ class AppealService(CaseService):
         """
         check_command_role("open", actor)
         outcomes: list[Opening] = []
+        policies: dict[tuple[str, str | None], dict[str, Any]] = {}  # one per profile and tier, shared
         for order in orders:
             case_id = Appeal.create_id(order.get("channel"), order.get("external_ref"))
             try:
@@ -84,7 +86,7 @@ class AppealService(CaseService):
                     raise ValidationFailed({"external_ref": "a work order needs its number to be imported "
                                                             "(it makes a re-import idempotent)"},
                                            zh={"external_ref": "请填写工单编号"})
-                outcomes.append(Opening(case_id, "created", self._received(actor, case_id, **order)))
+                outcomes.append(Opening(case_id, "created", self._received(actor, case_id, policies, **order)))
             except ValidationFailed as refusal:
                 # As open() would answer: a case already opened for the reference is present, whatever the line says.
                 present = order.get("external_ref") and self._find(case_id) is not None
@@ -111,11 +113,15 @@ class AppealService(CaseService):
                         del pending[o.case_id]
         raise VersionConflict("the work orders kept being opened by another import meanwhile; import again")
 
-    def _received(self, actor: Actor, case_id: UUID, *, channel: str, category: str, subject: str, content: str,
+    def _received(self, actor: Actor, case_id: UUID, policies: dict[tuple[str, str | None], dict[str, Any]] | None,
+                  *, channel: str, category: str, subject: str, content: str,
                   enterprise: dict[str, Any], profile: str, contact: dict[str, Any] | None = None,
                   tier: str | None = None, external_ref: str | None = None,
                   occurred_at: datetime | None = None) -> Appeal:
-        """The new case, unsaved, once its fields are judged (every problem at once)."""
+        """The new case, unsaved, once its fields are judged (every problem at once).
+
+        ``policies``: the case policies already made, by profile and tier, for cases opened together —
+        a case never changes its policy, so they may share it."""
         problems: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)
@@ -144,7 +150,7 @@ class AppealService(CaseService):
             id=case_id, channel=channel, external_ref=external_ref,
             case_no=_case_no(occurred_at or self.clock(), case_id), category=category, subject=subject.strip(),
             content=content, enterprise=dict(enterprise), contact=dict(contact) if contact else None,
-            policy=policy.case_policy(policy.tier_for(tier, channel)),
+            policy=_case_policy(policy, policy.tier_for(tier, channel), policies),
             actor=actor.as_record(), occurred_at=occurred_at,
         )
 
@@ -195,6 +201,17 @@ class AppealService(CaseService):
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
 
 
+def _case_policy(profile: PolicyProfile, tier: str | None,
+                 made: dict[tuple[str, str | None], dict[str, Any]] | None) -> dict[str, Any]:
+    if made is None:
+        return profile.case_policy(tier)
+    key = (profile.id, tier)
+    if key not in made:
+        made[key] = profile.case_policy(tier)
+    return made[key]
+
+
 def _case_no(at: datetime, case_id: UUID) -> str:
     """A clerk-readable number (诉求编号): QY, the local receipt date, and the id's head."""
-    return f"QY{at.astimezone(SHANGHAI):%Y%m%d}-{case_id.hex[:8].upper()}"
+    day = at.astimezone(SHANGHAI)
+    return f"QY{day.year:04d}{day.month:02d}{day.day:02d}-{case_id.hex[:8].upper()}"  # strftime costs an import dear

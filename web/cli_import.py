@@ -18,36 +18,18 @@ finish), 2 for a wrong command line.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import marshmallow as ma
 
 from domain.actors import Actor
 from domain.application import AppealService
-from web.errors import flatten
-from web.schemas import OpenAppealSchema, Timestamp, required_text
-from web.workspace_text import CATEGORY
-from web.work_orders import Line, WorkOrderFile, WorkOrderFileError, open_work_orders
+from web.work_order_checks import DEFAULT_CHANNEL, checked_chunks, checked_in_background
+from web.work_orders import WorkOrderFile, WorkOrderFileError, open_work_orders
 
 SOME_REFUSED = 3
-DEFAULT_CHANNEL = "12345"  # the city hotline's work orders (12345 市转办工单)
-
-
-class WorkOrderSchema(OpenAppealSchema):
-    """A work order: the body of ``POST /api/appeals`` with its number and its receipt time (受理时间)
-    required — without them a re-import could not find it, and its deadlines would run from the import."""
-
-    external_ref = required_text(120, metadata={"description": "the platform's work-order number (工单编号)"})
-    occurred_at = Timestamp(required=True, metadata={"description": "when the platform received it (受理时间)"})
-
-
-_SCHEMA = WorkOrderSchema(exclude=("expected_version",))  # a new case has no version to expect
 
 
 @dataclass
@@ -117,9 +99,10 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
 
     work_orders: WorkOrderFile = args.work_orders
     with tqdm(total=work_orders.lines, unit="line", desc=f"import {work_orders.path.name}", file=sys.stderr) as bar:
-        summary = import_work_orders(c.appeals, operator, work_orders.records(), profile=args.profile,
+        summary = import_work_orders(c.appeals, operator, work_orders, profile=args.profile,
                                      channel=args.channel, batch_size=args.batch_size,
-                                     progress=lambda read_to: bar.update(read_to - bar.n))
+                                     progress=lambda read_to: bar.update(read_to - bar.n),
+                                     background=_reader_pays(work_orders, args.batch_size))
     if work_orders.ignored_columns:
         print(f"columns left out (not work-order fields): {', '.join(work_orders.ignored_columns)}", file=sys.stderr)
     for text in summary.lines():
@@ -127,100 +110,39 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
     return SOME_REFUSED if summary.refusals else 0
 
 
-def import_work_orders(appeals: AppealService, actor: Actor, records: Iterable[Line], *, profile: str | None = None,
-                       channel: str = DEFAULT_CHANNEL, batch_size: int = 500,
-                       progress: Callable[[int], None] = lambda read_to: None) -> Summary:
-    """Every record of a file opened as an appeal, or counted present, or refused with its reason."""
-    summary, seen, batch, read_to = Summary(), _SeenInFile(), _Batch(), 0
-    for line in records:
-        read_to = line.read_to
-        order, reason = _loaded(line, profile, channel)
-        if reason is None:
-            reason = seen.repeat_problem(order, line.number)
-        if reason is not None:
-            summary.refusals.append((line.number, reason))
-        else:
-            batch.add(line.number, order, seen.first_of(order))
-        if len(batch.orders) >= batch_size:
-            batch.open(appeals, actor, summary, seen)
-            batch = _Batch()
-            progress(read_to)
-    batch.open(appeals, actor, summary, seen)
-    summary.refusals.sort()
-    progress(read_to)
-    return summary
+def _reader_pays(work_orders: WorkOrderFile, batch_size: int) -> bool:
+    """Whether a reading process of its own is worth its start (most of a second of imports): with a
+    core to spare, and a file of a few batches at least."""
+    return len(os.sched_getaffinity(0)) > 1 and work_orders.lines > max(4 * batch_size, 2000)
 
 
-def _loaded(line: Line, profile: str | None, channel: str) -> tuple[dict[str, Any], str | None]:
-    if line.problem is not None:
-        return {}, line.problem
-    fields = dict(line.fields or {})
-    fields.setdefault("channel", channel)
-    if profile is not None:
-        fields.setdefault("profile", profile)
-    try:
-        return _SCHEMA.load(fields), None
-    except ma.ValidationError as exc:
-        problems = flatten(exc.messages)
-        if "category" in problems:  # the export's own words are read too
-            problems["category"] += f" (or {', '.join(CATEGORY.values())})"
-        return {}, "; ".join(f"{k}: {v}" for k, v in problems.items())
+def import_work_orders(appeals: AppealService, actor: Actor, work_orders: WorkOrderFile, *,
+                       profile: str | None = None, channel: str = DEFAULT_CHANNEL, batch_size: int = 500,
+                       progress: Callable[[int], None] = lambda read_to: None, background: bool = True) -> Summary:
+    """Every work order of the file opened as an appeal, counted present, or refused with its reason.
 
-
-class _SeenInFile:
-    """The work orders met so far in the file: a line repeating one is the same work order (counted with
-    it) if it says the same, and refused if it says something else."""
-
-    def __init__(self) -> None:
-        self._first: dict[tuple[str, str], tuple[int, bytes]] = {}
-        self.outcome: dict[int, str] = {}  # first line -> "created", "present" or its refusal
-
-    def repeat_problem(self, order: dict[str, Any], number: int) -> str | None:
-        key, digest = self._key(order), _digest(order)
-        first = self._first.setdefault(key, (number, digest))
-        if first[1] != digest:
-            return (f"external_ref: work order {order['external_ref']} (channel {order['channel']}) is on line "
-                    f"{first[0]} already, saying something else")
-        return None
-
-    def first_of(self, order: dict[str, Any]) -> int:
-        return self._first[self._key(order)][0]
-
-    @staticmethod
-    def _key(order: dict[str, Any]) -> tuple[str, str]:
-        return order["channel"], order["external_ref"]
-
-
-def _digest(order: dict[str, Any]) -> bytes:
-    text = json.dumps(order, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-@dataclass
-class _Batch:
-    orders: list[dict[str, Any]] = field(default_factory=list)
-    numbers: list[int] = field(default_factory=list)
-    repeats: list[tuple[int, int]] = field(default_factory=list)  # (line, the line it repeats)
-
-    def add(self, number: int, order: dict[str, Any], first: int) -> None:
-        if first != number:
-            self.repeats.append((number, first))
-        else:
-            self.orders.append(order)
-            self.numbers.append(number)
-
-    def open(self, appeals: AppealService, actor: Actor, summary: Summary, seen: _SeenInFile) -> None:
-        for number, opening in zip(self.numbers, appeals.open_many(actor, self.orders) if self.orders else []):
+    With ``background``, the file is read and each line loaded by the schema in a process of its own
+    while this one opens and saves the previous batch: on a machine of two cores or more the import
+    then costs little more than the saving."""
+    summary, refused_first = Summary(), {}  # refused_first: line -> why, for the lines repeating it
+    read = checked_in_background if background else checked_chunks
+    for chunk in read(work_orders, profile, channel, batch_size):
+        new = [c for c in chunk.lines if c.order is not None]
+        for line, opening in zip(new, appeals.open_many(actor, [c.order for c in new]) if new else []):
             if opening.outcome == "refused":
-                seen.outcome[number] = opening.refusal.message
-                summary.refusals.append((number, opening.refusal.message))
+                refused_first[line.number] = opening.refusal.message
+                summary.refusals.append((line.number, opening.refusal.message))
             else:
-                seen.outcome[number] = opening.outcome
                 summary.created += opening.outcome == "created"
                 summary.present += opening.outcome == "present"
-        for number, first in self.repeats:
-            outcome = seen.outcome[first]
-            if outcome in ("created", "present"):
-                summary.present += 1  # the work order of the earlier line, opened by it
-            else:
-                summary.refusals.append((number, f"{outcome} (as line {first}, which it repeats)"))
+        for line in chunk.lines:
+            if line.reason is not None:
+                summary.refusals.append((line.number, line.reason))
+            elif line.repeats is not None and line.repeats in refused_first:
+                summary.refusals.append((line.number, f"{refused_first[line.repeats]} "
+                                                      f"(as line {line.repeats}, which it repeats)"))
+            elif line.repeats is not None:
+                summary.present += 1  # the same work order as the earlier line, opened by it
+        progress(chunk.read_to)
+    summary.refusals.sort()
+    return summary

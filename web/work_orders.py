@@ -208,15 +208,15 @@ def _unflattened(cells: dict[str, str]) -> dict[str, Any]:
 def _nested(record: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """A JSON line in the API's shape: ``enterprise_name`` into ``enterprise.name``, codes for Chinese names."""
     fields = dict(record)
-    for group in NESTED:
-        for key in [k for k in fields if k.startswith(f"{group}_")]:
-            value, inner = fields.pop(key), key[len(group) + 1:]
-            nested = fields.setdefault(group, {})
-            if not isinstance(nested, dict):
-                return fields, f"{group}: both {group} and {key} are given"
-            if inner in nested and nested[inner] != value:
-                return fields, f"{group}.{inner}: {key} and {group}.{inner} disagree"
-            nested[inner] = value
+    for key in [k for k in fields if k.partition("_")[0] in NESTED and "_" in k]:
+        group, _, inner = key.partition("_")
+        value = fields.pop(key)
+        nested = fields.setdefault(group, {})
+        if not isinstance(nested, dict):
+            return fields, f"{group}: both {group} and {key} are given"
+        if inner in nested and nested[inner] != value:
+            return fields, f"{group}.{inner}: {key} and {group}.{inner} disagree"
+        nested[inner] = value
     for name in VALUES:
         if isinstance(fields.get(name), str):
             fields[name] = _coded(name, fields[name])
