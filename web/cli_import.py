@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
         summary = import_work_orders(c.appeals, operator, work_orders, profile=args.profile,
                                      channel=args.channel, batch_size=args.batch_size,
                                      progress=lambda read_to: bar.update(read_to - bar.n),
-                                     background=_reader_pays(work_orders, args.batch_size))
+                                     background=reader_pays(work_orders, args.batch_size))
     if work_orders.ignored_columns:
         print(f"columns left out (not work-order fields): {', '.join(work_orders.ignored_columns)}", file=sys.stderr)
     for text in summary.lines():
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
     return SOME_REFUSED if summary.refusals else 0
 
 
-def _reader_pays(work_orders: WorkOrderFile, batch_size: int) -> bool:
+def reader_pays(work_orders: WorkOrderFile, batch_size: int) -> bool:
     """Whether a reading process of its own is worth its start (most of a second of imports): with a
     core to spare, and a file of a few batches at least."""
     return len(os.sched_getaffinity(0)) > 1 and work_orders.lines > max(4 * batch_size, 2000)

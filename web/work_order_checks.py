@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import marshmallow as ma
 
@@ -81,9 +81,9 @@ def _plain(schema: ma.Schema) -> bool:
 _QUICK = _plain(_SCHEMA)
 
 
-@dataclass(frozen=True)
-class Checked:
-    """One line: the loaded work order, or why it is refused; ``repeats``: the earlier line it repeats."""
+class Checked(NamedTuple):
+    """One line: the loaded work order, or why it is refused; ``repeats``: the earlier line it repeats.
+    (A tuple: it crosses from the reading process by the thousand.)"""
 
     number: int
     order: dict[str, Any] | None
@@ -125,6 +125,7 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
             try:
                 kind, payload = receiving.recv()
             except EOFError:
+                reader.join(5)
                 raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
                                          f"(the reading process exited {reader.exitcode})") from None
             if kind == "chunk":
