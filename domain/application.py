@@ -90,7 +90,8 @@ class AppealService(CaseService):
             except ValidationFailed as refusal:
                 # As open() would answer: a case already opened for the reference is present, whatever the line says.
                 present = order.get("external_ref") and self._find(case_id) is not None
-                outcomes.append(Opening(case_id, "present") if present else Opening(case_id, "refused", refusal=refusal))
+                outcomes.append(Opening(case_id, "present") if present
+                                else Opening(case_id, "refused", refusal=refusal))
         self._save_new(outcomes)
         return outcomes
 
@@ -107,10 +108,13 @@ class AppealService(CaseService):
                 self.save(*(e for events in pending.values() for e in events))
                 return
             except IntegrityError:
-                for o in outcomes:
-                    if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1):
-                        o.outcome, o.case = "present", None
-                        del pending[o.case_id]
+                opened = [o for o in outcomes
+                          if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1)]
+                if not opened:
+                    raise  # not a case opened meanwhile: nothing to count present
+                for o in opened:
+                    o.outcome, o.case = "present", None
+                    del pending[o.case_id]
         raise VersionConflict("the work orders kept being opened by another import meanwhile; import again")
 
     def _received(self, actor: Actor, case_id: UUID, policies: dict[tuple[str, str | None], dict[str, Any]] | None,

@@ -21,12 +21,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain.actors import Actor
-from domain.application import AppealService
-from web.work_order_checks import DEFAULT_CHANNEL, checked_chunks, checked_in_background
+from domain.application import AppealService, Opening
+from web.work_order_checks import DEFAULT_CHANNEL, Chunk, checked_chunks, checked_in_background
 from web.work_orders import WorkOrderFile, WorkOrderFileError, open_work_orders
 
 SOME_REFUSED = 3
@@ -98,11 +99,17 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
     from tqdm import tqdm
 
     work_orders: WorkOrderFile = args.work_orders
-    with tqdm(total=work_orders.lines, unit="line", desc=f"import {work_orders.path.name}", file=sys.stderr) as bar:
-        summary = import_work_orders(c.appeals, operator, work_orders, profile=args.profile,
-                                     channel=args.channel, batch_size=args.batch_size,
-                                     progress=lambda read_to: bar.update(read_to - bar.n),
-                                     background=reader_pays(work_orders, args.batch_size))
+    try:
+        with tqdm(total=work_orders.lines, unit="line", desc=f"import {work_orders.path.name}",
+                  file=sys.stderr) as bar:
+            summary = import_work_orders(c.appeals, operator, work_orders, profile=args.profile,
+                                         channel=args.channel, batch_size=args.batch_size,
+                                         progress=lambda read_to: bar.update(read_to - bar.n),
+                                         background=reader_pays(work_orders, args.batch_size))
+    except KeyboardInterrupt:
+        print("caseledger: interrupted; the batches saved so far stay: run the same command again to finish",
+              file=sys.stderr)
+        return 130
     if work_orders.ignored_columns:
         print(f"columns left out (not work-order fields): {', '.join(work_orders.ignored_columns)}", file=sys.stderr)
     for text in summary.lines():
@@ -113,7 +120,8 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
 def reader_pays(work_orders: WorkOrderFile, batch_size: int) -> bool:
     """Whether a reading process of its own is worth its start (most of a second of imports): with a
     core to spare, and a file of a few batches at least."""
-    return len(os.sched_getaffinity(0)) > 1 and work_orders.lines > max(4 * batch_size, 2000)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores > 1 and work_orders.lines > max(4 * batch_size, 2000)
 
 
 def import_work_orders(appeals: AppealService, actor: Actor, work_orders: WorkOrderFile, *,
@@ -126,23 +134,30 @@ def import_work_orders(appeals: AppealService, actor: Actor, work_orders: WorkOr
     then costs little more than the saving."""
     summary, refused_first = Summary(), {}  # refused_first: line -> why, for the lines repeating it
     read = checked_in_background if background else checked_chunks
-    for chunk in read(work_orders, profile, channel, batch_size):
-        new = [c for c in chunk.lines if c.order is not None]
-        for line, opening in zip(new, appeals.open_many(actor, [c.order for c in new]) if new else []):
-            if opening.outcome == "refused":
-                refused_first[line.number] = opening.refusal.message
-                summary.refusals.append((line.number, opening.refusal.message))
-            else:
-                summary.created += opening.outcome == "created"
-                summary.present += opening.outcome == "present"
-        for line in chunk.lines:
-            if line.reason is not None:
-                summary.refusals.append((line.number, line.reason))
-            elif line.repeats is not None and line.repeats in refused_first:
-                summary.refusals.append((line.number, f"{refused_first[line.repeats]} "
-                                                      f"(as line {line.repeats}, which it repeats)"))
-            elif line.repeats is not None:
-                summary.present += 1  # the same work order as the earlier line, opened by it
-        progress(chunk.read_to)
+    # closing: should saving fail, the reading process is stopped then, not whenever the reader is collected.
+    with closing(read(work_orders, profile, channel, batch_size)) as chunks:
+        for chunk in chunks:
+            _count(chunk, appeals.open_many(actor, [c.order for c in chunk.lines if c.order is not None]),
+                   summary, refused_first)
+            progress(chunk.read_to)
     summary.refusals.sort()
     return summary
+
+
+def _count(chunk: Chunk, openings: list[Opening], summary: Summary, refused_first: dict[int, str]) -> None:
+    new = (line for line in chunk.lines if line.order is not None)
+    for line, opening in zip(new, openings):
+        if opening.outcome == "refused":
+            refused_first[line.number] = opening.refusal.message
+            summary.refusals.append((line.number, opening.refusal.message))
+        else:
+            summary.created += opening.outcome == "created"
+            summary.present += opening.outcome == "present"
+    for line in chunk.lines:
+        if line.reason is not None:
+            summary.refusals.append((line.number, line.reason))
+        elif line.repeats is not None and line.repeats in refused_first:
+            summary.refusals.append((line.number, f"{refused_first[line.repeats]} "
+                                                  f"(as line {line.repeats}, which it repeats)"))
+        elif line.repeats is not None:
+            summary.present += 1  # the same work order as the earlier line, opened by it

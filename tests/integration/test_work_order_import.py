@@ -1,7 +1,7 @@
 """City work-order import (issue 15 part 3; RULES.md §1: "An external reference (e.g. the city
 platform's work-order number) must make re-import idempotent"), on both databases: each line
 judged as POST /api/appeals judges its body, a refused line recording nothing, a re-run opening
-nothing twice. The installed command, killed half-way, is tests/e2e/test_import_crash.py.
+nothing twice. The installed command, killed half-way, is tests/e2e/test_cli_import.py.
 """
 
 from __future__ import annotations

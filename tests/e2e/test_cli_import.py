@@ -1,9 +1,9 @@
-"""``caseledger import workorders``, killed half-way and run again, on a SQLite file and on PostgreSQL.
+"""``caseledger import workorders``, as operators run it: the installed command on a SQLite file and on PostgreSQL.
 
 Issue 15 (RULES.md §1: the city platform's work-order number makes re-import idempotent): the
-installed command is killed with SIGKILL while it imports a file large enough to be mid-way; the
-re-run opens exactly the work orders the first did not, so each work order has one case, and its
-summary counts them and names every refused line.
+command is killed with SIGKILL while it imports a file large enough to be mid-way; the re-run opens
+exactly the work orders the first did not, so each work order has one case, and its summary counts
+them and names every refused line. A file or option it cannot use is one line, as other refusals.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pytest
 
 from domain.appeal import Appeal
 from tests.e2e.server import cli_command, run_cli, scratch_postgres, server_env
+from tests.e2e.test_cli_errors import refused
 
 WORK_ORDERS = 4000
 BATCH = 200
@@ -32,7 +33,7 @@ def work_order(n: int, **changes) -> str:
     fields = {"external_ref": f"ZB2026100{n:05d}", "occurred_at": "2026-10-09T09:30:00+08:00", "category": "help",
               "subject": f"用电报装迟迟未接通（{n}）", "content": "企业反映新厂房低压接电申请逾期未办，影响投产。",
               "enterprise": {"name": f"淄博某某机械有限公司{n % 97}"}, "profile": "liaocheng-2020", **changes}
-    return json.dumps(fields, ensure_ascii=False)
+    return json.dumps({k: v for k, v in fields.items() if v is not None}, ensure_ascii=False)
 
 
 def export(path) -> list[tuple[int, str]]:
@@ -75,7 +76,8 @@ def received(url: str, before_tables: list | None = None) -> list[uuid.UUID]:
 def events(url: str) -> int:
     if url.startswith("sqlite:"):
         with sqlite3.connect(url[len("sqlite:///"):], timeout=10) as conn:
-            return conn.execute("SELECT count(*) FROM stored_events WHERE topic LIKE 'caseledger:Appeal.%'").fetchone()[0]
+            query = "SELECT count(*) FROM stored_events WHERE topic LIKE 'caseledger:Appeal.%'"
+            return conn.execute(query).fetchone()[0]
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT count(*) FROM appeals_events").fetchone()[0]
 
@@ -120,6 +122,19 @@ def test_an_import_killed_half_way_and_run_again_gives_one_case_per_work_order(k
         ids = received(url)
         assert len(ids) == len(set(ids)) == WORK_ORDERS == events(url)
         assert set(ids) == {Appeal.create_id("12345", f"ZB2026100{n:05d}") for n in range(WORK_ORDERS)}
+
+
+def test_a_file_or_profile_the_import_cannot_use_is_one_line_and_records_nothing(tmp_path):
+    """A missing file is named before any database is opened; an unknown --profile (a wrong command
+    line, 2) before any line is read; in neither case is anything recorded."""
+    env = server_env(f"sqlite:///{tmp_path}/cli.sqlite3")
+    line = refused(["import", "workorders", "no-such-export.csv"], env, tmp_path, status=1)
+    assert line == "caseledger: cannot read no-such-export.csv: No such file or directory"
+    assert not (tmp_path / "cli.sqlite3").exists()
+    (tmp_path / "orders.jsonl").write_text(work_order(1, profile=None) + "\n", encoding="utf-8")
+    line = refused(["import", "workorders", "orders.jsonl", "--profile", "atlantis-2020"], env, tmp_path, status=2)
+    assert line.startswith("caseledger: --profile: no policy profile 'atlantis-2020'; known: liaocheng-2020")
+    assert received(env["CASELEDGER_DATABASE_URL"]) == []
 
 
 def _group_alive(pgid: int) -> bool:
