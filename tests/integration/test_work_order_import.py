@@ -75,6 +75,21 @@ def test_a_12345_csv_export_with_chinese_headers_and_a_bom_opens_one_case_per_wo
         "consultation", None, "complaint", {"name": "李女士"})
 
 
+def test_a_csv_refusal_names_the_line_its_row_starts_on(appeals, tmp_path):
+    """A refused row is named by its first line (the header is line 1), even after a cell that holds
+    line breaks; a row of another width than the header is refused whole, never shifted."""
+    path = write(tmp_path / "orders.csv", CSV_HEADER
+                 + 'ZB1,2026-09-30 10:00,服务求助,用电,"第一行\n第二行\n第三行",某公司,,,,,\n'   # lines 2-4
+                 + "ZB2,2026-09-30 10:00,表扬,标题,内容,某公司,,,,,\n"                          # line 5
+                 + "\n"                                                                    # line 6, blank
+                 + "ZB3,2026-09-30 10:00,投诉,标题,内容,含逗号,的公司,,,,,\n"                    # line 7
+                 + "ZB4,2026-09-30,投诉,标题,内容,某公司,,,,,\n")                               # line 8
+    summary = run(appeals, path, profile="liaocheng-2020")
+    assert (summary.created, [n for n, _ in summary.refusals]) == (2, [5, 7])
+    assert summary.refusals[1][1] == "has 12 cells where the header has 11"
+    assert appeals.get(Appeal.create_id("12345", "ZB1")).content == "第一行\n第二行\n第三行"
+
+
 def test_json_lines_take_the_api_names_nested_or_flattened(appeals, tmp_path):
     """API.md POST /api/appeals: enterprise and contact nested, or flattened as a CSV gives them."""
     path = write(tmp_path / "orders.ndjson", order("J-1") + "\n" + order(
