@@ -74,19 +74,25 @@ class AppealService(CaseService):
         Each order carries ``open``'s fields, ``external_ref`` among them, and is judged as ``open``
         would judge it alone: a refused order is reported and records nothing, an order whose channel
         + ``external_ref`` already opened a case is reported present (RULES.md §1: re-import is
-        idempotent). The new cases are saved together, so a crash records all of them or none.
+        idempotent), as is the same work order given twice. The new cases are saved together, so a
+        crash records all of them or none.
         """
         check_command_role("open", actor)
         outcomes: list[Opening] = []
         policies: dict[tuple[str, str | None], dict[str, Any]] = {}  # one per profile and tier, shared
+        opening: set[UUID] = set()
         for order in orders:
             case_id = Appeal.create_id(order.get("channel"), order.get("external_ref"))
+            if case_id in opening:  # the same work order twice: the second finds it opened, as open() would
+                outcomes.append(Opening(case_id, "present"))
+                continue
             try:
                 if not order.get("external_ref"):
                     raise ValidationFailed({"external_ref": "a work order needs its number to be imported "
                                                             "(it makes a re-import idempotent)"},
                                            zh={"external_ref": "请填写工单编号"})
                 outcomes.append(Opening(case_id, "created", self._received(actor, case_id, policies, **order)))
+                opening.add(case_id)
             except ValidationFailed as refusal:
                 # As open() would answer: a case already opened for the reference is present, whatever the line says.
                 present = order.get("external_ref") and self._find(case_id) is not None

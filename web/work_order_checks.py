@@ -46,8 +46,8 @@ def quick_load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any] | None
     (their types and validators), without the schema's per-load machinery — or None where the schema
     itself must judge: any field it would refuse, a field it does not know, a required one missing.
 
-    A quarter of an import's time goes to that machinery, and nearly every line of an export is
-    valid. Followed only for schemas of plain fields (``_plain``); tests/unit/test_work_order_schema.py
+    The machinery is about half the cost of loading a line (bench/import.py), and nearly every line
+    of an export is valid. Followed only for schemas of plain fields (``_plain``); tests/unit/test_work_order_schema.py
     compares the two.
     """
     fields = schema.load_fields
@@ -75,7 +75,8 @@ def _plain(schema: ma.Schema) -> bool:
     """No hooks, renames, defaults or partial loading: a schema whose load is its fields' loads alone."""
     return (not any(schema._hooks.values()) and schema.unknown == ma.RAISE and not schema.partial and all(
         f.data_key is None and f.attribute is None and f.load_default is ma.missing
-        and (not isinstance(f, ma.fields.Nested) or _plain(f.schema)) for f in schema.load_fields.values()))
+        and (not isinstance(f, ma.fields.Nested) or (not f.many and _plain(f.schema)))
+        for f in schema.load_fields.values()))
 
 
 _QUICK = _plain(_SCHEMA)
@@ -104,7 +105,7 @@ def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str
         read_to = line.read_to
         checked = seen.checked(line.number, *_loaded(line, profile, channel))
         lines.append(checked)
-        new += checked.order is not None and checked.repeats is None
+        new += checked.order is not None
         if new >= size:
             yield Chunk(lines, read_to)
             lines, new = [], 0

@@ -13,8 +13,9 @@ import pytest
 
 from adapters.persistence import database_from_url
 from domain.appeal import Appeal
+from domain.errors import NotPermitted
 from projections.case_list import CaseListQuery
-from tests.conftest import ADMIN, sh
+from tests.conftest import ADMIN, sh, unit_actor
 from tests.integration.views import FAR, ReadSide
 from web.cli_import import import_work_orders
 from web.work_orders import WorkOrderFileError, open_work_orders
@@ -175,6 +176,17 @@ def test_an_import_stopped_between_batches_leaves_whole_batches_and_a_re_run_ope
     assert (summary.created, summary.present, summary.refused) == (3, 4, 0)
     assert sorted(o for o, _, _ in stored(appeals)[before:]) == sorted(Appeal.create_id("12345", f"C-{n}")
                                                                        for n in range(7))
+
+
+def test_opening_many_takes_a_work_order_given_twice_once_and_is_the_platform_s(appeals):
+    """API.md: opening appeals is for the platform and admins (a unit: 403); RULES.md §1: the same
+    work order twice in one batch opens one case, the second counted present as a second POST is."""
+    fields = {"channel": "12345", "external_ref": "T-1", "category": "help", "subject": "用电", "content": "接电",
+              "enterprise": {"name": "甲公司"}, "profile": "zichuan-2020", "occurred_at": sh("2026-09-30 10:00")}
+    with pytest.raises(NotPermitted):
+        appeals.open_many(unit_actor("U1"), [fields])
+    assert [o.outcome for o in appeals.open_many(ADMIN, [fields, fields])] == ["created", "present"]
+    assert [e.originator_version for e in appeals.repository.event_store.get(Appeal.create_id("12345", "T-1"))] == [1]
 
 
 def test_imported_cases_are_in_the_case_list_like_any_other(appeals, database_url, calendars, tmp_path):
