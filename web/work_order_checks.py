@@ -16,7 +16,10 @@ importer does, its next send failing on the closed pipe.
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -119,7 +122,8 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
     receiving, sending = context.Pipe(duplex=False)
     reader = context.Process(target=_send_chunks, args=(sending, work_orders, profile, channel, size),
                              name="caseledger-import-reader", daemon=True)
-    reader.start()
+    with _deaf_to_ctrl_c():
+        reader.start()
     sending.close()
     try:
         while True:
@@ -141,6 +145,21 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
         reader.join(5)
         if reader.is_alive():
             reader.kill()  # the importer stopped early: nothing of the reader's is wanted any more
+
+
+@contextmanager
+def _deaf_to_ctrl_c() -> Iterator[None]:
+    """Ctrl-C reaches the whole process group: the importer answers it, and the reader, started with
+    SIGINT ignored (a disposition an exec keeps, and Python then leaves alone), ends on the closed
+    pipe without a traceback of its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; an importer in another thread gets no Ctrl-C
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _send_chunks(sending, work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> None:
