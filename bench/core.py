@@ -133,6 +133,18 @@ def drive_bare(app: BareApp, policy: dict, n: int) -> float:
     return n * 8 / (time.perf_counter() - start)
 
 
+def append_bare_batched(app: BareApp, policy: dict, refs: list[str], batch_size: int,
+                        occurred_at: datetime | None = None) -> float:
+    """Received of a bare aggregate per reference, ``batch_size`` saved per transaction: the floor of
+    any bulk intake (bench/import.py). Returns events per second."""
+    actor = PLATFORM.as_record()
+    start = time.perf_counter()
+    for at in range(0, len(refs), batch_size):
+        app.save(*(BareAppeal(external_ref=ref, case_no="QY", policy=policy, actor=actor, occurred_at=occurred_at,
+                              **OPEN) for ref in refs[at:at + batch_size]))
+    return len(refs) / (time.perf_counter() - start)
+
+
 def fifty_event_appeal(app: AppealService):
     """Received, Forwarded, Acknowledged, 15 redo rounds (Answered, Reviewed, Returned), 2 escalations
     (up a ladder of three levels: Suqian's 分级会办; a case is never escalated past the top)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -28,6 +29,12 @@ from domain.calendar import WorkingCalendar
 from domain.clocks import DeadlineState, evaluate, mark_missed
 from domain.deadlines import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
+
+
+@cache
+def _namespace(urn: str) -> UUID:
+    """A kind's namespace of ids, made once: an import names thousands of cases in it."""
+    return uuid5(NAMESPACE_URL, urn)
 
 
 class Case(Aggregate):
@@ -51,9 +58,9 @@ class Case(Aggregate):
         finds the case it opened. Each kind names its ids in its own namespace.
         """
         if external_ref:
-            return uuid5(uuid5(NAMESPACE_URL, cls.IDS), f"{channel or ''}\x1f{external_ref}")
+            return uuid5(_namespace(cls.IDS), f"{channel or ''}\x1f{external_ref}")
         if request:
-            return uuid5(uuid5(NAMESPACE_URL, f"{cls.IDS}-request"), request)
+            return uuid5(_namespace(f"{cls.IDS}-request"), request)
         return uuid4()
 
     # -- what permissions and the read side ask of every case ----------------------------------

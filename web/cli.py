@@ -31,7 +31,7 @@ from domain.actors import Actor, Role
 from domain.deadlines import SHANGHAI
 from domain.errors import DomainError
 from projections.runner import BatchRunner
-from web import cli_audit
+from web import cli_audit, cli_import
 from web.bootstrap import Settings, SettingsError, bootstrap
 
 
@@ -102,8 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             one.add_argument("--reason")
 
     cli_audit.add_parser(commands)
+    cli_import.add_parser(commands)
 
     args = parser.parse_args(argv)
+    if args.command == "import" and (problem := cli_import.preflight(args)):
+        return _fail(problem)
     if args.command == "audit" and args.action in cli_audit.OFFLINE:
         return cli_audit.offline(args)
     if args.command == "user" and args.action == "add" and args.role == Role.UNIT.value and not args.unit:
@@ -175,6 +178,8 @@ def _run(args: argparse.Namespace, c) -> int:
         return _deadlines(args, c)
     if args.command == "audit":
         return cli_audit.run(args, c)
+    if args.command == "import":
+        return cli_import.run(args, c, operator)
     if args.command == "profiles":
         for pid in c.profiles.ids(kind=None):
             p = c.profiles.get(pid, kind=None)

@@ -1,0 +1,214 @@
+"""Each line of a work-order file loaded as ``POST /api/appeals`` loads its body, in chunks.
+
+The schema is the HTTP command's own (``OpenAppealSchema``), with the work
+order's number and receipt time required; the service's checks come after,
+when the importer opens the chunk (``AppealService.open_many``). A line
+repeating a work order met earlier in the file is the same work order if it
+says the same, and refused if it says something else.
+
+Loading is most of an import's work besides saving, so it may run in a
+process of its own (``checked_in_background``), a chunk ahead of the saving:
+a fresh interpreter (``spawn``), sharing nothing with the importer but the
+pipe of chunks, so it holds no database connection; it ends when the
+importer does, its next send failing on the closed pipe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import marshmallow as ma
+
+from web.errors import flatten
+from web.schemas import OpenAppealSchema, Timestamp, required_text
+from web.work_orders import Line, WorkOrderFile, WorkOrderFileError
+from web.workspace_text import CATEGORY
+
+DEFAULT_CHANNEL = "12345"  # the city hotline's work orders (12345 市转办工单)
+
+
+class WorkOrderSchema(OpenAppealSchema):
+    """A work order: the body of ``POST /api/appeals`` with its number and its receipt time (受理时间)
+    required — without them a re-import could not find it, and its deadlines would run from the import."""
+
+    external_ref = required_text(120, metadata={"description": "the platform's work-order number (工单编号)"})
+    occurred_at = Timestamp(required=True, metadata={"description": "when the platform received it (受理时间)"})
+
+
+_SCHEMA = WorkOrderSchema(exclude=("expected_version",))  # a new case has no version to expect
+
+
+def quick_load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any] | None:
+    """``schema.load(data)`` for data the schema takes as it stands, through the schema's own fields
+    (their types and validators), without the schema's per-load machinery — or None where the schema
+    itself must judge: any field it would refuse, a field it does not know, a required one missing.
+
+    The machinery is about half the cost of loading a line (bench/import.py), and nearly every line
+    of an export is valid. Followed only for schemas of plain fields (``_plain``); tests/unit/test_work_order_schema.py
+    compares the two.
+    """
+    fields = schema.load_fields
+    loaded: dict[str, Any] = {}
+    for name, value in data.items():
+        f = fields.get(name)
+        if f is None:
+            return None
+        if isinstance(f, ma.fields.Nested) and isinstance(value, dict):
+            inner = quick_load(f.schema, value)
+            if inner is None:
+                return None
+            loaded[name] = inner
+            continue
+        try:
+            loaded[name] = f.deserialize(value, name, data)
+        except ma.ValidationError:
+            return None
+    if len(loaded) < len(fields) and any(f.required and n not in loaded for n, f in fields.items()):
+        return None
+    return loaded
+
+
+def _plain(schema: ma.Schema) -> bool:
+    """No hooks, renames, defaults or partial loading: a schema whose load is its fields' loads alone."""
+    return (not any(schema._hooks.values()) and schema.unknown == ma.RAISE and not schema.partial and all(
+        f.data_key is None and f.attribute is None and f.load_default is ma.missing
+        and (not isinstance(f, ma.fields.Nested) or (not f.many and _plain(f.schema)))
+        for f in schema.load_fields.values()))
+
+
+_QUICK = _plain(_SCHEMA)
+
+
+class Checked(NamedTuple):
+    """One line: the loaded work order, or why it is refused; ``repeats``: the earlier line it repeats.
+    (A tuple: it crosses from the reading process by the thousand.)"""
+
+    number: int
+    order: dict[str, Any] | None
+    reason: str | None = None
+    repeats: int | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    lines: list[Checked]
+    read_to: int  # physical lines read once the chunk was
+
+
+def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> Iterator[Chunk]:
+    """The file's lines, loaded, ``size`` new work orders (and whatever was refused between them) a chunk."""
+    seen, lines, new, read_to = _SeenInFile(), [], 0, 0
+    for line in work_orders.records():
+        read_to = line.read_to
+        checked = seen.checked(line.number, *_loaded(line, profile, channel))
+        lines.append(checked)
+        new += checked.order is not None
+        if new >= size:
+            yield Chunk(lines, read_to)
+            lines, new = [], 0
+    yield Chunk(lines, read_to)
+
+
+def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str,
+                          size: int) -> Iterator[Chunk]:
+    """``checked_chunks``, run in a process of its own; the file's left-out columns come back with the end."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    reader = context.Process(target=_send_chunks, args=(sending, work_orders, profile, channel, size),
+                             name="caseledger-import-reader", daemon=True)
+    with _deaf_to_ctrl_c():
+        reader.start()
+    sending.close()
+    try:
+        while True:
+            try:
+                kind, payload = receiving.recv()
+            except EOFError:
+                reader.join(5)
+                raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
+                                         f"(the reading process exited {reader.exitcode})") from None
+            if kind == "chunk":
+                yield payload
+            elif kind == "end":
+                work_orders.ignored_columns = payload
+                return
+            else:
+                raise WorkOrderFileError(payload)
+    finally:
+        receiving.close()
+        reader.join(5)
+        if reader.is_alive():
+            reader.kill()  # the importer stopped early: nothing of the reader's is wanted any more
+
+
+@contextmanager
+def _deaf_to_ctrl_c() -> Iterator[None]:
+    """Ctrl-C reaches the whole process group: the importer answers it, and the reader, started with
+    SIGINT ignored (a disposition an exec keeps, and Python then leaves alone), ends on the closed
+    pipe without a traceback of its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; an importer in another thread gets no Ctrl-C
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _send_chunks(sending, work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> None:
+    try:
+        for chunk in checked_chunks(work_orders, profile, channel, size):
+            sending.send(("chunk", chunk))
+        sending.send(("end", work_orders.ignored_columns))
+    except BrokenPipeError:
+        return  # the importer is gone
+    except (OSError, WorkOrderFileError, UnicodeDecodeError) as exc:
+        sending.send(("error", f"cannot read {work_orders.path}: {exc}"))
+
+
+def _loaded(line: Line, profile: str | None, channel: str) -> tuple[dict[str, Any] | None, str | None]:
+    if line.problem is not None:
+        return None, line.problem
+    fields = dict(line.fields or {})
+    fields.setdefault("channel", channel)
+    if profile is not None:
+        fields.setdefault("profile", profile)
+    loaded = quick_load(_SCHEMA, fields) if _QUICK else None
+    if loaded is not None:
+        return loaded, None
+    try:
+        return _SCHEMA.load(fields), None
+    except ma.ValidationError as exc:
+        problems = flatten(exc.messages)
+        if "category" in problems:  # the export's own words are read too
+            problems["category"] += f" (or {', '.join(CATEGORY.values())})"
+        return None, "; ".join(f"{k}: {v}" for k, v in problems.items())
+
+
+class _SeenInFile:
+    """The work orders met so far in the file, by channel + external_ref: the first line of each, and
+    what it said."""
+
+    def __init__(self) -> None:
+        self._first: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def checked(self, number: int, order: dict[str, Any] | None, reason: str | None) -> Checked:
+        if order is None:
+            return Checked(number, None, reason)
+        key = order["channel"], order["external_ref"]
+        # The schema gives the fields in its own order, so equal orders have equal reprs.
+        said = hash(repr(order))
+        first, first_said = self._first.setdefault(key, (number, said))
+        if first == number:
+            return Checked(number, order)
+        if first_said != said:
+            return Checked(number, None, f"external_ref: work order {key[1]} (channel {key[0]}) is on line "
+                                         f"{first} already, saying something else")
+        return Checked(number, None, repeats=first)
