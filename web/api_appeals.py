@@ -34,6 +34,7 @@ from web.schemas import (
     ReviewSchema,
     VisitSchema,
 )
+from web.schemas_ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
 
@@ -93,6 +94,12 @@ COMMANDS = {
     "co-opinion": ("give_co_opinion", CoOpinionSchema, "CoOpinionGiven (协办意见): a co-handling unit's opinion for the lead"),
     "visit": ("visit", VisitSchema, "Visited (回访) with satisfaction (好差评)"),
     "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
+    # 好差评 follow-through (domain.ratings)
+    "rectify": ("rectify", RectifySchema, "Rectified (差评整改): the unit's rectification of a bad rating"),
+    "contest-rating": ("contest_rating", ContestRatingSchema,
+                       "RatingContested (申诉复核): the rated unit contests a bad rating, once, within the window"),
+    "adjudicate-rating": ("adjudicate_rating", AdjudicateRatingSchema,
+                          "RatingAdjudicated: the platform or a supervisor rules on a pending contest"),
 }
 
 

@@ -186,7 +186,10 @@ class CaseSchema(ma.Schema):
     returned_count = ma.fields.Integer()
     escalation_level = ma.fields.Integer()
     escalation = Text(allow_none=True, metadata={"description": "code of the current escalation level"})
-    satisfaction = Text(allow_none=True)
+    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
+    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
+        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()
     updated_at = ma.fields.String()
@@ -289,7 +292,10 @@ class CaseListItemSchema(ma.Schema):
     overdue = ma.fields.Boolean(required=True)
     escalation_level = ma.fields.Integer()
     returned_count = ma.fields.Integer()
-    satisfaction = Text(allow_none=True)
+    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
+    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
+        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()
     updated_at = ma.fields.String()
