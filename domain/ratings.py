@@ -123,15 +123,19 @@ def set_aside_rectification(clocks: list[dict[str, Any]], rating_seq: int, at: d
             close_pause(clock, at, seq)
 
 
-def rectification_status(rating: Mapping[str, Any], state: Any) -> str | None:
-    """Where a rating's rectification stands, given its deadline's state (domain.clocks.DeadlineState,
-    None: the rating started none — not bad, or no follow-through in the case's policy):
-    ``on_time`` / ``late`` (rectified), ``set_aside`` (its contest was upheld), ``superseded`` (a later
-    bad rating's rectification took its place), ``overdue`` (its period ended unmet), ``pending``."""
-    if state is None:
+
+def rectification_status(rating: Mapping[str, Any], *, started: bool, met_late: bool, stopped: bool,
+                         overdue: bool) -> str | None:
+    """Where a rating's rectification stands: None when it started none (not bad, or no follow-through in
+    the case's policy); ``on_time`` / ``late`` (rectified); ``set_aside`` (its contest was upheld);
+    ``superseded`` (stopped unmet: a later bad rating's rectification took its place); ``overdue`` (its
+    period ended unmet); ``pending``."""
+    if not started:
         return None
     if rating["rectification"] is not None:
-        return "late" if state.met_late else "on_time"
-    if state.cancelled_at is not None:
-        return SET_ASIDE if rating["contest"] and rating["contest"]["status"] == UPHELD else "superseded"
-    return "overdue" if state.overdue else "pending"
+        return "late" if met_late else "on_time"
+    if rating["contest"] and rating["contest"]["status"] == UPHELD:
+        return SET_ASIDE
+    if stopped:
+        return "superseded"
+    return "overdue" if overdue else "pending"

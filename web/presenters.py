@@ -60,7 +60,9 @@ def ratings_json(appeal: Appeal, deadlines: list[DeadlineState]) -> list[dict[st
             "seq": r["seq"], "level": r["level"], "bad": r["bad"], "unit": r["unit"], "visited_at": iso(r["at"]),
             "adjudicated": adjudicated_level(r),
             "rectification": None if state is None else {
-                "status": rectification_status(r, state), "due": iso(state.due, "seconds"),
+                "status": rectification_status(r, started=True, met_late=state.met_late,
+                                               stopped=state.cancelled_at is not None, overdue=state.overdue),
+                "due": iso(state.due, "seconds"),
                 "provisional": state.provisional, "met_at": iso(state.met_at), "overdue": state.overdue,
                 "met_late": state.met_late, "content": done["content"] if done else None},
             "contest_window_working_days": window if r["bad"] else None,

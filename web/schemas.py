@@ -346,7 +346,10 @@ class LedgerSchema(ma.Schema):
     counts = ma.fields.Dict(keys=Text(), values=ma.fields.Integer(), required=True)
     open_at_end = ma.fields.Integer(required=True)
     overdue_at_end = ma.fields.Integer(required=True)
-    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True)
+    rectification_overdue_at_end = ma.fields.Integer(metadata={
+        "description": "rectification periods of bad ratings (差评整改) binding the unit ended and unmet at the end"})
+    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True, metadata={
+        "description": "satisfaction on the raw ratings, satisfaction_adjudicated beside it (see definitions)"})
     definitions = ma.fields.Dict(keys=Text(), values=Text())
     approvals = ma.fields.Nested(LedgerApprovalsSchema, required=True, metadata={
         "description": "approvals (审批), counted apart from the appeals above"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from domain.ratings import PENDING, REJECTED, SET_ASIDE, UPHELD
+from domain.ratings import BAD_LEVELS, PENDING, REJECTED, SET_ASIDE, UPHELD
 from domain.status import SATISFACTION_LEVELS
 from web.schemas import Command, Text, required_text
 
@@ -63,3 +63,29 @@ class RatingSchema(ma.Schema):
     contest_window_working_days = ma.fields.Integer(allow_none=True, metadata={
         "description": "working days after the visit within which the unit may contest a bad rating"})
     contest = ma.fields.Nested(ContestSchema, allow_none=True)
+
+
+class BadRatingLineSchema(ma.Schema):
+    """A line of the bulletin's monthly list of 差评."""
+
+    case_id = ma.fields.String(required=True)
+    case_no = Text(required=True)
+    unit = Text(required=True, metadata={"description": "the unit rated"})
+    name = Text(required=True, metadata={"description": "the unit's name"})
+    level = Text(required=True, validate=validate.OneOf(sorted(BAD_LEVELS)), metadata={"description": "raw rating"})
+    visited_at = ma.fields.String(required=True)
+    due = ma.fields.String(allow_none=True, metadata={
+        "description": "the rectification period's last moment; null: the case's profile sets none"})
+    provisional = ma.fields.Boolean(required=True)
+    rectification = Text(allow_none=True, validate=validate.OneOf(RECTIFICATION_STATUSES), metadata={
+        "description": "as it stands at the bulletin's as_of: pending, overdue, on_time, late, set_aside, superseded"})
+    rectified_at = ma.fields.String(allow_none=True)
+    contest = Text(allow_none=True, validate=validate.OneOf([PENDING, UPHELD, REJECTED]), metadata={
+        "description": "申诉复核: null (not contested), pending, upheld (set aside) or rejected (the rating stands)"})
+
+
+def bad_rating_line_json(entry, iso) -> dict:
+    return {"case_id": entry.case_id, "case_no": entry.case_no, "unit": entry.unit, "name": entry.unit_name,
+            "level": entry.level, "visited_at": iso(entry.visited_at), "due": iso(entry.due, "seconds"),
+            "provisional": entry.provisional, "rectification": entry.rectification,
+            "rectified_at": iso(entry.rectified_at), "contest": entry.contest}
