@@ -28,7 +28,7 @@ from web import api_appeals, api_approvals
 from web.presenters import approval_json, case_json, iso
 from web.workspace import bp, container, unit_name, unit_names
 from web.workspace_forms import (
-    AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
+    AdjudicateRatingForm, AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
     ForwardApprovalForm, ForwardForm, FormInputError, NoteForm, PauseForm, ReasonForm, ReturnOpinionForm,
     ReviewForm, VisitForm, choices,
 )
@@ -61,6 +61,10 @@ APPEAL_ACTIONS = (
     WebAction("escalate", "escalate", EscalateForm, "督办", "督办"),
     WebAction("visit", "visit", VisitForm, "记录回访", "回访"),
     WebAction("close", "close", CommandForm, "办结", "办结"),
+    WebAction("rectify", "rectify", ContentForm, "提交整改情况", "差评整改", {"content": "整改情况"}),
+    WebAction("contest_rating", "contest-rating", ReasonForm, "提交申诉", "申诉复核",
+              {"reason": "申诉理由（误评或恶意差评的情况）"}),
+    WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
