@@ -7,8 +7,8 @@ its reason in the rank column, then the totals; the composite in points
 (0-100, as in the JSON and the workbook). Then a bar chart of the on-time
 rate per unit and a bar chart of the overdue cases per unit, in that order; then,
 when the bulletin has its approvals section, the approvals' page(s)
-(``adapters.bulletin_pdf_approvals``); last, the month's list of 差评
-(``adapters.bulletin_pdf_ratings``). Fonts are
+(``adapters.bulletin_pdf_approvals``); last, when the month has any, its list of
+差评 (``adapters.bulletin_pdf_ratings``). Fonts are
 embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
 
@@ -217,7 +217,8 @@ class _Pages:
         yield from self.chart("overdue_at_end")
         if self.b.approvals is not None:
             yield from approvals_pages(self, self.b.approvals)
-        yield from bad_ratings_pages(self, self.b)
+        if self.b.bad_ratings:
+            yield from bad_ratings_pages(self, self.b)
 
     def _figure(self, heading: str, page_note: str = ""):
         from matplotlib.figure import Figure

@@ -6,8 +6,8 @@ row per ranked unit in rank order, then a heading row and the units not
 ranked, by code, each with its reason, then the totals; rates as
 percentages, the composite in points (0-100, as in the JSON and the PDF),
 the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
-rates and of the composite, and the ranking rule. Sheet 3, when the bulletin
-has its approvals section, the approvals (``adapters.exporters_approvals``); last, the
+rates and of the composite, and the ranking rule. Sheet 3 the month's 差评. Sheet 4, when the bulletin
+has its approvals section, the approvals (``adapters.exporters_approvals``), after the
 month's list of 差评 (``adapters.exporters_ratings``).
 The PDF is ``adapters.bulletin_pdf``.
 """
@@ -177,9 +177,9 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         defs.cell(r, 3).number_format = "0%"
     defs.freeze_panes = "A2"
+    bad_ratings_sheet(wb, bulletin)
     if bulletin.approvals is not None:
         approvals_sheet(wb, bulletin.approvals)
-    bad_ratings_sheet(wb, bulletin)
 
     wb.properties.title = f"{_title_zh(bulletin)} ({bulletin.period.name})"
     wb.properties.creator = "caseledger"
