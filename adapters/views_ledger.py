@@ -89,15 +89,15 @@ _DEPARTMENTS = (f"SELECT DISTINCT unit FROM ledger_days WHERE day BETWEEN {{p}} 
                 + _UNMET_AT + " ORDER BY 1")
 
 
-_SQLITE_BAD_RATINGS = ("CREATE TABLE IF NOT EXISTS bad_ratings (case_id TEXT, rating_seq INTEGER, case_no TEXT, "
+BAD_RATINGS_TABLE = {"sqlite": ("CREATE TABLE IF NOT EXISTS bad_ratings (case_id TEXT, rating_seq INTEGER, case_no TEXT, "
                        "unit TEXT, level TEXT, visited_at TEXT, day TEXT, due TEXT, ends_at TEXT, provisional INTEGER, "
                        "rectified_at TEXT, rectified_late INTEGER, stopped_at TEXT, contest_status TEXT, "
-                       "contested_at TEXT, decided_at TEXT, PRIMARY KEY (case_id, rating_seq))")
-_PG_BAD_RATINGS = ("CREATE TABLE IF NOT EXISTS bad_ratings (case_id text, rating_seq integer, case_no text, "
+                       "contested_at TEXT, decided_at TEXT, PRIMARY KEY (case_id, rating_seq))"),
+                     "postgresql": ("CREATE TABLE IF NOT EXISTS bad_ratings (case_id text, rating_seq integer, case_no text, "
                    "unit text, level text, visited_at timestamptz, day date, due timestamptz, ends_at timestamptz, "
                    "provisional boolean, rectified_at timestamptz, rectified_late boolean, stopped_at timestamptz, "
                    "contest_status text, contested_at timestamptz, decided_at timestamptz, "
-                   "PRIMARY KEY (case_id, rating_seq))")
+                   "PRIMARY KEY (case_id, rating_seq))")}
 _REPLACE_BAD_RATING = (f"INSERT INTO bad_ratings ({', '.join(BAD_RATING_COLUMNS)}) VALUES ("
                        + ", ".join("{p}" for _ in BAD_RATING_COLUMNS) + ") ON CONFLICT (case_id, rating_seq) DO UPDATE SET "
                        + ", ".join(f"{c} = excluded.{c}" for c in BAD_RATING_COLUMNS if c not in _BAD_RATING_KEYS))
@@ -196,7 +196,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
                 *self._added_columns(),
                 "CREATE TABLE IF NOT EXISTS approval_days (day TEXT PRIMARY KEY, "
                 + ", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in DAY_COUNTERS) + ")",
-                _SQLITE_BAD_RATINGS, "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)"]
+                BAD_RATINGS_TABLE["sqlite"], "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)"]
 
     def _added_columns(self) -> list[str]:
         """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
@@ -267,7 +267,7 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
               for c in RATING_COUNTERS),
             "CREATE TABLE IF NOT EXISTS approval_days (day date PRIMARY KEY, "
             + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in DAY_COUNTERS) + ")",
-            _PG_BAD_RATINGS, "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)",
+            BAD_RATINGS_TABLE["postgresql"], "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)",
         )]
 
     def create_table(self) -> None:

@@ -11,12 +11,14 @@ import copy
 
 import pytest
 
+from adapters.calendar import CalendarSource
 from domain.errors import LimitReached, NotAllowedInState, NotPermitted
 from tests.conftest import PLATFORM, SUPERVISOR, sh, unit_actor
 from tests.integration.cases import forwarded_case
 
 LEAD, CO, STRANGER = unit_actor("DISTRICT-POWER"), unit_actor("DISTRICT-WATER"), unit_actor("DISTRICT-GRID")
 NOW = sh("2026-10-20 12:00")
+CALENDARS = CalendarSource()
 
 # Each appeal action with good input: what a filled-in form would send.
 GOOD = {
@@ -32,6 +34,9 @@ GOOD = {
     "escalate": lambda c, a: c.escalate(None, "久拖未办", a),
     "visit": lambda c, a: c.visit("satisfied", True, None, a),
     "close": lambda c, a: c.close(a),
+    "rectify": lambda c, a: c.rectify("已整改", a),
+    "contest_rating": lambda c, a: c.contest_rating("误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a),
+    "adjudicate_rating": lambda c, a: c.adjudicate_rating(False, "维持原评价", a),
 }
 
 

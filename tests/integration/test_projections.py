@@ -193,7 +193,8 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     assert (september.open_at_end, september.overdue_at_end) == (3, 0)
     # response 2/3 (B's late reply still responds, credited to September when it was forwarded);
     # on time 1 / (1 + 0 + 0).
-    assert september.rates == {"response": 0.6667, "on_time": 1.0, "resolution": None, "satisfaction": None}
+    assert september.rates == {"response": 0.6667, "on_time": 1.0, "resolution": None, "satisfaction": None,
+                               "satisfaction_adjudicated": None}
 
     october = ledger.figures(unit, Period.month("2026-10"))
     assert {k: v for k, v in october.counts.items() if v} == {
@@ -201,7 +202,8 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     # Open at Oct 31 24:00: A and C; overdue then: C (unit reply ended Oct 8, never met).
     assert (october.open_at_end, october.overdue_at_end) == (2, 1)
     # on time 0 / (0 + 1 late + 1 overdue) — the open overdue case is not hidden; satisfaction 0.9 / 1.
-    assert october.rates == {"response": None, "on_time": 0.0, "resolution": 1.0, "satisfaction": 0.9}
+    assert october.rates == {"response": None, "on_time": 0.0, "resolution": 1.0, "satisfaction": 0.9,
+                             "satisfaction_adjudicated": 0.9}
     read.close()
 
 
