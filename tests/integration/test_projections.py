@@ -30,7 +30,8 @@ APPROVAL_STEPS = ["submit", "notice", "supply", "a_accept", "a_forward", "a_answ
                   *["advance"] * 6]  # "advance": the next step of the lifecycle, so that cases get far
 STEPS = st.lists(st.tuples(
     st.sampled_from(["open", "forward", "ack", "initial", "final", "accept", "reject", "return", "escalate",
-                     "extend", "handback", "visit", "close", "project", *APPROVAL_STEPS]),
+                     "extend", "handback", "visit", "close", "project", "rectify", "contest", "adjudicate",
+                     *APPROVAL_STEPS]),
     st.integers(0, 3),  # which case
     st.sampled_from(["U1", "U2", "U3"]),
     st.integers(1, 40),  # hours after the previous act
@@ -111,8 +112,12 @@ def act(appeals, cases, step, at):
         "escalate": lambda: appeals.escalate(case_id, SUPERVISOR, reason="督办", occurred_at=at),
         "extend": lambda: appeals.extend(case_id, PLATFORM, working_days=2, reason="复杂", occurred_at=at),
         "handback": lambda: appeals.request_handback(case_id, ADMIN, reason="非本单位", occurred_at=at),
-        "visit": lambda: appeals.visit(case_id, PLATFORM, satisfaction="basically_satisfied", solved=which % 2 == 0,
-                                       occurred_at=at),
+        "visit": lambda: appeals.visit(case_id, PLATFORM, satisfaction=("basically_satisfied", "unsatisfied")[which % 2],
+                                       solved=which % 2 == 0, occurred_at=at),
+        "rectify": lambda: appeals.rectify(case_id, ADMIN, content="整改", occurred_at=at),
+        "contest": lambda: appeals.contest_rating(case_id, ADMIN, reason="误评", occurred_at=at),
+        "adjudicate": lambda: appeals.adjudicate_rating(case_id, PLATFORM, upheld=which % 2 == 1, note="复核",
+                                                        occurred_at=at),
         "close": lambda: appeals.close_case(case_id, PLATFORM, occurred_at=at),
     }[kind]()
 
