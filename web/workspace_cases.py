@@ -22,6 +22,7 @@ from uuid import UUID
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from adapters.exporters_ratings import CONTEST_ZH, RECTIFICATION_ZH
 from domain.clocks import DeadlineState, working_days_left
 from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
 from web import api_appeals, api_approvals
@@ -89,7 +90,7 @@ KINDS = {
 # What the timeline shows of an event's data, in this order.
 DETAILS = (("unit", "承办单位"), ("co_units", "协办单位"), ("departments", "审批部门"), ("department", "部门"),
            ("kind", "答复类型"), ("content", "内容"), ("decision", "结论"), ("opinion", "意见"),
-           ("accepted", "审核结果"), ("reason", "理由"), ("working_days", "延长工作日"), ("level_code", "督办层级"),
+           ("accepted", "审核结果"), ("upheld", "复核结论"), ("reason", "理由"), ("working_days", "延长工作日"), ("level_code", "督办层级"),
            ("deadline", "期限"), ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
            ("missing", "需补正材料"), ("materials", "材料"), ("expected_working_days", "预计工作日"), ("note", "备注"))
 
@@ -192,7 +193,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
     names = {"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION, "pause": PAUSE_REASON,
-             "answer_kind": ANSWER_KIND}
+             "answer_kind": ANSWER_KIND, "rectification": RECTIFICATION_ZH, "contest": CONTEST_ZH}
     return render_template(
         f"{kind}.html", kind=kind, case=present(case, states), status_name=status_name(case.status),
         deadlines=[_deadline(d, calendar, now) for d in states], history=_timeline(kind, service.history(case_id)),
@@ -277,6 +278,8 @@ def _detail(key: str, value: Any) -> str:
         return SATISFACTION.get(value, value)
     if key == "accepted":
         return "通过" if value else "不通过"
+    if key == "upheld":
+        return "申诉成立" if value else "维持原评价"
     if key == "solved":
         return "是" if value else "否"
     if key == "due":

@@ -15,6 +15,7 @@ import uuid
 import openpyxl
 
 from tests.e2e.conftest import OPERATOR, PASSWORD
+from tests.e2e.workspace_client import Clerk, text_of
 from tests.pdf import pdf_text
 
 
@@ -70,7 +71,11 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
         "unsatisfied", "unsatisfied", "set_aside")
     assert case["rating"]["rectification"]["status"] == "set_aside"
     assert live.post(f"{contested}/rectify", {"content": "已整改"}, user=user).status_code == 409
-    case = ok(live.post(f"{late}/rectify", {"content": "已改进接电流程"}, user=user))
+    # The unit rectifies through the workspace's form; its page says why it may no longer contest.
+    clerk, page = Clerk.sign_in(live, user), late.replace("/api", "")
+    assert "申诉期限（回访后5个工作日）已于2026-10-12 23:59届满" in text_of(clerk.get(page).text)
+    assert clerk.submit(page, "rectify", {"content": "已改进接电流程"}).status_code == 303
+    case = ok(live.get(late))
     assert case["rating"]["rectification"]["status"] == "late" and case["rating"]["rectification"]["met_late"]
     types = [e["type"] for e in ok(live.get(f"{late}/history"))["events"]]
     assert types[-2:] == ["Rectified", "DeadlineMissed"]
