@@ -303,7 +303,7 @@ class Appeal(Case):
     def rectify(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """The unit's rectification (整改) of the latest bad rating, within the profile's period
         (002 item 27, 004 item 二: 差评 通报整改); late is recorded late, never refused."""
-        rating = self._bad_rating("rectify")
+        rating = latest_bad(self.ratings, self.policy, "rectify")
         if rating["rectification"] is not None:
             raise NotAllowedInState("the latest bad rating is already rectified", "最近一次差评已整改")
         if rating["contest"] and rating["contest"]["status"] == UPHELD:
@@ -324,7 +324,7 @@ class Appeal(Case):
                        occurred_at: datetime | None = None) -> None:
         """申诉复核: the rated unit contests a mistaken or malicious bad rating, once, within the
         profile's window of working days after the visit (国办发〔2019〕51号: 排除误评和恶意差评)."""
-        rating = self._bad_rating("contest")
+        rating = latest_bad(self.ratings, self.policy, "contest")
         if rating["contest"] is not None:
             raise NotAllowedInState("this bad rating was already contested; a rating is contested once",
                                     "该差评已申诉过，每条差评只能申诉一次")
@@ -368,17 +368,6 @@ class Appeal(Case):
         contest.update(status=UPHELD if upheld else REJECTED, note=note, decided_at=at, decided_seq=self.version + 1)
         if upheld:
             set_aside_rectification(self.clocks, rating_seq, at, self.version + 1)
-
-    def _bad_rating(self, command: str) -> dict[str, Any]:
-        """The latest bad rating, under a policy that follows ratings through."""
-        rating = latest_bad(self.ratings)
-        if rating is None:
-            raise NotAllowedInState(f"cannot {command}: no follow-up visit rated the case unsatisfied (差评)",
-                                    "本案没有差评（不满意或非常不满意的回访）")
-        if not self.policy.get("ratings"):
-            raise NotAllowedInState(f"profile {self.policy['id']} (as this case keeps it) sets no 好差评 follow-through",
-                                    f"本案适用的规则（{self.policy['id']}）未规定差评整改和申诉复核")
-        return rating
 
     # -- Closed 办结 / 销号 ---------------------------------------------------------
     def close(self, actor: Actor, occurred_at: datetime | None = None) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 from domain.calendar import WorkingCalendar
 from domain.clock_pauses import close_pause, running
 from domain.deadlines import Due, Period, PeriodUnit, period_end
+from domain.errors import NotAllowedInState
 
 BAD_LEVELS = frozenset({"unsatisfied", "very_unsatisfied"})  # 不满意, 非常不满意: 差评
 RECTIFICATION = "rectification"  # the deadline's name
@@ -95,8 +96,17 @@ def new_rating(level: str, unit: str | None, at: datetime, seq: int) -> dict[str
             "rectification": None, "contest": None}
 
 
-def latest_bad(ratings: list[dict[str, Any]]) -> dict[str, Any] | None:
-    return next((r for r in reversed(ratings) if r["bad"]), None)
+def latest_bad(ratings: list[dict[str, Any]], policy: Mapping[str, Any], command: str) -> dict[str, Any]:
+    """The latest bad rating, which ``command`` follows through; refused when there is none, or when
+    the case's policy (as the case keeps it) follows no rating through."""
+    rating = next((r for r in reversed(ratings) if r["bad"]), None)
+    if rating is None:
+        raise NotAllowedInState(f"cannot {command}: no follow-up visit rated the case unsatisfied (差评)",
+                                "本案没有差评（不满意或非常不满意的回访）")
+    if not policy.get("ratings"):
+        raise NotAllowedInState(f"cannot {command}: profile {policy['id']} (as this case keeps it) sets no "
+                                "好差评 follow-through", f"本案适用的规则（{policy['id']}）未规定差评整改和申诉复核")
+    return rating
 
 
 def rating_of(ratings: list[dict[str, Any]], seq: int) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.persistence import database_from_url
+from adapters.profile_files import PACKAGED, FileProfileCatalogue
+from domain.application import AppealService
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 from tests.integration.cases import as_unit, deadline, forwarded_case
@@ -177,3 +180,20 @@ def test_a_rejected_contest_keeps_the_rating_and_its_rectification_running(appea
     case = appeals.adjudicate_rating(case.id, SUPERVISOR, upheld=False, note="经回访核实，评价属实，维持原评价。")
     assert case.ratings[-1]["contest"]["status"] == "rejected"
     assert deadline(appeals, case, "rectification", now="2026-10-20 00:00").overdue
+
+
+def test_a_case_kept_under_a_profile_without_the_follow_through_has_no_rectification_and_no_contest(
+        database_url, calendars, tmp_path):
+    """DESIGN decision 5 (a case keeps the profile it was opened under): a case opened before the profile
+    had its [ratings] table starts no rectification on a bad visit, and refuses both commands."""
+    text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
+    (tmp_path / "zichuan-2020.toml").write_text(text[:text.index("\n# 好差评")] + "\n", encoding="utf-8")
+    older = AppealService(database_from_url(database_url).env, profiles=FileProfileCatalogue([tmp_path]),
+                          calendars=calendars.for_jurisdiction)
+    case = visited_case(older, "unsatisfied")
+    assert case.policy["ratings"] is None and not [d for d in older.deadlines(case) if d.name == "rectification"]
+    for command in (lambda: older.rectify(case.id, ADMIN, content="已整改。", occurred_at=sh("2026-09-30 09:00")),
+                    lambda: older.contest_rating(case.id, ADMIN, reason="误评。", occurred_at=sh("2026-09-30 09:00"))):
+        with pytest.raises(NotAllowedInState, match="sets no 好差评 follow-through"):
+            command()
+    older.close()
