@@ -70,10 +70,11 @@ _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND
 _UNMET_AT = ("started_at < {p} AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) "
              "AND (cancelled_at IS NULL OR cancelled_at >= {p})")
 # The unit's appeals and, apart, its approvals overdue at the end, in one query: for an approval, the deadlines
-# binding a department are its own review clocks (department_review@UNIT); the window's bind no unit.
+# binding a department are its own review clocks (department_review@UNIT); the window's bind no unit. A bad
+# rating's rectification is a figure of its own (below), not a case the on-time rate of replies waits on.
 _OVERDUE = ("SELECT count(DISTINCT CASE WHEN kind = 'appeal' THEN case_id END) AS appeals, "
             "count(DISTINCT CASE WHEN kind = 'approval' THEN case_id END) AS approvals "
-            "FROM case_deadlines WHERE unit = {p} AND " + _UNMET_AT)
+            "FROM case_deadlines WHERE unit = {p} AND name <> 'rectification' AND " + _UNMET_AT)
 _RECTIFICATIONS_OVERDUE = ("SELECT count(*) FROM case_deadlines WHERE kind = 'appeal' AND name = 'rectification' "
                            "AND unit = {p} AND " + _UNMET_AT)
 _BAD_RATINGS = (f"SELECT {', '.join(BAD_RATING_COLUMNS)} FROM bad_ratings WHERE day BETWEEN {{p}} AND {{p}} "

@@ -65,7 +65,9 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
                       "set_aside_very_unsatisfied": 1}
     assert (september.rates["satisfaction"], september.rates["satisfaction_adjudicated"]) == (0.3167, 0.38)
     assert september.rectification_overdue_at_end == 0
-    assert ledger.figures(unit, Period.month("2026-10")).rectification_overdue_at_end == 1  # F, ended 10-21 00:00
+    october = ledger.figures(unit, Period.month("2026-10"))
+    assert october.rectification_overdue_at_end == 1  # F, ended 10-21 00:00
+    assert october.overdue_at_end == 0  # the replies were all on time: a rectification is counted apart
 
     bulletin = monthly_bulletin(ledger, [(unit, "区供电公司")], Period.month("2026-09"), as_of=sh("2026-10-25 00:00"))
     row = next(r for r in bulletin.rows if r.code == unit)
