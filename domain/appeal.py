@@ -3,10 +3,11 @@
 Lifecycle of RULES.md §1: Received 受理 → Forwarded 转办 → Acknowledged 签收
 → Answered 答复 (initial / final) → Reviewed 审核 → Visited 回访 → Closed 办结,
 with Returned 退回重办, Escalated 督办, Extended 延期 and HandbackRequested
-退单 on the way, and a bad rating's follow-through (Rectified 整改, RatingContested
-申诉复核, RatingAdjudicated: domain.ratings). Each public verb checks that it is allowed (``check_…``) and
-then triggers one private ``@event`` method whose body is the state change;
-checks never run again on replay.
+退单 on the way, and a bad rating's follow-through (Rectified 整改,
+RatingContested 申诉复核, RatingAdjudicated: domain.ratings). Each public verb
+checks that it is allowed (``check_…``) and then triggers one private
+``@event`` method whose body is the state change; checks never run again on
+replay.
 
 Deadlines are clocks started and met by events as the case's policy says
 (domain.clocks); their due times are computed later on the working-day
@@ -22,11 +23,11 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actors import Actor
+from domain.calendar import WorkingCalendar
 from domain.case import Case
 from domain.clocks import (
     bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, start_clocks,
 )
-from domain.calendar import WorkingCalendar
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
 from domain.ratings import (
     PENDING, RECTIFICATION, REJECTED, UPHELD, contest_closes, latest_bad, new_rating, rating_of,
@@ -382,7 +383,7 @@ class Appeal(Case):
         at = self._moved(occurred_at, timestamp)
         self.status, self.closed_at = Status.CLOSED.value, at
         meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)
-        # A bad rating is rectified whether or not the case is closed (国办发〔2019〕51号: 差评件件有整改).
+        # A bad rating is rectified whether or not the case is closed (国办发〔2019〕51号: 强化差评整改).
         cancel_open(self.clocks, at, self.version + 1, keep=(RECTIFICATION,))
 
 

@@ -60,7 +60,7 @@ def test_a_bad_rating_starts_a_10_working_day_rectification_counted_over_nationa
 
 def test_rectifying_on_the_last_day_meets_it_and_a_day_later_is_recorded_late(appeals):
     """002 item 27 / 国办发〔2019〕51号: the unit's 差评整改 meets the rectification deadline; late is recorded
-    missed (found when it is met), never refused. It survives the case's closing (差评件件有整改)."""
+    missed (found when it is met), never refused. It survives the case's closing (强化差评整改)."""
     on_time = visited_case(appeals, "unsatisfied")
     appeals.close_case(on_time.id, PLATFORM, occurred_at=sh("2026-09-29 12:00"))
     on_time = appeals.rectify(on_time.id, ADMIN, content="已约谈经办人，改进接电流程。", occurred_at=sh("2026-10-19 17:00"))
