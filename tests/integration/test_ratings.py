@@ -187,7 +187,8 @@ def test_a_case_kept_under_a_profile_without_the_follow_through_has_no_rectifica
     """DESIGN decision 5 (a case keeps the profile it was opened under): a case opened before the profile
     had its [ratings] table starts no rectification on a bad visit, and refuses both commands."""
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
-    (tmp_path / "zichuan-2020.toml").write_text(text[:text.index("\n# 好差评")] + "\n", encoding="utf-8")
+    start = text.index("\n# 好差评")
+    (tmp_path / "zichuan-2020.toml").write_text(text[:start] + text[text.index("\n\n", start + 1):], encoding="utf-8")
     older = AppealService(database_from_url(database_url).env, profiles=FileProfileCatalogue([tmp_path]),
                           calendars=calendars.for_jurisdiction)
     case = visited_case(older, "unsatisfied")
