@@ -7,7 +7,8 @@ its reason in the rank column, then the totals; the composite in points
 (0-100, as in the JSON and the workbook). Then a bar chart of the on-time
 rate per unit and a bar chart of the overdue cases per unit, in that order; then,
 when the bulletin has its approvals section, the approvals' page(s)
-(``adapters.bulletin_pdf_approvals``); then, when it has its recurring-problems
+(``adapters.bulletin_pdf_approvals``); then, when the month has any, its list of
+差评 (``adapters.bulletin_pdf_ratings``); last, when it has its recurring-problems
 section, the 堵点分析 page(s) with their chart (``adapters.bulletin_pdf_recurring``). Fonts are
 embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
@@ -40,6 +41,7 @@ from pathlib import Path
 
 from adapters.bulletin_pdf_approvals import approvals_pages
 from adapters.bulletin_pdf_recurring import recurring_pages
+from adapters.bulletin_pdf_ratings import bad_ratings_pages
 from adapters.exporters import (
     CJK_FAMILIES,
     CJK_FILE_HINTS,
@@ -217,6 +219,8 @@ class _Pages:
         yield from self.chart("overdue_at_end")
         if self.b.approvals is not None:
             yield from approvals_pages(self, self.b.approvals)
+        if self.b.bad_ratings:
+            yield from bad_ratings_pages(self, self.b)
         if self.b.recurring is not None:
             yield from recurring_pages(self, self.b.recurring)
 

@@ -6,9 +6,10 @@ row per ranked unit in rank order, then a heading row and the units not
 ranked, by code, each with its reason, then the totals; rates as
 percentages, the composite in points (0-100, as in the JSON and the PDF),
 the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
-rates and of the composite, and the ranking rule. Sheet 3, when the bulletin
-has its approvals section, the approvals (``adapters.exporters_approvals``);
-then, when it has its recurring-problems section, the 堵点分析 sheet
+rates and of the composite, and the ranking rule. Sheet 3 the month's 差评
+(``adapters.exporters_ratings``). Sheet 4, when the bulletin has its
+approvals section, the approvals (``adapters.exporters_approvals``); then,
+when it has its recurring-problems section, the 堵点分析 sheet
 (``adapters.exporters_recurring``). The PDF is ``adapters.bulletin_pdf``.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 
 from adapters.exporters_approvals import approvals_sheet
 from adapters.exporters_recurring import recurring_sheet
+from adapters.exporters_ratings import bad_ratings_sheet
 from projections.bulletin import (
     COUNT_LABELS,
     RANKING_RULE,
@@ -51,10 +53,15 @@ COUNT_LABELS_EN = {
     "visits_basically_satisfied": "Visits: basically satisfied", "visits_unsatisfied": "Visits: unsatisfied",
     "visits_very_unsatisfied": "Visits: very unsatisfied",
     "merged": "Merged as repeats",
+    "bad_ratings": "Bad ratings", "rectified_on_time": "Rectified on time", "rectified_late": "Rectified late",
+    "ratings_contested": "Ratings contested", "contests_upheld": "Contests upheld",
+    "contests_rejected": "Contests rejected", "set_aside_unsatisfied": "Set aside: unsatisfied",
+    "set_aside_very_unsatisfied": "Set aside: very unsatisfied",
 }
 RATE_LABELS_EN = {"response": "Response rate", "on_time": "On-time rate", "resolution": "Resolution rate",
-                  "satisfaction": "Satisfaction rate", "composite": "Composite"}
-RATES = ("response", "on_time", "resolution", "satisfaction")
+                  "satisfaction": "Satisfaction rate", "satisfaction_adjudicated": "Adjudicated satisfaction rate",
+                  "composite": "Composite"}
+RATES = ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
@@ -91,6 +98,7 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
         ("排名 (Rank)", "int", 9), ("单位代码 (Code)", "text", 18), ("单位名称 (Unit)", "text", 28),
         *((f"{COUNT_LABELS[c]} ({COUNT_LABELS_EN[c]})", "int", 14) for c in COUNTERS),
         ("期末在办 (Open at end)", "int", 14), ("期末超期 (Overdue at end)", "int", 14),
+        ("期末整改超期 (Rectification overdue at end)", "int", 16),
         *((f"{RATE_LABELS[r]} ({RATE_LABELS_EN[r]})", "rate", 14) for r in RATES),
         ("综合得分 (Composite, 0-100)", "score", 16), ("权重覆盖 (Weight coverage)", "rate", 14),
         ("未排名原因 (Why not ranked)", "text", 40),
@@ -98,7 +106,8 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
 
     def values(row: BulletinRow) -> list:
         return [row.rank, row.code, row.name, *(row.counts.get(c, 0) for c in COUNTERS), row.open_at_end,
-                row.overdue_at_end, *(row.rates[r] for r in RATES), row.composite, row.coverage,
+                row.overdue_at_end, row.rectification_overdue_at_end, *(row.rates[r] for r in RATES),
+                row.composite, row.coverage,
                 not_ranked_reason(row, bulletin.min_coverage, chinese=True)]
 
     wb = Workbook()
@@ -171,6 +180,7 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         defs.cell(r, 3).number_format = "0%"
     defs.freeze_panes = "A2"
+    bad_ratings_sheet(wb, bulletin)
     if bulletin.approvals is not None:
         approvals_sheet(wb, bulletin.approvals)
     if bulletin.recurring is not None:

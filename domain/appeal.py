@@ -3,9 +3,11 @@
 Lifecycle of RULES.md §1: Received 受理 → Forwarded 转办 → Acknowledged 签收
 → Answered 答复 (initial / final) → Reviewed 审核 → Visited 回访 → Closed 办结,
 with Returned 退回重办, Escalated 督办, Extended 延期 and HandbackRequested
-退单 on the way. Each public verb checks that it is allowed (``check_…``) and
-then triggers one private ``@event`` method whose body is the state change;
-checks never run again on replay.
+退单 on the way, and a bad rating's follow-through (Rectified 整改,
+RatingContested 申诉复核, RatingAdjudicated: domain.ratings). Each public verb
+checks that it is allowed (``check_…``) and then triggers one private
+``@event`` method whose body is the state change; checks never run again on
+replay.
 
 Deadlines are clocks started and met by events as the case's policy says
 (domain.clocks); their due times are computed later on the working-day
@@ -21,11 +23,16 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actors import Actor
+from domain.calendar import WorkingCalendar
 from domain.case import Case
 from domain.clocks import (
     bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, restart_cancelled, start_clocks,
 )
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
+from domain.ratings import (
+    PENDING, RECTIFICATION, REJECTED, UPHELD, contest_closes, latest_bad, new_rating, rating_of,
+    rectification_rule, set_aside_rectification,
+)
 from domain.status import SATISFACTION_LEVELS, Status
 
 
@@ -60,6 +67,8 @@ class Appeal(Case):
         self.escalation_level = 0
         self.satisfaction: str | None = None
         self.solved: bool | None = None
+        # Every visit's rating (好差评, domain.ratings), kept when a return clears ``satisfaction``.
+        self.ratings: list[dict[str, Any]] = []
         self.answered_initial = False
         self.handback_reason: str | None = None
         self.closed_at: datetime | None = None
@@ -285,6 +294,81 @@ class Appeal(Case):
         self.status = Status.VISITED.value
         self.satisfaction, self.solved = satisfaction, solved
         meet_clocks(self.clocks, "Visited", {"solved": solved}, at, self.version + 1)
+        rating = new_rating(satisfaction, self.unit, at, self.version + 1)
+        self.ratings.append(rating)
+        if rating["bad"] and self.policy.get("ratings"):
+            start_clocks(self.clocks, [rectification_rule(self.policy["ratings"])], "Visited", at,
+                         self.version + 1, self.unit)
+
+    # -- 好差评 follow-through: Rectified 差评整改, RatingContested 申诉复核, RatingAdjudicated --------
+    def rectify(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """The unit's rectification (整改) of the latest bad rating, within the profile's period
+        (002 item 27, 004 item 二: 差评 通报整改); late is recorded late, never refused."""
+        rating = latest_bad(self.ratings, self.policy, "rectify")
+        if rating["rectification"] is not None:
+            raise NotAllowedInState("the latest bad rating is already rectified", "最近一次差评已整改")
+        if rating["contest"] and rating["contest"]["status"] == UPHELD:
+            raise NotAllowedInState("the latest bad rating was set aside on contest: nothing to rectify",
+                                    "最近一次差评经申诉复核已撤销，无需整改")
+        self.check_occurred_at(occurred_at)
+        self.check_reason(content, "content", "say what was rectified", "请填写整改情况")
+        self._rectified(rating["seq"], content, actor.as_record(), occurred_at)
+
+    @event("Rectified", topic="caseledger:Appeal.Rectified")
+    def _rectified(self, rating_seq: int, content: str, actor: dict, occurred_at: datetime | None,
+                   timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        rating_of(self.ratings, rating_seq)["rectification"] = {"content": content, "at": at, "seq": self.version + 1}
+        meet_clocks(self.clocks, "Rectified", {}, at, self.version + 1)
+
+    def contest_rating(self, reason: str, calendar: WorkingCalendar, now: datetime, actor: Actor,
+                       occurred_at: datetime | None = None) -> None:
+        """申诉复核: the rated unit contests a mistaken or malicious bad rating, once, within the
+        profile's window of working days after the visit (国办发〔2019〕51号: 排除误评和恶意差评)."""
+        rating = latest_bad(self.ratings, self.policy, "contest")
+        if rating["contest"] is not None:
+            raise NotAllowedInState("this bad rating was already contested; a rating is contested once",
+                                    "该差评已申诉过，每条差评只能申诉一次")
+        closes = contest_closes(rating, self.policy["ratings"], calendar)
+        if not closes.is_met_by(occurred_at or now):
+            days = self.policy["ratings"]["contest_working_days"]
+            raise NotAllowedInState(
+                f"the {days}-working-day window for contesting the rating ended at {closes.due.isoformat()}",
+                f"申诉期限（回访后{days}个工作日）已于{closes.due:%Y-%m-%d %H:%M}届满")
+        self.check_occurred_at(occurred_at)
+        self.check_reason(reason, "reason", "say why the rating is mistaken or malicious",
+                          "请说明申诉理由（误评或恶意差评的情况）")
+        self._rating_contested(rating["seq"], reason, rating["unit"], actor.as_record(), occurred_at)
+
+    @event("RatingContested", topic="caseledger:Appeal.RatingContested")
+    def _rating_contested(self, rating_seq: int, reason: str, unit: str | None, actor: dict,
+                          occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        rating_of(self.ratings, rating_seq)["contest"] = {
+            "reason": reason, "unit": unit, "at": at, "seq": self.version + 1, "status": PENDING,
+            "note": None, "decided_at": None, "decided_seq": None}
+
+    def adjudicate_rating(self, upheld: bool, note: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """The platform's or a supervisor's ruling on a pending contest: upheld sets the rating aside
+        in the adjudicated figures, rejected keeps it; the raw rating stays as it was given."""
+        rating = next((r for r in reversed(self.ratings) if r["contest"] and r["contest"]["status"] == PENDING), None)
+        if rating is None:
+            raise NotAllowedInState("no contest of a rating is pending", "没有待复核的差评申诉")
+        self.check_occurred_at(occurred_at)
+        if not isinstance(upheld, bool):
+            raise ValidationFailed({"upheld": "true (the contest is upheld) or false (the rating stands)"},
+                                   zh={"upheld": "请选择复核结论：申诉成立或维持原评价"})
+        self.check_reason(note, "note", "the ruling needs a note", "请填写复核意见")
+        self._rating_adjudicated(rating["seq"], upheld, note, actor.as_record(), occurred_at)
+
+    @event("RatingAdjudicated", topic="caseledger:Appeal.RatingAdjudicated")
+    def _rating_adjudicated(self, rating_seq: int, upheld: bool, note: str, actor: dict,
+                            occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+        at = self._moved(occurred_at, timestamp)
+        contest = rating_of(self.ratings, rating_seq)["contest"]
+        contest.update(status=UPHELD if upheld else REJECTED, note=note, decided_at=at, decided_seq=self.version + 1)
+        if upheld:
+            set_aside_rectification(self.clocks, rating_seq, at, self.version + 1)
 
     # -- MergedInto / RepeatMerged 并单, Unmerged / RepeatUnmerged 撤销并单 ------------------------
     # RULES.md §1: repeat appeals on the same matter are merged into one case (并单), keeping each
@@ -396,7 +480,8 @@ class Appeal(Case):
         at = self._moved(occurred_at, timestamp)
         self.status, self.closed_at = Status.CLOSED.value, at
         meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)
-        cancel_open(self.clocks, at, self.version + 1)
+        # A bad rating is rectified whether or not the case is closed (国办发〔2019〕51号: 强化差评整改).
+        cancel_open(self.clocks, at, self.version + 1, keep=(RECTIFICATION,))
 
 
 # The appeal's actions for domain.actions: name -> (command, the command asked with no input).
@@ -412,6 +497,9 @@ Appeal.PROBES = {
     "return": ("return", lambda c, a, cal, now: c.return_for_redo("", a)),
     "escalate": ("escalate", lambda c, a, cal, now: c.escalate(None, "", a)),
     "visit": ("visit", lambda c, a, cal, now: c.visit("", None, None, a)),
+    "rectify": ("rectify", lambda c, a, cal, now: c.rectify("", a)),
+    "contest_rating": ("contest_rating", lambda c, a, cal, now: c.contest_rating("", cal, now, a)),
+    "adjudicate_rating": ("adjudicate_rating", lambda c, a, cal, now: c.adjudicate_rating(True, "", a)),
     "close": ("close", lambda c, a, cal, now: c.close(a)),
     "merge": ("merge", lambda c, a, cal, now: c.merge_into(None, None, a)),
     "unmerge": ("unmerge", lambda c, a, cal, now: c.unmerge(None, "", a)),

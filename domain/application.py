@@ -206,6 +206,18 @@ class AppealService(CaseService):
         return self._run(case_id, actor, "visit", opts,
                          lambda a, at: a.visit(satisfaction, solved, note, actor, at))
 
+    # -- 好差评 follow-through (domain.ratings) ------------------------------------------------
+    def rectify(self, case_id: UUID, actor: Actor, *, content: str, **opts: Any) -> Appeal:
+        return self._run(case_id, actor, "rectify", opts, lambda a, at: a.rectify(content, actor, at))
+
+    def contest_rating(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
+        return self._run(case_id, actor, "contest_rating", opts, lambda a, at: a.contest_rating(
+            reason, self.calendars(a.policy["jurisdiction"]), at or self.clock(), actor, at))
+
+    def adjudicate_rating(self, case_id: UUID, actor: Actor, *, upheld: bool, note: str, **opts: Any) -> Appeal:
+        return self._run(case_id, actor, "adjudicate_rating", opts,
+                         lambda a, at: a.adjudicate_rating(upheld, note, actor, at))
+
     def close_case(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))

@@ -122,9 +122,10 @@ def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: d
             close_pause(clock, at, seq)
 
 
-def cancel_open(clocks: list[Clock], at: datetime, seq: int) -> None:
+def cancel_open(clocks: list[Clock], at: datetime, seq: int, keep: Sequence[str] = ()) -> None:
+    """Stops every running clock but those of the rules in ``keep``, which outlive the act."""
     for clock in clocks:
-        if running(clock):
+        if running(clock) and clock.get("rule", clock["name"]) not in keep:
             clock["cancelled_at"], clock["cancelled_by"] = at, seq
             close_pause(clock, at, seq)
 

@@ -52,6 +52,10 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "unmerge"): _g(_P, _A),
     # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
     ("appeal", "co_opinion"): _g(_U, part="co"),
+    # 好差评 follow-through: the rated (lead) unit rectifies and contests; the platform or a supervisor rules.
+    ("appeal", "rectify"): _g(_U, _A, part="lead"),
+    ("appeal", "contest_rating"): _g(_U, _A, part="lead"),
+    ("appeal", "adjudicate_rating"): _g(_P, _S, _A),
     ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (API.md *Deadlines*)
     # Approvals (审批): the comprehensive window (综合受理窗口) acts as the platform; a department (a unit)
     # gives its own opinion only, and never accepts or delivers (前台受理、后台审批、统一出件, 001 (四)).

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.deadlines import Period, PeriodUnit
 from domain.errors import ProfileError
+from domain.ratings import RatingsRule, parse_ratings
 
 if TYPE_CHECKING:
     from domain.approval_profiles import ApprovalProfile
@@ -32,6 +33,7 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "Answered": frozenset({"kind"}), "Reviewed": frozenset({"accepted"}), "Returned": frozenset(),
         "Escalated": frozenset(), "Extended": frozenset(), "HandbackRequested": frozenset(),
         "Visited": frozenset({"solved"}), "Closed": frozenset(), "CoOpinionGiven": frozenset(),
+        "Rectified": frozenset(), "RatingContested": frozenset(), "RatingAdjudicated": frozenset(),
     },
     # Approvals (审批, API.md "Approvals, v1.1"), in lifecycle order; their profiles are catalogues of matters.
     "approval": {**dict.fromkeys((
@@ -147,6 +149,7 @@ class PolicyProfile:
     escalation: tuple[EscalationLevel, ...]
     overdue: OverdueRule | None = None
     accountability: AccountabilityPolicy | None = None
+    ratings: RatingsRule | None = None  # 好差评 follow-through: rectification period, contest window
     kind: str = "appeal"  # the case kind it governs (a key of CASE_EVENTS)
     record: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
 
@@ -172,6 +175,7 @@ class PolicyProfile:
             "escalation": _plain(self.record.get("escalation", [])),
             "overdue": _plain(self.record.get("overdue")),
             "accountability": _plain(self.record.get("accountability")),
+            "ratings": _plain(self.record.get("ratings")),
         }
 
 
@@ -191,7 +195,7 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile | Appro
 
     known = {"id", "version", "title", "source", "jurisdiction", "kind", "categories",
              "deadlines", "tiers", "default_tier", "channel_tiers", "extension", "escalation",
-             "overdue", "accountability"}
+             "overdue", "accountability", "ratings"}
     problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
     pid, version = need("id", str), need("version", int)
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
@@ -244,13 +248,14 @@ def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile | Appro
             escalation.append(EscalationLevel(level["code"], level["title"]))
     overdue = _parse_overdue(data.get("overdue"), {e.code for e in escalation}, problems)
     accountability = _parse_accountability(data.get("accountability"), problems)
+    ratings = parse_ratings(data.get("ratings"), problems)
     if problems:
         raise ProfileError(f"policy profile {origin}: " + "; ".join(problems))
     return PolicyProfile(
         id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction,
         categories=frozenset(categories), deadlines=deadlines, tiers=tiers,
         default_tier=default_tier, channel_tiers=dict(channel_tiers), extension=extension,
-        escalation=tuple(escalation), overdue=overdue, accountability=accountability, kind=kind,
+        escalation=tuple(escalation), overdue=overdue, accountability=accountability, ratings=ratings, kind=kind,
         record=_plain(data),
     )
 

@@ -55,6 +55,13 @@ Totals are the sums of every listed unit's counts, open and overdue cases,
 with rates (and a composite) computed from those sums — not averages of the
 units' rates.
 
+Satisfaction is shown twice, side by side: on the ratings as given
+(``satisfaction``, the one the composite weighs) and leaving out the bad
+ratings set aside on contest (``satisfaction_adjudicated``, 申诉复核); beside
+the ranking, the month's list of 差评 (``bad_ratings``, 004 item 二: 按月对差评
+问题进行通报整改) with each rating's rectification and contest as they stand
+when the bulletin is made (``projections.ratings_ledger``).
+
 The ranking is the appeals'. The approvals (审批) have a section of their own
 (``approvals``, ``projections.approvals_bulletin``): the window's figures and
 each department's, listed by code, not ranked.
@@ -64,11 +71,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from types import MappingProxyType
 
 from projections.approvals_bulletin import ApprovalSection, approval_section
 from projections.recurring import RecurringSection
 from projections.ledger import COUNTERS, LedgerFigures, LedgerView, Period
+from projections.ratings_ledger import BadRatingEntry, bad_rating_list
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
 WEIGHTS: Mapping[str, float] = MappingProxyType({"response": 0.10, "resolution": 0.50, "satisfaction": 0.40})
@@ -93,12 +102,13 @@ TIEBREAK: tuple[tuple[str, bool], ...] = (("on_time", True), ("overdue_at_end", 
 TOTAL = "TOTAL"
 
 RATE_LABELS = {"response": "响应率", "on_time": "按时答复率", "resolution": "解决率", "satisfaction": "满意率",
-               "composite": "综合得分"}
+               "satisfaction_adjudicated": "复核后满意率", "composite": "综合得分"}
 RATE_DEFINITIONS_ZH = {
     "response": "已响应（签收或答复）的件数 ÷ 本期转办件数",
     "on_time": "按时答复次数 ÷（按时答复次数 + 超时答复次数 + 期末已超期未办件数）",
     "resolution": "办结且已解决件数 ÷ 办结件数（办结未解决不计为解决）",
-    "satisfaction": "（非常满意 + 满意 + 0.9 × 基本满意）÷ 回访次数",
+    "satisfaction": "（非常满意 + 满意 + 0.9 × 基本满意）÷ 回访次数（按原始评价）",
+    "satisfaction_adjudicated": "同上，但不计申诉复核成立而撤销的差评（分子、分母均不计）",
 }
 COUNT_LABELS = {
     "forwarded": "转办", "responded": "已响应", "acknowledged": "签收", "replies_on_time": "按时答复",
@@ -107,6 +117,9 @@ COUNT_LABELS = {
     "visits_very_satisfied": "非常满意", "visits_satisfied": "满意", "visits_basically_satisfied": "基本满意",
     "visits_unsatisfied": "不满意", "visits_very_unsatisfied": "非常不满意",
     "merged": "并单",
+    "bad_ratings": "差评", "rectified_on_time": "按期整改", "rectified_late": "逾期整改", "ratings_contested": "申诉复核",
+    "contests_upheld": "申诉成立", "contests_rejected": "维持原评价", "set_aside_unsatisfied": "撤销不满意",
+    "set_aside_very_unsatisfied": "撤销非常不满意",
 }
 RANKING_RULE = ("composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "
                 "their weights (points 0-100, 2 decimals; a missing rate is excluded and the other weights "
@@ -193,6 +206,10 @@ class BulletinRow:
     def rates(self) -> dict[str, float | None]:
         return self.figures.rates
 
+    @property
+    def rectification_overdue_at_end(self) -> int:
+        return self.figures.rectification_overdue_at_end
+
 
 @dataclass(frozen=True)
 class Bulletin:
@@ -203,6 +220,8 @@ class Bulletin:
     min_coverage: float = MIN_COVERAGE
     approvals: ApprovalSection | None = None  # the approvals section, when asked for
     recurring: RecurringSection | None = None  # recurring problems (堵点分析), when asked for
+    bad_ratings: tuple[BadRatingEntry, ...] = ()  # the month's 差评, by the time of the visit
+    as_of: datetime | None = None  # when the list's rectifications were judged
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:
@@ -216,18 +235,22 @@ class Bulletin:
 def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: Period, *,
                      names: Mapping[str, str] | None = None,
                      weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE,
-                     approvals: bool = False) -> Bulletin:
+                     approvals: bool = False, as_of: datetime | None = None) -> Bulletin:
     """The bulletin of ``period`` for ``units`` ((code, name), e.g. the active ones) and every unit with
     appeal activity; with ``approvals``, its approvals section too.
 
     ``names`` names units that are not in ``units`` but may have activity (e.g. disabled ones); a unit
-    named nowhere is shown under its code.
+    named nowhere is shown under its code. The list of 差评 judges each rectification at ``as_of``
+    (default: now).
     """
     listed = dict(units)
     known = {**(names or {}), **listed}
     codes = sorted(set(listed) | set(ledger_view.units_with_activity(period)))
     figures = [ledger_view.figures(code, period) for code in codes]
     bulletin = rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
+    as_of = as_of or datetime.now(timezone.utc)
+    bulletin = replace(bulletin, bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of),
+                       as_of=as_of)
     return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin
 
 
@@ -267,6 +290,7 @@ def _merit(f: LedgerFigures, score: Score) -> tuple:
 def _totals(rows: list[BulletinRow], period: Period, weights: Mapping[str, float]) -> BulletinRow:
     counts = {c: sum(r.counts.get(c, 0) for r in rows) for c in COUNTERS}
     figures = LedgerFigures(TOTAL, period, counts, sum(r.open_at_end for r in rows),
-                            sum(r.overdue_at_end for r in rows))
+                            sum(r.overdue_at_end for r in rows),
+                            rectification_overdue_at_end=sum(r.rectification_overdue_at_end for r in rows))
     score = composite_score(figures.rates, weights)
     return BulletinRow(None, TOTAL, "合计", figures, score.composite, score.coverage)

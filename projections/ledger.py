@@ -25,6 +25,11 @@ Counted for the lead unit of the case at the time of the act:
   overdue at the end of a period after it. What the unit did on it before
   (signed, replied on time or late, redone) stays counted: those acts were
   the unit's.
+- the 好差评 follow-through, credited to the day of the visit
+  (``projections.ratings_ledger``): bad ratings (差评), rectified on time /
+  late, contested, upheld / rejected, set aside by level; and, at the
+  period's end, ``rectification_overdue_at_end``: rectification periods
+  binding the unit ended and unmet.
 
 Approvals (审批) are counted apart from appeals, for each department on the
 case (RULES.md §4: every unit keeps ledgers of appeals and approvals; the
@@ -44,7 +49,10 @@ Rates of a period (each ``None`` when its denominator is zero):
   solved);
 - satisfaction rate = Σ weight(level) × visits(level) / visits, weights
   very satisfied 1, satisfied 1, basically satisfied 0.9, others 0 (one
-  published practice, RULES.md §4);
+  published practice, RULES.md §4), on the raw ratings as given;
+- adjudicated satisfaction rate = the same, leaving out the ratings set aside
+  on contest (申诉成立) — the raw figure is never replaced, the two stand side
+  by side (RULES.md §4: the metrics keep both);
 - a department's approval on-time rate = answered_on_time /
   (answered_on_time + answered_late + overdue_at_end), its overdue at the end
   counting its own review deadlines ended unmet (``DepartmentFigures``).
@@ -74,13 +82,14 @@ from projections.approvals_ledger import (
 from projections.approvals_ledger import ratio as _ratio
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
+from projections.ratings_ledger import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
 __all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", "UNIT_COLUMNS", "ApprovalFigures",
            "DepartmentFigures", "Ledger", "LedgerChanges", "LedgerFigures", "LedgerView", "Period"]
 
 COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
             "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
-            *(f"visits_{level}" for level in SATISFACTION_LEVELS), "merged")
+            *(f"visits_{level}" for level in SATISFACTION_LEVELS), "merged", *RATING_COUNTERS)
 # Every counter column of ledger_days: the appeals', then the approvals' (each department's).
 UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
 SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_satisfied": 0.9,
@@ -125,6 +134,7 @@ class LedgerFigures:
     overdue_at_end: int
     # The unit's approvals, as a department reviewing them: counted apart from its appeals.
     approvals: DepartmentFigures = field(default_factory=DepartmentFigures.empty)
+    rectification_overdue_at_end: int = 0
 
     @property
     def visits(self) -> int:
@@ -139,15 +149,20 @@ class LedgerFigures:
             "resolution": _ratio(c["closed_solved"], c["closed"]),
             "satisfaction": _ratio(sum(SATISFACTION_WEIGHTS[level] * c[f"visits_{level}"]
                                        for level in SATISFACTION_LEVELS), self.visits),
+            "satisfaction_adjudicated": _ratio(
+                sum(SATISFACTION_WEIGHTS[level] * (c[f"visits_{level}"] - set_aside(c, level))
+                    for level in SATISFACTION_LEVELS),
+                self.visits - sum(set_aside(c, level) for level in SATISFACTION_LEVELS)),
         }
 
 
 class LedgerChanges(NamedTuple):
     """One batch's increments: per (unit, day) (``UNIT_COLUMNS``), and per day for the approvals as a
-    whole (``DAY_COUNTERS``)."""
+    whole (``DAY_COUNTERS``); and the rows of the list of 差评 it touched, by (case id, rating seq)."""
 
     units: dict[tuple[str, date], dict[str, int]]
     approval_days: dict[date, dict[str, int]]
+    bad_ratings: dict[tuple[str, int], BadRating]
 
 
 class LedgerView(TrackedView):
@@ -157,6 +172,10 @@ class LedgerView(TrackedView):
 
     @abc.abstractmethod
     def figures(self, unit: str, period: Period) -> LedgerFigures: ...
+
+    @abc.abstractmethod
+    def bad_ratings(self, period: Period) -> list[BadRating]:
+        """Every bad rating (差评) given in the period, by the time of the visit (``ratings_ledger``)."""
 
     @abc.abstractmethod
     def units_with_activity(self, period: Period) -> list[str]:
@@ -184,6 +203,7 @@ class Ledger(ReadModel):
         self._increments: dict[tuple[str, date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._approval_days: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._approvals = ApprovalTally(self.calendars, self._increments, self._approval_days)
+        self._ratings = RatingTally(self.calendars, self._increments)
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
@@ -231,7 +251,9 @@ class Ledger(ReadModel):
                 counts["closed_solved"] += 1
             elif e.solved is False:
                 counts["closed_unsolved"] += 1
+        self._ratings.on_event(kind, e, case)
 
     def changes(self) -> LedgerChanges:
         return LedgerChanges({k: dict(v) for k, v in self._increments.items() if any(v.values())},
-                             {k: dict(v) for k, v in self._approval_days.items() if any(v.values())})
+                             {k: dict(v) for k, v in self._approval_days.items() if any(v.values())},
+                             self._ratings.rows)

@@ -36,6 +36,7 @@ from web.schemas import (
     ReviewSchema,
     VisitSchema,
 )
+from web.schemas_ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
 
@@ -97,6 +98,12 @@ COMMANDS = {
     "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
     "merge": ("merge", MergeSchema, "MergedInto (并单): this repeat joins the case it repeats, which records its caller"),
     "unmerge": ("unmerge", ReasonSchema, "Unmerged (撤销并单): the merge undone on both cases, with a reason"),
+    # 好差评 follow-through (domain.ratings)
+    "rectify": ("rectify", RectifySchema, "Rectified (差评整改): the unit's rectification of a bad rating"),
+    "contest-rating": ("contest_rating", ContestRatingSchema,
+                       "RatingContested (申诉复核): the rated unit contests a bad rating, once, within the window"),
+    "adjudicate-rating": ("adjudicate_rating", AdjudicateRatingSchema,
+                          "RatingAdjudicated: the platform or a supervisor rules on a pending contest"),
 }
 
 

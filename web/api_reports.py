@@ -39,12 +39,13 @@ from web.api_units import RATE_DEFINITIONS
 from web.presenters import iso
 from web.schemas import PeriodArgsSchema
 from web.schemas_recurring import RecurringSchema
+from web.schemas_ratings import BadRatingLineSchema, bad_rating_line_json
 from web.schemas_reports import BulletinApprovalsSchema
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
 
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits, nothing after: as the OpenAPI pattern means it
-RATES = ("response", "on_time", "resolution", "satisfaction")
+RATES = ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated")
 
 BulletinCountsSchema = ma.Schema.from_dict({c: ma.fields.Integer(required=True) for c in COUNTERS},
                                            name="BulletinCountsSchema")
@@ -63,6 +64,8 @@ class BulletinRowSchema(ma.Schema):
     counts = ma.fields.Nested(BulletinCountsSchema, required=True)
     open_at_end = ma.fields.Integer(required=True)
     overdue_at_end = ma.fields.Integer(required=True)
+    rectification_overdue_at_end = ma.fields.Integer(required=True, metadata={
+        "description": "rectification periods of bad ratings (差评整改) ended and unmet at the period's end"})
     rates = ma.fields.Nested(BulletinRatesSchema, required=True)
     composite = ma.fields.Float(required=True, allow_none=True, metadata={
         "minimum": 0, "maximum": 100, "description": "points, 0-100 with 2 decimals (as in the workbook and the "
@@ -95,6 +98,10 @@ class BulletinSchema(ma.Schema):
         "description": "the approvals section (审批): the window's figures and each department's"})
     recurring = ma.fields.Nested(RecurringSchema, required=True, metadata={
         "description": "recurring problems (堵点分析), as GET /api/reports/recurring gives them"})
+    bad_ratings = ma.fields.List(ma.fields.Nested(BadRatingLineSchema), required=True, metadata={
+        "description": "the month's 差评 (004 item 二), by the time of the visit, each with its rectification and "
+                       "contest as they stand at as_of"})
+    as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
 
 
 def _period(args) -> Period:
@@ -163,7 +170,8 @@ RECURRING_DEFINITIONS = {
 
 def _row_json(row: BulletinRow, b: Bulletin) -> dict:
     return {"rank": row.rank, "unit": row.code, "name": row.name, "counts": row.counts,
-            "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end, "rates": row.rates,
+            "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end,
+            "rectification_overdue_at_end": row.rectification_overdue_at_end, "rates": row.rates,
             "composite": row.composite, "coverage": row.coverage, "not_ranked": row.not_ranked,
             "not_ranked_reason": not_ranked_reason(row, b.min_coverage)}
 
@@ -202,6 +210,7 @@ def monthly(args):
             "end": iso(b.period.end), "weights": dict(b.weights), "min_coverage": b.min_coverage,
             "ranking": RANKING_RULE, "units": [_row_json(r, b) for r in b.rows], "totals": _row_json(b.totals, b),
             "definitions": RATE_DEFINITIONS, "approvals": _approvals_json(b.approvals),
+            "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings], "as_of": iso(b.as_of),
             "recurring": recurring_json(b.recurring)}
 
 

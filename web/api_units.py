@@ -31,7 +31,20 @@ RATE_DEFINITIONS = {
     "response": "responded / forwarded: cases forwarded in the period that the unit has signed for or answered",
     "on_time": "replies on time / (replies on time + replies late + cases overdue and unmet at the period's end)",
     "resolution": "cases closed solved / cases closed",
-    "satisfaction": "(very satisfied + satisfied + 0.9 x basically satisfied) / follow-up visits",
+    "satisfaction": "(very satisfied + satisfied + 0.9 x basically satisfied) / follow-up visits, on the ratings "
+                    "as given (raw)",
+    "satisfaction_adjudicated": "the same, leaving out the bad ratings set aside on contest (申诉成立): "
+                                "numerator and visits both without them",
+}
+# The 好差评 follow-through's counts, each credited to the day of the visit that gave the rating.
+RATING_DEFINITIONS = {
+    "bad_ratings": "visits rated unsatisfied or very unsatisfied (差评)",
+    "rectified_on_time": "bad ratings rectified (整改) within the profile's rectification period",
+    "rectified_late": "bad ratings rectified after it",
+    "ratings_contested": "bad ratings the unit contested (申诉复核)",
+    "contests_upheld": "contests upheld (申诉成立): the rating set aside in the adjudicated figures",
+    "contests_rejected": "contests rejected (维持原评价): the rating stands",
+    "rectification_overdue_at_end": "rectification periods binding the unit ended and unmet at the period's end",
 }
 APPROVAL_RATE_DEFINITIONS = {"on_time": DEFINITIONS["department_on_time"]}
 
@@ -54,7 +67,9 @@ def unit_ledger(args, code):
 def ledger_json(figures: ledger.LedgerFigures) -> dict:
     return {"unit": figures.unit, "period": figures.period.name, "start": iso(figures.period.start),
             "end": iso(figures.period.end), "counts": figures.counts, "open_at_end": figures.open_at_end,
-            "overdue_at_end": figures.overdue_at_end, "rates": figures.rates, "definitions": RATE_DEFINITIONS,
+            "overdue_at_end": figures.overdue_at_end,
+            "rectification_overdue_at_end": figures.rectification_overdue_at_end, "rates": figures.rates,
+            "definitions": RATE_DEFINITIONS | RATING_DEFINITIONS,
             "approvals": department_json(figures.approvals) | {"definitions": APPROVAL_RATE_DEFINITIONS}}
 
 

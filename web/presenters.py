@@ -12,6 +12,7 @@ from domain.approval import Approval
 from domain.clocks import DeadlineState
 from domain.deadlines import SHANGHAI
 from domain.repeats import Suggestion
+from domain.ratings import RECTIFICATION, adjudicated_level, rectification_status
 
 
 def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
@@ -29,6 +30,7 @@ def deadline_json(d: DeadlineState) -> dict[str, Any]:
 
 
 def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | None = None) -> dict[str, Any]:
+    ratings = ratings_json(appeal, deadlines)
     return {
         "id": appeal.id, "case_no": appeal.case_no, "status": appeal.status, "version": appeal.version,
         "profile": appeal.policy["id"], "profile_version": appeal.policy["version"], "tier": appeal.policy["tier"],
@@ -41,6 +43,7 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "escalation_level": appeal.escalation_level,
         "escalation": appeal.policy["escalation"][appeal.escalation_level - 1]["code"] if appeal.escalation_level else None,
         "satisfaction": appeal.satisfaction,
+        "rating": ratings[-1] if ratings else None, "ratings": ratings,
         "solved": appeal.solved, "received_at": iso(appeal.received_at), "updated_at": iso(appeal.last_at),
         "closed_at": iso(appeal.closed_at), "as_of": iso(as_of),
         **merge_json(appeal),
@@ -65,6 +68,31 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
     return {"id": c.id, "case_no": c.case_no, "subject": c.subject, "enterprise": c.enterprise,
             "received_at": iso(c.received_at), "status": c.status, "unit": c.unit, "reason": s.reason,
             "score": round(s.score, 3)}
+
+
+def ratings_json(appeal: Appeal, deadlines: list[DeadlineState]) -> list[dict[str, Any]]:
+    """Each visit's rating (好差评) as given, beside what followed it: its rectification (整改) with the
+    deadline's state, its contest (申诉复核) and the level the adjudicated figures count."""
+    clocks = {d.started_by: d for d in deadlines if d.name == RECTIFICATION}
+    window = (appeal.policy.get("ratings") or {}).get("contest_working_days")
+    shown = []
+    for r in getattr(appeal, "ratings", []):
+        state, done, contest = clocks.get(r["seq"]), r["rectification"], r["contest"]
+        shown.append({
+            "seq": r["seq"], "level": r["level"], "bad": r["bad"], "unit": r["unit"], "visited_at": iso(r["at"]),
+            "adjudicated": adjudicated_level(r),
+            "rectification": None if state is None else {
+                "status": rectification_status(r, started=True, met_late=state.met_late,
+                                               stopped=state.cancelled_at is not None, overdue=state.overdue),
+                "due": iso(state.due, "seconds"),
+                "provisional": state.provisional, "met_at": iso(state.met_at), "overdue": state.overdue,
+                "met_late": state.met_late, "content": done["content"] if done else None},
+            "contest_window_working_days": window if r["bad"] else None,
+            "contest": None if contest is None else {
+                "reason": contest["reason"], "unit": contest["unit"], "at": iso(contest["at"]),
+                "status": contest["status"], "note": contest["note"], "decided_at": iso(contest["decided_at"])},
+        })
+    return shown
 
 
 def history_json(appeal_id, case_no: str, entries: list[HistoryEntry],

@@ -192,7 +192,10 @@ class CaseSchema(ma.Schema):
     returned_count = ma.fields.Integer()
     escalation_level = ma.fields.Integer()
     escalation = Text(allow_none=True, metadata={"description": "code of the current escalation level"})
-    satisfaction = Text(allow_none=True)
+    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
+    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
+        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()
     updated_at = ma.fields.String()
@@ -304,7 +307,10 @@ class CaseListItemSchema(ma.Schema):
     overdue = ma.fields.Boolean(required=True)
     escalation_level = ma.fields.Integer()
     returned_count = ma.fields.Integer()
-    satisfaction = Text(allow_none=True)
+    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
+    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
+        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()
     updated_at = ma.fields.String()
@@ -357,7 +363,10 @@ class LedgerSchema(ma.Schema):
     counts = ma.fields.Dict(keys=Text(), values=ma.fields.Integer(), required=True)
     open_at_end = ma.fields.Integer(required=True)
     overdue_at_end = ma.fields.Integer(required=True)
-    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True)
+    rectification_overdue_at_end = ma.fields.Integer(metadata={
+        "description": "rectification periods of bad ratings (差评整改) binding the unit ended and unmet at the end"})
+    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True, metadata={
+        "description": "satisfaction on the raw ratings, satisfaction_adjudicated beside it (see definitions)"})
     definitions = ma.fields.Dict(keys=Text(), values=Text())
     approvals = ma.fields.Nested(LedgerApprovalsSchema, required=True, metadata={
         "description": "approvals (审批), counted apart from the appeals above"})

@@ -22,13 +22,14 @@ from uuid import UUID
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from adapters.exporters_ratings import CONTEST_ZH, RECTIFICATION_ZH
 from domain.clocks import DeadlineState, working_days_left
 from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
 from web import api_appeals, api_approvals
 from web.presenters import approval_json, case_json, iso
 from web.workspace import bp, container, unit_name, unit_names
 from web.workspace_forms import (
-    AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
+    AdjudicateRatingForm, AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
     ForwardApprovalForm, ForwardForm, FormInputError, NoteForm, PauseForm, ReasonForm, ReturnOpinionForm,
     ReviewForm, VisitForm, choices,
 )
@@ -61,6 +62,10 @@ APPEAL_ACTIONS = (
     WebAction("escalate", "escalate", EscalateForm, "督办", "督办"),
     WebAction("visit", "visit", VisitForm, "记录回访", "回访"),
     WebAction("close", "close", CommandForm, "办结", "办结"),
+    WebAction("rectify", "rectify", ContentForm, "提交整改情况", "差评整改", {"content": "整改情况"}),
+    WebAction("contest_rating", "contest-rating", ReasonForm, "提交申诉", "申诉复核",
+              {"reason": "申诉理由（误评或恶意差评的情况）"}),
+    WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
@@ -85,8 +90,9 @@ KINDS = {
 # What the timeline shows of an event's data, in this order.
 DETAILS = (("unit", "承办单位"), ("co_units", "协办单位"), ("departments", "审批部门"), ("department", "部门"),
            ("kind", "答复类型"), ("content", "内容"), ("decision", "结论"), ("opinion", "意见"),
-           ("accepted", "审核结果"), ("reason", "理由"), ("working_days", "延长工作日"), ("level_code", "督办层级"),
-           ("into_case_no", "并入案件"), ("from_case_no", "原并入案件"), ("deadline", "期限"), ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
+           ("accepted", "审核结果"), ("upheld", "复核结论"), ("reason", "理由"), ("working_days", "延长工作日"),
+           ("level_code", "督办层级"), ("into_case_no", "并入案件"), ("from_case_no", "原并入案件"), ("deadline", "期限"),
+           ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
            ("missing", "需补正材料"), ("materials", "材料"), ("expected_working_days", "预计工作日"), ("note", "备注"))
 
 
@@ -188,7 +194,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
     names = {"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION, "pause": PAUSE_REASON,
-             "answer_kind": ANSWER_KIND}
+             "answer_kind": ANSWER_KIND, "rectification": RECTIFICATION_ZH, "contest": CONTEST_ZH}
     return render_template(
         f"{kind}.html", kind=kind, case=present(case, states), status_name=status_name(case.status),
         deadlines=[_deadline(d, calendar, now) for d in states], history=_timeline(kind, service.history(case_id)),
@@ -273,6 +279,8 @@ def _detail(key: str, value: Any) -> str:
         return SATISFACTION.get(value, value)
     if key == "accepted":
         return "通过" if value else "不通过"
+    if key == "upheld":
+        return "申诉成立" if value else "维持原评价"
     if key == "solved":
         return "是" if value else "否"
     if key == "due":

@@ -138,6 +138,17 @@ class VisitForm(CommandForm):
         return {"satisfaction": self.satisfaction.data or "", "solved": solved, "note": _optional(self.note.data)}
 
 
+class AdjudicateRatingForm(CommandForm):
+    upheld = RadioField("复核结论", choices=choices([("yes", "申诉成立（撤销差评）"), ("no", "维持原评价")]),
+                        validate_choice=False)
+    note = TextAreaField("复核意见")
+
+    def fields(self):
+        if self.upheld.data not in ("yes", "no"):
+            raise FormInputError("upheld", "请选择复核结论：申诉成立或维持原评价")
+        return {"upheld": self.upheld.data == "yes", "note": _text(self.note.data)}
+
+
 class EscalateForm(CommandForm):
     reason = TextAreaField("督办理由")
 

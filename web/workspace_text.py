@@ -30,6 +30,7 @@ EVENT = {
     "Received": "受理", "Forwarded": "转办", "Acknowledged": "签收", "Answered": "答复", "Reviewed": "审核",
     "Returned": "退回重办", "Escalated": "督办", "DeadlineMissed": "逾期", "Extended": "延期",
     "HandbackRequested": "申请退单", "CoOpinionGiven": "协办意见", "Visited": "回访", "Closed": "办结",
+    "Rectified": "差评整改", "RatingContested": "申诉复核", "RatingAdjudicated": "差评复核结论",
     "Submitted": "申请", "MaterialsRequested": "一次性告知补正", "MaterialsSupplied": "补正材料",
     "Accepted": "受理", "DeemedAccepted": "视为受理", "Refused": "不予受理", "DepartmentAnswered": "部门审查意见",
     "DepartmentReturned": "退回部门意见", "Paused": "中止计时", "Resumed": "恢复计时", "Decided": "决定",
@@ -55,6 +56,7 @@ ACTION = {
     "acknowledge": "签收", "answer": "提交答复", "extend": "申请延期", "handback": "申请退单",
     "co_opinion": "提交协办意见", "forward": "转办", "review": "审核", "return": "退回重办", "escalate": "督办",
     "visit": "回访", "close": "办结",
+    "rectify": "差评整改", "contest_rating": "申诉复核", "adjudicate_rating": "差评复核",
 }
 APPROVAL_ACTION = {
     "answer": "提交审查意见", "accept": "受理", "forward": "转审批部门", "decide": "作出决定", "deliver": "出件",
@@ -66,7 +68,7 @@ FIELD = {
     "username": "用户名", "password": "密码", "kind": "答复类型", "content": "内容", "working_days": "延期工作日数",
     "reason": "理由", "decision": "审查结论", "opinion": "审查意见", "unit": "承办单位", "co_units": "协办单位",
     "note": "备注", "satisfaction": "满意度", "solved": "是否解决", "accepted": "审核结果", "departments": "审批部门",
-    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本", "into": "并入案件",
+    "level": "督办层级", "occurred_at": "发生时间", "expected_version": "版本", "into": "并入案件", "upheld": "复核结论",
 }
 
 

@@ -64,7 +64,7 @@ def test_unit_ledger_over_http(live):
     new_case(live, "DISTRICT-POWER")
     ledger = live.get("/api/units/DISTRICT-POWER/ledger?period=2026-09").json
     assert ledger["counts"]["forwarded"] >= 1 and set(ledger["rates"]) == {"response", "on_time", "resolution",
-                                                                         "satisfaction"}
+                                                                         "satisfaction", "satisfaction_adjudicated"}
     assert ledger["start"] == "2026-09-01T00:00:00+08:00" and ledger["end"] == "2026-10-01T00:00:00+08:00"
     closing = live.get("/api/units/DISTRICT-POWER/ledger?period=2026-10&close_day=25").json
     assert closing["start"] == "2026-09-26T00:00:00+08:00"

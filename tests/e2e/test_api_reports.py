@@ -76,7 +76,7 @@ def test_json_bulletin_ranks_the_units(scenario, live):
     assert (b["period"], b["close_day"], b["start"], b["end"]) == (
         "2026-10", 25, "2026-09-26T00:00:00+08:00", "2026-10-26T00:00:00+08:00")
     assert b["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4} and b["min_coverage"] == 0.5
-    assert set(b["definitions"]) == {"response", "on_time", "resolution", "satisfaction"}
+    assert set(b["definitions"]) == {"response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated"}
     rows = mine(b, codes)
     a, bb, c = rows["A"], rows["B"], rows["C"]
     assert (a["name"], bb["name"], c["name"]) == tuple(names[codes[k]] for k in "ABC")
@@ -85,8 +85,10 @@ def test_json_bulletin_ranks_the_units(scenario, live):
     assert {k: v for k, v in bb["counts"].items() if v} == {
         "forwarded": 1, "responded": 1, "replies_late": 1, "closed": 1, "closed_unsolved": 1,
         "visits_basically_satisfied": 1}
-    assert a["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0}
-    assert bb["rates"] == {"response": 1.0, "on_time": 0.0, "resolution": 0.0, "satisfaction": 0.9}
+    assert a["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0,
+                          "satisfaction_adjudicated": 1.0}
+    assert bb["rates"] == {"response": 1.0, "on_time": 0.0, "resolution": 0.0, "satisfaction": 0.9,
+                           "satisfaction_adjudicated": 0.9}
     # A: 100 x (0.1 + 0.5 + 0.4) = 100 points; B: 100 x (0.1 x 1 + 0.5 x 0 + 0.4 x 0.9) = 46 points
     assert (a["composite"], a["coverage"], bb["composite"], bb["coverage"]) == (100.0, 1.0, 46.0, 1.0)
     assert (a["not_ranked"], a["not_ranked_reason"], bb["not_ranked"]) == (None, None, None)
@@ -120,7 +122,8 @@ def test_xlsx_bulletin(scenario, live):
     assert response.mimetype == XLSX
     assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.xlsx"'
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)", "审批 (Approvals)", "堵点分析 (Recurring problems)"]
+    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)", "差评 (Bad ratings)", "审批 (Approvals)",
+                             "堵点分析 (Recurring problems)"]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
     headers = [c.value for c in ws[3]]
@@ -144,7 +147,7 @@ def test_xlsx_bulletin(scenario, live):
     json_order = [r["unit"] for r in live.get("/api/reports/monthly?period=2026-10&close_day=25").json["units"]]
     assert order[:-1] == json_order  # the same ranking as the JSON
     definitions = [row[0] for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
-    assert definitions == ["response", "on_time", "resolution", "satisfaction", "composite"]
+    assert definitions == ["response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated", "composite"]
 
 
 def test_pdf_bulletin(scenario, live):

@@ -44,7 +44,7 @@ def test_late_reply_once_brings_a_notified_reminder(appeals, watch, unit):
     assert len(reminders) == 1
     r = reminders[0]
     assert (r["rule"], r["profile"], r["profile_version"], r["source"]) == (
-        "zichuan-2020/late-1", "zichuan-2020", 1, "000 item 4")
+        "zichuan-2020/late-1", "zichuan-2020", 2, "000 item 4")
     missed = next(e for e in appeals.history(case.id) if e.type == "DeadlineMissed")
     answered = next(e for e in appeals.history(case.id) if e.type == "Answered")
     assert {(e["case_id"], e["seq"]) for e in r["evidence"]} == {

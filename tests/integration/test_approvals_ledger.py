@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking
 
 from adapters.persistence import database_from_url
 from adapters.views import Views
+from adapters.views_ledger import BAD_RATINGS_TABLE
 from projections.approvals_bulletin import approval_section
 from projections.ledger import COUNTERS, LedgerChanges, Period
 from tests.conftest import ADMIN_URL
@@ -122,6 +123,8 @@ def test_a_ledger_view_made_before_approvals_were_counted_gets_their_columns(fre
     first.get("case_list")  # the case list's tables, which the ledger reads for "at the period's end"
     with first.get("case_list").datastore.transaction(commit=True) as c:
         c.execute(f"CREATE TABLE ledger_days (unit text, day {day_type}, {old_columns}, PRIMARY KEY (unit, day))")
+        # With the list of bad ratings, whose absence would have the ledger made again from the events.
+        c.execute(BAD_RATINGS_TABLE[database.kind])
         c.execute("INSERT INTO ledger_days (unit, day, forwarded) VALUES ('OLD', '2026-09-29', 1)")
     first.close()
     views = Views(database)
@@ -131,7 +134,7 @@ def test_a_ledger_view_made_before_approvals_were_counted_gets_their_columns(fre
         assert september.counts["forwarded"] == 1 and dict(september.approvals.counts) == dict.fromkeys(
             september.approvals.counts, 0)
         ledger.apply(LedgerChanges({("OLD", date(2026, 9, 30)): {"approvals_forwarded": 2, "forwarded": 1}},
-                                   {date(2026, 9, 30): {"submitted": 1}}),
+                                   {date(2026, 9, 30): {"submitted": 1}}, {}),
                      Tracking(application_name="Appeals:ledger", notification_id=1))
         september = ledger.figures("OLD", Period.month("2026-09"))
         assert (september.counts["forwarded"], september.approvals.counts["forwarded"]) == (2, 2)

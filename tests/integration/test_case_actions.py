@@ -12,12 +12,14 @@ import uuid
 
 import pytest
 
+from adapters.calendar import CalendarSource
 from domain.errors import LimitReached, NotAllowedInState, NotPermitted
 from tests.conftest import PLATFORM, SUPERVISOR, sh, unit_actor
 from tests.integration.cases import forwarded_case
 
 LEAD, CO, STRANGER = unit_actor("DISTRICT-POWER"), unit_actor("DISTRICT-WATER"), unit_actor("DISTRICT-GRID")
 NOW = sh("2026-10-20 12:00")
+CALENDARS = CalendarSource()
 
 # Each appeal action with good input: what a filled-in form would send.
 GOOD = {
@@ -35,6 +37,9 @@ GOOD = {
     "close": lambda c, a: c.close(a),
     "merge": lambda c, a: c.merge_into(another_open_appeal(c), "同一事项", a),
     "unmerge": lambda c, a: c.unmerge(another_open_appeal(c), "误并", a),
+    "rectify": lambda c, a: c.rectify("已整改", a),
+    "contest_rating": lambda c, a: c.contest_rating("误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a),
+    "adjudicate_rating": lambda c, a: c.adjudicate_rating(False, "维持原评价", a),
 }
 
 

@@ -30,7 +30,8 @@ APPROVAL_STEPS = ["submit", "notice", "supply", "a_accept", "a_forward", "a_answ
                   *["advance"] * 6]  # "advance": the next step of the lifecycle, so that cases get far
 STEPS = st.lists(st.tuples(
     st.sampled_from(["open", "forward", "ack", "initial", "final", "accept", "reject", "return", "escalate",
-                     "extend", "handback", "visit", "close", "merge", "unmerge", "project", *APPROVAL_STEPS]),
+                     "extend", "handback", "visit", "close", "merge", "unmerge", "project", "rectify", "contest",
+                     "adjudicate", *APPROVAL_STEPS]),
     st.integers(0, 3),  # which case
     st.sampled_from(["U1", "U2", "U3"]),
     st.integers(1, 40),  # hours after the previous act
@@ -111,8 +112,12 @@ def act(appeals, cases, step, at):
         "escalate": lambda: appeals.escalate(case_id, SUPERVISOR, reason="督办", occurred_at=at),
         "extend": lambda: appeals.extend(case_id, PLATFORM, working_days=2, reason="复杂", occurred_at=at),
         "handback": lambda: appeals.request_handback(case_id, ADMIN, reason="非本单位", occurred_at=at),
-        "visit": lambda: appeals.visit(case_id, PLATFORM, satisfaction="basically_satisfied", solved=which % 2 == 0,
-                                       occurred_at=at),
+        "visit": lambda: appeals.visit(case_id, PLATFORM, satisfaction=("basically_satisfied", "unsatisfied")[which % 2],
+                                       solved=which % 2 == 0, occurred_at=at),
+        "rectify": lambda: appeals.rectify(case_id, ADMIN, content="整改", occurred_at=at),
+        "contest": lambda: appeals.contest_rating(case_id, ADMIN, reason="误评", occurred_at=at),
+        "adjudicate": lambda: appeals.adjudicate_rating(case_id, PLATFORM, upheld=which % 2 == 1, note="复核",
+                                                        occurred_at=at),
         "close": lambda: appeals.close_case(case_id, PLATFORM, occurred_at=at),
         # 并单 into the next case opened (RULES.md §1), and its undoing.
         "merge": lambda: appeals.merge(case_id, PLATFORM, into=cases[(which + 1) % len(cases)], occurred_at=at),
@@ -200,7 +205,8 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     assert (september.open_at_end, september.overdue_at_end) == (3, 0)
     # response 2/3 (B's late reply still responds, credited to September when it was forwarded);
     # on time 1 / (1 + 0 + 0).
-    assert september.rates == {"response": 0.6667, "on_time": 1.0, "resolution": None, "satisfaction": None}
+    assert september.rates == {"response": 0.6667, "on_time": 1.0, "resolution": None, "satisfaction": None,
+                               "satisfaction_adjudicated": None}
 
     october = ledger.figures(unit, Period.month("2026-10"))
     assert {k: v for k, v in october.counts.items() if v} == {
@@ -208,7 +214,8 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     # Open at Oct 31 24:00: A and C; overdue then: C (unit reply ended Oct 8, never met).
     assert (october.open_at_end, october.overdue_at_end) == (2, 1)
     # on time 0 / (0 + 1 late + 1 overdue) — the open overdue case is not hidden; satisfaction 0.9 / 1.
-    assert october.rates == {"response": None, "on_time": 0.0, "resolution": 1.0, "satisfaction": 0.9}
+    assert october.rates == {"response": None, "on_time": 0.0, "resolution": 1.0, "satisfaction": 0.9,
+                             "satisfaction_adjudicated": 0.9}
     read.close()
 
 

@@ -45,11 +45,13 @@ class ReadSide:
                    for f in [ledger.figures(u, Period.month(m))]}
         approval_months = {m: (ledger.approval_figures(Period.month(m)), ledger.departments_with_approvals(
             Period.month(m)), ledger.units_with_activity(Period.month(m))) for m in months}
+        bad_ratings = {m: ledger.bad_ratings(Period.month(m)) for m in months}
         trail, _ = self.models[2].view.query(AuditQuery(per_page=100000))
         return {"cases": sorted(cases, key=lambda r: r["id"]),
                 "approvals": sorted(approvals, key=lambda r: r["id"]),
                 "deadlines": sorted(deadlines, key=lambda d: (d["case_id"], d["name"], d["round"])),
-                "inboxes": inboxes, "ledgers": ledgers, "approval_months": approval_months, "trail": trail}
+                "inboxes": inboxes, "ledgers": ledgers, "approval_months": approval_months, "bad_ratings": bad_ratings,
+                "trail": trail}
 
     def close(self) -> None:
         self.views.close()

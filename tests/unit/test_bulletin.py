@@ -54,6 +54,9 @@ class FakeLedgerView:
         self.asked.append(unit)
         return self.rows.get(unit) or figures(unit)
 
+    def bad_ratings(self, period: Period) -> list:
+        return []
+
 
 def order(bulletin) -> list[tuple[int | None, str]]:
     return [(r.rank, r.code) for r in bulletin.rows]
@@ -68,7 +71,8 @@ def test_composite_is_the_weighted_sum_of_the_three_rates():
     # response 9/10 = 0.9, resolution 7/8 = 0.875, satisfaction (6 + 0.9 x 2)/8 = 0.975
     f = figures("P", forwarded=10, responded=9, closed=8, closed_solved=7, closed_unsolved=1,
                 visits_satisfied=6, visits_basically_satisfied=2)
-    assert f.rates == {"response": 0.9, "on_time": None, "resolution": 0.875, "satisfaction": 0.975}
+    assert f.rates == {"response": 0.9, "on_time": None, "resolution": 0.875, "satisfaction": 0.975,
+                       "satisfaction_adjudicated": 0.975}
     # 0.1 x 0.9 + 0.5 x 0.875 + 0.4 x 0.975 = 0.09 + 0.4375 + 0.39 = 0.9175: 91.75 points
     score = composite_score(f.rates)
     assert (score.composite, score.coverage) == (91.75, 1.0)
@@ -222,7 +226,8 @@ def test_totals_sum_the_counts_and_compute_rates_from_the_sums():
     assert (totals.counts["forwarded"], totals.counts["responded"], totals.counts["closed_solved"]) == (4, 2, 1)
     assert totals.overdue_at_end == 2 and totals.open_at_end == 0
     # response 2/4 = 0.5 (not the mean of 1 and 1/3); on-time 1/(1 + 0 + 2) = 0.3333; resolution 1/2
-    assert totals.rates == {"response": 0.5, "on_time": 0.3333, "resolution": 0.5, "satisfaction": 1.0}
+    assert totals.rates == {"response": 0.5, "on_time": 0.3333, "resolution": 0.5, "satisfaction": 1.0,
+                            "satisfaction_adjudicated": 1.0}
     # 100 x (0.1 x 0.5 + 0.5 x 0.5 + 0.4 x 1) = 70 points
     assert totals.composite == 70.0 and totals.not_ranked is None
 

@@ -216,13 +216,13 @@ def test_the_workbook_has_an_approvals_sheet(section):
     assert table["TOTAL"] == ("合计 (Total)", 4, 3, 1, 1, 2, 1, 0.6)
 
 
-def test_without_the_section_the_workbook_keeps_its_two_sheets():
+def test_without_the_section_the_workbook_keeps_its_other_sheets():
     import openpyxl
 
     from adapters.exporters import bulletin_xlsx
 
     assert openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(rank_units([], OCT)))).sheetnames == [
-        "通报 (Bulletin)", "指标定义 (Definitions)"]
+        "通报 (Bulletin)", "指标定义 (Definitions)", "差评 (Bad ratings)"]
 
 
 def test_the_pdf_has_an_approvals_page(section):

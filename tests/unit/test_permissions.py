@@ -16,6 +16,8 @@ EXPECTED = {  # command: roles allowed
     "sweep": "platform admin",  # API.md *Deadlines*
     "co_opinion": "unit",  # API.md v1.1: only a co-handling unit of the case
     "merge": "platform admin", "unmerge": "platform admin",  # API.md v1.1: 并单, the hotline platform's act
+    # API.md v1.1 好差评: the rated unit rectifies and contests; the platform or a supervisor rules
+    "rectify": "unit admin", "contest_rating": "unit admin", "adjudicate_rating": "supervisor platform admin",
 }
 
 
@@ -56,7 +58,8 @@ def test_a_unit_actor_needs_its_unit():
 
 @pytest.mark.parametrize(("command", "lead", "co", "stranger"), [
     ("answer", True, False, False), ("acknowledge", True, False, False), ("extend", True, False, False),
-    ("handback", True, False, False), ("co_opinion", False, True, False)])
+    ("handback", True, False, False), ("co_opinion", False, True, False),
+    ("rectify", True, False, False), ("contest_rating", True, False, False)])
 def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
     """API.md *Auth* and v1.1: the lead answers; a co-handling unit gives its opinion; others do neither."""
     unit = actor(Role.UNIT)
