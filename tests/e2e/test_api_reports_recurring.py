@@ -59,7 +59,8 @@ def test_the_recurring_report_lists_repeats_rises_and_likely_repeats_in_json_xls
     assert [[c["id"] for c in cl["cases"]] for cl in body["clusters"]["merged"]
             if cl["cases"][0]["id"] == repeats[2]] == [repeats[2:]]
     clusters = [[c["id"] for c in cluster["cases"]] for cluster in body["clusters"]["suggested"]]
-    assert road in clusters and not any(repeats[3] in ids for ids in clusters)
+    # (other tests' cases of the shared database may join the cluster: their subjects may be alike too)
+    assert any(set(road) <= set(ids) for ids in clusters) and not any(repeats[3] in ids for ids in clusters)
     assert all(len(set(rising) & set(ids)) <= 1 for ids in clusters)  # unlike subjects are not linked
     assert "binomial" in body["test"] and body["alpha"] == 0.05
     assert live.get("/api/reports/monthly?period=2026-11", user="inspector").json["recurring"] == body
