@@ -157,7 +157,9 @@ class SharedPostgresFactory(PostgresFactory):
     """The library's PostgreSQL factory, with one datastore per process and connection settings."""
 
     _shared: ClassVar[dict[tuple, _Shared]] = {}
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    # Re-entrant: the garbage collector may close an unreachable service (taking the lock) on the very
+    # thread that holds it while making another, which with a plain lock would wait on itself forever.
+    _lock: ClassVar[threading.RLock] = threading.RLock()
 
     def __init__(self, env: Environment | dict[str, str] | None) -> None:
         env = env if isinstance(env, Environment) else Environment(env=env)

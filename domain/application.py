@@ -7,6 +7,7 @@ queries are the case service's (domain.case_service).
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,11 +114,12 @@ class AppealService(CaseService):
             try:
                 self.save(*(e for events in pending.values() for e in events))
                 return
-            except IntegrityError:
+            except IntegrityError as conflict:
                 opened = [o for o in outcomes
                           if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1)]
                 if not opened:
                     raise  # not a case opened meanwhile: nothing to count present
+                _forget(conflict)
                 for o in opened:
                     o.outcome, o.case = "present", None
                     del pending[o.case_id]
@@ -275,6 +277,14 @@ class AppealService(CaseService):
             raise VersionConflict(f"case {case.case_no} or the case it is merged with was changed by another "
                                   "command; reload and retry") from None
         return case
+
+
+def _forget(exc: BaseException | None) -> None:
+    """A refusal answered here leaves no cycle behind: the store's error chain holds frames that hold
+    the error, and with them this service, which would then wait for the cyclic collector to be closed."""
+    while exc is not None:
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _case_policy(profile: PolicyProfile, tier: str | None,
