@@ -128,11 +128,12 @@ SUGGESTED = 10  # the likeliest repeats shown on a case
 
 
 def suggested_repeats(appeal) -> list[dict]:
-    """Likely repeats of an open appeal (domain.repeats), from the case list; a unit sees only its own cases."""
+    """Likely repeats of an open appeal (domain.repeats), from the case list as it stands; a unit sees only
+    its own cases. The case itself is read from its events, never held up by the read models: a
+    suggestion is advice, and a case received a moment ago is among them a moment later."""
     if appeal.status in ENDED:
         return []
     container = current_app.extensions["caseledger"]
-    container.wait_for_views()
     start, end = window(appeal.received_at)
     viewer = g.actor.unit if g.actor.role is Role.UNIT else None
     candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)
