@@ -21,7 +21,7 @@ from domain.appeal import Appeal
 from domain.case_service import EARLIEST, CaseService, Clock, HistoryEntry, utc_now
 from domain.deadlines import SHANGHAI
 from domain.errors import ValidationFailed, VersionConflict
-from domain.permissions import check_command_part, check_command_role
+from domain.permissions import check_command_role
 from domain.profiles import PolicyProfile
 
 __all__ = ["AppealService", "Clock", "EARLIEST", "HistoryEntry", "Opening", "utc_now"]
@@ -256,19 +256,9 @@ class AppealService(CaseService):
         """The command rhythm (``_run``) for an act recorded on two cases: ``expected_version`` is the
         path case's, and both are saved in one transaction, each at the version it was read at, so a
         concurrent change to either refuses the whole act."""
-        expected_version, occurred_at = opts.pop("expected_version", None), opts.pop("occurred_at", None)
-        if opts:
-            raise TypeError(f"unexpected options {sorted(opts)}")
-        check_command_role(command, actor)
-        case = self._get(case_id)
-        check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units)
-        if self._recorded_by_request(case_id, actor):
+        case, occurred_at, done = self._command_case(case_id, actor, command, opts)
+        if done:
             return case
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(f"case {case.case_no} is at version {case.version}, not {expected_version}")
-        problems = self._occurred_problems(actor, occurred_at)
-        if problems:
-            raise ValidationFailed(problems)
         partner = partner_of(case)
         act(case, partner, occurred_at)
         try:

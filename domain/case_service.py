@@ -187,20 +187,9 @@ class CaseService(Application):
     # -- the rhythm -----------------------------------------------------------
     def _run(self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any],
              act: Callable[[Case, datetime | None], None]) -> Case:
-        expected_version, occurred_at = opts.pop("expected_version", None), opts.pop("occurred_at", None)
-        if opts:
-            raise TypeError(f"unexpected options {sorted(opts)}")
-        check_command_role(command, actor, self.kind)
-        case = self._get(case_id)
-        # The unit's part on the case is decided before its version or state is looked at.
-        check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units, self.kind)
-        if self._recorded_by_request(case_id, actor):
+        case, occurred_at, done = self._command_case(case_id, actor, command, opts)
+        if done:
             return case
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(f"case {case.case_no} is at version {case.version}, not {expected_version}")
-        problems = self._occurred_problems(actor, occurred_at)
-        if problems:
-            raise ValidationFailed(problems)
         before = case.version
         act(case, occurred_at)
         case.record_late_meets(self.calendars(case.policy["jurisdiction"]), before, actor, occurred_at)
@@ -209,6 +198,27 @@ class CaseService(Application):
         except IntegrityError:
             raise VersionConflict(f"case {case.case_no} was changed by another command; reload and retry") from None
         return case
+
+    def _command_case(self, case_id: UUID, actor: Actor, command: str,
+                      opts: dict[str, Any]) -> tuple[Case, datetime | None, bool]:
+        """The case a command acts on, after every check made before the act itself: the actor's role and
+        part, ``expected_version`` and ``occurred_at`` (``opts``); and whether the command is done already
+        (a retried request that recorded it: answered with the case as recorded, nothing recorded)."""
+        expected_version, occurred_at = opts.pop("expected_version", None), opts.pop("occurred_at", None)
+        if opts:
+            raise TypeError(f"unexpected options {sorted(opts)}")
+        check_command_role(command, actor, self.kind)
+        case = self._get(case_id)
+        # The unit's part on the case is decided before its version or state is looked at.
+        check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units, self.kind)
+        if self._recorded_by_request(case_id, actor):
+            return case, occurred_at, True
+        if expected_version is not None and expected_version != case.version:
+            raise VersionConflict(f"case {case.case_no} is at version {case.version}, not {expected_version}")
+        problems = self._occurred_problems(actor, occurred_at)
+        if problems:
+            raise ValidationFailed(problems)
+        return case, occurred_at, False
 
     def _opened_before(self, case_id: UUID, external_ref: str | None, actor: Actor) -> Case | None:
         """The case a re-import (same channel + ``external_ref``) or a retried request opened already,
