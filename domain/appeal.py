@@ -37,6 +37,11 @@ from domain.status import SATISFACTION_LEVELS, Status
 
 
 
+# Where a bad rating is followed through (rectified, contested, ruled on): any status, closed too, but
+# merged — a merged case takes no command but its unmerge; the matter goes on in the case it joined.
+FOLLOWED_THROUGH = tuple(s for s in Status if s is not Status.MERGED)
+
+
 class Appeal(Case):
     """企业诉求: one enterprise appeal, from receipt (受理) to closing (办结)."""
 
@@ -304,6 +309,7 @@ class Appeal(Case):
     def rectify(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """The unit's rectification (整改) of the latest bad rating, within the profile's period
         (002 item 27, 004 item 二: 差评 通报整改); late is recorded late, never refused."""
+        self.check_status("rectify", *FOLLOWED_THROUGH)
         rating = latest_bad(self.ratings, self.policy, "rectify")
         if rating["rectification"] is not None:
             raise NotAllowedInState("the latest bad rating is already rectified", "最近一次差评已整改")
@@ -325,6 +331,7 @@ class Appeal(Case):
                        occurred_at: datetime | None = None) -> None:
         """申诉复核: the rated unit contests a mistaken or malicious bad rating, once, within the
         profile's window of working days after the visit (国办发〔2019〕51号: 排除误评和恶意差评)."""
+        self.check_status("contest the rating of", *FOLLOWED_THROUGH)
         rating = latest_bad(self.ratings, self.policy, "contest")
         if rating["contest"] is not None:
             raise NotAllowedInState("this bad rating was already contested; a rating is contested once",
@@ -351,6 +358,7 @@ class Appeal(Case):
     def adjudicate_rating(self, upheld: bool, note: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """The platform's or a supervisor's ruling on a pending contest: upheld sets the rating aside
         in the adjudicated figures, rejected keeps it; the raw rating stays as it was given."""
+        self.check_status("adjudicate the rating of", *FOLLOWED_THROUGH)
         rating = next((r for r in reversed(self.ratings) if r["contest"] and r["contest"]["status"] == PENDING), None)
         if rating is None:
             raise NotAllowedInState("no contest of a rating is pending", "没有待复核的差评申诉")

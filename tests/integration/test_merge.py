@@ -186,3 +186,23 @@ def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_th
         assert shown == {str(a): ("forwarded", None, 1, "unit_reply"), str(b): ("merged", case_a.case_no, 0, None)}
     finally:
         read.close()
+
+
+def test_a_merged_case_takes_no_rating_follow_through_until_it_is_unmerged(appeals):
+    """RULES.md §1 (并单) with §4 (好差评): a bad rating of a repeat later merged is neither rectified nor
+    contested while merged — the matter goes on in the case it joined — and nothing is recorded; unmerged,
+    its rectification runs again and the unit rectifies it."""
+    a, b, unit = pair(appeals)
+    appeals.answer(b, ADMIN, kind="final", content="已处理", occurred_at=sh("2026-09-22 14:00"))
+    appeals.review(b, PLATFORM, accepted=True, occurred_at=sh("2026-09-22 15:00"))
+    appeals.visit(b, PLATFORM, satisfaction="unsatisfied", occurred_at=sh("2026-09-22 16:00"))
+    appeals.merge(b, PLATFORM, into=a, occurred_at=sh(MERGED_AT))
+    version = appeals.get(b).version
+    for act in (lambda: appeals.rectify(b, unit_actor(unit), content="已整改"),
+                lambda: appeals.contest_rating(b, unit_actor(unit), reason="误评")):
+        with pytest.raises(NotAllowedInState):
+            act()
+    assert appeals.get(b).version == version
+    appeals.unmerge(b, PLATFORM, reason="并非同一事项", occurred_at=sh("2026-09-24 09:00"))
+    appeals.rectify(b, ADMIN, content="已整改", occurred_at=sh("2026-09-24 10:00"))
+    assert appeals.get(b).ratings[-1]["rectification"]["content"] == "已整改"
