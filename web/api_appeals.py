@@ -127,13 +127,18 @@ def get_appeal(query, case_id):
 SUGGESTED = 10  # the likeliest repeats shown on a case
 
 
+SUGGESTION_WAIT = 0.5  # seconds: the case list follows the log within milliseconds when its follower runs
+
+
 def suggested_repeats(appeal) -> list[dict]:
-    """Likely repeats of an open appeal (domain.repeats), from the case list as it stands; a unit sees only
-    its own cases. The case itself is read from its events, never held up by the read models: a
-    suggestion is advice, and a case received a moment ago is among them a moment later."""
+    """Likely repeats of an open appeal (domain.repeats), from the case list; a unit sees only its own
+    cases. The case list is waited for, so that an appeal received just before is among them, but only
+    briefly (``SUGGESTION_WAIT``): the case itself is read from its events, and a suggestion is advice,
+    never a reason to hold up that read for as long as a read model's own reads may wait."""
     if appeal.status in ENDED:
         return []
     container = current_app.extensions["caseledger"]
+    container.wait_for_views(SUGGESTION_WAIT, only=("case_list",))
     start, end = window(appeal.received_at)
     viewer = g.actor.unit if g.actor.role is Role.UNIT else None
     candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)

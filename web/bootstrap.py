@@ -153,11 +153,13 @@ class Container:
             pool.probe(timeout)
         return self.appeals.recorder.max_notification_id() or 0
 
-    def wait_for_views(self, timeout: float = 3.0) -> bool:
-        """Read-your-writes: waits until every read model has caught up with the log's head as of now."""
+    def wait_for_views(self, timeout: float = 3.0, only: tuple[str, ...] | None = None) -> bool:
+        """Read-your-writes: waits until every read model (or those named ``only``) has caught up with
+        the log's head as of now."""
         head = self.appeals.recorder.max_notification_id() or 0
         deadline = time.monotonic() + timeout
-        while min(m.view.position() for m in self.read_models.values()) < head:
+        models = [m for name, m in self.read_models.items() if only is None or name in only]
+        while min(m.view.position() for m in models) < head:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
