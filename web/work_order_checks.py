@@ -10,17 +10,21 @@ Loading is most of an import's work besides saving, so it may run in a
 process of its own (``checked_in_background``), a chunk ahead of the saving:
 a fresh interpreter (``spawn``), sharing nothing with the importer but the
 pipe of chunks, so it holds no database connection; it ends when the
-importer does, its next send failing on the closed pipe.
+importer does, its next send failing on the closed pipe. A fresh interpreter
+takes a few tenths of a second to start, as long as thousands of lines take
+to import; meanwhile the importer loads the chunks itself, and the reader,
+once ready, is told where to go on from and what the lines before said.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import marshmallow as ma
@@ -99,40 +103,80 @@ class Checked(NamedTuple):
 class Chunk:
     lines: list[Checked]
     read_to: int  # physical lines read once the chunk was
+    # The work orders met up to its end (``_SeenInFile``), for a reader going on after it; not sent across.
+    first: dict[tuple[str, str], tuple[int, bytes]] | None = None
 
 
-def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> Iterator[Chunk]:
-    """The file's lines, loaded, ``size`` new work orders (and whatever was refused between them) a chunk."""
-    seen, lines, new, read_to = _SeenInFile(), [], 0, 0
+def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int,
+                   resume: Resume | None = None) -> Iterator[Chunk]:
+    """The file's lines, loaded, ``size`` new work orders (and whatever was refused between them) a chunk;
+    with ``resume``, those after the chunks another reader gave, judged as if this one had read them too."""
+    seen = _SeenInFile(resume.first if resume else None)
+    after = resume.read_to if resume else 0
+    lines, new, read_to = [], 0, after
     for line in work_orders.records():
+        if line.read_to <= after:
+            continue  # given already
         read_to = line.read_to
         checked = seen.checked(line.number, *_loaded(line, profile, channel))
         lines.append(checked)
         new += checked.order is not None
         if new >= size:
-            yield Chunk(lines, read_to)
+            yield Chunk(lines, read_to, seen.first)
             lines, new = [], 0
-    yield Chunk(lines, read_to)
+    yield Chunk(lines, read_to, seen.first)
+
+
+class Resume(NamedTuple):
+    """Where a reader goes on from: after the physical line ``read_to``, the work orders met before it
+    as ``_SeenInFile`` keeps them."""
+
+    read_to: int
+    first: dict[tuple[str, str], tuple[int, bytes]]
 
 
 def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str,
                           size: int) -> Iterator[Chunk]:
-    """``checked_chunks``, run in a process of its own; the file's left-out columns come back with the end."""
+    """``checked_chunks``, run in a process of its own once it has started (until then, here); the
+    file's left-out columns come back with the end."""
     context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    reader = context.Process(target=_send_chunks, args=(sending, work_orders, profile, channel, size),
+    here, there = context.Pipe(duplex=True)
+    reader = context.Process(target=_send_chunks, args=(there, work_orders, profile, channel, size),
                              name="caseledger-import-reader", daemon=True)
     with _deaf_to_ctrl_c():
         reader.start()
-    sending.close()
+    there.close()
+    handed_over = False
+    try:
+        with closing(checked_chunks(work_orders, profile, channel, size)) as chunks:
+            for chunk in chunks:
+                yield chunk
+                if here.poll():  # the reader is ready (or gone, which the hand-over finds): it goes on after this
+                    break
+            else:
+                return  # the whole file was read here before the reader was ready
+        resume = Resume(chunk.read_to, chunk.first)
+        try:
+            here.recv()  # "ready"
+            here.send(resume)
+        except (EOFError, OSError):  # the reader could not start (it says why on standard error): the rest is read here
+            yield from checked_chunks(work_orders, profile, channel, size, resume)
+            return
+        handed_over = True
+        yield from _received(here, reader, work_orders)
+    finally:
+        here.close()
+        if handed_over:
+            reader.join(5)
+        if reader.is_alive():
+            reader.kill()  # the importer stopped early, or read the file itself: nothing of the reader's is wanted
+
+
+def _received(here, reader, work_orders: WorkOrderFile) -> Iterator[Chunk]:
+    """The reader's chunks, once it has been told where to go on from."""
     try:
         while True:
-            try:
-                kind, payload = receiving.recv()
-            except EOFError:
-                reader.join(5)
-                raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
-                                         f"(the reading process exited {reader.exitcode})") from None
+            kind, payload = here.recv()
             if kind == "chunk":
                 yield payload
             elif kind == "end":
@@ -140,11 +184,10 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
                 return
             else:
                 raise WorkOrderFileError(payload)
-    finally:
-        receiving.close()
+    except (EOFError, BrokenPipeError):
         reader.join(5)
-        if reader.is_alive():
-            reader.kill()  # the importer stopped early: nothing of the reader's is wanted any more
+        raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
+                                 f"(the reading process exited {reader.exitcode})") from None
 
 
 @contextmanager
@@ -162,15 +205,17 @@ def _deaf_to_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _send_chunks(sending, work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> None:
+def _send_chunks(there, work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> None:
     try:
-        for chunk in checked_chunks(work_orders, profile, channel, size):
-            sending.send(("chunk", chunk))
-        sending.send(("end", work_orders.ignored_columns))
-    except BrokenPipeError:
-        return  # the importer is gone
+        there.send(("ready", None))
+        resume = there.recv()
+        for chunk in checked_chunks(work_orders, profile, channel, size, resume):
+            there.send(("chunk", replace(chunk, first=None)))  # what was met is for a reader going on, not the importer
+        there.send(("end", work_orders.ignored_columns))
+    except (BrokenPipeError, EOFError):
+        return  # the importer is gone, or read the file itself
     except (OSError, WorkOrderFileError, UnicodeDecodeError) as exc:
-        sending.send(("error", f"cannot read {work_orders.path}: {exc}"))
+        there.send(("error", f"cannot read {work_orders.path}: {exc}"))
 
 
 def _loaded(line: Line, profile: str | None, channel: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -196,16 +241,17 @@ class _SeenInFile:
     """The work orders met so far in the file, by channel + external_ref: the first line of each, and
     what it said."""
 
-    def __init__(self) -> None:
-        self._first: dict[tuple[str, str], tuple[int, int]] = {}
+    def __init__(self, first: dict[tuple[str, str], tuple[int, bytes]] | None = None) -> None:
+        self.first: dict[tuple[str, str], tuple[int, bytes]] = first if first is not None else {}
 
     def checked(self, number: int, order: dict[str, Any] | None, reason: str | None) -> Checked:
         if order is None:
             return Checked(number, None, reason)
         key = order["channel"], order["external_ref"]
-        # The schema gives the fields in its own order, so equal orders have equal reprs.
-        said = hash(repr(order))
-        first, first_said = self._first.setdefault(key, (number, said))
+        # The schema gives the fields in its own order, so equal orders have equal reprs. A digest, not
+        # hash(): a reader going on after another compares with what the other process saw.
+        said = hashlib.blake2b(repr(order).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        first, first_said = self.first.setdefault(key, (number, said))
         if first == number:
             return Checked(number, order)
         if first_said != said:

@@ -20,7 +20,11 @@ from domain.errors import NotPermitted
 from projections.case_list import CaseListQuery
 from tests.conftest import ADMIN, sh, unit_actor
 from tests.integration.views import FAR, ReadSide
+from multiprocessing.connection import Connection
+
+from web import work_order_checks
 from web.cli_import import import_work_orders
+from web.work_order_checks import checked_chunks, checked_in_background
 from web.work_orders import WorkOrderFileError, open_work_orders
 
 CSV_HEADER = "工单编号,受理时间,诉求类型,诉求标题,诉求内容,企业名称,统一社会信用代码,联系人,联系电话,承办单位,办结时间\n"
@@ -227,15 +231,58 @@ def test_imported_cases_are_in_the_case_list_like_any_other(appeals, database_ur
         read.close()
 
 
+def mixed_file(path: Path) -> Path:
+    """Work orders with, late in the file, a repeat saying the same and one saying something else of
+    lines early in it, a line that is no JSON object and one the service refuses."""
+    return write(path, "".join(order(f"B-{n}") for n in range(12)) + order("B-1", subject="x") + order("B-2")
+                 + "[]\n" + order("B-15", profile="atlantis-2020") + order("B-16"))
+
+
+def handing_over_after(monkeypatch, chunks: int) -> None:
+    """The importer finds the reading process ready once it has loaded ``chunks`` chunks itself (the
+    start of a fresh interpreter is a matter of timing, made certain here)."""
+    polls = [0]
+
+    def poll(self, timeout=0.0):
+        polls[0] += 1
+        return polls[0] >= chunks and Connection.poll.__wrapped__(self, 60)
+
+    poll.__wrapped__ = Connection.poll
+    monkeypatch.setattr(Connection, "poll", poll)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_the_reading_process_gives_what_reading_in_place_gives(appeals, tmp_path):
-    """The background reader (a process of its own) loads and judges the lines exactly as in place."""
-    path = write(tmp_path / "orders.jsonl", "".join(order(f"B-{n}") for n in range(6)) + order("B-1", subject="x")
-                 + "[]\n" + order("B-7", profile="atlantis-2020"))
-    background = import_work_orders(appeals, ADMIN, open_work_orders(path), batch_size=4, background=True)
-    assert (background.created, background.present, [n for n, _ in background.refusals]) == (6, 0, [7, 8, 9])
+@pytest.mark.parametrize("chunks_here", [1, 3])
+def test_the_reading_process_going_on_after_the_importer_judges_the_lines_as_reading_in_place(
+        appeals, tmp_path, monkeypatch, chunks_here):
+    """The importer loads the first chunks itself while the reading process (a fresh interpreter, with
+    a hash seed of its own) starts, which then goes on from there: every line is judged as one reader
+    reading the whole file in place judges it, a repeat of a line the importer read among them."""
+    path = mixed_file(tmp_path / "orders.jsonl")
+    in_place = [c.lines for c in checked_chunks(open_work_orders(path), None, "12345", 4)]
+    handing_over_after(monkeypatch, chunks_here)
+    given = list(checked_in_background(open_work_orders(path), None, "12345", 4))
+    assert [c.lines for c in given] == in_place
+    assert [c.first is None for c in given] == [False] * chunks_here + [True] * (len(in_place) - chunks_here)
+    summary = import_work_orders(appeals, ADMIN, open_work_orders(path), batch_size=4, background=True)
+    assert (summary.created, summary.present, [n for n, _ in summary.refusals]) == (13, 1, [13, 15, 16])
     again = run(appeals, path, batch_size=4)
-    assert (again.created, again.present, again.refusals) == (0, 6, background.refusals)
+    assert (again.created, again.present, again.refusals) == (0, 14, summary.refusals)
+
+
+def _starts_and_fails(there, *args) -> None:
+    raise SystemExit(1)  # as a reading process that cannot start (a broken installation) ends
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_reading_process_that_cannot_start_leaves_the_rest_of_the_file_read_in_place(
+        appeals, tmp_path, monkeypatch):
+    path = mixed_file(tmp_path / "orders.jsonl")
+    in_place = [c.lines for c in checked_chunks(open_work_orders(path), None, "12345", 4)]
+    handing_over_after(monkeypatch, 1)
+    monkeypatch.setattr(work_order_checks, "_send_chunks", _starts_and_fails)
+    given = list(checked_in_background(open_work_orders(path), None, "12345", 4))
+    assert [c.lines for c in given] == in_place and all(c.first is not None for c in given)
 
 
 def test_a_file_that_cannot_be_read_as_work_orders_is_refused_before_anything_is_imported(tmp_path):
