@@ -138,7 +138,7 @@ def suggested_repeats(appeal) -> list[dict]:
     if appeal.status in ENDED:
         return []
     container = current_app.extensions["caseledger"]
-    container.wait_for_views(SUGGESTION_WAIT, only=("case_list",))
+    container.wait_for_views(min(SUGGESTION_WAIT, container.settings.read_wait), only=("case_list",))
     start, end = window(appeal.received_at)
     viewer = g.actor.unit if g.actor.role is Role.UNIT else None
     candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)

@@ -76,6 +76,10 @@ class Settings:
     # Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host are believed: the
     # client address of the login log, and HTTPS for the workspace's Secure session cookie.
     trusted_proxies: int = 0
+    # Read-your-writes: how long a read waits for the read models (and the Merkle log, and the
+    # accountability process) to reach the log's head as of the request, before it answers from what
+    # they hold. 0 answers at once: for a deployment, or a test, in which nothing follows the log.
+    read_wait: float = 3.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -109,6 +113,7 @@ class Settings:
             log_origin=environ.get("CASELEDGER_LOG_ORIGIN") or None,
             checkpoint_interval=timedelta(seconds=number("CASELEDGER_CHECKPOINT_INTERVAL_SECONDS", "300", float)),
             trusted_proxies=number("CASELEDGER_TRUSTED_PROXIES", "0", least=0),
+            read_wait=number("CASELEDGER_READ_WAIT_SECONDS", "3", float, least=0),
         )
         if problems:
             raise SettingsError("; ".join(problems))
@@ -153,9 +158,10 @@ class Container:
             pool.probe(timeout)
         return self.appeals.recorder.max_notification_id() or 0
 
-    def wait_for_views(self, timeout: float = 3.0, only: tuple[str, ...] | None = None) -> bool:
+    def wait_for_views(self, timeout: float | None = None, only: tuple[str, ...] | None = None) -> bool:
         """Read-your-writes: waits until every read model (or those named ``only``) has caught up with
-        the log's head as of now."""
+        the log's head as of now, or ``timeout`` (default: the ``read_wait`` setting) has passed."""
+        timeout = self.settings.read_wait if timeout is None else timeout
         head = self.appeals.recorder.max_notification_id() or 0
         deadline = time.monotonic() + timeout
         models = [m for name, m in self.read_models.items() if only is None or name in only]
@@ -165,20 +171,20 @@ class Container:
             time.sleep(0.02)
         return True
 
-    def wait_for_accountability(self, timeout: float = 3.0) -> bool:
+    def wait_for_accountability(self, timeout: float | None = None) -> bool:
         """Read-your-writes for the accountability record: waits until the process (run beside the
         server, never by a request) has handled every appeal event it handles, and its trail too."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (self.settings.read_wait if timeout is None else timeout)
         while self.follower.pending() or self.accountability_trail.pending():
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
         return True
 
-    def wait_for_merkle(self, timeout: float = 3.0) -> bool:
+    def wait_for_merkle(self, timeout: float | None = None) -> bool:
         """Read-your-writes for the Merkle log: waits until every event recorded before the call is a
         leaf (the read-model process makes them so, never a request)."""
-        return self.merkle.wait(timeout)
+        return self.merkle.wait(self.settings.read_wait if timeout is None else timeout)
 
     def run_merkle(self) -> int:
         """One pass of the Merkle log, then a checkpoint if one is due; returns what they did."""

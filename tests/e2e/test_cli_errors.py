@@ -71,7 +71,8 @@ def test_a_sqlite_file_that_cannot_be_opened_is_named(tmp_path):
 
 @pytest.mark.parametrize(("name", "value"), [("CASELEDGER_TOKEN_TTL_MINUTES", "eight hours"),
                                              ("CASELEDGER_MAX_BODY_BYTES", "-1"),
-                                             ("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "soon")])
+                                             ("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "soon"),
+                                             ("CASELEDGER_READ_WAIT_SECONDS", "-0.5")])
 def test_a_setting_that_is_not_a_number_is_named(sqlite_env, tmp_path, name, value):
     line = refused(["unit", "list"], {**sqlite_env, name: value}, tmp_path, status=2)
     assert name in line and repr(value) in line
