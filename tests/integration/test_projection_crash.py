@@ -8,10 +8,15 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from adapters.persistence import database_from_url
 from projections.ledger import Period
-from tests.conftest import ADMIN, PLATFORM, sh
+from tests.conftest import ADMIN, PLATFORM, own_postgres_url, sh
 from tests.integration.views import ReadSide
+
+# A database of this module's own: its runner and its rebuild read the whole log, so only its own tests' events.
+postgres_url = pytest.fixture(scope="module", name="postgres_url")(own_postgres_url)
 
 
 def lifecycle(appeals, n: int, unit: str) -> None:

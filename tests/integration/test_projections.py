@@ -18,8 +18,11 @@ from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
 from projections.case_list import CaseListQuery
 from projections.ledger import Period
-from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
+from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, own_postgres_url, sh
 from tests.integration.views import ReadSide
+
+# A database of this module's own: its rebuilds from zero replay the whole log, so only its own tests' events.
+postgres_url = pytest.fixture(scope="module", name="postgres_url")(own_postgres_url)
 
 START = sh("2026-09-20 09:00")
 # Later examples act later than the earlier ones' events, past today's date: the services' clock is set

@@ -3,12 +3,17 @@ counted, so closing one container leaves another of the same settings working.""
 
 from __future__ import annotations
 
+import pytest
+
 from adapters.passwords import Argon2Hasher
 from adapters.pg_pool import GuardedPool
 from domain.actors import Actor, Role
 from domain.idempotency import Claim
-from tests.conftest import LOG_KEY_FILE
+from tests.conftest import LOG_KEY_FILE, own_postgres_url
 from web.bootstrap import Settings, bootstrap
+
+# A database of this module's own: a pool is closed only once no container of the process holds it.
+postgres_url = pytest.fixture(scope="module", name="postgres_url")(own_postgres_url)
 
 OPERATOR = Actor("cli:test", Role.ADMIN)
 
