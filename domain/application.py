@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from eventsourcing.application import ProcessingEvent
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
@@ -112,7 +113,7 @@ class AppealService(CaseService):
             if not pending:
                 return
             try:
-                self.save(*(e for events in pending.values() for e in events))
+                self._save_events([e for events in pending.values() for e in events])
                 return
             except IntegrityError as conflict:
                 opened = [o for o in outcomes
@@ -124,6 +125,17 @@ class AppealService(CaseService):
                     o.outcome, o.case = "present", None
                     del pending[o.case_id]
         raise VersionConflict("the work orders kept being opened by another import meanwhile; import again")
+
+    def _save_events(self, events: list) -> None:
+        """``save(*events)`` as the library saves (its recording, snapshots and notifications), less its
+        check of each object given, whether an event or an aggregate: a runtime protocol check that
+        costs about a sixth of an imported order's saving on CPython 3.11 — these are this service's
+        own events, just collected."""
+        processing = ProcessingEvent()
+        processing.events.extend(events)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
 
     def _received(self, actor: Actor, case_id: UUID, policies: dict[tuple[str, str | None], dict[str, Any]] | None,
                   *, channel: str, category: str, subject: str, content: str,
