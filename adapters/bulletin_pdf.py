@@ -53,6 +53,7 @@ from adapters.exporters import (
     _weights_en,
     _title_zh,
 )
+from adapters.pdf_tables import TOTALS_COLOUR, styled
 from projections.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     NO_WEIGHTED_RATE,
@@ -284,17 +285,12 @@ class _Pages:
             ax.axis("off")
             table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
                              colWidths=[w / sum(widths) for w in widths])
-            table.auto_set_font_size(False)
-            table.set_fontsize(8)
-            for (r, _), cell in table.get_celld().items():
-                cell.set_height(0.075 if r == 0 else 0.04)
-                if r == 0:
-                    cell.set_facecolor("#dde6f0")
-                elif shown[r - 1] is None:
+            for (r, _), cell in styled(table, 8, 0.075, 0.04).get_celld().items():
+                if r > 0 and shown[r - 1] is None:
                     cell.set_facecolor("#fbf3e0")
                     cell.visible_edges = "BT"
-                elif shown[r - 1] is b.totals:
-                    cell.set_facecolor("#f2f2f2")
+                elif r > 0 and shown[r - 1] is b.totals:
+                    cell.set_facecolor(TOTALS_COLOUR)
             lines = self.notes()
             minimum = f"{b.min_coverage:.0%}"
             if self.cjk:

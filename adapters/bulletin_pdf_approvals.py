@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from adapters.pdf_tables import TOTALS_COLOUR, styled
 from projections.approvals_bulletin import (
     DAY_LABELS,
     DECISION_OVERDUE_LABEL,
@@ -76,12 +77,7 @@ def _window_table(pages: Any, fig: Any, section: ApprovalSection) -> None:
     ax.axis("off")
     table = ax.table(cellText=body, colLabels=[pages.zh("指标", "Figure"), pages.zh("数值", "Value")],
                      loc="upper center", cellLoc="left", colWidths=[0.78, 0.22])
-    table.auto_set_font_size(False)
-    table.set_fontsize(8)
-    for (r, _), cell in table.get_celld().items():
-        cell.set_height(0.05)
-        if r == 0:
-            cell.set_facecolor("#dde6f0")
+    styled(table, 8, 0.05, 0.05)
 
 
 def _department_table(pages: Any, fig: Any, rows: list, section: ApprovalSection) -> None:
@@ -99,11 +95,6 @@ def _department_table(pages: Any, fig: Any, rows: list, section: ApprovalSection
     widths = [max(_width(line) for text in column for line in text.split("\n")) + 2 for column in zip(headers, *body)]
     table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
                      colWidths=[w / sum(widths) for w in widths])
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    for (r, _), cell in table.get_celld().items():
-        cell.set_height(0.1 if r == 0 else 0.045)
-        if r == 0:
-            cell.set_facecolor("#dde6f0")
-        elif rows[r - 1] is section.totals:
-            cell.set_facecolor("#f2f2f2")
+    for (r, _), cell in styled(table, 7, 0.1, 0.045).get_celld().items():
+        if r > 0 and rows[r - 1] is section.totals:
+            cell.set_facecolor(TOTALS_COLOUR)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from adapters.exporters_ratings import HEADERS, line_cells, note_zh
+from adapters.pdf_tables import styled
 from projections.bulletin import Bulletin
 
 ROWS_PER_PAGE = 18
@@ -32,12 +33,7 @@ def bad_ratings_pages(pages: Any, bulletin: Bulletin) -> Iterator[Any]:
         ax.axis("off")
         table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
                          colWidths=[w / sum(w for _, w in HEADERS) for _, w in HEADERS])
-        table.auto_set_font_size(False)
-        table.set_fontsize(8)
-        for (r, _), cell in table.get_celld().items():
-            cell.set_height(0.075 if r == 0 else 0.035)
-            if r == 0:
-                cell.set_facecolor("#dde6f0")
+        styled(table, 8, 0.075, 0.035)
         note = note_zh(bulletin)
         pages._footer(fig, [*pages.notes(), note if pages.cjk and pages.ok(note) else (
             "Bad ratings of the month, by the time of the visit; the raw rating never changes, a rating set aside "

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from adapters.pdf_tables import styled
 from domain.profiles import CATEGORY_NAMES
 from projections.recurring import ALPHA, TEST, TEST_ZH, Cluster, RecurringSection
 
@@ -105,12 +106,7 @@ def _enterprises(pages: Any, fig: Any, section: RecurringSection) -> None:
         body.append([f"另有{more}家" if pages.cjk else f"{more} more", *[""] * (len(headers) - 1)])
     table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
                      colWidths=[0.4, 0.13, 0.13, 0.13, 0.1, 0.11])
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    for (r, _), cell in table.get_celld().items():
-        cell.set_height(0.09 if r == 0 else 0.05)
-        if r == 0:
-            cell.set_facecolor("#dde6f0")
+    styled(table, 7, 0.09, 0.05)
 
 
 def _name(pages: Any, name: str, code: str | None) -> str:
@@ -139,9 +135,4 @@ def _clusters(pages: Any, fig: Any, clusters: list[tuple[str, Cluster]]) -> None
                      subject[:24], "、".join(reasons[r][0] if pages.cjk else reasons[r][1] for r in why) or "—"])
     table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="left",
                      colWidths=[0.1, 0.34, 0.18, 0.26, 0.12])
-    table.auto_set_font_size(False)
-    table.set_fontsize(7)
-    for (r, _), cell in table.get_celld().items():
-        cell.set_height(0.06 if r == 0 else 0.035)
-        if r == 0:
-            cell.set_facecolor("#dde6f0")
+    styled(table, 7, 0.06, 0.035)
