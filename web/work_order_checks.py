@@ -114,7 +114,7 @@ def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str
     seen = _SeenInFile(resume.first if resume else None)
     after = resume.read_to if resume else 0
     lines, new, read_to = [], 0, after
-    for line in work_orders.records():
+    for line in work_orders.records(after):
         if line.read_to <= after:
             continue  # given already
         read_to = line.read_to
@@ -133,6 +133,7 @@ class Resume(NamedTuple):
 
     read_to: int
     first: dict[tuple[str, str], tuple[int, bytes]]
+    discard: int = 0  # chunks loaded but not sent: the importer loads them itself
 
 
 def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str,
@@ -151,18 +152,22 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
         with closing(checked_chunks(work_orders, profile, channel, size)) as chunks:
             for chunk in chunks:
                 yield chunk
-                if here.poll():  # the reader is ready (or gone, which the hand-over finds): it goes on after this
+                if here.poll():  # the reader is ready (or gone): it goes on after this chunk
                     break
             else:
                 return  # the whole file was read here before the reader was ready
-        resume = Resume(chunk.read_to, chunk.first)
-        try:
-            here.recv()  # "ready"
-            here.send(resume)
-        except (EOFError, OSError):  # the reader could not start (it says why on standard error): the rest is read here
-            yield from checked_chunks(work_orders, profile, channel, size, resume)
-            return
-        handed_over = True
+            try:
+                here.recv()  # "ready"
+                # It skips to the end of this chunk and loads the next one while this process does the
+                # same, so that the one after is ready when wanted; it sends from that one on.
+                here.send(Resume(chunk.read_to, chunk.first, discard=1))
+            except (EOFError, OSError):  # the reader could not start (it says why on standard error)
+                yield from chunks  # the rest read here
+                return
+            handed_over = True
+            following = next(chunks, None)
+            if following is not None:
+                yield following
         yield from _received(here, reader, work_orders)
     finally:
         here.close()
@@ -209,7 +214,9 @@ def _send_chunks(there, work_orders: WorkOrderFile, profile: str | None, channel
     try:
         there.send(("ready", None))
         resume = there.recv()
-        for chunk in checked_chunks(work_orders, profile, channel, size, resume):
+        for n, chunk in enumerate(checked_chunks(work_orders, profile, channel, size, resume)):
+            if n < resume.discard:
+                continue
             there.send(("chunk", replace(chunk, first=None)))  # what was met is for a reader going on, not the importer
         there.send(("end", work_orders.ignored_columns))
     except (BrokenPipeError, EOFError):

@@ -84,16 +84,17 @@ class WorkOrderFile:
     lines: int  # physical lines, for the progress bar
     ignored_columns: list[str] = field(default_factory=list)
 
-    def records(self) -> Iterator[Line]:
-        """The records in file order; a blank line is no record."""
+    def records(self, after: int = 0) -> Iterator[Line]:
+        """The records in file order; a blank line is no record. ``after``: a physical line before
+        which records may be left out (a JSON line is then not even parsed)."""
         if self.format == "jsonl":
-            return self._json_lines()
+            return self._json_lines(after)
         return self._csv_rows()
 
-    def _json_lines(self) -> Iterator[Line]:
+    def _json_lines(self, after: int = 0) -> Iterator[Line]:
         with open(self.path, encoding=self.encoding, newline="") as f:
             for number, text in enumerate(f, start=1):
-                if not text.strip():
+                if number <= after or not text.strip():
                     continue
                 try:
                     record = json.loads(text)
