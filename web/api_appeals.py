@@ -21,21 +21,18 @@ from web.presenters import case_json, case_list_item, history_json, suggestion_j
 from web.schemas import (
     AnswerSchema,
     AsOfSchema,
-    CaseListArgsSchema,
-    CaseListSchema,
-    CaseSchema,
     CoOpinionSchema,
     EmptyCommandSchema,
     EscalateSchema,
     ExtendSchema,
     ForwardSchema,
-    HistorySchema,
     MergeSchema,
     OpenAppealSchema,
     ReasonSchema,
     ReviewSchema,
     VisitSchema,
 )
+from web.schemas_cases import CaseListArgsSchema, CaseListSchema, CaseSchema, HistorySchema
 from web.schemas_ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")

@@ -18,7 +18,8 @@ from web.case_routes import command_routes, documenting_errors, split
 from web.idempotency import idempotent
 from web.api_audit import log_leaves
 from web.presenters import approval_json, approval_list_item, history_json
-from web.schemas import AsOfSchema, EscalateSchema, ExtendSchema, HistorySchema, ReasonSchema
+from web.schemas import AsOfSchema, EscalateSchema, ExtendSchema, ReasonSchema
+from web.schemas_cases import HistorySchema
 from web.schemas_approvals import (
     ApprovalListArgsSchema,
     ApprovalListSchema,

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from domain.permissions import check_read
 from projections.audit_trail import AuditQuery, recorded_data
 from web.presenters import iso
-from web.schemas import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
+from web.schemas_audit import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
 
 blp = Blueprint("reads", __name__, url_prefix="/api", description="Audit trail and read-model status")
 

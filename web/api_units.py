@@ -12,7 +12,8 @@ from projections.approvals_bulletin import DEFINITIONS
 from projections.approvals_ledger import DepartmentFigures
 from projections.ledger import Period
 from web.presenters import iso
-from web.schemas import LedgerSchema, PeriodArgsSchema, UnitListSchema
+from web.schemas import PeriodArgsSchema, UnitListSchema
+from web.schemas_reports import LedgerSchema
 
 blp = Blueprint("units", __name__, url_prefix="/api/units", description="Handling units (承办单位)")
 

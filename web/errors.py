@@ -34,6 +34,7 @@ from domain.errors import (
 )
 from domain.idempotency import KeyInProgress, KeyReused
 from projections.deadline_watch import ReadModelBehind
+from web.messages import flatten
 
 STATUS = {
     CaseNotFound: 404, ValidationFailed: 422, NotAllowedInState: 409, VersionConflict: 409,
@@ -74,26 +75,6 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-def flatten(messages: Any, prefix: str = "") -> dict[str, str]:
-    """webargs/marshmallow messages ({"json": {"a": {"b": ["…"]}}}) as {"a.b": "…"}."""
-    if isinstance(messages, dict):
-        out: dict[str, str] = {}
-        for key, value in messages.items():
-            if not prefix and key in ("json", "query", "form", "headers", "view_args"):
-                out.update(flatten(value, ""))
-            else:
-                out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
-    if isinstance(messages, list):
-        texts = [m for m in messages if isinstance(m, str)]
-        nested = [m for m in messages if not isinstance(m, str)]
-        out = {prefix or "_schema": "; ".join(texts)} if texts else {}
-        for item in nested:
-            out.update(flatten(item, prefix))
-        return out
-    return {prefix or "_schema": str(messages)}
 
 
 def handle_http_exception(error: HTTPException):

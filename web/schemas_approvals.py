@@ -13,14 +13,8 @@ from marshmallow import validate
 from domain.approval_inputs import DECISIONS, PAUSE_REASONS
 from domain.status import ApprovalStatus
 from projections.case_list import SORTS
-from web.schemas import (
-    CaseListItemSchema,
-    Command,
-    ContactSchema,
-    DeadlineSchema,
-    Text,
-    required_text,
-)
+from web.schemas import Command, ContactSchema, Text, required_text
+from web.schemas_cases import CaseListItemSchema, DeadlineSchema
 
 STATUSES = [s.value for s in ApprovalStatus]
 

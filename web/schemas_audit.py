@@ -1,9 +1,13 @@
-"""The Merkle log's queries and answers (API.md *Verifiable history, v1.1*)."""
+"""The audit trail, the read models' positions, and the Merkle log's queries and answers (API.md *Verifiable
+history, v1.1*)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import validate
+
+from web.schemas import Text, Timestamp
+from web.schemas_cases import ActorSchema
 
 _INDEX = validate.Range(min=0, max=2**62)
 
@@ -63,3 +67,45 @@ class VerifySchema(ma.Schema):
     events_checked = ma.fields.Integer(required=True)
     head = ma.fields.Nested(HeadSchema, allow_none=True)
     problems = ma.fields.List(ma.fields.Nested(ProblemSchema), required=True)
+
+
+class AuditArgsSchema(ma.Schema):
+    actor = Text(validate=validate.Length(min=1, max=64))
+    unit = Text(validate=validate.Length(min=1, max=64))
+    type = Text(validate=validate.Length(min=1, max=40))
+    case_id = ma.fields.UUID()
+    since = Timestamp()
+    until = Timestamp()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AuditEntrySchema(ma.Schema):
+    position = ma.fields.Integer()
+    case_id = Text()
+    case_no = Text()
+    seq = ma.fields.Integer()
+    type = Text()
+    actor = ma.fields.Nested(ActorSchema)
+    case_unit = Text(allow_none=True)
+    recorded_at = ma.fields.String()
+    occurred_at = ma.fields.String()
+    data = ma.fields.Dict()
+
+
+class AuditTrailSchema(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+class ProjectionStatusSchema(ma.Schema):
+    name = Text(required=True)
+    position = ma.fields.Integer(required=True)
+    lag = ma.fields.Integer(required=True)
+
+
+class ProjectionsSchema(ma.Schema):
+    head = ma.fields.Integer(required=True)
+    projections = ma.fields.List(ma.fields.Nested(ProjectionStatusSchema), required=True)

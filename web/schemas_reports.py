@@ -1,13 +1,51 @@
-"""The monthly bulletin's approvals section (行政审批办理情况) as a response schema (API.md v1.1: the bulletin
-covers approvals too). What each figure counts: ``projections.approvals_ledger``."""
+"""The unit ledger (台账) and the monthly bulletin's approvals section (行政审批办理情况) as response schemas
+(API.md v1.1: the bulletin covers approvals too). What each figure counts: ``projections.approvals_ledger``."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
 from projections.approvals_bulletin import DEFINITIONS
-from projections.approvals_ledger import DAY_COUNTERS
-from web.schemas import DepartmentApprovalCountsSchema, OnTimeRateSchema
+from projections.approvals_ledger import APPROVAL_COUNTERS, DAY_COUNTERS
+from web.schemas import Text
+
+DepartmentApprovalCountsSchema = ma.Schema.from_dict(
+    {c: ma.fields.Integer(required=True) for c in APPROVAL_COUNTERS}, name="DepartmentApprovalCountsSchema")
+
+
+class OnTimeRateSchema(ma.Schema):
+    on_time = ma.fields.Float(required=True, allow_none=True, metadata={
+        "minimum": 0, "maximum": 1, "description": "on time / (on time + late + overdue at the period's end); "
+                                                   "null when that is zero"})
+
+
+class LedgerApprovalsSchema(ma.Schema):
+    counts = ma.fields.Nested(DepartmentApprovalCountsSchema, required=True, metadata={
+        "description": "the unit's approvals as a reviewing department, on the day of each act: forwarded to it, "
+                       "its opinions answered on time / late (its own review clock), returned to it, its "
+                       "deadlines missed"})
+    overdue_at_end = ma.fields.Integer(required=True, metadata={
+        "description": "approvals with a deadline binding the unit ended and unmet at the period's end"})
+    rates = ma.fields.Nested(OnTimeRateSchema, required=True)
+    definitions = ma.fields.Dict(keys=Text(), values=Text())
+
+
+class LedgerSchema(ma.Schema):
+    unit = Text(required=True)
+    period = Text(required=True)
+    start = ma.fields.String(required=True)
+    end = ma.fields.String(required=True)
+    counts = ma.fields.Dict(keys=Text(), values=ma.fields.Integer(), required=True)
+    open_at_end = ma.fields.Integer(required=True)
+    overdue_at_end = ma.fields.Integer(required=True)
+    rectification_overdue_at_end = ma.fields.Integer(metadata={
+        "description": "rectification periods of bad ratings (差评整改) binding the unit ended and unmet at the end"})
+    rates = ma.fields.Dict(keys=Text(), values=ma.fields.Float(allow_none=True), required=True, metadata={
+        "description": "satisfaction on the raw ratings, satisfaction_adjudicated beside it (see definitions)"})
+    definitions = ma.fields.Dict(keys=Text(), values=Text())
+    approvals = ma.fields.Nested(LedgerApprovalsSchema, required=True, metadata={
+        "description": "approvals (审批), counted apart from the appeals above"})
+
 
 ApprovalDayCountsSchema = ma.Schema.from_dict({c: ma.fields.Integer(required=True) for c in DAY_COUNTERS},
                                               name="ApprovalDayCountsSchema")

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import marshmallow as ma
 
-from web.errors import flatten
+from web.messages import flatten
 from web.schemas import OpenAppealSchema, Timestamp, required_text
 from web.work_orders import Line, WorkOrderFile, WorkOrderFileError
 from web.workspace_text import CATEGORY

@@ -5,7 +5,8 @@ from __future__ import annotations
 from adapters.views_cases import ORDER
 from domain.profiles import CATEGORIES
 from projections.case_list import SORTS
-from web.schemas import CaseListArgsSchema, OpenAppealSchema
+from web.schemas import OpenAppealSchema
+from web.schemas_cases import CaseListArgsSchema
 
 
 def test_the_case_list_sorts_are_one_list_for_the_api_and_every_view():
