@@ -10,21 +10,28 @@ Loading is most of an import's work besides saving, so it may run in a
 process of its own (``checked_in_background``), a chunk ahead of the saving:
 a fresh interpreter (``spawn``), sharing nothing with the importer but the
 pipe of chunks, so it holds no database connection; it ends when the
-importer does, its next send failing on the closed pipe. A fresh interpreter
-takes a few tenths of a second to start, as long as thousands of lines take
-to import; meanwhile the importer loads the chunks itself, and the reader,
-once ready, is told where to go on from and what the lines before said.
+importer does, its next send failing on the closed pipe. It runs
+``web.work_order_reader``, which loads this module and little else (no web
+stack, no database driver), and still takes a tenth of a second or more to
+start, as long as a thousand lines take to import; meanwhile the importer
+loads the chunks itself, and the reader, once ready, is told where to go on
+from and what the lines before said.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
+import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import marshmallow as ma
@@ -140,15 +147,14 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
                           size: int) -> Iterator[Chunk]:
     """``checked_chunks``, run in a process of its own once it has started (until then, here); the
     file's left-out columns come back with the end."""
-    context = multiprocessing.get_context("spawn")
-    here, there = context.Pipe(duplex=True)
-    reader = context.Process(target=_send_chunks, args=(there, work_orders, profile, channel, size),
-                             name="caseledger-import-reader", daemon=True)
-    with _deaf_to_ctrl_c():
-        reader.start()
-    there.close()
+    ours, theirs = socket.socketpair()
+    with ours, theirs, _deaf_to_ctrl_c():
+        reader = subprocess.Popen([*READER, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                                  stdin=subprocess.DEVNULL, env=_finding_this_package())
+        here = Connection(ours.detach())
     handed_over = False
     try:
+        here.send((work_orders, profile, channel, size))  # waits in the socket until the reader is up
         with closing(checked_chunks(work_orders, profile, channel, size)) as chunks:
             for chunk in chunks:
                 yield chunk
@@ -172,9 +178,29 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
     finally:
         here.close()
         if handed_over:
-            reader.join(5)
-        if reader.is_alive():
+            _wait(reader, 5)
+        if reader.poll() is None:
             reader.kill()  # the importer stopped early, or read the file itself: nothing of the reader's is wanted
+            _wait(reader, 5)
+
+
+# The reading process's command line, its end of the pipe to follow.
+READER = [sys.executable, "-m", "web.work_order_reader"]
+
+
+def _finding_this_package() -> dict[str, str]:
+    """The environment, with this checkout first on the reader's path (as it is on the importer's)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _wait(reader: subprocess.Popen, seconds: float) -> None:
+    try:
+        reader.wait(seconds)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _received(here, reader, work_orders: WorkOrderFile) -> Iterator[Chunk]:
@@ -189,10 +215,10 @@ def _received(here, reader, work_orders: WorkOrderFile) -> Iterator[Chunk]:
                 return
             else:
                 raise WorkOrderFileError(payload)
-    except (EOFError, BrokenPipeError):
-        reader.join(5)
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        _wait(reader, 5)
         raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
-                                 f"(the reading process exited {reader.exitcode})") from None
+                                 f"(the reading process exited {reader.returncode})") from None
 
 
 @contextmanager
@@ -210,8 +236,11 @@ def _deaf_to_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _send_chunks(there, work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> None:
+def send_chunks(there: Connection) -> None:
+    """The reading process's work (``web.work_order_reader``): the file's chunks sent from where the
+    importer says, until the end or the importer is gone."""
     try:
+        work_orders, profile, channel, size = there.recv()
         there.send(("ready", None))
         resume = there.recv()
         for n, chunk in enumerate(checked_chunks(work_orders, profile, channel, size, resume)):
@@ -219,7 +248,7 @@ def _send_chunks(there, work_orders: WorkOrderFile, profile: str | None, channel
                 continue
             there.send(("chunk", replace(chunk, first=None)))  # what was met is for a reader going on, not the importer
         there.send(("end", work_orders.ignored_columns))
-    except (BrokenPipeError, EOFError):
+    except (BrokenPipeError, ConnectionResetError, EOFError):
         return  # the importer is gone, or read the file itself
     except (OSError, WorkOrderFileError, UnicodeDecodeError) as exc:
         there.send(("error", f"cannot read {work_orders.path}: {exc}"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,17 +272,14 @@ def test_the_reading_process_going_on_after_the_importer_judges_the_lines_as_rea
     assert (again.created, again.present, again.refusals) == (0, 14, summary.refusals)
 
 
-def _starts_and_fails(there, *args) -> None:
-    raise SystemExit(1)  # as a reading process that cannot start (a broken installation) ends
-
-
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_reading_process_that_cannot_start_leaves_the_rest_of_the_file_read_in_place(
         appeals, tmp_path, monkeypatch):
     path = mixed_file(tmp_path / "orders.jsonl")
     in_place = [c.lines for c in checked_chunks(open_work_orders(path), None, "12345", 4)]
     handing_over_after(monkeypatch, 1)
-    monkeypatch.setattr(work_order_checks, "_send_chunks", _starts_and_fails)
+    # as a reading process that cannot start ends (a broken installation, an interpreter gone)
+    monkeypatch.setattr(work_order_checks, "READER", [sys.executable, "-c", "raise SystemExit(1)"])
     given = list(checked_in_background(open_work_orders(path), None, "12345", 4))
     assert [c.lines for c in given] == in_place and all(c.first is not None for c in given)
 
