@@ -5,7 +5,7 @@ through the real import path (the file read, each line loaded with the HTTP
 command's schema, the service's checks, ``open_many`` saving a batch per
 transaction), then appends N bare aggregates' Received events with the same
 data in batches of the same size (bench/core.py ``append_bare_batched``): no
-parsing, no rules, no profile. Rounds alternate; the best of each is kept.
+parsing, no rules, no profile. Each round runs both, the first of them in turn; the best of each is kept.
 
 Target (issue 15): import rate >= 0.7x the bare batched append.
 
@@ -71,17 +71,22 @@ def measure(url: str, orders: int, batch_size: int, rounds: int, scratch: Path) 
     imports, bares = [], []
     try:
         for r in range(rounds):
-            cpu = time.process_time()
-            rate = append_bare_batched(bare, policy, [f"bare{r}-{i:07d}" for i in range(orders)], batch_size, RECEIVED)
-            bares.append((rate, (time.process_time() - cpu) / orders * 1e6))
             path = scratch / f"orders-{r}.jsonl"
             write_file(path, f"ZB{r}", orders)
-            start, cpu = time.perf_counter(), time.process_time()
-            work_orders = open_work_orders(path)
-            summary = import_work_orders(appeals, OPERATOR, work_orders, batch_size=batch_size,
-                                         background=reader_pays(work_orders, batch_size))  # as the command decides
-            imports.append((orders / (time.perf_counter() - start), (time.process_time() - cpu) / orders * 1e6))
-            assert (summary.created, summary.present, summary.refused) == (orders, 0, 0), list(summary.lines())[:5]
+            # Who goes first alternates: an append into a smaller table is a little faster.
+            for step in ("bare", "import") if r % 2 == 0 else ("import", "bare"):
+                if step == "bare":
+                    cpu = time.process_time()
+                    rate = append_bare_batched(bare, policy, [f"bare{r}-{i:07d}" for i in range(orders)],
+                                               batch_size, RECEIVED)
+                    bares.append((rate, (time.process_time() - cpu) / orders * 1e6))
+                    continue
+                start, cpu = time.perf_counter(), time.process_time()
+                work_orders = open_work_orders(path)
+                summary = import_work_orders(appeals, OPERATOR, work_orders, batch_size=batch_size,
+                                             background=reader_pays(work_orders, batch_size))  # as the command decides
+                imports.append((orders / (time.perf_counter() - start), (time.process_time() - cpu) / orders * 1e6))
+                assert (summary.created, summary.present, summary.refused) == (orders, 0, 0), list(summary.lines())[:5]
     finally:
         appeals.close()
         bare.close()
