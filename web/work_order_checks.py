@@ -154,7 +154,11 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
         here = Connection(ours.detach())
     handed_over = False
     try:
-        here.send((work_orders, profile, channel, size))  # waits in the socket until the reader is up
+        try:
+            here.send((work_orders, profile, channel, size))  # waits in the socket until the reader is up
+        except OSError:  # the reader is gone already: the file is read here
+            yield from checked_chunks(work_orders, profile, channel, size)
+            return
         with closing(checked_chunks(work_orders, profile, channel, size)) as chunks:
             for chunk in chunks:
                 yield chunk
