@@ -368,8 +368,8 @@ class AccountabilityProcess(EventSourcedProjection):
         except (ValueError, AggregateNotFoundError):
             raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
         if unit != case.lead_unit and unit not in case.other_units:
-            raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of case "
-                                               f"{case.case_no}, nor a department reviewing it"})
+            raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of that "
+                                               "case, nor a department reviewing it"})
 
     def _record_of(self, unit: str) -> UnitAccountability:
         return self.record_of(unit) or UnitAccountability(unit=unit)

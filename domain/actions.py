@@ -49,7 +49,7 @@ def case_actions(case: Any, actor: Actor, probes: Mapping[str, tuple[str, Probe]
     for name, (command, probe) in probes.items():
         try:
             check_command_role(command, actor, case.KIND)
-            check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units, case.KIND)
+            check_command_part(command, actor, case.lead_unit, case.other_units, case.KIND)
         except NotPermitted:
             found[name] = Action(name, command, permitted=False)
             continue

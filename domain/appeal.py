@@ -406,7 +406,7 @@ class Appeal(Case):
         self.check_status("merge", *Status.mergeable())
         if self.repeats:
             raise NotAllowedInState(
-                f"case {self.case_no} has repeats merged into it; unmerge them first or merge the other case into it",
+                "this case has repeats merged into it; unmerge them first or merge the other case into it",
                 "已有重复诉求并入本案，本案不能再并入其他案件；请先撤销并单，或将另一案件并入本案")
         if survivor is None:
             raise ValidationFailed({"into": "name the case this appeal repeats"}, zh={"into": "请选择本诉求重复的案件"})

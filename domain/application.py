@@ -276,8 +276,8 @@ class AppealService(CaseService):
         try:
             self.save(case, partner)
         except IntegrityError:
-            raise VersionConflict(f"case {case.case_no} or the case it is merged with was changed by another "
-                                  "command; reload and retry") from None
+            raise VersionConflict("the case or the case it is merged with was changed by another command "
+                                  "meanwhile; reload and retry") from None
         return case
 
 

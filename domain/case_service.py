@@ -147,7 +147,7 @@ class CaseService(Application):
                 break
             case = e.mutate(case)
         if case is None or not isinstance(case, self.aggregate):
-            raise CaseNotFound(f"{self.kind} {case_id} did not exist at {as_of.isoformat()}")
+            raise CaseNotFound(f"the {self.kind} did not exist yet at the time asked for (as_of)")
         return case
 
     def read(self, case_id: UUID, actor: Actor, as_of: datetime | None = None) -> Case:
@@ -160,7 +160,7 @@ class CaseService(Application):
     @staticmethod
     def check_may_read(actor: Actor, case: Case) -> None:
         """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
-        check_case_read(actor, case.case_no, case.lead_unit, case.other_units)
+        check_case_read(actor, case.lead_unit, case.other_units)
 
     def deadlines(self, case: Case, now: datetime | None = None) -> list[DeadlineState]:
         calendar = self.calendars(case.policy["jurisdiction"])
@@ -174,7 +174,7 @@ class CaseService(Application):
     def history(self, case_id: UUID) -> list[HistoryEntry]:
         events = list(self.repository.event_store.get(case_id))
         if not events or not isinstance(events[0], self.aggregate.Event):
-            raise CaseNotFound(f"no {self.kind} {case_id}")
+            raise CaseNotFound(f"no such {self.kind}")
         return [
             HistoryEntry(
                 seq=e.originator_version, type=type(e).__name__, recorded_at=e.timestamp,
@@ -196,7 +196,7 @@ class CaseService(Application):
         try:
             self.save(case)
         except IntegrityError:
-            raise VersionConflict(f"case {case.case_no} was changed by another command; reload and retry") from None
+            raise VersionConflict("the case was changed by another command meanwhile; reload it and retry") from None
         return case
 
     def _command_case(self, case_id: UUID, actor: Actor, command: str,
@@ -210,11 +210,12 @@ class CaseService(Application):
         check_command_role(command, actor, self.kind)
         case = self._get(case_id)
         # The unit's part on the case is decided before its version or state is looked at.
-        check_command_part(command, actor, case.case_no, case.lead_unit, case.other_units, self.kind)
+        check_command_part(command, actor, case.lead_unit, case.other_units, self.kind)
         if self._recorded_by_request(case_id, actor):
             return case, occurred_at, True
         if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(f"case {case.case_no} is at version {case.version}, not {expected_version}")
+            raise VersionConflict(f"expected_version {expected_version} is not the case's current version; "
+                                  "reload it and retry")
         problems = self._occurred_problems(actor, occurred_at)
         if problems:
             raise ValidationFailed(problems)
@@ -255,7 +256,7 @@ class CaseService(Application):
     def _get(self, case_id: UUID) -> Case:
         found = self._find(case_id)
         if found is None:
-            raise CaseNotFound(f"no {self.kind} {case_id}")
+            raise CaseNotFound(f"no such {self.kind}")
         return found
 
     def _find(self, case_id: UUID) -> Case | None:
@@ -266,7 +267,7 @@ class CaseService(Application):
     def _load(self, case_id: UUID) -> Case:
         found = self._load_or_none(case_id)
         if found is None:
-            raise CaseNotFound(f"no case {case_id}")
+            raise CaseNotFound("no such case")
         return found
 
     def _load_or_none(self, case_id: UUID) -> Case | None:

@@ -103,10 +103,13 @@ def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None
         raise NotPermitted(f"role {actor.role.value} may not {command} an {kind}")
 
 
-def check_command_part(command: str, actor: Actor, case_no: str, lead_unit: str | None,
+def check_command_part(command: str, actor: Actor, lead_unit: str | None,
                        co_units: Iterable[str], kind: str = "appeal") -> None:
-    """A unit user plays the part on the case the command needs (lead, co-handling or either)."""
-    _check_part(COMMANDS[(kind, command)].unit_part, actor, case_no, lead_unit, co_units, command)
+    """A unit user plays the part on the case the command needs (lead, co-handling or either).
+
+    Like every refusal here, it says what the caller may not do and nothing about the case: not its
+    number (which gives the day it was received), nor who handles it."""
+    _check_part(COMMANDS[(kind, command)].unit_part, actor, lead_unit, co_units, command, kind)
 
 
 def check_read(what: str, actor: Actor, *, unit: str | None = None) -> None:
@@ -118,11 +121,11 @@ def check_read(what: str, actor: Actor, *, unit: str | None = None) -> None:
         raise NotPermitted(f"unit {actor.unit} may read only its own {what.replace('_', ' ')}")
 
 
-def check_case_read(actor: Actor, case_no: str, lead_unit: str | None, co_units: Iterable[str]) -> None:
-    """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
+def check_case_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> None:
+    """A unit sees only cases it leads or co-handles (API.md *Auth*); the refusal names no case."""
     check_read("case", actor)
     if not may_read(actor, lead_unit, co_units):
-        raise NotPermitted(f"unit {actor.unit} handles no part of case {case_no}")
+        raise NotPermitted(f"unit {actor.unit} may read only the cases it leads or co-handles")
 
 
 def may_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> bool:
@@ -143,13 +146,12 @@ _PART_NAMES = {"lead": "the lead handling unit (承办单位)", "co": "a co-hand
                "party": "the lead or a co-handling unit", "department": "a reviewing department (审批部门)"}
 
 
-def _check_part(part: str | None, actor: Actor, case_no: str, lead_unit: str | None,
-                co_units: Iterable[str], command: str) -> None:
+def _check_part(part: str | None, actor: Actor, lead_unit: str | None,
+                co_units: Iterable[str], command: str, kind: str) -> None:
     if part is None or actor.role is not Role.UNIT:
         return
     co_units = list(co_units)
     if not _plays(actor.unit, part, lead_unit, co_units):
         if not _plays(actor.unit, "party", lead_unit, co_units):
-            raise NotPermitted(f"unit {actor.unit} handles no part of case {case_no}")
-        raise NotPermitted(f"unit {actor.unit} is not {_PART_NAMES[part]} of case {case_no}; "
-                           f"only that unit may {command} it")
+            raise NotPermitted(f"unit {actor.unit} may act only on the cases it leads or co-handles")
+        raise NotPermitted(f"only {_PART_NAMES[part]} of an {kind} may {command} it")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from domain.accountability import check_action_role
 from domain.deadlines import SHANGHAI

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from domain.actors import Role
 from projections.case_list import CaseListQuery

@@ -14,7 +14,7 @@ import base64
 from uuid import UUID
 
 from flask import current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from adapters.audit import verify as verify_log
 from adapters.checkpoints import LogInconsistent, checkpoint_json

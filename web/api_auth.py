@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from web.presenters import iso
 from web.schemas import SignedOutSchema, TokenRequestSchema, TokenSchema

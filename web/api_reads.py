@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from domain.permissions import check_read
 from projections.audit_trail import AuditQuery, recorded_data

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import marshmallow as ma
 from flask import Response, current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from adapters.bulletin_pdf import bulletin_pdf
 from adapters.exporters import PDF_MIME, XLSX_MIME, bulletin_xlsx

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from domain.errors import CaseNotFound
 from domain.permissions import check_read

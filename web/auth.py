@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from flask import current_app, g, request
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from domain.actors import Actor, Role
 from domain.errors import AuthenticationFailed
@@ -48,10 +48,42 @@ class TokenService:
             data = self._signer.loads(token, max_age=int(self.ttl.total_seconds()))
         except SignatureExpired:
             raise AuthenticationFailed("the token has expired; sign in again") from None
-        except BadSignature:
+        except BadData:  # a bad signature, or a payload that is not the JSON it should be
             raise AuthenticationFailed("the token is not valid") from None
-        issued = datetime.fromtimestamp(data["i"], timezone.utc)
-        return TokenClaims(data["u"], data["j"], issued, issued + self.ttl)
+        claims = self.claims_of(data)
+        if claims is None:
+            raise AuthenticationFailed("the token is not valid")
+        return claims
+
+    def claims_of(self, data: object) -> TokenClaims | None:
+        """The claims a signed token or session carries, or None unless they are exactly what ``sign`` writes:
+        an object with a non-empty user name and token id (text) and an issue time (a number a date can be
+        made of). The signature proves only who signed, not that the claims are well formed (a token of an
+        older or another layout, signed with the same secret), so nothing read from them may raise."""
+        if not isinstance(data, dict):
+            return None
+        username, token_id, issued = data.get("u"), data.get("j"), data.get("i")
+        if not (_is_text(username) and _is_text(token_id)):
+            return None
+        if isinstance(issued, bool) or not isinstance(issued, (int, float)):
+            return None
+        try:
+            issued_at = datetime.fromtimestamp(issued, timezone.utc)
+            expires_at = issued_at + self.ttl
+        except (OverflowError, OSError, ValueError):  # NaN, infinities, years beyond 9999 or before 1
+            return None
+        return TokenClaims(username, token_id, issued_at, expires_at)
+
+
+def _is_text(value: object) -> bool:
+    """Non-empty text that can be stored and hashed: no NUL, no lone surrogate."""
+    if not isinstance(value, str) or not value or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def authenticate_request() -> None:

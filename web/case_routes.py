@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
+from web.blueprint import Blueprint
 
 from web.errors import ErrorSchema
 from web.idempotency import idempotent

@@ -291,7 +291,11 @@ def _deadlines(args: argparse.Namespace, c) -> int:
     if args.action == "sweep":
         now = None
         if args.now:
+            from web.schemas import ISO_8601
+
             try:
+                if not ISO_8601.fullmatch(args.now):
+                    raise ValueError(args.now)
                 now = datetime.fromisoformat(args.now)
             except ValueError:
                 print(f"caseledger: --now {args.now!r} is not an ISO 8601 time", file=sys.stderr)

@@ -40,13 +40,25 @@ def required_text(max_length: int, **kw) -> ma.fields.String:
     return Text(required=True, validate=validate.Length(min=1, max=max_length), **kw)
 
 
+# ISO 8601's extended calendar format, the whole string, ASCII digits only: a date, optionally a time of
+# day (hh:mm, seconds and a fraction optional) and then optionally a UTC offset (Z, ±hh:mm, ±hhmm, ±hh).
+# ``datetime.fromisoformat`` alone is far more lenient: it takes week dates and the basic format, and
+# (CPython 3.11) ignores whatever follows a NUL, so "…Z\x00" read as a valid time and was recorded.
+ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+                      r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
+                      r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?", re.ASCII)
+
+
 class Timestamp(ma.fields.AwareDateTime):
-    """ISO 8601; a time without an offset is Asia/Shanghai (API.md). Years 1970-2999."""
+    """ISO 8601, read strictly (``ISO_8601``, the whole string); a time without an offset is Asia/Shanghai
+    (API.md). Years 1970-2999."""
 
     def __init__(self, **kw) -> None:
         super().__init__(format="iso", default_timezone=SHANGHAI, **kw)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not ISO_8601.fullmatch(value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
             in_range = 1970 <= moment.year <= 2999 and 1970 <= moment.astimezone(timezone.utc).year <= 2999

@@ -24,6 +24,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from itsdangerous import BadData
 from werkzeug.exceptions import HTTPException
 
 from domain.actors import Actor, Role
@@ -45,7 +46,18 @@ PUBLIC_ENDPOINTS = {"workspace.login", "workspace.static"}
 
 
 class WorkspaceSessions(SecureCookieSessionInterface):
-    """The session cookie is marked Secure whenever the request came over HTTPS (or the setting says)."""
+    """The session cookie is marked Secure whenever the request came over HTTPS (or the setting says).
+
+    A cookie that does not read as a session is no session (the sign-in page), whatever is wrong with it:
+    Flask forgives only a bad signature, and a cookie signed with the service's secret but carrying a
+    payload that is not a JSON object (another layout, a number Python refuses) would otherwise be a 500.
+    """
+
+    def open_session(self, app, request):
+        try:
+            return super().open_session(app, request)
+        except (BadData, TypeError, ValueError):
+            return self.session_class()
 
     def get_cookie_secure(self, app) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
@@ -78,14 +90,11 @@ def signed_in():
 
 def _session_actor() -> Actor | None:
     """The session's user, if its sign-in is still honoured (not expired, revoked or disabled)."""
-    username, token_id, issued = session.get("u"), session.get("j"), session.get("i")
-    if not (username and token_id and isinstance(issued, (int, float))):
+    claims = container().tokens.claims_of({key: session.get(key) for key in ("u", "j", "i")})
+    if claims is None or datetime.now(timezone.utc) >= claims.expires_at:
         return None
-    issued_at = datetime.fromtimestamp(issued, timezone.utc)
-    if datetime.now(timezone.utc) >= issued_at + container().tokens.ttl:
-        return None
-    user = container().directory.user(username)
-    if user is None or not user.accepts_token(token_id, issued_at):
+    user = container().directory.user(claims.username)
+    if user is None or not user.accepts_token(claims.token_id, claims.issued_at):
         return None
     g.user = user
     return Actor(user.username, Role(user.role), user.unit)

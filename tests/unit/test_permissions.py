@@ -65,10 +65,10 @@ def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
     unit = actor(Role.UNIT)
     for allowed, lead_unit, co_units in ((lead, "UNIT-A", []), (co, "UNIT-B", ["UNIT-A"]), (stranger, "UNIT-B", [])):
         if allowed:
-            check_command_part(command, unit, "QY1", lead_unit, co_units)
+            check_command_part(command, unit, lead_unit, co_units)
         else:
             with pytest.raises(NotPermitted):
-                check_command_part(command, unit, "QY1", lead_unit, co_units)
+                check_command_part(command, unit, lead_unit, co_units)
 
 
 def test_read_permissions_live_in_one_table():
