@@ -42,7 +42,7 @@ STATUS = {
     KeyInProgress: 409, KeyReused: 422,
 }
 HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 414: "uri_too_long",
+              405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large", 414: "uri_too_long",
               415: "unsupported_media_type", 417: "expectation_failed", 422: "validation_failed",
               429: "too_many_attempts", 431: "headers_too_large", 500: "internal_error", 501: "not_implemented",
               503: "service_unavailable"}
