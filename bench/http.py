@@ -23,7 +23,12 @@ command), and the ratio HTTP/in-process.
 
 Goals: HTTP/in-process ratio >= 0.8 at 8 clients; p99 latency <= 50 ms (an earlier round asked 0.5).
 
+With ``--baseline REF`` (a commit, branch or tag of this repository), the server as it was at REF runs
+too, from a temporary ``git worktree`` on a third fresh database, and takes its turn in every round:
+the two servers' numbers side by side, from the same run, on the same machine at the same moments.
+
     .venv/bin/python bench/http.py [--seconds 10] [--rounds 2] [--appeals N] [--clients 8] [--workers 2]
+                                   [--baseline REF]
 
 Workers: on 2 CPUs, 2 and 4 (then sync) workers measured the same within the noise
 (230-320 commands/s either way); 2 is the default, as it also makes the
@@ -45,9 +50,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -234,7 +241,24 @@ class InProcess:
         self.container.close()
 
 
-def start_server(url: str, tmp: Path, workers: int, attempts: int = 3):
+@contextlib.contextmanager
+def worktree(ref: str):
+    """This repository as it was at ``ref``, checked out in a temporary directory (removed afterwards)."""
+    root = _HERE.parent
+    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", ref], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="caseledger-baseline-") as tmp:
+        path = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(path), commit], check=True,
+                       capture_output=True)
+        try:
+            yield path, commit
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(path)],
+                           capture_output=True)
+
+
+def start_server(url: str, tmp: Path, workers: int, attempts: int = 3, code: Path | None = None):
     """``caseledger serve`` with every worker booted; returns (context manager, server, retries).
 
     Each gunicorn worker runs the event store's start-up DDL on PostgreSQL, and two at once may fail
@@ -243,7 +267,9 @@ def start_server(url: str, tmp: Path, workers: int, attempts: int = 3):
     """
     retries = 0
     for attempt in range(1, attempts + 1):
-        cm = running_server(url, tmp, workers=workers, create=False, login=False)
+        cm = running_server(url, tmp, workers=workers, create=False, login=False,
+                            env_extra={"PYTHONPATH": str(code)} if code else None,
+                            command=[sys.executable, "-m", "web.cli"] if code else None)
         try:
             server = cm.__enter__()
             time.sleep(2.0)  # /healthz answered from one worker; let the others finish booting
@@ -285,58 +311,20 @@ class HttpRound:
         return len(self.latencies) / self.elapsed
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="measured time of each side in each round (default 10)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="HTTP and in-process rounds, alternating; the best of each is kept (default 2)")
-    parser.add_argument("--appeals", type=int, help="end each round after this many appeals")
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn workers (default 2: on 2 CPUs, 4 measured no better)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each round's measurement")
-    args = parser.parse_args()
-
-    http_rounds: list[HttpRound] = []
-    direct_rounds: list[tuple[int, float]] = []
-    with tempfile.TemporaryDirectory(prefix="caseledger-bench-") as tmpdir, scratch_postgres(
-            prefix="caseledger_bench") as http_url, scratch_postgres(prefix="caseledger_bench") as direct_url:
-        tmp = Path(tmpdir)
-        with psycopg.connect(http_url) as conn:
-            pg_version = conn.execute("show server_version").fetchone()[0]
-        print(describe({"database": f"PostgreSQL {pg_version} (a fresh database for each side)",
-                        "server": f"caseledger serve (gunicorn, threaded workers), {args.workers} workers",
-                        "clients": f"{args.clients} threads, one http.client connection each"}))
-        provision(server_env(http_url), tmp, UNITS, USERS, PASSWORD)
-        server_cm, server, retries = start_server(http_url, tmp, args.workers)
-        direct = InProcess(direct_url)
-        try:
-            tokens = {"platform": server.token("clerk"), "unit": server.token("power")}
-            # Alternate the two, so that neither gains from a quieter moment of a shared machine.
-            for _ in range(args.rounds):
-                http_rounds.append(HttpRound(*run_http(server.base_url, tokens, args.clients, args.seconds,
-                                                       args.appeals, args.warmup)))
-                direct_rounds.append(direct.run(args.seconds, args.appeals, min(args.warmup, 2.0)))
-        finally:
-            direct.close()
-            server_cm.__exit__(None, None, None)
-
-    best = max(http_rounds, key=lambda r: r.rate)
+def report_http(title: str, rounds: list[HttpRound], args: argparse.Namespace, retries: int) -> tuple[HttpRound, list]:
+    """Prints one server's best round; (that round, every error of every round)."""
+    best = max(rounds, key=lambda r: r.rate)
     by_step, every = best.by_step, best.latencies
-    errors = [e for r in http_rounds for s in r.stats for e in s.errors]
-    direct_rates = [done * COMMANDS_PER_APPEAL / elapsed for done, elapsed in direct_rounds]
-    direct_rate = max(direct_rates)
+    errors = [e for r in rounds for s in r.stats for e in s.errors]
     requests = len(every)
     closed = sum(s.closed_by_server for s in best.stats)
-
-    print(f"\nHTTP: {args.clients} clients x {COMMANDS_PER_APPEAL} commands per appeal "
+    print(f"\n{title}: {args.clients} clients x {COMMANDS_PER_APPEAL} commands per appeal "
           f"(open, {', '.join(s for s, _, _ in STEPS)}); {args.rounds} rounds of {args.seconds:.0f} s "
           f"after {args.warmup:.0f} s warm-up each; the best round")
     print(f"  appeals completed : {sum(s.appeals for s in best.stats):8d}")
     print(f"  commands          : {requests:8d}   errors {len(errors)}")
     print(f"  throughput        : {best.rate:8.0f} commands/s   "
-          f"(rounds: {', '.join(f'{r.rate:.0f}' for r in http_rounds)})")
+          f"(rounds: {', '.join(f'{r.rate:.0f}' for r in rounds)})")
     if every:
         print(f"  latency           : median {statistics.median(every) * 1e3:6.1f} ms   "
               f"p95 {pct(every, 95) * 1e3:6.1f} ms   p99 {pct(every, 99) * 1e3:6.1f} ms   "
@@ -353,6 +341,76 @@ def main() -> int:
         print(f"  server start      : retried {retries} time(s) after the start-up DDL race (see start_server)")
     for e in errors[:5]:
         print(f"  error: {e[:300]}")
+    return best, errors
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="measured time of each side in each round (default 10)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="HTTP and in-process rounds, alternating; the best of each is kept (default 2)")
+    parser.add_argument("--appeals", type=int, help="end each round after this many appeals")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers (default 2: on 2 CPUs, 4 measured no better)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each round's measurement")
+    parser.add_argument("--baseline", metavar="REF",
+                        help="also run the server as it was at this commit, in every round (a git worktree)")
+    args = parser.parse_args()
+
+    http_rounds: list[HttpRound] = []
+    baseline_rounds: list[HttpRound] = []
+    direct_rounds: list[tuple[int, float]] = []
+    baseline_retries = 0
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="caseledger-bench-")))
+        http_url = stack.enter_context(scratch_postgres(prefix="caseledger_bench"))
+        direct_url = stack.enter_context(scratch_postgres(prefix="caseledger_bench"))
+        base = None
+        if args.baseline:
+            code, commit = stack.enter_context(worktree(args.baseline))
+            base_url = stack.enter_context(scratch_postgres(prefix="caseledger_bench"))
+            base = (code, commit, base_url)
+        with psycopg.connect(http_url) as conn:
+            pg_version = conn.execute("show server_version").fetchone()[0]
+        head = subprocess.run(["git", "-C", str(_HERE.parent), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip() or "?"
+        print(describe({"database": f"PostgreSQL {pg_version} (a fresh database for each side)",
+                        "server": f"caseledger serve (gunicorn, threaded workers), {args.workers} workers; "
+                                  f"this checkout ({head})" + (f" and the baseline {base[1]}" if base else ""),
+                        "clients": f"{args.clients} threads, one http.client connection each"}))
+        for side in ("current", "baseline"):
+            (tmp / side).mkdir()
+        provision(server_env(http_url), tmp / "current", UNITS, USERS, PASSWORD)
+        server_cm, server, retries = start_server(http_url, tmp / "current", args.workers)
+        stack.callback(server_cm.__exit__, None, None, None)
+        tokens = {"platform": server.token("clerk"), "unit": server.token("power")}
+        base_server = base_tokens = None
+        if base:
+            provision(server_env(base[2]), tmp / "baseline", UNITS, USERS, PASSWORD)
+            base_cm, base_server, baseline_retries = start_server(base[2], tmp / "baseline", args.workers,
+                                                                  code=base[0])
+            stack.callback(base_cm.__exit__, None, None, None)
+            base_tokens = {"platform": base_server.token("clerk"), "unit": base_server.token("power")}
+        direct = InProcess(direct_url)
+        stack.callback(direct.close)
+        # Take turns, so that no side gains from a quieter moment of a shared machine.
+        for _ in range(args.rounds):
+            http_rounds.append(HttpRound(*run_http(server.base_url, tokens, args.clients, args.seconds,
+                                                   args.appeals, args.warmup)))
+            if base_server is not None:
+                baseline_rounds.append(HttpRound(*run_http(base_server.base_url, base_tokens, args.clients,
+                                                           args.seconds, args.appeals, args.warmup)))
+            direct_rounds.append(direct.run(args.seconds, args.appeals, min(args.warmup, 2.0)))
+
+    best, errors = report_http(f"HTTP ({head})", http_rounds, args, retries)
+    every = best.latencies
+    if baseline_rounds:
+        base_best, base_errors = report_http(f"HTTP, baseline ({base[1]})", baseline_rounds, args, baseline_retries)
+        errors += base_errors
+    direct_rates = [done * COMMANDS_PER_APPEAL / elapsed for done, elapsed in direct_rounds]
+    direct_rate = max(direct_rates)
     done, elapsed = direct_rounds[direct_rates.index(direct_rate)]
     print(f"\nin-process: AppealService (web.bootstrap wiring), 1 thread, {args.rounds} rounds of "
           f"{args.seconds:.0f} s; the best round")
@@ -365,6 +423,12 @@ def main() -> int:
           f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
     print(f"p99 latency           : {p99_ms:6.1f} ms  (target <= {TARGET_P99_MS:.0f} ms)  "
           f"{'met' if p99_ms <= TARGET_P99_MS else 'NOT met'}")
+    if baseline_rounds:
+        base_every = base_best.latencies
+        print(f"against the baseline  : {best.rate / base_best.rate:6.2f}x the throughput "
+              f"({best.rate:.0f} vs {base_best.rate:.0f} commands/s); ratio HTTP/in-process "
+              f"{ratio:.2f}x vs {base_best.rate / direct_rate:.2f}x; p99 {p99_ms:.1f} vs "
+              f"{pct(base_every, 99) * 1e3 if base_every else float('nan'):.1f} ms")
     return 1 if errors else 0
 
 

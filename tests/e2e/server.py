@@ -207,10 +207,13 @@ def provision(env: Mapping[str, str], cwd: Path, units: Mapping[str, str] = UNIT
 def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = None, *,
                    units: Mapping[str, str] = UNITS, users: Mapping[str, tuple[str, str | None]] = USERS,
                    password: str = PASSWORD, workers: int = 2, login: bool = True,
-                   create: bool = True, serve_args: Sequence[str] = (), healthy: bool = True) -> Iterator[Server]:
+                   create: bool = True, serve_args: Sequence[str] = (), healthy: bool = True,
+                   command: Sequence[str] | None = None) -> Iterator[Server]:
     """``caseledger serve`` on ``database_url``; with ``create``, the units and users are made first (CLI).
 
     With ``healthy`` (the default) it waits for ``/healthz`` to answer 200, else only for an HTTP answer.
+    ``command`` runs another ``caseledger`` than this checkout's (a benchmark's baseline); ``env_extra``
+    then says where its code is (``PYTHONPATH``).
     """
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
@@ -228,7 +231,8 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
     stdout, stderr = tmp_path / f"server-{port}.out", tmp_path / f"server-{port}.err"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         process = subprocess.Popen(
-            [*cli_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            [*(command or cli_command()), "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers),
              *serve_args],
             env=env, cwd=tmp_path, stdout=out, stderr=err, start_new_session=True)
     server = Server(f"http://127.0.0.1:{port}", process, stdout, stderr, env)
