@@ -25,15 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.profile_files import FileProfileCatalogue  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench import core  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.application import AppealService  # noqa: E402
-from domain.approval_service import ApprovalService  # noqa: E402
+from domain.appeals.service import AppealService  # noqa: E402
+from domain.approvals.service import ApprovalService  # noqa: E402
 
 WINDOW = Actor("bench.window", Role.PLATFORM)
 FIRE = Actor("bench.fire", Role.UNIT, "BENCH-FIRE")

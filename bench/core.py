@@ -32,12 +32,12 @@ import psycopg  # noqa: E402
 from eventsourcing.application import Application  # noqa: E402
 from eventsourcing.domain import Aggregate, event  # noqa: E402
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.profile_files import FileProfileCatalogue  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.application import AppealService  # noqa: E402
+from domain.appeals.service import AppealService  # noqa: E402
 
 PLATFORM = Actor("bench.platform", Role.PLATFORM)
 UNIT = Actor("bench.unit", Role.UNIT, "BENCH-UNIT")

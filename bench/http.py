@@ -12,7 +12,7 @@ machine asks for, one request per command:
 
 each command carrying ``expected_version``, as a careful client does. Every
 request's latency is recorded (request sent to last byte read). The same
-command mix also goes through ``domain.application.AppealService`` directly
+command mix also goes through ``domain.appeals.service.AppealService`` directly
 (wired by ``web.bootstrap`` as the server wires it; one thread, like
 bench/core.py's ``drive_appeals``) on another fresh PostgreSQL database. The
 two alternate for ``--rounds`` (2) rounds of ``--seconds`` (10) each, or of
@@ -269,7 +269,7 @@ def start_server(url: str, tmp: Path, workers: int, attempts: int = 3, code: Pat
     for attempt in range(1, attempts + 1):
         cm = running_server(url, tmp, workers=workers, create=False, login=False,
                             env_extra={"PYTHONPATH": str(code)} if code else None,
-                            command=[sys.executable, "-m", "web.cli"] if code else None)
+                            command=[sys.executable, "-m", "web.cli.main"] if code else None)
         try:
             server = cm.__enter__()
             time.sleep(2.0)  # /healthz answered from one worker; let the others finish booting

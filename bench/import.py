@@ -36,16 +36,16 @@ sys.path.insert(0, str(_HERE.parent))
 
 import psycopg  # noqa: E402
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.profile_files import FileProfileCatalogue  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import OPEN, BareApp, append_bare_batched, scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.application import AppealService  # noqa: E402
-from domain.deadlines import SHANGHAI  # noqa: E402
-from web.cli_import import import_work_orders, reader_pays  # noqa: E402
-from web.work_orders import open_work_orders  # noqa: E402
+from domain.appeals.service import AppealService  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
+from web.cli.imports import import_work_orders, reader_pays  # noqa: E402
+from web.work_orders.files import open_work_orders  # noqa: E402
 
 OPERATOR = Actor("cli:bench", Role.ADMIN)
 PROFILE = "liaocheng-2020"

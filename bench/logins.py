@@ -28,7 +28,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 
-from adapters.passwords import Argon2Hasher  # noqa: E402
+from adapters.auth.passwords import Argon2Hasher  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
 from tests.e2e.server import scratch_postgres  # noqa: E402

@@ -8,7 +8,7 @@ share of them answered, decided and delivered) mixed in; then, in the same
 run:
 
 - reads and decodes the whole notification log with the library alone,
-  and again with the orjson decoder the runner uses (adapters.fast_decode);
+  and again with the orjson decoder the runner uses (adapters.persistence.fast_decode);
 - rebuilds every read model from zero with the batch runner (catch-up), and
   prints the CPU time the runner process and the database's server
   processes spent per event (the latter when the server runs on this
@@ -48,22 +48,22 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.fast_decode import fast_mapper  # noqa: E402
-from adapters.fast_read import case_feed, notification_reader  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.profile_files import FileProfileCatalogue  # noqa: E402
-from adapters.views import Views  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.fast_decode import fast_mapper  # noqa: E402
+from adapters.persistence.fast_read import case_feed, notification_reader  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
+from adapters.views.factory import Views  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.appeal import Appeal  # noqa: E402
-from domain.application import AppealService  # noqa: E402
-from domain.approval import Approval  # noqa: E402
+from domain.appeals.aggregate import Appeal  # noqa: E402
+from domain.appeals.service import AppealService  # noqa: E402
+from domain.approvals.aggregate import Approval  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
-from projections.case_list import CaseList, CaseListQuery  # noqa: E402
+from projections.cases.case_list import CaseList, CaseListQuery  # noqa: E402
 from projections.feed import library_reader  # noqa: E402
-from projections.ledger import Ledger, Period  # noqa: E402
+from projections.ledger.appeals import Ledger, Period  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
 PLATFORM = Actor("bench.platform", Role.PLATFORM)
@@ -223,7 +223,7 @@ def main() -> int:
         garbage = gc.collect()  # what the runner's frozen batches could have hidden from the collector
         print(f"\ncatch-up of all three read models, one runner, batches of {args.batch_size}")
         print(f"  library read + decode : {read_rate:9.0f} events/s   (the library's own mapper)")
-        print(f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.fast_read and fast_decode, as the runner reads)")
+        print(f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.persistence.fast_read and fast_decode, as the runner reads)")
         print(f"  catch-up (3 views)    : {applied / elapsed:9.0f} events/s   (target >= 25000)")
         print(f"    runner process CPU  : {cpu / applied * 1e6:9.1f} µs/event")
         if server_cpu is not None:

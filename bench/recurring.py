@@ -24,9 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._machine import describe  # noqa: E402
-from domain.deadlines import SHANGHAI  # noqa: E402
-from projections.ledger import Period  # noqa: E402
-from projections.recurring import ReceivedAppeal, RecurringSource, recurring_section  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
+from projections.ledger.appeals import Period  # noqa: E402
+from projections.reports.recurring import ReceivedAppeal, RecurringSource, recurring_section  # noqa: E402
 
 
 class InMemory(RecurringSource):

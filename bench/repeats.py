@@ -3,7 +3,7 @@
 Fills the case list with N appeals received evenly over ``--days`` days, ``--open-share`` of them still
 open (the others closed), with subjects made of common Chinese appeal phrases and one credit code in
 twenty shared, then times what the GET does: read the open appeals of the 61-day window from the receipt
-index and rank them (domain.repeats.suggest). ``--open-share 1`` is the worst case: nothing ever closed.
+index and rank them (domain.appeals.repeats.suggest). ``--open-share 1`` is the worst case: nothing ever closed.
 
     .venv/bin/python bench/repeats.py [--appeals 50000] [--days 365] [--open-share 0.2] [--lookups 50]
                                       [--database-url URL]
@@ -30,14 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg  # noqa: E402
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.views import Views  # noqa: E402
-from adapters.views_cases import CASE_COLUMNS  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.views.factory import Views  # noqa: E402
+from adapters.views.cases import CASE_COLUMNS  # noqa: E402
 from bench._machine import describe  # noqa: E402
-from domain.deadlines import SHANGHAI  # noqa: E402
-from domain.repeats import Candidate, stored_grams, suggest, window  # noqa: E402
-from projections.case_list import CaseList, CaseRows  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
+from domain.appeals.repeats import Candidate, stored_grams, suggest, window  # noqa: E402
+from projections.cases.case_list import CaseList, CaseRows  # noqa: E402
 
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PHRASES = ("用电报装", "迟迟未接通", "厂房", "融资难", "出口退税", "迟缓", "道路施工", "影响出行", "审批", "时间过长",

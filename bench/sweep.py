@@ -22,21 +22,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.calendar import CalendarSource  # noqa: E402
-from adapters.persistence import database_from_url  # noqa: E402
-from adapters.profile_files import FileProfileCatalogue  # noqa: E402
-from adapters.views import Views  # noqa: E402
+from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
+from adapters.views.factory import Views  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
-from domain.accountability import AccountabilityProcess  # noqa: E402
+from domain.accountability.process import AccountabilityProcess  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.appeal import Appeal  # noqa: E402
-from domain.application import AppealService  # noqa: E402
-from domain.deadlines import SHANGHAI  # noqa: E402
-from projections.case_list import CaseList  # noqa: E402
-from projections.deadline_watch import DeadlineWatch  # noqa: E402
+from domain.appeals.aggregate import Appeal  # noqa: E402
+from domain.appeals.service import AppealService  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
+from projections.cases.case_list import CaseList  # noqa: E402
+from projections.cases.deadline_watch import DeadlineWatch  # noqa: E402
 from projections.feed import CaseFeed  # noqa: E402
-from projections.process import ProcessFollower  # noqa: E402
+from projections.accountability.process import ProcessFollower  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
 PLATFORM = Actor("bench.platform", Role.PLATFORM)

@@ -1,8 +1,8 @@
-"""Audit export verification rate: adapters.tlog_verify over N synthetic events.
+"""Audit export verification rate: adapters.tlog.verify over N synthetic events.
 
 Writes an export of ``--events`` (1,000,000) events of about ``--state-bytes``
 (520) bytes of state each, about 600 bytes of leaf data with the names and
-ids, in the documented format (domain.merkle's leaf data, leaves.bin, a
+ids, in the documented format (domain.tlog.merkle's leaf data, leaves.bin, a
 checkpoint every ``--every`` (100,000) events and one at the end, each signed
 by the log and cosigned by a witness), then times ``verify_export`` on it,
 clean, twice (the second with the files in the page cache, as the first
@@ -24,10 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.tlog_sign import NoteSigner, add_signature, generate_private_key  # noqa: E402
-from adapters.tlog_verify import COSIGNATURE_V1, checkpoint_body, verify_export  # noqa: E402
+from adapters.tlog.sign import NoteSigner, add_signature, generate_private_key  # noqa: E402
+from adapters.tlog.verify import COSIGNATURE_V1, checkpoint_body, verify_export  # noqa: E402
 from bench._machine import describe  # noqa: E402
-from domain import merkle  # noqa: E402
+from domain.tlog import merkle  # noqa: E402
 
 ORIGIN = "bench.caseledger.example/log"
 
@@ -42,7 +42,7 @@ def write_export(directory: Path, events: int, every: int, state_bytes: int) -> 
         for i in range(events):
             state = f'{{"n": {i}, "note": "{filler}"}}'.encode()[:state_bytes]
             data = merkle.leaf_data("caseledger", uuid.UUID(int=i // 50 + 1), i % 50 + 1,
-                                    "domain.appeal:Appeal.Noted", state)
+                                    "domain.appeals.aggregate:Appeal.Noted", state)
             leaf = merkle.leaf_hash(data)
             event_file.write(len(data).to_bytes(4, "big") + data)
             leaf_file.write(leaf)

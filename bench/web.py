@@ -96,14 +96,14 @@ sys.path.insert(0, str(_HERE.parent))
 
 import psycopg  # noqa: E402
 
-from adapters.fast_read import case_feed  # noqa: E402
-from adapters.passwords import Argon2Hasher  # noqa: E402
+from adapters.persistence.fast_read import case_feed  # noqa: E402
+from adapters.auth.passwords import Argon2Hasher  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
-from domain.appeal import Appeal  # noqa: E402
-from domain.approval import Approval  # noqa: E402
-from projections.case_list import CaseListQuery  # noqa: E402
+from domain.appeals.aggregate import Appeal  # noqa: E402
+from domain.approvals.aggregate import Approval  # noqa: E402
+from projections.cases.case_list import CaseListQuery  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 from web.app import create_app  # noqa: E402
 from web.bootstrap import Container, Settings, bootstrap  # noqa: E402

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.actors import Actor
-from domain.calendar import WorkingCalendar
+from domain.deadlines.calendar import WorkingCalendar
 from domain.errors import LimitReached, NotAllowedInState, NotPermitted, ValidationFailed
 from domain.permissions import check_command_part, check_command_role
 

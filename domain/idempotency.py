@@ -11,7 +11,7 @@ over instead of being refused for ever. Whether the dead request had
 recorded its events by then is read from the events themselves: every event
 an idempotent request causes carries its ``Request.id`` in its actor, and
 the services answer a retry whose id is already recorded with what is
-recorded, recording nothing (domain.application, domain.accountability).
+recorded, recording nothing (domain.appeals.service, domain.accountability.record).
 """
 
 from __future__ import annotations

@@ -11,19 +11,15 @@ later edit of the profile never changes an existing case (DESIGN.md decision 5).
 
 from __future__ import annotations
 
-import abc
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from domain.deadlines import Period, PeriodUnit
+from domain.deadlines.periods import Period, PeriodUnit
 from domain.errors import ProfileError
-from domain.ratings import RatingsRule, parse_ratings
-
-if TYPE_CHECKING:
-    from domain.approval_profiles import ApprovalProfile
+from domain.appeals.ratings import RatingsRule, parse_ratings
 
 # Each case kind's events a deadline may name (to start, meet or reopen it), with the attributes a
 # met-by condition may test. A profile says its kind (``kind``, default "appeal").
@@ -179,11 +175,9 @@ class PolicyProfile:
         }
 
 
-def parse_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile | ApprovalProfile:
-    """Validates one profile's data; every problem is reported at once. An approval profile goes to its own parser."""
-    if data.get("kind") in MATTER_KINDS:
-        from domain.approval_profiles import parse_approval_profile  # that module builds on this one
-        return parse_approval_profile(data, origin)
+def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
+    """Validates one appeal profile's data; every problem is reported at once (``domain.catalogue.parse_profile``
+    reads a profile of any kind)."""
     problems: list[str] = []
 
     def need(key: str, kind: type | tuple[type, ...], where: Mapping[str, Any] = data, at: str = "") -> Any:
@@ -391,15 +385,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, time):
         return value.isoformat(timespec="minutes")
     return value
-
-
-class ProfileCatalogue(abc.ABC):
-    """Port: where the current version of each profile comes from."""
-
-    @abc.abstractmethod
-    def get(self, profile_id: str, kind: str | None = "appeal") -> PolicyProfile | ApprovalProfile:
-        """The profile's current version; ``KeyError`` when there is none of ``kind`` (``None``: any kind)."""
-
-    @abc.abstractmethod
-    def ids(self, kind: str | None = "appeal") -> list[str]:
-        """The profile ids on offer for one case kind (appeals unless asked); ``None``: every kind."""

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from domain.appeal import Appeal
-from domain.approval import Approval
-from domain.case import Case
-from domain.case_service import CaseService
+from domain.appeals.aggregate import Appeal
+from domain.approvals.aggregate import Approval
+from domain.cases.aggregate import Case
+from domain.cases.service import CaseService
 
 # Every kind of case the log holds.
 CASE_KINDS: tuple[type[Case], ...] = (Appeal, Approval)
@@ -58,9 +58,9 @@ class CaseFeed:
                  kinds: Sequence[type[Case]] = CASE_KINDS) -> None:
         """The events of the case ``kinds`` in ``source``'s log. ``mapper``: what turns stored
         events into domain events; the application's by default, or one that gives the same events
-        faster (adapters.fast_decode). ``reader``: what reads ``(after, limit, stop)``
+        faster (adapters.persistence.fast_decode). ``reader``: what reads ``(after, limit, stop)``
         notifications; the recorder's ``select_notifications`` by default, or one that reads the
-        same rows faster (adapters.fast_read)."""
+        same rows faster (adapters.persistence.fast_read)."""
         self.source = source
         self.prefixes = topic_prefixes(kinds)
         self.mapper = mapper or source.mapper

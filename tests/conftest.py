@@ -26,12 +26,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from adapters.calendar import CalendarSource
-from adapters.persistence import database_from_url
-from adapters.profile_files import FileProfileCatalogue
+from adapters.calendar.official import CalendarSource
+from adapters.persistence.database import database_from_url
+from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
-from domain.application import AppealService
-from domain.deadlines import SHANGHAI
+from domain.appeals.service import AppealService
+from domain.deadlines.periods import SHANGHAI
 
 FREE_CONNECTIONS = 50
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

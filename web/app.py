@@ -3,7 +3,7 @@
 A worker starts even while the database is unreachable: the container is
 wired in the background, retried every second, and until it is ready every
 request is a 503 ``database_unavailable`` (``/healthz`` too, in its own
-shape). Once wired, an outage is the pool's to report (adapters.pg_pool):
+shape). Once wired, an outage is the pool's to report (adapters.persistence.pg_pool):
 requests fail at once with the same 503, and recover when the database does.
 """
 
@@ -18,12 +18,19 @@ from flask import Flask, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from adapters.persistence import database_kind
-from adapters.pg_pool import UNAVAILABLE
-from web import (
-    api_accountability, api_appeals, api_approvals, api_audit, api_auth, api_reads, api_reports, api_units, errors,
-    workspace, workspace_cases,  # noqa: F401 - the case pages' routes join the workspace blueprint
-)
+from adapters.persistence.database import database_kind
+from adapters.persistence.pg_pool import UNAVAILABLE
+from web import errors
+from web.api import accountability as api_accountability
+from web.api import appeals as api_appeals
+from web.api import approvals as api_approvals
+from web.api import auth as api_auth
+from web.api import reads as api_reads
+from web.api import reports as api_reports
+from web.api import tlog as api_tlog
+from web.api import units as api_units
+from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
+from web.workspace import pages as workspace
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
@@ -69,7 +76,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     app.before_request(_wired)
     app.before_request(authenticate_request)
     for blueprint in (api_auth.blp, api_appeals.blp, api_approvals.blp, api_accountability.blp, api_units.blp,
-                      api_reads.blp, api_reports.blp, api_audit.blp):
+                      api_reads.blp, api_reports.blp, api_tlog.blp):
         api.register_blueprint(blueprint)
     workspace.init_app(app)
 

@@ -1,7 +1,7 @@
 """The composition root: settings in, a wired application out.
 
 Nothing else reads the environment. Settings:
-``CASELEDGER_DATABASE_URL`` (see adapters.persistence), ``CASELEDGER_PROFILES_DIR``
+``CASELEDGER_DATABASE_URL`` (see adapters.persistence.database), ``CASELEDGER_PROFILES_DIR``
 (extra or edited policy profiles), ``CASELEDGER_CALENDAR_OVERRIDES`` (a TOML
 file of newly published years and local closures), ``CASELEDGER_SECRET_KEY``
 (signs bearer tokens; by default a random key kept in ``var/secret_key``),
@@ -28,34 +28,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from adapters.append_only import protect_recorder, protect_table
-from adapters.calendar import CalendarSource
-from adapters.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
-from adapters.fast_read import case_feed, notification_reader
-from adapters.idempotency import SQLIdempotencyStore
-from adapters.login_log import SQLLoginLog
-from adapters.passwords import Argon2Hasher
-from adapters.persistence import Database, database_from_url, private_directory, schema_lock
-from adapters.pg_pool import GuardedPool
-from adapters.profile_files import FileProfileCatalogue
-from adapters.side_tables import SideTables
-from adapters.views import Views
-from domain.accountability import AccountabilityProcess
-from domain.accountability import UnitAccountability
-from domain.application import AppealService, utc_now
-from domain.approval_service import ApprovalService
-from domain.directory import PasswordHasher, Unit, User
-from domain.directory_service import DirectoryService
-from projections.accountability_trail import AccountabilityTrail
+from adapters.persistence.append_only import protect_recorder, protect_table
+from adapters.calendar.official import CalendarSource
+from adapters.tlog.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
+from adapters.persistence.fast_read import case_feed, notification_reader
+from adapters.persistence.idempotency import SQLIdempotencyStore
+from adapters.auth.login_log import SQLLoginLog
+from adapters.auth.passwords import Argon2Hasher
+from adapters.persistence.database import Database, database_from_url, private_directory, schema_lock
+from adapters.persistence.pg_pool import GuardedPool
+from adapters.profiles.files import FileProfileCatalogue
+from adapters.persistence.side_tables import SideTables
+from adapters.views.factory import Views
+from domain.accountability.process import AccountabilityProcess
+from domain.accountability.record import UnitAccountability
+from domain.appeals.service import AppealService, utc_now
+from domain.approvals.service import ApprovalService
+from domain.directory.records import PasswordHasher, Unit, User
+from domain.directory.service import DirectoryService
+from projections.accountability.trail import AccountabilityTrail
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
-from projections.case_list import CaseList
-from projections.deadline_watch import DeadlineWatch, ReadModelBehind
+from projections.cases.case_list import CaseList
+from projections.cases.deadline_watch import DeadlineWatch, ReadModelBehind
 from projections.feed import CASE_KINDS, CaseFeed
 from projections.follow import follow
-from projections.ledger import Ledger
-from projections.merkle_log import MerkleLog, Source
-from projections.process import ProcessFollower
+from projections.ledger.appeals import Ledger
+from projections.tlog import MerkleLog, Source
+from projections.accountability.process import ProcessFollower
 from projections.runner import BatchRunner
 from web.auth import TokenService
 

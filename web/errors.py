@@ -4,7 +4,7 @@ Domain errors map to one status each; werkzeug's HTTP errors (400 malformed
 JSON, 404, 405, 413) and webargs' validation errors (422) are reshaped the
 same way, so a client never sees two error formats — and never a 500 for
 bad input. A database that does not answer is a 503 ``database_unavailable``
-with ``Retry-After``, at once (adapters.pg_pool fails fast while it is away).
+with ``Retry-After``, at once (adapters.persistence.pg_pool fails fast while it is away).
 The requests gunicorn refuses before the application sees them (too long a
 request line or headers, a malformed request) are answered in the same shape
 by ``web.worker``, from ``HTTP_CODES``.
@@ -20,7 +20,7 @@ import marshmallow as ma
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from adapters.pg_pool import UNAVAILABLE
+from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.errors import (
     AlreadyExists,
     AuthenticationFailed,
@@ -33,8 +33,8 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.idempotency import KeyInProgress, KeyReused
-from projections.deadline_watch import ReadModelBehind
-from web.messages import flatten
+from projections.cases.deadline_watch import ReadModelBehind
+from web.api.schemas.messages import flatten
 
 STATUS = {
     CaseNotFound: 404, ValidationFailed: 422, NotAllowedInState: 409, VersionConflict: 409,

@@ -5,7 +5,7 @@
 - NUL (U+0000) in the path or the query: it is no character of any code, name or search text, and
   PostgreSQL refuses it in text, so it could only ever fail later, and worse.
 
-Text inside JSON bodies is checked field by field by the schemas (``web.schemas.Text``), so that
+Text inside JSON bodies is checked field by field by the schemas (``web.api.schemas.common.Text``), so that
 the error names the field (422).
 """
 

@@ -192,7 +192,7 @@ def provision(database_url: str) -> None:
     the server tests' to check, and would cost the browser suite seconds per server; and every
     sign-in through the login form verifies a password, at the cost the stored hash names.
     """
-    from adapters.passwords import Argon2Hasher
+    from adapters.auth.passwords import Argon2Hasher
     from domain.actors import Actor, Role
     from tests.conftest import LOG_KEY_FILE
     from web.bootstrap import Settings, bootstrap

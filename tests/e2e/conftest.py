@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from adapters.passwords import Argon2Hasher
+from adapters.auth.passwords import Argon2Hasher
 from domain.actors import Actor, Role
 from domain.errors import AlreadyExists
 from tests.conftest import LOG_KEY_FILE

@@ -58,9 +58,9 @@ def free_port() -> int:
 
 
 def cli_command() -> list[str]:
-    """The installed console script beside this interpreter, else ``python -m web.cli``."""
+    """The installed console script beside this interpreter, else ``python -m web.cli.main``."""
     script = Path(sys.executable).with_name("caseledger")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli.main"]
 
 
 def server_env(database_url: str, secret_key: str | None = None,

@@ -12,7 +12,7 @@ import base64
 
 import pytest
 
-from adapters.tlog_verify import (
+from adapters.tlog.verify import (
     parse_checkpoint, parse_note, parse_vkey, verify_consistency, verify_inclusion, verify_note_signature,
 )
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager, nullcontext
 import psycopg
 import pytest
 
-from domain.appeal import Appeal
+from domain.appeals.aggregate import Appeal
 from tests.e2e.server import cli_command, run_cli, scratch_postgres, server_env
 from tests.e2e.test_cli_errors import refused
 

@@ -17,12 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
-from adapters.login_log import SQLLoginLog
-from adapters.passwords import Argon2Hasher
-from adapters.persistence import database_from_url
-from adapters.side_tables import SideTables
-from domain.directory import User
-from domain.directory_service import DirectoryService
+from adapters.auth.login_log import SQLLoginLog
+from adapters.auth.passwords import Argon2Hasher
+from adapters.persistence.database import database_from_url
+from adapters.persistence.side_tables import SideTables
+from domain.directory.records import User
+from domain.directory.service import DirectoryService
 from tests.e2e.server import PASSWORD, cli_command, run_cli, running_server, scratch_postgres
 
 SHANGHAI = timezone(timedelta(hours=8))

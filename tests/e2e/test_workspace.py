@@ -356,8 +356,7 @@ def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(liv
 
 def test_a_long_list_is_counted_only_so_far_and_still_paged_to_its_end(live, monkeypatch):
     """The inbox counts up to a limit ("N 件以上") so that a broad search stays quick; the pages go on."""
-    from web import workspace
-
+    from web.workspace import pages as workspace
     monkeypatch.setattr(workspace, "COUNT_LIMIT", 5)
     monkeypatch.setattr(workspace, "PER_PAGE", 2)
     word = uuid.uuid4().hex[:8]

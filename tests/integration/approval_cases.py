@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.approval_service import ApprovalService
+from domain.approvals.service import ApprovalService
 from tests.conftest import ADMIN, PLATFORM, sh
 
 PROFILE = "liaocheng-2020-approvals"

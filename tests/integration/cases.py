@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.application import AppealService
+from domain.appeals.service import AppealService
 from tests.conftest import PLATFORM, sh, unit_actor
 
 _counter = iter(range(1, 10**9))

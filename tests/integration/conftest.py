@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.persistence import database_from_url
-from domain.approval_service import ApprovalService
+from adapters.persistence.database import database_from_url
+from domain.approvals.service import ApprovalService
 from tests.integration.watch import Watch
 
 

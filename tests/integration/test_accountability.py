@@ -285,9 +285,9 @@ def test_listed_supervision_is_opened_and_struck_off_once(appeals, watch, unit):
 def test_accountability_trail_lists_each_consequence_with_its_evidence_and_equals_a_rebuild(
         appeals, watch, unit, database_url):
     """The read model, fed batch by batch while cases move, equals one rebuilt from zero."""
-    from adapters.persistence import database_from_url
-    from adapters.views import Views
-    from projections.accountability_trail import AccountabilityTrail
+    from adapters.persistence.database import database_from_url
+    from adapters.views.factory import Views
+    from projections.accountability.trail import AccountabilityTrail
 
     views = Views(database_from_url(database_url))
     try:
@@ -320,9 +320,9 @@ def test_overdue_matter_under_a_local_promise_brings_the_liaoyuan_measures(datab
     overdue rule fires once for the matter. Forwarded Mon 10-12 → WD5 Mon 10-19 → missed 10-20 00:00."""
     from pathlib import Path
 
-    from adapters.persistence import database_from_url
-    from adapters.profile_files import FileProfileCatalogue
-    from domain.application import AppealService
+    from adapters.persistence.database import database_from_url
+    from adapters.profiles.files import FileProfileCatalogue
+    from domain.appeals.service import AppealService
     from tests.integration.watch import Watch
 
     base = (Path(__file__).resolve().parents[2] / "adapters" / "profiles" / "liaoyuan-2024.toml").read_text("utf-8")
@@ -360,9 +360,9 @@ def test_two_followers_racing_over_the_same_events_issue_each_consequence_once(
     """Exactly once under a race: two processes follow the same appeal log at the same time."""
     import threading
 
-    from adapters.persistence import database_from_url
-    from domain.accountability import AccountabilityProcess
-    from projections.process import ProcessFollower
+    from adapters.persistence.database import database_from_url
+    from domain.accountability.process import AccountabilityProcess
+    from projections.accountability.process import ProcessFollower
 
     for forwarded in ("2026-10-12 10:00", "2026-10-13 10:00", "2026-10-14 10:00", "2026-10-15 10:00"):
         late_case(appeals, unit, forwarded=forwarded, answered="2026-10-20 09:00")

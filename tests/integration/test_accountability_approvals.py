@@ -1,6 +1,6 @@
 """Accountability (问责) follows approvals (审批) too: a department's missed review and its returned opinions
 are its lapses, under the approval profile's own ``[accountability]`` rules (the same format as the
-appeals': domain.accountability).
+appeals': domain.accountability.record).
 
 No packaged approval profile has rules of its own, so the tests take a local edit of the Liaoyuan approvals
 profile (辽源市2024年营商环境优化重点行动方案 item 8: the fire rescue detachment's on-site inspection within
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.persistence import database_from_url
-from adapters.profile_files import FileProfileCatalogue
-from domain.accountability import AccountabilityProcess
-from domain.approval_service import ApprovalService
+from adapters.persistence.database import database_from_url
+from adapters.profiles.files import FileProfileCatalogue
+from domain.accountability.process import AccountabilityProcess
+from domain.approvals.service import ApprovalService
 from domain.errors import ValidationFailed
-from projections.process import ProcessFollower
+from projections.accountability.process import ProcessFollower
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 
 PROFILES = Path(__file__).resolve().parents[2] / "adapters" / "profiles"

@@ -1,4 +1,4 @@
-"""Stored events are append-only: the database refuses to change or remove them (adapters.append_only).
+"""Stored events are append-only: the database refuses to change or remove them (adapters.persistence.append_only).
 
 Refusals are provoked with the drivers' own connections, as a hand-written
 fix or a script would. On PostgreSQL the session's database is shared: every
@@ -21,11 +21,11 @@ import pytest
 from eventsourcing.persistence import IntegrityError, ProgrammingError
 from eventsourcing.sqlite import SQLiteDatastore
 
-from adapters.append_only import FUNCTION, protect_recorder, protect_table
-from adapters.persistence import database_from_url
-from adapters.pg_pool import UNAVAILABLE
-from domain.accountability import UnitAccountability
-from domain.application import AppealService
+from adapters.persistence.append_only import FUNCTION, protect_recorder, protect_table
+from adapters.persistence.database import database_from_url
+from adapters.persistence.pg_pool import UNAVAILABLE
+from domain.accountability.record import UnitAccountability
+from domain.appeals.service import AppealService
 from tests.conftest import ADMIN, LOG_KEY_FILE, PLATFORM, sh
 from tests.integration.approval_cases import submit
 from tests.e2e.server import scratch_postgres

@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.persistence import database_from_url
-from adapters.views import Views
-from domain.approval_service import ApprovalService
+from adapters.persistence.database import database_from_url
+from adapters.views.factory import Views
+from domain.approvals.service import ApprovalService
 from domain.errors import CaseNotFound, NotPermitted, ValidationFailed
 from projections.audit_trail import AuditQuery, AuditTrail
-from projections.case_list import CaseListQuery
+from projections.cases.case_list import CaseListQuery
 from projections.feed import CaseFeed
 from projections.runner import BatchRunner
 from tests.conftest import PLATFORM, sh, unit_actor

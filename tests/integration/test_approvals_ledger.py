@@ -17,11 +17,11 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Tracking
 
-from adapters.persistence import database_from_url
-from adapters.views import Views
-from adapters.views_ledger import BAD_RATINGS_TABLE
-from projections.approvals_bulletin import approval_section
-from projections.ledger import COUNTERS, LedgerChanges, Period
+from adapters.persistence.database import database_from_url
+from adapters.views.factory import Views
+from adapters.views.ledger import BAD_RATINGS_TABLE
+from projections.reports.approvals import approval_section
+from projections.ledger.appeals import COUNTERS, LedgerChanges, Period
 from tests.conftest import ADMIN_URL
 from tests.integration.approval_cases import month_of_approvals
 from tests.integration.views import ReadSide
@@ -33,7 +33,7 @@ def counts(figures) -> dict:
 
 def test_department_ledgers_count_approvals_apart_from_appeals(appeals, approvals, database_url, calendars):
     """RULES.md §4: a department's approvals in its ledger — forwarded, answered on time / late (its own
-    review clock, domain.clocks.met_late), returned, missed, overdue at the end — and none of it among its
+    review clock, domain.deadlines.clocks.met_late), returned, missed, overdue at the end — and none of it among its
     appeal counters."""
     d1, d2 = month_of_approvals(approvals)
     read = ReadSide(appeals, database_from_url(database_url), calendars)

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.calendar import (
+from adapters.calendar.official import (
     DEFAULT_OVERRIDES,
     CalendarDataError,
     CalendarSource,
     OfficialCalendar,
 )
-from domain.calendar import WorkingCalendar
-from domain.deadlines import SHANGHAI, Period, PeriodUnit, period_end
+from domain.deadlines.calendar import WorkingCalendar
+from domain.deadlines.periods import SHANGHAI, Period, PeriodUnit, period_end
 
 WD = PeriodUnit.WORKING_DAYS
 

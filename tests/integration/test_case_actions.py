@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from adapters.calendar import CalendarSource
+from adapters.calendar.official import CalendarSource
 from domain.errors import LimitReached, NotAllowedInState, NotPermitted
 from tests.conftest import PLATFORM, SUPERVISOR, sh, unit_actor
 from tests.integration.cases import forwarded_case

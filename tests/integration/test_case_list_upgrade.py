@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from projections.case_list import CaseListQuery
+from projections.cases.case_list import CaseListQuery
 from tests.conftest import ADMIN, LOG_KEY_FILE, PLATFORM, sh
 from tests.e2e.server import scratch_postgres
 from web.bootstrap import Settings, bootstrap

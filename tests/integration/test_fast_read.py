@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from eventsourcing.postgres import PostgresApplicationRecorder
 
-from adapters.fast_read import notification_reader
+from adapters.persistence.fast_read import notification_reader
 from tests.conftest import ADMIN, PLATFORM, sh
 
 FIELDS = ("id", "originator_id", "originator_version", "topic", "state")

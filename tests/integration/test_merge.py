@@ -13,10 +13,10 @@ import uuid
 
 import pytest
 
-from adapters.persistence import database_from_url
+from adapters.persistence.database import database_from_url
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed, VersionConflict
-from projections.case_list import CaseListQuery
-from projections.ledger import Period
+from projections.cases.case_list import CaseListQuery
+from projections.ledger.appeals import Period
 from tests.conftest import ADMIN, PLATFORM, sh, unit_actor
 from tests.integration.approval_cases import submit
 from tests.integration.cases import open_case
@@ -160,7 +160,7 @@ def test_the_ledger_counts_a_merged_case_once_and_an_unmerge_counts_it_again(app
 def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_the_inbox(appeals, database_url,
                                                                                         calendars):
     """RULES.md §1: the case list holds each appeal's credit code, so the likely repeats of a case are read
-    by the receipt window (domain.repeats: 30 calendar days either side); a merged case leaves the
+    by the receipt window (domain.appeals.repeats: 30 calendar days either side); a merged case leaves the
     candidates, and the unit's inbox shows it merged into A's number, and A with one repeat."""
     code = f"91370302MA{uuid.uuid4().hex[:8].upper()}"
     a, b, unit = pair(appeals)

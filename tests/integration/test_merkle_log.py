@@ -18,14 +18,14 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from adapters.checkpoints import CosignRefused, LogInconsistent
-from adapters.passwords import Argon2Hasher
-from adapters.persistence import postgres_conninfo
-from adapters.tlog_sign import NoteSigner, generate_private_key
-from adapters.tlog_verify import (
+from adapters.tlog.checkpoints import CosignRefused, LogInconsistent
+from adapters.auth.passwords import Argon2Hasher
+from adapters.persistence.database import postgres_conninfo
+from adapters.tlog.sign import NoteSigner, generate_private_key
+from adapters.tlog.verify import (
     COSIGNATURE_V1, checkpoint_body, parse_note, verify_consistency, verify_inclusion, verify_note_signature,
 )
-from domain import merkle
+from domain.tlog import merkle
 from domain.actors import Actor, Role
 from tests.e2e.server import scratch_postgres
 from tests.integration.test_accountability import late_case
@@ -233,7 +233,7 @@ def _insider(url):
         conn.commit()
         conn.close()
         return
-    from adapters.persistence import database_from_url
+    from adapters.persistence.database import database_from_url
     with psycopg.connect(postgres_conninfo(database_from_url(url)), autocommit=True) as conn:
         conn.execute("SET session_replication_role = replica")
         yield lambda q, params=(): conn.execute(q.format(p="%s"), params)

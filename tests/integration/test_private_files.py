@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from adapters.passwords import Argon2Hasher
+from adapters.auth.passwords import Argon2Hasher
 from domain.actors import Actor, Role
 from web.bootstrap import Settings, bootstrap
 

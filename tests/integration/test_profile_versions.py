@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.calendar import CalendarSource
-from adapters.persistence import database_from_url
-from adapters.profile_files import PACKAGED, FileProfileCatalogue
-from domain.application import AppealService
+from adapters.calendar.official import CalendarSource
+from adapters.persistence.database import database_from_url
+from adapters.profiles.files import PACKAGED, FileProfileCatalogue
+from domain.appeals.service import AppealService
 from tests.conftest import ADMIN, PLATFORM, sh
 from tests.integration.cases import deadline, forwarded_case
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from adapters.persistence import database_from_url
-from projections.ledger import Period
+from adapters.persistence.database import database_from_url
+from projections.ledger.appeals import Period
 from tests.conftest import ADMIN, PLATFORM, own_postgres_url, sh
 from tests.integration.views import ReadSide
 
@@ -35,7 +35,7 @@ def test_killed_runner_resumes_to_the_same_views_as_a_rebuild(appeals, database_
     read = ReadSide(appeals, database_from_url(database_url), calendars)
     read.reset()
     env = dict(os.environ, CASELEDGER_DATABASE_URL=database_url, CASELEDGER_SECRET_KEY="x")
-    runner = subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run", "--batch-size", "20"],
+    runner = subprocess.Popen([sys.executable, "-m", "web.cli.main", "projections", "run", "--batch-size", "20"],
                               env=env, cwd=tmp_path, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from adapters.persistence import database_from_url
-from domain.clocks import evaluate
-from domain.deadlines import SHANGHAI as SHANGHAI_ZONE
+from adapters.persistence.database import database_from_url
+from domain.deadlines.clocks import evaluate
+from domain.deadlines.periods import SHANGHAI as SHANGHAI_ZONE
 from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
-from projections.case_list import CaseListQuery
-from projections.ledger import Period
+from projections.cases.case_list import CaseListQuery
+from projections.ledger.appeals import Period
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, own_postgres_url, sh
 from tests.integration.views import ReadSide
 

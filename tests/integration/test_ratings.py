@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.persistence import database_from_url
-from adapters.profile_files import PACKAGED, FileProfileCatalogue
-from domain.application import AppealService
+from adapters.persistence.database import database_from_url
+from adapters.profiles.files import PACKAGED, FileProfileCatalogue
+from domain.appeals.service import AppealService
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, sh
 from tests.integration.cases import as_unit, deadline, forwarded_case

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from adapters.persistence import database_from_url
-from domain.application import AppealService
-from projections.bulletin import monthly_bulletin
-from projections.ledger import Period
+from adapters.persistence.database import database_from_url
+from domain.appeals.service import AppealService
+from projections.reports.bulletin import monthly_bulletin
+from projections.ledger.appeals import Period
 from tests.conftest import ADMIN, PLATFORM, sh
 from tests.e2e.server import scratch_postgres
 from tests.integration.views import ReadSide

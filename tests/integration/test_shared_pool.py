@@ -1,12 +1,12 @@
-"""One PostgreSQL pool per process (adapters.pg_pool): every application, view and the idempotency table share it,
+"""One PostgreSQL pool per process (adapters.persistence.pg_pool): every application, view and the idempotency table share it,
 counted, so closing one container leaves another of the same settings working."""
 
 from __future__ import annotations
 
 import pytest
 
-from adapters.passwords import Argon2Hasher
-from adapters.pg_pool import GuardedPool
+from adapters.auth.passwords import Argon2Hasher
+from adapters.persistence.pg_pool import GuardedPool
 from domain.actors import Actor, Role
 from domain.idempotency import Claim
 from tests.conftest import LOG_KEY_FILE, own_postgres_url

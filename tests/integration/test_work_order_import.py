@@ -14,19 +14,19 @@ from pathlib import Path
 import pytest
 from eventsourcing.application import Application
 
-from adapters.persistence import database_from_url
-from domain.appeal import Appeal
-from domain.application import AppealService
+from adapters.persistence.database import database_from_url
+from domain.appeals.aggregate import Appeal
+from domain.appeals.service import AppealService
 from domain.errors import NotPermitted
-from projections.case_list import CaseListQuery
+from projections.cases.case_list import CaseListQuery
 from tests.conftest import ADMIN, sh, unit_actor
 from tests.integration.views import FAR, ReadSide
 from multiprocessing.connection import Connection
 
-from web import work_order_checks
-from web.cli_import import import_work_orders
-from web.work_order_checks import checked_chunks, checked_in_background
-from web.work_orders import WorkOrderFileError, open_work_orders
+from web.work_orders import checks as work_order_checks
+from web.cli.imports import import_work_orders
+from web.work_orders.checks import checked_chunks, checked_in_background
+from web.work_orders.files import WorkOrderFileError, open_work_orders
 
 CSV_HEADER = "工单编号,受理时间,诉求类型,诉求标题,诉求内容,企业名称,统一社会信用代码,联系人,联系电话,承办单位,办结时间\n"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from adapters.fast_read import case_feed
-from adapters.views import Views
+from adapters.persistence.fast_read import case_feed
+from adapters.views.factory import Views
 from projections.audit_trail import AuditQuery, AuditTrail
-from projections.case_list import CaseList, CaseListQuery
-from projections.ledger import Ledger, Period
+from projections.cases.case_list import CaseList, CaseListQuery
+from projections.ledger.appeals import Ledger, Period
 from projections.runner import BatchRunner
 
 FAR = datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -24,7 +24,7 @@ class ReadSide:
         self.batch_size = batch_size
 
     def runner(self, batch_size: int | None = None) -> BatchRunner:
-        # The feed as the service wires it (adapters.fast_read): what runs in production is what is tested.
+        # The feed as the service wires it (adapters.persistence.fast_read): what runs in production is what is tested.
         return BatchRunner(case_feed(self.appeals), self.models, batch_size or self.batch_size)
 
     def reset(self) -> None:

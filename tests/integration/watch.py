@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from adapters.persistence import database_from_url
-from adapters.views import Views
-from domain.accountability import AccountabilityProcess
-from projections.case_list import CaseList
-from projections.deadline_watch import DeadlineWatch
+from adapters.persistence.database import database_from_url
+from adapters.views.factory import Views
+from domain.accountability.process import AccountabilityProcess
+from projections.cases.case_list import CaseList
+from projections.cases.deadline_watch import DeadlineWatch
 from projections.feed import CaseFeed
-from projections.process import ProcessFollower
+from projections.accountability.process import ProcessFollower
 from projections.runner import BatchRunner
 from tests.conftest import PLATFORM, sh
 

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from domain.calendar import TableCalendar
+from domain.deadlines.calendar import TableCalendar
 
 
 def _days(*isodates: str) -> set[date]:

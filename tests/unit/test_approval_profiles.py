@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.profile_files import PACKAGED, FileProfileCatalogue
+from adapters.profiles.files import PACKAGED, FileProfileCatalogue
 from domain.actors import Actor, Role
-from domain.application import AppealService
-from domain.approval_profiles import APPROVAL_EVENTS, merged_with_fallback, parse_approval_profile
+from domain.appeals.service import AppealService
+from domain.approvals.profiles import APPROVAL_EVENTS, merged_with_fallback, parse_approval_profile
 from domain.errors import ProfileError, ValidationFailed
-from domain.profiles import CASE_EVENTS, parse_profile
+from domain.catalogue import parse_profile
+from domain.profiles import CASE_EVENTS
 
 NATIONAL, LIAOCHENG, LIAOYUAN = "licensing-law-2019", "liaocheng-2020-approvals", "liaoyuan-2024-approvals"
 

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import pytest
 
-from adapters.profile_files import FileProfileCatalogue
+from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
-from domain.approval import Approval
-from domain.clocks import evaluate
-from domain.deadlines import SHANGHAI
+from domain.approvals.aggregate import Approval
+from domain.deadlines.clocks import evaluate
+from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
 
 from .conftest import official_calendar_2025_2026

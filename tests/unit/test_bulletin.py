@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from projections.bulletin import (
+from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     MIN_COVERAGE,
     NO_WEIGHTED_RATE,
@@ -23,7 +23,7 @@ from projections.bulletin import (
     not_ranked_reason,
     rank_units,
 )
-from projections.ledger import COUNTERS, LedgerFigures, Period
+from projections.ledger.appeals import COUNTERS, LedgerFigures, Period
 from tests.pdf import page_count, pdf_text
 
 SEPT = Period.month("2026-09")
@@ -259,8 +259,7 @@ def bulletin():
 
 
 def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
     pdf = exporters.bulletin_pdf(bulletin)
     assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
@@ -272,8 +271,7 @@ def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
 
 
 def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     assert exporters.find_cjk_font(), "a CJK font is needed: pip install paperang-p2-fonts-cjk"
     text = pdf_text(exporters.bulletin_pdf(bulletin))
     assert "2026年10月企业诉求办理情况通报" in text
@@ -282,8 +280,7 @@ def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
 
 
 def test_a_name_the_font_cannot_draw_is_shown_by_code():
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
     text = pdf_text(exporters.bulletin_pdf(odd))
     assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
@@ -291,8 +288,7 @@ def test_a_name_the_font_cannot_draw_is_shown_by_code():
 
 
 def test_find_cjk_font_ignores_a_font_path_without_chinese():
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     installed = exporters.find_cjk_font()
     assert exporters.find_cjk_font("/no/such/font.ttf") == installed
     import matplotlib
@@ -308,8 +304,7 @@ def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, mon
     import matplotlib
     from matplotlib import font_manager
 
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     own = str(matplotlib.get_data_path())
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     monkeypatch.setattr(font_manager.fontManager, "ttflist",
@@ -353,8 +348,7 @@ def test_a_cjk_font_of_cff_outlines_is_passed_over_for_the_pdf(tmp_path):
     """The PDF embeds TrueType (type 42); matplotlib writes CFF outlines into it as if they were TrueType,
     so an OpenType CJK font of CFF outlines (Debian's fonts-noto-cjk) would print garbage: it is not taken,
     even when named by the setting."""
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     cff = cff_font_with("通报单位区供电中心", tmp_path / "cff-cjk.otf")
     assert all(ord(ch) in exporters._charset(cff) for ch in "通报单位")  # it has the glyphs
     assert exporters.find_cjk_font(cff) != cff
@@ -362,8 +356,7 @@ def test_a_cjk_font_of_cff_outlines_is_passed_over_for_the_pdf(tmp_path):
 
 
 def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     chosen = tmp_path / "chosen.ttc"
     chosen.write_bytes(open(exporters.packaged_cjk_font(), "rb").read())
     assert exporters.find_cjk_font(str(chosen)) == str(chosen)
@@ -386,7 +379,7 @@ def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apa
 
     import openpyxl
 
-    from adapters.exporters import bulletin_xlsx
+    from adapters.bulletin.xlsx import bulletin_xlsx
 
     ws = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(mixed))).worksheets[0]
     headers = [c.value for c in ws[3]]
@@ -402,8 +395,7 @@ def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apa
 
 
 def test_the_pdf_shows_the_composite_in_points_and_the_units_not_ranked_apart(mixed):
-    from adapters import bulletin_pdf as exporters
-
+    from adapters.bulletin import pdf as exporters
     table = pdf_text(exporters.bulletin_pdf(mixed)).split("\f")[0]
     lines = [" ".join(line.split()) for line in table.splitlines()]
     water = next(line for line in lines if "WATER" in line)
@@ -420,8 +412,8 @@ def test_a_month_with_no_ranked_unit_still_makes_a_workbook_and_a_pdf():
 
     import openpyxl
 
-    from adapters import bulletin_pdf as exporters
-    from adapters.exporters import bulletin_xlsx
+    from adapters.bulletin import pdf as exporters
+    from adapters.bulletin.xlsx import bulletin_xlsx
 
     nobody = rank_units([(figures("IDLE"), "空闲单位"), (figures("RESP", forwarded=1, responded=1), "仅响应")], SEPT)
     assert nobody.ranked == ()

@@ -14,15 +14,15 @@ from datetime import datetime
 
 import pytest
 
-from adapters.profile_files import FileProfileCatalogue
+from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
-from domain.approval import Approval
-from domain.deadlines import SHANGHAI
-from projections.approvals_bulletin import TOTAL, ApprovalSection, DepartmentRow, approval_section
-from projections.approvals_ledger import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
-from projections.bulletin import rank_units
+from domain.approvals.aggregate import Approval
+from domain.deadlines.periods import SHANGHAI
+from projections.reports.approvals import TOTAL, ApprovalSection, DepartmentRow, approval_section
+from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
+from projections.reports.bulletin import rank_units
 from projections.feed import FeedItem
-from projections.ledger import Ledger, Period
+from projections.ledger.appeals import Ledger, Period
 from tests.pdf import pdf_text
 
 from .conftest import official_calendar_2025_2026
@@ -200,7 +200,7 @@ def with_section(section: ApprovalSection):
 def test_the_workbook_has_an_approvals_sheet(section):
     import openpyxl
 
-    from adapters.exporters import bulletin_xlsx
+    from adapters.bulletin.xlsx import bulletin_xlsx
 
     wb = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(with_section(section))))
     assert wb.sheetnames[-1] == "审批 (Approvals)"
@@ -219,14 +219,14 @@ def test_the_workbook_has_an_approvals_sheet(section):
 def test_without_the_section_the_workbook_keeps_its_other_sheets():
     import openpyxl
 
-    from adapters.exporters import bulletin_xlsx
+    from adapters.bulletin.xlsx import bulletin_xlsx
 
     assert openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(rank_units([], OCT)))).sheetnames == [
         "通报 (Bulletin)", "指标定义 (Definitions)", "差评 (Bad ratings)"]
 
 
 def test_the_pdf_has_an_approvals_page(section):
-    from adapters.bulletin_pdf import bulletin_pdf
+    from adapters.bulletin.pdf import bulletin_pdf
 
     pages = pdf_text(bulletin_pdf(with_section(section))).split("\f")
     page = pages[-1]
@@ -240,8 +240,8 @@ def test_the_pdf_has_an_approvals_page(section):
 
 
 def test_many_departments_continue_on_further_pages():
-    from adapters.bulletin_pdf import bulletin_pdf
-    from adapters.bulletin_pdf_approvals import DEPARTMENT_ROWS_PER_PAGE
+    from adapters.bulletin.pdf import bulletin_pdf
+    from adapters.bulletin.pdf_approvals import DEPARTMENT_ROWS_PER_PAGE
 
     many = {f"D{n:02d}": department(f"D{n:02d}", forwarded=1) for n in range(DEPARTMENT_ROWS_PER_PAGE + 3)}
     section = approval_section(FakeView(many, ApprovalFigures(dict.fromkeys(DAY_COUNTERS, 0), 0)), OCT)

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.clocks import (
+from domain.deadlines.clocks import (
     cancel_open,
     due_of,
     evaluate,
@@ -28,7 +28,7 @@ from domain.clocks import (
     start_clocks,
     working_days_in,
 )
-from domain.deadlines import SHANGHAI, Period, PeriodUnit, period_end, working_days_between
+from domain.deadlines.periods import SHANGHAI, Period, PeriodUnit, period_end, working_days_between
 
 from .conftest import official_calendar_2025_2026
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.deadlines import SHANGHAI, Period, PeriodUnit, period_end
+from domain.deadlines.periods import SHANGHAI, Period, PeriodUnit, period_end
 
 from .conftest import official_calendar_2025_2026
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from domain.deadlines import (
+from domain.deadlines.periods import (
     SHANGHAI,
     Due,
     Period,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.clocks import (
+from domain.deadlines.clocks import (
     bind_open,
     due_of,
     evaluate,
@@ -19,7 +19,7 @@ from domain.clocks import (
     pause_running,
     start_clocks,
 )
-from domain.deadlines import SHANGHAI
+from domain.deadlines.periods import SHANGHAI
 
 from .conftest import official_calendar_2025_2026
 

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
-from adapters.fast_decode import OrjsonDecodingTranscoder, fast_mapper
-from adapters.profile_files import FileProfileCatalogue
+from adapters.persistence.fast_decode import OrjsonDecodingTranscoder, fast_mapper
+from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
-from domain.appeal import Appeal
-from domain.application import AppealService
-from domain.deadlines import SHANGHAI
-from domain.directory import Unit, User
+from domain.appeals.aggregate import Appeal
+from domain.appeals.service import AppealService
+from domain.deadlines.periods import SHANGHAI
+from domain.directory.records import Unit, User
 
 PLATFORM = Actor("hotline.clerk", Role.PLATFORM)
 ADMIN = Actor("ops", Role.ADMIN)

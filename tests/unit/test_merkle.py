@@ -1,4 +1,4 @@
-"""domain.merkle against RFC 9162 §2.1 written out recursively, and against the auditor's verifier.
+"""domain.tlog.merkle against RFC 9162 §2.1 written out recursively, and against the auditor's verifier.
 
 The reference below is the RFC's definitions transcribed as they read (MTH,
 PATH, PROOF/SUBPROOF), slow and obviously right; the known answers are the
@@ -17,9 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters import tlog_verify
-from domain import merkle
-
+from adapters.tlog import verify as tlog_verify
+from domain.tlog import merkle
 # --- RFC 9162 §2.1, transcribed ---
 
 
@@ -332,7 +331,7 @@ def test_frontier_root_equals_the_auditors_streaming_root(items):
     assert frontier.root() == tlog_verify.root_of(merkle.leaf_hash(item) for item in items)
 
 
-EVENT = ("caseledger", uuid.UUID("12345678-1234-5678-1234-567812345678"), 3, "domain.appeal:Appeal.Created",
+EVENT = ("caseledger", uuid.UUID("12345678-1234-5678-1234-567812345678"), 3, "domain.appeals.aggregate:Appeal.Created",
          b'{"title": "\xe5\x8a\x9e"}')
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.persistence import DatabaseURLError, database_from_url
+from adapters.persistence.database import DatabaseURLError, database_from_url
 
 
 def test_default_is_an_sqlite_file_under_var(tmp_path, monkeypatch):
@@ -25,7 +25,7 @@ def test_postgresql_url_maps_to_the_librarys_settings_with_one_shared_pool():
     db = database_from_url("postgresql://clerk:s%40cret@db.local:6543/cases?pool_size=8&schema=zibo")
     assert db.kind == "postgresql"
     assert db.env == {
-        "PERSISTENCE_MODULE": "adapters.pg_pool:SharedPostgresFactory", "POSTGRES_DBNAME": "cases",
+        "PERSISTENCE_MODULE": "adapters.persistence.pg_pool:SharedPostgresFactory", "POSTGRES_DBNAME": "cases",
         "POSTGRES_HOST": "db.local", "POSTGRES_PORT": "6543", "POSTGRES_USER": "clerk",
         "POSTGRES_PASSWORD": "s@cret", "POSTGRES_POOL_SIZE": "8", "POSTGRES_MAX_OVERFLOW": "3",
         "POSTGRES_SCHEMA": "zibo",

@@ -6,9 +6,9 @@ import tomllib
 
 import pytest
 
-from adapters.profile_files import PACKAGED, FileProfileCatalogue
+from adapters.profiles.files import PACKAGED, FileProfileCatalogue
 from domain.errors import ProfileError
-from domain.profiles import parse_profile
+from domain.catalogue import parse_profile
 
 
 def zichuan() -> dict:

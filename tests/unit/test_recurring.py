@@ -11,9 +11,9 @@ from itertools import count
 
 import pytest
 
-from domain.deadlines import SHANGHAI
-from projections.ledger import Period
-from projections.recurring import (
+from domain.deadlines.periods import SHANGHAI
+from projections.ledger.appeals import Period
+from projections.reports.recurring import (
     ALPHA,
     ReceivedAppeal,
     RecurringSource,
@@ -127,8 +127,7 @@ def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():
     import random
     from datetime import timedelta
 
-    from domain import repeats
-
+    from domain.appeals import repeats
     rng = random.Random(7)
     words = ["园区", "道路", "积水", "电费", "发票", "退税", "路灯", "排污", "消防", "验收", "进度", "咨询"]
     subjects = ["".join(rng.sample(words, rng.randint(2, 5))) for _ in range(300)]

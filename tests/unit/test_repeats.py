@@ -1,12 +1,12 @@
 """Likely repeats (重复诉求) for 并单, RULES.md §1: the same credit code or a similar subject, received within 30
-calendar days either side (domain.repeats). Trigrams and their similarity counted by hand."""
+calendar days either side (domain.appeals.repeats). Trigrams and their similarity counted by hand."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from domain.deadlines import SHANGHAI
-from domain.repeats import SIMILAR, Candidate, similarity, suggest, trigrams, window
+from domain.deadlines.periods import SHANGHAI
+from domain.appeals.repeats import SIMILAR, Candidate, similarity, suggest, trigrams, window
 
 
 def at(text: str) -> datetime:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import adapters.tlog_verify as tv
-from adapters.tlog_sign import NoteSigner, add_signature, generate_private_key
+import adapters.tlog.verify as tv
+from adapters.tlog.sign import NoteSigner, add_signature, generate_private_key
 from tests.unit.tlog_export import GO_NOTE, GO_PRIVATE, GO_TEXT, GO_VKEY, LOG, ORIGIN, STRANGER, WITNESS
 
 

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import adapters.tlog_verify as tv
-from adapters.tlog_sign import add_signature
-from domain import merkle
+import adapters.tlog.verify as tv
+from adapters.tlog.sign import add_signature
+from domain.tlog import merkle
 from tests.unit.tlog_export import (
     C2SP_EXAMPLE,
     CHECKPOINT_SIZES,

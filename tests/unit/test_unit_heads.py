@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.directory import Unit
+from domain.directory.records import Unit
 
 
 def unit_with(*heads: tuple[str, str]) -> Unit:

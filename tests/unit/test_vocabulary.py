@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from adapters.views_cases import ORDER
+from adapters.views.cases import ORDER
 from domain.profiles import CATEGORIES
-from projections.case_list import SORTS
-from web.schemas import OpenAppealSchema
-from web.schemas_cases import CaseListArgsSchema
+from projections.cases.case_list import SORTS
+from web.api.schemas.common import OpenAppealSchema
+from web.api.schemas.cases import CaseListArgsSchema
 
 
 def test_the_case_list_sorts_are_one_list_for_the_api_and_every_view():
@@ -22,16 +22,16 @@ def test_the_categories_of_appeal_are_one_list_for_the_api_and_the_profiles():
 def test_the_workspace_names_every_category_of_appeal_in_chinese():
     """RULES.md §1: 政策咨询, 服务求助, 投诉, 意见建议 — every category a profile may hold has its name."""
     from domain.profiles import CATEGORIES
-    from web.workspace_text import CATEGORY
+    from web.workspace.text import CATEGORY
 
     assert list(CATEGORY) == list(CATEGORIES)
 
 
 def test_the_workspace_names_every_status_and_event_in_chinese():
-    from domain.appeal import Appeal
-    from domain.approval import Approval
+    from domain.appeals.aggregate import Appeal
+    from domain.approvals.aggregate import Approval
     from domain.status import ApprovalStatus, Status
-    from web.workspace_text import EVENT, STATUS
+    from web.workspace.text import EVENT, STATUS
 
     assert {s.value for s in Status} | {s.value for s in ApprovalStatus} <= set(STATUS)
     events = {cls.__name__ for kind in (Appeal, Approval) for cls in vars(kind).values()

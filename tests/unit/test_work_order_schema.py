@@ -11,7 +11,7 @@ import marshmallow as ma
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from web.work_order_checks import _SCHEMA, quick_load
+from web.work_orders.checks import _SCHEMA, quick_load
 
 VALID = {"external_ref": "ZB20261009001", "occurred_at": "2026-10-09T09:30:00+08:00", "channel": "12345",
          "category": "help", "subject": "用电报装迟迟未接通", "content": "低压接电申请逾期未办",

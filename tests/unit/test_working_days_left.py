@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.clocks import working_days_left
-from domain.deadlines import SHANGHAI
+from domain.deadlines.clocks import working_days_left
+from domain.deadlines.periods import SHANGHAI
 
 
 def sh(text: str) -> datetime:

@@ -1,7 +1,7 @@
-"""Keys, published vectors and an audit export written by hand, for the tests of adapters.tlog_verify and tlog_sign.
+"""Keys, published vectors and an audit export written by hand, for the tests of adapters.tlog.verify and tlog_sign.
 
-The export follows the format documented in adapters.tlog_verify, events
-made with domain.merkle, so the verifier is checked against the format and
+The export follows the format documented in adapters.tlog.verify, events
+made with domain.tlog.merkle, so the verifier is checked against the format and
 not against the service's own exporter.
 """
 
@@ -15,10 +15,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-import adapters.tlog_verify as tv
-from adapters.tlog_sign import NoteSigner, add_signature
-from domain import merkle
-
+import adapters.tlog.verify as tv
+from adapters.tlog.sign import NoteSigner, add_signature
+from domain.tlog import merkle
 ORIGIN = "caseledger.example/log"
 
 # golang.org/x/mod/sumdb/note's published test vectors (note_test.go): the
@@ -58,7 +57,7 @@ CHECKPOINT_SIZES = (5, 9, 16, 24)
 
 
 def event(i: int, variant: str = "") -> bytes:
-    return merkle.leaf_data("caseledger", uuid.UUID(int=i // 4 + 1), i % 4 + 1, "domain.appeal:Appeal.Noted",
+    return merkle.leaf_data("caseledger", uuid.UUID(int=i // 4 + 1), i % 4 + 1, "domain.appeals.aggregate:Appeal.Noted",
                             f'{{"note": "event {i}{variant}", "pad": "{"x" * (i % 7)}"}}'.encode())
 
 

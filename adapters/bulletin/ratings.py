@@ -1,0 +1,64 @@
+"""The bulletin's monthly list of 差评 (004 item 二: 按月对差评问题进行通报整改): a sheet of the workbook
+and a page of the PDF, beside the ranking (``adapters.bulletin.xlsx``, ``adapters.bulletin.pdf``).
+
+One line per bad rating of the month, by the time of the visit: case number, unit, raw level, the
+rectification period's last day, where the rectification stands and the contest, in Chinese.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.deadlines.periods import SHANGHAI
+from projections.reports.bulletin import Bulletin
+from projections.ledger.ratings import BadRatingEntry
+
+SHEET_TITLE = "差评 (Bad ratings)"
+LEVEL_ZH = {"unsatisfied": "不满意", "very_unsatisfied": "非常不满意"}
+RECTIFICATION_ZH = {None: "未规定整改期限", "pending": "整改中", "overdue": "逾期未整改", "on_time": "按期整改",
+                    "late": "逾期整改", "set_aside": "申诉成立，无需整改", "superseded": "由其后差评的整改取代"}
+CONTEST_ZH = {None: "未申诉", "pending": "申诉待复核", "upheld": "申诉成立（撤销差评）", "rejected": "维持原评价"}
+HEADERS = (("诉求编号 (Case)", 24), ("单位代码 (Code)", 16), ("单位名称 (Unit)", 24), ("评价 (Rating)", 12),
+           ("回访时间 (Visited)", 18), ("整改期限 (Due)", 14), ("整改情况 (Rectification)", 22),
+           ("申诉复核 (Contest)", 20))
+
+
+def _day(moment) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d") if moment else "—"
+
+
+def line_cells(entry: BadRatingEntry) -> list[str]:
+    """One line of the list as text cells (the same in the workbook and the PDF)."""
+    due = _day(entry.due) + ("（暂定）" if entry.provisional else "") if entry.due else "—"
+    return [entry.case_no, entry.unit, entry.unit_name, LEVEL_ZH[entry.level],
+            entry.visited_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"), due,
+            RECTIFICATION_ZH[entry.rectification], CONTEST_ZH[entry.contest]]
+
+
+def note_zh(bulletin: Bulletin) -> str:
+    as_of = bulletin.as_of.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if bulletin.as_of else "—"
+    return (f"本月差评{len(bulletin.bad_ratings)}条，按回访时间排列；整改情况截至{as_of}。原始评价不因申诉而改变，"
+            "申诉成立的差评不计入复核后满意率。")
+
+
+def bad_ratings_sheet(wb: Any, bulletin: Bulletin) -> None:
+    """Adds the list of 差评 to the openpyxl workbook ``wb``."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(SHEET_TITLE)
+    year, month = bulletin.period.name.split("-")
+    ws["A1"] = f"{year}年{int(month)}月差评通报 (Bad ratings, {bulletin.period.name})"
+    ws["A1"].font = Font(size=14, bold=True)
+    ws["A2"] = note_zh(bulletin)
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(f"A2:{get_column_letter(len(HEADERS))}2")
+    fill = PatternFill("solid", fgColor="DDE6F0")
+    for i, (header, width) in enumerate(HEADERS, start=1):
+        cell = ws.cell(3, i, header)
+        cell.font, cell.fill = Font(bold=True), fill
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for r, entry in enumerate(bulletin.bad_ratings, start=4):
+        for i, value in enumerate(line_cells(entry), start=1):
+            ws.cell(r, i, value).number_format = "@"
+    ws.freeze_panes = "A4"

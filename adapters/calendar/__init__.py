@@ -1,0 +1,1 @@
+"""The official working-day calendar, from chinese_calendar and local overrides."""

@@ -1,0 +1,1 @@
+"""Policy profiles, packaged as TOML files and read from them."""

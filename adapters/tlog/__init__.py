@@ -1,0 +1,1 @@
+"""The verifiable log (tlog): signing, checkpoints, witnesses, checks and the standalone verifier."""

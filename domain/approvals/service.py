@@ -1,0 +1,147 @@
+"""The approval application service (行政审批): submit an application, and each of its commands.
+
+Approvals are recorded in the one case log, beside appeals (``store``); the
+rhythm, the sweep and the queries are the case service's
+(domain.cases.service). The profile and matter an application is submitted
+under are copied into its first event, so a later edit of the profile never
+changes its periods (DESIGN.md decision 5).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.actors import Actor
+from domain.approvals.aggregate import Approval
+from domain.cases.service import CaseService
+from domain.deadlines.periods import SHANGHAI
+from domain.errors import ValidationFailed
+from domain.permissions import check_command_role
+
+
+class ApprovalService(CaseService):
+    """行政审批 application: submit, command, get (now or as of a moment), history."""
+
+    aggregate = Approval
+
+    def submit(self, actor: Actor, *, profile: str, matter: str, applicant: dict[str, Any],
+               materials: list[str], departments: list[str], commitment: bool = False,
+               channel: str | None = None, external_ref: str | None = None,
+               occurred_at: datetime | None = None) -> tuple[Approval, bool]:
+        """Submitted 申请 (received at the window). Returns the application and whether it is new;
+        the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
+        check_command_role("open", actor, self.kind)
+        case_id = Approval.create_id(channel, external_ref, actor.request and actor.request.id)
+        existing = self._opened_before(case_id, external_ref, actor)
+        if existing is not None:
+            return existing, False
+        problems: dict[str, str] = {}
+        policy = None
+        try:
+            chosen = self.profiles.get(profile, kind="approval")
+        except KeyError:
+            chosen = None
+            known = ", ".join(self.profiles.ids(kind="approval"))
+            problems["profile"] = f"unknown approval profile {profile!r}; known: {known}"
+        if not isinstance(applicant, dict) or not str(applicant.get("name") or "").strip():
+            problems["applicant.name"] = "the applicant's name is required"
+        if not isinstance(materials, list) or not all(isinstance(m, str) and m.strip() for m in materials):
+            problems["materials"] = "a list of the materials handed in, each a non-empty text"
+        departments = list(departments or [])
+        if not departments:
+            problems["departments"] = "name at least one department that reviews the application"
+        elif len(set(departments)) != len(departments):
+            problems["departments"] = "each department once"
+        else:
+            strangers = [d for d in departments if not self.unit_exists(d)]
+            if strangers:
+                problems["departments"] = f"no such active units: {', '.join(strangers)}"
+        if chosen is not None and "profile" not in problems and "departments" not in problems:
+            try:
+                policy = chosen.case_policy(matter, departments, bool(commitment))
+            except ValidationFailed as refused:
+                problems.update(refused.fields)
+        problems.update(self._occurred_problems(actor, occurred_at))
+        if problems:
+            raise ValidationFailed(problems)
+        approval = Approval(
+            id=case_id, case_no=_case_no(occurred_at or self.clock(), case_id), channel=channel,
+            external_ref=external_ref, matter=matter, applicant=dict(applicant),
+            materials=[m.strip() for m in materials], departments=departments, commitment=bool(commitment),
+            policy=policy, actor=actor.as_record(), occurred_at=occurred_at,
+        )
+        try:
+            self.save(approval)
+        except IntegrityError:
+            if external_ref or actor.request:  # a concurrent submission of the same reference, or retry, won
+                return self._get(approval.id), False
+            raise
+        return approval, True
+
+    def request_materials(self, case_id: UUID, actor: Actor, *, missing: list[str], note: str | None = None,
+                          **opts: Any) -> Approval:
+        return self._run(case_id, actor, "request_materials", opts,
+                         lambda a, at: a.request_materials(missing, note, actor, at))
+
+    def supply_materials(self, case_id: UUID, actor: Actor, *, materials: list[str], **opts: Any) -> Approval:
+        return self._run(case_id, actor, "supply_materials", opts,
+                         lambda a, at: a.supply_materials(materials, actor, at))
+
+    def accept(self, case_id: UUID, actor: Actor, *, note: str | None = None, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "accept", opts, lambda a, at: a.accept(note, actor, at))
+
+    def refuse(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "refuse", opts, lambda a, at: a.refuse(reason, actor, at))
+
+    def forward(self, case_id: UUID, actor: Actor, *, departments: list[str] | None = None,
+                **opts: Any) -> Approval:
+        strangers = [d for d in departments or [] if not self.unit_exists(d)]
+        if strangers:
+            raise ValidationFailed({"departments": f"no such active units: {', '.join(strangers)}"})
+        return self._run(case_id, actor, "forward", opts, lambda a, at: a.forward(departments, actor, at))
+
+    def answer(self, case_id: UUID, actor: Actor, *, department: str, decision: str, opinion: str,
+               **opts: Any) -> Approval:
+        return self._run(case_id, actor, "answer", opts,
+                         lambda a, at: a.answer(department, decision, opinion, actor, at))
+
+    def return_opinion(self, case_id: UUID, actor: Actor, *, department: str, reason: str,
+                       **opts: Any) -> Approval:
+        return self._run(case_id, actor, "return", opts,
+                         lambda a, at: a.return_opinion(department, reason, actor, at))
+
+    def pause(self, case_id: UUID, actor: Actor, *, reason: str, expected_working_days: int,
+              note: str | None = None, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "pause", opts, lambda a, at: a.pause(
+            reason, expected_working_days, note, self.calendars(a.policy["jurisdiction"]), at or self.clock(), actor, at))
+
+    def resume(self, case_id: UUID, actor: Actor, *, note: str | None = None, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "resume", opts, lambda a, at: a.resume(note, actor, at))
+
+    def extend(self, case_id: UUID, actor: Actor, *, working_days: int, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "extend", opts, lambda a, at: a.extend(working_days, reason, actor, at))
+
+    def escalate(self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None,
+                 **opts: Any) -> Approval:
+        return self._run(case_id, actor, "escalate", opts, lambda a, at: a.escalate(level, reason, actor, at))
+
+    def decide(self, case_id: UUID, actor: Actor, *, decision: str, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "decide", opts, lambda a, at: a.decide(decision, reason, actor, at))
+
+    def deliver(self, case_id: UUID, actor: Actor, *, note: str | None = None, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "deliver", opts, lambda a, at: a.deliver(note, actor, at))
+
+    def revoke(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "revoke", opts, lambda a, at: a.revoke(reason, actor, at))
+
+    def withdraw(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "withdraw", opts, lambda a, at: a.withdraw(reason, actor, at))
+
+
+def _case_no(at: datetime, case_id: UUID) -> str:
+    """A clerk-readable number (审批编号): SP, the local receipt date, and the id's head."""
+    return f"SP{at.astimezone(SHANGHAI):%Y%m%d}-{case_id.hex[:8].upper()}"

@@ -1,0 +1,1 @@
+"""What every case kind shares: the base aggregate and the base service."""

@@ -1,0 +1,1 @@
+"""Deadlines: the working-day calendar, periods, deadline clocks and their pauses."""

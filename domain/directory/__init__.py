@@ -1,0 +1,1 @@
+"""The directory: units, users, heads of units and the login log."""

@@ -1,0 +1,147 @@
+"""Units (承办单位) and users, event-sourced like the cases.
+
+Who was given which role and unit, when and by whom, is part of the
+auditable record: every grant, disablement, password change and token
+revocation is an event with its actor. Sign-in attempts are not: they go to
+the login log (domain.directory.login_log), so that a user's record stays small and
+concurrent logins never conflict on it.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.actors import Role
+
+_UNITS = uuid5(NAMESPACE_URL, "urn:caseledger:unit")
+_USERS = uuid5(NAMESPACE_URL, "urn:caseledger:user")
+
+
+class PasswordHasher(abc.ABC):
+    """Port: a slow, salted password hash (adapters.auth.passwords)."""
+
+    @abc.abstractmethod
+    def hash(self, password: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class Unit(Aggregate):
+    """承办单位: a handling unit, optionally under a parent unit."""
+
+    TOPIC = "caseledger:Unit"
+
+    class Event(Aggregate.Event):
+        TOPIC = "caseledger:Unit.Event"
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return uuid5(_UNITS, code)
+
+    @event("Registered", topic="caseledger:Unit.Registered")
+    def __init__(self, code: str, name: str, parent: str | None, actor: dict) -> None:
+        self.code, self.name, self.parent = code, name, parent
+        self.active = True
+        # Who heads the unit from which day (主要负责人), in the order recorded: {"name", "from"}.
+        self.heads: list[dict[str, str]] = []
+
+    @event("Disabled", topic="caseledger:Unit.Disabled")
+    def disable(self, reason: str | None, actor: dict) -> None:
+        self.active = False
+
+    @event("HeadAppointed", topic="caseledger:Unit.HeadAppointed")
+    def appoint_head(self, name: str, from_day: str, actor: dict) -> None:
+        """Records that ``name`` heads the unit from ``from_day`` (ISO date, Asia/Shanghai) on; a later
+        record for the same day corrects an earlier one."""
+        self.heads.append({"name": name, "from": from_day})
+
+    def head_on(self, day: date) -> dict[str, str] | None:
+        """The head in office on ``day``: the latest-starting appointment on or before it (of two for
+        the same day, the one recorded last); None before the first."""
+        in_office = None
+        for head in self.heads:
+            if date.fromisoformat(head["from"]) <= day and (
+                    in_office is None or head["from"] >= in_office["from"]):
+                in_office = head
+        return in_office
+
+
+class User(Aggregate):
+    """A person who signs in, with one role and, for a unit user, one unit."""
+
+    TOPIC = "caseledger:User"
+
+    class Event(Aggregate.Event):
+        TOPIC = "caseledger:User.Event"
+
+    @staticmethod
+    def create_id(username: str) -> UUID:
+        return uuid5(_USERS, username)
+
+    @event("Registered", topic="caseledger:User.Registered")
+    def __init__(self, username: str, role: str, unit: str | None, password_hash: str, actor: dict,
+                 timestamp: datetime | None = None) -> None:
+        self.username, self.role, self.unit = username, role, unit
+        self.password_hash = password_hash
+        self.active = True
+        self.tokens_valid_after = timestamp
+        self.revoked_tokens: dict[str, datetime] = {}
+
+    @event("Disabled", topic="caseledger:User.Disabled")
+    def disable(self, reason: str | None, actor: dict, timestamp: datetime | None = None) -> None:
+        # Tokens issued before the disablement end with it, and stay ended if the user is enabled again.
+        self.active = False
+        self.tokens_valid_after = timestamp
+
+    @event("Enabled", topic="caseledger:User.Enabled")
+    def enable(self, actor: dict) -> None:
+        self.active = True
+
+    @event("PasswordChanged", topic="caseledger:User.PasswordChanged")
+    def change_password(self, password_hash: str, actor: dict, timestamp: datetime | None = None) -> None:
+        self.password_hash = password_hash
+        self.tokens_valid_after = timestamp
+
+    class LoggedIn(Event):
+        """A login, as recorded before logins went to the login log: kept so that stored ones stay
+        readable; it changes nothing on the record."""
+
+        TOPIC = "caseledger:User.LoggedIn"
+        token_id: str
+        expires_at: datetime
+        client: str | None
+
+        def apply(self, aggregate: User) -> None:
+            pass
+
+    class LoginFailed(Event):
+        """A failed login, as recorded before logins went to the login log: kept so that stored ones
+        stay readable; the lockout reads the login log, so it changes nothing on the record."""
+
+        TOPIC = "caseledger:User.LoginFailed"
+        client: str | None
+
+        def apply(self, aggregate: User) -> None:
+            pass
+
+    @event("TokenRevoked", topic="caseledger:User.TokenRevoked")
+    def revoke_token(self, token_id: str, expires_at: datetime, actor: dict,
+                     timestamp: datetime | None = None) -> None:
+        # Forget revocations of tokens that have expired anyway.
+        self.revoked_tokens = {k: v for k, v in self.revoked_tokens.items() if v > timestamp}
+        self.revoked_tokens[token_id] = expires_at
+
+    @event("TokensRevoked", topic="caseledger:User.TokensRevoked")
+    def revoke_all_tokens(self, actor: dict, timestamp: datetime | None = None) -> None:
+        self.tokens_valid_after = timestamp
+
+    def accepts_token(self, token_id: str, issued_at: datetime) -> bool:
+        return self.active and issued_at >= self.tokens_valid_after and token_id not in self.revoked_tokens
+
+
+VALID_ROLES = {r.value for r in Role}

@@ -1,0 +1,197 @@
+"""The directory application: units, users, logins and token revocations.
+
+Every request with a bearer token reads its user (web.auth), so users are
+cached, and each read brings the cached user up to date with one query for
+events after its version (the library's fast-forward): a revocation saved
+by any process is seen by the next request of every other. Snapshots, every
+100 events, keep a user quick to load from cold however many of its tokens
+sign-outs have revoked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from domain.actors import Actor, Role
+from domain.appeals.service import utc_now
+from domain.directory.records import VALID_ROLES, PasswordHasher, Unit, User
+from domain.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    CaseNotFound,
+    LoginThrottled,
+    ValidationFailed,
+)
+from domain.directory.login_log import LoginAttempt, LoginLog, locked_until
+
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MIN_PASSWORD = 8
+
+
+class DirectoryService(Application):
+    name = "Directory"
+    snapshotting_intervals = {User: 100}  # noqa: RUF012 - the library's class setting
+    # Name-prefixed, so that they win over the process environment: a cache without fast-forward
+    # would keep accepting tokens that another process revoked.
+    CACHE = {"DIRECTORY_AGGREGATE_CACHE_MAXSIZE": "1000", "DIRECTORY_AGGREGATE_CACHE_FASTFORWARD": "y",
+             "DIRECTORY_DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+    def __init__(self, env: dict[str, str] | None = None, *, hasher: PasswordHasher, logins: LoginLog,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__({**(env or {}), **self.CACHE})
+        self.hasher, self.logins, self.clock = hasher, logins, clock
+        # Verifying against a throw-away hash keeps an unknown name as slow as a wrong password.
+        self._decoy = hasher.hash("decoy-password")
+
+    # -- units ------------------------------------------------------------------
+    def add_unit(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Unit:
+        problems = {}
+        if not CODE.match(code or ""):
+            problems["code"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        if not (name or "").strip():
+            problems["name"] = "a unit needs a name"
+        if parent is not None and self.unit(parent) is None:
+            problems["parent"] = f"no unit {parent!r}"
+        if problems:
+            raise ValidationFailed(problems)
+        unit = Unit(code=code, name=name.strip(), parent=parent, actor=actor.as_record())
+        self._create(unit, f"unit {code} already exists")
+        return unit
+
+    def disable_unit(self, actor: Actor, code: str, reason: str | None = None) -> Unit:
+        unit = self.unit(code)
+        if unit is None:
+            raise CaseNotFound(f"no unit {code!r}")
+        unit.disable(reason=reason, actor=actor.as_record())
+        self.save(unit)
+        return unit
+
+    def appoint_head(self, actor: Actor, code: str, name: str, from_day: date) -> Unit:
+        """Records who heads unit ``code`` from ``from_day`` on (``caseledger unit head``): a 约谈 or
+        书面检查 names the head in office on the day it arose, even after the head has changed."""
+        problems = {}
+        if not (name or "").strip():
+            problems["name"] = "name the unit's head"
+        if not isinstance(from_day, date) or isinstance(from_day, datetime):
+            problems["from"] = "the first day in office, as YYYY-MM-DD"
+        if problems:
+            raise ValidationFailed(problems)
+        unit = self.unit(code)
+        if unit is None:
+            raise CaseNotFound(f"no unit {code!r}")
+        unit.appoint_head(name=name.strip(), from_day=from_day.isoformat(), actor=actor.as_record())
+        self.save(unit)
+        return unit
+
+    def head_on(self, code: str, day: date) -> dict[str, str] | None:
+        """The head of unit ``code`` in office on ``day`` (None if none is recorded by then)."""
+        unit = self.unit(code)
+        return unit.head_on(day) if unit is not None else None
+
+    def unit(self, code: str) -> Unit | None:
+        return self._find(Unit.create_id(code))
+
+    def units(self) -> list[Unit]:
+        return self._all("caseledger:Unit.Registered")
+
+    # -- users ------------------------------------------------------------------
+    def add_user(self, actor: Actor, username: str, role: str, password: str, unit: str | None = None) -> User:
+        problems = {}
+        if not CODE.match(username or ""):
+            problems["username"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        if role not in VALID_ROLES:
+            problems["role"] = f"one of {', '.join(sorted(VALID_ROLES))}"
+        elif role == Role.UNIT.value:
+            found = self.unit(unit) if unit else None
+            if found is None or not found.active:
+                problems["unit"] = f"a unit user needs an existing, active unit; no unit {unit!r}"
+        elif unit is not None:
+            problems["unit"] = f"only unit users belong to a unit, not {role} users"
+        if len(password or "") < MIN_PASSWORD:
+            problems["password"] = f"at least {MIN_PASSWORD} characters"
+        if problems:
+            raise ValidationFailed(problems)
+        user = User(username=username, role=role, unit=unit, password_hash=self.hasher.hash(password),
+                    actor=actor.as_record())
+        self._create(user, f"user {username} already exists")
+        return user
+
+    def disable_user(self, actor: Actor, username: str, reason: str | None = None) -> User:
+        return self._change_user(username, lambda u: u.disable(reason=reason, actor=actor.as_record()))
+
+    def enable_user(self, actor: Actor, username: str) -> User:
+        return self._change_user(username, lambda u: u.enable(actor=actor.as_record()))
+
+    def set_password(self, actor: Actor, username: str, password: str) -> User:
+        if len(password or "") < MIN_PASSWORD:
+            raise ValidationFailed({"password": f"at least {MIN_PASSWORD} characters"})
+        digest = self.hasher.hash(password)
+        return self._change_user(username, lambda u: u.change_password(password_hash=digest, actor=actor.as_record()))
+
+    def user(self, username: str) -> User | None:
+        return self._find(User.create_id(username))
+
+    def users(self) -> list[User]:
+        return self._all("caseledger:User.Registered")
+
+    # -- logins and tokens --------------------------------------------------------
+    def authenticate(self, username: str, password: str, *, token_id: str, client: str | None = None) -> User:
+        """Checks a password and logs the attempt, success or failure, in the login log.
+
+        A name that does not exist is locked out, answered and timed as one that does: its
+        failures are counted alike, and the password is checked against a decoy hash.
+        """
+        now = self.clock()
+        until = locked_until(self.logins, username, now)
+        if until is not None:  # refused unheard and unrecorded, so the lock runs from the last real failure
+            raise LoginThrottled(f"too many failed logins; try again after {until.isoformat(timespec='seconds')}", until)
+        user = self.user(username) if CODE.match(username or "") else None
+        matches = self.hasher.verify(user.password_hash if user else self._decoy, password or "")
+        succeeded = user is not None and user.active and matches
+        self.logins.record(LoginAttempt(username, now, succeeded, client, token_id if succeeded else None))
+        if not succeeded:
+            raise AuthenticationFailed("unknown user name or wrong password")
+        return user
+
+    def revoke_token(self, username: str, token_id: str, expires_at: datetime, actor: Actor) -> User:
+        return self._change_user(username, lambda u: u.revoke_token(
+            token_id=token_id, expires_at=expires_at, actor=actor.as_record()))
+
+    def revoke_all_tokens(self, actor: Actor, username: str) -> User:
+        return self._change_user(username, lambda u: u.revoke_all_tokens(actor=actor.as_record()))
+
+    # -- helpers ------------------------------------------------------------------
+    def _change_user(self, username: str, change: Callable[[User], None]) -> User:
+        user = self.user(username)
+        if user is None:
+            raise CaseNotFound(f"no user {username!r}")
+        change(user)
+        self.save(user)
+        return user
+
+    def _create(self, aggregate, message: str) -> None:
+        try:
+            self.save(aggregate)
+        except IntegrityError:
+            raise AlreadyExists(message) from None
+
+    def _find(self, aggregate_id):
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _all(self, topic: str) -> list:
+        found, start = [], None
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic],
+                                                      inclusive_of_start=False)
+            found += [self.repository.get(n.originator_id) for n in page]
+            if len(page) < 500:
+                return found
+            start = page[-1].id

@@ -1,0 +1,1 @@
+"""The verifiable log (tlog): Merkle tree math."""

@@ -1,0 +1,1 @@
+"""The JSON API: one module per resource, its schemas beside them."""

@@ -1,0 +1,1 @@
+"""Request and response bodies as marshmallow schemas; the OpenAPI document is made from them."""

@@ -1,0 +1,111 @@
+"""The audit trail, the read models' positions, and the Merkle log's queries and answers (API.md *Verifiable
+history, v1.1*)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from web.api.schemas.common import Text, Timestamp
+from web.api.schemas.cases import ActorSchema
+
+_INDEX = validate.Range(min=0, max=2**62)
+
+
+class CheckpointArgsSchema(ma.Schema):
+    size = ma.fields.Integer(validate=_INDEX, metadata={"description": "a checkpoint already issued at this size"})
+
+
+class InclusionArgsSchema(ma.Schema):
+    index = ma.fields.Integer(required=True, validate=_INDEX)
+    size = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
+
+
+class ConsistencyArgsSchema(ma.Schema):
+    old = ma.fields.Integer(required=True, data_key="from", validate=_INDEX)
+    new = ma.fields.Integer(required=True, data_key="to", validate=_INDEX)
+
+
+class CheckpointSchema(ma.Schema):
+    origin = ma.fields.String(required=True)
+    size = ma.fields.Integer(required=True)
+    root = ma.fields.String(required=True, metadata={"description": "base64 tree head"})
+    note = ma.fields.String(required=True, metadata={"description": "C2SP signed note: tlog-checkpoint body and "
+                                                                    "signature lines (the log's, then witnesses')"})
+
+
+class PublicKeySchema(ma.Schema):
+    vkey = ma.fields.String(required=True, metadata={"description": "C2SP verifier key of the log"})
+    origin = ma.fields.String(required=True)
+
+
+class InclusionSchema(ma.Schema):
+    index = ma.fields.Integer(required=True)
+    size = ma.fields.Integer(required=True)
+    leaf_hash = ma.fields.String(required=True, metadata={"description": "base64"})
+    proof = ma.fields.List(ma.fields.String(), required=True, metadata={"description": "base64 hashes, RFC 9162"})
+
+
+class ConsistencySchema(ma.Schema):
+    old = ma.fields.Integer(required=True, data_key="from")
+    new = ma.fields.Integer(required=True, data_key="to")
+    proof = ma.fields.List(ma.fields.String(), required=True)
+
+
+class HeadSchema(ma.Schema):
+    size = ma.fields.Integer(required=True)
+    root = ma.fields.String(required=True)
+
+
+class ProblemSchema(ma.Schema):
+    index = ma.fields.Integer(allow_none=True)
+    problem = ma.fields.String(required=True)
+
+
+class VerifySchema(ma.Schema):
+    ok = ma.fields.Boolean(required=True)
+    events_checked = ma.fields.Integer(required=True)
+    head = ma.fields.Nested(HeadSchema, allow_none=True)
+    problems = ma.fields.List(ma.fields.Nested(ProblemSchema), required=True)
+
+
+class AuditArgsSchema(ma.Schema):
+    actor = Text(validate=validate.Length(min=1, max=64))
+    unit = Text(validate=validate.Length(min=1, max=64))
+    type = Text(validate=validate.Length(min=1, max=40))
+    case_id = ma.fields.UUID()
+    since = Timestamp()
+    until = Timestamp()
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AuditEntrySchema(ma.Schema):
+    position = ma.fields.Integer()
+    case_id = Text()
+    case_no = Text()
+    seq = ma.fields.Integer()
+    type = Text()
+    actor = ma.fields.Nested(ActorSchema)
+    case_unit = Text(allow_none=True)
+    recorded_at = ma.fields.String()
+    occurred_at = ma.fields.String()
+    data = ma.fields.Dict()
+
+
+class AuditTrailSchema(ma.Schema):
+    entries = ma.fields.List(ma.fields.Nested(AuditEntrySchema), required=True)
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True)
+
+
+class ProjectionStatusSchema(ma.Schema):
+    name = Text(required=True)
+    position = ma.fields.Integer(required=True)
+    lag = ma.fields.Integer(required=True)
+
+
+class ProjectionsSchema(ma.Schema):
+    head = ma.fields.Integer(required=True)
+    projections = ma.fields.List(ma.fields.Nested(ProjectionStatusSchema), required=True)

@@ -1,0 +1,1 @@
+"""The web workspace (工作台): server-rendered pages in Chinese, their forms, templates and styles."""
