@@ -129,3 +129,20 @@ def appeals(database_url: str, profiles: FileProfileCatalogue, calendars: Calend
                             calendars=calendars.for_jurisdiction)
     yield service
     service.close()
+
+
+# -- markers: a fast lane is ``-m "not postgres and not browser"`` ---------------------------------------------------
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres`` on every test that needs the PostgreSQL server (a ``postgres`` parameter of any of its
+    fixtures, the shared database, or a name saying so), ``server`` on those that drive ``caseledger serve``,
+    ``browser`` on those that drive chromium."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if ("postgres" in params.values() or "postgres_url" in getattr(item, "fixturenames", ())
+                or "postgres" in item.name.split("[")[0]):
+            item.add_marker(pytest.mark.postgres)
+        module = getattr(item, "module", None)
+        if module is not None and "running_server" in vars(module):
+            item.add_marker(pytest.mark.server)
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)

@@ -1,8 +1,8 @@
 """Offline verifier of a caseledger audit export: one file, for auditors.
 
 It needs only Python 3.11 and the ``cryptography`` package, and imports
-nothing of caseledger, so an auditor can copy this file alone and run
-``python3 tlog_verify.py DIR``. It is an independent implementation of the
+nothing of caseledger, so an auditor can copy this file alone (say, as
+``tlog_verify.py``) and run ``python3 tlog_verify.py DIR``. It is an independent implementation of the
 tree math (RFC 9162 §2.1), of C2SP signed notes, checkpoints and
 cosignatures (c2sp.org/signed-note, tlog-checkpoint, tlog-cosignature), and
 of the leaf data format, so a fault in the service's own code cannot hide

@@ -11,11 +11,13 @@ import time
 import uuid
 
 import psycopg
+import pytest
 
 from tests.e2e.server import running_server, scratch_postgres
 from tests.e2e.test_server import forwarded_case, history, post
 
 
+@pytest.mark.postgres
 def test_a_request_killed_after_saving_is_answered_once_after_a_restart(tmp_path):
     """PostgreSQL. The server is killed (SIGKILL, every process) while an acknowledgement with an
     Idempotency-Key has saved its event but not yet stored its response: the test holds a row lock

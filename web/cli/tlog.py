@@ -2,7 +2,7 @@
 
 ``verify`` and ``keygen`` open no database: ``verify`` is the standalone
 verifier (``adapters.tlog.verify``, which imports nothing but the standard
-library and ``cryptography`` and also runs as ``python3 tlog_verify.py DIR``);
+library and ``cryptography`` and, copied alone, also runs as ``python3 tlog_verify.py DIR``);
 the others bring the Merkle log up to date first, as an operator's command
 may, so what they sign or export covers everything recorded before them.
 """
