@@ -63,7 +63,7 @@ from domain.approvals.aggregate import Approval  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
 from projections.cases.case_list import CaseList, CaseListQuery  # noqa: E402
 from projections.feed import library_reader  # noqa: E402
-from projections.ledger.appeals import Ledger, Period  # noqa: E402
+from projections.ledger.appeals import Ledger, ReportingPeriod  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
 PLATFORM = Actor("bench.platform", Role.PLATFORM)
@@ -253,7 +253,7 @@ def main() -> int:
             print(f"  {name:24}: {statistics.median(times) * 1e3:7.2f} ms / {statistics.quantiles(times, n=20)[18] * 1e3:7.2f} ms")
         print(f"  worst median            : {max(medians) * 1e3:7.2f} ms   (target <= 50)")
         ledger = models[1].view
-        times = timed(lambda: ledger.figures("UNIT-07", Period.month("2026-05")), 100)
+        times = timed(lambda: ledger.figures("UNIT-07", ReportingPeriod.month("2026-05")), 100)
         print(f"\nledger query (one unit, one month): median {statistics.median(times) * 1e3:.2f} ms, "
               f"p95 {statistics.quantiles(times, n=20)[18] * 1e3:.2f} ms   (target <= 20)")
         views.close()

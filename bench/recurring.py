@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._machine import describe  # noqa: E402
 from domain.deadlines.periods import SHANGHAI  # noqa: E402
-from projections.ledger.appeals import Period  # noqa: E402
+from projections.ledger.appeals import ReportingPeriod  # noqa: E402
 from projections.reports.recurring import ReceivedAppeal, RecurringSource, recurring_section  # noqa: E402
 
 
@@ -60,7 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     source = InMemory(appeals(args.appeals, args.words, args.enterprises))
     started = time.perf_counter()
-    section = recurring_section(source, Period.month("2026-11"))
+    section = recurring_section(source, ReportingPeriod.month("2026-11"))
     took = time.perf_counter() - started
     print(describe())
     print(f"{args.appeals} appeals over three months ({args.words}-word vocabulary): report for 2026-11 in "

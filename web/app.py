@@ -31,6 +31,7 @@ from web.api import tlog as api_tlog
 from web.api import units as api_units
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import pages as workspace
+from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
@@ -68,6 +69,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     app.secret_key = settings.secret_key or local_secret()  # the sessions of the web workspace
     api = CaseledgerApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    # Schemas renamed since the document was first published keep their component names.
+    api.spec.components.schema("Case", schema=AppealSchema)
     app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)
     if settings.trusted_proxies:
         n = settings.trusted_proxies

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from adapters.persistence.append_only import protect_recorder, protect_table
@@ -42,7 +42,8 @@ from adapters.persistence.side_tables import SideTables
 from adapters.views.factory import Views
 from domain.accountability.process import AccountabilityProcess
 from domain.accountability.record import UnitAccountability
-from domain.appeals.service import AppealService, utc_now
+from domain.appeals.service import AppealService
+from domain.time_source import TimeSource, utc_now
 from domain.approvals.service import ApprovalService
 from domain.directory.records import PasswordHasher, Unit, User
 from domain.directory.service import DirectoryService
@@ -236,7 +237,7 @@ class Container:
         self.views.close()
 
 
-def bootstrap(settings: Settings | None = None, clock: Callable[[], datetime] = utc_now,
+def bootstrap(settings: Settings | None = None, clock: TimeSource = utc_now,
               hasher: PasswordHasher | None = None) -> Container:
     settings = settings or Settings.from_env()
     database = database_from_url(settings.database_url)

@@ -32,9 +32,9 @@ from projections.ledger.appeals import (
     LedgerChanges,
     LedgerFigures,
     LedgerView,
-    Period,
+    ReportingPeriod,
 )
-from projections.ledger.ratings import BAD_RATING_COLUMNS, RATING_COUNTERS, BadRating
+from projections.ledger.ratings import BAD_RATING_COLUMNS, BadRating
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class _LedgerQueries:
     def _t(self, moment: datetime) -> Any:
         return moment
 
-    def figures(self, unit: str, period: Period) -> LedgerFigures:
+    def figures(self, unit: str, period: ReportingPeriod) -> LedgerFigures:
         first, last = period.days
         end = self._t(period.end)
         with self.datastore.transaction(commit=False) as c:
@@ -155,7 +155,7 @@ class _LedgerQueries:
         return LedgerFigures(unit, period, {c: sums[c] for c in COUNTERS}, int(open_at_end), int(overdue_at_end),
                              approvals, int(rectifications_overdue))
 
-    def bad_ratings(self, period: Period) -> list[BadRating]:
+    def bad_ratings(self, period: ReportingPeriod) -> list[BadRating]:
         first, last = period.days
         with self.datastore.transaction(commit=False) as c:
             c.execute(_BAD_RATINGS.format(p=self.p), (first.isoformat(), last.isoformat()))
@@ -164,14 +164,14 @@ class _LedgerQueries:
     def _bad_rating(self, row: dict[str, Any]) -> BadRating:
         return row
 
-    def units_with_activity(self, period: Period) -> list[str]:
+    def units_with_activity(self, period: ReportingPeriod) -> list[str]:
         first, last = period.days
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT DISTINCT unit FROM ledger_days WHERE day BETWEEN {self.p} AND {self.p} "
                       f"AND ({_APPEAL_ACTIVITY}) ORDER BY unit", (first.isoformat(), last.isoformat()))
             return [_values(r)[0] for r in c.fetchall()]
 
-    def approval_figures(self, period: Period) -> ApprovalFigures:
+    def approval_figures(self, period: ReportingPeriod) -> ApprovalFigures:
         first, last = period.days
         end = self._t(period.end)
         with self.datastore.transaction(commit=False) as c:
@@ -181,7 +181,7 @@ class _LedgerQueries:
             overdue = self._fetch_one(c, _DECISIONS_OVERDUE, (end, end, end, end))
         return ApprovalFigures(sums, int(overdue))
 
-    def departments_with_approvals(self, period: Period) -> list[str]:
+    def departments_with_approvals(self, period: ReportingPeriod) -> list[str]:
         first, last = period.days
         end = self._t(period.end)
         with self.datastore.transaction(commit=False) as c:

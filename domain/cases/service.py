@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -32,15 +32,11 @@ from domain.deadlines.periods import SHANGHAI
 from domain.errors import CaseNotFound, ValidationFailed, VersionConflict
 from domain.permissions import check_case_read, check_command_part, check_command_role
 from domain.catalogue import ProfileCatalogue
+from domain.time_source import TimeSource, utc_now
 
-Clock = Callable[[], datetime]
 # No case predates the schemes this system keeps (the earliest source is of 2017).
 EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class CaseService(Application):
         super().__init_subclass__(**kwargs)
 
     def __init__(self, env: dict[str, str] | None = None, *, profiles: ProfileCatalogue,
-                 calendars: Callable[[str], WorkingCalendar], clock: Clock = utc_now,
+                 calendars: Callable[[str], WorkingCalendar], clock: TimeSource = utc_now,
                  unit_exists: Callable[[str], bool] = lambda code: True, store: Application | None = None) -> None:
         self._store = store
         super().__init__(env)

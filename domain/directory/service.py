@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor, Role
-from domain.appeals.service import utc_now
+from domain.time_source import TimeSource, utc_now
 from domain.directory.records import VALID_ROLES, PasswordHasher, Unit, User
 from domain.errors import (
     AlreadyExists,
@@ -42,7 +42,7 @@ class DirectoryService(Application):
              "DIRECTORY_DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
 
     def __init__(self, env: dict[str, str] | None = None, *, hasher: PasswordHasher, logins: LoginLog,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: TimeSource = utc_now) -> None:
         super().__init__({**(env or {}), **self.CACHE})
         self.hasher, self.logins, self.clock = hasher, logins, clock
         # Verifying against a throw-away hash keeps an unknown name as slow as a wrong password.

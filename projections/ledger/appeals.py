@@ -85,7 +85,7 @@ from projections.feed import FeedItem
 from projections.ledger.ratings import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
 __all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", "UNIT_COLUMNS", "ApprovalFigures",
-           "DepartmentFigures", "Ledger", "LedgerChanges", "LedgerFigures", "LedgerView", "Period"]
+           "DepartmentFigures", "Ledger", "LedgerChanges", "LedgerFigures", "LedgerView", "ReportingPeriod"]
 
 COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
             "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
@@ -97,7 +97,7 @@ SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_sati
 
 
 @dataclass(frozen=True)
-class Period:
+class ReportingPeriod:
     """A reporting period: [start, end) in Asia/Shanghai."""
 
     name: str
@@ -105,7 +105,7 @@ class Period:
     end: datetime
 
     @classmethod
-    def month(cls, period: str, close_day: int | None = None) -> Period:
+    def month(cls, period: str, close_day: int | None = None) -> ReportingPeriod:
         """``YYYY-MM``; with ``close_day`` (e.g. 25) the month runs from the day after the
         previous month's close day to its own close day, inclusive."""
         year, month = (int(part) for part in period.split("-"))
@@ -128,7 +128,7 @@ class Period:
 @dataclass(frozen=True)
 class LedgerFigures:
     unit: str
-    period: Period
+    period: ReportingPeriod
     counts: dict[str, int]  # the appeals' counters (COUNTERS)
     open_at_end: int
     overdue_at_end: int
@@ -171,22 +171,22 @@ class LedgerView(TrackedView):
         """Add each (unit, day)'s and each day's increments."""
 
     @abc.abstractmethod
-    def figures(self, unit: str, period: Period) -> LedgerFigures: ...
+    def figures(self, unit: str, period: ReportingPeriod) -> LedgerFigures: ...
 
     @abc.abstractmethod
-    def bad_ratings(self, period: Period) -> list[BadRating]:
+    def bad_ratings(self, period: ReportingPeriod) -> list[BadRating]:
         """Every bad rating (差评) given in the period, by the time of the visit (``ratings_ledger``)."""
 
     @abc.abstractmethod
-    def units_with_activity(self, period: Period) -> list[str]:
+    def units_with_activity(self, period: ReportingPeriod) -> list[str]:
         """The units with appeal activity in the period."""
 
     @abc.abstractmethod
-    def approval_figures(self, period: Period) -> ApprovalFigures:
+    def approval_figures(self, period: ReportingPeriod) -> ApprovalFigures:
         """The approvals as a whole in the period, with the decision deadlines overdue at its end."""
 
     @abc.abstractmethod
-    def departments_with_approvals(self, period: Period) -> list[str]:
+    def departments_with_approvals(self, period: ReportingPeriod) -> list[str]:
         """The units with approval activity in the period, or with an approval deadline binding them
         ended and unmet at its end."""
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
-from projections.ledger.appeals import LedgerView, Period
+from projections.ledger.appeals import LedgerView, ReportingPeriod
 
 TOTAL = "TOTAL"
 
@@ -92,7 +92,7 @@ class DepartmentRow:
 
 @dataclass(frozen=True)
 class ApprovalSection:
-    period: Period
+    period: ReportingPeriod
     figures: ApprovalFigures
     departments: tuple[DepartmentRow, ...]  # by code
     totals: DepartmentRow  # code TOTAL: the departments' sums, its rate made from them
@@ -106,7 +106,7 @@ class ApprovalSection:
         return self.figures.rates
 
 
-def approval_section(view: LedgerView, period: Period, names: Mapping[str, str] | None = None) -> ApprovalSection:
+def approval_section(view: LedgerView, period: ReportingPeriod, names: Mapping[str, str] | None = None) -> ApprovalSection:
     """The approvals section of ``period``'s bulletin; ``names`` names the departments (else their code)."""
     names = names or {}
     rows = tuple(DepartmentRow(code, names.get(code, code), view.figures(code, period).approvals)

@@ -6,7 +6,7 @@ every unit how the units handled their cases in a month, ranked. Sources:
 - seeds 000 items 3 and 4 (台账调度): the platform keeps ledgers of every
   appeal and regularly dispatches (调度) and bulletins the units' handling;
 - seeds 003 工作要求: the figures are reported monthly, by the 25th, so the
-  reporting month may close on the 25th (``Period.month(period, close_day=25)``);
+  reporting month may close on the 25th (``ReportingPeriod.month(period, close_day=25)``);
 - seeds 004 items 十一 and 十五: monthly statistics of every unit's
   handling, bulletined and ranked, the ranking feeding the annual assessment;
 - RULES.md §4: unit scores ("三率", as in Beijing's 接诉即办) combined with
@@ -76,7 +76,7 @@ from types import MappingProxyType
 
 from projections.reports.approvals import ApprovalSection, approval_section
 from projections.reports.recurring import RecurringSection
-from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, Period
+from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
@@ -213,7 +213,7 @@ class BulletinRow:
 
 @dataclass(frozen=True)
 class Bulletin:
-    period: Period
+    period: ReportingPeriod
     weights: Mapping[str, float]
     rows: tuple[BulletinRow, ...]  # in rank order, then the units not ranked, by code
     totals: BulletinRow  # code TOTAL, rank None
@@ -232,7 +232,7 @@ class Bulletin:
         return tuple(r for r in self.rows if r.rank is None)
 
 
-def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: Period, *,
+def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: ReportingPeriod, *,
                      names: Mapping[str, str] | None = None,
                      weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE,
                      approvals: bool = False, as_of: datetime | None = None) -> Bulletin:
@@ -254,7 +254,7 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
     return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin
 
 
-def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: Period,
+def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: ReportingPeriod,
                weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
     """Ranks (figures, name) pairs as the module's docstring says; pure."""
     scored = [(f, name, score, why_not_ranked(score, min_coverage))
@@ -287,7 +287,7 @@ def _merit(f: LedgerFigures, score: Score) -> tuple:
     return tuple(key)
 
 
-def _totals(rows: list[BulletinRow], period: Period, weights: Mapping[str, float]) -> BulletinRow:
+def _totals(rows: list[BulletinRow], period: ReportingPeriod, weights: Mapping[str, float]) -> BulletinRow:
     counts = {c: sum(r.counts.get(c, 0) for r in rows) for c in COUNTERS}
     figures = LedgerFigures(TOTAL, period, counts, sum(r.open_at_end for r in rows),
                             sum(r.overdue_at_end for r in rows),

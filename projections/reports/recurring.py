@@ -40,7 +40,7 @@ from datetime import datetime
 from math import comb
 
 from domain.appeals import repeats
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 
 REPEAT_MINIMUM = 2
 ALPHA = 0.05
@@ -123,21 +123,21 @@ class Cluster:
 
 @dataclass(frozen=True)
 class RecurringSection:
-    period: Period
-    months: tuple[Period, Period, Period]  # the two before, then the period
+    period: ReportingPeriod
+    months: tuple[ReportingPeriod, ReportingPeriod, ReportingPeriod]  # the two before, then the period
     enterprises: tuple[RepeatEnterprise, ...]
     category_units: tuple[CategoryUnit, ...]
     merged: tuple[Cluster, ...]
     suggested: tuple[Cluster, ...]
 
 
-def month_before(period: Period, close_day: int | None = None) -> Period:
+def month_before(period: ReportingPeriod, close_day: int | None = None) -> ReportingPeriod:
     year, month = (int(part) for part in period.name.split("-"))
     year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return Period.month(f"{year:04d}-{month:02d}", close_day)
+    return ReportingPeriod.month(f"{year:04d}-{month:02d}", close_day)
 
 
-def recurring_section(source: RecurringSource, period: Period, close_day: int | None = None) -> RecurringSection:
+def recurring_section(source: RecurringSource, period: ReportingPeriod, close_day: int | None = None) -> RecurringSection:
     previous = month_before(period, close_day)
     first = month_before(previous, close_day)
     months = (first, previous, period)
@@ -154,12 +154,12 @@ def recurring_section(source: RecurringSource, period: Period, close_day: int | 
         merged_clusters(this_month, {a.case_no: a for a in appeals}), suggested_clusters(appeals, period))
 
 
-def _days(period: Period) -> int:
+def _days(period: ReportingPeriod) -> int:
     first, last = period.days
     return (last - first).days + 1
 
 
-def repeat_enterprises(appeals: Sequence[ReceivedAppeal], months: Sequence[Period]) -> tuple[RepeatEnterprise, ...]:
+def repeat_enterprises(appeals: Sequence[ReceivedAppeal], months: Sequence[ReportingPeriod]) -> tuple[RepeatEnterprise, ...]:
     """Enterprises with at least ``REPEAT_MINIMUM`` appeals in the months, one in the last of them;
     most appeals first, then by name."""
     grouped: dict[str, list[ReceivedAppeal]] = defaultdict(list)
@@ -237,7 +237,7 @@ def repeat_links(appeals: Sequence[ReceivedAppeal]) -> list[Link]:
     return links
 
 
-def suggested_clusters(appeals: Sequence[ReceivedAppeal], period: Period) -> tuple[Cluster, ...]:
+def suggested_clusters(appeals: Sequence[ReceivedAppeal], period: ReportingPeriod) -> tuple[Cluster, ...]:
     """The not-merged appeals grouped by the links ``repeat_links`` finds: each group with an appeal
     received in the period (a repeat of the month may link back to an earlier month's appeal)."""
     open_ = [a for a in appeals if a.merged_into is None]

@@ -21,7 +21,7 @@ from adapters.persistence.database import database_from_url
 from adapters.views.factory import Views
 from adapters.views.ledger import BAD_RATINGS_TABLE
 from projections.reports.approvals import approval_section
-from projections.ledger.appeals import COUNTERS, LedgerChanges, Period
+from projections.ledger.appeals import COUNTERS, LedgerChanges, ReportingPeriod
 from tests.conftest import ADMIN_URL
 from tests.integration.approval_cases import month_of_approvals
 from tests.integration.views import ReadSide
@@ -40,7 +40,7 @@ def test_department_ledgers_count_approvals_apart_from_appeals(appeals, approval
     read.reset()
     read.runner().run_once()
     ledger = read.models[1].view
-    october, november = Period.month("2026-10"), Period.month("2026-11")
+    october, november = ReportingPeriod.month("2026-10"), ReportingPeriod.month("2026-11")
 
     one = ledger.figures(d1, october)
     assert counts(one) == {} and (one.open_at_end, one.overdue_at_end) == (0, 0)  # no appeal
@@ -73,7 +73,7 @@ def test_the_approvals_of_a_month_as_a_whole(appeals, approvals, database_url, c
     runner = read.runner()
     runner.run_once()
     ledger = read.models[1].view
-    months = {m: Period.month(m) for m in ("2026-09", "2026-10", "2026-11")}
+    months = {m: ReportingPeriod.month(m) for m in ("2026-09", "2026-10", "2026-11")}
     before = {m: ledger.approval_figures(p) for m, p in months.items()}
     d1, d2 = month_of_approvals(approvals)
     runner.run_once()
@@ -130,15 +130,15 @@ def test_a_ledger_view_made_before_approvals_were_counted_gets_their_columns(fre
     views = Views(database)
     try:
         ledger = views.get("ledger")
-        september = ledger.figures("OLD", Period.month("2026-09"))
+        september = ledger.figures("OLD", ReportingPeriod.month("2026-09"))
         assert september.counts["forwarded"] == 1 and dict(september.approvals.counts) == dict.fromkeys(
             september.approvals.counts, 0)
         ledger.apply(LedgerChanges({("OLD", date(2026, 9, 30)): {"approvals_forwarded": 2, "forwarded": 1}},
                                    {date(2026, 9, 30): {"submitted": 1}}, {}),
                      Tracking(application_name="Appeals:ledger", notification_id=1))
-        september = ledger.figures("OLD", Period.month("2026-09"))
+        september = ledger.figures("OLD", ReportingPeriod.month("2026-09"))
         assert (september.counts["forwarded"], september.approvals.counts["forwarded"]) == (2, 2)
-        assert ledger.approval_figures(Period.month("2026-09")).counts["submitted"] == 1
+        assert ledger.approval_figures(ReportingPeriod.month("2026-09")).counts["submitted"] == 1
         assert ledger.position() == 1
     finally:
         views.close()

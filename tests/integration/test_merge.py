@@ -16,7 +16,7 @@ import pytest
 from adapters.persistence.database import database_from_url
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed, VersionConflict
 from projections.cases.case_list import CaseListQuery
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from tests.conftest import ADMIN, PLATFORM, sh, unit_actor
 from tests.integration.approval_cases import submit
 from tests.integration.cases import open_case
@@ -144,14 +144,14 @@ def test_the_ledger_counts_a_merged_case_once_and_an_unmerge_counts_it_again(app
     try:
         read.reset()
         read.runner().run_once()
-        september = read.models[1].view.figures(unit, Period.month("2026-09"))
+        september = read.models[1].view.figures(unit, ReportingPeriod.month("2026-09"))
         assert {k: v for k, v in september.counts.items() if v} == {"forwarded": 1, "acknowledged": 1, "merged": 1}
         assert (september.open_at_end, september.overdue_at_end) == (1, 1)
         assert september.rates["response"] == 0.0
 
         appeals.unmerge(b, PLATFORM, reason="不是同一事项", occurred_at=sh("2026-10-09 09:00"))
         read.runner().run_once()
-        again = read.models[1].view.figures(unit, Period.month("2026-09"))
+        again = read.models[1].view.figures(unit, ReportingPeriod.month("2026-09"))
         assert {k: v for k, v in again.counts.items() if v} == {"forwarded": 2, "acknowledged": 1, "responded": 1}
     finally:
         read.close()

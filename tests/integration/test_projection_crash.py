@@ -11,7 +11,7 @@ import time
 import pytest
 
 from adapters.persistence.database import database_from_url
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from tests.conftest import ADMIN, PLATFORM, own_postgres_url, sh
 from tests.integration.views import ReadSide
 
@@ -56,5 +56,5 @@ def test_killed_runner_resumes_to_the_same_views_as_a_rebuild(appeals, database_
     read.reset()
     read.runner(batch_size=1000).run_once()
     assert read.contents(units=("U1",), months=("2026-09", "2026-10")) == resumed
-    assert read.models[1].view.figures("U1", Period.month("2026-09")).counts["forwarded"] >= 250
+    assert read.models[1].view.figures("U1", ReportingPeriod.month("2026-09")).counts["forwarded"] >= 250
     read.close()

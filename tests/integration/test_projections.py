@@ -17,7 +17,7 @@ from domain.deadlines.periods import SHANGHAI as SHANGHAI_ZONE
 from domain.errors import DomainError
 from projections.audit_trail import AuditQuery
 from projections.cases.case_list import CaseListQuery
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from tests.conftest import ADMIN, PLATFORM, SUPERVISOR, own_postgres_url, sh
 from tests.integration.views import ReadSide
 
@@ -202,7 +202,7 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     read.runner().run_once()
     ledger = read.models[1].view
 
-    september = ledger.figures(unit, Period.month("2026-09"))
+    september = ledger.figures(unit, ReportingPeriod.month("2026-09"))
     assert {k: v for k, v in september.counts.items() if v} == {"forwarded": 3, "responded": 2,
                                                                   "replies_on_time": 1}
     assert (september.open_at_end, september.overdue_at_end) == (3, 0)
@@ -211,7 +211,7 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     assert september.rates == {"response": 0.6667, "on_time": 1.0, "resolution": None, "satisfaction": None,
                                "satisfaction_adjudicated": None}
 
-    october = ledger.figures(unit, Period.month("2026-10"))
+    october = ledger.figures(unit, ReportingPeriod.month("2026-10"))
     assert {k: v for k, v in october.counts.items() if v} == {
         "replies_late": 1, "closed": 1, "closed_solved": 1, "visits_basically_satisfied": 1}
     # Open at Oct 31 24:00: A and C; overdue then: C (unit reply ended Oct 8, never met).
@@ -233,10 +233,10 @@ def test_reporting_month_closing_on_the_25th(appeals, database_url, calendars):
     read = ReadSide(appeals, database_from_url(database_url), calendars)
     read.reset()
     read.runner().run_once()
-    period = Period.month("2026-10", close_day=25)
+    period = ReportingPeriod.month("2026-10", close_day=25)
     assert (period.start, period.end) == (sh("2026-09-26 00:00"), sh("2026-10-26 00:00"))
     assert read.models[1].view.figures(unit, period).counts["forwarded"] == 2
-    assert read.models[1].view.figures(unit, Period.month("2026-10")).counts["forwarded"] == 2
+    assert read.models[1].view.figures(unit, ReportingPeriod.month("2026-10")).counts["forwarded"] == 2
     read.close()
 
 

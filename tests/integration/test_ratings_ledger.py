@@ -14,7 +14,7 @@ import pytest
 from adapters.persistence.database import database_from_url
 from domain.appeals.service import AppealService
 from projections.reports.bulletin import monthly_bulletin
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from tests.conftest import ADMIN, PLATFORM, sh
 from tests.e2e.server import scratch_postgres
 from tests.integration.views import ReadSide
@@ -57,7 +57,7 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
     read.runner().run_once()
     ledger = read.models[1].view
 
-    september = ledger.figures(unit, Period.month("2026-09"))
+    september = ledger.figures(unit, ReportingPeriod.month("2026-09"))
     counts = {k: v for k, v in september.counts.items() if v and not k.startswith(("forwarded", "respon", "repl"))}
     assert counts == {"visits_satisfied": 1, "visits_basically_satisfied": 1, "visits_unsatisfied": 3,
                       "visits_very_unsatisfied": 1, "bad_ratings": 4, "rectified_on_time": 1, "rectified_late": 1,
@@ -65,11 +65,11 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
                       "set_aside_very_unsatisfied": 1}
     assert (september.rates["satisfaction"], september.rates["satisfaction_adjudicated"]) == (0.3167, 0.38)
     assert september.rectification_overdue_at_end == 0
-    october = ledger.figures(unit, Period.month("2026-10"))
+    october = ledger.figures(unit, ReportingPeriod.month("2026-10"))
     assert october.rectification_overdue_at_end == 1  # F, ended 10-21 00:00
     assert october.overdue_at_end == 0  # the replies were all on time: a rectification is counted apart
 
-    bulletin = monthly_bulletin(ledger, [(unit, "区供电公司")], Period.month("2026-09"), as_of=sh("2026-10-25 00:00"))
+    bulletin = monthly_bulletin(ledger, [(unit, "区供电公司")], ReportingPeriod.month("2026-09"), as_of=sh("2026-10-25 00:00"))
     row = next(r for r in bulletin.rows if r.code == unit)
     assert (row.rates["satisfaction"], row.rates["satisfaction_adjudicated"]) == (0.3167, 0.38)
     listed = [(e.case_no, e.level, e.rectification, e.contest, e.unit_name) for e in bulletin.bad_ratings
@@ -79,7 +79,7 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
                       (d.case_no, "unsatisfied", "late", None, "区供电公司"),
                       (f.case_no, "unsatisfied", "overdue", "rejected", "区供电公司")]
     assert next(e.due for e in bulletin.bad_ratings if e.case_no == f.case_no) == sh("2026-10-20 23:59:59")
-    assert not [e for e in monthly_bulletin(ledger, [], Period.month("2026-10")).bad_ratings if e.unit == unit]
+    assert not [e for e in monthly_bulletin(ledger, [], ReportingPeriod.month("2026-10")).bad_ratings if e.unit == unit]
     read.close()
 
 
@@ -107,9 +107,9 @@ def test_a_ledger_made_before_the_list_of_bad_ratings_is_rebuilt_from_the_events
         read.close()
         again = ReadSide(appeals, database_from_url(url), calendars)
         ledger = again.models[1].view
-        assert ledger.position() == 0 and ledger.bad_ratings(Period.month("2026-09")) == []
+        assert ledger.position() == 0 and ledger.bad_ratings(ReportingPeriod.month("2026-09")) == []
         again.runner().run_once()
-        assert [r["case_no"] for r in ledger.bad_ratings(Period.month("2026-09"))] == [case.case_no]
-        assert ledger.figures("POWER", Period.month("2026-09")).counts["bad_ratings"] == 1
+        assert [r["case_no"] for r in ledger.bad_ratings(ReportingPeriod.month("2026-09"))] == [case.case_no]
+        assert ledger.figures("POWER", ReportingPeriod.month("2026-09")).counts["bad_ratings"] == 1
         again.close()
         appeals.close()

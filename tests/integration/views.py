@@ -8,7 +8,7 @@ from adapters.persistence.fast_read import case_feed
 from adapters.views.factory import Views
 from projections.audit_trail import AuditQuery, AuditTrail
 from projections.cases.case_list import CaseList, CaseListQuery
-from projections.ledger.appeals import Ledger, Period
+from projections.ledger.appeals import Ledger, ReportingPeriod
 from projections.runner import BatchRunner
 
 FAR = datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -42,10 +42,10 @@ class ReadSide:
         ledger = self.models[1].view
         ledgers = {(u, m): (f.counts, f.open_at_end, f.overdue_at_end, f.approvals)
                    for u in units for m in months
-                   for f in [ledger.figures(u, Period.month(m))]}
-        approval_months = {m: (ledger.approval_figures(Period.month(m)), ledger.departments_with_approvals(
-            Period.month(m)), ledger.units_with_activity(Period.month(m))) for m in months}
-        bad_ratings = {m: ledger.bad_ratings(Period.month(m)) for m in months}
+                   for f in [ledger.figures(u, ReportingPeriod.month(m))]}
+        approval_months = {m: (ledger.approval_figures(ReportingPeriod.month(m)), ledger.departments_with_approvals(
+            ReportingPeriod.month(m)), ledger.units_with_activity(ReportingPeriod.month(m))) for m in months}
+        bad_ratings = {m: ledger.bad_ratings(ReportingPeriod.month(m)) for m in months}
         trail, _ = self.models[2].view.query(AuditQuery(per_page=100000))
         return {"cases": sorted(cases, key=lambda r: r["id"]),
                 "approvals": sorted(approvals, key=lambda r: r["id"]),

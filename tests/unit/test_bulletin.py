@@ -23,10 +23,10 @@ from projections.reports.bulletin import (
     not_ranked_reason,
     rank_units,
 )
-from projections.ledger.appeals import COUNTERS, LedgerFigures, Period
+from projections.ledger.appeals import COUNTERS, LedgerFigures, ReportingPeriod
 from tests.pdf import page_count, pdf_text
 
-SEPT = Period.month("2026-09")
+SEPT = ReportingPeriod.month("2026-09")
 
 
 def figures(unit: str, open_at_end: int = 0, overdue_at_end: int = 0, **counts: int) -> LedgerFigures:
@@ -47,14 +47,14 @@ class FakeLedgerView:
         self.rows = {f.unit: f for f in rows}
         self.asked: list[str] = []
 
-    def units_with_activity(self, period: Period) -> list[str]:
+    def units_with_activity(self, period: ReportingPeriod) -> list[str]:
         return sorted(self.rows)
 
-    def figures(self, unit: str, period: Period) -> LedgerFigures:
+    def figures(self, unit: str, period: ReportingPeriod) -> LedgerFigures:
         self.asked.append(unit)
         return self.rows.get(unit) or figures(unit)
 
-    def bad_ratings(self, period: Period) -> list:
+    def bad_ratings(self, period: ReportingPeriod) -> list:
         return []
 
 
@@ -255,7 +255,7 @@ def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
 @pytest.fixture
 def bulletin():
     return rank_units([(full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"), (full("DISTRICT-WATER"), "区水务局"),
-                       (figures("IDLE"), "空闲单位")], Period.month("2026-10", 25))
+                       (figures("IDLE"), "空闲单位")], ReportingPeriod.month("2026-10", 25))
 
 
 def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):

@@ -22,14 +22,14 @@ from projections.reports.approvals import TOTAL, ApprovalSection, DepartmentRow,
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
 from projections.reports.bulletin import rank_units
 from projections.feed import FeedItem
-from projections.ledger.appeals import Ledger, Period
+from projections.ledger.appeals import Ledger, ReportingPeriod
 from tests.pdf import pdf_text
 
 from .conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 WINDOW = Actor("window1", Role.PLATFORM)
-OCT = Period.month("2026-10")
+OCT = ReportingPeriod.month("2026-10")
 
 
 def t(text: str) -> datetime:
@@ -161,13 +161,13 @@ class FakeView:
     def __init__(self, departments: dict[str, DepartmentFigures], whole: ApprovalFigures) -> None:
         self.departments, self.whole = departments, whole
 
-    def departments_with_approvals(self, period: Period) -> list[str]:
+    def departments_with_approvals(self, period: ReportingPeriod) -> list[str]:
         return sorted(self.departments)
 
-    def figures(self, unit: str, period: Period):
+    def figures(self, unit: str, period: ReportingPeriod):
         return type("Figures", (), {"approvals": self.departments[unit]})()
 
-    def approval_figures(self, period: Period) -> ApprovalFigures:
+    def approval_figures(self, period: ReportingPeriod) -> ApprovalFigures:
         return self.whole
 
 

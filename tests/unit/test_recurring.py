@@ -12,7 +12,7 @@ from itertools import count
 import pytest
 
 from domain.deadlines.periods import SHANGHAI
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from projections.reports.recurring import (
     ALPHA,
     ReceivedAppeal,
@@ -22,7 +22,7 @@ from projections.reports.recurring import (
     rise_p_value,
 )
 
-NOVEMBER = Period.month("2026-11")
+NOVEMBER = ReportingPeriod.month("2026-11")
 _numbers = count(1)
 
 
@@ -117,8 +117,8 @@ def test_suggested_repeat_clusters_link_one_credit_code_or_similar_subjects_with
 
 
 def test_the_month_before_january_is_the_previous_december():
-    assert month_before(Period.month("2026-01")).name == "2025-12"
-    assert month_before(Period.month("2026-03"), close_day=25).start.date().isoformat() == "2026-01-26"
+    assert month_before(ReportingPeriod.month("2026-01")).name == "2025-12"
+    assert month_before(ReportingPeriod.month("2026-03"), close_day=25).start.date().isoformat() == "2026-01-26"
 
 
 def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():

@@ -32,7 +32,7 @@ from web.api.schemas.common import (
     ReviewSchema,
     VisitSchema,
 )
-from web.api.schemas.cases import CaseListArgsSchema, CaseListSchema, CaseSchema, HistorySchema
+from web.api.schemas.cases import CaseListArgsSchema, CaseListSchema, AppealSchema, HistorySchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
@@ -68,8 +68,8 @@ def list_appeals(args):
 @blp.route("", methods=["POST"])
 @idempotent
 @blp.arguments(OpenAppealSchema)
-@blp.response(201, CaseSchema)
-@blp.alt_response(200, schema=CaseSchema, description="the case already opened for this channel + external_ref")
+@blp.response(201, AppealSchema)
+@blp.alt_response(200, schema=AppealSchema, description="the case already opened for this channel + external_ref")
 @documented_errors
 def open_appeal(data):
     """Received (受理): open an appeal; the same channel + external_ref returns the existing case."""
@@ -104,12 +104,12 @@ COMMANDS = {
 }
 
 
-command_routes(blp, "appeal", COMMANDS, CaseSchema, service, present)
+command_routes(blp, "appeal", COMMANDS, AppealSchema, service, present)
 
 
 @blp.route("/<uuid:case_id>", methods=["GET"])
 @blp.arguments(AsOfSchema, location="query")
-@blp.response(200, CaseSchema)
+@blp.response(200, AppealSchema)
 @documented_errors
 def get_appeal(query, case_id):
     """The case now, or as it stood at ``as_of``, with its deadlines."""

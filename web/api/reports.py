@@ -31,7 +31,7 @@ from projections.reports.bulletin import (
 )
 from projections.reports.approvals import DEFINITIONS as APPROVAL_DEFINITIONS
 from projections.reports.approvals import ApprovalSection, DepartmentRow
-from projections.ledger.appeals import COUNTERS, Period
+from projections.ledger.appeals import COUNTERS, ReportingPeriod
 from projections.reports.recurring import (
     ALPHA, TEST, Cluster, ReceivedAppeal, RecurringSection, month_before, recurring_section,
 )
@@ -104,12 +104,12 @@ class BulletinSchema(ma.Schema):
     as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
 
 
-def _period(args) -> Period:
+def _period(args) -> ReportingPeriod:
     check_read("bulletin", g.actor)  # a unit reads its own ledger instead (/api/units/<code>/ledger)
     if not PERIOD.fullmatch(args["period"]):  # PeriodArgsSchema's Python regex lets "٢٠٢٦-09" and "2026-09\n" by
         raise ValidationFailed({"period": "YYYY-MM"})
     try:
-        period = Period.month(args["period"], args.get("close_day"))
+        period = ReportingPeriod.month(args["period"], args.get("close_day"))
         month_before(month_before(period))  # the recurring section reads the two months before it
     except (ValueError, OverflowError):  # year 0000, or a month running past 9999-12-31
         raise ValidationFailed({"period": "not a month of the years 1 to 9999"}) from None

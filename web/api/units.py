@@ -10,7 +10,7 @@ from domain.permissions import check_read
 from projections.ledger import appeals as ledger
 from projections.reports.approvals import DEFINITIONS
 from projections.ledger.approvals import DepartmentFigures
-from projections.ledger.appeals import Period
+from projections.ledger.appeals import ReportingPeriod
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema, UnitListSchema
 from web.api.schemas.reports import LedgerSchema
@@ -61,7 +61,7 @@ def unit_ledger(args, code):
     if container.directory.unit(code) is None:
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_views()
-    figures = container.read_models["ledger"].view.figures(code, Period.month(args["period"], args.get("close_day")))
+    figures = container.read_models["ledger"].view.figures(code, ReportingPeriod.month(args["period"], args.get("close_day")))
     return ledger_json(figures)
 
 

@@ -31,7 +31,9 @@ class DeadlineSchema(ma.Schema):
                                    metadata={"description": "the DeadlineMissed event that recorded it overdue"})
 
 
-class CaseSchema(ma.Schema):
+class AppealSchema(ma.Schema):
+    """An appeal (企业诉求) as the API reads it; in the OpenAPI document under its first name, "Case"."""
+
     id = ma.fields.UUID(required=True)
     case_no = Text(required=True)
     status = Text(required=True, validate=validate.OneOf([s.value for s in Status]))
