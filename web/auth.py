@@ -19,6 +19,7 @@ from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
 from domain.actors import Actor, Role
 from domain.errors import AuthenticationFailed
+from domain.time_source import TimeSource, utc_now
 
 PUBLIC = {"/api/auth/token", "/api/openapi.json", "/healthz"}
 
@@ -32,12 +33,12 @@ class TokenClaims:
 
 
 class TokenService:
-    def __init__(self, secret: str, ttl: timedelta) -> None:
+    def __init__(self, secret: str, ttl: timedelta, clock: TimeSource = utc_now) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="caseledger-bearer")
-        self.ttl = ttl
+        self.ttl, self.clock = ttl, clock
 
     def new_claims(self, username: str) -> TokenClaims:
-        now = datetime.now(timezone.utc)
+        now = self.clock()
         return TokenClaims(username, uuid.uuid4().hex, now, now + self.ttl)
 
     def sign(self, claims: TokenClaims) -> str:

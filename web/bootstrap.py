@@ -144,6 +144,7 @@ class Container:
     side_tables: SideTables  # the idempotency keys' and the login log's one pool
     merkle: MerkleLog  # every event of every application, one leaf each
     checkpoints: Checkpoints
+    clock: TimeSource = utc_now  # the one time source: every route, service, view and report asks it
 
     def feed(self) -> CaseFeed:
         """The appeal log for the read models, read and decoded the faster way."""
@@ -267,7 +268,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
                                     clock=clock, unit_exists=unit_exists, store=appeals)
         opened.callback(approvals.close)
-        tokens = TokenService(settings.secret_key or local_secret(), settings.token_ttl)
+        tokens = TokenService(settings.secret_key or local_secret(), settings.token_ttl, clock)
         views = Views(database)
         opened.callback(views.close)
         read_models: dict[str, ReadModel] = {
@@ -290,7 +291,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
                      idempotency, views, read_models, accountability,
                      ProcessFollower(accountability, appeals),
                      AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables,
-                     merkle, checkpoints)
+                     merkle, checkpoints, clock)
 
 
 # Which application records the events of each topic, for a log the applications share (SQLite).

@@ -13,13 +13,13 @@ by ``web.worker``, from ``HTTP_CODES``.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
+from domain.time_source import utc_now
 from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.errors import (
     AlreadyExists,
@@ -96,11 +96,17 @@ def handle_domain_error(error: DomainError):
         error, tuple(STATUS)) else 400
     headers = {}
     if isinstance(error, LoginThrottled):
-        wait = (error.until - datetime.now(timezone.utc)).total_seconds()
+        wait = (error.until - _now()).total_seconds()
         headers["Retry-After"] = str(max(1, math.ceil(wait)))
     if isinstance(error, AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="caseledger"'
     return error_response(status, error.code, error.message, getattr(error, "fields", None), headers)
+
+
+def _now():
+    """The service's time source (the one the lockout was decided with), or the wall clock before it is wired."""
+    wired = current_app.extensions.get("caseledger")
+    return wired.clock() if wired is not None else utc_now()
 
 
 def handle_read_model_behind(error: ReadModelBehind):

@@ -12,6 +12,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from domain.time_source import utc_now
 from domain.appeals.repeats import Candidate, grams_of
 from projections.cases.case_list import CaseListQuery, CaseListView, CaseRows
 from projections.reports.recurring import ReceivedAppeal
@@ -176,7 +177,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
-        count, count_params, select, params = _select(q, "?", _lite(q.now or datetime.now(timezone.utc)))
+        count, count_params, select, params = _select(q, "?", _lite(q.now or utc_now()))
         with self.datastore.transaction(commit=False) as c:
             c.execute(count, [_lite(v) for v in count_params])
             total = c.fetchone()[0]
@@ -301,7 +302,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", (TRACKING,))
 
     def query(self, q: CaseListQuery) -> tuple[list[dict[str, Any]], int]:
-        count, count_params, select, params = _select(q, "%s", q.now or datetime.now(timezone.utc))
+        count, count_params, select, params = _select(q, "%s", q.now or utc_now())
         with self.datastore.transaction(commit=False) as c:
             c.execute(count.replace("count(*)", "count(*) AS n"), count_params)
             total = c.fetchone()["n"]

@@ -8,7 +8,6 @@ aggregate, on the library's public API (``EventSourcedProjection``), run by
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
+from domain.time_source import utc_now
 from domain.accountability.record import UnitAccountability, merge_evidence, check_action_role
 from domain.actors import Actor
 from domain.catalogue import ProfileCatalogue
@@ -42,7 +42,7 @@ class AccountabilityProcess(EventSourcedProjection):
                  clock: Any = None) -> None:
         super().__init__({"AGGREGATE_CACHE_MAXSIZE": "1000", **(env or {})})
         self.appeals, self.profiles = appeals, profiles
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or utc_now
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:  # type: ignore[override]
         case = self.appeals.repository.get(domain_event.originator_id, version=domain_event.originator_version)

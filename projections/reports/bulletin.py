@@ -71,9 +71,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from types import MappingProxyType
 
+from domain.time_source import utc_now
 from projections.reports.approvals import ApprovalSection, approval_section
 from projections.reports.recurring import RecurringSection
 from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
@@ -248,7 +249,7 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
     codes = sorted(set(listed) | set(ledger_view.units_with_activity(period)))
     figures = [ledger_view.figures(code, period) for code in codes]
     bulletin = rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
-    as_of = as_of or datetime.now(timezone.utc)
+    as_of = as_of or utc_now()
     bulletin = replace(bulletin, bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of),
                        as_of=as_of)
     return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin

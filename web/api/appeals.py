@@ -6,7 +6,6 @@ API.md's error shape in web.errors.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import current_app, g
 from web.api.blueprint import Blueprint
@@ -56,7 +55,7 @@ def list_appeals(args):
     """The case list and unit inboxes: filter by unit, status, overdue and text; sorted by due date."""
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
-    now = datetime.now(timezone.utc)
+    now = container.clock()
     query = CaseListQuery(unit=args.get("unit"), status=args.get("status"), overdue=args.get("overdue"),
                           q=args.get("q"), viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
                           sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)

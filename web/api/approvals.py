@@ -7,7 +7,6 @@ service and the aggregate decide; refusals become the error shape in web.errors.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import current_app, g
 from web.api.blueprint import Blueprint
@@ -56,7 +55,7 @@ def list_approvals(args):
     """The approvals list and the departments' inboxes: filter by department, status, overdue and text."""
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
-    now = datetime.now(timezone.utc)
+    now = container.clock()
     query = CaseListQuery(kind="approval", unit=args.get("department"), status=args.get("status"),
                           overdue=args.get("overdue"), q=args.get("q"),
                           viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,

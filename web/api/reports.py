@@ -123,7 +123,7 @@ def _bulletin(args) -> Bulletin:
     registered = container.directory.units()
     bulletin = monthly_bulletin(container.read_models["ledger"].view,
                                 [(u.code, u.name) for u in registered if u.active], period,
-                                names={u.code: u.name for u in registered}, approvals=True)
+                                names={u.code: u.name for u in registered}, approvals=True, as_of=container.clock())
     return replace(bulletin, recurring=recurring_section(container.read_models["case_list"].view, period,
                                                          args.get("close_day")))
 

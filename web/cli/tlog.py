@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from adapters.tlog import verify as tlog_verify
@@ -93,7 +92,7 @@ def run(args: argparse.Namespace, c) -> int:
         if args.action == "check":
             return _report(verify(c.merkle, c.checkpoints))
         if args.action == "export":
-            done = export(c.merkle, c.checkpoints, args.directory, datetime.now(timezone.utc).isoformat())
+            done = export(c.merkle, c.checkpoints, args.directory, c.clock().isoformat())
             print(f"exported {done.size} events, {done.checkpoints} checkpoints and {done.witnesses} witness keys "
                   f"to {done.directory}; check it with: caseledger audit verify {done.directory}")
             return 0

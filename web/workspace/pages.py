@@ -91,7 +91,7 @@ def signed_in():
 def _session_actor() -> Actor | None:
     """The session's user, if its sign-in is still honoured (not expired, revoked or disabled)."""
     claims = container().tokens.claims_of({key: session.get(key) for key in ("u", "j", "i")})
-    if claims is None or datetime.now(timezone.utc) >= claims.expires_at:
+    if claims is None or container().clock() >= claims.expires_at:
         return None
     user = container().directory.user(claims.username)
     if user is None or not user.accepts_token(claims.token_id, claims.issued_at):
@@ -151,7 +151,7 @@ def _login_refused(form: LoginForm, errors: dict[str, str], status: int, headers
 
 
 def _retry_after(until: datetime) -> str:
-    return str(max(1, int((until - datetime.now(timezone.utc)).total_seconds()) + 1))
+    return str(max(1, int((until - container().clock()).total_seconds()) + 1))
 
 
 def _local(target: str | None) -> str:
@@ -244,7 +244,7 @@ def _calendar(profile_id: str, kind: str):
 def inbox():
     """待办: the signed-in unit's cases (or, for the platform and readers, every case), by due time."""
     container().wait_for_views()
-    now = datetime.now(timezone.utc)
+    now = container().clock()
     f = _filters()
     limit = max(COUNT_LIMIT, f["page"] * PER_PAGE + 1)  # never fewer than the pages up to this one
     rows, total = container().read_models["case_list"].view.query(_query(f, f["page"], PER_PAGE, now, limit))
@@ -275,7 +275,7 @@ CSV_COLUMNS = ("类型", "编号", "标题", "状态", "承办单位", "下一�
 def inbox_csv():
     """The inbox's filtered list, every page of it, as CSV (UTF-8 with BOM, so that Excel reads it)."""
     container().wait_for_views()
-    now = datetime.now(timezone.utc)
+    now = container().clock()
     f = _filters()
     view = container().read_models["case_list"].view
 
