@@ -24,7 +24,7 @@ the same machine: library read + decode 48,985–56,955 events/s, read + fast
 decode 64,148–76,390, catch-up 16,594–17,381 events/s (10,965–11,626 for the
 code before, run back to back), the runner 50–53 µs and PostgreSQL 33–35 µs
 of CPU per event; list queries worst median 39–42 ms, ledger median 16–17 ms.
-The catch-up target is not met: see README, "Read-model catch-up".
+The catch-up target is not met: see bench/README.md, "Read-model catch-up".
 
     .venv/bin/python bench/projections.py [--cases 100000] [--full-share 0.35] [--batch-size 5000]
                                           [--approval-share 0.3]

@@ -67,7 +67,7 @@ RECV_SIZE = 65536
 
 @dataclass(frozen=True)
 class RequestLimits:
-    """How long a client may take to send a request, and how large its body may be (README *Settings*)."""
+    """How long a client may take to send a request, and how large its body may be (docs/configuration.md, *Server limits*)."""
 
     header_timeout: float = 10.0
     body_timeout: float = 30.0
