@@ -9,7 +9,7 @@ from domain.idempotency import Request
 
 
 class Role(str, Enum):
-    """Roles of API.md *Auth*."""
+    """Roles (docs/http-api.md *Roles*)."""
 
     PLATFORM = "platform"  # 热线平台 / 营商办
     UNIT = "unit"  # 承办单位
@@ -42,5 +42,5 @@ class Actor:
 
     @property
     def may_backfill(self) -> bool:
-        """Only the platform and admins may state an earlier ``occurred_at`` (API.md)."""
+        """Only the platform and admins may state an earlier ``occurred_at`` (docs/http-api.md *Roles*)."""
         return self.role in (Role.PLATFORM, Role.ADMIN)

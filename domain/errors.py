@@ -1,7 +1,7 @@
 """Domain errors: each names one reason a command is refused.
 
 A refused command records nothing; the web layer maps each class to one
-HTTP status (API.md, *Errors*).
+HTTP status (docs/http-api.md *Errors*).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Port: remembered responses for ``Idempotency-Key`` (API.md *Commands*), and the request they guard.
+"""Port: remembered responses for ``Idempotency-Key`` (docs/http-api.md), and the request they guard.
 
 A key is claimed before the command runs and completed with the response
 after it; a retry with the same key gets the stored response and runs

@@ -1,4 +1,4 @@
-"""Who may run which command and read what (API.md *Auth*): one table for each, decided first.
+"""Who may run which command and read what (docs/http-api.md *Roles*): one table for each, decided first.
 
 Inspectors (纪委监委) and auditors read everything and change no case; a unit
 reads and acts only on cases it leads or co-handles; admins are operators.
@@ -47,7 +47,7 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "handback"): _g(_U, _A, part="lead"),
     ("appeal", "visit"): _g(_P, _A),
     ("appeal", "close"): _g(_P, _A),
-    # 并单 and its undoing: the hotline platform decides which calls are one matter (RULES.md §1).
+    # 并单 and its undoing: the hotline platform decides which calls are one matter.
     ("appeal", "merge"): _g(_P, _A),
     ("appeal", "unmerge"): _g(_P, _A),
     # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
@@ -56,7 +56,7 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "rectify"): _g(_U, _A, part="lead"),
     ("appeal", "contest_rating"): _g(_U, _A, part="lead"),
     ("appeal", "adjudicate_rating"): _g(_P, _S, _A),
-    ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (API.md *Deadlines*)
+    ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (docs/http-api.md *Deadlines*)
     # Approvals (审批): the comprehensive window (综合受理窗口) acts as the platform; a department (a unit)
     # gives its own opinion only, and never accepts or delivers (前台受理、后台审批、统一出件, 001 (四)).
     ("approval", "open"): _g(_P, _A),
@@ -87,7 +87,7 @@ READS: dict[str, Grant] = {
     "audit_trail": _g(_AU, _I, _A),
     "bulletin": _g(_P, _S, _I, _AU, _A),
     "projections": Grant(EVERYONE),
-    # The Merkle log (API.md *Verifiable history*): its checkpoints and key for anyone signed in,
+    # The Merkle log (docs/http-api.md *Verifiable history*): its checkpoints and key for anyone signed in,
     # its proofs and the re-hash of everything for those who audit.
     "checkpoint": Grant(EVERYONE),
     "audit_log": _g(_AU, _I, _A),
@@ -122,7 +122,7 @@ def check_read(what: str, actor: Actor, *, unit: str | None = None) -> None:
 
 
 def check_case_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> None:
-    """A unit sees only cases it leads or co-handles (API.md *Auth*); the refusal names no case."""
+    """A unit sees only cases it leads or co-handles (docs/http-api.md *Roles*); the refusal names no case."""
     check_read("case", actor)
     if not may_read(actor, lead_unit, co_units):
         raise NotPermitted(f"unit {actor.unit} may read only the cases it leads or co-handles")

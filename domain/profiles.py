@@ -1,12 +1,12 @@
 """Policy profiles (政策配置): one jurisdiction's rules held as data.
 
-RULES.md asks that rules differ per jurisdiction without code paths: a profile
+Rules differ per jurisdiction, so they are data, not code paths: a profile
 names, for each deadline, the event that starts it, the event(s) that meet it,
 its length and unit and any cut-off time; which categories it handles; how far
 a deadline may be extended (延期); and its escalation ladder (督办 / 分级会办).
 
 A case stores the profile's record (``as_record``) in its first event, so a
-later edit of the profile never changes an existing case (DESIGN.md decision 5).
+later edit of the profile never changes an existing case (docs/cases-and-approvals.md *Policy profiles*).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "Visited": frozenset({"solved"}), "Closed": frozenset(), "CoOpinionGiven": frozenset(),
         "Rectified": frozenset(), "RatingContested": frozenset(), "RatingAdjudicated": frozenset(),
     },
-    # Approvals (审批, API.md "Approvals, v1.1"), in lifecycle order; their profiles are catalogues of matters.
+    # Approvals (审批), in lifecycle order; their profiles are catalogues of matters.
     "approval": {**dict.fromkeys((
         "Submitted", "MaterialsRequested", "MaterialsSupplied", "Accepted", "DeemedAccepted", "Refused", "Forwarded",
         "DepartmentAnswered", "DepartmentReturned", "Paused", "Resumed", "Extended", "Escalated", "Decided",
@@ -57,7 +57,7 @@ CONSEQUENCES = {
 WINDOWS = ("calendar_month", "rolling_month")
 # per: "each" (every lapse), "case" (that many on one case), "window" (that many within the window)
 COUNTING = ("each", "case", "window")
-# The categories of appeal (RULES.md §1): 政策咨询, 服务求助, 投诉, 意见建议, in that order.
+# The categories of appeal: 政策咨询, 服务求助, 投诉, 意见建议, in that order.
 CATEGORIES = ("consultation", "help", "complaint", "suggestion")
 CATEGORY_NAMES = {"consultation": "政策咨询", "help": "服务求助", "complaint": "投诉", "suggestion": "意见建议"}
 
@@ -159,7 +159,7 @@ class PolicyProfile:
         """What governs one case, as plain data for its first event.
 
         Stored in the case itself so that editing the profile later never
-        changes an existing case's deadlines (DESIGN.md decision 5).
+        changes an existing case's deadlines (docs/cases-and-approvals.md *Policy profiles*).
         """
         rules = list(self.record.get("deadlines", []))
         if tier:

@@ -15,7 +15,7 @@ class Status(str, Enum):
     HANDBACK_REQUESTED = "handback_requested"  # 退单申请
     VISITED = "visited"  # 已回访
     CLOSED = "closed"  # 办结
-    # 已并单: joined the case it repeats (RULES.md §1); ended without being solved, undone by an unmerge.
+    # 已并单: joined the case it repeats; ended without being solved, undone by an unmerge.
     MERGED = "merged"
 
     @classmethod
@@ -29,7 +29,7 @@ class Status(str, Enum):
                 cls.HANDBACK_REQUESTED, cls.VISITED)
 
 
-# 好差评 five levels (国办发〔2019〕51号; RULES.md §4), best first.
+# 好差评 five levels (国办发〔2019〕51号), best first.
 SATISFACTION_LEVELS = (
     "very_satisfied",  # 非常满意
     "satisfied",  # 满意

@@ -1,4 +1,4 @@
-"""Flask application factory: the JSON API of API.md, its OpenAPI document, health.
+"""Flask application factory: the JSON API of docs/http-api.md, its OpenAPI document, health.
 
 A worker starts even while the database is unreachable: the container is
 wired in the background, retried every second, and until it is ready every
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 
 class CaseledgerApi(Api):
-    """flask-smorest, with API.md's error shape documented and produced."""
+    """flask-smorest, with the API's error shape (docs/http-api.md *Errors*) documented and produced."""
 
     ERROR_SCHEMA = errors.ErrorSchema
 

@@ -1,4 +1,4 @@
-"""Every refusal in API.md's shape: ``{"error": {"code", "message", "fields"}}``.
+"""Every refusal in one shape (docs/http-api.md *Errors*): ``{"error": {"code", "message", "fields"}}``.
 
 Domain errors map to one status each; werkzeug's HTTP errors (400 malformed
 JSON, 404, 405, 413) and webargs' validation errors (422) are reshaped the
@@ -56,7 +56,7 @@ class ErrorBodySchema(ma.Schema):
 
 
 class ErrorSchema(ma.Schema):
-    """API.md *Errors*."""
+    """The refusal's body (docs/http-api.md *Errors*)."""
 
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 

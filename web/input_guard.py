@@ -1,4 +1,4 @@
-"""Refuses input no route should ever see, before any route runs (API.md *Errors*: 400 malformed).
+"""Refuses input no route should ever see, before any route runs (docs/http-api.md *Errors*: 400 malformed).
 
 - JSON nested deeper than ``MAX_JSON_DEPTH``: no body of this API nests more than a few levels, and
   a deep one would only exhaust the parser's recursion (a 500) or the worker's time;

@@ -1,4 +1,4 @@
-"""The bulletin PDF's recurring-problems page(s) (堵点分析, seeds 004 item 六), after the approvals.
+"""The bulletin PDF's recurring-problems page(s) (堵点分析, 004 item 六), after the approvals.
 
 The first page charts, left, the category × unit cells that rose most against
 the month before (the previous month's count beside the period's, a

@@ -1,4 +1,4 @@
-"""The bulletin workbook's recurring-problems sheet (堵点分析, seeds 004 item 六), after the approvals.
+"""The bulletin workbook's recurring-problems sheet (堵点分析, 004 item 六), after the approvals.
 
 One sheet, three tables under a title and the period: the enterprises
 appealing again and again (credit code, name, each month's count, total,

@@ -3,7 +3,7 @@
 The ``chinese_calendar`` package carries the State Council's schedules up to
 its release. Schedules published later (国务院办公厅 notice, usually in
 November-December for the next year) and local closures are read from a TOML
-overrides file, so they can be loaded without a release (RULES.md §3).
+overrides file, so they can be loaded without a release.
 See ``adapters/calendar/overrides.toml`` for the format.
 """
 

@@ -182,6 +182,6 @@ class Checkpoints:
 
 
 def checkpoint_json(checkpoints: Checkpoints, record: CheckpointRecord) -> dict:
-    """As API.md gives a checkpoint: origin, size, base64 root and the signed note."""
+    """As docs/http-api.md *Verifiable history* gives a checkpoint: origin, size, base64 root and the signed note."""
     return {"origin": checkpoints.origin, "size": record.size,
             "root": base64.b64encode(record.root).decode(), "note": checkpoints.note(record)}

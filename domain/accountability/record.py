@@ -3,7 +3,7 @@
 One event-sourced record per unit. A process follows the case events
 (``domain.accountability.process.AccountabilityProcess``) and notes each lapse the profile counts — a case
 sent back to be redone (退回重办), a deadline missed (逾期) — then applies the
-profile's accountability rules, which are data (RULES.md §1; 000 item 4, 003
+profile's accountability rules, which are data (000 item 4, 003
 item 5, 004 item 十五). Approvals (审批) are followed too, for the departments:
 an opinion the window returns (DepartmentReturned) is a "returned" lapse of
 that department, a deadline binding it missed a "deadline_missed" one; an

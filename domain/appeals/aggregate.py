@@ -1,6 +1,6 @@
 """The enterprise appeal (企业诉求, 接诉即办) as an event-sourced aggregate.
 
-Lifecycle of RULES.md §1: Received 受理 → Forwarded 转办 → Acknowledged 签收
+The lifecycle: Received 受理 → Forwarded 转办 → Acknowledged 签收
 → Answered 答复 (initial / final) → Reviewed 审核 → Visited 回访 → Closed 办结,
 with Returned 退回重办, Escalated 督办, Extended 延期 and HandbackRequested
 退单 on the way, and a bad rating's follow-through (Rectified 整改,
@@ -267,8 +267,8 @@ class Appeal(Case):
 
     # -- CoOpinionGiven 协办意见 ----------------------------------------------------
     def give_co_opinion(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
-        """A co-handling unit (协办单位) gives its opinion to the lead unit (RULES.md §1: 牵头承办单位
-        with 协办). It answers nothing for the lead: the lead's deadlines run on."""
+        """A co-handling unit (协办单位) gives its opinion to the lead unit (牵头承办单位 with
+        协办). It answers nothing for the lead: the lead's deadlines run on."""
         self.check_status("give a co-handling opinion on", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED,
                           Status.ANSWERED)
         self.check_occurred_at(occurred_at)
@@ -379,7 +379,7 @@ class Appeal(Case):
             set_aside_rectification(self.clocks, rating_seq, at, self.version + 1)
 
     # -- MergedInto / RepeatMerged 并单, Unmerged / RepeatUnmerged 撤销并单 ------------------------
-    # RULES.md §1: repeat appeals on the same matter are merged into one case (并单), keeping each
+    # 国办函〔2025〕66号: repeat appeals on the same matter are merged into one case (并单), keeping each
     # caller's record. Both cases record the act, in one transaction: the repeat ends as merged (not
     # as solved; its running deadlines stop), the case it joins keeps the repeat's caller.
     # Class defaults (unannotated: not fields of an event), so cases recorded before merging existed

@@ -1,4 +1,4 @@
-"""好差评 follow-through (002 item 27, 004 item 二; national scheme 国办发〔2019〕51号; RULES.md §4).
+"""好差评 follow-through (002 item 27, 004 item 二; national scheme 国办发〔2019〕51号).
 
 Every follow-up visit (回访) rates the lead unit on five levels; ``unsatisfied``
 and ``very_unsatisfied`` are a bad rating (差评). A bad rating starts the
@@ -36,7 +36,7 @@ from domain.errors import NotAllowedInState
 
 BAD_LEVELS = frozenset({"unsatisfied", "very_unsatisfied"})  # 不满意, 非常不满意: 差评
 RECTIFICATION = "rectification"  # the deadline's name
-# RULES.md §4: "must be rectified within a profile-set number of working days (localities use 5 to 15)".
+# A 差评 is rectified within a profile-set number of working days; localities use 5 to 15.
 RECTIFICATION_RANGE = (5, 15)
 CONTEST_MAX = 30  # a window longer than six weeks would leave a rating in doubt past the next bulletins
 KEYS = frozenset({"rectification_working_days", "rectification_source", "contest_working_days", "contest_source"})

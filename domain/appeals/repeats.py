@@ -1,6 +1,6 @@
 """Likely repeat appeals (重复诉求): the candidates a clerk is shown before deciding a 并单.
 
-RULES.md §1: repeat appeals on the same matter are merged into one case,
+Repeat appeals on the same matter are merged into one case (国办函〔2025〕66号),
 keeping each caller's record. Deciding that two appeals are one matter is
 the platform's act (``Appeal.merge_into``); this module only points at the
 likely ones, and merges nothing.

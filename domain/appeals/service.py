@@ -76,9 +76,9 @@ class AppealService(CaseService):
 
         Each order carries ``open``'s fields, ``external_ref`` among them, and is judged as ``open``
         would judge it alone: a refused order is reported and records nothing, an order whose channel
-        + ``external_ref`` already opened a case is reported present (RULES.md §1: re-import is
-        idempotent), as is the same work order given twice. The new cases are saved together, so a
-        crash records all of them or none.
+        + ``external_ref`` already opened a case is reported present (re-import is idempotent:
+        docs/work-order-import.md), as is the same work order given twice. The new cases are saved
+        together, so a crash records all of them or none.
         """
         check_command_role("open", actor)
         outcomes: list[Opening] = []

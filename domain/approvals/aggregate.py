@@ -1,6 +1,6 @@
 """The administrative approval (行政审批) as an event-sourced aggregate.
 
-One window, many departments (RULES.md §2.1; 001 (四), 002 item 25): the front
+One window, many departments (001 (四), 002 item 25): the front
 window (综合受理窗口) receives the application (Submitted), tells every missing
 material at once (MaterialsRequested, 一次性告知), accepts (Accepted) or refuses
 it (Refused, 不予受理) and hands it to the departments (Forwarded, 后台分类审批);

@@ -1,6 +1,6 @@
 """Approval policy profiles (审批政策配置): a jurisdiction's catalogue of matters as data.
 
-RULES.md §2: an approval profile holds a catalogue of matters (事项), each with
+An approval profile holds a catalogue of matters (事项), each with
 its promised period (承诺时限) and whether it may be done on commitment
 (告知承诺制, 002 items 4, 9, 29; 003 item 8), on top of the statutory defaults
 of the Administrative Licensing Law (行政许可法 arts. 32, 42, 44, 82): the
@@ -10,7 +10,7 @@ period for two or more departments, and delivery at the window.
 A local profile names a ``fallback`` (the national defaults); whatever it
 does not set is taken from there (``merged_with_fallback``). A case stores
 ``case_policy`` in its first event, so a later edit of the profile never
-changes an existing case (DESIGN.md decision 5).
+changes an existing case (docs/cases-and-approvals.md *Policy profiles*).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from domain.profiles import (
     CASE_EVENTS, AccountabilityPolicy, EscalationLevel, OverdueRule, _parse_accountability, _parse_overdue, _plain,
 )
 
-# The approval case's events, in the order of the lifecycle (API.md, Approvals v1.1). Their names and
-# the attributes a met-by condition may test live once, in CASE_EVENTS["approval"].
+# The approval case's events, in the order of the lifecycle (docs/http-api.md *Approvals (审批): commands*).
+# Their names and the attributes a met-by condition may test live once, in CASE_EVENTS["approval"].
 APPROVAL_EVENTS: tuple[str, ...] = tuple(CASE_EVENTS["approval"])
 
 # Keys a local profile never takes from its fallback: what it is, and its own catalogue (unless it has none).
@@ -37,7 +37,8 @@ _TOP_KEYS = _OWN_KEYS | {"notice", "decision", "joint_decision", "department_rev
 _MATTER_KEYS = frozenset({"code", "title", "source", "commitment", "decision", "department_review", "joint"})
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
-# The clocks every approval case runs (RULES.md §2.1, §2.3); the periods come from the profile.
+# The clocks every approval case runs (001 (四), 002 item 25; 行政许可法 arts. 32, 42, 44); the periods come
+# from the profile.
 _NOTICE_MET_BY = ("MaterialsRequested", "Accepted", "Refused", "DeemedAccepted", "Withdrawn")
 
 

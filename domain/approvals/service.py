@@ -4,7 +4,7 @@ Approvals are recorded in the one case log, beside appeals (``store``); the
 rhythm, the sweep and the queries are the case service's
 (domain.cases.service). The profile and matter an application is submitted
 under are copied into its first event, so a later edit of the profile never
-changes its periods (DESIGN.md decision 5).
+changes its periods (docs/cases-and-approvals.md *Policy profiles*).
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ class CaseService(Application):
 
     @staticmethod
     def check_may_read(actor: Actor, case: Case) -> None:
-        """A unit sees only cases it leads or co-handles (API.md *Auth*)."""
+        """A unit sees only cases it leads or co-handles (docs/http-api.md *Roles*)."""
         check_case_read(actor, case.lead_unit, case.other_units)
 
     def deadlines(self, case: Case, now: datetime | None = None) -> list[DeadlineState]:

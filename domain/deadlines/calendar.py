@@ -4,7 +4,7 @@ A working day (工作日) on the official Chinese calendar is not simply Mon-Fri
 the State Council's yearly schedule turns some weekdays into statutory
 holidays (法定节假日) and some weekends into make-up working days (调休上班).
 The schedule for a year is published only late in the previous year, so a
-calendar also says which years it actually knows (RULES.md §3).
+calendar also says which years it actually knows.
 """
 
 from __future__ import annotations

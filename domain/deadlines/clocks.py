@@ -7,7 +7,7 @@ the sequence number of the event that started, met or cancelled it, which is
 the evidence later accountability rules cite.
 
 A rule with ``per = "department"`` runs one clock per department it is
-started for, named ``rule@department`` (joint review, 联审联办, RULES.md §2.1:
+started for, named ``rule@department`` (joint review, 联审联办, 002 items 7-10:
 several departments review in parallel and each answers for itself); the
 answer of one department meets only that department's clock.
 

@@ -3,7 +3,7 @@
 行政许可法 第45条: when a licensing decision needs by law a hearing (听证),
 tender (招标), auction (拍卖), test (检验、检测), quarantine (检疫), appraisal
 (鉴定) or expert review (专家评审), the time it takes is not counted in the
-decision's time limit. RULES.md §2.3 counts a pause by Asia/Shanghai dates:
+decision's time limit. A pause is counted by Asia/Shanghai dates:
 paused on day P, resumed on day R, the period runs on later by the working
 days in [P, R) — the day of the pause is not counted, the day of resumption is.
 
@@ -45,7 +45,7 @@ def pause_running(clocks: list[Clock], reason: str, at: datetime, seq: int,
 
 
 def resume_paused(clocks: list[Clock], at: datetime, seq: int) -> None:
-    """Every paused clock counts again from ``at``; the day of ``at`` counts (RULES.md §2.3)."""
+    """Every paused clock counts again from ``at``; the day of ``at`` counts."""
     for clock in clocks:
         close_pause(clock, at, seq)
 
@@ -86,7 +86,7 @@ def running(clock: Mapping[str, Any]) -> bool:
 
 def working_days_in(start_day: date, end_day_exclusive: date, calendar: WorkingCalendar) -> int:
     """Working days d with ``start_day <= d < end_day_exclusive`` (0 if the range is empty): what a
-    pause from ``start_day`` to ``end_day_exclusive`` takes out of a working-day period (RULES.md §2.3)."""
+    pause from ``start_day`` to ``end_day_exclusive`` takes out of a working-day period (行政许可法 第45条)."""
     count = 0
     day = start_day
     while day < end_day_exclusive:
@@ -97,7 +97,7 @@ def working_days_in(start_day: date, end_day_exclusive: date, calendar: WorkingC
 
 def paused_due(start: datetime, period: Period, pauses: Sequence[Mapping[str, Any]],
                calendar: WorkingCalendar, now: datetime | None = None) -> Due:
-    """When ``period`` from ``start`` expires with ``pauses`` not counted (行政许可法 第45条, RULES.md §2.3).
+    """When ``period`` from ``start`` expires with ``pauses`` not counted (行政许可法 第45条).
 
     Working days: the last day moves on by the working days in [P, R) of every pause (the same as a
     period that many working days longer). Calendar days and months: by the days R - P, a calendar-day

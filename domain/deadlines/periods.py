@@ -1,6 +1,6 @@
 """Deadline arithmetic (期间计算).
 
-Rules (RULES.md §3), from 民法典 第201条/第203条 and 行政许可法 第82条:
+Rules, from 民法典 第201条/第203条 and 行政许可法 第82条:
 
 * the day the period starts is not counted; counting begins the next day;
 * "N 个工作日" ends at 24:00 of the Nth working day after the start day,
@@ -122,7 +122,7 @@ def period_end(start: datetime, period: Period, calendar: WorkingCalendar) -> Du
 
     ``start`` must be timezone-aware; it is read in Asia/Shanghai, so a UTC
     instant late in the evening already falls on the next local day.
-    Source: 民法典 第201条/第203条, 行政许可法 第82条 (RULES.md §3).
+    Source: 民法典 第201条/第203条, 行政许可法 第82条.
     """
     local = _aware(start, "start").astimezone(SHANGHAI)
     unit = period.unit

@@ -32,7 +32,7 @@ Counted for the lead unit of the case at the time of the act:
   binding the unit ended and unmet.
 
 Approvals (审批) are counted apart from appeals, for each department on the
-case (RULES.md §4: every unit keeps ledgers of appeals and approvals; the
+case (every unit keeps ledgers of appeals and approvals; the
 columns ``approvals_<counter>``, ``APPROVAL_COUNTERS``): forwarded to it,
 its opinions on time / late, its opinions returned, its deadlines missed —
 and, for the window as a whole, the case-level figures of the bulletin's
@@ -44,15 +44,15 @@ Rates of a period (each ``None`` when its denominator is zero):
 - on-time rate = replies_on_time / (replies_on_time + replies_late +
   overdue_at_end), where overdue_at_end counts the unit's cases with a
   deadline ended and still unmet at the period's end: open overdue cases are
-  never hidden (RULES.md §4);
+  never hidden;
 - resolution rate = closed_solved / closed (a case closed unsolved is not
   solved);
 - satisfaction rate = Σ weight(level) × visits(level) / visits, weights
   very satisfied 1, satisfied 1, basically satisfied 0.9, others 0 (one
-  published practice, RULES.md §4), on the raw ratings as given;
+  published practice), on the raw ratings as given;
 - adjudicated satisfaction rate = the same, leaving out the ratings set aside
   on contest (申诉成立) — the raw figure is never replaced, the two stand side
-  by side (RULES.md §4: the metrics keep both);
+  by side (the metrics keep both);
 - a department's approval on-time rate = answered_on_time /
   (answered_on_time + answered_late + overdue_at_end), its overdue at the end
   counting its own review deadlines ended unmet (``DepartmentFigures``).

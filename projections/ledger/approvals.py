@@ -1,6 +1,6 @@
 """What the ledger counts of approvals (审批): per department and day, and per day for the window.
 
-RULES.md §4: every unit keeps ledgers (台账) of appeals *and* approvals. An
+Every unit keeps ledgers (台账) of appeals *and* approvals. An
 approval has no lead unit: the comprehensive window (综合受理窗口) receives,
 accepts, decides and delivers, and the departments review (后台分类审批,
 001 (四); 联审联办, 002 item 10). So the ledger counts, for each department
@@ -36,7 +36,7 @@ it stood right after it; nothing is re-derived at query time except what is
 overdue at a period's end, read from the case list's deadline index.
 
 Rates (each ``None`` when its denominator is zero), never hiding open
-overdue reviews (RULES.md §4):
+overdue reviews:
 
 - a department's on-time rate = answered_on_time / (answered_on_time +
   answered_late + its approval deadlines ended unmet at the period's end);

@@ -1,9 +1,9 @@
 """The monthly bulletin's approvals section (行政审批办理情况): the window's figures and each department's.
 
-RULES.md §4 (every unit keeps ledgers of appeals and approvals; monthly
-bulletins; on-time rates never hide open overdue cases) and API.md
-"Approvals, v1.1" ("Ledgers, the audit trail, the bulletin and the sweep
-cover approvals too"). What is counted, and when, is
+Every unit keeps ledgers of appeals and approvals, bulletined monthly, and
+on-time rates never hide open overdue cases; the ledgers, the audit trail,
+the bulletin and the sweep cover approvals too (docs/http-api.md *Monthly
+bulletin (通报)*). What is counted, and when, is
 ``projections.ledger.approvals``'s; this module only gathers a period:
 
 - the approvals as a whole (``ApprovalFigures``): submitted, accepted (of which
@@ -17,7 +17,7 @@ cover approvals too"). What is counted, and when, is
   returned, missed, overdue at the end, on-time rate; then their totals.
 
 Departments are listed, not ranked: the bulletin's ranking (the composite of
-RULES.md §4) is the appeals'.
+the unit scores, 三率) is the appeals'.
 """
 
 from __future__ import annotations

@@ -3,17 +3,17 @@
 A 通报 is the notice by which the platform reports to the leadership and to
 every unit how the units handled their cases in a month, ranked. Sources:
 
-- seeds 000 items 3 and 4 (台账调度): the platform keeps ledgers of every
+- 000 items 3 and 4 (台账调度): the platform keeps ledgers of every
   appeal and regularly dispatches (调度) and bulletins the units' handling;
-- seeds 003 工作要求: the figures are reported monthly, by the 25th, so the
+- 003 工作要求: the figures are reported monthly, by the 25th, so the
   reporting month may close on the 25th (``ReportingPeriod.month(period, close_day=25)``);
-- seeds 004 items 十一 and 十五: monthly statistics of every unit's
+- 004 items 十一 and 十五: monthly statistics of every unit's
   handling, bulletined and ranked, the ranking feeding the annual assessment;
-- RULES.md §4: unit scores ("三率", as in Beijing's 接诉即办) combined with
-  weights that are profile data ("one published practice: … composite = 10%
-  response + 50% resolution + 40% satisfaction"); on-time rates never hide
-  open overdue cases;
-- seeds 004 item 六: the monthly bulletin of the units' handling.
+- unit scores ("三率", as in Beijing's 接诉即办) combined with weights that
+  are profile data (one published practice: composite = 10% response + 50%
+  resolution + 40% satisfaction); on-time rates never hide open overdue
+  cases;
+- 004 item 六: the monthly bulletin of the units' handling.
 
 Which units: every unit passed in (the caller passes the directory's active
 units), plus every unit with ledger activity in the period (a unit disabled
@@ -23,7 +23,7 @@ figures are ``projections.ledger.appeals.LedgerFigures``, its rates are theirs.
 How ranking works (``WEIGHTS`` and ``TIEBREAK`` below are the data):
 
 1. Composite score = Σ weight × rate over the rates in ``WEIGHTS``
-   (published practice, RULES.md §4: 10 % response + 50 % resolution +
+   (one published practice: 10 % response + 50 % resolution +
    40 % satisfaction), divided by the sum of the weights of the rates that
    exist. A rate is missing (``None``) when its denominator is zero — nothing
    forwarded, nothing closed, no follow-up visit in the period — and a
@@ -80,7 +80,7 @@ from projections.reports.recurring import RecurringSection
 from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
 
-#: The composite's weights, per rate of ``LedgerFigures.rates`` (RULES.md §4, one published practice).
+#: The composite's weights, per rate of ``LedgerFigures.rates`` (one published practice).
 WEIGHTS: Mapping[str, float] = MappingProxyType({"response": 0.10, "resolution": 0.50, "satisfaction": 0.40})
 #: The least share of the weights a composite must rest on for its unit to be ranked: one half.
 #: With the published weights (10/50/40) a composite can rest on 10 % (response alone), 40 %

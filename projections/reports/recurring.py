@@ -1,4 +1,4 @@
-"""Recurring problems (堵点数据分析, seeds 004 item 六): where the same trouble keeps coming back.
+"""Recurring problems (堵点数据分析, 004 item 六): where the same trouble keeps coming back.
 
 004 item 六 asks the platform to analyse the appeals it receives for the
 blockages (堵点) behind them, so that a problem raised again and again is

@@ -1,4 +1,4 @@
-"""Deadline sweep and accountability over HTTP (API.md *Deadlines*; RULES.md §1)."""
+"""Deadline sweep and accountability over HTTP (docs/http-api.md *Deadlines*, *Accountability (问责)*)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_supervisor_lists_a_case_for_supervision_and_strikes_it_off(live):
 
 
 def test_sweep_refuses_a_future_now_and_a_dry_run_reports_without_recording(live):
-    """API.md *Deadlines* (v1.1): a ``now`` later than the current time is a 422 with nothing recorded;
+    """docs/http-api.md *Deadlines*: a ``now`` later than the current time is a 422 with nothing recorded;
     ``dry_run`` at any ``now`` reports the misses, notices (000 item 4: 督办通知) and consequences
     (通报提醒) a sweep then would record, and records none of them."""
     unit = fresh_unit(live)

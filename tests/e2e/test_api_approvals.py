@@ -1,4 +1,4 @@
-"""Approval (审批) commands over HTTP: one window, many departments (RULES.md §2; 行政许可法; 001, 002, 003).
+"""Approval (审批) commands over HTTP: one window, many departments (行政许可法; 001, 002, 003).
 
 The comprehensive window (综合受理窗口) is the platform user ``clerk``; the
 departments are the units DISTRICT-FIRE (``fire``) and DISTRICT-PLAN

@@ -1,4 +1,4 @@
-"""The verifiable history over HTTP (API.md *Verifiable history, v1.1*), on SQLite and PostgreSQL,
+"""The verifiable history over HTTP (docs/http-api.md *Verifiable history*), on SQLite and PostgreSQL,
 with the read-model process (and so the Merkle log) following in the background.
 
 A client trusts nothing the service says without checking it: each test verifies what it gets —

@@ -1,4 +1,4 @@
-"""Appeal commands and queries over HTTP (API.md *Commands*, *Queries*)."""
+"""Appeal commands and queries over HTTP (docs/http-api.md *Appeals (企业诉求): commands*, *Appeals: queries*)."""
 
 from __future__ import annotations
 

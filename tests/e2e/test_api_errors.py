@@ -1,4 +1,4 @@
-"""Bad input gets API.md's error shape and the right status, never a 500, and records nothing."""
+"""Bad input gets the error shape of docs/http-api.md and the right status, never a 500, and records nothing."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def test_ledger_period_out_of_range_is_422_not_500(api):
     ("lone low surrogate in a reason", "return", {"reason": "\udc00"}, "reason"),
 ])
 def test_text_refuses_nul_and_lone_surrogates_naming_the_field(api, case, name, path, body, field):
-    """API.md *Errors*: 422 naming the field, and nothing recorded."""
+    """docs/http-api.md *Errors*: 422 naming the field, and nothing recorded."""
     before = api.store()
     if path is None:
         raw = ('{"channel": "12345", "category": "help", "subject": "s", "content": "c", "profile": "zichuan-2020", '

@@ -1,8 +1,8 @@
-"""好差评 follow-through over HTTP (API.md "Ratings, merging, import and recurring problems, v1.1"), on SQLite
+"""好差评 follow-through over HTTP (docs/http-api.md *Bad ratings (好差评 follow-through)*), on SQLite
 and PostgreSQL: rectify, contest-rating and adjudicate-rating; the case's ``rating``; the ledger and the
 monthly bulletin (JSON, xlsx, PDF) with raw and adjudicated satisfaction side by side and the list of 差评.
 
-Sources: 002 item 27, 004 item 二, 国办发〔2019〕51号, RULES.md §4. Zichuan's marked defaults: 10 WD to rectify
+Sources: 002 item 27, 004 item 二, 国办发〔2019〕51号. Zichuan's marked defaults: 10 WD to rectify
 (a visit on Tue 2026-09-29 → due Mon 10-19, over National Day 10-01..07 and the make-up Sat 10-10), 5 WD
 to contest (→ Mon 10-12).
 """
@@ -26,7 +26,7 @@ def ok(response, status: int = 200):
 
 def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     """002 item 27 / 004 item 二 / 国办发〔2019〕51号: a 差评 is rectified in its period or contested once and
-    adjudicated; the raw rating never changes; refusals answer per API.md and record nothing."""
+    adjudicated; the raw rating never changes; refusals answer per docs/http-api.md and record nothing."""
     tag = uuid.uuid4().hex[:6].upper()
     unit, user = f"RATE-{tag}", f"rate-{tag.lower()}"
     live.container.directory.add_unit(OPERATOR, unit, f"淄川供电所{tag}")

@@ -1,7 +1,7 @@
 """The monthly bulletin (通报) over HTTP: JSON, .xlsx and .pdf, on SQLite and PostgreSQL.
 
-Sources: RULES.md §4 ("one published practice: … composite = 10% response +
-50% resolution + 40% satisfaction"); seeds 004 item 六 (the monthly
+Sources: one published practice of unit scores (三率: composite = 10% response +
+50% resolution + 40% satisfaction); 004 item 六 (the monthly
 bulletin). The composite is in points out of 100 in all three.
 
 Each test registers units of its own (the PostgreSQL database is shared by

@@ -1,6 +1,6 @@
 """Approvals (审批) in the monthly bulletin and the unit ledger over HTTP: JSON, .xlsx and .pdf, on SQLite and
-PostgreSQL (API.md "Approvals, v1.1": "Ledgers, the audit trail, the bulletin and the sweep cover approvals
-too"; RULES.md §4).
+PostgreSQL (docs/http-api.md *Monthly bulletin (通报)*: the ledgers, the audit trail, the bulletin and the
+sweep cover approvals too).
 
 The approvals are those of ``tests.integration.approval_cases`` (a deemed acceptance after National Day,
 行政许可法 art. 32; a pause of 2 working days, art. 45; opinions and decisions on time and late), recorded

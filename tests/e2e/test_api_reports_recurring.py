@@ -1,4 +1,4 @@
-"""Recurring problems (堵点分析, seeds 004 item 六) over HTTP, on SQLite and PostgreSQL: the report, and its
+"""Recurring problems (堵点分析, 004 item 六) over HTTP, on SQLite and PostgreSQL: the report, and its
 section in the monthly bulletin's JSON, workbook and PDF.
 
 The PostgreSQL database is shared by the session's tests: this test's cases go to a unit of its own, from
@@ -18,7 +18,7 @@ from tests.pdf import pdf_text
 
 def test_the_recurring_report_lists_repeats_rises_and_likely_repeats_in_json_xlsx_and_pdf(live):
     """004 item 六: an enterprise appealing in September, October and November (twice, the repeat merged
-    into the first: 并单, RULES.md §1); complaints to the unit
+    into the first: 并单); complaints to the unit
     rising from 1 in October to 7 in November (significant: p = 0.0317 by the exact binomial test,
     November 30 days against October 31); two November appeals with near-identical subjects suggested
     as one cluster, nothing merged."""

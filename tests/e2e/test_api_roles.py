@@ -1,4 +1,4 @@
-"""API.md *Auth*: the whole role x command matrix over HTTP, and unit scoping of reads."""
+"""docs/http-api.md *Roles*: the whole role x command matrix over HTTP, and unit scoping of reads."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_a_co_handling_unit_with_a_stale_version_on_a_lead_command_gets_403_not_
 
 
 def test_a_co_handling_unit_records_its_opinion_over_http(api):
-    """API.md v1.1 co-opinion: shown in the case and its history; only a co-handling unit (others 403)."""
+    """docs/http-api.md ``co-opinion``: shown in the case and its history; only a co-handling unit (others 403)."""
     case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
     api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-WATER"]})
     before = api.store()

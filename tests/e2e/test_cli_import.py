@@ -1,6 +1,6 @@
 """``caseledger import workorders``, as operators run it: the installed command on a SQLite file and on PostgreSQL.
 
-Issue 15 (RULES.md §1: the city platform's work-order number makes re-import idempotent): the
+Issue 15 (the city platform's work-order number makes re-import idempotent): the
 command is killed with SIGKILL while it imports a file large enough to be mid-way; the re-run opens
 exactly the work orders the first did not, so each work order has one case, and its summary counts
 them and names every refused line. A file or option it cannot use is one line, as other refusals.

@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` when a request dies between claiming its key and answering (API.md *Commands*).
+"""``Idempotency-Key`` when a request dies between claiming its key and answering (docs/http-api.md).
 
 A request killed after its claim leaves the key claimed. Here the kill is stood in for where it
 matters — after the command saved its events, or before — by an exception nothing catches, raised

@@ -439,7 +439,7 @@ def test_units_see_only_their_cases_and_roles_are_enforced(server):
 
 
 def test_cli_refuses_a_future_sweep_and_its_dry_run_records_nothing(server, tmp_path):
-    """API.md *Deadlines* (v1.1): ``deadlines sweep --now`` later than now is refused; ``--dry-run``
+    """docs/http-api.md *Deadlines*: ``deadlines sweep --now`` later than now is refused; ``--dry-run``
     prints what a sweep then would record, and records nothing."""
     case = forwarded_case(server, received="2026-09-29T09:00:00+08:00", at="2026-09-29T10:00:00+08:00")
     before = history(server, case["id"])
@@ -453,7 +453,7 @@ def test_cli_refuses_a_future_sweep_and_its_dry_run_records_nothing(server, tmp_
 
 # -- the deadline watch, as operators run it (kept last: it sweeps every case of the server) ---------
 def test_cli_sweep_then_the_watch_process_records_missed_deadlines_once(server, tmp_path):
-    """API.md *Deadlines*: ``caseledger deadlines sweep --now`` records the miss (000 item 4: 督办通知);
+    """docs/http-api.md *Deadlines*: ``caseledger deadlines sweep --now`` records the miss (000 item 4: 督办通知);
     ``caseledger deadlines watch`` runs as its own process and records what passed since, once."""
     swept = forwarded_case(server, received="2026-09-29T09:00:00+08:00", at="2026-09-29T10:00:00+08:00")
     out = run_cli(["deadlines", "sweep", "--now", "2026-10-09T00:00:00"], server.env, tmp_path).stdout

@@ -1,4 +1,4 @@
-"""A server killed mid-request, restarted on the same PostgreSQL database (API.md *Commands*).
+"""A server killed mid-request, restarted on the same PostgreSQL database (docs/http-api.md).
 
 A module of its own, so that no other server of the suite is running beside
 the two it starts (each holds a dozen or more connections); one worker each.

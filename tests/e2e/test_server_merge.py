@@ -1,6 +1,6 @@
 """并单 over HTTP on the real server (``caseledger serve``), on SQLite and on PostgreSQL.
 
-RULES.md §1: repeat appeals on the same matter are merged into one case, keeping each caller's record.
+并单: repeat appeals on the same matter are merged into one case, keeping each caller's record.
 One test per database, many assertions: each server start is the costly part.
 """
 
@@ -29,9 +29,9 @@ def server(request, tmp_path_factory):
 
 
 def test_merge_and_unmerge_over_http_recorded_on_both_cases(server):
-    """RULES.md §1 (并单): Zichuan cases of Mon 2026-11-02 and Wed 11-04 by one enterprise; the second is
+    """并单: Zichuan cases of Mon 2026-11-02 and Wed 11-04 by one enterprise; the second is
     suggested as a repeat of the first (same credit code), merged into it by the platform, shown merged in
-    the unit's list, refused where API.md says (nothing recorded), and unmerged with a reason."""
+    the unit's list, refused where docs/http-api.md says (nothing recorded), and unmerged with a reason."""
     code = "91370302MA3C7Q8X2K"
     enterprise = {"name": "淄博某某陶瓷有限公司", "credit_code": code}
     a = open_case(server, at="2026-11-02T09:00:00+08:00", subject="新厂房用电报装迟迟未接通", enterprise=enterprise)

@@ -1,4 +1,4 @@
-"""The units' web workspace (API.md *Web workspace for units*), through the Flask app, on both databases.
+"""The units' web workspace (docs/web-workspace.md), through the Flask app, on both databases.
 
 Every action posts to the route that makes the JSON API's service call; a refused form records
 nothing (the whole event store is compared) and says why beside the field; a recorded one
@@ -75,7 +75,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_served_
 
 
 def test_the_login_lockout_is_shared_with_the_api(api):
-    """Five failed API logins lock the name for the web sign-in too (API.md *Auth*)."""
+    """Five failed API logins lock the name for the web sign-in too (docs/http-api.md *Signing in*)."""
     name = f"locked{uuid.uuid4().hex[:6]}"
     for _ in range(5):
         assert api.client.post("/api/auth/token", json={"username": name, "password": "x"}).status_code == 401
@@ -263,7 +263,7 @@ def test_another_units_case_page_is_forbidden_and_shows_no_action(live):
 
 
 def test_a_co_handling_unit_gives_its_opinion_and_is_offered_no_answer(api):
-    """RULES.md §1 (牵头承办单位 with 协办): the co-handling unit gives its opinion to the lead."""
+    """牵头承办单位 with 协办: the co-handling unit gives its opinion to the lead."""
     case = forwarded_appeal(api, co_units=["DISTRICT-WATER"])
     clerk = Clerk.sign_in(api, "water")
     path = f"/appeals/{case['id']}"

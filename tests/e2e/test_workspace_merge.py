@@ -1,4 +1,4 @@
-"""并单 in the units' web workspace: the unit is told through its inbox and on the case pages (RULES.md §1)."""
+"""并单 in the units' web workspace: the unit is told through its inbox and on the case pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from tests.e2e.workspace_client import Clerk, text_of
 
 
 def test_the_unit_is_told_of_a_merge_in_its_inbox_and_on_both_case_pages(live):
-    """RULES.md §1 (并单, keeping each caller's record): the repeat's row says which case it joined and that
+    """并单, keeping each caller's record: the repeat's row says which case it joined and that
     its deadlines stopped; the case joined says how many repeats it answers for and lists every caller."""
     tag = uuid.uuid4().hex[:8]  # the PostgreSQL database is shared
     a = forwarded_appeal(live, subject=f"接电难-{tag}")

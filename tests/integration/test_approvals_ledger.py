@@ -1,5 +1,5 @@
-"""Ledgers of approvals (审批), apart from appeals, on SQLite and PostgreSQL (RULES.md §4: every unit keeps
-ledgers of appeals and approvals; API.md "Approvals, v1.1": ledgers and the bulletin cover approvals too).
+"""Ledgers of approvals (审批), apart from appeals, on SQLite and PostgreSQL (every unit keeps ledgers of
+appeals and approvals; docs/read-models.md: ledgers and the bulletin cover approvals too).
 
 Every figure is counted by hand on the official 2026 calendar (``tests.integration.approval_cases``).
 Profile liaocheng-2020-approvals (聊政字〔2020〕25号): 联合竣工验收 decision and each department's review
@@ -32,7 +32,7 @@ def counts(figures) -> dict:
 
 
 def test_department_ledgers_count_approvals_apart_from_appeals(appeals, approvals, database_url, calendars):
-    """RULES.md §4: a department's approvals in its ledger — forwarded, answered on time / late (its own
+    """A department's approvals in its ledger — forwarded, answered on time / late (its own
     review clock, domain.deadlines.clocks.met_late), returned, missed, overdue at the end — and none of it among its
     appeal counters."""
     d1, d2 = month_of_approvals(approvals)

@@ -1,4 +1,4 @@
-"""OfficialCalendar on chinese_calendar's data plus an overrides file (RULES.md §3).
+"""OfficialCalendar on chinese_calendar's data plus an overrides file.
 
 The 2027 dates written below are test data, not the real 2027 schedule.
 """
@@ -33,7 +33,7 @@ def overrides(tmp_path: Path) -> Path:
 
 
 def test_package_data_knows_2026_schedule():
-    """RULES §3: National Day, Mid-Autumn and the 调休 days of 2026."""
+    """National Day, Mid-Autumn and the 调休 days of 2026."""
     cal = CalendarSource().for_jurisdiction(None)
     assert isinstance(cal, WorkingCalendar)
     assert not cal.is_working_day(date(2026, 10, 1))
@@ -59,7 +59,7 @@ def test_unpublished_year_falls_back_to_weekdays():
 
 
 def test_newly_published_year_makes_provisional_deadline_exact_after_reload(overrides):
-    """RULES §3: recompute when the schedule is loaded."""
+    """A provisional deadline is recomputed when the schedule is loaded."""
     source = CalendarSource(overrides)
     start = datetime(2026, 12, 30, 10, tzinfo=SHANGHAI)
     before = period_end(start, Period(3, WD), source.for_jurisdiction(None))
@@ -92,7 +92,7 @@ def test_national_section_replaces_package_data_for_that_year(overrides):
 
 
 def test_local_closure_affects_only_its_jurisdiction(overrides):
-    """RULES §3: local closures are added per jurisdiction."""
+    """Local closures are added per jurisdiction."""
     write(
         overrides,
         '[local."zibo.zichuan"]\n'

@@ -79,7 +79,7 @@ MERGE_COLUMNS = ("credit_code", "merged_into", "merged_at", "repeats", "subject_
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_a_case_list_without_credit_codes_and_merges_is_rebuilt_from_the_events(kind, tmp_path):
-    """RULES.md §1 (并单): likely repeats are found by the credit code and subject the case list keeps; a
+    """并单: likely repeats are found by the credit code and subject the case list keeps; a
     list made before it kept them is emptied at start-up and made again from the log, never left blank."""
     with database(kind, tmp_path) as url:
         settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)

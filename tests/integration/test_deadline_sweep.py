@@ -1,4 +1,4 @@
-"""The deadline sweep (API.md *Deadlines*; RULES.md §1): missed deadlines recorded once, with the
+"""The deadline sweep (docs/http-api.md *Deadlines*; 000 item 4): missed deadlines recorded once, with the
 profile's consequence on the case.
 
 Dates are counted by hand on the official 2026 calendar: National Day 2026-10-01..07, make-up
@@ -114,7 +114,7 @@ def test_only_the_platform_and_admins_may_sweep_and_a_refused_sweep_records_noth
 
 
 def test_a_sweep_refuses_a_now_later_than_the_current_time(appeals, watch):
-    """API.md *Deadlines*: nothing that has not happened is recorded — a ``now`` ahead of the clock
+    """docs/http-api.md *Deadlines*: nothing that has not happened is recorded — a ``now`` ahead of the clock
     is refused (422) and the store is left exactly as it was."""
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     before = appeals.recorder.max_notification_id()
@@ -125,7 +125,7 @@ def test_a_sweep_refuses_a_now_later_than_the_current_time(appeals, watch):
 
 
 def test_a_dry_run_records_nothing_and_reports_what_the_sweep_would_record(appeals, watch):
-    """API.md *Deadlines* (the drill): ``dry_run`` at any ``now``, ahead of the clock too, reports the
+    """docs/http-api.md *Deadlines* (the drill): ``dry_run`` at any ``now``, ahead of the clock too, reports the
     misses and the notices (000 item 4: 督办通知) a sweep then would record, and records none."""
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     before = appeals.recorder.max_notification_id()

@@ -1,4 +1,4 @@
-"""Liaocheng profile (liaocheng-2020): 聊政字〔2020〕25号, seeds/002 item 53.
+"""Liaocheng profile (liaocheng-2020): 聊政字〔2020〕25号, 002 item 53.
 
 承办部门受理企业诉求后，在1个工作日内启动核实程序，3个工作日内答复，15个工作日内解决
 或服务确认；制度性复杂问题…可延长至30个工作日内办理. Forwarded Wed 2026-09-30

@@ -1,4 +1,4 @@
-"""Liaoyuan profile (liaoyuan-2024): seeds/003 items 5 and 49."""
+"""Liaoyuan profile (liaoyuan-2024): 辽源市2024年营商环境优化重点行动方案, 003 items 5 and 49."""
 
 from __future__ import annotations
 

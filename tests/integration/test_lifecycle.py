@@ -27,7 +27,7 @@ COMMANDS = {
     "visit": lambda s, c: s.visit(c, PLATFORM, satisfaction="satisfied", solved=True),
     "close": lambda s, c: s.close_case(c, PLATFORM),
 }
-# The lifecycle of RULES.md §1, written out independently of the aggregate.
+# The appeal's lifecycle, written out independently of the aggregate.
 ALLOWED = {
     "received": {"forward"},
     "forwarded": {"forward", "acknowledge", "answer", "escalate", "extend", "handback"},
@@ -69,7 +69,7 @@ def case_in(appeals, status):
 
 @pytest.mark.parametrize("status", list(ALLOWED))
 def test_command_not_allowed_in_the_current_state_is_refused_and_nothing_recorded(appeals, status):
-    """RULES.md §1: each lifecycle step only from the states that lead to it; refusals record nothing."""
+    """Each lifecycle step only from the states that lead to it; refusals record nothing."""
     case = case_in(appeals, status)
     before = store_dump(appeals)
     for command in sorted(set(COMMANDS) - ALLOWED[status]):
@@ -110,7 +110,7 @@ def test_full_lifecycle_records_every_step_with_its_actor(appeals):
 
 
 def test_case_closed_unsolved_is_recorded_as_closed_not_solved(appeals):
-    """RULES.md §4: a case closed without the problem solved is recorded as such."""
+    """A case closed without the problem solved is recorded as such (closed, not solved)."""
     case = case_in(appeals, "reviewed")
     appeals.visit(case.id, PLATFORM, satisfaction="unsatisfied", solved=False)
     closed = appeals.close_case(case.id, PLATFORM)
@@ -119,7 +119,7 @@ def test_case_closed_unsolved_is_recorded_as_closed_not_solved(appeals):
 
 
 def test_as_of_every_event_boundary_equals_the_state_then(appeals):
-    """Auditors see any case as it stood at any moment (DESIGN.md; API.md ?as_of)."""
+    """Auditors see any case as it stood at any moment (docs/http-api.md ``?as_of``)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     appeals.acknowledge(case.id, ADMIN, occurred_at=sh("2026-10-08 09:00"))
     appeals.extend(case.id, PLATFORM, working_days=5, reason="复杂", occurred_at=sh("2026-10-09 09:00"))
@@ -164,7 +164,7 @@ def test_occurred_at_is_never_in_the_future_nor_before_the_previous_event(appeal
 
 
 def test_opening_again_with_the_same_channel_and_external_ref_returns_the_existing_case(appeals):
-    """RULES.md §1: the city platform's work-order number makes re-import idempotent."""
+    """The city platform's work-order number makes re-import idempotent."""
     first = open_case(appeals, PROFILE, "2026-09-30 15:00", external_ref="ZB-2026-0930-001")
     before = store_dump(appeals)
     again, created = appeals.open(PLATFORM, channel="12345", category="consultation", subject="changed",
@@ -249,7 +249,7 @@ def test_expected_version_mismatch_is_a_conflict_and_records_nothing(appeals):
 
 
 def test_handback_then_reforward_restarts_the_new_units_periods(appeals):
-    """RULES.md §1: 退单申请 — the platform rules on it and re-forwards (改派)."""
+    """退单申请 (国办函〔2025〕66号): the platform rules on it and re-forwards (改派)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00", unit="DISTRICT-WATER")
     appeals.request_handback(case.id, ADMIN, reason="属供电部门职责", occurred_at=sh("2026-10-08 09:00"))
     case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"],
@@ -264,14 +264,14 @@ def test_handback_then_reforward_restarts_the_new_units_periods(appeals):
 
 
 def test_unit_cannot_touch_a_case_before_it_is_forwarded_to_it(appeals):
-    """API.md: wrong unit is 403, whatever the case's state."""
+    """docs/http-api.md *Roles*: wrong unit is 403, whatever the case's state."""
     case = case_in(appeals, "received")
     with pytest.raises(NotPermitted):
         appeals.acknowledge(case.id, UNIT)
 
 
 def test_unit_acts_only_on_cases_it_leads(appeals):
-    """API.md: a unit acts only on its own cases; co-handling units (协办) do not answer for the lead."""
+    """A unit acts only on its own cases; co-handling units (协办) do not answer for the lead."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])
     before = store_dump(appeals)
@@ -282,8 +282,8 @@ def test_unit_acts_only_on_cases_it_leads(appeals):
 
 
 def test_a_co_handling_unit_gives_its_opinion_and_still_cannot_answer_for_the_lead(appeals):
-    """RULES.md §1 (牵头承办单位 with 协办单位): the co-handling unit records its opinion for the lead
-    (API.md v1.1 co-opinion); only a co-handling unit may, and it answers nothing for the lead."""
+    """牵头承办单位 with 协办单位: the co-handling unit records its opinion for the lead (docs/http-api.md
+    ``co-opinion``); only a co-handling unit may, and it answers nothing for the lead."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])
     case = appeals.give_co_opinion(case.id, as_unit("DISTRICT-GRID"), content="网格已核实：线路需改造。")
@@ -302,7 +302,7 @@ def test_a_co_handling_unit_gives_its_opinion_and_still_cannot_answer_for_the_le
 
 
 def test_a_unit_is_refused_for_its_part_before_its_stale_version_is_looked_at(appeals):
-    """API.md *Auth*: permissions before facts — a co-handling unit sending a stale expected_version on
+    """docs/http-api.md *Roles*: permissions before facts — a co-handling unit sending a stale expected_version on
     a lead-only command learns only that it may not (403), not the case's version (409)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])

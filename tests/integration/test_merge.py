@@ -1,5 +1,5 @@
-"""并单 (merging repeat appeals), RULES.md §1: "Repeat appeals on the same matter are merged into one case
-(并单), keeping each caller's record." No source document words the mechanism further; the rule is §1's.
+"""并单 (merging repeat appeals), 国办函〔2025〕66号: repeat appeals on the same matter are merged into one
+case, keeping each caller's record. No source document words the mechanism further.
 
 Zichuan profile (000 item 4) on the 2026 calendar: the unit replies within 2 WD of the work order. The
 Mid-Autumn holiday is Fri 09-25..Sun 09-27, National Day Thu 10-01..Wed 10-07. Case A is received Mon
@@ -43,7 +43,7 @@ def merged_pair(appeals, unit: str | None = None):
 
 
 def test_a_repeat_merged_is_recorded_on_both_cases_and_the_survivor_keeps_every_caller(appeals):
-    """RULES.md §1 (并单, keeping each caller's record): MergedInto on the repeat, RepeatMerged on the case
+    """并单, keeping each caller's record: MergedInto on the repeat, RepeatMerged on the case
     it joins, as a symmetric pair; the repeat ends as merged, neither closed nor solved."""
     a, b, _ = merged_pair(appeals)
     survivor, repeat = appeals.get(a), appeals.get(b)
@@ -60,7 +60,7 @@ def test_a_repeat_merged_is_recorded_on_both_cases_and_the_survivor_keeps_every_
 
 
 def test_a_merged_repeats_deadlines_stop_and_no_sweep_records_them_missed(appeals):
-    """RULES.md §1 with 000 item 4: B's reply (due Thu 09-24 24:00) stops at the merge on 09-23 15:00, so
+    """并单 with 000 item 4: B's reply (due Thu 09-24 24:00) stops at the merge on 09-23 15:00, so
     a sweep on Mon 09-28 12:00 records nothing on B, while A's own deadlines are missed: its reply, due Wed
     09-23 24:00, and the platform's report, 3 WD from receipt before 12:00: Thu 09-24 12:00."""
     a, b, _ = merged_pair(appeals)
@@ -78,7 +78,7 @@ def test_a_merged_repeats_deadlines_stop_and_no_sweep_records_them_missed(appeal
 
 
 def test_an_unmerge_restores_the_repeat_and_its_deadlines_run_again_from_the_unmerge(appeals):
-    """RULES.md §1 undone (撤销并单): B returns to forwarded, its stopped reply clock runs again as round 2,
+    """并单 undone (撤销并单): B returns to forwarded, its stopped reply clock runs again as round 2,
     2 WD from Tue 09-29 10:00: Wed 09-30, then (National Day 10-01..10-07) Thu 10-08 — due 10-08 24:00;
     A drops B's caller, and the history of both keeps the merge and its undoing."""
     a, b, _ = merged_pair(appeals)
@@ -96,7 +96,7 @@ def test_an_unmerge_restores_the_repeat_and_its_deadlines_run_again_from_the_unm
 
 
 def test_each_refused_merge_or_unmerge_records_nothing_on_either_case(appeals, approvals):
-    """RULES.md §1 and API.md *Errors*: a refused 并单 records nothing. Refused: into itself, into no case,
+    """docs/http-api.md *Errors*: a refused 并单 records nothing. Refused: into itself, into no case,
     into an approval, into a merged case, a case already merged, a case others joined, into or from a
     closed case, an unmerge of a case not merged or with no reason, a unit, a stale version."""
     a, b, unit = merged_pair(appeals)
@@ -134,7 +134,7 @@ def test_each_refused_merge_or_unmerge_records_nothing_on_either_case(appeals, a
 
 
 def test_the_ledger_counts_a_merged_case_once_and_an_unmerge_counts_it_again(appeals, database_url, calendars):
-    """RULES.md §1 and §4 (ledgers): B, signed for on 09-22 and merged into A, leaves the unit's forwarded
+    """并单 in the ledgers: B, signed for on 09-22 and merged into A, leaves the unit's forwarded
     and responded of 09-22 for ``merged``; its sign-for stays counted. At Sep 30 24:00 only A is open, and
     only A is overdue (its reply ended 09-23 unmet; B's stopped at the merge). The unmerge counts B again."""
     a, b, unit = pair(appeals)
@@ -159,7 +159,7 @@ def test_the_ledger_counts_a_merged_case_once_and_an_unmerge_counts_it_again(app
 
 def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_the_inbox(appeals, database_url,
                                                                                         calendars):
-    """RULES.md §1: the case list holds each appeal's credit code, so the likely repeats of a case are read
+    """The case list holds each appeal's credit code, so the likely repeats of a case are read
     by the receipt window (domain.appeals.repeats: 30 calendar days either side); a merged case leaves the
     candidates, and the unit's inbox shows it merged into A's number, and A with one repeat."""
     code = f"91370302MA{uuid.uuid4().hex[:8].upper()}"
@@ -189,7 +189,7 @@ def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_th
 
 
 def test_a_merged_case_takes_no_rating_follow_through_until_it_is_unmerged(appeals):
-    """RULES.md §1 (并单) with §4 (好差评): a bad rating of a repeat later merged is neither rectified nor
+    """并单 with 好差评: a bad rating of a repeat later merged is neither rectified nor
     contested while merged — the matter goes on in the case it joined — and nothing is recorded; unmerged,
     its rectification runs again and the unit rectifies it."""
     a, b, unit = pair(appeals)

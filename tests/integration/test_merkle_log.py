@@ -1,5 +1,5 @@
-"""The Merkle log over every application's events, on SQLite and PostgreSQL (API.md *Verifiable
-history*, DESIGN decision 7): one leaf per stored event in an order that never changes, exactly
+"""The Merkle log over every application's events, on SQLite and PostgreSQL (docs/verifiable-history.md):
+one leaf per stored event in an order that never changes, exactly
 once, proofs from the stored tree, checkpoints that never contradict each other, and an insider's
 edit behind the triggers' back named by its index.
 

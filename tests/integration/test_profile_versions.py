@@ -1,4 +1,5 @@
-"""Profiles are data, versioned, and a case keeps the rules it was opened under (DESIGN.md decision 5)."""
+"""Profiles are data, versioned, and a case keeps the rules it was opened under (docs/cases-and-approvals.md
+*Policy profiles*)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_unknown_profile_is_refused_naming_the_profiles_on_offer(appeals):
 
 
 def test_provisional_deadline_becomes_exact_once_the_next_years_schedule_is_loaded(database_url, tmp_path):
-    """RULES.md §3: a deadline reaching a year with no published schedule is provisional,
+    """A deadline reaching a year with no published schedule is provisional,
     computed on weekdays, and recomputed when the schedule is loaded."""
     overrides = tmp_path / "calendar.toml"
     overrides.write_text("", encoding="utf-8")

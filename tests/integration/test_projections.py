@@ -41,7 +41,7 @@ STEPS = st.lists(st.tuples(
 ), min_size=5, max_size=30)
 
 
-# Approval profiles and matters of the examples, with their departments (RULES.md §2.1a).
+# Approval profiles and matters of the examples, with their departments (002 items 10, 36; 003 item 8).
 MATTERS = [("liaocheng-2020-approvals", "joint-completion-acceptance", ["U1", "U2"], False),
            ("liaocheng-2020-approvals", "utility-connection", ["U2", "U3"], False),
            ("liaoyuan-2024-approvals", "assembly-venue-opening", ["U3"], True),
@@ -122,7 +122,7 @@ def act(appeals, cases, step, at):
         "adjudicate": lambda: appeals.adjudicate_rating(case_id, PLATFORM, upheld=which % 2 == 1, note="复核",
                                                         occurred_at=at),
         "close": lambda: appeals.close_case(case_id, PLATFORM, occurred_at=at),
-        # 并单 into the next case opened (RULES.md §1), and its undoing.
+        # 并单 into the next case opened, and its undoing.
         "merge": lambda: appeals.merge(case_id, PLATFORM, into=cases[(which + 1) % len(cases)], occurred_at=at),
         "unmerge": lambda: appeals.unmerge(case_id, PLATFORM, reason="误并", occurred_at=at),
     }[kind]()
@@ -180,7 +180,7 @@ def test_views_built_incrementally_equal_a_rebuild_from_zero(appeals, approvals,
 
 
 def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
-    """RULES.md §4 rates on a small month, every figure counted by hand (Zichuan, 000 item 4).
+    """The ledger's rates on a small month, every figure counted by hand (Zichuan, 000 item 4).
 
     Three cases forwarded to U1 on Tue 2026-09-29 10:00 (unit reply due Thu 2026-10-08 24:00):
     A replies on time on 09-30; B replies late on 10-09 and is closed solved, basically satisfied;

@@ -1,9 +1,9 @@
 """好差评 follow-through: rectification (整改), contest (申诉复核) and adjudication of a bad rating (差评).
 
 Sources: 002 item 27 (建立政务服务“好差评”制度), 004 item 二 (按月对差评问题进行通报整改), the national
-scheme 国办发〔2019〕51号 (差评整改; 建立申诉复核机制, 排除误评和“恶意”差评), RULES.md §4 (rectified
+scheme 国办发〔2019〕51号 (差评整改; 建立申诉复核机制, 排除误评和“恶意”差评). A 差评 is rectified
 within a profile-set number of working days, localities use 5 to 15; metrics keep both the raw and
-the adjudicated figures). The packaged Zichuan profile's values are marked defaults: 10 WD to
+the adjudicated figures. The packaged Zichuan profile's values are marked defaults: 10 WD to
 rectify, 5 WD to contest.
 
 Dates are counted by hand on the official 2026 calendar: National Day 2026-10-01..07, make-up
@@ -39,7 +39,7 @@ def open_and_answer(appeals, co_units=()):
 
 
 def test_a_bad_rating_starts_a_10_working_day_rectification_counted_over_national_day(appeals):
-    """RULES.md §4 (002 item 27; 国办发〔2019〕51号): a 差评 must be rectified within the profile's working days.
+    """002 item 27; 国办发〔2019〕51号: a 差评 must be rectified within the profile's working days.
 
     Unsatisfied visit Tue 2026-09-29 → WD1 09-30, Oct 1-7 holiday, WD2 10-08, WD3 10-09, WD4 Sat 10-10
     (调休), WD5 10-12 … WD9 Fri 10-16, WD10 Mon 10-19. A satisfied visit starts no rectification.
@@ -78,7 +78,7 @@ def test_rectifying_on_the_last_day_meets_it_and_a_day_later_is_recorded_late(ap
 
 
 def test_an_unrectified_bad_rating_is_found_missed_by_the_sweep_after_the_case_is_closed(appeals):
-    """RULES.md §4: rectified within the period; the deadline sweep finds a missed one like any other
+    """Rectified within the period; the deadline sweep finds a missed one like any other
     (the profile's 督办通知 lands only on an open case: a closed one is not escalated)."""
     case = visited_case(appeals, "very_unsatisfied")
     appeals.close_case(case.id, PLATFORM, occurred_at=sh("2026-09-29 12:00"))
@@ -90,7 +90,7 @@ def test_an_unrectified_bad_rating_is_found_missed_by_the_sweep_after_the_case_i
 
 
 def test_a_second_bad_visit_after_a_return_starts_a_new_round(appeals):
-    """000 item 4 (unsatisfied → 退回重办) with RULES.md §4: the redo's bad visit starts rectification
+    """000 item 4 (unsatisfied → 退回重办) with 国办发〔2019〕51号 (差评整改): the redo's bad visit starts rectification
     round 2, which takes the place of round 1. Visit Fri 2026-10-09 → WD1 Sat 10-10 (调休), WD2 10-12 …
     WD6 Fri 10-16, WD7 Mon 10-19 … WD10 Thu 10-22."""
     case = visited_case(appeals, "unsatisfied")
@@ -126,8 +126,8 @@ def test_the_rated_unit_contests_a_bad_rating_once_within_5_working_days_of_the_
 
 
 def test_refused_rating_commands_record_nothing(appeals):
-    """API.md: a refused command records nothing — wrong unit or role, no bad rating, no reason, no
-    pending contest, no note (002 item 27; 国办发〔2019〕51号)."""
+    """A refused command records nothing (docs/http-api.md *Errors*) — wrong unit or role, no bad rating,
+    no reason, no pending contest, no note (002 item 27; 国办发〔2019〕51号)."""
     good = visited_case(appeals, "satisfied")
     bad = visited_case(appeals, "unsatisfied", co_units=["DISTRICT-WATER"])
     before = {c.id: len(appeals.history(c.id)) for c in (good, bad)}
@@ -153,7 +153,7 @@ def test_refused_rating_commands_record_nothing(appeals):
 
 
 def test_an_upheld_contest_sets_the_rating_aside_and_leaves_nothing_to_rectify(appeals):
-    """国办发〔2019〕51号 (排除误评和“恶意”差评) and RULES.md §4 (raw and adjudicated both kept): the raw
+    """国办发〔2019〕51号 (排除误评和“恶意”差评), raw and adjudicated both kept: the raw
     rating is never changed; the rectification stops."""
     case = visited_case(appeals, "very_unsatisfied")
     appeals.contest_rating(case.id, ADMIN, reason="恶意差评：评价人并非该企业人员。", occurred_at=sh("2026-10-09 10:00"))
@@ -184,8 +184,9 @@ def test_a_rejected_contest_keeps_the_rating_and_its_rectification_running(appea
 
 def test_a_case_kept_under_a_profile_without_the_follow_through_has_no_rectification_and_no_contest(
         database_url, calendars, tmp_path):
-    """DESIGN decision 5 (a case keeps the profile it was opened under): a case opened before the profile
-    had its [ratings] table starts no rectification on a bad visit, and refuses both commands."""
+    """A case keeps the profile it was opened under (docs/cases-and-approvals.md *Policy profiles*): a case
+    opened before the profile had its [ratings] table starts no rectification on a bad visit, and refuses
+    both commands."""
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
     start = text.index("\n# 好差评")
     (tmp_path / "zichuan-2020.toml").write_text(text[:start] + text[text.index("\n\n", start + 1):], encoding="utf-8")

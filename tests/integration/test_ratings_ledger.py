@@ -1,5 +1,5 @@
 """好差评 in the unit ledger and the monthly bulletin: raw and adjudicated satisfaction side by side, the
-follow-through counted, and the month's list of 差评 (RULES.md §4; 004 item 二; 国办发〔2019〕51号).
+follow-through counted, and the month's list of 差评 (004 item 二; 国办发〔2019〕51号).
 
 Dates on the official 2026 calendar: National Day 2026-10-01..07, make-up working day Sat 10-10.
 """
@@ -32,8 +32,8 @@ def rated(appeals, unit: str, satisfaction: str, visit: str):
 
 def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_lists_the_months_bad_ratings(
         appeals, database_url, calendars):
-    """RULES.md §4 (the metrics keep both the raw and the adjudicated figures; monthly bulletin of 差评) and
-    004 item 二 (按月对差评问题进行通报整改).
+    """The metrics keep both the raw and the adjudicated figures, and the monthly bulletin lists the 差评
+    (004 item 二: 按月对差评问题进行通报整改).
 
     September visits of one unit: satisfied, basically satisfied, and four bad ones — B rectified on
     time (due Mon 10-19), C contested and upheld, D rectified late (Tue 10-20), F (visit Wed 09-30, due

@@ -1,4 +1,4 @@
-"""Suqian profile (suqian-2024): 宿政办发〔2024〕15号, seeds/004 items 二, 八, 十二.
+"""Suqian profile (suqian-2024): 宿政办发〔2024〕15号, 004 items 二, 八, 十二.
 
 Forwarded Thu 2026-09-24: Fri 09-25 Mid-Autumn, 26-27 weekend, Oct 1-7 National
 Day, Sat 10-10 a make-up working day.

@@ -1,5 +1,5 @@
-"""City work-order import (issue 15 part 3; RULES.md §1: "An external reference (e.g. the city
-platform's work-order number) must make re-import idempotent"), on both databases: each line
+"""City work-order import (issue 15 part 3: the city platform's work-order number makes re-import
+idempotent), on both databases: each line
 judged as POST /api/appeals judges its body, a refused line recording nothing, a re-run opening
 nothing twice. The installed command, killed half-way, is tests/e2e/test_cli_import.py.
 """
@@ -55,7 +55,7 @@ def stored(appeals) -> list[tuple]:
 
 
 def test_a_12345_csv_export_with_chinese_headers_and_a_bom_opens_one_case_per_work_order(appeals, tmp_path):
-    """RULES.md §1 (市转办工单; 政策咨询, 服务求助, 投诉, 意见建议): an Excel export of the city platform,
+    """市转办工单 (政策咨询, 服务求助, 投诉, 意见建议): an Excel export of the city platform,
     UTF-8 with a byte-order mark, its Chinese headers and category names, opens each work order as an
     appeal received at its 受理时间 on channel 12345; the export's other columns are left out. 000 item 4:
     the Zichuan platform reports within 3 WD, before 12:00 on the 3rd — from Wednesday 2026-09-30 across
@@ -100,7 +100,7 @@ def test_a_csv_refusal_names_the_line_its_row_starts_on(appeals, tmp_path):
 
 
 def test_json_lines_take_the_api_names_nested_or_flattened(appeals, tmp_path):
-    """API.md POST /api/appeals: enterprise and contact nested, or flattened as a CSV gives them."""
+    """docs/http-api.md ``POST /api/appeals``: enterprise and contact nested, or flattened as a CSV gives them."""
     path = write(tmp_path / "orders.ndjson", order("J-1") + "\n" + order(
         "J-2", enterprise=None, enterprise_name="乙公司", contact_name="赵先生", contact_phone="13900000000",
         channel="enterprise_express", category="意见建议"))
@@ -111,7 +111,7 @@ def test_json_lines_take_the_api_names_nested_or_flattened(appeals, tmp_path):
 
 
 def test_each_refused_line_is_named_with_its_line_number_and_records_nothing(appeals, tmp_path):
-    """API.md *Errors*: nothing is recorded when a command is refused — each line is its own command,
+    """docs/http-api.md *Errors*: nothing is recorded when a command is refused — each line is its own command,
     refused for what the HTTP command would refuse it; the lines around it are opened."""
     before = stored(appeals)
     path = write(tmp_path / "orders.jsonl", "".join([
@@ -148,7 +148,7 @@ def test_each_refused_line_is_named_with_its_line_number_and_records_nothing(app
 
 
 def test_a_re_import_is_idempotent_by_channel_and_external_ref(appeals, tmp_path):
-    """RULES.md §1: re-importing opens nothing twice and changes nothing, even when the platform's
+    """Re-importing opens nothing twice and changes nothing, even when the platform's
     export of a work order has since changed; the same number on another channel is another work order."""
     first = write(tmp_path / "day1.jsonl", "".join(order(f"I-{n}") for n in range(5)))
     assert run(appeals, first, batch_size=2).created == 5
@@ -207,7 +207,7 @@ def test_an_import_stopped_between_batches_leaves_whole_batches_and_a_re_run_ope
 
 
 def test_opening_many_takes_a_work_order_given_twice_once_and_is_the_platform_s(appeals):
-    """API.md: opening appeals is for the platform and admins (a unit: 403); RULES.md §1: the same
+    """Opening appeals is for the platform and admins (a unit: 403; docs/http-api.md *Roles*); the same
     work order twice in one batch opens one case, the second counted present as a second POST is."""
     fields = {"channel": "12345", "external_ref": "T-1", "category": "help", "subject": "用电", "content": "接电",
               "enterprise": {"name": "甲公司"}, "profile": "zichuan-2020", "occurred_at": sh("2026-09-30 10:00")}

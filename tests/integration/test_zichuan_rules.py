@@ -1,4 +1,4 @@
-"""Zichuan profile (zichuan-2020): 川政办字〔2020〕59号, seeds/000 item 4.
+"""Zichuan profile (zichuan-2020): 川政办字〔2020〕59号, 000 item 4.
 
 Dates are counted by hand on the official 2026 calendar: Mid-Autumn
 2026-09-25..27, National Day 2026-10-01..07, make-up working days
@@ -29,7 +29,7 @@ def test_unit_reply_due_2_working_days_after_forwarding_across_national_day(appe
 
 
 def test_unit_reply_counts_the_make_up_sunday_as_a_working_day(appeals):
-    """000 item 4 with RULES §3: forwarded Fri 2026-09-18 → WD1 Sun 09-20 (调休), WD2 Mon 09-21."""
+    """000 item 4 on the official calendar: forwarded Fri 2026-09-18 → WD1 Sun 09-20 (调休), WD2 Mon 09-21."""
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-18 08:30", "2026-09-18 09:00")
     assert deadline(appeals, case, "unit_reply", now="2026-09-18 10:00").due == sh("2026-09-21 23:59:59")
 
@@ -49,7 +49,7 @@ def test_initial_reply_on_the_last_day_meets_the_deadline_and_a_day_later_is_lat
 
 
 def test_unit_may_answer_its_own_case_but_not_backfill_the_time(appeals):
-    """API.md: occurred_at is for the platform and admins; the unit's answer is recorded as it happens."""
+    """Backfill (occurred_at) is for the platform and admins; the unit's answer is recorded as it happens."""
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     with pytest.raises(ValidationFailed) as refused:
         appeals.answer(case.id, UNIT, kind="initial", content="已受理。", occurred_at=sh("2026-09-30 09:00"))

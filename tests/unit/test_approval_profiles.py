@@ -1,4 +1,4 @@
-"""Approval profiles: each matter's promise, the national defaults it falls back on (RULES.md §2)."""
+"""Approval profiles: each matter's promise, the national defaults (行政许可法) it falls back on."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_two_departments_get_the_45_day_joint_period__art_42(catalogue):
 
 
 def test_notice_runs_5_working_days_from_submission_until_any_answer_to_it__art_32(catalogue):
-    """行政许可法 art. 32: 当场或者在五日内一次告知; RULES.md §2.3: art. 82 counts in working days."""
+    """行政许可法 art. 32: 当场或者在五日内一次告知; art. 82 counts in working days."""
     notice = rule(catalogue.get(NATIONAL, kind="approval").case_policy("general", [], False), "notice")
     assert (notice["length"], notice["unit"], notice["starts_on"], notice["binds"]) == (
         5, "working_days", ["Submitted"], "platform")
@@ -146,7 +146,7 @@ def test_unknown_matter_is_refused_with_the_catalogue(catalogue):
 
 
 def test_local_profile_falls_back_to_national_notice_and_delivery(catalogue):
-    """RULES.md §2.3: local promises shorten the statutory periods; what they do not set stays the law's."""
+    """Local promises shorten the statutory periods (行政许可法); what they do not set stays the law's."""
     national = catalogue.get(NATIONAL, kind="approval")
     for pid in (LIAOCHENG, LIAOYUAN):
         local = catalogue.get(pid, kind="approval")

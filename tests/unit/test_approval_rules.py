@@ -1,4 +1,4 @@
-"""Approval (审批) rules on the aggregate, on real 2026 dates (RULES.md §2; 行政许可法; 001, 002, 003).
+"""Approval (审批) rules on the aggregate, on real 2026 dates (行政许可法; 001, 002, 003).
 
 The 2026 schedule: Mid-Autumn Fri 09-25 (to Sun 09-27) and National Day Thu 10-01 to Wed 10-07 are
 rest days; Sun 09-20 and Sat 10-10 are make-up working days.

@@ -1,7 +1,7 @@
 """The monthly bulletin (通报): composite scores and ranking on hand-built ledger figures, and the PDF's font fallback.
 
-Sources: RULES.md §4 ("one published practice: … composite = 10% response +
-50% resolution + 40% satisfaction"); seeds 004 items 六, 十一 and 十五 (the
+Sources: one published practice of unit scores (三率: composite = 10% response +
+50% resolution + 40% satisfaction); 004 items 六, 十一 and 十五 (the
 monthly bulletin, ranked). Every expected figure is computed by hand in the
 comment beside it; composites are points out of 100.
 """
@@ -176,7 +176,7 @@ def test_units_without_any_weighted_rate_are_listed_apart_unranked_by_code():
     assert not_ranked_reason(b.rows[1]) == "no weighted rate in the period (nothing forwarded, closed or visited)"
 
 
-# -- the minimum coverage for ranking (RULES.md §4: 10 % response + 50 % resolution + 40 % satisfaction) ---------
+# -- the minimum coverage for ranking (weights: 10 % response + 50 % resolution + 40 % satisfaction) ---------
 def test_the_minimum_coverage_for_ranking_is_half_the_weights():
     assert MIN_COVERAGE == 0.5
 

@@ -1,10 +1,10 @@
 """The monthly bulletin's approvals section (行政审批办理情况): what is counted when each approval event is
 projected, the rates, and the section in the workbook and the PDF.
 
-Sources: RULES.md §4 (every unit keeps ledgers of appeals and approvals; on-time rates never hide open
-overdue cases), §2.3 (行政许可法 art. 32 deemed acceptance, art. 45 pauses counted in [P, R)); API.md
-"Approvals, v1.1" ("Ledgers, the audit trail, the bulletin and the sweep cover approvals too"). The
-2026 schedule: National Day Thu 10-01 to Wed 10-07; Sun 09-20 and Sat 10-10 are make-up working days.
+Sources: every unit keeps ledgers of appeals and approvals, and on-time rates never hide open overdue
+cases; 行政许可法 art. 32 (deemed acceptance) and art. 45 (pauses, counted in [P, R)); the ledgers, the
+audit trail, the bulletin and the sweep cover approvals too (docs/http-api.md *Monthly bulletin (通报)*).
+The 2026 schedule: National Day Thu 10-01 to Wed 10-07; Sun 09-20 and Sat 10-10 are make-up working days.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_a_decision_within_its_period_is_on_time():
 
 
 def test_the_decision_on_time_rate_never_hides_decisions_overdue_at_the_end():
-    """RULES.md §4: 3 on time / (3 on time + 1 late + 1 decision ended and unmet at the period's end)."""
+    """3 on time / (3 on time + 1 late + 1 decision ended and unmet at the period's end)."""
     figures = ApprovalFigures(dict.fromkeys(DAY_COUNTERS, 0) | {"decided_on_time": 3, "decided_late": 1}, 1)
     assert figures.rates == {"on_time": 0.6}
     assert ApprovalFigures(dict.fromkeys(DAY_COUNTERS, 0), 0).rates == {"on_time": None}

@@ -1,4 +1,4 @@
-"""Clocks that pause and resume: time not counted (行政许可法 art. 45, RULES.md §2.3).
+"""Clocks that pause and resume: time not counted (行政许可法 art. 45).
 
 Paused on day P and resumed on day R (Asia/Shanghai dates), a period runs on
 later by the working days in [P, R): the day of the pause is not counted, the
@@ -200,7 +200,7 @@ def test_a_clock_recorded_before_pauses_existed_evaluates_as_before_and_can_be_p
 
 
 def test_a_pause_of_a_calendar_day_period_is_added_before_a_rest_day_end_is_moved():
-    """RULES.md §2.3 and 民法典 art. 203: 10 days from Sun 09-20 end Wed 09-30; one day paused makes the
+    """行政许可法 art. 45 and 民法典 art. 203: 10 days from Sun 09-20 end Wed 09-30; one day paused makes the
     nominal end Thu 10-01, in the National Day holiday, so the period ends Thu 10-08."""
     clocks = started(sh(2026, 9, 20, 9, 0), length=10, unit="calendar_days")
     assert due_of(clocks[0], CAL).due == end_of("2026-09-30")
@@ -209,21 +209,21 @@ def test_a_pause_of_a_calendar_day_period_is_added_before_a_rest_day_end_is_move
 
 
 def test_a_pause_of_an_hours_period_adds_the_time_paused():
-    """RULES.md §2.2 (企业开办, two hours): 45 minutes paused move the end 45 minutes."""
+    """002 item 1 (企业开办, two hours): 45 minutes paused move the end 45 minutes."""
     clocks = paused(started(sh(2026, 10, 12, 9, 0), length=2, unit="hours"),
                     (sh(2026, 10, 12, 9, 30), sh(2026, 10, 12, 10, 15)))
     assert due_of(clocks[0], CAL).ends_at == sh(2026, 10, 12, 11, 45)
 
 
 def test_a_pause_of_a_months_period_adds_its_calendar_days():
-    """RULES.md §2.3: two months from 2026-03-10 end 05-10; three days paused (03-16 to 03-19) end 05-13."""
+    """行政许可法 art. 45: two months from 2026-03-10 end 05-10; three days paused (03-16 to 03-19) end 05-13."""
     clocks = paused(started(sh(2026, 3, 10, 9, 0), length=2, unit="months"),
                     (sh(2026, 3, 16, 9, 0), sh(2026, 3, 19, 9, 0)))
     assert due_of(clocks[0], CAL).due == end_of("2026-05-13")
 
 
 def test_a_pause_that_moves_the_due_into_an_unpublished_year_makes_it_provisional():
-    """RULES.md §3: 20 WD from Tue 2026-12-01 end in 2026; a week paused moves the end into 2027."""
+    """20 WD from Tue 2026-12-01 end in 2026; a week paused moves the end into 2027."""
     clocks = started(sh(2026, 12, 1, 9, 0))
     assert not due_of(clocks[0], CAL).provisional
     paused(clocks, (sh(2026, 12, 2, 9, 0), sh(2026, 12, 10, 9, 0)))
@@ -232,7 +232,7 @@ def test_a_pause_that_moves_the_due_into_an_unpublished_year_makes_it_provisiona
 
 
 def test_the_pause_day_is_counted_out_and_the_resumption_day_in():
-    """RULES.md §2.3: working days in [P, R) — Tue 10-20 in, Thu 10-22 out; the holiday week is none."""
+    """行政许可法 art. 45: working days in [P, R) — Tue 10-20 in, Thu 10-22 out; the holiday week is none."""
     assert working_days_in(date(2026, 10, 20), date(2026, 10, 22), CAL) == 2
     assert working_days_in(date(2026, 10, 20), date(2026, 10, 20), CAL) == 0
     assert working_days_in(date(2026, 10, 1), date(2026, 10, 8), CAL) == 0
@@ -273,7 +273,7 @@ def local_day(at: datetime) -> date:
 
 @given(st.data(), starts(), lengths, st.sampled_from(DAY_UNITS))
 def test_a_pause_resumed_the_day_it_began_changes_nothing(data, start, n, unit):
-    """行政许可法 art. 45, RULES.md §2.3: P == R takes no day out (the resumption day counts)."""
+    """行政许可法 art. 45: P == R takes no day out (the resumption day counts)."""
     from_ = later(data.draw, start, 60)
     clocks = started(start, n, unit)
     unpaused = due_of(clocks[0], CAL)
@@ -336,7 +336,7 @@ def test_an_open_pause_is_never_overdue(data, start, n, unit):
 
 @given(start_days, st.integers(min_value=0, max_value=60))
 def test_working_days_in_a_pause_are_those_from_its_first_day_to_the_day_before_resumption(p, days):
-    """RULES.md §2.3: [P, R) is the range after P - 1 up to and including R - 1."""
+    """[P, R) is the range after P - 1 up to and including R - 1."""
     r = p + timedelta(days=days)
     one = timedelta(days=1)
     assert working_days_in(p, r, CAL) == working_days_between(p - one, r - one, CAL)

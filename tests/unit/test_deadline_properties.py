@@ -1,4 +1,4 @@
-"""Property tests for deadline arithmetic (RULES.md §3).
+"""Property tests for deadline arithmetic (民法典 arts. 201, 203; 行政许可法 art. 82).
 
 Calendar: the official 2025 and 2026 schedules, published_years {2025, 2026};
 starts are drawn in 2025-2026 so periods may run into unpublished 2027.
@@ -43,7 +43,7 @@ def local_day(start: datetime) -> date:
 
 @given(starts(), lengths)
 def test_working_day_end_is_monotone_in_length(start, n):
-    """RULES §3: a longer WD period never ends earlier."""
+    """A longer WD period never ends earlier."""
     shorter = period_end(start, Period(n, PeriodUnit.WORKING_DAYS), CAL)
     longer = period_end(start, Period(n + 1, PeriodUnit.WORKING_DAYS), CAL)
     assert shorter.ends_at < longer.ends_at
@@ -52,7 +52,7 @@ def test_working_day_end_is_monotone_in_length(start, n):
 
 @given(starts(), lengths, cutoffs)
 def test_working_day_period_ends_on_a_working_day(start, n, cutoff):
-    """RULES §3; 行政许可法 art. 82: the Nth working day is a working day."""
+    """行政许可法 art. 82: the Nth working day is a working day."""
     due = period_end(start, Period(n, PeriodUnit.WORKING_DAYS, cutoff), CAL)
     assert CAL.is_working_day(due.last_day)
 
@@ -69,7 +69,7 @@ def test_working_day_period_spans_exactly_n_working_days(start, n):
 
 @given(starts(), lengths, cutoffs)
 def test_calendar_day_period_never_ends_on_a_rest_day(start, n, cutoff):
-    """RULES §3; 民法典 art. 203: a rest day at the end moves the end forward."""
+    """民法典 art. 203: a rest day at the end moves the end forward."""
     due = period_end(start, Period(n, PeriodUnit.CALENDAR_DAYS, cutoff), CAL)
     assert CAL.is_working_day(due.last_day)
     nominal = local_day(start) + timedelta(days=n)
@@ -83,7 +83,7 @@ def test_calendar_day_period_never_ends_on_a_rest_day(start, n, cutoff):
 
 @given(starts(), lengths, st.sampled_from([PeriodUnit.WORKING_DAYS, PeriodUnit.CALENDAR_DAYS]))
 def test_provisional_exactly_when_period_reaches_unpublished_year(start, n, unit):
-    """RULES §3: weekdays-only fallback must be flagged as provisional."""
+    """A weekdays-only fallback must be flagged as provisional."""
     due = period_end(start, Period(n, unit), CAL)
     first_counted = local_day(start) + timedelta(days=1)
     years = range(first_counted.year, due.last_day.year + 1)
@@ -93,13 +93,13 @@ def test_provisional_exactly_when_period_reaches_unpublished_year(start, n, unit
 
 @given(starts(), st.integers(min_value=1, max_value=24), st.sampled_from([PeriodUnit.HOURS, PeriodUnit.MONTHS]))
 def test_hours_and_months_are_never_provisional(start, n, unit):
-    """RULES §3: clock and month periods do not consult the calendar."""
+    """Clock and month periods do not consult the calendar."""
     assert not period_end(start, Period(n, unit), CAL).provisional
 
 
 @given(starts(), lengths, st.sampled_from(DAY_UNITS), cutoffs)
 def test_last_day_is_strictly_after_the_start_date(start, n, unit, cutoff):
-    """RULES §3; 民法典 art. 201: the start day itself is not counted."""
+    """民法典 art. 201: the start day itself is not counted."""
     due = period_end(start, Period(n, unit, cutoff), CAL)
     assert due.last_day > local_day(start)
     assert due.ends_at > start

@@ -1,4 +1,4 @@
-"""Deadline arithmetic on the official 2026 schedule (RULES.md §3).
+"""Deadline arithmetic on the official 2026 schedule (民法典 arts. 201, 203; 行政许可法 art. 82).
 
 2026 facts used: Mid-Autumn 09-25 (Fri) to 09-27, National Day 10-01 to
 10-07, make-up working days Sun 09-20 and Sat 10-10.
@@ -40,7 +40,7 @@ def midnight_after(day: str) -> datetime:
     [(1, "2026-10-08"), (2, "2026-10-09"), (3, "2026-10-10")],
 )
 def test_working_days_skip_national_day_and_count_make_up_saturday(cal, n, last_day):
-    """RULES §3; 行政许可法 art. 82: holidays are skipped, 调休 Saturday counts."""
+    """行政许可法 art. 82: holidays are skipped, 调休 Saturday counts."""
     due = period_end(sh(2026, 9, 30, 16, 0), Period(n, WD), cal)
     assert due.last_day == date.fromisoformat(last_day)
     assert due.ends_at == midnight_after(last_day)
@@ -48,7 +48,7 @@ def test_working_days_skip_national_day_and_count_make_up_saturday(cal, n, last_
 
 
 def test_working_days_period_ends_at_24_00_shown_as_last_second(cal):
-    """RULES §3; 民法典 art. 201: ends at 24:00 of the Nth working day."""
+    """民法典 art. 201: ends at 24:00 of the Nth working day."""
     due = period_end(sh(2026, 9, 30, 9, 0), Period(2, WD), cal)
     assert due.ends_at == sh(2026, 10, 10, 0, 0)
     assert due.due == sh(2026, 10, 9, 23, 59, 59)
@@ -57,31 +57,31 @@ def test_working_days_period_ends_at_24_00_shown_as_last_second(cal):
 
 
 def test_working_days_skip_mid_autumn_weekend(cal):
-    """RULES §3: 09-25..27 are rest days, so 09-28 is WD1 and 09-29 WD2."""
+    """09-25..27 are rest days, so 09-28 is WD1 and 09-29 WD2."""
     due = period_end(sh(2026, 9, 24, 10, 0), Period(2, WD), cal)
     assert due.last_day == date(2026, 9, 29)
 
 
 def test_start_day_is_not_counted(cal):
-    """RULES §3; 民法典 art. 201: counting begins the day after the start."""
+    """民法典 art. 201: counting begins the day after the start."""
     due = period_end(sh(2026, 9, 28, 8, 0), Period(1, WD), cal)
     assert due.last_day == date(2026, 9, 29)
 
 
 def test_sunday_make_up_day_counts_for_a_saturday_start(cal):
-    """RULES §3: Sun 2026-09-20 is a make-up working day (调休)."""
+    """Sun 2026-09-20 is a make-up working day (调休)."""
     due = period_end(sh(2026, 9, 19, 11, 0), Period(1, WD), cal)
     assert due.last_day == date(2026, 9, 20)
 
 
 def test_start_on_holiday_counts_from_next_working_day(cal):
-    """RULES §3: a start on a rest day is not counted either."""
+    """A start on a rest day is not counted either."""
     due = period_end(sh(2026, 10, 3, 11, 0), Period(1, WD), cal)
     assert due.last_day == date(2026, 10, 8)
 
 
 def test_noon_cutoff_on_the_third_working_day(cal):
-    """RULES §1.1 (Zichuan: before 12:00 of the 3rd WD) and §3."""
+    """000 item 4 (Zichuan: before 12:00 of the 3rd WD)."""
     due = period_end(sh(2026, 9, 30, 15, 0), Period(3, WD, cutoff=NOON), cal)
     assert due.ends_at == sh(2026, 10, 10, 12, 0)
     assert due.ends_at.isoformat() == "2026-10-10T12:00:00+08:00"
@@ -92,7 +92,7 @@ def test_noon_cutoff_on_the_third_working_day(cal):
 
 
 def test_start_in_utc_is_read_as_shanghai_local_date(cal):
-    """RULES §3 (times are Asia/Shanghai): 17:30Z on 09-29 is 01:30 on 09-30."""
+    """Times are Asia/Shanghai: 17:30Z on 09-29 is 01:30 on 09-30."""
     start = datetime(2026, 9, 29, 17, 30, tzinfo=timezone.utc)
     due = period_end(start, Period(1, WD), cal)
     assert due.last_day == date(2026, 10, 8)
@@ -100,7 +100,7 @@ def test_start_in_utc_is_read_as_shanghai_local_date(cal):
 
 
 def test_naive_start_is_refused(cal):
-    """RULES §3: times must be unambiguous; a naive datetime is an error."""
+    """Times must be unambiguous; a naive datetime is an error."""
     with pytest.raises(ValueError, match="timezone-aware"):
         period_end(datetime(2026, 9, 30, 10, 0), Period(1, WD), cal)
 
@@ -112,7 +112,7 @@ def test_naive_instant_is_refused_by_is_met_by(cal):
 
 
 def test_working_days_reaching_unpublished_year_are_provisional(cal):
-    """RULES §3: a deadline reaching an unpublished year is provisional."""
+    """A deadline reaching an unpublished year is provisional."""
     inside = period_end(sh(2026, 12, 29, 10, 0), Period(2, WD), cal)
     assert inside.last_day == date(2026, 12, 31)
     assert not inside.provisional
@@ -125,14 +125,14 @@ def test_working_days_reaching_unpublished_year_are_provisional(cal):
 
 
 def test_calendar_days_ending_on_holiday_roll_past_it(cal):
-    """RULES §3; 民法典 art. 203: last day 10-01 is a holiday, ends 10-08 24:00."""
+    """民法典 art. 203: last day 10-01 is a holiday, ends 10-08 24:00."""
     due = period_end(sh(2026, 9, 21, 10, 0), Period(10, CD), cal)
     assert due.last_day == date(2026, 10, 8)
     assert due.ends_at == sh(2026, 10, 9, 0, 0)
 
 
 def test_calendar_days_ending_on_working_day_do_not_move(cal):
-    """RULES §3; 民法典 art. 201: ends 24:00 of start + N days."""
+    """民法典 art. 201: ends 24:00 of start + N days."""
     due = period_end(sh(2026, 3, 2, 10, 0), Period(30, CD), cal)
     assert due.last_day == date(2026, 4, 1)
 
@@ -144,7 +144,7 @@ def test_calendar_days_ending_on_weekend_roll_to_monday(cal):
 
 
 def test_calendar_days_ending_on_make_up_saturday_do_not_roll(cal):
-    """RULES §3: Sat 2026-10-10 is a working day, so no roll."""
+    """Sat 2026-10-10 is a working day, so no roll."""
     due = period_end(sh(2026, 9, 30, 10, 0), Period(10, CD), cal)
     assert due.last_day == date(2026, 10, 10)
 
@@ -158,7 +158,7 @@ def test_calendar_days_with_cutoff(cal):
 
 
 def test_hours_run_on_the_clock_through_holidays(cal):
-    """RULES §3 and §2.2 (企业开办 两小时办结): hours ignore the calendar."""
+    """002 item 1 (企业开办 两小时办结): hours ignore the calendar."""
     due = period_end(sh(2026, 9, 30, 23, 0), Period(2, PeriodUnit.HOURS), cal)
     assert due.ends_at == sh(2026, 10, 1, 1, 0)
     assert due.due == due.ends_at
@@ -190,7 +190,7 @@ def test_hours_ending_at_midnight_display_the_instant(cal):
     ],
 )
 def test_months_end_on_same_day_or_month_end(cal, start, months, last_day):
-    """RULES §3: same date N months later, else the month's last day."""
+    """Same date N months later, else the month's last day."""
     day = date.fromisoformat(start)
     due = period_end(sh(day.year, day.month, day.day, 10), Period(months, PeriodUnit.MONTHS), cal)
     assert due.last_day == date.fromisoformat(last_day)
@@ -199,7 +199,7 @@ def test_months_end_on_same_day_or_month_end(cal, start, months, last_day):
 
 
 def test_months_do_not_roll_past_holidays(cal):
-    """RULES §3 (months rule has no holiday roll): 10-07 is a holiday."""
+    """The months rule has no holiday roll: 10-07 is a holiday."""
     due = period_end(sh(2026, 9, 7, 10), Period(1, PeriodUnit.MONTHS), cal)
     assert due.last_day == date(2026, 10, 7)
 

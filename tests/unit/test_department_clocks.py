@@ -1,4 +1,4 @@
-"""One clock per department (联审联办, RULES.md §2.1; 002 items 7-10).
+"""One clock per department (联审联办, 001 (一)3; 002 items 7-10).
 
 In a joint review several departments review in parallel and each answers for
 itself: a rule with ``per = "department"`` runs one clock for each department
@@ -42,7 +42,7 @@ def consulted(*departments: str, rules=(OPINION,)) -> list[dict]:
 
 
 def test_two_departments_consulted_get_two_clocks_each_binding_its_department():
-    """RULES.md §2.1 (联审联办): the departments review in parallel, each on its own clock."""
+    """联审联办 (002 items 7-10): the departments review in parallel, each on its own clock."""
     clocks = consulted("PLANNING", "FIRE")
     assert [(c["name"], c["unit"], c["rule"], c["per"], c["round"]) for c in clocks] == [
         ("opinion@PLANNING", "PLANNING", "opinion", "department", 1),
@@ -51,7 +51,7 @@ def test_two_departments_consulted_get_two_clocks_each_binding_its_department():
 
 
 def test_no_department_named_starts_no_department_clock():
-    """RULES.md §2.1: a clock per department needs the departments it runs for."""
+    """A clock per department needs the departments it runs for."""
     assert consulted() == []
     clocks: list[dict] = []
     start_clocks(clocks, [OPINION], "Consulted", AT, 1)
@@ -63,7 +63,7 @@ def test_a_department_named_twice_gets_one_clock():
 
 
 def test_an_answer_from_one_department_meets_only_its_clock():
-    """RULES.md §2.1: the joint review completes when all have answered, not when the first does."""
+    """The joint review completes when all have answered, not when the first does."""
     clocks = consulted("PLANNING", "FIRE")
     meet_clocks(clocks, "OpinionGiven", {"department": "FIRE"}, AT.replace(day=14), 2)
     assert [(c["name"], c["met_seq"]) for c in clocks] == [("opinion@PLANNING", None), ("opinion@FIRE", 2)]
@@ -77,7 +77,7 @@ def test_an_answer_naming_no_department_meets_no_department_clock():
 
 
 def test_restarting_one_department_leaves_the_other_running():
-    """RULES.md §2.1: an opinion sent back restarts that department's period only."""
+    """An opinion sent back restarts that department's period only."""
     clocks = consulted("PLANNING", "FIRE")
     returned = AT.replace(day=15)
     start_clocks(clocks, [OPINION], "OpinionReturned", returned, 3, departments=["FIRE"])

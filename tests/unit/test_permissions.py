@@ -1,4 +1,4 @@
-"""The role x command matrix of API.md *Auth*, written out independently of domain/permissions.py."""
+"""The role x command matrix of docs/http-api.md *Roles*, written out independently of domain/permissions.py."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ EXPECTED = {  # command: roles allowed
     "answer": "unit admin", "review": "platform admin", "return": "platform admin",
     "escalate": "supervisor platform admin", "extend": "unit platform admin",
     "handback": "unit admin", "visit": "platform admin", "close": "platform admin",
-    "sweep": "platform admin",  # API.md *Deadlines*
-    "co_opinion": "unit",  # API.md v1.1: only a co-handling unit of the case
-    "merge": "platform admin", "unmerge": "platform admin",  # API.md v1.1: 并单, the hotline platform's act
-    # API.md v1.1 好差评: the rated unit rectifies and contests; the platform or a supervisor rules
+    "sweep": "platform admin",  # docs/http-api.md *Deadlines*
+    "co_opinion": "unit",  # only a co-handling unit of the case
+    "merge": "platform admin", "unmerge": "platform admin",  # 并单, the hotline platform's act
+    # 好差评: the rated unit rectifies and contests; the platform or a supervisor rules
     "rectify": "unit admin", "contest_rating": "unit admin", "adjudicate_rating": "supervisor platform admin",
 }
 
@@ -61,7 +61,7 @@ def test_a_unit_actor_needs_its_unit():
     ("handback", True, False, False), ("co_opinion", False, True, False),
     ("rectify", True, False, False), ("contest_rating", True, False, False)])
 def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
-    """API.md *Auth* and v1.1: the lead answers; a co-handling unit gives its opinion; others do neither."""
+    """docs/http-api.md *Roles*: the lead answers; a co-handling unit gives its opinion; others do neither."""
     unit = actor(Role.UNIT)
     for allowed, lead_unit, co_units in ((lead, "UNIT-A", []), (co, "UNIT-B", ["UNIT-A"]), (stranger, "UNIT-B", [])):
         if allowed:
@@ -72,7 +72,7 @@ def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
 
 
 def test_read_permissions_live_in_one_table():
-    """API.md *Auth*: inspectors and auditors read everything a case leaves; a unit reads its own ledger
+    """docs/http-api.md *Roles*: inspectors and auditors read everything a case leaves; a unit reads its own ledger
     and accountability record only, and no bulletin or audit trail."""
     unit = actor(Role.UNIT)
     check_read("ledger", unit, unit="UNIT-A")

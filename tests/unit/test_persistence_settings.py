@@ -1,4 +1,4 @@
-"""CASELEDGER_DATABASE_URL into the event store's own settings (DESIGN.md decision 2)."""
+"""CASELEDGER_DATABASE_URL into the event store's own settings (docs/configuration.md)."""
 
 from __future__ import annotations
 

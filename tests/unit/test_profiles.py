@@ -1,4 +1,4 @@
-"""Policy profiles are validated at load, with messages naming file and key (RULES.md: rules are data)."""
+"""Policy profiles are validated at load, with messages naming file and key (docs/cases-and-approvals.md)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_the_four_jurisdiction_profiles_load():
 
 
 def test_no_packaged_profile_refuses_a_category_its_document_does_not_exclude():
-    """RULES.md §1.2 (002 item 53: 政策咨询、服务求助、意见建议等诉求, 应接必接): none of the five
+    """002 item 53 (政策咨询、服务求助、意见建议等诉求, 应接必接): none of the five
     documents excludes a category of appeal, so every packaged profile takes in all four."""
     catalogue = FileProfileCatalogue()
     for pid in catalogue.ids():

@@ -1,4 +1,4 @@
-"""The 好差评 follow-through as profile data: rectification period and contest window (RULES.md §4)."""
+"""The 好差评 follow-through as profile data: rectification period and contest window."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def zichuan() -> dict:
 
 
 def test_every_packaged_appeal_profile_sets_both_periods_each_with_its_source_or_marked_a_default():
-    """RULES.md §4 (002 item 27, 004 item 二, 国办发〔2019〕51号): a profile-set number of working days to
-    rectify (localities use 5 to 15) and a window to contest; the seeds set neither, so each is marked."""
+    """002 item 27, 004 item 二, 国办发〔2019〕51号: a profile-set number of working days to rectify
+    (localities use 5 to 15) and a window to contest; the documents set neither, so each is marked."""
     catalogue = FileProfileCatalogue()
     for profile_id in catalogue.ids():
         ratings = catalogue.get(profile_id).ratings
@@ -28,7 +28,7 @@ def test_every_packaged_appeal_profile_sets_both_periods_each_with_its_source_or
 
 @pytest.mark.parametrize("days", [4, 16, 10.5, True])
 def test_a_rectification_period_outside_5_to_15_working_days_is_refused(days):
-    """RULES.md §4: localities use 5 to 15 working days to rectify a bad rating."""
+    """Localities use 5 to 15 working days to rectify a bad rating."""
     data = zichuan()
     data["ratings"]["rectification_working_days"] = days
     with pytest.raises(ProfileError, match="ratings.rectification_working_days: a whole number of working days "

@@ -1,4 +1,4 @@
-"""Recurring problems (堵点数据分析, seeds 004 item 六) on hand-made appeals of autumn 2026.
+"""Recurring problems (堵点数据分析, 004 item 六) on hand-made appeals of autumn 2026.
 
 The report for 2026-11 looks at September, October and November; the rise test
 compares November (30 days) with October (31 days).
@@ -61,7 +61,7 @@ def test_an_enterprise_appealing_in_the_month_and_the_two_before_is_listed_with_
 
 
 def test_a_merged_repeat_counts_as_an_appeal_again_but_once_in_category_by_unit():
-    """004 item 六 with RULES.md §1 (并单): the enterprise had to appeal again (counted in its repeats),
+    """004 item 六 with 并单: the enterprise had to appeal again (counted in its repeats),
     yet the repeat is the same matter as the case it joined (counted once by category and unit)."""
     first = appeal("2026-11-02", enterprise="戊公司")
     repeat = appeal("2026-11-05", enterprise="戊公司", merged_into=first.case_no)
@@ -96,7 +96,7 @@ def test_a_rise_is_significant_by_the_exact_conditional_binomial_test_at_five_pe
 
 
 def test_suggested_repeat_clusters_link_one_credit_code_or_similar_subjects_within_thirty_days():
-    """RULES.md §1 (并单 of repeat appeals) for 004 item 六: a suggestion links cases received within 30
+    """并单 of repeat appeals, for 004 item 六: a suggestion links cases received within 30
     days of each other with one credit code or trigram-similar subjects, reaching back into October;
     nothing is merged, and a case 31 days before is not linked."""
     code = "91370302MA3C4XYZ0K"
@@ -122,7 +122,7 @@ def test_the_month_before_january_is_the_previous_december():
 
 
 def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():
-    """The likely-repeat links (RULES.md §1 并单) are found without comparing every pair; they must be
+    """The likely-repeat links (并单) are found without comparing every pair; they must be
     the very pairs that comparing every pair finds, for alike and unalike subjects, near and far apart."""
     import random
     from datetime import timedelta

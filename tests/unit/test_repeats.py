@@ -1,4 +1,4 @@
-"""Likely repeats (重复诉求) for 并单, RULES.md §1: the same credit code or a similar subject, received within 30
+"""Likely repeats (重复诉求) for 并单: the same credit code or a similar subject, received within 30
 calendar days either side (domain.appeals.repeats). Trigrams and their similarity counted by hand."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_similarity_is_the_share_of_distinct_trigrams_in_common():
 
 
 def test_repeats_are_suggested_by_credit_code_or_similar_subject_within_30_days_either_side():
-    """RULES.md §1: for a case received Sat 2026-10-31 10:00 the window runs from Thu 10-01 00:00 (30 days
+    """For a case received Sat 2026-10-31 10:00 the window runs from Thu 10-01 00:00 (30 days
     before) to Mon 11-30 24:00 (30 days after); 09-30 23:59 and 12-01 00:00 are outside it. A closed or
     merged case, and the case itself, are never suggested."""
     code = "91370302MA3C5XXX1Y"

@@ -15,12 +15,12 @@ def test_the_case_list_sorts_are_one_list_for_the_api_and_every_view():
 
 
 def test_the_categories_of_appeal_are_one_list_for_the_api_and_the_profiles():
-    """RULES.md §1: 政策咨询, 服务求助, 投诉, 意见建议."""
+    """The categories of appeal: 政策咨询, 服务求助, 投诉, 意见建议."""
     assert tuple(OpenAppealSchema().fields["category"].validate.choices) == CATEGORIES
 
 
 def test_the_workspace_names_every_category_of_appeal_in_chinese():
-    """RULES.md §1: 政策咨询, 服务求助, 投诉, 意见建议 — every category a profile may hold has its name."""
+    """政策咨询, 服务求助, 投诉, 意见建议 — every category a profile may hold has its name."""
     from domain.profiles import CATEGORIES
     from web.workspace.text import CATEGORY
 

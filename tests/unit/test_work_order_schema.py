@@ -34,7 +34,7 @@ def lines(draw) -> dict:
 @settings(max_examples=150, deadline=None)
 @given(lines())
 def test_the_quick_load_equals_the_schema_or_leaves_the_line_to_it(line):
-    """API.md POST /api/appeals: an imported line is judged as the HTTP command judges its body."""
+    """docs/http-api.md ``POST /api/appeals``: an imported line is judged as the HTTP command judges its body."""
     quick = quick_load(_SCHEMA, line)
     try:
         loaded = _SCHEMA.load(line)

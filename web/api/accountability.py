@@ -1,4 +1,4 @@
-"""Deadline sweep and accountability over HTTP (API.md *Deadlines*, *Queries*)."""
+"""Deadline sweep and accountability over HTTP (docs/http-api.md *Deadlines*, *Accountability (问责)*)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Appeals (企业诉求) over HTTP: each route parses, runs one service call, presents.
 
 No rule lives here: the service and the aggregate decide; refusals become
-API.md's error shape in web.errors.
+the API's error shape (docs/http-api.md *Errors*) in web.errors.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ ERRORS = (400, 401, 403, 404, 409, 413, 422)
 
 
 def split(data: dict) -> tuple[dict, dict]:
-    """A command's own fields, and the options every command may carry (API.md *Commands*)."""
+    """A command's own fields, and the options every command may carry (docs/http-api.md, commands)."""
     opts = {k: data.pop(k) for k in ("expected_version", "occurred_at") if k in data}
     return data, opts
 

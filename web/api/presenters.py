@@ -1,4 +1,5 @@
-"""Cases (appeals and approvals) and histories as the JSON of API.md *Queries*."""
+"""Cases (appeals and approvals) and histories as the JSON of docs/http-api.md (*Appeals: queries*,
+*Approvals: queries*)."""
 
 from __future__ import annotations
 

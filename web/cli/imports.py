@@ -3,7 +3,7 @@
 Each line is judged as ``POST /api/appeals`` judges its body — the same
 schema, then the service's own checks (``AppealService.open_many``) — and a
 refused line records nothing. A work order is known by its channel + number
-(``external_ref``; RULES.md §1: re-import is idempotent): one opened before
+(``external_ref``; re-import is idempotent, docs/work-order-import.md): one opened before
 is counted as already present and left as it stands. The new cases are
 saved ``--batch-size`` at a time, each batch in one transaction, so a crash
 leaves whole batches behind and a re-run opens exactly the rest.

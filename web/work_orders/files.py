@@ -1,7 +1,7 @@
 """City work-order files (市转办工单) as the 12345 platform exports them: JSON Lines or CSV.
 
 Each record becomes the body of ``POST /api/appeals`` (field names and
-nesting of API.md) plus ``occurred_at``, the platform's receipt time (受理时间),
+nesting of docs/http-api.md) plus ``occurred_at``, the platform's receipt time (受理时间),
 and keeps the number of the line it starts on, so that a refusal names the
 line an operator sees in an editor or a spreadsheet (a CSV's header row is
 line 1). Judging the fields is not done here: the importer loads them with
@@ -49,7 +49,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Without these a file holds no work order that could be imported; the rest may be absent or defaulted.
 REQUIRED_COLUMNS = ("external_ref", "occurred_at", "category", "subject", "content", "enterprise.name")
-# The Chinese a 12345 export writes for a code (API.md: categories, channels; Suqian's tiers, 004 item 八).
+# The Chinese a 12345 export writes for a code (docs/http-api.md: categories, channels; Suqian's tiers,
+# 004 item 八).
 VALUES: dict[str, dict[str, str]] = {
     "category": {**{zh: code for code, zh in CATEGORY.items()},
                  "咨询": "consultation", "求助": "help", "投诉举报": "complaint", "建议": "suggestion"},

@@ -39,7 +39,7 @@ EVENT = {
 }
 APPROVAL_EVENT = {"Forwarded": "转审批部门"}  # where an approval's event is named otherwise
 
-# The categories of appeal (RULES.md §1), as domain.profiles.CATEGORIES lists them.
+# The categories of appeal, as domain.profiles.CATEGORIES lists them.
 CATEGORY = CATEGORY_NAMES
 
 ROLE = {"platform": "热线平台", "unit": "承办单位", "supervisor": "督办", "inspector": "纪检监察",
@@ -51,7 +51,7 @@ SATISFACTION = {"very_satisfied": "非常满意", "satisfied": "满意", "basica
 PAUSE_REASON = {"hearing": "听证", "inspection": "检验", "expert_review": "专家评审", "testing": "检测",
                 "quarantine": "检疫", "auction": "拍卖", "other": "其他法定情形"}
 
-# The actions' Chinese names (the buttons of API.md *Web workspace*).
+# The actions' Chinese names (the buttons of docs/web-workspace.md *Actions and their forms*).
 ACTION = {
     "acknowledge": "签收", "answer": "提交答复", "extend": "申请延期", "handback": "申请退单",
     "co_opinion": "提交协办意见", "forward": "转办", "review": "审核", "return": "退回重办", "escalate": "督办",

@@ -1,4 +1,5 @@
-"""Bodies of the deadline sweep and the accountability records (API.md *Deadlines*, *Queries*)."""
+"""Bodies of the deadline sweep and the accountability records (docs/http-api.md *Deadlines*,
+*Accountability (问责)*)."""
 
 from __future__ import annotations
 

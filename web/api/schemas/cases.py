@@ -1,4 +1,4 @@
-"""A case as the API reads it (appeal or approval), its history, and the case list (API.md)."""
+"""A case as the API reads it (appeal or approval), its history, and the case list (docs/http-api.md)."""
 
 from __future__ import annotations
 

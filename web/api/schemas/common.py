@@ -1,4 +1,4 @@
-"""Request and response bodies of API.md, as marshmallow schemas (the OpenAPI document is made from them):
+"""Request and response bodies of docs/http-api.md, as marshmallow schemas (the OpenAPI document is made from them):
 the fields every schema shares, the commands on a case, sign-in, units and the reporting period.
 
 A case as it reads, its history and the case list are in ``web.api.schemas.cases``; the audit trail in
@@ -51,7 +51,7 @@ ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 class Timestamp(ma.fields.AwareDateTime):
     """ISO 8601, read strictly (``ISO_8601``, the whole string); a time without an offset is Asia/Shanghai
-    (API.md). Years 1970-2999."""
+    (docs/http-api.md *Conventions*). Years 1970-2999."""
 
     def __init__(self, **kw) -> None:
         super().__init__(format="iso", default_timezone=SHANGHAI, **kw)
@@ -70,7 +70,7 @@ class Timestamp(ma.fields.AwareDateTime):
 
 
 class Command(ma.Schema):
-    """Options every command body may carry (API.md *Commands*)."""
+    """Options every command body may carry (docs/http-api.md *Appeals (企业诉求): commands*)."""
 
     class Meta:
         unknown = ma.RAISE

@@ -1,4 +1,5 @@
-"""Validation messages as API.md's error body gives them: one text per field, by its dotted path.
+"""Validation messages as the API's error body gives them (docs/http-api.md *Errors*): one text per field,
+by its dotted path.
 
 Apart from ``web.errors`` (which needs Flask) so that the work-order import's reading process, which
 words a refused line the same way, does not load the web stack."""

@@ -1,4 +1,4 @@
-"""Bodies of the 好差评 follow-through (API.md "Ratings, merging, import and recurring problems, v1.1"):
+"""Bodies of the 好差评 follow-through (docs/http-api.md *Bad ratings (好差评 follow-through)*):
 the three commands, and the ``rating`` of a case."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The audit trail, the read models' positions, and the Merkle log's queries and answers (API.md *Verifiable
-history, v1.1*)."""
+"""The audit trail, the read models' positions, and the Merkle log's queries and answers (docs/http-api.md
+*Audit trail*, *Verifiable history*)."""
 
 from __future__ import annotations
 

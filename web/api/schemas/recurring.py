@@ -1,4 +1,4 @@
-"""The recurring-problems report (堵点分析, seeds 004 item 六) as a response schema: ``GET
+"""The recurring-problems report (堵点分析, 004 item 六) as a response schema: ``GET
 /api/reports/recurring`` and the monthly bulletin's ``recurring`` section. What each part holds:
 ``projections.reports.recurring``."""
 

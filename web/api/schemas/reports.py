@@ -1,5 +1,6 @@
 """The unit ledger (台账) and the monthly bulletin's approvals section (行政审批办理情况) as response schemas
-(API.md v1.1: the bulletin covers approvals too). What each figure counts: ``projections.ledger.approvals``."""
+(docs/http-api.md *Monthly bulletin (通报)*: the bulletin covers approvals too). What each figure counts:
+``projections.ledger.approvals``."""
 
 from __future__ import annotations
 
