@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from domain.actors import Actor, Role
-from domain.errors import NotPermitted
+from domain.errors import NotPermitted, ValidationFailed
 
 _P, _U, _S, _I, _AU, _A = Role.PLATFORM, Role.UNIT, Role.SUPERVISOR, Role.INSPECTOR, Role.AUDITOR, Role.ADMIN
 EVERYONE = frozenset(Role)
@@ -93,8 +93,33 @@ READS: dict[str, Grant] = {
     "audit_log": _g(_AU, _I, _A),
 }
 
+# Who records what followed a consequence on a unit's accountability record (问责): inspectors (纪委监委)
+# record interviews, written self-examinations and referrals; supervisors (督办) open and strike off listed
+# supervision; admins may record any.
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "interview_held": frozenset({_I, _A}),
+    "self_examination_received": frozenset({_I, _A}),
+    "referral_made": frozenset({_I, _A}),
+    "listed_supervision_opened": frozenset({_S, _A}),
+    "listed_supervision_struck_off": frozenset({_S, _A}),
+}
+
 # The appeal commands by name, for callers that know only appeals.
 COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in COMMANDS.items() if kind == "appeal"}
+
+
+def check_action_role(action: str, actor: Actor) -> None:
+    """The role may record this follow-up on an accountability record (an unknown action is a 422)."""
+    if action not in ACTION_ROLES:
+        raise ValidationFailed({"action": f"one of {', '.join(ACTION_ROLES)}"})
+    if actor.role not in ACTION_ROLES[action]:
+        raise NotPermitted(f"role {actor.role.value} may not record {action}")
+
+
+def listing_unit(actor: Actor) -> str | None:
+    """Whose cases ``actor`` may list (the API's lists, the inbox, its CSV): a unit user only those of its own
+    unit, anyone else every case (None)."""
+    return actor.unit if actor.role is Role.UNIT else None
 
 
 def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None:

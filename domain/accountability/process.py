@@ -16,7 +16,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
 from domain.time_source import utc_now
-from domain.accountability.record import UnitAccountability, merge_evidence, check_action_role
+from domain.accountability.record import UnitAccountability, merge_evidence
+from domain.permissions import check_action_role
 from domain.actors import Actor
 from domain.catalogue import ProfileCatalogue
 from domain.errors import ValidationFailed, VersionConflict

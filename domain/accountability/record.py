@@ -33,9 +33,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.actors import Actor, Role
+from domain.actors import Actor
 from domain.deadlines.periods import SHANGHAI
-from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
+from domain.errors import NotAllowedInState, ValidationFailed
 from domain.profiles import CONSEQUENCES
 
 _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:unit-accountability")
@@ -48,24 +48,6 @@ ACTIONS = {
     "listed_supervision_opened": ("挂牌督办", None),
     "listed_supervision_struck_off": ("销号", None),
 }
-
-# Who records which: inspectors (纪委监委) record interviews, written self-examinations and referrals;
-# supervisors (督办) open and strike off listed supervision; admins may record any.
-ACTION_ROLES = {
-    "interview_held": {Role.INSPECTOR, Role.ADMIN},
-    "self_examination_received": {Role.INSPECTOR, Role.ADMIN},
-    "referral_made": {Role.INSPECTOR, Role.ADMIN},
-    "listed_supervision_opened": {Role.SUPERVISOR, Role.ADMIN},
-    "listed_supervision_struck_off": {Role.SUPERVISOR, Role.ADMIN},
-}
-
-
-def check_action_role(action: str, actor: Actor) -> None:
-    if action not in ACTION_ROLES:
-        raise ValidationFailed({"action": f"one of {', '.join(ACTIONS)}"})
-    if actor.role not in ACTION_ROLES[action]:
-        raise NotPermitted(f"role {actor.role.value} may not record {action}")
-
 
 class UnitAccountability(Aggregate):
     TOPIC = "caseledger:UnitAccountability"

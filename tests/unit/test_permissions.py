@@ -85,3 +85,32 @@ def test_read_permissions_live_in_one_table():
             check_read(what, actor(role), unit="UNIT-B")
     with pytest.raises(NotPermitted):
         check_read("audit_trail", actor(Role.PLATFORM))
+
+
+def test_a_unit_user_lists_only_its_own_units_cases_and_every_other_role_every_case():
+    """API.md *Auth*: one answer for the case lists, the inbox and its CSV export."""
+    from domain.permissions import listing_unit
+
+    assert listing_unit(Actor("power1", Role.UNIT, "DISTRICT-POWER")) == "DISTRICT-POWER"
+    for role in set(Role) - {Role.UNIT}:
+        assert listing_unit(Actor("someone", role)) is None
+
+
+def test_follow_ups_on_an_accountability_record_are_recorded_by_inspectors_or_supervisors_alone():
+    """Interviews, written self-examinations and referrals by inspectors; listed supervision by supervisors;
+    admins any; an unknown follow-up is refused with the known ones named."""
+    from domain.errors import ValidationFailed
+    from domain.permissions import ACTION_ROLES, check_action_role
+
+    for action, roles in ACTION_ROLES.items():
+        for role in Role:
+            actor = Actor("someone", role, "U" if role is Role.UNIT else None)
+            if role in roles:
+                check_action_role(action, actor)
+            else:
+                with pytest.raises(NotPermitted):
+                    check_action_role(action, actor)
+    assert {a for a, roles in ACTION_ROLES.items() if Role.INSPECTOR in roles} == {
+        "interview_held", "self_examination_received", "referral_made"}
+    with pytest.raises(ValidationFailed):
+        check_action_role("apology_accepted", Actor("i", Role.INSPECTOR))

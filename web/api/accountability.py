@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app, g
 from web.api.blueprint import Blueprint
 
-from domain.accountability.record import check_action_role
+from domain.permissions import check_action_role
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import CaseNotFound
 from domain.permissions import check_read

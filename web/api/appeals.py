@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import current_app, g
 from web.api.blueprint import Blueprint
 
-from domain.actors import Role
 from domain.appeals.repeats import ENDED, Candidate, suggest, window
+from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
 from web.api.case_routes import command_routes, documenting_errors, split
 from web.api.idempotency import idempotent
@@ -57,7 +57,7 @@ def list_appeals(args):
     container.wait_for_views()
     now = container.clock()
     query = CaseListQuery(unit=args.get("unit"), status=args.get("status"), overdue=args.get("overdue"),
-                          q=args.get("q"), viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                          q=args.get("q"), viewer_unit=listing_unit(g.actor),
                           sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)
     rows, total = container.read_models["case_list"].view.query(query)
     return {"items": [case_list_item(r, now) for r in rows], "page": query.page, "per_page": query.per_page,
@@ -136,7 +136,7 @@ def suggested_repeats(appeal) -> list[dict]:
     container = current_app.extensions["caseledger"]
     container.wait_for_views(min(SUGGESTION_WAIT, container.settings.read_wait), only=("case_list",))
     start, end = window(appeal.received_at)
-    viewer = g.actor.unit if g.actor.role is Role.UNIT else None
+    viewer = listing_unit(g.actor)
     candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)
     this = Candidate(str(appeal.id), appeal.case_no, appeal.subject, appeal.enterprise.get("credit_code"),
                      appeal.received_at, appeal.status, appeal.unit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app, g
 from web.api.blueprint import Blueprint
 
-from domain.actors import Role
+from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
 from web.api.case_routes import command_routes, documenting_errors, split
 from web.api.idempotency import idempotent
@@ -58,7 +58,7 @@ def list_approvals(args):
     now = container.clock()
     query = CaseListQuery(kind="approval", unit=args.get("department"), status=args.get("status"),
                           overdue=args.get("overdue"), q=args.get("q"),
-                          viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                          viewer_unit=listing_unit(g.actor),
                           sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)
     rows, total = container.read_models["case_list"].view.query(query)
     return {"items": [approval_list_item(r, now) for r in rows], "page": query.page, "per_page": query.per_page,

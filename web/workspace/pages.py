@@ -31,6 +31,7 @@ from domain.actors import Actor, Role
 from domain.approvals.profiles import DEADLINE_TITLES
 from domain.deadlines.clocks import working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
+from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
 from web.api.presenters import iso
 from web.workspace.forms import LoginForm, SignOutForm
@@ -191,7 +192,7 @@ def _filters() -> dict[str, Any]:
 def _query(f: dict[str, Any], page: int, per_page: int, now: datetime, count_limit: int | None = None) -> CaseListQuery:
     return CaseListQuery(kind=f["kind"] or None, unit=f["unit"] or None, status=f["status"] or None,
                          overdue=True if f["overdue"] else None, q=f["q"] or None,
-                         viewer_unit=g.actor.unit if g.actor.role is Role.UNIT else None,
+                         viewer_unit=listing_unit(g.actor),
                          deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
                          page=page, per_page=per_page, now=now, count_limit=count_limit)
 
