@@ -66,7 +66,7 @@ def parse_ratings(raw: Any, problems: list[str]) -> RatingsRule | None:
     days = raw.get("rectification_working_days")
     if not _whole(days) or not low <= days <= high:
         problems.append(f"ratings.rectification_working_days: a whole number of working days from {low} to {high} "
-                        "(RULES.md §4: localities use 5 to 15)")
+                        "(localities use 5 to 15)")
     window = raw.get("contest_working_days")
     if not _whole(window) or not 1 <= window <= CONTEST_MAX:
         problems.append(f"ratings.contest_working_days: a whole number of working days from 1 to {CONTEST_MAX}")

@@ -88,7 +88,7 @@ def test_read_permissions_live_in_one_table():
 
 
 def test_a_unit_user_lists_only_its_own_units_cases_and_every_other_role_every_case():
-    """API.md *Auth*: one answer for the case lists, the inbox and its CSV export."""
+    """docs/http-api.md *Roles*: one answer for the case lists, the inbox and its CSV export."""
     from domain.permissions import listing_unit
 
     assert listing_unit(Actor("power1", Role.UNIT, "DISTRICT-POWER")) == "DISTRICT-POWER"
