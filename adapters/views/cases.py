@@ -12,8 +12,9 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
-from domain.time_source import utc_now
+from adapters.views.verdicts import ended_by, not_ended_by
 from domain.appeals.repeats import Candidate, grams_of
+from domain.time_source import utc_now
 from projections.cases.case_list import CaseListQuery, CaseListView, CaseRows
 from projections.reports.recurring import ReceivedAppeal
 
@@ -71,8 +72,7 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
     if q.overdue is not None:
         # The next open deadline is the earliest; the case is overdue when it has ended.
         ends = "o.next_ends_at" if q.deadlines_of else "c.next_ends_at"
-        clauses.append(f"({ends} IS NOT NULL AND {ends} <= {p})" if q.overdue else
-                       f"({ends} IS NULL OR {ends} > {p})")
+        clauses.append(ended_by(ends, p) if q.overdue else not_ended_by(ends, p))
         params.append(now)
     if q.q:
         escaped = q.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

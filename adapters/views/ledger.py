@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from adapters.views.verdicts import unmet_at
 from projections.ledger.appeals import (
     APPROVAL_COLUMNS,
     APPROVAL_COUNTERS,
@@ -69,8 +70,7 @@ _OPEN = ("SELECT count(*) FROM cases c JOIN case_units u ON u.case_id = c.id AND
          "WHERE u.unit = {p} AND c.kind = 'appeal' AND c.received_at < {p} AND (c.closed_at IS NULL OR c.closed_at >= {p}) "
          "AND (c.merged_at IS NULL OR c.merged_at >= {p})")
 # Ended and unmet at the period's end (a paused deadline has no end: it is not overdue while paused).
-_UNMET_AT = ("started_at < {p} AND ends_at <= {p} AND (met_at IS NULL OR met_at >= {p}) "
-             "AND (cancelled_at IS NULL OR cancelled_at >= {p})")
+_UNMET_AT = unmet_at("{p}")
 # The unit's appeals and, apart, its approvals overdue at the end, in one query: for an approval, the deadlines
 # binding a department are its own review clocks (department_review@UNIT); the window's bind no unit. A bad
 # rating's rectification is a figure of its own (below), not a case the on-time rate of replies waits on.

@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor
 from domain.deadlines.calendar import WorkingCalendar
-from domain.deadlines.clocks import DeadlineState, evaluate, mark_missed
+from domain.deadlines.clocks import DeadlineState, ended_by, evaluate, mark_missed
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 
@@ -81,7 +81,7 @@ class Case(Aggregate):
         recorded once (``_lapse``), followed by what the profile says the lapse brings on the case."""
         for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
             # A paused clock (行政许可法 art. 45) does not run out while it is paused.
-            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.paused or state.ends_at > now:
+            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.paused or not ended_by(state.ends_at, now):
                 continue
             self._lapse(state, now, actor, occurred_at)
 

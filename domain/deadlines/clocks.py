@@ -213,9 +213,23 @@ def due_of(clock: Clock, calendar: WorkingCalendar, now: datetime | None = None)
     return paused_due(clock["started_at"], period, pauses, calendar, now)
 
 
+def ended_by(ends_at: datetime | None, at: datetime) -> bool:
+    """Whether a period ending at ``ends_at`` (``Due.ends_at``) had ended by ``at``: the one test behind both
+    verdicts, "overdue" (``is_overdue``) and "met late" (``met_late``). The read models' SQL asks the same
+    (``adapters.views.verdicts``)."""
+    return ends_at is not None and ends_at <= at
+
+
+def is_overdue(ends_at: datetime | None, now: datetime, stopped_at: datetime | None = None,
+               paused: bool = False) -> bool:
+    """Overdue (逾期): the period ended before the deadline was met or stopped, or before ``now`` while it still
+    runs. A paused deadline (行政许可法 第45条) is never overdue."""
+    return not paused and ended_by(ends_at, stopped_at or now)
+
+
 def met_late(clock: Clock, calendar: WorkingCalendar) -> bool:
     """Whether the clock was met after its period had ended (``DeadlineState.met_late``)."""
-    return clock["met_at"] is not None and not due_of(clock, calendar).is_met_by(clock["met_at"])
+    return clock["met_at"] is not None and ended_by(due_of(clock, calendar).ends_at, clock["met_at"])
 
 
 def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) -> list[DeadlineState]:
@@ -228,8 +242,8 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
             name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
             started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
             period_unit=c["period_unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
-            overdue=not paused and not due.is_met_by(stopped or now),
-            met_late=c["met_at"] is not None and not due.is_met_by(c["met_at"]),
+            overdue=is_overdue(due.ends_at, now, stopped, paused),
+            met_late=c["met_at"] is not None and ended_by(due.ends_at, c["met_at"]),
             provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
             missed_seq=c.get("missed_seq"), paused=paused,
             pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),

@@ -27,7 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.deadlines.calendar import WorkingCalendar
-from domain.deadlines.clocks import due_of, met_late
+from domain.deadlines.clocks import due_of, ended_by, met_late
 from domain.deadlines.periods import SHANGHAI
 from domain.appeals.ratings import BAD_LEVELS, RECTIFICATION, rating_of, rectification_status
 
@@ -86,7 +86,7 @@ class RatingTally:
             "level": rating["level"], "visited_at": rating["at"], "day": rating["at"].astimezone(SHANGHAI).date(),
             "due": due.due if due else None, "ends_at": due.ends_at if due else None,
             "provisional": bool(due and due.provisional), "rectified_at": done["at"] if done else None,
-            "rectified_late": bool(done and due and not due.is_met_by(done["at"])),
+            "rectified_late": bool(done and due and ended_by(due.ends_at, done["at"])),
             "stopped_at": clock["cancelled_at"] if clock else None,
             "contest_status": contest["status"] if contest else None,
             "contested_at": contest["at"] if contest else None,
@@ -104,7 +104,7 @@ def bad_rating_status(row: Mapping[str, Any], now: datetime) -> str | None:
     rating = {"rectification": {"at": row["rectified_at"]} if row["rectified_at"] else None, "contest": contest}
     return rectification_status(rating, started=row["ends_at"] is not None, met_late=bool(row["rectified_late"]),
                                 stopped=row["stopped_at"] is not None,
-                                overdue=row["ends_at"] is not None and row["ends_at"] <= now)
+                                overdue=ended_by(row["ends_at"], now))
 
 
 def set_aside(counts: Mapping[str, int], level: str) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from domain.appeals.aggregate import Appeal
 from domain.appeals.service import HistoryEntry
 from domain.approvals.aggregate import Approval
-from domain.deadlines.clocks import DeadlineState
+from domain.deadlines.clocks import DeadlineState, ended_by
 from domain.deadlines.periods import SHANGHAI
 from domain.appeals.repeats import Suggestion
 from domain.appeals.ratings import RECTIFICATION, adjudicated_level, rectification_status
@@ -126,7 +126,7 @@ def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "enterprise": row["enterprise_name"],
         "next_deadline": {"name": row["next_deadline"], "due": iso(row["next_due"], "seconds"),
                           "provisional": bool(row["provisional"])} if row["next_deadline"] else None,
-        "overdue": ends is not None and ends <= now, "escalation_level": row["escalation_level"],
+        "overdue": ended_by(ends, now), "escalation_level": row["escalation_level"],
         "returned_count": row["returned_count"], "satisfaction": row["satisfaction"], "solved": row["solved"],
         "received_at": iso(row["received_at"]), "updated_at": iso(row["updated_at"]),
         "closed_at": iso(row["closed_at"]), "version": row["version"],

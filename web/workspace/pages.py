@@ -29,7 +29,7 @@ from werkzeug.exceptions import HTTPException
 
 from domain.actors import Actor, Role
 from domain.approvals.profiles import DEADLINE_TITLES
-from domain.deadlines.clocks import working_days_left
+from domain.deadlines.clocks import ended_by, working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
 from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
@@ -207,7 +207,7 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "subject": row["subject"] or "", "status": status_name(row["status"]), "unit": unit_name(row["unit"]),
         "next_deadline": _deadline_title(row["profile"], row["kind"], row["next_deadline"]), "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
         "days_left": working_days_left(due, calendar, now) if due else None,
-        "overdue": ends is not None and ends <= now, "provisional": bool(row["provisional"]),
+        "overdue": ended_by(ends, now), "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
         "merge_notice": merge_notice(row.get("merged_into"), row.get("repeats") or 0),
     }
