@@ -28,8 +28,8 @@ from eventsourcing.domain import Aggregate, event  # noqa: E402
 from adapters.calendar.official import CalendarSource  # noqa: E402
 from adapters.persistence.database import database_from_url  # noqa: E402
 from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
-from bench._machine import describe  # noqa: E402
 from bench import core  # noqa: E402
+from bench._machine import describe  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
 from domain.appeals.service import AppealService  # noqa: E402

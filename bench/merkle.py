@@ -33,10 +33,10 @@ from uuid import UUID
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.calendar.official import CalendarSource  # noqa: E402
-from adapters.tlog.checkpoints import Checkpoints, load_or_create_key  # noqa: E402
-from adapters.persistence.fast_read import case_feed, notification_reader  # noqa: E402
 from adapters.persistence.database import database_from_url  # noqa: E402
+from adapters.persistence.fast_read import case_feed, notification_reader  # noqa: E402
 from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
+from adapters.tlog.checkpoints import Checkpoints, load_or_create_key  # noqa: E402
 from adapters.views.factory import Views  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import p99, scratch_database  # noqa: E402
@@ -45,8 +45,8 @@ from domain.appeals.service import AppealService  # noqa: E402
 from projections.audit_trail import AuditTrail  # noqa: E402
 from projections.cases.case_list import CaseList  # noqa: E402
 from projections.ledger.appeals import Ledger  # noqa: E402
-from projections.tlog import MerkleLog, Source  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
+from projections.tlog import MerkleLog, Source  # noqa: E402
 
 Row = namedtuple("Row", "id originator_id originator_version topic state")
 STATE = ('{"actor":{"user":"bench.platform","role":"platform","unit":null},"unit":"UNIT-07","co_units":[],'

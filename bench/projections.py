@@ -49,9 +49,9 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.calendar.official import CalendarSource  # noqa: E402
+from adapters.persistence.database import database_from_url  # noqa: E402
 from adapters.persistence.fast_decode import fast_mapper  # noqa: E402
 from adapters.persistence.fast_read import case_feed, notification_reader  # noqa: E402
-from adapters.persistence.database import database_from_url  # noqa: E402
 from adapters.profiles.files import FileProfileCatalogue  # noqa: E402
 from adapters.views.factory import Views  # noqa: E402
 from bench._machine import describe  # noqa: E402

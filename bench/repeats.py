@@ -32,11 +32,11 @@ import psycopg  # noqa: E402
 
 from adapters.calendar.official import CalendarSource  # noqa: E402
 from adapters.persistence.database import database_from_url  # noqa: E402
-from adapters.views.factory import Views  # noqa: E402
 from adapters.views.cases import CASE_COLUMNS  # noqa: E402
+from adapters.views.factory import Views  # noqa: E402
 from bench._machine import describe  # noqa: E402
-from domain.deadlines.periods import SHANGHAI  # noqa: E402
 from domain.appeals.repeats import Candidate, stored_grams, suggest, window  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
 from projections.cases.case_list import CaseList, CaseRows  # noqa: E402
 
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

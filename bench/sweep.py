@@ -33,10 +33,10 @@ from domain.actors import Actor, Role  # noqa: E402
 from domain.appeals.aggregate import Appeal  # noqa: E402
 from domain.appeals.service import AppealService  # noqa: E402
 from domain.deadlines.periods import SHANGHAI  # noqa: E402
+from projections.accountability.process import ProcessFollower  # noqa: E402
 from projections.cases.case_list import CaseList  # noqa: E402
 from projections.cases.deadline_watch import DeadlineWatch  # noqa: E402
 from projections.feed import CaseFeed  # noqa: E402
-from projections.accountability.process import ProcessFollower  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 
 PLATFORM = Actor("bench.platform", Role.PLATFORM)

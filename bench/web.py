@@ -96,8 +96,8 @@ sys.path.insert(0, str(_HERE.parent))
 
 import psycopg  # noqa: E402
 
-from adapters.persistence.fast_read import case_feed  # noqa: E402
 from adapters.auth.passwords import Argon2Hasher  # noqa: E402
+from adapters.persistence.fast_read import case_feed  # noqa: E402
 from bench._machine import describe  # noqa: E402
 from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402

@@ -11,15 +11,14 @@ later edit of the profile never changes an existing case (docs/cases-and-approva
 
 from __future__ import annotations
 
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
+from domain.appeals.ratings import RatingsRule, parse_ratings
 from domain.deadlines.periods import Period, PeriodUnit
 from domain.errors import ProfileError
-from domain.appeals.ratings import RatingsRule, parse_ratings
 
 # Each case kind's events a deadline may name (to start, meet or reopen it), with the attributes a
 # met-by condition may test. A profile says its kind (``kind``, default "appeal").

@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.tlog import merkle
+
 TRACKING_SUFFIX = ":merkle_log"
 
 Reader = Callable[[int, int, "int | None"], Sequence[Any]]  # (after, limit, stop) -> notifications, in order

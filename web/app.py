@@ -29,12 +29,12 @@ from web.api import reads as api_reads
 from web.api import reports as api_reports
 from web.api import tlog as api_tlog
 from web.api import units as api_units
-from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
-from web.workspace import pages as workspace
 from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
+from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
+from web.workspace import pages as workspace
 
 HEALTH_TIMEOUT = 0.5  # seconds /healthz waits for a database connection
 START_RETRY = 1.0

@@ -28,25 +28,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from adapters.persistence.append_only import protect_recorder, protect_table
-from adapters.calendar.official import CalendarSource
-from adapters.tlog.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
-from adapters.persistence.fast_read import case_feed, notification_reader
-from adapters.persistence.idempotency import SQLIdempotencyStore
 from adapters.auth.login_log import SQLLoginLog
 from adapters.auth.passwords import Argon2Hasher
+from adapters.calendar.official import CalendarSource
+from adapters.persistence.append_only import protect_recorder, protect_table
 from adapters.persistence.database import Database, database_from_url, private_directory, schema_lock
+from adapters.persistence.fast_read import case_feed, notification_reader
+from adapters.persistence.idempotency import SQLIdempotencyStore
 from adapters.persistence.pg_pool import GuardedPool
-from adapters.profiles.files import FileProfileCatalogue
 from adapters.persistence.side_tables import SideTables
+from adapters.profiles.files import FileProfileCatalogue
+from adapters.tlog.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
 from adapters.views.factory import Views
 from domain.accountability.process import AccountabilityProcess
 from domain.accountability.record import UnitAccountability
 from domain.appeals.service import AppealService
-from domain.time_source import TimeSource, utc_now
 from domain.approvals.service import ApprovalService
 from domain.directory.records import PasswordHasher, Unit, User
 from domain.directory.service import DirectoryService
+from domain.time_source import TimeSource, utc_now
+from projections.accountability.process import ProcessFollower
 from projections.accountability.trail import AccountabilityTrail
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
@@ -55,9 +56,8 @@ from projections.cases.deadline_watch import DeadlineWatch, ReadModelBehind
 from projections.feed import CASE_KINDS, CaseFeed
 from projections.follow import follow
 from projections.ledger.appeals import Ledger
-from projections.tlog import MerkleLog, Source
-from projections.accountability.process import ProcessFollower
 from projections.runner import BatchRunner
+from projections.tlog import MerkleLog, Source
 from web.auth import TokenService
 
 

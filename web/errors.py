@@ -19,7 +19,6 @@ import marshmallow as ma
 from flask import Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from domain.time_source import utc_now
 from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.errors import (
     AlreadyExists,
@@ -33,6 +32,7 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.idempotency import KeyInProgress, KeyReused
+from domain.time_source import utc_now
 from projections.cases.deadline_watch import ReadModelBehind
 from web.api.schemas.messages import flatten
 

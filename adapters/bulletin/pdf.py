@@ -40,8 +40,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from adapters.bulletin.pdf_approvals import approvals_pages
-from adapters.bulletin.pdf_recurring import recurring_pages
 from adapters.bulletin.pdf_ratings import bad_ratings_pages
+from adapters.bulletin.pdf_recurring import recurring_pages
+from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
 from adapters.bulletin.xlsx import (
     CJK_FAMILIES,
     CJK_FILE_HINTS,
@@ -50,10 +51,9 @@ from adapters.bulletin.xlsx import (
     RATES,
     SOME_NAMES_NOTE,
     _span,
-    _weights_en,
     _title_zh,
+    _weights_en,
 )
-from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     NO_WEIGHTED_RATE,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
+from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import (
     DAY_LABELS,
     DECISION_OVERDUE_LABEL,
@@ -25,7 +26,6 @@ from projections.reports.approvals import (
     OVERDUE_LABEL,
     ApprovalSection,
 )
-from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 
 DEPARTMENT_ROWS_PER_PAGE = 14
 

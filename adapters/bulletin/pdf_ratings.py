@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from adapters.bulletin.ratings import HEADERS, line_cells, note_zh
 from adapters.bulletin.pdf_tables import styled
+from adapters.bulletin.ratings import HEADERS, line_cells, note_zh
 from projections.reports.bulletin import Bulletin
 
 ROWS_PER_PAGE = 18

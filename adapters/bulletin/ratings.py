@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.deadlines.periods import SHANGHAI
-from projections.reports.bulletin import Bulletin
 from projections.ledger.ratings import BadRatingEntry
+from projections.reports.bulletin import Bulletin
 
 SHEET_TITLE = "差评 (Bad ratings)"
 LEVEL_ZH = {"unsatisfied": "不满意", "very_unsatisfied": "非常不满意"}

@@ -18,9 +18,10 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 
+from adapters.bulletin.ratings import bad_ratings_sheet
 from adapters.bulletin.xlsx_approvals import approvals_sheet
 from adapters.bulletin.xlsx_recurring import recurring_sheet
-from adapters.bulletin.ratings import bad_ratings_sheet
+from projections.ledger.appeals import COUNTERS
 from projections.reports.bulletin import (
     COUNT_LABELS,
     RANKING_RULE,
@@ -31,7 +32,6 @@ from projections.reports.bulletin import (
     composite_definition_zh,
     not_ranked_reason,
 )
-from projections.ledger.appeals import COUNTERS
 
 CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
                 "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "AR PL UMing CN",

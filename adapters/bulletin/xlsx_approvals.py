@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import (
     DAY_LABELS,
     DECISION_OVERDUE_LABEL,
@@ -21,7 +22,6 @@ from projections.reports.approvals import (
     TITLE_ZH,
     ApprovalSection,
 )
-from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 
 SHEET_TITLE = "审批 (Approvals)"
 

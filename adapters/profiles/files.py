@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from domain.approvals.profiles import ApprovalProfile, merged_with_fallback
-from domain.errors import ProfileError
 from domain.catalogue import ProfileCatalogue, parse_profile
+from domain.errors import ProfileError
 from domain.profiles import PolicyProfile
 
 PACKAGED = Path(__file__).parent

@@ -34,7 +34,12 @@ from pathlib import Path
 from adapters.persistence.database import private_directory
 from adapters.tlog.sign import NoteSigner, add_signature, generate_private_key
 from adapters.tlog.verify import (
-    ProofError, checkpoint_body, parse_checkpoint, parse_note, verify_consistency, verify_note_signature,
+    ProofError,
+    checkpoint_body,
+    parse_checkpoint,
+    parse_note,
+    verify_consistency,
+    verify_note_signature,
 )
 from projections.tlog import CheckpointRecord, MerkleLog, MerkleView
 

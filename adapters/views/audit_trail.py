@@ -7,8 +7,8 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresTrackingRecorder
-from psycopg.sql import SQL
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg.sql import SQL
 
 from projections.audit_trail import COLUMNS, AuditQuery, AuditTrailView
 

@@ -15,12 +15,12 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
-from domain.time_source import utc_now
 from domain.accountability.record import UnitAccountability, merge_evidence
-from domain.permissions import check_action_role
 from domain.actors import Actor
 from domain.catalogue import ProfileCatalogue
 from domain.errors import ValidationFailed, VersionConflict
+from domain.permissions import check_action_role
+from domain.time_source import utc_now
 
 
 class AccountabilityProcess(EventSourcedProjection):

@@ -23,19 +23,32 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actors import Actor
-from domain.deadlines.calendar import WorkingCalendar
+from domain.appeals.ratings import (
+    PENDING,
+    RECTIFICATION,
+    REJECTED,
+    UPHELD,
+    contest_closes,
+    latest_bad,
+    new_rating,
+    rating_of,
+    rectification_rule,
+    set_aside_rectification,
+)
 from domain.cases.aggregate import Case
+from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import (
-    bind_open, cancel_open, extend_open, meet_clocks, open_clock, reopen_clocks, restart_cancelled, start_clocks,
+    bind_open,
+    cancel_open,
+    extend_open,
+    meet_clocks,
+    open_clock,
+    reopen_clocks,
+    restart_cancelled,
+    start_clocks,
 )
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
-from domain.appeals.ratings import (
-    PENDING, RECTIFICATION, REJECTED, UPHELD, contest_closes, latest_bad, new_rating, rating_of,
-    rectification_rule, set_aside_rectification,
-)
 from domain.status import SATISFACTION_LEVELS, Status
-
-
 
 # Where a bad rating is followed through (rectified, contested, ruled on): any status, closed too, but
 # merged — a merged case takes no command but its unmerge; the matter goes on in the case it joined.

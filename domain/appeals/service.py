@@ -20,11 +20,11 @@ from eventsourcing.persistence import IntegrityError
 from domain.actors import Actor
 from domain.appeals.aggregate import Appeal
 from domain.cases.service import EARLIEST, CaseService, HistoryEntry
-from domain.time_source import TimeSource, utc_now
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
 from domain.profiles import PolicyProfile
+from domain.time_source import TimeSource, utc_now
 
 __all__ = ["AppealService", "EARLIEST", "HistoryEntry", "Opening", "TimeSource", "utc_now"]
 

@@ -25,16 +25,23 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actors import Actor
-from domain.deadlines.calendar import WorkingCalendar
-from domain.cases.aggregate import Case
-from domain.deadlines.clocks import (
-    DeadlineState, cancel_open, evaluate, extend_open, is_paused, meet_clocks, open_clock, pause_running,
-    resume_paused, start_clocks,
-)
 from domain.approvals.inputs import check_judgement, check_pause, listed
+from domain.cases.aggregate import Case
+from domain.deadlines.calendar import WorkingCalendar
+from domain.deadlines.clocks import (
+    DeadlineState,
+    cancel_open,
+    evaluate,
+    extend_open,
+    is_paused,
+    meet_clocks,
+    open_clock,
+    pause_running,
+    resume_paused,
+    start_clocks,
+)
 from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
 from domain.status import ApprovalStatus as S
-
 
 
 class Approval(Case):

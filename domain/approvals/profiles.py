@@ -23,7 +23,13 @@ from typing import Any
 from domain.deadlines.periods import Period, PeriodUnit
 from domain.errors import ProfileError, ValidationFailed
 from domain.profiles import (
-    CASE_EVENTS, AccountabilityPolicy, EscalationLevel, OverdueRule, _parse_accountability, _parse_overdue, _plain,
+    CASE_EVENTS,
+    AccountabilityPolicy,
+    EscalationLevel,
+    OverdueRule,
+    _parse_accountability,
+    _parse_overdue,
+    _plain,
 )
 
 # The approval case's events, in the order of the lifecycle (docs/http-api.md *Approvals (审批): commands*).

@@ -25,13 +25,13 @@ from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from domain.actions import Action, case_actions
 from domain.actors import Actor
-from domain.deadlines.calendar import WorkingCalendar
 from domain.cases.aggregate import Case
+from domain.catalogue import ProfileCatalogue
+from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import DeadlineState, evaluate
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import CaseNotFound, ValidationFailed, VersionConflict
 from domain.permissions import check_case_read, check_command_part, check_command_role
-from domain.catalogue import ProfileCatalogue
 from domain.time_source import TimeSource, utc_now
 
 # No case predates the schemes this system keeps (the earliest source is of 2017).

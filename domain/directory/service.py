@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor, Role
-from domain.time_source import TimeSource, utc_now
+from domain.directory.login_log import LoginAttempt, LoginLog, locked_until
 from domain.directory.records import VALID_ROLES, PasswordHasher, Unit, User
 from domain.errors import (
     AlreadyExists,
@@ -27,7 +27,7 @@ from domain.errors import (
     LoginThrottled,
     ValidationFailed,
 )
-from domain.directory.login_log import LoginAttempt, LoginLog, locked_until
+from domain.time_source import TimeSource, utc_now
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8

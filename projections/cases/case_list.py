@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.appeals.aggregate import Appeal
-from domain.approvals.aggregate import Approval
-from domain.deadlines.calendar import WorkingCalendar
-from domain.cases.aggregate import Case
-from domain.deadlines.clocks import due_of, paused_since
 from domain.appeals.repeats import Candidate, normal_credit_code, stored_grams
+from domain.approvals.aggregate import Approval
+from domain.cases.aggregate import Case
+from domain.deadlines.calendar import WorkingCalendar
+from domain.deadlines.clocks import due_of, paused_since
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 from projections.reports.recurring import RecurringSource

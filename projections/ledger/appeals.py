@@ -71,6 +71,8 @@ from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import met_late
 from domain.deadlines.periods import SHANGHAI
 from domain.status import SATISFACTION_LEVELS
+from projections.base import ReadModel, TrackedView
+from projections.feed import FeedItem
 from projections.ledger.approvals import (
     APPROVAL_COLUMNS,
     APPROVAL_COUNTERS,
@@ -80,8 +82,6 @@ from projections.ledger.approvals import (
     DepartmentFigures,
 )
 from projections.ledger.approvals import ratio as _ratio
-from projections.base import ReadModel, TrackedView
-from projections.feed import FeedItem
 from projections.ledger.ratings import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
 __all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", "UNIT_COLUMNS", "ApprovalFigures",

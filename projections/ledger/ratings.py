@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from domain.appeals.ratings import BAD_LEVELS, RECTIFICATION, rating_of, rectification_status
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import due_of, ended_by, met_late
 from domain.deadlines.periods import SHANGHAI
-from domain.appeals.ratings import BAD_LEVELS, RECTIFICATION, rating_of, rectification_status
 
 RATING_COUNTERS = ("bad_ratings", "rectified_on_time", "rectified_late", "ratings_contested", "contests_upheld",
                    "contests_rejected", *(f"set_aside_{level}" for level in sorted(BAD_LEVELS)))

@@ -75,10 +75,10 @@ from datetime import datetime
 from types import MappingProxyType
 
 from domain.time_source import utc_now
-from projections.reports.approvals import ApprovalSection, approval_section
-from projections.reports.recurring import RecurringSection
 from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
+from projections.reports.approvals import ApprovalSection, approval_section
+from projections.reports.recurring import RecurringSection
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (one published practice).
 WEIGHTS: Mapping[str, float] = MappingProxyType({"response": 0.10, "resolution": 0.50, "satisfaction": 0.40})

@@ -13,7 +13,12 @@ import base64
 import pytest
 
 from adapters.tlog.verify import (
-    parse_checkpoint, parse_note, parse_vkey, verify_consistency, verify_inclusion, verify_note_signature,
+    parse_checkpoint,
+    parse_note,
+    parse_vkey,
+    verify_consistency,
+    verify_inclusion,
+    verify_note_signature,
 )
 
 

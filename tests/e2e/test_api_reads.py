@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 
-
 def new_case(api, unit, subject="接电难", **fields):
     case = api.open(occurred_at="2026-09-29T09:00:00+08:00", subject=subject, **fields)
     response = api.post(f"/api/appeals/{case['id']}/forward",

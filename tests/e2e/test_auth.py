@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from domain.directory.records import User
 from domain.directory.login_log import FAILED_LOGIN_WINDOW
+from domain.directory.records import User
 from tests.conftest import LOG_KEY_FILE
 from tests.e2e.conftest import OPERATOR, PASSWORD
 from web.bootstrap import Settings, bootstrap

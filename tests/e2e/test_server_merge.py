@@ -11,7 +11,6 @@ import pytest
 from tests.e2e.server import running_server, scratch_postgres
 from tests.e2e.test_server import command, get, open_case, post
 
-
 # Only the users and the unit the test needs (provisioning each one is a CLI run), and one worker.
 SERVER_OPTIONS = {"units": {"DISTRICT-POWER": "区供电中心"}, "workers": 1,
           "users": {"clerk": ("platform", None), "power": ("unit", "DISTRICT-POWER")}}

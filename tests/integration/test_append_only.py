@@ -27,8 +27,8 @@ from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.accountability.record import UnitAccountability
 from domain.appeals.service import AppealService
 from tests.conftest import ADMIN, LOG_KEY_FILE, PLATFORM, sh
-from tests.integration.approval_cases import submit
 from tests.e2e.server import scratch_postgres
+from tests.integration.approval_cases import submit
 from tests.integration.cases import forwarded_case
 from web.bootstrap import Container, Settings, bootstrap
 

@@ -20,8 +20,8 @@ from eventsourcing.persistence import Tracking
 from adapters.persistence.database import database_from_url
 from adapters.views.factory import Views
 from adapters.views.ledger import BAD_RATINGS_TABLE
-from projections.reports.approvals import approval_section
 from projections.ledger.appeals import COUNTERS, LedgerChanges, ReportingPeriod
+from projections.reports.approvals import approval_section
 from tests.conftest import ADMIN_URL
 from tests.integration.approval_cases import month_of_approvals
 from tests.integration.views import ReadSide

@@ -18,15 +18,20 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from adapters.tlog.checkpoints import CosignRefused, LogInconsistent
 from adapters.auth.passwords import Argon2Hasher
 from adapters.persistence.database import postgres_conninfo
+from adapters.tlog.checkpoints import CosignRefused, LogInconsistent
 from adapters.tlog.sign import NoteSigner, generate_private_key
 from adapters.tlog.verify import (
-    COSIGNATURE_V1, checkpoint_body, parse_note, verify_consistency, verify_inclusion, verify_note_signature,
+    COSIGNATURE_V1,
+    checkpoint_body,
+    parse_note,
+    verify_consistency,
+    verify_inclusion,
+    verify_note_signature,
 )
-from domain.tlog import merkle
 from domain.actors import Actor, Role
+from domain.tlog import merkle
 from tests.e2e.server import scratch_postgres
 from tests.integration.test_accountability import late_case
 from web.bootstrap import Settings, bootstrap

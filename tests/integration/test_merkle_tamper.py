@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.tlog.checks import export, verify
 from adapters.auth.passwords import Argon2Hasher
+from adapters.tlog.checks import export, verify
 from adapters.tlog.verify import verify_export
 from tests.integration.test_merkle_log import OPERATOR, Clock, record_some
 from web.bootstrap import Settings, bootstrap

@@ -13,8 +13,8 @@ import pytest
 
 from adapters.persistence.database import database_from_url
 from domain.appeals.service import AppealService
-from projections.reports.bulletin import monthly_bulletin
 from projections.ledger.appeals import ReportingPeriod
+from projections.reports.bulletin import monthly_bulletin
 from tests.conftest import ADMIN, PLATFORM, sh
 from tests.e2e.server import scratch_postgres
 from tests.integration.views import ReadSide

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,8 @@ from domain.errors import NotPermitted
 from projections.cases.case_list import CaseListQuery
 from tests.conftest import ADMIN, sh, unit_actor
 from tests.integration.views import FAR, ReadSide
-from multiprocessing.connection import Connection
-
-from web.work_orders import checks as work_order_checks
 from web.cli.imports import import_work_orders
+from web.work_orders import checks as work_order_checks
 from web.work_orders.checks import checked_chunks, checked_in_background
 from web.work_orders.files import WorkOrderFileError, open_work_orders
 

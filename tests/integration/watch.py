@@ -5,10 +5,10 @@ from __future__ import annotations
 from adapters.persistence.database import database_from_url
 from adapters.views.factory import Views
 from domain.accountability.process import AccountabilityProcess
+from projections.accountability.process import ProcessFollower
 from projections.cases.case_list import CaseList
 from projections.cases.deadline_watch import DeadlineWatch
 from projections.feed import CaseFeed
-from projections.accountability.process import ProcessFollower
 from projections.runner import BatchRunner
 from tests.conftest import PLATFORM, sh
 

@@ -12,8 +12,8 @@ from adapters.profiles.files import PACKAGED, FileProfileCatalogue
 from domain.actors import Actor, Role
 from domain.appeals.service import AppealService
 from domain.approvals.profiles import APPROVAL_EVENTS, merged_with_fallback, parse_approval_profile
-from domain.errors import ProfileError, ValidationFailed
 from domain.catalogue import parse_profile
+from domain.errors import ProfileError, ValidationFailed
 from domain.profiles import CASE_EVENTS
 
 NATIONAL, LIAOCHENG, LIAOYUAN = "licensing-law-2019", "liaocheng-2020-approvals", "liaoyuan-2024-approvals"

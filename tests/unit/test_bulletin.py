@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from projections.ledger.appeals import COUNTERS, LedgerFigures, ReportingPeriod
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     MIN_COVERAGE,
@@ -23,7 +24,6 @@ from projections.reports.bulletin import (
     not_ranked_reason,
     rank_units,
 )
-from projections.ledger.appeals import COUNTERS, LedgerFigures, ReportingPeriod
 from tests.pdf import page_count, pdf_text
 
 SEPT = ReportingPeriod.month("2026-09")

@@ -18,11 +18,11 @@ from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
 from domain.approvals.aggregate import Approval
 from domain.deadlines.periods import SHANGHAI
-from projections.reports.approvals import TOTAL, ApprovalSection, DepartmentRow, approval_section
-from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
-from projections.reports.bulletin import rank_units
 from projections.feed import FeedItem
 from projections.ledger.appeals import Ledger, ReportingPeriod
+from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
+from projections.reports.approvals import TOTAL, ApprovalSection, DepartmentRow, approval_section
+from projections.reports.bulletin import rank_units
 from tests.pdf import pdf_text
 
 from .conftest import official_calendar_2025_2026

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from adapters.tlog import verify as tlog_verify
 from domain.tlog import merkle
+
 # --- RFC 9162 §2.1, transcribed ---
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from adapters.profiles.files import PACKAGED, FileProfileCatalogue, load_profile
+from domain.catalogue import parse_profile
 from domain.deadlines.periods import PeriodUnit
 from domain.errors import ProfileError
-from domain.catalogue import parse_profile
 
 
 def packaged(name: str) -> dict:

@@ -7,8 +7,8 @@ import tomllib
 import pytest
 
 from adapters.profiles.files import PACKAGED, FileProfileCatalogue
-from domain.errors import ProfileError
 from domain.catalogue import parse_profile
+from domain.errors import ProfileError
 
 
 def zichuan() -> dict:

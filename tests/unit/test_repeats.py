@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.deadlines.periods import SHANGHAI
 from domain.appeals.repeats import SIMILAR, Candidate, similarity, suggest, trigrams, window
+from domain.deadlines.periods import SHANGHAI
 
 
 def at(text: str) -> datetime:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from adapters.views.cases import ORDER
 from domain.profiles import CATEGORIES
 from projections.cases.case_list import SORTS
-from web.api.schemas.common import OpenAppealSchema
 from web.api.schemas.cases import CaseListArgsSchema
+from web.api.schemas.common import OpenAppealSchema
 
 
 def test_the_case_list_sorts_are_one_list_for_the_api_and_every_view():

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import adapters.tlog.verify as tv
 from adapters.tlog.sign import NoteSigner, add_signature
 from domain.tlog import merkle
+
 ORIGIN = "caseledger.example/log"
 
 # golang.org/x/mod/sumdb/note's published test vectors (note_test.go): the

@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
-from domain.permissions import check_action_role
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import CaseNotFound
-from domain.permissions import check_read
-from web.errors import ErrorSchema
+from domain.permissions import check_action_role, check_read
+from web.api.blueprint import Blueprint
 from web.api.idempotency import idempotent
 from web.api.presenters import iso
 from web.api.schemas.accountability import (
@@ -21,6 +19,7 @@ from web.api.schemas.accountability import (
     SweepReportSchema,
     SweepSchema,
 )
+from web.errors import ErrorSchema
 
 blp = Blueprint("accountability", __name__, url_prefix="/api",
                 description="Deadline sweep (时限监控) and unit accountability (问责)")

@@ -6,17 +6,16 @@ the API's error shape (docs/http-api.md *Errors*) in web.errors.
 
 from __future__ import annotations
 
-
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
 from domain.appeals.repeats import ENDED, Candidate, suggest, window
 from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
+from web.api.blueprint import Blueprint
 from web.api.case_routes import command_routes, documenting_errors, split
 from web.api.idempotency import idempotent
-from web.api.tlog import log_leaves
 from web.api.presenters import case_json, case_list_item, history_json, suggestion_json
+from web.api.schemas.cases import AppealSchema, CaseListArgsSchema, CaseListSchema, HistorySchema
 from web.api.schemas.common import (
     AnswerSchema,
     AsOfSchema,
@@ -31,8 +30,8 @@ from web.api.schemas.common import (
     ReviewSchema,
     VisitSchema,
 )
-from web.api.schemas.cases import CaseListArgsSchema, CaseListSchema, AppealSchema, HistorySchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
+from web.api.tlog import log_leaves
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
 

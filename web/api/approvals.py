@@ -7,18 +7,14 @@ service and the aggregate decide; refusals become the error shape in web.errors.
 
 from __future__ import annotations
 
-
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
 from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
+from web.api.blueprint import Blueprint
 from web.api.case_routes import command_routes, documenting_errors, split
 from web.api.idempotency import idempotent
-from web.api.tlog import log_leaves
 from web.api.presenters import approval_json, approval_list_item, history_json
-from web.api.schemas.common import AsOfSchema, EscalateSchema, ExtendSchema, ReasonSchema
-from web.api.schemas.cases import HistorySchema
 from web.api.schemas.approvals import (
     ApprovalListArgsSchema,
     ApprovalListSchema,
@@ -33,6 +29,9 @@ from web.api.schemas.approvals import (
     SubmitApprovalSchema,
     SupplyMaterialsSchema,
 )
+from web.api.schemas.cases import HistorySchema
+from web.api.schemas.common import AsOfSchema, EscalateSchema, ExtendSchema, ReasonSchema
+from web.api.tlog import log_leaves
 
 blp = Blueprint("approvals", __name__, url_prefix="/api/approvals", description="Administrative approvals (审批)")
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from web.api.blueprint import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import SignedOutSchema, TokenRequestSchema, TokenSchema
 

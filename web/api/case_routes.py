@@ -7,10 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import g
-from web.api.blueprint import Blueprint
 
-from web.errors import ErrorSchema
+from web.api.blueprint import Blueprint
 from web.api.idempotency import idempotent
+from web.errors import ErrorSchema
 
 ERRORS = (400, 401, 403, 404, 409, 413, 422)
 

@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 from domain.appeals.aggregate import Appeal
+from domain.appeals.ratings import RECTIFICATION, adjudicated_level, rectification_status
+from domain.appeals.repeats import Suggestion
 from domain.appeals.service import HistoryEntry
 from domain.approvals.aggregate import Approval
 from domain.deadlines.clocks import DeadlineState, ended_by
 from domain.deadlines.periods import SHANGHAI
-from domain.appeals.repeats import Suggestion
-from domain.appeals.ratings import RECTIFICATION, adjudicated_level, rectification_status
 
 
 def iso(moment: datetime | None, timespec: str = "auto") -> str | None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
 from domain.permissions import check_read
 from projections.audit_trail import AuditQuery, recorded_data
+from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.reads import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
 

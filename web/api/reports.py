@@ -14,12 +14,14 @@ from dataclasses import replace
 
 import marshmallow as ma
 from flask import Response, current_app, g
-from web.api.blueprint import Blueprint
 
 from adapters.bulletin.pdf import bulletin_pdf
 from adapters.bulletin.xlsx import PDF_MIME, XLSX_MIME, bulletin_xlsx
 from domain.errors import ValidationFailed
 from domain.permissions import check_read
+from projections.ledger.appeals import COUNTERS, ReportingPeriod
+from projections.reports.approvals import DEFINITIONS as APPROVAL_DEFINITIONS
+from projections.reports.approvals import ApprovalSection, DepartmentRow
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     NO_WEIGHTED_RATE,
@@ -29,18 +31,22 @@ from projections.reports.bulletin import (
     monthly_bulletin,
     not_ranked_reason,
 )
-from projections.reports.approvals import DEFINITIONS as APPROVAL_DEFINITIONS
-from projections.reports.approvals import ApprovalSection, DepartmentRow
-from projections.ledger.appeals import COUNTERS, ReportingPeriod
 from projections.reports.recurring import (
-    ALPHA, TEST, Cluster, ReceivedAppeal, RecurringSection, month_before, recurring_section,
+    ALPHA,
+    TEST,
+    Cluster,
+    ReceivedAppeal,
+    RecurringSection,
+    month_before,
+    recurring_section,
 )
-from web.api.units import RATE_DEFINITIONS
+from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema
-from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.ratings import BadRatingLineSchema, bad_rating_line_json
+from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.reports import BulletinApprovalsSchema
+from web.api.units import RATE_DEFINITIONS
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
 

@@ -14,15 +14,14 @@ import base64
 from uuid import UUID
 
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
-from adapters.tlog.checks import verify as verify_log
 from adapters.tlog.checkpoints import LogInconsistent, checkpoint_json
+from adapters.tlog.checks import verify as verify_log
 from domain.errors import CaseNotFound, ValidationFailed
 from domain.permissions import check_read
 from projections.cases.deadline_watch import ReadModelBehind
+from web.api.blueprint import Blueprint
 from web.api.case_routes import documenting_errors
-from web.errors import error_response
 from web.api.schemas.reads import (
     CheckpointArgsSchema,
     CheckpointSchema,
@@ -33,6 +32,7 @@ from web.api.schemas.reads import (
     PublicKeySchema,
     VerifySchema,
 )
+from web.errors import error_response
 
 blp = Blueprint("audit", __name__, url_prefix="/api/audit", description="Verifiable history: the Merkle log")
 documented_errors = documenting_errors(blp)

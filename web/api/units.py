@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import current_app, g
-from web.api.blueprint import Blueprint
 
 from domain.errors import CaseNotFound
 from domain.permissions import check_read
 from projections.ledger import appeals as ledger
-from projections.reports.approvals import DEFINITIONS
-from projections.ledger.approvals import DepartmentFigures
 from projections.ledger.appeals import ReportingPeriod
+from projections.ledger.approvals import DepartmentFigures
+from projections.reports.approvals import DEFINITIONS
+from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema, UnitListSchema
 from web.api.schemas.reports import LedgerSchema

@@ -33,9 +33,9 @@ from domain.actors import Actor, Role
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import DomainError
 from projections.runner import BatchRunner
-from web.cli import tlog as cli_audit
-from web.cli import imports as cli_import
 from web.bootstrap import Settings, SettingsError, bootstrap
+from web.cli import imports as cli_import
+from web.cli import tlog as cli_audit
 
 
 def _positive(text: str) -> float:

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from adapters.tlog import verify as tlog_verify
-from adapters.tlog.checks import export, verify
 from adapters.tlog.checkpoints import CosignRefused, LogInconsistent, checkpoint_json
+from adapters.tlog.checks import export, verify
 from adapters.tlog.sign import COSIGNATURE_V1, ED25519, NoteSigner, generate_private_key
 
 OFFLINE = ("verify", "keygen")

@@ -36,8 +36,8 @@ from typing import Any, NamedTuple
 
 import marshmallow as ma
 
-from web.api.schemas.messages import flatten
 from web.api.schemas.common import OpenAppealSchema, Timestamp, required_text
+from web.api.schemas.messages import flatten
 from web.work_orders.files import Line, WorkOrderFile, WorkOrderFileError
 from web.workspace.text import CATEGORY
 

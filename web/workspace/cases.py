@@ -28,14 +28,38 @@ from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
 from web.api import appeals as api_appeals
 from web.api import approvals as api_approvals
 from web.api.presenters import approval_json, case_json, iso
-from web.workspace.pages import bp, container, unit_name, unit_names
 from web.workspace.forms import (
-    AdjudicateRatingForm, AnswerForm, CommandForm, ContentForm, DecideForm, DepartmentAnswerForm, EscalateForm, ExtendForm,
-    ForwardApprovalForm, ForwardForm, FormInputError, NoteForm, PauseForm, ReasonForm, ReturnOpinionForm,
-    ReviewForm, VisitForm, choices,
+    AdjudicateRatingForm,
+    AnswerForm,
+    CommandForm,
+    ContentForm,
+    DecideForm,
+    DepartmentAnswerForm,
+    EscalateForm,
+    ExtendForm,
+    FormInputError,
+    ForwardApprovalForm,
+    ForwardForm,
+    NoteForm,
+    PauseForm,
+    ReasonForm,
+    ReturnOpinionForm,
+    ReviewForm,
+    VisitForm,
+    choices,
 )
+from web.workspace.pages import bp, container, unit_name, unit_names
 from web.workspace.text import (
-    ANSWER_KIND, CATEGORY, DECISION, FIELD, PAUSE_REASON, ROLE, SATISFACTION, event_name, refusal_text, status_name,
+    ANSWER_KIND,
+    CATEGORY,
+    DECISION,
+    FIELD,
+    PAUSE_REASON,
+    ROLE,
+    SATISFACTION,
+    event_name,
+    refusal_text,
+    status_name,
 )
 
 

@@ -19,7 +19,16 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
-    Blueprint, Response, current_app, flash, g, redirect, render_template, request, session, stream_with_context,
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface

@@ -13,8 +13,8 @@ from marshmallow import validate
 from domain.approvals.inputs import DECISIONS, PAUSE_REASONS
 from domain.status import ApprovalStatus
 from projections.cases.case_list import SORTS
-from web.api.schemas.common import Command, ContactSchema, Text, required_text
 from web.api.schemas.cases import CaseListItemSchema, DeadlineSchema
+from web.api.schemas.common import Command, ContactSchema, Text, required_text
 
 STATUSES = [s.value for s in ApprovalStatus]
 

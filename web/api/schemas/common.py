@@ -18,7 +18,6 @@ from domain.profiles import CATEGORIES
 from domain.status import SATISFACTION_LEVELS
 
 
-
 class Text(ma.fields.String):
     """Text as people write it: no NUL and no lone surrogate (neither is a character of any text, and
     neither can be stored: PostgreSQL refuses NUL in text, UTF-8 has no lone surrogates)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from web.api.schemas.common import Text, Timestamp
 from web.api.schemas.cases import ActorSchema
+from web.api.schemas.common import Text, Timestamp
 
 _INDEX = validate.Range(min=0, max=2**62)
 

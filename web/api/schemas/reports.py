@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from projections.reports.approvals import DEFINITIONS
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
+from projections.reports.approvals import DEFINITIONS
 from web.api.schemas.common import Text
 
 DepartmentApprovalCountsSchema = ma.Schema.from_dict(
