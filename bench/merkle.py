@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import namedtuple
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from uuid import UUID
@@ -137,7 +137,7 @@ def main() -> int:
         for name, times in (("inclusion at the head", inclusion), ("inclusion at an older size", older),
                             ("consistency with the head", consistency)):
             print(f"  {name:28}: {statistics.median(times) * 1e3:6.2f} / {p99(times) * 1e3:6.2f} ms")
-        clock = lambda: datetime(2026, 12, 1, tzinfo=timezone.utc)  # noqa: E731
+        clock = lambda: datetime(2026, 12, 1, tzinfo=UTC)  # noqa: E731
         checkpoints = Checkpoints(log, views.get("merkle_log"), load_or_create_key(Path(keys) / "log.key"),
                                   timedelta(0), clock)
         t = time.perf_counter()

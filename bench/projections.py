@@ -41,7 +41,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -76,7 +76,7 @@ SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "�
 def build_log(app: AppealService, profiles, cases: int, full_share: float, approval_share: float = 0.0) -> int:
     """Saves ``cases`` cases, 200 per transaction; returns the number of events."""
     policy = profiles.get("liaocheng-2020").case_policy(None)
-    start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     events, batch = 0, []
     approvals_every = round(1 / approval_share) if approval_share else 0
     for n in range(cases):
@@ -236,7 +236,7 @@ def main() -> int:
             # guess (a case kind taken for rare) can turn a 1 ms list into a 50 ms one.
             conn.execute("ANALYZE")
         view = models[0].view
-        now = datetime(2026, 9, 1, tzinfo=timezone.utc)
+        now = datetime(2026, 9, 1, tzinfo=UTC)
         queries = {
             "first page by due date": CaseListQuery(now=now),
             "one unit's inbox": CaseListQuery(unit="UNIT-07", now=now),

@@ -84,7 +84,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -243,8 +243,8 @@ def build(container: Container, cases: int, units: list[str], approval_share: fl
     profiles = container.profiles
     policy = profiles.get("liaocheng-2020").case_policy(None)
     departments = units[-4:] + list(DEPARTMENT_ONLY)
-    start = datetime(2026, 1, 4, 1, 0, tzinfo=timezone.utc)
-    end = min(now - timedelta(hours=1), datetime(2026, 12, 31, 10, tzinfo=timezone.utc))
+    start = datetime(2026, 1, 4, 1, 0, tzinfo=UTC)
+    end = min(now - timedelta(hours=1), datetime(2026, 12, 31, 10, tzinfo=UTC))
     appeal_stages, appeal_weights = list(APPEAL_STAGES), list(APPEAL_STAGES.values())
     approval_stages, approval_weights = list(APPROVAL_STAGES), list(APPROVAL_STAGES.values())
     appeals: dict[str, list] = {u: [] for u in units}
@@ -560,7 +560,7 @@ def run(args, container: Container, url: str) -> int:
     print(describe({"database": f"PostgreSQL {server} (a fresh database)"}), flush=True)
     units = unit_codes(args.units)
     users = make_directory(container, units)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     built = build(container, args.cases, units, args.approval_share, args.batch_size, args.seed, now)
     print(f"\nbuilt: {args.cases} cases ({sum(map(len, built.appeals.values()))} appeals, "
           f"{args.cases - sum(map(len, built.appeals.values()))} approvals), {built.events} events, "

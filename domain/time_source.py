@@ -8,11 +8,11 @@ something else: a case's deadline record, ``domain.deadlines.clocks``.)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TimeSource = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
     """The wall clock, in UTC: the only reading of it for business time."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

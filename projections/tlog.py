@@ -236,12 +236,12 @@ class MerkleLog:
         for start in range(0, size, batch_size):
             leaves = self.view.leaves(start, min(size, start + batch_size))
             events: dict[tuple[str, int], Any] = {}
-            for name in {l.source for l in leaves}:
-                top = max(l.notification_id for l in leaves if l.source == name)
+            for name in {leaf.source for leaf in leaves}:
+                top = max(leaf.notification_id for leaf in leaves if leaf.source == name)
                 for n in _read_all(sources[name].read, last[name], top):
                     events[(name, n.id)] = n
                 last[name] = top
-            for source, nid in sorted(events.keys() - {(l.source, l.notification_id) for l in leaves}):
+            for source, nid in sorted(events.keys() - {(leaf.source, leaf.notification_id) for leaf in leaves}):
                 intruder(source, nid)
             for leaf in leaves:
                 found = events.get((leaf.source, leaf.notification_id))

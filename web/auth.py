@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app, g, request
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -69,7 +69,7 @@ class TokenService:
         if isinstance(issued, bool) or not isinstance(issued, (int, float)):
             return None
         try:
-            issued_at = datetime.fromtimestamp(issued, timezone.utc)
+            issued_at = datetime.fromtimestamp(issued, UTC)
             expires_at = issued_at + self.ttl
         except (OverflowError, OSError, ValueError):  # NaN, infinities, years beyond 9999 or before 1
             return None

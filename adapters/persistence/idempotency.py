@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from adapters.persistence.side_tables import SideTables
 from domain.idempotency import Claim, IdempotencyStore, KeyInProgress, KeyReused, StoredResponse
@@ -33,7 +33,7 @@ class SQLIdempotencyStore(IdempotencyStore):
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN claimed_at {tables.instant_type}")
 
     def claim(self, scope: str, key: str, fingerprint: str) -> Claim | StoredResponse:
-        p, now, holder = self._t.p, datetime.now(timezone.utc), uuid.uuid4().hex
+        p, now, holder = self._t.p, datetime.now(UTC), uuid.uuid4().hex
         with self._t.connect() as conn:
             inserted = conn.execute(
                 f"INSERT INTO {TABLE} (scope, key, fingerprint, holder, claimed_at) VALUES ({p}, {p}, {p}, {p}, {p}) "

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
@@ -71,7 +71,7 @@ class SideTables:
 
     def instant(self, moment: datetime) -> Any:
         if self.kind == "sqlite":
-            return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+            return moment.astimezone(UTC).isoformat(timespec="microseconds")
         return moment
 
     def from_instant(self, value: Any) -> datetime:

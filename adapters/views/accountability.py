@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -18,7 +18,7 @@ TRACKING = "Accountability:accountability_trail"
 
 def _values(row: TrailRow) -> tuple:
     return (row.position, row.record_id, row.entry, row.kind,
-            row.at.astimezone(timezone.utc).isoformat(timespec="microseconds"), row.period, row.data)
+            row.at.astimezone(UTC).isoformat(timespec="microseconds"), row.period, row.data)
 
 
 class _Queries:

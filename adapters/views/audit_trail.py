@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -126,7 +126,7 @@ _COPY_TYPES = ["int8", "uuid", "text", "int4", "text", "text", "text", "text", "
 def _sqlite_value(value: Any) -> Any:
     """SQLite keeps instants as UTC ISO text, which sorts as time does, and ids as text."""
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, UUID):
         return str(value)
     return value

@@ -14,7 +14,7 @@ again from the events, which alone hold the ratings already given.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -108,7 +108,7 @@ _REPLACE_BAD_RATING = (f"INSERT INTO bad_ratings ({', '.join(BAD_RATING_COLUMNS)
 
 def _lite(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -232,7 +232,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
         return row
 
     def _t(self, moment: datetime) -> Any:
-        return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
     def apply(self, changes: LedgerChanges, tracking) -> None:
         with self.datastore.transaction(commit=True) as c:

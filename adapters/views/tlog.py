@@ -169,8 +169,8 @@ class SQLiteMerkleView(_Queries, SQLiteTrackingRecorder):
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.executemany(f"INSERT INTO merkle_leaves ({LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [(l.index, l.source, l.notification_id, l.application, str(l.originator_id),
-                            l.originator_version, l.hash) for l in leaves])
+                          [(leaf.index, leaf.source, leaf.notification_id, leaf.application, str(leaf.originator_id),
+                            leaf.originator_version, leaf.hash) for leaf in leaves])
             c.executemany("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
             self._insert_tracking(c, tracking)
 
@@ -208,8 +208,8 @@ class PostgresMerkleView(_Queries, PostgresTrackingRecorder):
         with self.datastore.transaction(commit=True) as c:
             with c.copy(f"COPY merkle_leaves ({LEAF_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["int8", "text", "int8", "text", "uuid", "int8", "bytea"])
-                for l in leaves:
-                    copy.write_row(l)
+                for leaf in leaves:
+                    copy.write_row(leaf)
             with c.copy("COPY merkle_nodes (level, idx, hash) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(["int4", "int8", "bytea"])
                 for node in nodes:

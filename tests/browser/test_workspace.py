@@ -392,7 +392,7 @@ def test_the_login_form_refuses_bad_credentials_and_locks_after_five(page, works
     axe_check(page, snapshot=True)
 
     # The count is shared with the API's sign-in: failures there lock the form too.
-    for attempt in range(5):
+    for _ in range(5):
         refused = workspace.server.post("/api/auth/token", {"username": "locked-api", "password": "wrong"})
         assert refused.status == 401, refused.status
     page.get_by_label("用户名", exact=True).fill("locked-api")

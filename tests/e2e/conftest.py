@@ -78,9 +78,10 @@ def api(request: pytest.FixtureRequest, database_url: str, tmp_path) -> Iterator
     container = bootstrap(Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE,
                                    read_wait=read_wait), hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
     for code, name in UNITS.items():
-        _ensure(lambda: container.directory.add_unit(OPERATOR, code, name))
+        _ensure(lambda code=code, name=name: container.directory.add_unit(OPERATOR, code, name))
     for name, (role, unit) in USERS.items():
-        _ensure(lambda: container.directory.add_user(OPERATOR, name, role, PASSWORD, unit))
+        _ensure(lambda name=name, role=role, unit=unit: container.directory.add_user(OPERATOR, name, role, PASSWORD,
+                                                                                     unit))
     app = create_app(container)
     client = app.test_client()
     tokens = {}

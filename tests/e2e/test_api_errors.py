@@ -131,8 +131,8 @@ def test_text_refuses_nul_and_lone_surrogates_naming_the_field(api, case, name, 
     """docs/http-api.md *Errors*: 422 naming the field, and nothing recorded."""
     before = api.store()
     if path is None:
-        raw = ('{"channel": "12345", "category": "help", "subject": "s", "content": "c", "profile": "zichuan-2020", '
-               '"enterprise": {"name": "\\u67d0\\u0000"}}').encode()
+        raw = (b'{"channel": "12345", "category": "help", "subject": "s", "content": "c", "profile": "zichuan-2020", '
+               b'"enterprise": {"name": "\\u67d0\\u0000"}}')
         response = api.client.post("/api/appeals", data=raw, content_type="application/json",
                                    headers=api.headers("clerk"))
     else:

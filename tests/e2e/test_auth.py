@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from domain.directory.login_log import FAILED_LOGIN_WINDOW
 from domain.directory.records import User
@@ -43,7 +43,7 @@ def events_of(api, name) -> list[str]:
 
 def logged(api, name) -> list:
     """The name's attempts in the login log, newest first."""
-    return api.container.directory.logins.latest(name, datetime.now(timezone.utc) - timedelta(days=1), 1000)
+    return api.container.directory.logins.latest(name, datetime.now(UTC) - timedelta(days=1), 1000)
 
 
 def test_repeated_failed_logins_are_throttled_even_for_the_right_password(api):
@@ -125,7 +125,7 @@ def test_login_events_stored_on_the_user_before_the_login_log_still_read(api):
     user = directory.user(name)
     for _ in range(6):
         user.trigger_event(User.LoginFailed, client="10.0.0.1")
-    user.trigger_event(User.LoggedIn, token_id="old-token", expires_at=datetime.now(timezone.utc), client=None)
+    user.trigger_event(User.LoggedIn, token_id="old-token", expires_at=datetime.now(UTC), client=None)
     directory.save(user)
     assert events_of(api, name) == ["Registered"] + ["LoginFailed"] * 6 + ["LoggedIn"]
     response = login(api, name)

@@ -10,7 +10,7 @@ real server instead.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -46,7 +46,7 @@ def expire(api, key: str) -> None:
     tables, lease = api.container.side_tables, api.container.idempotency.lease
     with tables.connect() as conn:
         conn.execute(f"UPDATE caseledger_idempotency SET claimed_at = {tables.p} WHERE key = {tables.p}",
-                     (tables.instant(datetime.now(timezone.utc) - lease - timedelta(seconds=1)), key))
+                     (tables.instant(datetime.now(UTC) - lease - timedelta(seconds=1)), key))
 
 
 def types(api, case_id: str) -> list[str]:

@@ -119,7 +119,7 @@ def test_a_5000_digit_number_in_any_json_body_is_a_400_and_records_nothing(serve
         "profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "淄博某某餐饮有限公司"},
         "materials": ["申请书"], "departments": ["DISTRICT-FIRE"]}).json
     paused = server.post(f"/api/approvals/{approval['id']}/pause",
-                         raw=('{"reason": "inspection", "expected_working_days": %s}' % HUGE).encode(),
+                         raw=f'{{"reason": "inspection", "expected_working_days": {HUGE}}}'.encode(),
                          token=server.tokens["clerk"])
     assert_error(paused, 400, "malformed_request")
     for body in (b'{"reason": NaN}', b'{"reason": "x", "working_days": Infinity}', b"[" * 5000 + b"]" * 5000):

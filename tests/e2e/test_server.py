@@ -12,7 +12,7 @@ import subprocess
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote
 
 import pytest
@@ -166,7 +166,7 @@ def test_complete_lifecycle_with_deadlines_and_history(server):
     recorded = [parse(e["recorded_at"]) for e in events]
     assert recorded == sorted(recorded)
     assert all(r > parse(e["occurred_at"]) for r, e in zip(recorded, events))
-    assert abs(datetime.now(timezone.utc) - recorded[-1]) < timedelta(minutes=5)
+    assert abs(datetime.now(UTC) - recorded[-1]) < timedelta(minutes=5)
     assert events[1]["data"]["unit"] == "DISTRICT-POWER" and events[1]["data"]["note"] == "请核实"
     assert events[3]["data"]["kind"] == "initial" and events[4]["data"]["kind"] == "final"
     assert events[6]["data"]["satisfaction"] == "very_satisfied"
@@ -321,7 +321,7 @@ def test_two_racing_commands_one_wins_one_conflicts(server, race):
         before = len(history(server, cid))
         barrier, results = threading.Barrier(2), [None, None]
 
-        def run(i, user, verb, body):
+        def run(i, user, verb, body, barrier=barrier, results=results, cid=cid):
             barrier.wait()
             results[i] = post(server, user, f"/api/appeals/{cid}/{verb}", body | {"expected_version": 2})
 
@@ -367,7 +367,7 @@ def test_sixteen_parallel_logins_of_one_user_all_succeed(server, tmp_path):
     directory = DirectoryService(database.env, hasher=Argon2Hasher(), logins=SQLLoginLog(tables))
     try:
         events = list(directory.repository.event_store.get(User.create_id(name)))
-        attempts = directory.logins.latest(name, datetime.now(timezone.utc) - timedelta(hours=1), 100)
+        attempts = directory.logins.latest(name, datetime.now(UTC) - timedelta(hours=1), 100)
     finally:
         directory.close()
         tables.close()

@@ -35,7 +35,7 @@ class Clerk:
     username: str
 
     @classmethod
-    def sign_in(cls, api, username: str, password: str = PASSWORD) -> "Clerk":
+    def sign_in(cls, api, username: str, password: str = PASSWORD) -> Clerk:
         clerk = cls(api.client.application.test_client(), username)
         response = clerk.login(password)
         assert response.status_code == 303, (response.status_code, text_of(response.text)[:500])

@@ -12,7 +12,7 @@ import base64
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import psycopg
@@ -50,7 +50,7 @@ def url(request, tmp_path):
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+        self.now = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -100,9 +100,9 @@ def test_every_stored_event_of_every_application_is_one_leaf_hashing_the_event_a
     record_some(c)
     assert c.merkle.run_once() == len(events := stored(c))
     leaves = c.merkle.view.leaves(0, c.merkle.size())
-    assert [l.index for l in leaves] == list(range(len(events)))
-    assert {l.application for l in leaves} == {"Appeals", "Directory", "Accountability"}
-    by_event = {(l.application, str(l.originator_id), l.originator_version): l.hash for l in leaves}
+    assert [leaf.index for leaf in leaves] == list(range(len(events)))
+    assert {leaf.application for leaf in leaves} == {"Appeals", "Directory", "Accountability"}
+    by_event = {(leaf.application, str(leaf.originator_id), leaf.originator_version): leaf.hash for leaf in leaves}
     assert by_event == {(app, str(oid), v): merkle.leaf_hash(merkle.leaf_data(app, oid, v, topic, state))
                         for app, oid, v, topic, state in events}
     assert c.merkle.run_once() == 0  # exactly once
@@ -128,14 +128,14 @@ def test_two_sequencers_racing_give_each_event_one_leaf(c, url, tmp_path, clock)
             t.join()
         c.merkle.run_once()
     leaves = c.merkle.view.leaves(0, c.merkle.size())
-    assert len(leaves) == len(stored(c)) == len({(l.source, l.notification_id) for l in leaves})
+    assert len(leaves) == len(stored(c)) == len({(leaf.source, leaf.notification_id) for leaf in leaves})
 
 
 def test_proofs_read_from_the_stored_tree_verify_against_its_roots(c):
     record_some(c)
     c.merkle.run_once()
     size = c.merkle.size()
-    hashes = [l.hash for l in c.merkle.view.leaves(0, size)]
+    hashes = [leaf.hash for leaf in c.merkle.view.leaves(0, size)]
     for n in range(1, size + 1):
         root = c.merkle.root(n)
         assert root == _reference_root(hashes[:n])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -27,7 +27,7 @@ postgres_url = pytest.fixture(scope="module", name="postgres_url")(own_postgres_
 START = sh("2026-09-20 09:00")
 # Later examples act later than the earlier ones' events, past today's date: the services' clock is set
 # this far ahead, so that every backfilled act (and sweep) of the examples may be recorded.
-FAR_AHEAD = datetime(2100, 1, 1, tzinfo=timezone.utc)
+FAR_AHEAD = datetime(2100, 1, 1, tzinfo=UTC)
 APPROVAL_STEPS = ["submit", "notice", "supply", "a_accept", "a_forward", "a_answer", "a_return", "pause", "resume",
                   "a_extend", "decide", "deliver", "revoke", "withdraw", "sweep",
                   *["advance"] * 6]  # "advance": the next step of the lifecycle, so that cases get far

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from adapters.persistence.fast_read import case_feed
 from adapters.views.factory import Views
@@ -11,7 +11,7 @@ from projections.cases.case_list import CaseList, CaseListQuery
 from projections.ledger.appeals import Ledger, ReportingPeriod
 from projections.runner import BatchRunner
 
-FAR = datetime(2100, 1, 1, tzinfo=timezone.utc)
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class ReadSide:

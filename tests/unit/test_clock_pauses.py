@@ -9,7 +9,7 @@ make-up working days Sun 09-20 and Sat 10-10.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from hypothesis import given
@@ -254,7 +254,7 @@ start_days = st.one_of(
 def starts(draw) -> datetime:
     """An aware start, sometimes in UTC; its Shanghai date is in 2025-2026."""
     local = datetime.combine(draw(start_days), draw(st.times()), tzinfo=SHANGHAI)
-    return local.astimezone(timezone.utc) if draw(st.booleans()) else local
+    return local.astimezone(UTC) if draw(st.booleans()) else local
 
 
 def later(draw, after: datetime, max_days: int) -> datetime:

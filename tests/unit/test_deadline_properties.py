@@ -6,7 +6,7 @@ starts are drawn in 2025-2026 so periods may run into unpublished 2027.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -34,7 +34,7 @@ def starts(draw) -> datetime:
     day = draw(start_days)
     clock = draw(st.times())
     local = datetime.combine(day, clock, tzinfo=SHANGHAI)
-    return local.astimezone(timezone.utc) if draw(st.booleans()) else local
+    return local.astimezone(UTC) if draw(st.booleans()) else local
 
 
 def local_day(start: datetime) -> date:

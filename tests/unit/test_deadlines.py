@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -93,7 +93,7 @@ def test_noon_cutoff_on_the_third_working_day(cal):
 
 def test_start_in_utc_is_read_as_shanghai_local_date(cal):
     """Times are Asia/Shanghai: 17:30Z on 09-29 is 01:30 on 09-30."""
-    start = datetime(2026, 9, 29, 17, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 9, 29, 17, 30, tzinfo=UTC)
     due = period_end(start, Period(1, WD), cal)
     assert due.last_day == date(2026, 10, 8)
     assert due.ends_at.tzinfo is SHANGHAI
@@ -227,7 +227,7 @@ def test_period_accepts_unit_value_string():
 
 
 def test_due_rebuilt_from_stored_fields_keeps_last_day():
-    due = Due(datetime(2026, 10, 8, 16, 0, tzinfo=timezone.utc), provisional=False)
+    due = Due(datetime(2026, 10, 8, 16, 0, tzinfo=UTC), provisional=False)
     assert due.ends_at == sh(2026, 10, 9, 0, 0)
     assert due.last_day == date(2026, 10, 8)
 

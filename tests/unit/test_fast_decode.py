@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
@@ -147,7 +147,7 @@ def test_undecodable_state_fails_as_with_the_library(app):
 
 def test_round_trip_of_instants_keeps_their_offsets(app):
     fast = fast_mapper(app.mapper)
-    moment = datetime(2026, 9, 29, 1, 0, tzinfo=timezone.utc)
+    moment = datetime(2026, 9, 29, 1, 0, tzinfo=UTC)
     state = app.mapper.transcoder.encode({"a": moment, "b": moment.astimezone(SHANGHAI)})
     decoded = fast.transcoder.decode(state)
     assert [v.utcoffset() for v in decoded.values()] == [timedelta(0), timedelta(hours=8)]

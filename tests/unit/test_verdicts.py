@@ -5,7 +5,7 @@ timestamps of SQLite as on PostgreSQL's (``tests/integration`` run the views on 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,7 +15,7 @@ from adapters.views.verdicts import ended_by as ended_by_sql
 from adapters.views.verdicts import not_ended_by, unmet_at
 from domain.deadlines.clocks import ended_by, is_overdue
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, tzinfo=UTC)
 moments = st.integers(min_value=0, max_value=400 * 24 * 60).map(lambda m: START + timedelta(minutes=m))
 
 

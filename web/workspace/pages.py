@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -144,7 +144,7 @@ def login():
         user = container().directory.authenticate(username, form.password.data or "", token_id=claims.token_id,
                                                   client=request.remote_addr)
     except LoginThrottled as refused:
-        until = refused.until.astimezone(timezone.utc)
+        until = refused.until.astimezone(UTC)
         message = f"登录失败次数过多，该用户名已暂时锁定，请于 {iso(until, 'minutes')[11:16]} 后再试"
         return _login_refused(form, {"username": message}, 429, {"Retry-After": _retry_after(until)})
     except AuthenticationFailed:
@@ -178,7 +178,7 @@ def _local(target: str | None) -> str:
 def logout():
     """退出: the session's token is revoked (recorded), so the cookie is worth nothing even if kept."""
     if g.actor is not None:
-        issued_at = datetime.fromtimestamp(session["i"], timezone.utc)
+        issued_at = datetime.fromtimestamp(session["i"], UTC)
         container().directory.revoke_token(g.actor.user, session["j"], issued_at + container().tokens.ttl, g.actor)
     session.clear()
     flash("已退出登录。")

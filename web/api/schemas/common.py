@@ -8,7 +8,7 @@ and the domain's vocabulary), so that the work-order import's reading process lo
 from __future__ import annotations
 
 import re
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 from marshmallow import validate
@@ -60,7 +60,7 @@ class Timestamp(ma.fields.AwareDateTime):
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            in_range = 1970 <= moment.year <= 2999 and 1970 <= moment.astimezone(timezone.utc).year <= 2999
+            in_range = 1970 <= moment.year <= 2999 and 1970 <= moment.astimezone(UTC).year <= 2999
         except OverflowError:
             in_range = False
         if not in_range:
