@@ -306,7 +306,7 @@ def _session_processes(sid: int) -> list[int]:
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_killing_the_master_ends_its_workers_and_read_model_process(database, tmp_path):
     def run(url):
-        with running_server(url, tmp_path, workers=2, login=False, create=True) as s:
+        with running_server(url, tmp_path, workers=2, login=False, create=False) as s:
             master = s.process.pid
             children = _session_processes(master)  # the workers and the read-model process
             commands = [open(f"/proc/{pid}/cmdline", "rb").read() for pid in children]
