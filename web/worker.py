@@ -74,23 +74,22 @@ class RequestLimits:
     max_body: int = 1024 * 1024
 
 
-def refusal(exc: Exception) -> tuple[int, str, bytes]:
-    """(status, reason, JSON body) for an error gunicorn raised while reading a request."""
+def refusal(exc: Exception) -> tuple[int, str, str]:
+    """(status, reason, message) for an error gunicorn raised while reading a request."""
     status, reason = 500, "Internal Server Error"
     for classes, code, text in REFUSALS:
         if isinstance(exc, classes):
             status, reason = code, text
             break
     message = MESSAGES.get(status) or (str(exc)[:200] if status != 500 else "the server failed to read the request")
-    body = json.dumps(error_document(HTTP_CODES[status], message), ensure_ascii=False).encode()
-    return status, reason, body
+    return status, reason, message
 
 
-def error_answer(status: int, message: str) -> bytes:
+def error_answer(status: int, message: str, reason: str | None = None) -> bytes:
     """A whole HTTP/1.1 response in the API's error shape, closing the connection."""
     body = json.dumps(error_document(HTTP_CODES[status], message), ensure_ascii=False).encode()
-    return (f"HTTP/1.1 {status} {REASONS[status]}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+    return (f"HTTP/1.1 {status} {reason or REASONS[status]}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
 
 
 class RequestReader:
@@ -225,11 +224,6 @@ class CaseledgerWorker(ThreadWorker):
         self._read_request(conn, registered=True)
         self._on_readable(conn, client)
 
-    def on_pending_socket_readable(self, conn, client) -> None:  # gunicorn's deferral: not used, read here too
-        self.pending_conns.remove(conn)
-        self._read_request(conn, registered=True)
-        self._on_readable(conn, client)
-
     def _on_readable(self, conn: _Connection, client) -> None:
         if conn not in self.reading:
             return
@@ -358,14 +352,12 @@ class CaseledgerWorker(ThreadWorker):
                 listener.close()
 
     def handle_error(self, req, client, addr, exc) -> None:
-        status, reason, body = refusal(exc)
+        status, reason, message = refusal(exc)
         if status == 500:
             self.log.exception("Error handling request %s", getattr(req, "uri", "(no URI read)"))
         else:
             self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
-        head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
         try:
-            util.write_nonblock(client, head + body)
+            util.write_nonblock(client, error_answer(status, message, reason))
         except Exception:
             self.log.debug("Failed to send error message.")

@@ -106,7 +106,7 @@ def _session_actor() -> Actor | None:
     user = container().directory.user(claims.username)
     if user is None or not user.accepts_token(claims.token_id, claims.issued_at):
         return None
-    g.user = user
+    g.user, g.claims = user, claims
     return Actor(user.username, Role(user.role), user.unit)
 
 
@@ -178,8 +178,7 @@ def _local(target: str | None) -> str:
 def logout():
     """退出: the session's token is revoked (recorded), so the cookie is worth nothing even if kept."""
     if g.actor is not None:
-        issued_at = datetime.fromtimestamp(session["i"], UTC)
-        container().directory.revoke_token(g.actor.user, session["j"], issued_at + container().tokens.ttl, g.actor)
+        container().directory.revoke_token(g.actor.user, g.claims.token_id, g.claims.expires_at, g.actor)
     session.clear()
     flash("已退出登录。")
     return redirect(url_for("workspace.login"), 303)
