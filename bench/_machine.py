@@ -8,8 +8,10 @@ from importlib.metadata import version
 
 
 def describe(extra: dict[str, str] | None = None) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor() or "unknown")
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )
     mem = next((line.split()[1] for line in _lines("/proc/meminfo") if line.startswith("MemTotal")), "0")
     facts = {
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), {int(mem) // 1024 // 1024} GiB",

@@ -39,19 +39,37 @@ WINDOW = Actor("bench.window", Role.PLATFORM)
 FIRE = Actor("bench.fire", Role.UNIT, "BENCH-FIRE")
 PLAN = Actor("bench.plan", Role.UNIT, "BENCH-PLAN")
 DEPARTMENTS = ["BENCH-FIRE", "BENCH-PLAN"]
-SUBMIT = dict(profile="liaocheng-2020-approvals", matter="joint-completion-acceptance",
-              applicant={"name": "聊城某某置业有限公司", "credit_code": "91371500MA3C000000",
-                         "contact": {"name": "李经理", "phone": "13900000000"}},
-              materials=["联合验收申请表", "竣工图纸", "消防设施检测报告", "人防工程竣工资料"], departments=DEPARTMENTS)
+SUBMIT = dict(
+    profile="liaocheng-2020-approvals",
+    matter="joint-completion-acceptance",
+    applicant={
+        "name": "聊城某某置业有限公司",
+        "credit_code": "91371500MA3C000000",
+        "contact": {"name": "李经理", "phone": "13900000000"},
+    },
+    materials=["联合验收申请表", "竣工图纸", "消防设施检测报告", "人防工程竣工资料"],
+    departments=DEPARTMENTS,
+)
 
 
 class BareApproval(Aggregate):
     """The same events and data as Approval, with no rules."""
 
     @event("Submitted")
-    def __init__(self, case_no: str, channel: str | None, external_ref: str | None, matter: str, applicant: dict,
-                 materials: list, departments: list, commitment: bool, policy: dict, actor: dict,
-                 occurred_at: datetime | None) -> None:
+    def __init__(
+        self,
+        case_no: str,
+        channel: str | None,
+        external_ref: str | None,
+        matter: str,
+        applicant: dict,
+        materials: list,
+        departments: list,
+        commitment: bool,
+        policy: dict,
+        actor: dict,
+        occurred_at: datetime | None,
+    ) -> None:
         self.status = "submitted"
 
     @event("Accepted")
@@ -63,8 +81,15 @@ class BareApproval(Aggregate):
         self.status = "in_review"
 
     @event("Paused")
-    def pause(self, reason: str, expected_working_days: int, note: str | None, clocks: list, actor: dict,
-              occurred_at: datetime | None) -> None:
+    def pause(
+        self,
+        reason: str,
+        expected_working_days: int,
+        note: str | None,
+        clocks: list,
+        actor: dict,
+        occurred_at: datetime | None,
+    ) -> None:
         self.paused = True
 
     @event("Resumed")
@@ -107,20 +132,51 @@ def drive_bare(app: BareApp, policy: dict, n: int) -> float:
     window, fire, plan = WINDOW.as_record(), FIRE.as_record(), PLAN.as_record()
     start = time.perf_counter()
     for _ in range(n):
-        case = BareApproval(case_no="SP", channel=None, external_ref=None, matter=SUBMIT["matter"],
-                            applicant=SUBMIT["applicant"], materials=SUBMIT["materials"], departments=DEPARTMENTS,
-                            commitment=False, policy=policy, actor=window, occurred_at=None)
+        case = BareApproval(
+            case_no="SP",
+            channel=None,
+            external_ref=None,
+            matter=SUBMIT["matter"],
+            applicant=SUBMIT["applicant"],
+            materials=SUBMIT["materials"],
+            departments=DEPARTMENTS,
+            commitment=False,
+            policy=policy,
+            actor=window,
+            occurred_at=None,
+        )
         app.save(case)
         app.step(case.id, "accept", note=None, actor=window, occurred_at=None)
         app.step(case.id, "forward", departments=DEPARTMENTS, actor=window, occurred_at=None)
-        app.step(case.id, "pause", reason="inspection", expected_working_days=3, note="联合踏勘",
-                 clocks=["decision", "department_review@BENCH-FIRE", "department_review@BENCH-PLAN"],
-                 actor=window, occurred_at=None)
+        app.step(
+            case.id,
+            "pause",
+            reason="inspection",
+            expected_working_days=3,
+            note="联合踏勘",
+            clocks=["decision", "department_review@BENCH-FIRE", "department_review@BENCH-PLAN"],
+            actor=window,
+            occurred_at=None,
+        )
         app.step(case.id, "resume", note=None, actor=window, occurred_at=None)
-        app.step(case.id, "answer", department="BENCH-FIRE", decision="approve", opinion="消防验收合格", actor=fire,
-                 occurred_at=None)
-        app.step(case.id, "answer", department="BENCH-PLAN", decision="approve", opinion="规划核实合格", actor=plan,
-                 occurred_at=None)
+        app.step(
+            case.id,
+            "answer",
+            department="BENCH-FIRE",
+            decision="approve",
+            opinion="消防验收合格",
+            actor=fire,
+            occurred_at=None,
+        )
+        app.step(
+            case.id,
+            "answer",
+            department="BENCH-PLAN",
+            decision="approve",
+            opinion="规划核实合格",
+            actor=plan,
+            occurred_at=None,
+        )
         app.step(case.id, "decide", decision="approve", reason="联合验收合格", actor=window, occurred_at=None)
         app.step(case.id, "deliver", note=None, actor=window, occurred_at=None)
     return n * 9 / (time.perf_counter() - start)

@@ -48,9 +48,20 @@ class BareAppeal(Aggregate):
     """The same events and data as Appeal, with no rules."""
 
     @event("Received")
-    def __init__(self, channel: str, external_ref: str | None, case_no: str, category: str, subject: str,
-                 content: str, enterprise: dict, contact: dict | None, policy: dict, actor: dict,
-                 occurred_at: datetime | None) -> None:
+    def __init__(
+        self,
+        channel: str,
+        external_ref: str | None,
+        case_no: str,
+        category: str,
+        subject: str,
+        content: str,
+        enterprise: dict,
+        contact: dict | None,
+        policy: dict,
+        actor: dict,
+        occurred_at: datetime | None,
+    ) -> None:
         self.status = "received"
 
     @event("Forwarded")
@@ -78,8 +89,9 @@ class BareAppeal(Aggregate):
         self.level = level
 
     @event("Visited")
-    def visit(self, satisfaction: str, solved: bool | None, note: str | None, actor: dict,
-              occurred_at: datetime | None) -> None:
+    def visit(
+        self, satisfaction: str, solved: bool | None, note: str | None, actor: dict, occurred_at: datetime | None
+    ) -> None:
         self.status = "visited"
 
     @event("Closed")
@@ -96,10 +108,14 @@ class BareApp(Application):
         self.save(case)
 
 
-OPEN = dict(channel="12345", category="help", subject="用电报装迟迟未接通",
-            content="企业反映新厂房低压接电申请已逾期未办，影响投产。" * 4,
-            enterprise={"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
-            contact={"name": "王经理", "phone": "13800000000"})
+OPEN = dict(
+    channel="12345",
+    category="help",
+    subject="用电报装迟迟未接通",
+    content="企业反映新厂房低压接电申请已逾期未办，影响投产。" * 4,
+    enterprise={"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
+    contact={"name": "王经理", "phone": "13800000000"},
+)
 
 
 def drive_appeals(app: AppealService, n: int) -> tuple[float, list]:
@@ -133,15 +149,20 @@ def drive_bare(app: BareApp, policy: dict, n: int) -> float:
     return n * 8 / (time.perf_counter() - start)
 
 
-def append_bare_batched(app: BareApp, policy: dict, refs: list[str], batch_size: int,
-                        occurred_at: datetime | None = None) -> float:
+def append_bare_batched(
+    app: BareApp, policy: dict, refs: list[str], batch_size: int, occurred_at: datetime | None = None
+) -> float:
     """Received of a bare aggregate per reference, ``batch_size`` saved per transaction: the floor of
     any bulk intake (bench/import.py). Returns events per second."""
     actor = PLATFORM.as_record()
     start = time.perf_counter()
     for at in range(0, len(refs), batch_size):
-        app.save(*(BareAppeal(external_ref=ref, case_no="QY", policy=policy, actor=actor, occurred_at=occurred_at,
-                              **OPEN) for ref in refs[at:at + batch_size]))
+        app.save(
+            *(
+                BareAppeal(external_ref=ref, case_no="QY", policy=policy, actor=actor, occurred_at=occurred_at, **OPEN)
+                for ref in refs[at : at + batch_size]
+            )
+        )
     return len(refs) / (time.perf_counter() - start)
 
 

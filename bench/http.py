@@ -77,10 +77,15 @@ from tests.e2e.server import (  # noqa: E402
 )
 from web.bootstrap import Settings, bootstrap  # noqa: E402
 
-OPEN = {"channel": "12345", "category": "help", "subject": "用电报装迟迟未接通",
-        "content": "企业反映新厂房低压接电申请已逾期未办，影响投产。" * 4,
-        "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
-        "contact": {"name": "王经理", "phone": "13800000000"}, "profile": "liaocheng-2020"}
+OPEN = {
+    "channel": "12345",
+    "category": "help",
+    "subject": "用电报装迟迟未接通",
+    "content": "企业反映新厂房低压接电申请已逾期未办，影响投产。" * 4,
+    "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
+    "contact": {"name": "王经理", "phone": "13800000000"},
+    "profile": "liaocheng-2020",
+}
 UNIT = "DISTRICT-POWER"
 # (step, who, body): after "open", each step is POST /api/appeals/{id}/{step}
 STEPS = [
@@ -113,8 +118,7 @@ class Connection:
 
     def post(self, path: str, body: dict, token: str) -> tuple[int, dict, float]:
         payload = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-                   "Connection": "keep-alive"}
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Connection": "keep-alive"}
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -142,8 +146,16 @@ class Connection:
             self.conn = None
 
 
-def http_client(host: str, port: int, tokens: dict[str, str], stop: threading.Event, budget: list[int],
-                lock: threading.Lock, stats: ClientStats, record: threading.Event) -> None:
+def http_client(
+    host: str,
+    port: int,
+    tokens: dict[str, str],
+    stop: threading.Event,
+    budget: list[int],
+    lock: threading.Lock,
+    stats: ClientStats,
+    record: threading.Event,
+) -> None:
     conn = Connection(host, port, stats)
     try:
         _drive(conn, tokens, stop, budget, lock, stats, record)
@@ -153,8 +165,15 @@ def http_client(host: str, port: int, tokens: dict[str, str], stop: threading.Ev
         conn.close()
 
 
-def _drive(conn: Connection, tokens: dict[str, str], stop: threading.Event, budget: list[int],
-           lock: threading.Lock, stats: ClientStats, record: threading.Event) -> None:
+def _drive(
+    conn: Connection,
+    tokens: dict[str, str],
+    stop: threading.Event,
+    budget: list[int],
+    lock: threading.Lock,
+    stats: ClientStats,
+    record: threading.Event,
+) -> None:
     while not stop.is_set():
         with lock:
             if budget[0] <= 0:
@@ -168,8 +187,9 @@ def _drive(conn: Connection, tokens: dict[str, str], stop: threading.Event, budg
         if timed:
             stats.latencies["open"].append(elapsed)
         for step, who, body in STEPS:
-            status, data, elapsed = conn.post(f"/api/appeals/{case['id']}/{step}",
-                                              body | {"expected_version": case["version"]}, tokens[who])
+            status, data, elapsed = conn.post(
+                f"/api/appeals/{case['id']}/{step}", body | {"expected_version": case["version"]}, tokens[who]
+            )
             if status != 200:
                 stats.errors.append(f"{step}: {status} {data}")
                 break
@@ -181,14 +201,17 @@ def _drive(conn: Connection, tokens: dict[str, str], stop: threading.Event, budg
                 stats.appeals += 1
 
 
-def run_http(base_url: str, tokens: dict[str, str], clients: int, seconds: float, appeals: int | None,
-             warmup: float) -> tuple[list[ClientStats], float]:
+def run_http(
+    base_url: str, tokens: dict[str, str], clients: int, seconds: float, appeals: int | None, warmup: float
+) -> tuple[list[ClientStats], float]:
     host, port = base_url.removeprefix("http://").split(":")
     stop, record, lock = threading.Event(), threading.Event(), threading.Lock()
     budget = [appeals if appeals else 10**12]
     stats = [ClientStats() for _ in range(clients)]
-    threads = [threading.Thread(target=http_client, args=(host, int(port), tokens, stop, budget, lock, s, record),
-                                daemon=True) for s in stats]
+    threads = [
+        threading.Thread(target=http_client, args=(host, int(port), tokens, stop, budget, lock, s, record), daemon=True)
+        for s in stats
+    ]
     for t in threads:
         t.start()
     time.sleep(warmup)  # connections, caches and the pools warm up; nothing recorded
@@ -212,8 +235,14 @@ def run_http(base_url: str, tokens: dict[str, str], clients: int, seconds: float
 class InProcess:
     """The same seven commands through AppealService, wired by web.bootstrap as the server wires it."""
 
-    METHODS = {"forward": "forward", "acknowledge": "acknowledge", "answer": "answer", "review": "review",
-               "visit": "visit", "close": "close_case"}
+    METHODS = {
+        "forward": "forward",
+        "acknowledge": "acknowledge",
+        "answer": "answer",
+        "review": "review",
+        "visit": "visit",
+        "close": "close_case",
+    }
 
     def __init__(self, database_url: str) -> None:
         self.container = bootstrap(Settings(database_url=database_url, secret_key="bench"))
@@ -224,8 +253,9 @@ class InProcess:
     def one(self) -> None:
         case, _ = self.app.open(self.actors["platform"], **OPEN)
         for step, who, body in STEPS:
-            case = getattr(self.app, self.METHODS[step])(case.id, self.actors[who], **body,
-                                                         expected_version=case.version)
+            case = getattr(self.app, self.METHODS[step])(
+                case.id, self.actors[who], **body, expected_version=case.version
+            )
 
     def run(self, seconds: float, appeals: int | None, warmup: float) -> tuple[int, float]:
         until = time.perf_counter() + warmup
@@ -245,17 +275,18 @@ class InProcess:
 def worktree(ref: str):
     """This repository as it was at ``ref``, checked out in a temporary directory (removed afterwards)."""
     root = _HERE.parent
-    commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", ref], check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short", ref], check=True, capture_output=True, text=True
+    ).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="caseledger-baseline-") as tmp:
         path = Path(tmp) / "tree"
-        subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", str(path), commit], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-C", str(root), "worktree", "add", "--detach", str(path), commit], check=True, capture_output=True
+        )
         try:
             yield path, commit
         finally:
-            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(path)],
-                           capture_output=True)
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(path)], capture_output=True)
 
 
 def start_server(url: str, tmp: Path, workers: int, attempts: int = 3, code: Path | None = None):
@@ -267,9 +298,15 @@ def start_server(url: str, tmp: Path, workers: int, attempts: int = 3, code: Pat
     """
     retries = 0
     for attempt in range(1, attempts + 1):
-        cm = running_server(url, tmp, workers=workers, create=False, login=False,
-                            env_extra={"PYTHONPATH": str(code)} if code else None,
-                            command=[sys.executable, "-m", "web.cli.main"] if code else None)
+        cm = running_server(
+            url,
+            tmp,
+            workers=workers,
+            create=False,
+            login=False,
+            env_extra={"PYTHONPATH": str(code)} if code else None,
+            command=[sys.executable, "-m", "web.cli.main"] if code else None,
+        )
         try:
             server = cm.__enter__()
             time.sleep(2.0)  # /healthz answered from one worker; let the others finish booting
@@ -280,8 +317,11 @@ def start_server(url: str, tmp: Path, workers: int, attempts: int = 3, code: Pat
             if "tuple concurrently updated" not in str(exc) or attempt == attempts:
                 raise
             retries += 1
-            print("note: a worker failed to boot (its start-up DDL raced another worker's: "
-                  "'tuple concurrently updated'); starting the server again", file=sys.stderr)
+            print(
+                "note: a worker failed to boot (its start-up DDL raced another worker's: "
+                "'tuple concurrently updated'); starting the server again",
+                file=sys.stderr,
+            )
     raise AssertionError("unreachable")
 
 
@@ -318,25 +358,31 @@ def report_http(title: str, rounds: list[HttpRound], args: argparse.Namespace, r
     errors = [e for r in rounds for s in r.stats for e in s.errors]
     requests = len(every)
     closed = sum(s.closed_by_server for s in best.stats)
-    print(f"\n{title}: {args.clients} clients x {COMMANDS_PER_APPEAL} commands per appeal "
-          f"(open, {', '.join(s for s, _, _ in STEPS)}); {args.rounds} rounds of {args.seconds:.0f} s "
-          f"after {args.warmup:.0f} s warm-up each; the best round")
+    print(
+        f"\n{title}: {args.clients} clients x {COMMANDS_PER_APPEAL} commands per appeal "
+        f"(open, {', '.join(s for s, _, _ in STEPS)}); {args.rounds} rounds of {args.seconds:.0f} s "
+        f"after {args.warmup:.0f} s warm-up each; the best round"
+    )
     print(f"  appeals completed : {sum(s.appeals for s in best.stats):8d}")
     print(f"  commands          : {requests:8d}   errors {len(errors)}")
-    print(f"  throughput        : {best.rate:8.0f} commands/s   "
-          f"(rounds: {', '.join(f'{r.rate:.0f}' for r in rounds)})")
+    print(f"  throughput        : {best.rate:8.0f} commands/s   (rounds: {', '.join(f'{r.rate:.0f}' for r in rounds)})")
     if every:
-        print(f"  latency           : median {statistics.median(every) * 1e3:6.1f} ms   "
-              f"p95 {pct(every, 95) * 1e3:6.1f} ms   p99 {pct(every, 99) * 1e3:6.1f} ms   "
-              f"(target p99 <= {TARGET_P99_MS:.0f} ms)")
+        print(
+            f"  latency           : median {statistics.median(every) * 1e3:6.1f} ms   "
+            f"p95 {pct(every, 95) * 1e3:6.1f} ms   p99 {pct(every, 99) * 1e3:6.1f} ms   "
+            f"(target p99 <= {TARGET_P99_MS:.0f} ms)"
+        )
         for step in ["open", *(s for s, _, _ in STEPS)]:
             values = by_step.get(step) or [float("nan")]
-            print(f"    {step:<12}    : median {statistics.median(values) * 1e3:6.1f} ms   "
-                  f"p95 {pct(values, 95) * 1e3:6.1f} ms   p99 {pct(values, 99) * 1e3:6.1f} ms   "
-                  f"n={len(by_step.get(step, []))}")
-    print(f"  connections       : {sum(s.connections for s in best.stats)} opened for {requests} requests"
-          + ("; the server closed each after one response (no keep-alive)"
-             if requests and closed >= requests else ""))
+            print(
+                f"    {step:<12}    : median {statistics.median(values) * 1e3:6.1f} ms   "
+                f"p95 {pct(values, 95) * 1e3:6.1f} ms   p99 {pct(values, 99) * 1e3:6.1f} ms   "
+                f"n={len(by_step.get(step, []))}"
+            )
+    print(
+        f"  connections       : {sum(s.connections for s in best.stats)} opened for {requests} requests"
+        + ("; the server closed each after one response (no keep-alive)" if requests and closed >= requests else "")
+    )
     if retries:
         print(f"  server start      : retried {retries} time(s) after the start-up DDL race (see start_server)")
     for e in errors[:5]:
@@ -346,17 +392,26 @@ def report_http(title: str, rounds: list[HttpRound], args: argparse.Namespace, r
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="measured time of each side in each round (default 10)")
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="HTTP and in-process rounds, alternating; the best of each is kept (default 2)")
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="measured time of each side in each round (default 10)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="HTTP and in-process rounds, alternating; the best of each is kept (default 2)",
+    )
     parser.add_argument("--appeals", type=int, help="end each round after this many appeals")
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn workers (default 2: on 2 CPUs, 4 measured no better)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers (default 2: on 2 CPUs, 4 measured no better)"
+    )
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each round's measurement")
-    parser.add_argument("--baseline", metavar="REF",
-                        help="also run the server as it was at this commit, in every round (a git worktree)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the server as it was at this commit, in every round (a git worktree)",
+    )
     args = parser.parse_args()
 
     http_rounds: list[HttpRound] = []
@@ -374,12 +429,22 @@ def main() -> int:
             base = (code, commit, base_url)
         with psycopg.connect(http_url) as conn:
             pg_version = conn.execute("show server_version").fetchone()[0]
-        head = subprocess.run(["git", "-C", str(_HERE.parent), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True).stdout.strip() or "?"
-        print(describe({"database": f"PostgreSQL {pg_version} (a fresh database for each side)",
-                        "server": f"caseledger serve (gunicorn, threaded workers), {args.workers} workers; "
-                                  f"this checkout ({head})" + (f" and the baseline {base[1]}" if base else ""),
-                        "clients": f"{args.clients} threads, one http.client connection each"}))
+        head = (
+            subprocess.run(
+                ["git", "-C", str(_HERE.parent), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+            ).stdout.strip()
+            or "?"
+        )
+        print(
+            describe(
+                {
+                    "database": f"PostgreSQL {pg_version} (a fresh database for each side)",
+                    "server": f"caseledger serve (gunicorn, threaded workers), {args.workers} workers; "
+                    f"this checkout ({head})" + (f" and the baseline {base[1]}" if base else ""),
+                    "clients": f"{args.clients} threads, one http.client connection each",
+                }
+            )
+        )
         for side in ("current", "baseline"):
             (tmp / side).mkdir()
         provision(server_env(http_url), tmp / "current", UNITS, USERS, PASSWORD)
@@ -389,19 +454,24 @@ def main() -> int:
         base_server = base_tokens = None
         if base:
             provision(server_env(base[2]), tmp / "baseline", UNITS, USERS, PASSWORD)
-            base_cm, base_server, baseline_retries = start_server(base[2], tmp / "baseline", args.workers,
-                                                                  code=base[0])
+            base_cm, base_server, baseline_retries = start_server(base[2], tmp / "baseline", args.workers, code=base[0])
             stack.callback(base_cm.__exit__, None, None, None)
             base_tokens = {"platform": base_server.token("clerk"), "unit": base_server.token("power")}
         direct = InProcess(direct_url)
         stack.callback(direct.close)
         # Take turns, so that no side gains from a quieter moment of a shared machine.
         for _ in range(args.rounds):
-            http_rounds.append(HttpRound(*run_http(server.base_url, tokens, args.clients, args.seconds,
-                                                   args.appeals, args.warmup)))
+            http_rounds.append(
+                HttpRound(*run_http(server.base_url, tokens, args.clients, args.seconds, args.appeals, args.warmup))
+            )
             if base_server is not None:
-                baseline_rounds.append(HttpRound(*run_http(base_server.base_url, base_tokens, args.clients,
-                                                           args.seconds, args.appeals, args.warmup)))
+                baseline_rounds.append(
+                    HttpRound(
+                        *run_http(
+                            base_server.base_url, base_tokens, args.clients, args.seconds, args.appeals, args.warmup
+                        )
+                    )
+                )
             direct_rounds.append(direct.run(args.seconds, args.appeals, min(args.warmup, 2.0)))
 
     best, errors = report_http(f"HTTP ({head})", http_rounds, args, retries)
@@ -412,23 +482,32 @@ def main() -> int:
     direct_rates = [done * COMMANDS_PER_APPEAL / elapsed for done, elapsed in direct_rounds]
     direct_rate = max(direct_rates)
     done, elapsed = direct_rounds[direct_rates.index(direct_rate)]
-    print(f"\nin-process: AppealService (web.bootstrap wiring), 1 thread, {args.rounds} rounds of "
-          f"{args.seconds:.0f} s; the best round")
+    print(
+        f"\nin-process: AppealService (web.bootstrap wiring), 1 thread, {args.rounds} rounds of "
+        f"{args.seconds:.0f} s; the best round"
+    )
     print(f"  appeals completed : {done:8d}")
-    print(f"  throughput        : {direct_rate:8.0f} commands/s   "
-          f"(rounds: {', '.join(f'{r:.0f}' for r in direct_rates)})")
+    print(
+        f"  throughput        : {direct_rate:8.0f} commands/s   (rounds: {', '.join(f'{r:.0f}' for r in direct_rates)})"
+    )
     ratio = best.rate / direct_rate
     p99_ms = pct(every, 99) * 1e3 if every else float("nan")
-    print(f"\nratio HTTP/in-process : {ratio:6.2f}x   (target >= {TARGET_RATIO:.2f})  "
-          f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}")
-    print(f"p99 latency           : {p99_ms:6.1f} ms  (target <= {TARGET_P99_MS:.0f} ms)  "
-          f"{'met' if p99_ms <= TARGET_P99_MS else 'NOT met'}")
+    print(
+        f"\nratio HTTP/in-process : {ratio:6.2f}x   (target >= {TARGET_RATIO:.2f})  "
+        f"{'met' if ratio >= TARGET_RATIO else 'NOT met'}"
+    )
+    print(
+        f"p99 latency           : {p99_ms:6.1f} ms  (target <= {TARGET_P99_MS:.0f} ms)  "
+        f"{'met' if p99_ms <= TARGET_P99_MS else 'NOT met'}"
+    )
     if baseline_rounds:
         base_every = base_best.latencies
-        print(f"against the baseline  : {best.rate / base_best.rate:6.2f}x the throughput "
-              f"({best.rate:.0f} vs {base_best.rate:.0f} commands/s); ratio HTTP/in-process "
-              f"{ratio:.2f}x vs {base_best.rate / direct_rate:.2f}x; p99 {p99_ms:.1f} vs "
-              f"{pct(base_every, 99) * 1e3 if base_every else float('nan'):.1f} ms")
+        print(
+            f"against the baseline  : {best.rate / base_best.rate:6.2f}x the throughput "
+            f"({best.rate:.0f} vs {base_best.rate:.0f} commands/s); ratio HTTP/in-process "
+            f"{ratio:.2f}x vs {base_best.rate / direct_rate:.2f}x; p99 {p99_ms:.1f} vs "
+            f"{pct(base_every, 99) * 1e3 if base_every else float('nan'):.1f} ms"
+        )
     return 1 if errors else 0
 
 

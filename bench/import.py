@@ -56,8 +56,13 @@ def write_file(path: Path, prefix: str, n: int) -> list[str]:
     refs = [f"{prefix}-{i:07d}" for i in range(n)]
     with open(path, "w", encoding="utf-8") as f:
         for ref in refs:
-            f.write(json.dumps({"external_ref": ref, "occurred_at": RECEIVED.isoformat(), "profile": PROFILE,
-                                **OPEN}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {"external_ref": ref, "occurred_at": RECEIVED.isoformat(), "profile": PROFILE, **OPEN},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return refs
 
 
@@ -77,14 +82,20 @@ def measure(url: str, orders: int, batch_size: int, rounds: int, scratch: Path) 
             for step in ("bare", "import") if r % 2 == 0 else ("import", "bare"):
                 if step == "bare":
                     cpu = time.process_time()
-                    rate = append_bare_batched(bare, policy, [f"bare{r}-{i:07d}" for i in range(orders)],
-                                               batch_size, RECEIVED)
+                    rate = append_bare_batched(
+                        bare, policy, [f"bare{r}-{i:07d}" for i in range(orders)], batch_size, RECEIVED
+                    )
                     bares.append((rate, (time.process_time() - cpu) / orders * 1e6))
                     continue
                 start, cpu = time.perf_counter(), time.process_time()
                 work_orders = open_work_orders(path)
-                summary = import_work_orders(appeals, OPERATOR, work_orders, batch_size=batch_size,
-                                             background=reader_pays(work_orders, batch_size))  # as the command decides
+                summary = import_work_orders(
+                    appeals,
+                    OPERATOR,
+                    work_orders,
+                    batch_size=batch_size,
+                    background=reader_pays(work_orders, batch_size),
+                )  # as the command decides
                 imports.append((orders / (time.perf_counter() - start), (time.process_time() - cpu) / orders * 1e6))
                 assert (summary.created, summary.present, summary.refused) == (orders, 0, 0), list(summary.lines())[:5]
     finally:
@@ -101,8 +112,10 @@ def report(title: str, imports: list, bares: list) -> None:
     print(f"  ratio             : {best_import / best_bare:8.2f}x   (target >= 0.70)")
     # With the reading process on a core of its own, the importing process's CPU time is what bounds the
     # rate; on a machine busy with other work the clock says less about the import than about the others.
-    print(f"  CPU per order     : {import_cpu:6.0f} µs importing process, {bare_cpu:.0f} µs bare "
-          f"({bare_cpu / import_cpu:.2f}x)")
+    print(
+        f"  CPU per order     : {import_cpu:6.0f} µs importing process, {bare_cpu:.0f} µs bare "
+        f"({bare_cpu / import_cpu:.2f}x)"
+    )
 
 
 def main() -> int:
@@ -113,15 +126,19 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="also on a scratch PostgreSQL database")
     args = parser.parse_args()
     extra = {"database": f"SQLite {sqlite3.sqlite_version}"}
-    with tempfile.TemporaryDirectory(prefix="caseledger-bench-import-") as tmp, \
-            scratch_database(None) if args.postgres else nullcontext() as pg_url:
+    with (
+        tempfile.TemporaryDirectory(prefix="caseledger-bench-import-") as tmp,
+        scratch_database(None) if args.postgres else nullcontext() as pg_url,
+    ):
         if pg_url:
             with psycopg.connect(pg_url) as conn:
                 extra["database"] += f", PostgreSQL {conn.execute('show server_version').fetchone()[0]}"
         print(describe({**extra, "load average": _load()}))
         runs = f"{args.orders} work orders, {args.batch_size} per transaction, best of {args.rounds}"
-        report(f"SQLite: {runs}", *measure(f"sqlite:///{tmp}/bench.sqlite3", args.orders, args.batch_size,
-                                           args.rounds, Path(tmp)))
+        report(
+            f"SQLite: {runs}",
+            *measure(f"sqlite:///{tmp}/bench.sqlite3", args.orders, args.batch_size, args.rounds, Path(tmp)),
+        )
         if pg_url:
             report(f"PostgreSQL: {runs}", *measure(pg_url, args.orders, args.batch_size, args.rounds, Path(tmp)))
     print(f"\nload average afterwards: {_load()}")

@@ -40,8 +40,9 @@ OPERATOR = Actor("cli:bench", Role.ADMIN)
 
 
 def measure(url: str, logins: list[int], requests: int) -> list[tuple[int, int, float, float]]:
-    container = bootstrap(Settings(database_url=url, secret_key="bench-secret"),
-                          hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    container = bootstrap(
+        Settings(database_url=url, secret_key="bench-secret"), hasher=Argon2Hasher(time_cost=1, memory_cost=1024)
+    )
     try:
         client = create_app(container).test_client()
         results = []

@@ -49,23 +49,32 @@ from projections.runner import BatchRunner  # noqa: E402
 from projections.tlog import MerkleLog, Source  # noqa: E402
 
 Row = namedtuple("Row", "id originator_id originator_version topic state")
-STATE = ('{"actor":{"user":"bench.platform","role":"platform","unit":null},"unit":"UNIT-07","co_units":[],'
-         '"note":"请于两个工作日内签收并启动核实","occurred_at":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+08:00"},'
-         '"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-02T01:00:00+00:00"}}').encode()
+STATE = (
+    '{"actor":{"user":"bench.platform","role":"platform","unit":null},"unit":"UNIT-07","co_units":[],'
+    '"note":"请于两个工作日内签收并启动核实","occurred_at":{"_type_":"datetime_iso","_data_":"2026-03-02T09:00:00+08:00"},'
+    '"timestamp":{"_type_":"datetime_iso","_data_":"2026-03-02T01:00:00+00:00"}}'
+).encode()
 
 
 def synthetic_source(total: int) -> Source:
     """``total`` events of 10-event aggregates, made on demand as a notification log would give them."""
+
     def read(after: int, limit: int, stop: int | None) -> list[Row]:
         top = min(total, stop if stop is not None else total, after + limit)
-        return [Row(i, UUID(int=(i - 1) // 10 + 1), (i - 1) % 10 + 1, "caseledger:Appeal.Forwarded", STATE)
-                for i in range(after + 1, top + 1)]
+        return [
+            Row(i, UUID(int=(i - 1) // 10 + 1), (i - 1) % 10 + 1, "caseledger:Appeal.Forwarded", STATE)
+            for i in range(after + 1, top + 1)
+        ]
+
     return Source("Synthetic", read, lambda: total, lambda topic: "Appeals")
 
 
 def case_views(views: Views, calendars) -> list:
-    models = [CaseList(views.get("case_list"), calendars.for_jurisdiction),
-              Ledger(views.get("ledger"), calendars.for_jurisdiction), AuditTrail(views.get("audit_trail"))]
+    models = [
+        CaseList(views.get("case_list"), calendars.for_jurisdiction),
+        Ledger(views.get("ledger"), calendars.for_jurisdiction),
+        AuditTrail(views.get("audit_trail")),
+    ]
     for m in models:
         m.view.reset()
     return models
@@ -85,8 +94,12 @@ def main() -> int:
         app = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction)
         events = build_log(app, profiles, args.cases, 0.35)
         views = Views(database)
-        source = Source(app.name, notification_reader(app.recorder), lambda: app.recorder.max_notification_id(),
-                        lambda topic: app.name)
+        source = Source(
+            app.name,
+            notification_reader(app.recorder),
+            lambda: app.recorder.max_notification_id(),
+            lambda topic: app.name,
+        )
         log = MerkleLog(views.get("merkle_log"), [source])
         t = time.perf_counter()
         log.run_once()
@@ -104,9 +117,17 @@ def main() -> int:
             app2 = AppealService(database2.env, profiles=profiles, calendars=calendars.for_jurisdiction)
             build_log(app2, profiles, args.cases, 0.35)
             views2 = Views(database2)
-            log2 = MerkleLog(views2.get("merkle_log"), [Source(app2.name, notification_reader(app2.recorder),
-                                                               lambda: app2.recorder.max_notification_id(),
-                                                               lambda topic: app2.name)])
+            log2 = MerkleLog(
+                views2.get("merkle_log"),
+                [
+                    Source(
+                        app2.name,
+                        notification_reader(app2.recorder),
+                        lambda: app2.recorder.max_notification_id(),
+                        lambda topic: app2.name,
+                    )
+                ],
+            )
             runner = BatchRunner(case_feed(app2, cache_size=50_000), case_views(views2, calendars), 5000)
             t = time.perf_counter()
             sequencer = threading.Thread(target=log2.run_once)
@@ -114,7 +135,9 @@ def main() -> int:
             runner.run_once()
             sequencer.join()
             together = events / (time.perf_counter() - t)
-            print(f"  all read models + Merkle  : {together:9.0f} events/s   ({together / before:.2f}x the case views alone)")
+            print(
+                f"  all read models + Merkle  : {together:9.0f} events/s   ({together / before:.2f}x the case views alone)"
+            )
             views2.close()
             app2.close()
         views.close()
@@ -134,12 +157,16 @@ def main() -> int:
         consistency = _timed(lambda: log.consistency_proof(rng.randrange(1, n), n), args.proofs)
         older = _timed(lambda: log.inclusion_proof(rng.randrange(n // 2), rng.randrange(n // 2 + 1, n)), args.proofs)
         print(f"proofs at {n} leaves ({args.proofs} each, p50 / p99; target p99 <= 10 ms):")
-        for name, times in (("inclusion at the head", inclusion), ("inclusion at an older size", older),
-                            ("consistency with the head", consistency)):
+        for name, times in (
+            ("inclusion at the head", inclusion),
+            ("inclusion at an older size", older),
+            ("consistency with the head", consistency),
+        ):
             print(f"  {name:28}: {statistics.median(times) * 1e3:6.2f} / {p99(times) * 1e3:6.2f} ms")
         clock = lambda: datetime(2026, 12, 1, tzinfo=UTC)  # noqa: E731
-        checkpoints = Checkpoints(log, views.get("merkle_log"), load_or_create_key(Path(keys) / "log.key"),
-                                  timedelta(0), clock)
+        checkpoints = Checkpoints(
+            log, views.get("merkle_log"), load_or_create_key(Path(keys) / "log.key"), timedelta(0), clock
+        )
         t = time.perf_counter()
         checkpoints.issue()
         print(f"  first checkpoint signed    : {(time.perf_counter() - t) * 1e3:6.2f} ms")

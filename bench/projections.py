@@ -69,8 +69,16 @@ from projections.runner import BatchRunner  # noqa: E402
 PLATFORM = Actor("bench.platform", Role.PLATFORM)
 ADMIN = Actor("bench.admin", Role.ADMIN)
 UNITS = [f"UNIT-{n:02d}" for n in range(40)]
-SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "企业开办登记材料反复补正", "税务注销进度缓慢",
-            "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
+SUBJECTS = [
+    "用电报装迟迟未接通",
+    "供水管网改造影响生产",
+    "企业开办登记材料反复补正",
+    "税务注销进度缓慢",
+    "消防验收预约困难",
+    "政府采购合同付款拖延",
+    "不动产登记办理超时",
+    "社保关系转移接续",
+]
 
 
 def build_log(app: AppealService, profiles, cases: int, full_share: float, approval_share: float = 0.0) -> int:
@@ -90,10 +98,20 @@ def build_log(app: AppealService, profiles, cases: int, full_share: float, appro
                 batch = []
             continue
         case_id = Appeal.create_id("12345", None)
-        case = Appeal(id=case_id, channel="12345", external_ref=None, case_no=f"QY-BENCH-{n:07d}",
-                      category="help", subject=f"{SUBJECTS[n % len(SUBJECTS)]} {n}",
-                      content="企业反映办理过程中遇到的问题，请求协调解决。", enterprise={"name": f"测试企业{n % 997}有限公司"},
-                      contact=None, policy=policy, actor=PLATFORM.as_record(), occurred_at=at)
+        case = Appeal(
+            id=case_id,
+            channel="12345",
+            external_ref=None,
+            case_no=f"QY-BENCH-{n:07d}",
+            category="help",
+            subject=f"{SUBJECTS[n % len(SUBJECTS)]} {n}",
+            content="企业反映办理过程中遇到的问题，请求协调解决。",
+            enterprise={"name": f"测试企业{n % 997}有限公司"},
+            contact=None,
+            policy=policy,
+            actor=PLATFORM.as_record(),
+            occurred_at=at,
+        )
         case.forward(UNITS[n % len(UNITS)], [], None, PLATFORM, at + timedelta(hours=1))
         if n % 100 < full_share * 100:
             case.acknowledge(ADMIN, at + timedelta(hours=5))
@@ -101,8 +119,9 @@ def build_log(app: AppealService, profiles, cases: int, full_share: float, appro
             case.answer("final", "已解决", ADMIN, at + timedelta(days=1 + n % 9))
             case.review(n % 7 != 0, None, PLATFORM, at + timedelta(days=10))
             if n % 7 != 0:
-                case.visit("satisfied" if n % 3 else "basically_satisfied", True, None, PLATFORM,
-                           at + timedelta(days=11))
+                case.visit(
+                    "satisfied" if n % 3 else "basically_satisfied", True, None, PLATFORM, at + timedelta(days=11)
+                )
                 case.close(PLATFORM, at + timedelta(days=11, hours=1))
         events += len(case.pending_events)
         batch.append(case)
@@ -118,12 +137,22 @@ def an_approval(profiles, n: int, at: datetime, full: bool) -> Approval:
     """Submitted, accepted, forwarded to two departments; ``full``: answered by both, decided, delivered."""
     departments = [UNITS[n % len(UNITS)], UNITS[(n + 1) % len(UNITS)]]
     policy = profiles.get("liaocheng-2020-approvals", kind="approval").case_policy(
-        "joint-completion-acceptance", departments, False)
-    case = Approval(id=Approval.create_id(None, None), case_no=f"SP-BENCH-{n:07d}", channel="window",
-                    external_ref=None, matter="joint-completion-acceptance",
-                    applicant={"name": f"测试企业{n % 997}有限公司"}, materials=["联合验收申请表", "竣工图纸"],
-                    departments=departments, commitment=False, policy=policy, actor=PLATFORM.as_record(),
-                    occurred_at=at)
+        "joint-completion-acceptance", departments, False
+    )
+    case = Approval(
+        id=Approval.create_id(None, None),
+        case_no=f"SP-BENCH-{n:07d}",
+        channel="window",
+        external_ref=None,
+        matter="joint-completion-acceptance",
+        applicant={"name": f"测试企业{n % 997}有限公司"},
+        materials=["联合验收申请表", "竣工图纸"],
+        departments=departments,
+        commitment=False,
+        policy=policy,
+        actor=PLATFORM.as_record(),
+        occurred_at=at,
+    )
     case.accept(None, PLATFORM, at + timedelta(hours=1))
     case.forward(None, PLATFORM, at + timedelta(hours=2))
     if full:
@@ -164,8 +193,12 @@ class ServerCPU:
     def _total(self) -> float | None:
         try:
             with psycopg.connect(self.url) as conn:
-                pids = [r[0] for r in conn.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+                pids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ]
             ticks = 0
             for pid in pids:
                 with open(f"/proc/{pid}/stat", encoding="ascii") as f:
@@ -191,8 +224,9 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--full-share", type=float, default=0.35)
     parser.add_argument("--batch-size", type=int, default=5000)
-    parser.add_argument("--approval-share", type=float, default=0.0,
-                        help="the share of cases that are approvals (0: appeals alone)")
+    parser.add_argument(
+        "--approval-share", type=float, default=0.0, help="the share of cases that are approvals (0: appeals alone)"
+    )
     parser.add_argument("--database-url")
     args = parser.parse_args()
     with scratch_database(args.database_url) as url:
@@ -202,19 +236,23 @@ def main() -> int:
         print(describe({"database": "PostgreSQL (fresh database)"}))
         t = time.perf_counter()
         events = build_log(app, profiles, args.cases, args.full_share, args.approval_share)
-        print(f"\nlog: {events} events for {args.cases} cases ({args.approval_share:.0%} approvals), "
-              f"written in {time.perf_counter() - t:.1f} s")
+        print(
+            f"\nlog: {events} events for {args.cases} cases ({args.approval_share:.0%} approvals), "
+            f"written in {time.perf_counter() - t:.1f} s"
+        )
 
         read_rate = read_rate_of(library_reader(app.recorder), app.mapper, args.batch_size)
         fast_rate = read_rate_of(notification_reader(app.recorder), fast_mapper(app.mapper), args.batch_size)
 
         views = Views(database)
-        models = [CaseList(views.get("case_list"), calendars.for_jurisdiction),
-                  Ledger(views.get("ledger"), calendars.for_jurisdiction), AuditTrail(views.get("audit_trail"))]
+        models = [
+            CaseList(views.get("case_list"), calendars.for_jurisdiction),
+            Ledger(views.get("ledger"), calendars.for_jurisdiction),
+            AuditTrail(views.get("audit_trail")),
+        ]
         for m in models:
             m.view.reset()
-        runner = BatchRunner(case_feed(app, cache_size=50_000), models,
-                             args.batch_size)
+        runner = BatchRunner(case_feed(app, cache_size=50_000), models, args.batch_size)
         server = ServerCPU(url)
         t, cpu = time.perf_counter(), time.process_time()
         applied = runner.run_once()
@@ -223,12 +261,16 @@ def main() -> int:
         garbage = gc.collect()  # what the runner's frozen batches could have hidden from the collector
         print(f"\ncatch-up of all three read models, one runner, batches of {args.batch_size}")
         print(f"  library read + decode : {read_rate:9.0f} events/s   (the library's own mapper)")
-        print(f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.persistence.fast_read and fast_decode, as the runner reads)")
+        print(
+            f"  read + fast decode    : {fast_rate:9.0f} events/s   (adapters.persistence.fast_read and fast_decode, as the runner reads)"
+        )
         print(f"  catch-up (3 views)    : {applied / elapsed:9.0f} events/s   (target >= 25000)")
         print(f"    runner process CPU  : {cpu / applied * 1e6:9.1f} µs/event")
         if server_cpu is not None:
-            print(f"    PostgreSQL CPU      : {server_cpu / applied * 1e6:9.1f} µs/event   "
-                  f"(server processes of this database; {os.cpu_count()} CPUs shared by both)")
+            print(
+                f"    PostgreSQL CPU      : {server_cpu / applied * 1e6:9.1f} µs/event   "
+                f"(server processes of this database; {os.cpu_count()} CPUs shared by both)"
+            )
         print(f"    cyclic garbage left : {garbage:9d} objects (the collector is paused while catching up)")
 
         with psycopg.connect(url, autocommit=True) as conn:
@@ -250,12 +292,16 @@ def main() -> int:
         for name, query in queries.items():
             times = timed(lambda q=query: view.query(q), 50)
             medians.append(statistics.median(times))
-            print(f"  {name:24}: {statistics.median(times) * 1e3:7.2f} ms / {statistics.quantiles(times, n=20)[18] * 1e3:7.2f} ms")
+            print(
+                f"  {name:24}: {statistics.median(times) * 1e3:7.2f} ms / {statistics.quantiles(times, n=20)[18] * 1e3:7.2f} ms"
+            )
         print(f"  worst median            : {max(medians) * 1e3:7.2f} ms   (target <= 50)")
         ledger = models[1].view
         times = timed(lambda: ledger.figures("UNIT-07", ReportingPeriod.month("2026-05")), 100)
-        print(f"\nledger query (one unit, one month): median {statistics.median(times) * 1e3:.2f} ms, "
-              f"p95 {statistics.quantiles(times, n=20)[18] * 1e3:.2f} ms   (target <= 20)")
+        print(
+            f"\nledger query (one unit, one month): median {statistics.median(times) * 1e3:.2f} ms, "
+            f"p95 {statistics.quantiles(times, n=20)[18] * 1e3:.2f} ms   (target <= 20)"
+        )
         views.close()
         app.close()
     return 0

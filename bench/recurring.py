@@ -44,11 +44,19 @@ def appeals(n: int, words: int, enterprises: int, seed: int = 1) -> list[Receive
     made = []
     for i in range(n):
         company = rng.randrange(enterprises)
-        made.append(ReceivedAppeal(
-            f"case-{i}", f"QS{i:08d}", start + timedelta(seconds=rng.randrange(91 * 86400)),
-            rng.choice(["consultation", "help", "complaint", "suggestion"]), f"UNIT-{rng.randrange(40)}",
-            f"企业{company}", f"91370302{company:010d}" if rng.random() < 0.6 else None,
-            "".join(rng.sample(vocabulary, 4)), "forwarded"))
+        made.append(
+            ReceivedAppeal(
+                f"case-{i}",
+                f"QS{i:08d}",
+                start + timedelta(seconds=rng.randrange(91 * 86400)),
+                rng.choice(["consultation", "help", "complaint", "suggestion"]),
+                f"UNIT-{rng.randrange(40)}",
+                f"企业{company}",
+                f"91370302{company:010d}" if rng.random() < 0.6 else None,
+                "".join(rng.sample(vocabulary, 4)),
+                "forwarded",
+            )
+        )
     return made
 
 
@@ -63,9 +71,11 @@ def main() -> None:
     section = recurring_section(source, ReportingPeriod.month("2026-11"))
     took = time.perf_counter() - started
     print(describe())
-    print(f"{args.appeals} appeals over three months ({args.words}-word vocabulary): report for 2026-11 in "
-          f"{took:.2f} s — {len(section.enterprises)} repeat enterprises, {len(section.category_units)} "
-          f"category x unit cells, {len(section.suggested)} suggested clusters")
+    print(
+        f"{args.appeals} appeals over three months ({args.words}-word vocabulary): report for 2026-11 in "
+        f"{took:.2f} s — {len(section.enterprises)} repeat enterprises, {len(section.category_units)} "
+        f"category x unit cells, {len(section.suggested)} suggested clusters"
+    )
 
 
 if __name__ == "__main__":

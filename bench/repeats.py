@@ -40,8 +40,28 @@ from domain.deadlines.periods import SHANGHAI  # noqa: E402
 from projections.cases.case_list import CaseList, CaseRows  # noqa: E402
 
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-PHRASES = ("用电报装", "迟迟未接通", "厂房", "融资难", "出口退税", "迟缓", "道路施工", "影响出行", "审批", "时间过长",
-           "用水", "停水", "消防验收", "排队", "税务注销", "手续繁琐", "社保转移", "不动产登记", "办证", "噪音扰民")
+PHRASES = (
+    "用电报装",
+    "迟迟未接通",
+    "厂房",
+    "融资难",
+    "出口退税",
+    "迟缓",
+    "道路施工",
+    "影响出行",
+    "审批",
+    "时间过长",
+    "用水",
+    "停水",
+    "消防验收",
+    "排队",
+    "税务注销",
+    "手续繁琐",
+    "社保转移",
+    "不动产登记",
+    "办证",
+    "噪音扰民",
+)
 START = datetime(2026, 1, 1, tzinfo=SHANGHAI)
 
 
@@ -53,12 +73,28 @@ def fill(view, appeals: int, days: int, open_share: float, rng: random.Random) -
         received = START + timedelta(seconds=rng.randrange(days * 86400))
         row = dict.fromkeys(CASE_COLUMNS)
         status = "forwarded" if rng.random() < open_share else "closed"
-        row.update(id=uuid.uuid4(), case_no=f"QY{received:%Y%m%d}-{n:08X}", status=status, kind="appeal",
-                   subject="".join(rng.sample(PHRASES, 3)), enterprise_name=f"企业{n % 5000}",
-                   credit_code=f"91370302MA{n % (appeals // 20 or 1):08d}", received_at=received,
-                   updated_at=received, version=2, escalation_level=0, returned_count=0, repeats=0,
-                   provisional=False, unit="BENCH-UNIT", profile="zichuan-2020", category="help", channel="12345",
-                   co_units="", search="")
+        row.update(
+            id=uuid.uuid4(),
+            case_no=f"QY{received:%Y%m%d}-{n:08X}",
+            status=status,
+            kind="appeal",
+            subject="".join(rng.sample(PHRASES, 3)),
+            enterprise_name=f"企业{n % 5000}",
+            credit_code=f"91370302MA{n % (appeals // 20 or 1):08d}",
+            received_at=received,
+            updated_at=received,
+            version=2,
+            escalation_level=0,
+            returned_count=0,
+            repeats=0,
+            provisional=False,
+            unit="BENCH-UNIT",
+            profile="zichuan-2020",
+            category="help",
+            channel="12345",
+            co_units="",
+            search="",
+        )
         row["subject_grams"] = stored_grams(row["subject"])
         batch.append(CaseRows(row, [("BENCH-UNIT", True, None)], [], new=True))
         if len(batch) == 2000:
@@ -88,13 +124,15 @@ def measure(url: str, appeals: int, days: int, open_share: float, lookups: int) 
             found.append(len(suggestions))
     finally:
         views.close()
-    p95 = sorted(times)[int(len(times) * .95) - 1]
-    return {"appeals": f"{appeals} over {days} days, {open_share:.0%} open",
-            "window": f"{statistics.median(sizes):.0f} candidates (median)",
-            "suggestions": f"{statistics.median(found):.0f} shown (median)",
-            "median": f"{statistics.median(times) * 1000:.1f} ms "
-                      f"({statistics.median(reads) * 1000:.1f} ms reading the window)",
-            "p95": f"{p95 * 1000:.1f} ms"}
+    p95 = sorted(times)[int(len(times) * 0.95) - 1]
+    return {
+        "appeals": f"{appeals} over {days} days, {open_share:.0%} open",
+        "window": f"{statistics.median(sizes):.0f} candidates (median)",
+        "suggestions": f"{statistics.median(found):.0f} shown (median)",
+        "median": f"{statistics.median(times) * 1000:.1f} ms "
+        f"({statistics.median(reads) * 1000:.1f} ms reading the window)",
+        "p95": f"{p95 * 1000:.1f} ms",
+    }
 
 
 @contextmanager

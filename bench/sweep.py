@@ -50,10 +50,20 @@ def build(app: AppealService, profiles, cases: int, answered_every: int) -> None
     batch = []
     for n in range(cases):
         at = start + span * n
-        case = Appeal(id=Appeal.create_id("12345", None), channel="12345", external_ref=None,
-                      case_no=f"QY-SWEEP-{n:07d}", category="help", subject=f"诉求 {n}", content="企业反映的问题。",
-                      enterprise={"name": f"企业{n % 997}"}, contact=None, policy=policy,
-                      actor=PLATFORM.as_record(), occurred_at=at)
+        case = Appeal(
+            id=Appeal.create_id("12345", None),
+            channel="12345",
+            external_ref=None,
+            case_no=f"QY-SWEEP-{n:07d}",
+            category="help",
+            subject=f"诉求 {n}",
+            content="企业反映的问题。",
+            enterprise={"name": f"企业{n % 997}"},
+            contact=None,
+            policy=policy,
+            actor=PLATFORM.as_record(),
+            occurred_at=at,
+        )
         case.forward(f"UNIT-{n % 40:02d}", [], None, PLATFORM, at + timedelta(minutes=30))
         if n % answered_every == 0:
             case.answer("initial", "已核实", ADMIN, at + timedelta(hours=3))
@@ -96,9 +106,13 @@ def main() -> int:
         process_s = time.perf_counter() - t
 
         print(f"\n{args.cases} open cases; sweep as of {now.isoformat()}")
-        print(f"  first sweep : {first_s:7.2f} s  {first.cases_checked} cases loaded, {len(first.missed)} deadlines "
-              f"missed, {len(first.escalations)} notices  ({len(first.missed) / first_s:.0f} misses/s)")
-        print(f"  same again  : {again_s * 1e3:7.1f} ms  {again.cases_checked} cases loaded, {len(again.missed)} recorded")
+        print(
+            f"  first sweep : {first_s:7.2f} s  {first.cases_checked} cases loaded, {len(first.missed)} deadlines "
+            f"missed, {len(first.escalations)} notices  ({len(first.missed) / first_s:.0f} misses/s)"
+        )
+        print(
+            f"  same again  : {again_s * 1e3:7.1f} ms  {again.cases_checked} cases loaded, {len(again.missed)} recorded"
+        )
         print(f"  accountability process: {handled} events in {process_s:.2f} s ({handled / process_s:.0f} events/s)")
         process.close()
         views.close()

@@ -41,8 +41,9 @@ def write_export(directory: Path, events: int, every: int, state_bytes: int) -> 
     with (directory / "events.bin").open("wb") as event_file, (directory / "leaves.bin").open("wb") as leaf_file:
         for i in range(events):
             state = f'{{"n": {i}, "note": "{filler}"}}'.encode()[:state_bytes]
-            data = merkle.leaf_data("caseledger", uuid.UUID(int=i // 50 + 1), i % 50 + 1,
-                                    "domain.appeals.aggregate:Appeal.Noted", state)
+            data = merkle.leaf_data(
+                "caseledger", uuid.UUID(int=i // 50 + 1), i % 50 + 1, "domain.appeals.aggregate:Appeal.Noted", state
+            )
             leaf = merkle.leaf_hash(data)
             event_file.write(len(data).to_bytes(4, "big") + data)
             leaf_file.write(leaf)
@@ -53,9 +54,16 @@ def write_export(directory: Path, events: int, every: int, state_bytes: int) -> 
                 (directory / "checkpoints" / f"{frontier.size:012}.note").write_text(note)
     (directory / "log.vkey").write_text(log.vkey() + "\n")
     (directory / "witnesses.vkeys").write_text(witness.vkey() + "\n")
-    (directory / "manifest.json").write_text(json.dumps({
-        "format": "caseledger-audit-export/1", "origin": ORIGIN, "size": events,
-        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}))
+    (directory / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "caseledger-audit-export/1",
+                "origin": ORIGIN,
+                "size": events,
+                "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        )
+    )
 
 
 def main() -> int:
@@ -71,15 +79,19 @@ def main() -> int:
         write_export(directory, args.events, args.every, args.state_bytes)
         written = time.perf_counter() - started
         size = (directory / "events.bin").stat().st_size
-        print(f"\nexport: {args.events} events, events.bin {size / 2**20:.0f} MiB "
-              f"({size / args.events - 4:.0f} bytes of leaf data per event), written in {written:.1f} s")
+        print(
+            f"\nexport: {args.events} events, events.bin {size / 2**20:.0f} MiB "
+            f"({size / args.events - 4:.0f} bytes of leaf data per event), written in {written:.1f} s"
+        )
         for attempt in ("first", "second"):
             started = time.perf_counter()
             report = verify_export(directory)
             elapsed = time.perf_counter() - started
             assert report.ok and report.events_checked == args.events, report.problems[:5]
-            print(f"  verify_export ({attempt}): {elapsed:6.2f} s  {args.events / elapsed:10,.0f} events/s  "
-                  f"({len(report.witnesses)} witness, head size {report.head['size']})")
+            print(
+                f"  verify_export ({attempt}): {elapsed:6.2f} s  {args.events / elapsed:10,.0f} events/s  "
+                f"({len(report.witnesses)} witness, head size {report.head['size']})"
+            )
     return 0
 
 

@@ -112,21 +112,66 @@ OPERATOR = Actor("cli:bench", Role.ADMIN)
 PLATFORM = Actor("clerk", Role.PLATFORM)
 PASSWORD = "correct horse battery"
 TARGET_MS = 100.0
-UNIT_NAMES = ["区供电中心", "区水务局", "区市场监督管理局", "区税务局", "区人力资源和社会保障局", "区住房和城乡建设局",
-              "区交通运输局", "区生态环境分局", "区卫生健康局", "区商务局", "区工业和信息化局", "区财政局",
-              "区城市管理局", "区应急管理局", "区农业农村局", "区文化和旅游局", "区教育和体育局", "区民政局",
-              "区司法局", "区行政审批服务局"]
-DEPARTMENT_ONLY = {"DEPT-FIRE": "区消防救援大队", "DEPT-PLAN": "区自然资源和规划局",
-                   "DEPT-DEFENCE": "区人民防空办公室", "DEPT-ARCHIVE": "区城建档案馆"}
-SUBJECTS = ["用电报装迟迟未接通", "供水管网改造影响生产", "企业开办登记材料反复补正", "税务注销进度缓慢",
-            "消防验收预约困难", "政府采购合同付款拖延", "不动产登记办理超时", "社保关系转移接续"]
+UNIT_NAMES = [
+    "区供电中心",
+    "区水务局",
+    "区市场监督管理局",
+    "区税务局",
+    "区人力资源和社会保障局",
+    "区住房和城乡建设局",
+    "区交通运输局",
+    "区生态环境分局",
+    "区卫生健康局",
+    "区商务局",
+    "区工业和信息化局",
+    "区财政局",
+    "区城市管理局",
+    "区应急管理局",
+    "区农业农村局",
+    "区文化和旅游局",
+    "区教育和体育局",
+    "区民政局",
+    "区司法局",
+    "区行政审批服务局",
+]
+DEPARTMENT_ONLY = {
+    "DEPT-FIRE": "区消防救援大队",
+    "DEPT-PLAN": "区自然资源和规划局",
+    "DEPT-DEFENCE": "区人民防空办公室",
+    "DEPT-ARCHIVE": "区城建档案馆",
+}
+SUBJECTS = [
+    "用电报装迟迟未接通",
+    "供水管网改造影响生产",
+    "企业开办登记材料反复补正",
+    "税务注销进度缓慢",
+    "消防验收预约困难",
+    "政府采购合同付款拖延",
+    "不动产登记办理超时",
+    "社保关系转移接续",
+]
 SEARCH_WORD = "税务注销"
 SEARCH_SUBJECT = "税务注销进度缓慢（"  # as a listed case shows it (the search box shows the word alone)
 MATTERS = ["joint-completion-acceptance", "utility-connection"]
-APPEAL_STAGES = {"forwarded": 14, "acknowledged": 12, "initial": 8, "answered": 8, "returned": 5, "reviewed": 5,
-                 "visited": 3, "closed": 45}
-APPROVAL_STAGES = {"submitted": 5, "accepted": 5, "in_review": 35, "one_answered": 15, "both_answered": 10,
-                   "decided": 5, "delivered": 25}
+APPEAL_STAGES = {
+    "forwarded": 14,
+    "acknowledged": 12,
+    "initial": 8,
+    "answered": 8,
+    "returned": 5,
+    "reviewed": 5,
+    "visited": 3,
+    "closed": 45,
+}
+APPROVAL_STAGES = {
+    "submitted": 5,
+    "accepted": 5,
+    "in_review": 35,
+    "one_answered": 15,
+    "both_answered": 10,
+    "decided": 5,
+    "delivered": 25,
+}
 CLOSED_STAGES = {"closed", "delivered"}
 
 
@@ -168,18 +213,26 @@ def received_time(rng: random.Random, closed: bool, start: datetime, end: dateti
     return low + timedelta(seconds=rng.uniform(0, (high - low).total_seconds()))
 
 
-def an_appeal(n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime,
-              stage: str) -> Appeal:
+def an_appeal(
+    n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime, stage: str
+) -> Appeal:
     lead = units.index(unit)
     co_units = [units[(lead + 1 + rng.randrange(len(units) - 1)) % len(units)]] if rng.random() < 0.1 else []
     actor = Actor(f"user.{unit.lower()}", Role.UNIT, unit)
-    case = Appeal(id=Appeal.create_id("12345", None), channel="12345", external_ref=None,
-                  case_no=f"QY-WEB-{n:07d}", category=rng.choice(["consultation", "help", "complaint", "suggestion"]),
-                  subject=f"{SUBJECTS[n % len(SUBJECTS)]}（{n}）",
-                  content="企业反映办理过程中遇到的问题，请求协调解决。" * 3,
-                  enterprise={"name": f"测试企业{n % 997}有限公司", "credit_code": f"91370000MA{n:08d}"},
-                  contact={"name": "王经理", "phone": "13800000000"}, policy=policy,
-                  actor=PLATFORM.as_record(), occurred_at=at)
+    case = Appeal(
+        id=Appeal.create_id("12345", None),
+        channel="12345",
+        external_ref=None,
+        case_no=f"QY-WEB-{n:07d}",
+        category=rng.choice(["consultation", "help", "complaint", "suggestion"]),
+        subject=f"{SUBJECTS[n % len(SUBJECTS)]}（{n}）",
+        content="企业反映办理过程中遇到的问题，请求协调解决。" * 3,
+        enterprise={"name": f"测试企业{n % 997}有限公司", "credit_code": f"91370000MA{n:08d}"},
+        contact={"name": "王经理", "phone": "13800000000"},
+        policy=policy,
+        actor=PLATFORM.as_record(),
+        occurred_at=at,
+    )
     case.forward(unit, co_units, None, PLATFORM, at + timedelta(hours=1))
     if stage == "forwarded":
         return case
@@ -199,23 +252,33 @@ def an_appeal(n: int, rng: random.Random, policy: dict, unit: str, units: list[s
     case.review(True, None, PLATFORM, final + timedelta(days=1))
     if stage == "reviewed":
         return case
-    case.visit(rng.choice(["satisfied", "satisfied", "basically_satisfied"]), True, None, PLATFORM,
-               final + timedelta(days=2))
+    case.visit(
+        rng.choice(["satisfied", "satisfied", "basically_satisfied"]), True, None, PLATFORM, final + timedelta(days=2)
+    )
     if stage == "visited":
         return case
     case.close(PLATFORM, final + timedelta(days=2, hours=1))
     return case
 
 
-def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at: datetime,
-                stage: str) -> Approval:
+def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at: datetime, stage: str) -> Approval:
     chosen = rng.sample(departments, 2)
     matter = MATTERS[n % len(MATTERS)]
     policy = profiles.get("liaocheng-2020-approvals", kind="approval").case_policy(matter, chosen, False)
-    case = Approval(id=Approval.create_id(None, None), case_no=f"SP-WEB-{n:07d}", channel="window",
-                    external_ref=None, matter=matter, applicant={"name": f"测试企业{n % 997}有限公司"},
-                    materials=["联合验收申请表", "竣工图纸"], departments=chosen, commitment=False, policy=policy,
-                    actor=PLATFORM.as_record(), occurred_at=at)
+    case = Approval(
+        id=Approval.create_id(None, None),
+        case_no=f"SP-WEB-{n:07d}",
+        channel="window",
+        external_ref=None,
+        matter=matter,
+        applicant={"name": f"测试企业{n % 997}有限公司"},
+        materials=["联合验收申请表", "竣工图纸"],
+        departments=chosen,
+        commitment=False,
+        policy=policy,
+        actor=PLATFORM.as_record(),
+        occurred_at=at,
+    )
     if stage == "submitted":
         return case
     case.accept(None, PLATFORM, at + timedelta(hours=1))
@@ -224,9 +287,14 @@ def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at
     case.forward(None, PLATFORM, at + timedelta(hours=2))
     if stage == "in_review":
         return case
-    for d, unit in enumerate(chosen[:1 if stage == "one_answered" else 2]):
-        case.answer(unit, "approve", "审查通过", Actor(f"user.{unit.lower()}", Role.UNIT, unit),
-                    at + timedelta(days=1 + d, hours=rng.randrange(24)))
+    for d, unit in enumerate(chosen[: 1 if stage == "one_answered" else 2]):
+        case.answer(
+            unit,
+            "approve",
+            "审查通过",
+            Actor(f"user.{unit.lower()}", Role.UNIT, unit),
+            at + timedelta(days=1 + d, hours=rng.randrange(24)),
+        )
     if stage in ("one_answered", "both_answered"):
         return case
     case.decide("approve", "联合审查通过", PLATFORM, at + timedelta(days=3))
@@ -236,8 +304,9 @@ def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at
     return case
 
 
-def build(container: Container, cases: int, units: list[str], approval_share: float, batch_size: int,
-          seed: int, now: datetime) -> Built:
+def build(
+    container: Container, cases: int, units: list[str], approval_share: float, batch_size: int, seed: int, now: datetime
+) -> Built:
     """Records ``cases`` cases, ``batch_size`` per transaction."""
     rng = random.Random(seed)
     profiles = container.profiles
@@ -254,15 +323,15 @@ def build(container: Container, cases: int, units: list[str], approval_share: fl
     for n in range(cases):
         if every and n % every == every - 1:
             stage = rng.choices(approval_stages, approval_weights)[0]
-            case = an_approval(n, rng, profiles, departments, received_time(rng, stage in CLOSED_STAGES, start, end),
-                               stage)
+            case = an_approval(
+                n, rng, profiles, departments, received_time(rng, stage in CLOSED_STAGES, start, end), stage
+            )
             for d in case.department_codes:
                 approvals[d].append((case.id, case.case_no))
         else:
             stage = rng.choices(appeal_stages, appeal_weights)[0]
             lead, recorded = units[recorded % len(units)], recorded + 1  # the units in turn
-            case = an_appeal(n, rng, policy, lead, units, received_time(rng, stage in CLOSED_STAGES, start, end),
-                             stage)
+            case = an_appeal(n, rng, policy, lead, units, received_time(rng, stage in CLOSED_STAGES, start, end), stage)
             appeals[case.unit].append((case.id, case.case_no))
         events += len(case.pending_events)
         batch.append(case)
@@ -281,8 +350,7 @@ def catch_up(container: Container, url: str) -> dict[str, float]:
     ANALYZE (what autovacuum does after a bulk load); returns the seconds each took."""
     took = {}
     t = time.perf_counter()
-    BatchRunner(case_feed(container.appeals, cache_size=50_000), list(container.read_models.values()),
-                5000).run_once()
+    BatchRunner(case_feed(container.appeals, cache_size=50_000), list(container.read_models.values()), 5000).run_once()
     took["read models"] = time.perf_counter() - t
     t = time.perf_counter()
     while container.merkle.run_once():
@@ -335,6 +403,7 @@ class Clock:
                 return inner(*args, **kwargs)
             finally:
                 self.spent += time.perf_counter() - t
+
         setattr(obj, method, timed)
 
     def take(self) -> float:
@@ -351,8 +420,9 @@ def ask(page: Page, rng: random.Random, clocks: tuple[Clock, Clock] | None = Non
     t, c = time.perf_counter(), time.process_time()
     response = page.client.get(path, headers=page.headers)
     body = response.get_data()
-    sample = Sample(time.perf_counter() - t, time.process_time() - c,
-                    *(clock.take() for clock in clocks) if clocks else (0.0, 0.0))
+    sample = Sample(
+        time.perf_counter() - t, time.process_time() - c, *(clock.take() for clock in clocks) if clocks else (0.0, 0.0)
+    )
     if response.status_code != 200:
         raise Aborted(f"{page.name}: GET {path} answered {response.status_code}: {body[:500]!r}")
     text = body.decode("utf-8-sig")
@@ -375,15 +445,20 @@ def time_pages(pages: list[Page], requests: int, seed: int, clocks: tuple[Clock,
     for page in pages:
         ask(page, rng)  # warm: templates compiled, pools filled, nothing recorded
         samples[page.name] = [ask(page, rng, clocks) for _ in range(requests)]
-        print(f"  {page.name:34} {statistics.median(s.server for s in samples[page.name]) * 1e3:8.1f} ms median   "
-              f"(load average {os.getloadavg()[0]:.1f})", flush=True)
+        print(
+            f"  {page.name:34} {statistics.median(s.server for s in samples[page.name]) * 1e3:8.1f} ms median   "
+            f"(load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
     return samples
 
 
 def report(pages: list[Page], samples: dict[str, list[Sample]]) -> bool:
-    print(f"\n{'page':34} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'CPU p50':>8} {'list p50':>8} "
-          f"{'units p50':>9}   "
-          f"(ms, server time; target p95 <= {TARGET_MS:.0f} ms)")
+    print(
+        f"\n{'page':34} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'CPU p50':>8} {'list p50':>8} "
+        f"{'units p50':>9}   "
+        f"(ms, server time; target p95 <= {TARGET_MS:.0f} ms)"
+    )
     met = True
     for page in pages:
         values = [s.server for s in samples[page.name]]
@@ -391,14 +466,18 @@ def report(pages: list[Page], samples: dict[str, list[Sample]]) -> bool:
         verdict = ("met" if p95 <= TARGET_MS else "MISSED") if page.target else "(not judged)"
         met &= p95 <= TARGET_MS or not page.target
         rows = f", {page.rows} rows" if page.rows is not None else ""
-        print(f"{page.name:34} {pct(values, 50) * 1e3:7.1f} {p95:7.1f} {pct(values, 99) * 1e3:7.1f} "
-              f"{max(values) * 1e3:7.1f} {pct([s.cpu for s in samples[page.name]], 50) * 1e3:8.1f} "
-              f"{pct([s.list_query for s in samples[page.name]], 50) * 1e3:8.1f} "
-              f"{pct([s.units for s in samples[page.name]], 50) * 1e3:9.1f}   {verdict}{rows}")
-    print("CPU: this process's CPU time per request (the database server's is not in it); list: the time in the "
-          "case list's\nqueries (count and page, as PostgreSQL answers them); units: in the directory's list of "
-          "units (the unit names);\nthe load average is the whole machine's "
-          f"({os.cpu_count()} CPUs), shared with whatever else runs on it")
+        print(
+            f"{page.name:34} {pct(values, 50) * 1e3:7.1f} {p95:7.1f} {pct(values, 99) * 1e3:7.1f} "
+            f"{max(values) * 1e3:7.1f} {pct([s.cpu for s in samples[page.name]], 50) * 1e3:8.1f} "
+            f"{pct([s.list_query for s in samples[page.name]], 50) * 1e3:8.1f} "
+            f"{pct([s.units for s in samples[page.name]], 50) * 1e3:9.1f}   {verdict}{rows}"
+        )
+    print(
+        "CPU: this process's CPU time per request (the database server's is not in it); list: the time in the "
+        "case list's\nqueries (count and page, as PostgreSQL answers them); units: in the directory's list of "
+        "units (the unit names);\nthe load average is the whole machine's "
+        f"({os.cpu_count()} CPUs), shared with whatever else runs on it"
+    )
     return met
 
 
@@ -409,8 +488,10 @@ def profile(page: Page, requests: int, seed: int) -> None:
         from pyinstrument import Profiler
     except ImportError:
         Profiler = None
-    print(f"\nprofile of {page.name}, {requests} requests "
-          f"({'pyinstrument' if Profiler else 'cProfile: pyinstrument is not installed'})")
+    print(
+        f"\nprofile of {page.name}, {requests} requests "
+        f"({'pyinstrument' if Profiler else 'cProfile: pyinstrument is not installed'})"
+    )
     if Profiler:
         profiler = Profiler(interval=0.0005)
         profiler.start()
@@ -421,6 +502,7 @@ def profile(page: Page, requests: int, seed: int) -> None:
         return
     import cProfile
     import pstats
+
     with cProfile.Profile() as prof:
         for _ in range(requests):
             ask(page, rng)
@@ -448,6 +530,7 @@ def api_pages(app, built: Built, unit: str, users: dict[str, str], deep: int) ->
         def path(rng):
             case_id, case_no = rng.choice(cases)
             return f"/api/{kind}/{case_id}", (case_no,)
+
         return path
 
     def page(name, path, headers=unit_headers):
@@ -476,17 +559,19 @@ def signed_in(app, username: str):
     client = app.test_client()
     form = client.get("/login")
     if form.status_code != 200:
-        raise Aborted(f"GET /login answered {form.status_code}: is the web workspace there? (--api times the "
-                      "JSON API alone)")
+        raise Aborted(
+            f"GET /login answered {form.status_code}: is the web workspace there? (--api times the JSON API alone)"
+        )
     field = CSRF.search(form.get_data(as_text=True))
     value = VALUE.search(field.group(0)) if field else None
     if value is None:
         raise Aborted("GET /login has no hidden input csrf_token")
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": value.group(1)})
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": value.group(1)})
     if response.status_code not in (302, 303):
-        raise Aborted(f"POST /login as {username} answered {response.status_code}, not a redirect: "
-                      f"{response.get_data(as_text=True)[:500]!r}")
+        raise Aborted(
+            f"POST /login as {username} answered {response.status_code}, not a redirect: "
+            f"{response.get_data(as_text=True)[:500]!r}"
+        )
     inbox = client.get("/")
     if inbox.status_code != 200 or "待办" not in inbox.get_data(as_text=True):
         raise Aborted(f"after signing in as {username}, GET / answered {inbox.status_code} without 待办")
@@ -503,6 +588,7 @@ def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, in
         def path(rng):
             case_id, case_no = rng.choice(cases)
             return f"/{kind}/{case_id}", (case_no,)
+
         return path
 
     return [
@@ -515,8 +601,13 @@ def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, in
         Page("platform inbox ?q=", platform_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_SUBJECT)),
         Page("case page (appeal)", unit_client, one("appeals", built.appeals[unit])),
         Page("case page (approval)", unit_client, one("approvals", built.approvals[unit])),
-        Page("unit CSV export", unit_client, lambda rng: ("/inbox.csv", ("编号", "WEB-")), target=False,
-             expect_rows=inbox),
+        Page(
+            "unit CSV export",
+            unit_client,
+            lambda rng: ("/inbox.csv", ("编号", "WEB-")),
+            target=False,
+            expect_rows=inbox,
+        ),
     ]
 
 
@@ -532,10 +623,16 @@ def main() -> int:
     parser.add_argument("--approval-share", type=float, default=0.1)
     parser.add_argument("--batch-size", type=int, default=500, help="cases per transaction (default 500)")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--profile", metavar="PAGE", action="append", default=[],
-                        help="profile this page after timing it (may be given more than once)")
-    parser.add_argument("--api", action="store_true",
-                        help="also time the JSON API's lists and cases over the same data")
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        action="append",
+        default=[],
+        help="profile this page after timing it (may be given more than once)",
+    )
+    parser.add_argument(
+        "--api", action="store_true", help="also time the JSON API's lists and cases over the same data"
+    )
     parser.add_argument("--api-only", action="store_true", help="time the JSON API alone")
     parser.add_argument("--database-url")
     args = parser.parse_args()
@@ -544,8 +641,10 @@ def main() -> int:
     key_dir = Path(tempfile.mkdtemp(prefix="caseledger-bench-web-"))
     try:
         with scratch_database(args.database_url) as url:
-            container = bootstrap(Settings(database_url=url, secret_key="bench-web", log_key_file=key_dir / "log.key"),
-                                  hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+            container = bootstrap(
+                Settings(database_url=url, secret_key="bench-web", log_key_file=key_dir / "log.key"),
+                hasher=Argon2Hasher(time_cost=1, memory_cost=1024),
+            )
             try:
                 return run(args, container, url)
             finally:
@@ -562,24 +661,33 @@ def run(args, container: Container, url: str) -> int:
     users = make_directory(container, units)
     now = datetime.now(UTC)
     built = build(container, args.cases, units, args.approval_share, args.batch_size, args.seed, now)
-    print(f"\nbuilt: {args.cases} cases ({sum(map(len, built.appeals.values()))} appeals, "
-          f"{args.cases - sum(map(len, built.appeals.values()))} approvals), {built.events} events, "
-          f"in {built.seconds:.1f} s", flush=True)
+    print(
+        f"\nbuilt: {args.cases} cases ({sum(map(len, built.appeals.values()))} appeals, "
+        f"{args.cases - sum(map(len, built.appeals.values()))} approvals), {built.events} events, "
+        f"in {built.seconds:.1f} s",
+        flush=True,
+    )
     took = catch_up(container, url)
     print("caught up: " + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()), flush=True)
     print(f"build total: {built.seconds + sum(took.values()):.1f} s")
     unit = units[-1]  # handles appeals and reviews approvals
     view = container.read_models["case_list"].view
-    sizes = {f"{kind}s{' overdue' if overdue else ''}": view.query(CaseListQuery(
-        kind=kind, viewer_unit=unit, overdue=overdue or None, per_page=1, now=now))[1]
-        for kind in ("appeal", "approval") for overdue in (False, True)}
+    sizes = {
+        f"{kind}s{' overdue' if overdue else ''}": view.query(
+            CaseListQuery(kind=kind, viewer_unit=unit, overdue=overdue or None, per_page=1, now=now)
+        )[1]
+        for kind in ("appeal", "approval")
+        for overdue in (False, True)
+    }
     print(f"{unit}'s inbox: " + ", ".join(f"{n} {k}" for k, n in sizes.items()))
     inbox = sizes["appeals"] + sizes["approvals"]  # the workspace's inbox: cases of both kinds
     deep = min(50, max(1, -(-inbox // 20)))  # page 50, or the last of a smaller inbox
     deep_api = min(50, max(1, -(-sizes["appeals"] // 20)))  # the API lists one kind
     app = create_app(container)
-    pages = [*(web_pages(app, built, unit, users, deep, inbox) if not args.api_only else []),
-             *(api_pages(app, built, unit, users, deep_api) if args.api or args.api_only else [])]
+    pages = [
+        *(web_pages(app, built, unit, users, deep, inbox) if not args.api_only else []),
+        *(api_pages(app, built, unit, users, deep_api) if args.api or args.api_only else []),
+    ]
     print(f"\ntiming {args.requests} requests of each page, one after another, in-process", flush=True)
     clocks = (Clock(view, "query"), Clock(container.directory, "units"))
     samples = time_pages(pages, args.requests, args.seed, clocks)
@@ -590,9 +698,14 @@ def run(args, container: Container, url: str) -> int:
             raise Aborted(f"--profile: no page {name!r}; the pages: {', '.join(named)}")
         profile(named[name], args.requests, args.seed)
     judged = any(p.target for p in pages)
-    print(f"\n{args.cases} cases, built (recorded and caught up) in {built.seconds + sum(took.values()):.0f} s"
-          + (f"; target p95 <= {TARGET_MS:.0f} ms for the inbox and case pages: {'met' if met else 'MISSED'}"
-             if judged else ""))
+    print(
+        f"\n{args.cases} cases, built (recorded and caught up) in {built.seconds + sum(took.values()):.0f} s"
+        + (
+            f"; target p95 <= {TARGET_MS:.0f} ms for the inbox and case pages: {'met' if met else 'MISSED'}"
+            if judged
+            else ""
+        )
+    )
     return 0
 
 

@@ -42,8 +42,9 @@ class Action:
         return self.permitted and self.refusal is None
 
 
-def case_actions(case: Any, actor: Actor, probes: Mapping[str, tuple[str, Probe]], calendar: WorkingCalendar,
-                 now: datetime) -> dict[str, Action]:
+def case_actions(
+    case: Any, actor: Actor, probes: Mapping[str, tuple[str, Probe]], calendar: WorkingCalendar, now: datetime
+) -> dict[str, Action]:
     """Every action of ``probes`` for ``actor`` on ``case`` at ``now``, by name, in the table's order."""
     found: dict[str, Action] = {}
     for name, (command, probe) in probes.items():
@@ -57,8 +58,9 @@ def case_actions(case: Any, actor: Actor, probes: Mapping[str, tuple[str, Probe]
     return found
 
 
-def _state_refusal(case: Any, actor: Actor, probe: Probe, calendar: WorkingCalendar,
-                   now: datetime) -> NotAllowedInState | LimitReached | None:
+def _state_refusal(
+    case: Any, actor: Actor, probe: Probe, calendar: WorkingCalendar, now: datetime
+) -> NotAllowedInState | LimitReached | None:
     try:
         probe(copy.deepcopy(case), actor, calendar, now)
     except (NotAllowedInState, LimitReached) as refused:

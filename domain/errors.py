@@ -28,8 +28,9 @@ class ValidationFailed(DomainError):
 
     code = "validation_failed"
 
-    def __init__(self, fields: Mapping[str, str], message: str | None = None,
-                 zh: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, str], message: str | None = None, zh: Mapping[str, str] | None = None
+    ) -> None:
         self.fields = dict(fields)
         self.zh = dict(zh or {})  # the same messages in the clerk's words, by field, where given
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.fields.items()))
@@ -50,8 +51,9 @@ class NotAllowedInState(DomainError):
 
     code = "not_allowed_in_state"
 
-    def __init__(self, message: str, zh: str | None = None, *, status: str | None = None,
-                 allowed: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, zh: str | None = None, *, status: str | None = None, allowed: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.zh, self.status, self.allowed = zh, status, allowed
 

@@ -128,8 +128,9 @@ def check_command_role(command: str, actor: Actor, kind: str = "appeal") -> None
         raise NotPermitted(f"role {actor.role.value} may not {command} an {kind}")
 
 
-def check_command_part(command: str, actor: Actor, lead_unit: str | None,
-                       co_units: Iterable[str], kind: str = "appeal") -> None:
+def check_command_part(
+    command: str, actor: Actor, lead_unit: str | None, co_units: Iterable[str], kind: str = "appeal"
+) -> None:
     """A unit user plays the part on the case the command needs (lead, co-handling or either).
 
     Like every refusal here, it says what the caller may not do and nothing about the case: not its
@@ -167,12 +168,17 @@ def _plays(unit: str | None, part: str, lead_unit: str | None, co_units: Iterabl
     return unit == lead_unit or unit in co_units
 
 
-_PART_NAMES = {"lead": "the lead handling unit (承办单位)", "co": "a co-handling unit (协办单位)",
-               "party": "the lead or a co-handling unit", "department": "a reviewing department (审批部门)"}
+_PART_NAMES = {
+    "lead": "the lead handling unit (承办单位)",
+    "co": "a co-handling unit (协办单位)",
+    "party": "the lead or a co-handling unit",
+    "department": "a reviewing department (审批部门)",
+}
 
 
-def _check_part(part: str | None, actor: Actor, lead_unit: str | None,
-                co_units: Iterable[str], command: str, kind: str) -> None:
+def _check_part(
+    part: str | None, actor: Actor, lead_unit: str | None, co_units: Iterable[str], command: str, kind: str
+) -> None:
     if part is None or actor.role is not Role.UNIT:
         return
     co_units = list(co_units)

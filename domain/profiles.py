@@ -24,18 +24,49 @@ from domain.errors import ProfileError
 # met-by condition may test. A profile says its kind (``kind``, default "appeal").
 CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "appeal": {
-        "Received": frozenset(), "Forwarded": frozenset(), "Acknowledged": frozenset(),
-        "Answered": frozenset({"kind"}), "Reviewed": frozenset({"accepted"}), "Returned": frozenset(),
-        "Escalated": frozenset(), "Extended": frozenset(), "HandbackRequested": frozenset(),
-        "Visited": frozenset({"solved"}), "Closed": frozenset(), "CoOpinionGiven": frozenset(),
-        "Rectified": frozenset(), "RatingContested": frozenset(), "RatingAdjudicated": frozenset(),
+        "Received": frozenset(),
+        "Forwarded": frozenset(),
+        "Acknowledged": frozenset(),
+        "Answered": frozenset({"kind"}),
+        "Reviewed": frozenset({"accepted"}),
+        "Returned": frozenset(),
+        "Escalated": frozenset(),
+        "Extended": frozenset(),
+        "HandbackRequested": frozenset(),
+        "Visited": frozenset({"solved"}),
+        "Closed": frozenset(),
+        "CoOpinionGiven": frozenset(),
+        "Rectified": frozenset(),
+        "RatingContested": frozenset(),
+        "RatingAdjudicated": frozenset(),
     },
     # Approvals (审批), in lifecycle order; their profiles are catalogues of matters.
-    "approval": {**dict.fromkeys((
-        "Submitted", "MaterialsRequested", "MaterialsSupplied", "Accepted", "DeemedAccepted", "Refused", "Forwarded",
-        "DepartmentAnswered", "DepartmentReturned", "Paused", "Resumed", "Extended", "Escalated", "Decided",
-        "Delivered", "Revoked", "Withdrawn"), frozenset()),
-        "DepartmentAnswered": frozenset({"department", "decision"}), "Decided": frozenset({"decision"})},
+    "approval": {
+        **dict.fromkeys(
+            (
+                "Submitted",
+                "MaterialsRequested",
+                "MaterialsSupplied",
+                "Accepted",
+                "DeemedAccepted",
+                "Refused",
+                "Forwarded",
+                "DepartmentAnswered",
+                "DepartmentReturned",
+                "Paused",
+                "Resumed",
+                "Extended",
+                "Escalated",
+                "Decided",
+                "Delivered",
+                "Revoked",
+                "Withdrawn",
+            ),
+            frozenset(),
+        ),
+        "DepartmentAnswered": frozenset({"department", "decision"}),
+        "Decided": frozenset({"decision"}),
+    },
 }
 # Kinds whose profiles are catalogues of matters rather than lists of deadlines, each with its own parser.
 MATTER_KINDS = ("approval",)
@@ -164,8 +195,11 @@ class PolicyProfile:
         if tier:
             rules += self.record["tiers"][tier].get("deadlines", [])
         return {
-            "id": self.id, "version": self.version, "jurisdiction": self.jurisdiction,
-            "tier": tier, "deadlines": _plain(rules),
+            "id": self.id,
+            "version": self.version,
+            "jurisdiction": self.jurisdiction,
+            "tier": tier,
+            "deadlines": _plain(rules),
             "extension": _plain(self.record.get("extension")),
             "escalation": _plain(self.record.get("escalation", [])),
             "overdue": _plain(self.record.get("overdue")),
@@ -186,9 +220,24 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
             return None
         return value
 
-    known = {"id", "version", "title", "source", "jurisdiction", "kind", "categories",
-             "deadlines", "tiers", "default_tier", "channel_tiers", "extension", "escalation",
-             "overdue", "accountability", "ratings"}
+    known = {
+        "id",
+        "version",
+        "title",
+        "source",
+        "jurisdiction",
+        "kind",
+        "categories",
+        "deadlines",
+        "tiers",
+        "default_tier",
+        "channel_tiers",
+        "extension",
+        "escalation",
+        "overdue",
+        "accountability",
+        "ratings",
+    }
     problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
     pid, version = need("id", str), need("version", int)
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
@@ -228,14 +277,22 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         if not isinstance(ext, Mapping):
             problems.append("extension: must be a table")
         else:
-            d, cap, src = need("deadline", str, ext, "extension."), need("max_total", int, ext, "extension."), need("source", str, ext, "extension.")
+            d, cap, src = (
+                need("deadline", str, ext, "extension."),
+                need("max_total", int, ext, "extension."),
+                need("source", str, ext, "extension."),
+            )
             if d is not None and d not in all_rules:
                 problems.append(f"extension.deadline: no deadline named {d!r}")
             if None not in (d, cap, src):
                 extension = ExtensionRule(deadline=d, max_total=cap, source=src)
     escalation: list[EscalationLevel] = []
     for i, level in enumerate(data.get("escalation", [])):
-        if not isinstance(level, Mapping) or not isinstance(level.get("code"), str) or not isinstance(level.get("title"), str):
+        if (
+            not isinstance(level, Mapping)
+            or not isinstance(level.get("code"), str)
+            or not isinstance(level.get("title"), str)
+        ):
             problems.append(f"escalation[{i}]: needs 'code' and 'title'")
         else:
             escalation.append(EscalationLevel(level["code"], level["title"]))
@@ -245,10 +302,22 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
     if problems:
         raise ProfileError(f"policy profile {origin}: " + "; ".join(problems))
     return PolicyProfile(
-        id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction,
-        categories=frozenset(categories), deadlines=deadlines, tiers=tiers,
-        default_tier=default_tier, channel_tiers=dict(channel_tiers), extension=extension,
-        escalation=tuple(escalation), overdue=overdue, accountability=accountability, ratings=ratings, kind=kind,
+        id=pid,
+        version=version,
+        title=title,
+        source=source,
+        jurisdiction=jurisdiction,
+        categories=frozenset(categories),
+        deadlines=deadlines,
+        tiers=tiers,
+        default_tier=default_tier,
+        channel_tiers=dict(channel_tiers),
+        extension=extension,
+        escalation=tuple(escalation),
+        overdue=overdue,
+        accountability=accountability,
+        ratings=ratings,
+        kind=kind,
         record=_plain(data),
     )
 
@@ -301,16 +370,18 @@ def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy
         elif on in issue:
             problems.append(f"{at}.issue: must not issue what it counts ({on})")
         else:
-            rules.append(AccountabilityRule(item.get("id"), item.get("title"), item.get("source"), on, count, per,
-                                            tuple(issue)))
+            rules.append(
+                AccountabilityRule(item.get("id"), item.get("title"), item.get("source"), on, count, per, tuple(issue))
+            )
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         problems.append("accountability.rules: ids must be unique")
     return AccountabilityPolicy(window, source, tuple(rules)) if not problems else None
 
 
-def _parse_rules(raw: Any, at: str, events: Mapping[str, frozenset[str]],
-                 problems: list[str]) -> tuple[DeadlineRule, ...]:
+def _parse_rules(
+    raw: Any, at: str, events: Mapping[str, frozenset[str]], problems: list[str]
+) -> tuple[DeadlineRule, ...]:
     if not isinstance(raw, Sequence) or isinstance(raw, str):
         problems.append(f"{at}: must be a list of deadlines")
         return ()
@@ -320,8 +391,18 @@ def _parse_rules(raw: Any, at: str, events: Mapping[str, frozenset[str]],
         if not isinstance(item, Mapping):
             problems.append(f"{where}: must be a table")
             continue
-        extra = set(item) - {"name", "title", "source", "starts_on", "met_by", "reopened_by", "length", "unit", "cutoff",
-                                "binds"}
+        extra = set(item) - {
+            "name",
+            "title",
+            "source",
+            "starts_on",
+            "met_by",
+            "reopened_by",
+            "length",
+            "unit",
+            "cutoff",
+            "binds",
+        }
         if extra:
             problems.append(f"{where}: unknown keys {sorted(extra)}")
         try:
@@ -363,8 +444,13 @@ def _parse_rule(item: Mapping[str, Any], events: Mapping[str, frozenset[str]]) -
     if binds is not None and binds not in BINDS:
         raise ValueError(f"'binds' must be one of {list(BINDS)}")
     return DeadlineRule(
-        name=item["name"], title=item["title"], source=item["source"], starts_on=starts_on,
-        met_by=tuple(met_by), period=Period(length=length, unit=unit, cutoff=cutoff), reopened_by=reopened_by,
+        name=item["name"],
+        title=item["title"],
+        source=item["source"],
+        starts_on=starts_on,
+        met_by=tuple(met_by),
+        period=Period(length=length, unit=unit, cutoff=cutoff),
+        reopened_by=reopened_by,
         binds=binds,
     )
 

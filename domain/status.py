@@ -25,8 +25,15 @@ class Status(str, Enum):
 
     @classmethod
     def open_after_forwarding(cls) -> tuple[Status, ...]:
-        return (cls.FORWARDED, cls.ACKNOWLEDGED, cls.ANSWERED, cls.REVIEWED, cls.RETURNED,
-                cls.HANDBACK_REQUESTED, cls.VISITED)
+        return (
+            cls.FORWARDED,
+            cls.ACKNOWLEDGED,
+            cls.ANSWERED,
+            cls.REVIEWED,
+            cls.RETURNED,
+            cls.HANDBACK_REQUESTED,
+            cls.VISITED,
+        )
 
 
 # 好差评 five levels (国办发〔2019〕51号), best first.

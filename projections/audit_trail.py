@@ -49,8 +49,20 @@ class AuditQuery:
 
 
 # A row's values, in this order.
-COLUMNS = ("position", "case_id", "case_no", "seq", "type", "actor_user", "actor_role", "actor_unit",
-           "case_unit", "recorded_at", "occurred_at", "data")
+COLUMNS = (
+    "position",
+    "case_id",
+    "case_no",
+    "seq",
+    "type",
+    "actor_user",
+    "actor_role",
+    "actor_unit",
+    "case_unit",
+    "recorded_at",
+    "occurred_at",
+    "data",
+)
 
 
 class AuditTrailView(TrackedView):
@@ -73,11 +85,22 @@ class AuditTrail(ReadModel):
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
         actor = e.actor
-        self._rows.append((
-            item.position, e.originator_id, case.case_no, e.originator_version, item.type, actor["user"],
-            actor["role"], actor.get("unit"), case.lead_unit, e.timestamp, e.occurred_at or e.timestamp,
-            item.state.decode("utf-8"),
-        ))
+        self._rows.append(
+            (
+                item.position,
+                e.originator_id,
+                case.case_no,
+                e.originator_version,
+                item.type,
+                actor["user"],
+                actor["role"],
+                actor.get("unit"),
+                case.lead_unit,
+                e.timestamp,
+                e.occurred_at or e.timestamp,
+                item.state.decode("utf-8"),
+            )
+        )
 
     def changes(self) -> list[tuple]:
         return self._rows

@@ -47,15 +47,22 @@ class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
 def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[Any]]:
     """``(after, limit, stop)`` -> the notifications with after < id <= stop, at most ``limit``, in
     log order, read by the recorder's own ``select_notifications``."""
+
     def read(after: int, limit: int, stop: int | None) -> Sequence[Any]:
         return recorder.select_notifications(start=after, limit=limit, stop=stop, inclusive_of_start=False)
+
     return read
 
 
 class CaseFeed:
-    def __init__(self, source: CaseService, cache_size: int = 20000, mapper: Any = None,
-                 reader: Callable[[int, int, int | None], Sequence[Any]] | None = None,
-                 kinds: Sequence[type[Case]] = CASE_KINDS) -> None:
+    def __init__(
+        self,
+        source: CaseService,
+        cache_size: int = 20000,
+        mapper: Any = None,
+        reader: Callable[[int, int, int | None], Sequence[Any]] | None = None,
+        kinds: Sequence[type[Case]] = CASE_KINDS,
+    ) -> None:
         """The events of the case ``kinds`` in ``source``'s log. ``mapper``: what turns stored
         events into domain events; the application's by default, or one that gives the same events
         faster (adapters.persistence.fast_decode). ``reader``: what reads ``(after, limit, stop)``
@@ -68,8 +75,7 @@ class CaseFeed:
         self._cases: OrderedDict[UUID, Case] = OrderedDict()
         self._cache_size = cache_size
 
-    def batches(self, after: int, batch_size: int,
-                stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
+    def batches(self, after: int, batch_size: int, stop: int | None = None) -> Iterator[tuple[Iterator[FeedItem], int]]:
         """Every event of the feed's kinds after ``after`` (up to ``stop``), ``batch_size`` notifications at a time,
         each batch with the log position it reaches.
 

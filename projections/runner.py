@@ -65,8 +65,11 @@ class BatchRunner:
         in_flight: dict[str, Future] = {}
         with ExitStack() as stack:
             after_batch = stack.enter_context(_collector_paused())
-            writers = {m.name: stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"view-{m.name}"))
-                       for m in self.models if m.view.overlaps_writes}
+            writers = {
+                m.name: stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix=f"view-{m.name}"))
+                for m in self.models
+                if m.view.overlaps_writes
+            }
             try:
                 for items, position in self.feed.batches(start, self.batch_size):
                     behind = [(m, self._positions[m.name]) for m in self.models if self._positions[m.name] < position]

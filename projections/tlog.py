@@ -43,6 +43,7 @@ Reader = Callable[[int, int, "int | None"], Sequence[Any]]  # (after, limit, sto
 class Source:
     """One notification log: its name (the tracking name's prefix), how to read it and how far it
     goes, and which application recorded an event of a given topic (on a shared log, the topic tells)."""
+
     name: str
     read: Reader
     head: Callable[[], int]
@@ -172,16 +173,24 @@ class MerkleLog:
                     nodes += frontier.append(leaf.hash)[1:]
                     leaves.append(leaf)
                 after = batch[-1].id
-                self.view.append(leaves, nodes, Tracking(application_name=source.name + TRACKING_SUFFIX,
-                                                         notification_id=after))
+                self.view.append(
+                    leaves, nodes, Tracking(application_name=source.name + TRACKING_SUFFIX, notification_id=after)
+                )
                 added += len(batch)
         return added
 
     @staticmethod
     def _leaf(source: Source, n: Any, index: int) -> Leaf:
         originator_id = n.originator_id if isinstance(n.originator_id, UUID) else UUID(str(n.originator_id))
-        return Leaf(index, source.name, n.id, source.application(n.topic), originator_id, n.originator_version,
-                    merkle.leaf_hash(_data(source, n)))
+        return Leaf(
+            index,
+            source.name,
+            n.id,
+            source.application(n.topic),
+            originator_id,
+            n.originator_version,
+            merkle.leaf_hash(_data(source, n)),
+        )
 
     def pending(self) -> bool:
         """Whether any source holds an event that is not a leaf yet."""
@@ -224,8 +233,12 @@ class MerkleLog:
             raise ValueError(f"the log holds {self.view.size()} events, fewer than {size}")
 
     # -- verification ---------------------------------------------------------
-    def records(self, stop: int | None = None, batch_size: int = 5000,
-                intruder: Callable[[str, int], None] = lambda source, nid: None) -> Iterator[tuple[Leaf, bytes | None]]:
+    def records(
+        self,
+        stop: int | None = None,
+        batch_size: int = 5000,
+        intruder: Callable[[str, int], None] = lambda source, nid: None,
+    ) -> Iterator[tuple[Leaf, bytes | None]]:
         """Each leaf below ``stop`` (all by default), in log order, with the leaf data of the event
         as it is stored now (None if it is gone). A source's leaves follow its notification ids, so
         an event stored between two of its leaves that is not a leaf was slipped in later:
@@ -258,8 +271,11 @@ class MerkleLog:
             result.roots[wanted.pop(0)] = frontier.root()
 
         def intruder(source: str, nid: int) -> None:
-            result.add(None, f"event {nid} of the {source} log lies among logged events but is not in "
-                             "the log: it was inserted afterwards")
+            result.add(
+                None,
+                f"event {nid} of the {source} log lies among logged events but is not in "
+                "the log: it was inserted afterwards",
+            )
 
         stored_tree = merkle.Frontier()  # what the stored leaf hashes make, to check the stored nodes by
         completed: list[tuple[int, int, bytes]] = []
@@ -271,8 +287,10 @@ class MerkleLog:
             else:
                 recomputed = merkle.leaf_hash(data)
                 if recomputed != leaf.hash:
-                    result.add(leaf.index, f"index {leaf.index}: the event ({where}) differs from its leaf: "
-                                           "changed or replaced")
+                    result.add(
+                        leaf.index,
+                        f"index {leaf.index}: the event ({where}) differs from its leaf: changed or replaced",
+                    )
             frontier.append(recomputed)
             completed += stored_tree.append(leaf.hash)[1:]
             result.events_checked += 1
@@ -292,9 +310,12 @@ class MerkleLog:
         for level, index, expected in nodes:
             if stored.get((level, index)) != expected:
                 first = index << level
-                result.add(first, f"index {first}: the stored tree node covering leaves {first} to "
-                                  f"{first + (1 << level) - 1} differs from the one its leaves make: proofs "
-                                  "through it would fail")
+                result.add(
+                    first,
+                    f"index {first}: the stored tree node covering leaves {first} to "
+                    f"{first + (1 << level) - 1} differs from the one its leaves make: proofs "
+                    "through it would fail",
+                )
 
 
 def _data(source: Source, n: Any) -> bytes:

@@ -69,10 +69,14 @@ def only_50_postgres_connections_free() -> Iterator[int]:
     """Holds idle connections until FREE_CONNECTIONS are left (counting those other clients hold at the start)."""
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         limit = int(conn.execute("SHOW max_connections").fetchone()[0])
-        in_use = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                              ).fetchone()[0] - 1
-    held = [psycopg.connect(ADMIN_URL, autocommit=True, application_name="caseledger-tests-held")
-            for _ in range(max(0, limit - in_use - FREE_CONNECTIONS))]
+        in_use = (
+            conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'").fetchone()[0]
+            - 1
+        )
+    held = [
+        psycopg.connect(ADMIN_URL, autocommit=True, application_name="caseledger-tests-held")
+        for _ in range(max(0, limit - in_use - FREE_CONNECTIONS))
+    ]
     yield len(held)
     for conn in held:
         conn.close()
@@ -125,8 +129,9 @@ def profiles() -> FileProfileCatalogue:
 
 @pytest.fixture
 def appeals(database_url: str, profiles: FileProfileCatalogue, calendars: CalendarSource) -> Iterator[AppealService]:
-    service = AppealService(database_from_url(database_url).env, profiles=profiles,
-                            calendars=calendars.for_jurisdiction)
+    service = AppealService(
+        database_from_url(database_url).env, profiles=profiles, calendars=calendars.for_jurisdiction
+    )
     yield service
     service.close()
 
@@ -138,8 +143,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ``browser`` on those that drive chromium."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if ("postgres" in params.values() or "postgres_url" in getattr(item, "fixturenames", ())
-                or "postgres" in item.name.split("[")[0]):
+        if (
+            "postgres" in params.values()
+            or "postgres_url" in getattr(item, "fixturenames", ())
+            or "postgres" in item.name.split("[")[0]
+        ):
             item.add_marker(pytest.mark.postgres)
         module = getattr(item, "module", None)
         if module is not None and "running_server" in vars(module):

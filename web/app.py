@@ -59,10 +59,15 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         app.extensions["caseledger"] = container
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        API_TITLE="caseledger", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json",
+        API_TITLE="caseledger",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS={
-            "info": {"description": "Event-sourced case management for enterprise appeals (企业诉求) and approvals (审批)."},
+            "info": {
+                "description": "Event-sourced case management for enterprise appeals (企业诉求) and approvals (审批)."
+            },
             "security": [{"bearerAuth": []}],
         },
     )
@@ -78,8 +83,16 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     app.before_request(refuse_malformed_input)
     app.before_request(_wired)
     app.before_request(authenticate_request)
-    for blueprint in (api_auth.blp, api_appeals.blp, api_approvals.blp, api_accountability.blp, api_units.blp,
-                      api_reads.blp, api_reports.blp, api_tlog.blp):
+    for blueprint in (
+        api_auth.blp,
+        api_appeals.blp,
+        api_approvals.blp,
+        api_accountability.blp,
+        api_units.blp,
+        api_reads.blp,
+        api_reports.blp,
+        api_tlog.blp,
+    ):
         api.register_blueprint(blueprint)
     workspace.init_app(app)
 

@@ -97,7 +97,9 @@ class Settings:
             except ValueError:
                 value = None
             if value is None or not value >= least:
-                problems.append(f"{name}={text!r} must be a {'whole ' if kind is int else ''}number of at least {least}")
+                problems.append(
+                    f"{name}={text!r} must be a {'whole ' if kind is int else ''}number of at least {least}"
+                )
                 return kind(default)
             return value
 
@@ -198,8 +200,9 @@ class Container:
 
     def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000) -> None:
         """Runs every read model and the accountability process until ``stop`` is set."""
-        process = threading.Thread(target=follow, args=(self.run_accountability, stop, poll, "accountability process"),
-                                   daemon=True)
+        process = threading.Thread(
+            target=follow, args=(self.run_accountability, stop, poll, "accountability process"), daemon=True
+        )
         process.start()
         sequencer = threading.Thread(target=follow, args=(self.run_merkle, stop, poll, "merkle log"), daemon=True)
         sequencer.start()
@@ -224,8 +227,10 @@ class Container:
                 if index.view.position() >= head:
                     return
                 time.sleep(0.02)
-            raise ReadModelBehind("the deadline index did not catch up with the event log; is the "
-                                  "read-model process running? (caseledger projections run)")
+            raise ReadModelBehind(
+                "the deadline index did not catch up with the event log; is the "
+                "read-model process running? (caseledger projections run)"
+            )
 
         return DeadlineWatch(self.appeals, index.view, catch_up)
 
@@ -238,8 +243,9 @@ class Container:
         self.views.close()
 
 
-def bootstrap(settings: Settings | None = None, clock: TimeSource = utc_now,
-              hasher: PasswordHasher | None = None) -> Container:
+def bootstrap(
+    settings: Settings | None = None, clock: TimeSource = utc_now, hasher: PasswordHasher | None = None
+) -> Container:
     settings = settings or Settings.from_env()
     database = database_from_url(settings.database_url)
     calendars = CalendarSource(settings.calendar_overrides)
@@ -252,8 +258,9 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
     with ExitStack() as opened:  # a database lost half-way: close what was opened, for the next attempt
         side_tables = SideTables(database)
         opened.callback(side_tables.close)
-        directory = DirectoryService(database.env, hasher=hasher or Argon2Hasher(),
-                                     logins=SQLLoginLog(side_tables), clock=clock)
+        directory = DirectoryService(
+            database.env, hasher=hasher or Argon2Hasher(), logins=SQLLoginLog(side_tables), clock=clock
+        )
         opened.callback(directory.close)
         protect(directory)
 
@@ -261,12 +268,19 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
             unit = directory.unit(code)
             return unit is not None and unit.active
 
-        appeals = AppealService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
-                                clock=clock, unit_exists=unit_exists)
+        appeals = AppealService(
+            database.env, profiles=profiles, calendars=calendars.for_jurisdiction, clock=clock, unit_exists=unit_exists
+        )
         opened.callback(appeals.close)
         protect(appeals)  # approvals record in the appeals' log
-        approvals = ApprovalService(database.env, profiles=profiles, calendars=calendars.for_jurisdiction,
-                                    clock=clock, unit_exists=unit_exists, store=appeals)
+        approvals = ApprovalService(
+            database.env,
+            profiles=profiles,
+            calendars=calendars.for_jurisdiction,
+            clock=clock,
+            unit_exists=unit_exists,
+            store=appeals,
+        )
         opened.callback(approvals.close)
         tokens = TokenService(settings.secret_key or local_secret(), settings.token_ttl, clock)
         views = Views(database)
@@ -283,21 +297,41 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         merkle = MerkleLog(views.get("merkle_log"), merkle_sources(database, appeals, directory, accountability))
         signer = load_or_create_key(settings.log_key_file or DEFAULT_KEY_FILE, settings.log_origin or DEFAULT_ORIGIN)
         if settings.log_origin and signer.name != settings.log_origin:
-            raise SettingsError(f"CASELEDGER_LOG_ORIGIN={settings.log_origin!r} but the log's key is named "
-                                f"{signer.name!r}; the key's name is the log's origin")
+            raise SettingsError(
+                f"CASELEDGER_LOG_ORIGIN={settings.log_origin!r} but the log's key is named "
+                f"{signer.name!r}; the key's name is the log's origin"
+            )
         checkpoints = Checkpoints(merkle, views.get("merkle_log"), signer, settings.checkpoint_interval, clock)
         opened.pop_all()
-    return Container(settings, database, calendars, profiles, directory, appeals, approvals, tokens,
-                     idempotency, views, read_models, accountability,
-                     ProcessFollower(accountability, appeals),
-                     AccountabilityTrail(views.get("accountability_trail"), accountability), side_tables,
-                     merkle, checkpoints, clock)
+    return Container(
+        settings,
+        database,
+        calendars,
+        profiles,
+        directory,
+        appeals,
+        approvals,
+        tokens,
+        idempotency,
+        views,
+        read_models,
+        accountability,
+        ProcessFollower(accountability, appeals),
+        AccountabilityTrail(views.get("accountability_trail"), accountability),
+        side_tables,
+        merkle,
+        checkpoints,
+        clock,
+    )
 
 
 # Which application records the events of each topic, for a log the applications share (SQLite).
-_APPLICATION_TOPICS = (*((f"{kind.TOPIC}.", AppealService.name) for kind in CASE_KINDS),
-                       (f"{Unit.TOPIC}.", DirectoryService.name), (f"{User.TOPIC}.", DirectoryService.name),
-                       (f"{UnitAccountability.TOPIC}.", AccountabilityProcess.name))
+_APPLICATION_TOPICS = (
+    *((f"{kind.TOPIC}.", AppealService.name) for kind in CASE_KINDS),
+    (f"{Unit.TOPIC}.", DirectoryService.name),
+    (f"{User.TOPIC}.", DirectoryService.name),
+    (f"{UnitAccountability.TOPIC}.", AccountabilityProcess.name),
+)
 
 
 def protect(app) -> None:
@@ -305,13 +339,15 @@ def protect(app) -> None:
     an edited snapshot would change what is loaded without touching an event."""
     protect_recorder(app.recorder)
     if app.snapshots is not None:
-        protect_table(app.snapshots.recorder, app.snapshots.recorder.events_table_name,
-                      rule="stored snapshots are append-only")
+        protect_table(
+            app.snapshots.recorder, app.snapshots.recorder.events_table_name, rule="stored snapshots are append-only"
+        )
 
 
 def merkle_sources(database: Database, *apps) -> list[Source]:
     """The notification logs the Merkle log reads: on PostgreSQL one table per application; on a
     SQLite file one table that every application shares, whose events the topic attributes."""
+
     def head(recorder) -> Callable[[], int]:
         return lambda: recorder.max_notification_id() or 0
 
@@ -322,8 +358,10 @@ def merkle_sources(database: Database, *apps) -> list[Source]:
             return next((name for prefix, name in _APPLICATION_TOPICS if topic.startswith(prefix)), first.name)
 
         return [Source(first.name, notification_reader(first.recorder), head(first.recorder), application)]
-    return [Source(app.name, notification_reader(app.recorder), head(app.recorder),
-                   lambda topic, name=app.name: name) for app in apps]
+    return [
+        Source(app.name, notification_reader(app.recorder), head(app.recorder), lambda topic, name=app.name: name)
+        for app in apps
+    ]
 
 
 def local_secret(path: Path = Path("var/secret_key")) -> str:

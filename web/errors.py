@@ -37,15 +37,36 @@ from projections.cases.deadline_watch import ReadModelBehind
 from web.api.schemas.messages import flatten
 
 STATUS = {
-    CaseNotFound: 404, ValidationFailed: 422, NotAllowedInState: 409, VersionConflict: 409,
-    NotPermitted: 403, AlreadyExists: 409, AuthenticationFailed: 401, LoginThrottled: 429,
-    KeyInProgress: 409, KeyReused: 422,
+    CaseNotFound: 404,
+    ValidationFailed: 422,
+    NotAllowedInState: 409,
+    VersionConflict: 409,
+    NotPermitted: 403,
+    AlreadyExists: 409,
+    AuthenticationFailed: 401,
+    LoginThrottled: 429,
+    KeyInProgress: 409,
+    KeyReused: 422,
 }
-HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large", 414: "uri_too_long",
-              415: "unsupported_media_type", 417: "expectation_failed", 422: "validation_failed",
-              429: "too_many_attempts", 431: "headers_too_large", 500: "internal_error", 501: "not_implemented",
-              503: "service_unavailable"}
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    409: "conflict",
+    413: "too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+    417: "expectation_failed",
+    422: "validation_failed",
+    429: "too_many_attempts",
+    431: "headers_too_large",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "service_unavailable",
+}
 RETRY_AFTER_UNAVAILABLE = "1"
 
 
@@ -68,8 +89,9 @@ def error_document(code: str, message: str, fields: dict[str, str] | None = None
     return {"error": body}
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None):
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None, headers: dict[str, str] | None = None
+):
     response = jsonify(error_document(code, message, fields))
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -92,8 +114,7 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_domain_error(error: DomainError):
-    status = next(s for cls, s in STATUS.items() if isinstance(error, cls)) if isinstance(
-        error, tuple(STATUS)) else 400
+    status = next(s for cls, s in STATUS.items() if isinstance(error, cls)) if isinstance(error, tuple(STATUS)) else 400
     headers = {}
     if isinstance(error, LoginThrottled):
         wait = (error.until - _now()).total_seconds()

@@ -40,10 +40,13 @@ def refuse_malformed_input():
         return error_response(400, "malformed_request", "the path must not contain NUL (%00)")
     for name, value in request.args.items(multi=True):
         if "\x00" in name or "\x00" in value:
-            return error_response(400, "malformed_request", f"query parameter {name!r} must not contain NUL (%00)",
-                                  {name.replace("\x00", "\\u0000"): "must not contain NUL (%00)"})
+            return error_response(
+                400,
+                "malformed_request",
+                f"query parameter {name!r} must not contain NUL (%00)",
+                {name.replace("\x00", "\\u0000"): "must not contain NUL (%00)"},
+            )
     if request.is_json and request.content_length != 0:
         if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
-            return error_response(400, "malformed_request",
-                                  f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+            return error_response(400, "malformed_request", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
     return None

@@ -88,8 +88,10 @@ def refusal(exc: Exception) -> tuple[int, str, str]:
 def error_answer(status: int, message: str, reason: str | None = None) -> bytes:
     """A whole HTTP/1.1 response in the API's error shape, closing the connection."""
     body = json.dumps(error_document(HTTP_CODES[status], message), ensure_ascii=False).encode()
-    return (f"HTTP/1.1 {status} {reason or REASONS[status]}\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+    return (
+        f"HTTP/1.1 {status} {reason or REASONS[status]}\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode("latin-1") + body
 
 
 class RequestReader:
@@ -101,8 +103,18 @@ class RequestReader:
     (the body is, or is declared, longer than ``max_body``).
     """
 
-    __slots__ = ("max_body", "max_head", "parser", "head_bytes", "headers_done", "complete", "body_bytes",
-                 "declared", "expects_continue", "malformed")
+    __slots__ = (
+        "max_body",
+        "max_head",
+        "parser",
+        "head_bytes",
+        "headers_done",
+        "complete",
+        "body_bytes",
+        "declared",
+        "expects_continue",
+        "malformed",
+    )
 
     def __init__(self, max_body: int, max_head: int) -> None:
         self.max_body, self.max_head = max_body, max_head
@@ -285,8 +297,7 @@ class CaseledgerWorker(ThreadWorker):
             if conn.reader is None:  # not a byte of a request: closed as an idle connection
                 self._drop(conn)
             elif not conn.reader.headers_done:
-                self._refuse(conn, 408, f"the request headers did not arrive within "
-                                        f"{self.limits.header_timeout:g} s")
+                self._refuse(conn, 408, f"the request headers did not arrive within {self.limits.header_timeout:g} s")
             else:
                 self._refuse(conn, 408, f"the request body did not arrive within {self.limits.body_timeout:g} s")
         for sock in [s for s, deadline in self.closing.items() if deadline <= now]:

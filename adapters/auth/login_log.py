@@ -20,21 +20,33 @@ class SQLLoginLog(LoginLog):
         with tables.connect() as conn:
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {TABLE} (id {tables.serial}, username TEXT NOT NULL, "
-                f"at {tables.instant_type} NOT NULL, outcome TEXT NOT NULL, client TEXT, token_id TEXT)")
+                f"at {tables.instant_type} NOT NULL, outcome TEXT NOT NULL, client TEXT, token_id TEXT)"
+            )
             conn.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_by_name ON {TABLE} (username, at)")
 
     def record(self, attempt: LoginAttempt) -> None:
         p = self._t.p
         with self._t.connect() as conn:
-            conn.execute(f"INSERT INTO {TABLE} (username, at, outcome, client, token_id) "
-                         f"VALUES ({p}, {p}, {p}, {p}, {p})",
-                         (attempt.username, self._t.instant(attempt.at),
-                          "success" if attempt.succeeded else "failure", attempt.client, attempt.token_id))
+            conn.execute(
+                f"INSERT INTO {TABLE} (username, at, outcome, client, token_id) VALUES ({p}, {p}, {p}, {p}, {p})",
+                (
+                    attempt.username,
+                    self._t.instant(attempt.at),
+                    "success" if attempt.succeeded else "failure",
+                    attempt.client,
+                    attempt.token_id,
+                ),
+            )
 
     def latest(self, username: str, since: datetime, limit: int) -> list[LoginAttempt]:
         p = self._t.p
         with self._t.connect(read_only=True) as conn:
-            rows = conn.execute(f"SELECT at, outcome, client, token_id FROM {TABLE} WHERE username = {p} AND at > {p} "
-                                f"ORDER BY at DESC LIMIT {p}", (username, self._t.instant(since), limit)).fetchall()
-        return [LoginAttempt(username, self._t.from_instant(at), outcome == "success", client, token_id)
-                for at, outcome, client, token_id in rows]
+            rows = conn.execute(
+                f"SELECT at, outcome, client, token_id FROM {TABLE} WHERE username = {p} AND at > {p} "
+                f"ORDER BY at DESC LIMIT {p}",
+                (username, self._t.instant(since), limit),
+            ).fetchall()
+        return [
+            LoginAttempt(username, self._t.from_instant(at), outcome == "success", client, token_id)
+            for at, outcome, client, token_id in rows
+        ]

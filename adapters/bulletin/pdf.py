@@ -125,8 +125,10 @@ def find_cjk_font(font_path: str | Path | None = None) -> str | None:
         if family in installed and _is_cjk(installed[family]):
             return installed[family]
     for path in sorted(font_manager.findSystemFonts()):  # installed after matplotlib's cache was built
-        if any(hint in Path(path).name.lower().replace("-", "").replace("_", "") or hint in Path(path).name.lower()
-               for hint in CJK_FILE_HINTS) and _is_cjk(path):
+        if any(
+            hint in Path(path).name.lower().replace("-", "").replace("_", "") or hint in Path(path).name.lower()
+            for hint in CJK_FILE_HINTS
+        ) and _is_cjk(path):
             return path
     return packaged_cjk_font()
 
@@ -139,7 +141,7 @@ CHART_UNITS_PER_PAGE = 30
 
 
 def _chunks(items: Sequence, size: int) -> list[Sequence]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [items]
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
 #: What the rank column shows for a unit not ranked (Chinese, English); the footer explains each.
@@ -156,7 +158,7 @@ def _display_width(text: str) -> int:
 
 
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> bytes:
@@ -176,9 +178,14 @@ def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> byt
         with matplotlib.rc_context(rc):
             out = io.BytesIO()
             page = _Pages(bulletin, font)
-            with PdfPages(out, metadata={"Title": f"Monthly bulletin {bulletin.period.name}",
-                                         "Subject": "caseledger monthly bulletin (tongbao)",
-                                         "Creator": "caseledger"}) as pdf:
+            with PdfPages(
+                out,
+                metadata={
+                    "Title": f"Monthly bulletin {bulletin.period.name}",
+                    "Subject": "caseledger monthly bulletin (tongbao)",
+                    "Creator": "caseledger",
+                },
+            ) as pdf:
                 for figure in page.all():
                     pdf.savefig(figure)
             return out.getvalue()
@@ -229,20 +236,37 @@ class _Pages:
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=A4_LANDSCAPE)
-        title = (f"{_title_zh(self.b)}" if self.cjk else f"Monthly bulletin of the units' handling of enterprise "
-                 f"appeals, {self.b.period.name}")
+        title = (
+            f"{_title_zh(self.b)}"
+            if self.cjk
+            else f"Monthly bulletin of the units' handling of enterprise appeals, {self.b.period.name}"
+        )
         fig.text(0.5, 0.95, title, ha="center", va="top", fontsize=16)
         first, last = _span(self.b)
-        fig.text(0.5, 0.905, (f"统计期间 {first} 至 {last} (period)" if self.cjk else f"Period {first} to {last}")
-                 + f" — {heading}{page_note}", ha="center", va="top", fontsize=10)
+        fig.text(
+            0.5,
+            0.905,
+            (f"统计期间 {first} 至 {last} (period)" if self.cjk else f"Period {first} to {last}")
+            + f" — {heading}{page_note}",
+            ha="center",
+            va="top",
+            fontsize=10,
+        )
         return fig
 
     def _footer(self, fig, lines: list[str]) -> None:
         parts = [(part, line) for line in lines for part in textwrap.wrap(line, 92 if self.cjk else 170)]
         y = max(0.115, 0.025 * len(parts))  # the last line stays on the page
         for part, line in parts:
-            fig.text(0.04, y, part, ha="left", va="top", fontsize=8,
-                     color="firebrick" if line in (NO_CJK_NOTE, SOME_NAMES_NOTE) else "dimgray")
+            fig.text(
+                0.04,
+                y,
+                part,
+                ha="left",
+                va="top",
+                fontsize=8,
+                color="firebrick" if line in (NO_CJK_NOTE, SOME_NAMES_NOTE) else "dimgray",
+            )
             y -= 0.025
 
     def header(self, chinese: str, english: str) -> str:
@@ -262,29 +286,53 @@ class _Pages:
     def tables(self):
         b = self.b
         h = self.header
-        headers = [h("排名", "Rank"), h("单位", "Unit") if self.cjk else "Unit code",
-                   *([h("代码", "Code")] if self.cjk else []),
-                   h("转办", "Forwarded"), h("办结", "Closed"), h("期末在办", "Open"), h("期末超期", "Overdue"),
-                   *(h(RATE_LABELS[r], RATE_LABELS_EN[r].replace(" rate", "")) for r in RATES),
-                   h("综合得分", "Composite"), h("权重覆盖", "Coverage")]
+        headers = [
+            h("排名", "Rank"),
+            h("单位", "Unit") if self.cjk else "Unit code",
+            *([h("代码", "Code")] if self.cjk else []),
+            h("转办", "Forwarded"),
+            h("办结", "Closed"),
+            h("期末在办", "Open"),
+            h("期末超期", "Overdue"),
+            *(h(RATE_LABELS[r], RATE_LABELS_EN[r].replace(" rate", "")) for r in RATES),
+            h("综合得分", "Composite"),
+            h("权重覆盖", "Coverage"),
+        ]
         listing: list[BulletinRow | None] = [*b.ranked, *([None] if b.not_ranked else []), *b.not_ranked]
         chunks = _chunks(listing, TABLE_ROWS_PER_PAGE)  # None: the heading row of the units not ranked
         for n, rows in enumerate(chunks, start=1):
             fig = self._figure(self.zh("单位排名", "ranking"), f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
             shown = [*rows, *([b.totals] if n == len(chunks) else [])]
-            body = [self.heading_row(len(headers)) if row is None else
-                    [self.rank_cell(row), self.label(row),
-                     *([_clip(row.code, 20)] if self.cjk else []),
-                     str(row.counts["forwarded"]), str(row.counts["closed"]), str(row.open_at_end),
-                     str(row.overdue_at_end), *(_pct(row.rates[r]) for r in RATES),
-                     "—" if row.composite is None else f"{row.composite:.2f}", f"{row.coverage:.0%}"]
-                    for row in shown]
-            widths = [max(_display_width(line) for text in column for line in text.split("\n")) + 2
-                      for column in zip(headers, *body)]
+            body = [
+                self.heading_row(len(headers))
+                if row is None
+                else [
+                    self.rank_cell(row),
+                    self.label(row),
+                    *([_clip(row.code, 20)] if self.cjk else []),
+                    str(row.counts["forwarded"]),
+                    str(row.counts["closed"]),
+                    str(row.open_at_end),
+                    str(row.overdue_at_end),
+                    *(_pct(row.rates[r]) for r in RATES),
+                    "—" if row.composite is None else f"{row.composite:.2f}",
+                    f"{row.coverage:.0%}",
+                ]
+                for row in shown
+            ]
+            widths = [
+                max(_display_width(line) for text in column for line in text.split("\n")) + 2
+                for column in zip(headers, *body)
+            ]
             ax = fig.add_axes((0.03, 0.2, 0.94, 0.67))
             ax.axis("off")
-            table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
-                             colWidths=[w / sum(widths) for w in widths])
+            table = ax.table(
+                cellText=body,
+                colLabels=headers,
+                loc="upper center",
+                cellLoc="center",
+                colWidths=[w / sum(widths) for w in widths],
+            )
             for (r, _), cell in styled(table, 8, 0.075, 0.04).get_celld().items():
                 if r > 0 and shown[r - 1] is None:
                     cell.set_facecolor("#fbf3e0")
@@ -294,17 +342,21 @@ class _Pages:
             lines = self.notes()
             minimum = f"{b.min_coverage:.0%}"
             if self.cjk:
-                lines += [f"排名规则：综合得分（0–100分）= {composite_definition_zh(b.weights)}；"
-                          f"权重覆盖为所用指标权重之和，不足{minimum}的单位不参与排名（“覆盖不足”，其得分仅供参考），"
-                          "本期无转办、办结或回访的单位亦不参与排名（“无指标”）；未参与排名的单位按单位代码列出。",
-                          "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出。"
-                          "比率分母为零时记为“—”。"]
+                lines += [
+                    f"排名规则：综合得分（0–100分）= {composite_definition_zh(b.weights)}；"
+                    f"权重覆盖为所用指标权重之和，不足{minimum}的单位不参与排名（“覆盖不足”，其得分仅供参考），"
+                    "本期无转办、办结或回访的单位亦不参与排名（“无指标”）；未参与排名的单位按单位代码列出。",
+                    "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出。"
+                    "比率分母为零时记为“—”。",
+                ]
             else:
-                lines += [f"Ranking: composite (points 0-100) = {_weights_en(b.weights)}; a missing rate is left "
-                          "out and the other weights scaled up (coverage: the weights used). Units whose composite "
-                          f"rests on less than {minimum} of the weights ('low cover') or that have no weighted rate "
-                          "('no rate') are not ranked and are listed apart, by code. Ties: on-time rate (highest "
-                          "first), then overdue at the period's end (fewest first); equal on all three, equal rank."]
+                lines += [
+                    f"Ranking: composite (points 0-100) = {_weights_en(b.weights)}; a missing rate is left "
+                    "out and the other weights scaled up (coverage: the weights used). Units whose composite "
+                    f"rests on less than {minimum} of the weights ('low cover') or that have no weighted rate "
+                    "('no rate') are not ranked and are listed apart, by code. Ties: on-time rate (highest "
+                    "first), then overdue at the period's end (fewest first); equal on all three, equal rank."
+                ]
             self._footer(fig, lines)
             yield fig
 

@@ -48,53 +48,83 @@ def _narrow(label: tuple[str, str]) -> tuple[str, str]:
 def approvals_pages(pages: Any, section: ApprovalSection) -> Iterator[Any]:
     """The approvals' figures: ``pages`` is the PDF's page builder (``adapters.bulletin.pdf._Pages``)."""
     departments = list(section.departments)
-    chunks = [departments[i:i + DEPARTMENT_ROWS_PER_PAGE]
-              for i in range(0, len(departments), DEPARTMENT_ROWS_PER_PAGE)] or [[]]
+    chunks = [
+        departments[i : i + DEPARTMENT_ROWS_PER_PAGE] for i in range(0, len(departments), DEPARTMENT_ROWS_PER_PAGE)
+    ] or [[]]
     for n, rows in enumerate(chunks, start=1):
-        fig = pages._figure(pages.zh("行政审批办理情况", "approvals"),
-                            f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
+        fig = pages._figure(
+            pages.zh("行政审批办理情况", "approvals"), f" ({n}/{len(chunks)})" if len(chunks) > 1 else ""
+        )
         if n == 1:
             _window_table(pages, fig, section)
         _department_table(pages, fig, [*rows, *([section.totals] if n == len(chunks) else [])], section)
         lines = pages.notes()
         if pages.cjk:
-            lines += [f"按时决定率 = {DEFINITIONS_ZH['on_time']}。", f"部门按时率 = {DEFINITIONS_ZH['department_on_time']}。",
-                      f"视为受理：{DEFINITIONS_ZH['deemed_accepted']}。中止计时：{DEFINITIONS_ZH['paused_working_days']}。"]
+            lines += [
+                f"按时决定率 = {DEFINITIONS_ZH['on_time']}。",
+                f"部门按时率 = {DEFINITIONS_ZH['department_on_time']}。",
+                f"视为受理：{DEFINITIONS_ZH['deemed_accepted']}。中止计时：{DEFINITIONS_ZH['paused_working_days']}。",
+            ]
         else:
-            lines += [f"Decision on-time rate = {DEFINITIONS['on_time']}.",
-                      f"Department on-time rate = {DEFINITIONS['department_on_time']}.",
-                      f"Deemed accepted: {DEFINITIONS['deemed_accepted']}. "
-                      f"Paused working days: {DEFINITIONS['paused_working_days']}."]
+            lines += [
+                f"Decision on-time rate = {DEFINITIONS['on_time']}.",
+                f"Department on-time rate = {DEFINITIONS['department_on_time']}.",
+                f"Deemed accepted: {DEFINITIONS['deemed_accepted']}. "
+                f"Paused working days: {DEFINITIONS['paused_working_days']}.",
+            ]
         pages._footer(fig, lines)
         yield fig
 
 
 def _window_table(pages: Any, fig: Any, section: ApprovalSection) -> None:
     body = [[pages.zh(*DAY_LABELS[c]), str(section.counts[c])] for c in DAY_COUNTERS]
-    body += [[pages.zh(*DECISION_OVERDUE_LABEL), str(section.figures.decision_overdue_at_end)],
-             [pages.zh("按时决定率", "Decision on-time rate"), _pct(section.rates["on_time"])]]
+    body += [
+        [pages.zh(*DECISION_OVERDUE_LABEL), str(section.figures.decision_overdue_at_end)],
+        [pages.zh("按时决定率", "Decision on-time rate"), _pct(section.rates["on_time"])],
+    ]
     ax = fig.add_axes((0.03, 0.22, 0.3, 0.65))
     ax.axis("off")
-    table = ax.table(cellText=body, colLabels=[pages.zh("指标", "Figure"), pages.zh("数值", "Value")],
-                     loc="upper center", cellLoc="left", colWidths=[0.78, 0.22])
+    table = ax.table(
+        cellText=body,
+        colLabels=[pages.zh("指标", "Figure"), pages.zh("数值", "Value")],
+        loc="upper center",
+        cellLoc="left",
+        colWidths=[0.78, 0.22],
+    )
     styled(table, 8, 0.05, 0.05)
 
 
 def _department_table(pages: Any, fig: Any, rows: list, section: ApprovalSection) -> None:
     h = pages.header
-    headers = [h("部门", "Department") if pages.cjk else "Department", h("代码", "Code"),
-               *(h(*_narrow(DEPARTMENT_LABELS[c])) for c in APPROVAL_COUNTERS), h(*_narrow(OVERDUE_LABEL)),
-               h(*_narrow(ON_TIME_LABEL))]
-    body = [[pages.label(row) if row is not section.totals else pages.zh("合计", "Total"), row.code[:20],
-             *(str(row.counts[c]) for c in APPROVAL_COUNTERS), str(row.overdue_at_end), _pct(row.rates["on_time"])]
-            for row in rows]
+    headers = [
+        h("部门", "Department") if pages.cjk else "Department",
+        h("代码", "Code"),
+        *(h(*_narrow(DEPARTMENT_LABELS[c])) for c in APPROVAL_COUNTERS),
+        h(*_narrow(OVERDUE_LABEL)),
+        h(*_narrow(ON_TIME_LABEL)),
+    ]
+    body = [
+        [
+            pages.label(row) if row is not section.totals else pages.zh("合计", "Total"),
+            row.code[:20],
+            *(str(row.counts[c]) for c in APPROVAL_COUNTERS),
+            str(row.overdue_at_end),
+            _pct(row.rates["on_time"]),
+        ]
+        for row in rows
+    ]
     ax = fig.add_axes((0.36, 0.22, 0.61, 0.65))
     ax.axis("off")
     if not body:
         return
     widths = [max(_width(line) for text in column for line in text.split("\n")) + 2 for column in zip(headers, *body)]
-    table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
-                     colWidths=[w / sum(widths) for w in widths])
+    table = ax.table(
+        cellText=body,
+        colLabels=headers,
+        loc="upper center",
+        cellLoc="center",
+        colWidths=[w / sum(widths) for w in widths],
+    )
     for (r, _), cell in styled(table, 7, 0.1, 0.045).get_celld().items():
         if r > 0 and rows[r - 1] is section.totals:
             cell.set_facecolor(TOTALS_COLOUR)

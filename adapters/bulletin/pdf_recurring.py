@@ -31,23 +31,35 @@ def recurring_pages(pages: Any, section: RecurringSection) -> Iterator[Any]:
     months = "、".join(m.name for m in section.months)
     lines = pages.notes()
     if pages.cjk:
-        lines += [f"重复诉求企业：{months}三个月内诉求两件以上且本月有诉求的企业（有统一社会信用代码的按代码归并）。",
-                  f"类别×单位：本月与上月受理件数对比（并单件只计一次）；显著上升（▲）：{TEST_ZH}。"]
+        lines += [
+            f"重复诉求企业：{months}三个月内诉求两件以上且本月有诉求的企业（有统一社会信用代码的按代码归并）。",
+            f"类别×单位：本月与上月受理件数对比（并单件只计一次）；显著上升（▲）：{TEST_ZH}。",
+        ]
     else:
-        lines += [f"Repeat enterprises: two appeals or more over {months}, one in the period (by credit code "
-                  "where given, else by name).",
-                  f"Category x unit: the period against the month before, merged repeats counted once; a marked "
-                  f"rise (*) is significant by the {TEST}."]
+        lines += [
+            f"Repeat enterprises: two appeals or more over {months}, one in the period (by credit code "
+            "where given, else by name).",
+            f"Category x unit: the period against the month before, merged repeats counted once; a marked "
+            f"rise (*) is significant by the {TEST}.",
+        ]
     pages._footer(fig, lines)
     yield fig
     clusters = [("merged", c) for c in section.merged] + [("suggested", c) for c in section.suggested]
     for n, start in enumerate(range(0, len(clusters), CLUSTER_ROWS), start=1):
-        fig = pages._figure(pages.zh("并单与疑似重复诉求", "merged and likely repeat appeals"),
-                            f" ({n}/{-(-len(clusters) // CLUSTER_ROWS)})" if len(clusters) > CLUSTER_ROWS else "")
-        _clusters(pages, fig, clusters[start:start + CLUSTER_ROWS])
-        pages._footer(fig, pages.notes() + [
-            "疑似重复仅为提示，是否并单由人工判断。" if pages.cjk else
-            "Likely repeats are suggestions for a person to judge; nothing is merged by the report."])
+        fig = pages._figure(
+            pages.zh("并单与疑似重复诉求", "merged and likely repeat appeals"),
+            f" ({n}/{-(-len(clusters) // CLUSTER_ROWS)})" if len(clusters) > CLUSTER_ROWS else "",
+        )
+        _clusters(pages, fig, clusters[start : start + CLUSTER_ROWS])
+        pages._footer(
+            fig,
+            pages.notes()
+            + [
+                "疑似重复仅为提示，是否并单由人工判断。"
+                if pages.cjk
+                else "Likely repeats are suggestions for a person to judge; nothing is merged by the report."
+            ],
+        )
         yield fig
 
 
@@ -69,24 +81,41 @@ def _chart(pages: Any, fig: Any, section: RecurringSection) -> None:
         ax.text(0.5, 0.5, pages.zh("本月无上升", "no rise this month"), ha="center", va="center")
         return
     positions = list(range(len(cells)))
-    ax.barh([p - 0.2 for p in positions], [c.previous for c in cells], height=0.38, color="#bab0ac",
-            label=section.months[1].name)
-    ax.barh([p + 0.2 for p in positions], [c.count for c in cells], height=0.38,
-            color=["#e45756" if c.significant else "#4c78a8" for c in cells], label=section.period.name)
+    ax.barh(
+        [p - 0.2 for p in positions],
+        [c.previous for c in cells],
+        height=0.38,
+        color="#bab0ac",
+        label=section.months[1].name,
+    )
+    ax.barh(
+        [p + 0.2 for p in positions],
+        [c.count for c in cells],
+        height=0.38,
+        color=["#e45756" if c.significant else "#4c78a8" for c in cells],
+        label=section.period.name,
+    )
     mark = "▲" if pages.cjk and pages.ok("▲") else "*"
     for p, c in zip(positions, cells):
         note = f" {c.count}" + (f" {mark} p={c.p_value:.3f}" if c.significant else "")
         ax.text(c.count, p + 0.2, note, va="center", ha="left", fontsize=7)
-    ax.set_yticks(positions, [f"{_category(pages, c.category)} · {_unit(pages, c.unit)}"[:30] for c in cells],
-                  fontsize=7)
+    ax.set_yticks(
+        positions, [f"{_category(pages, c.category)} · {_unit(pages, c.unit)}"[:30] for c in cells], fontsize=7
+    )
     ax.set_ylim(max(len(cells), 6) - 0.5, -0.5)
     ax.set_xlim(0, max(c.count for c in cells) * 1.45 + 1)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="lower right", fontsize=7, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.text(0, -0.08, (f"显著：p < {ALPHA}" if pages.cjk else f"significant: p < {ALPHA}"),
-            transform=ax.transAxes, fontsize=7, color="#e45756")
+    ax.text(
+        0,
+        -0.08,
+        (f"显著：p < {ALPHA}" if pages.cjk else f"significant: p < {ALPHA}"),
+        transform=ax.transAxes,
+        fontsize=7,
+        color="#e45756",
+    )
 
 
 def _enterprises(pages: Any, fig: Any, section: RecurringSection) -> None:
@@ -99,13 +128,25 @@ def _enterprises(pages: Any, fig: Any, section: RecurringSection) -> None:
         return
     h = pages.header
     headers = [h("企业", "Enterprise"), *(m.name for m in section.months), h("合计", "Total"), h("并单", "Merged")]
-    body = [[_name(pages, e.name, e.credit_code), *(str(e.counts[m.name]) for m in section.months), str(e.total),
-             str(e.merged)] for e in shown]
+    body = [
+        [
+            _name(pages, e.name, e.credit_code),
+            *(str(e.counts[m.name]) for m in section.months),
+            str(e.total),
+            str(e.merged),
+        ]
+        for e in shown
+    ]
     if len(section.enterprises) > ENTERPRISE_ROWS:
         more = len(section.enterprises) - ENTERPRISE_ROWS
         body.append([f"另有{more}家" if pages.cjk else f"{more} more", *[""] * (len(headers) - 1)])
-    table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="center",
-                     colWidths=[0.4, 0.13, 0.13, 0.13, 0.1, 0.11])
+    table = ax.table(
+        cellText=body,
+        colLabels=headers,
+        loc="upper center",
+        cellLoc="center",
+        colWidths=[0.4, 0.13, 0.13, 0.13, 0.1, 0.11],
+    )
     styled(table, 7, 0.09, 0.05)
 
 
@@ -121,8 +162,13 @@ def _clusters(pages: Any, fig: Any, clusters: list[tuple[str, Cluster]]) -> None
     ax = fig.add_axes((0.03, 0.2, 0.94, 0.67))
     ax.axis("off")
     h = pages.header
-    headers = [h("类型", "Kind"), h("案件", "Cases"), h("企业", "Enterprise"), h("事项", "Subject"),
-               h("依据", "Linked by")]
+    headers = [
+        h("类型", "Kind"),
+        h("案件", "Cases"),
+        h("企业", "Enterprise"),
+        h("事项", "Subject"),
+        h("依据", "Linked by"),
+    ]
     kinds = {"merged": ("已并单", "merged"), "suggested": ("疑似重复", "likely repeat")}
     reasons = {"credit_code": ("同一信用代码", "credit code"), "similar_subject": ("事项相似", "similar subject")}
     body = []
@@ -130,9 +176,16 @@ def _clusters(pages: Any, fig: Any, clusters: list[tuple[str, Cluster]]) -> None
         first = cluster.cases[0]
         why = sorted({ln.reason for ln in cluster.links})
         subject = first.subject if pages.cjk and pages.ok(first.subject) else ""
-        body.append([kinds[kind][0] if pages.cjk else kinds[kind][1],
-                     " ".join(c.case_no for c in cluster.cases)[:60], _name(pages, first.enterprise, first.credit_code),
-                     subject[:24], "、".join(reasons[r][0] if pages.cjk else reasons[r][1] for r in why) or "—"])
-    table = ax.table(cellText=body, colLabels=headers, loc="upper center", cellLoc="left",
-                     colWidths=[0.1, 0.34, 0.18, 0.26, 0.12])
+        body.append(
+            [
+                kinds[kind][0] if pages.cjk else kinds[kind][1],
+                " ".join(c.case_no for c in cluster.cases)[:60],
+                _name(pages, first.enterprise, first.credit_code),
+                subject[:24],
+                "、".join(reasons[r][0] if pages.cjk else reasons[r][1] for r in why) or "—",
+            ]
+        )
+    table = ax.table(
+        cellText=body, colLabels=headers, loc="upper center", cellLoc="left", colWidths=[0.1, 0.34, 0.18, 0.26, 0.12]
+    )
     styled(table, 7, 0.06, 0.035)

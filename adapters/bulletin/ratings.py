@@ -15,12 +15,26 @@ from projections.reports.bulletin import Bulletin
 
 SHEET_TITLE = "差评 (Bad ratings)"
 LEVEL_ZH = {"unsatisfied": "不满意", "very_unsatisfied": "非常不满意"}
-RECTIFICATION_ZH = {None: "未规定整改期限", "pending": "整改中", "overdue": "逾期未整改", "on_time": "按期整改",
-                    "late": "逾期整改", "set_aside": "申诉成立，无需整改", "superseded": "由其后差评的整改取代"}
+RECTIFICATION_ZH = {
+    None: "未规定整改期限",
+    "pending": "整改中",
+    "overdue": "逾期未整改",
+    "on_time": "按期整改",
+    "late": "逾期整改",
+    "set_aside": "申诉成立，无需整改",
+    "superseded": "由其后差评的整改取代",
+}
 CONTEST_ZH = {None: "未申诉", "pending": "申诉待复核", "upheld": "申诉成立（撤销差评）", "rejected": "维持原评价"}
-HEADERS = (("诉求编号 (Case)", 24), ("单位代码 (Code)", 16), ("单位名称 (Unit)", 24), ("评价 (Rating)", 12),
-           ("回访时间 (Visited)", 18), ("整改期限 (Due)", 14), ("整改情况 (Rectification)", 22),
-           ("申诉复核 (Contest)", 20))
+HEADERS = (
+    ("诉求编号 (Case)", 24),
+    ("单位代码 (Code)", 16),
+    ("单位名称 (Unit)", 24),
+    ("评价 (Rating)", 12),
+    ("回访时间 (Visited)", 18),
+    ("整改期限 (Due)", 14),
+    ("整改情况 (Rectification)", 22),
+    ("申诉复核 (Contest)", 20),
+)
 
 
 def _day(moment) -> str:
@@ -30,15 +44,24 @@ def _day(moment) -> str:
 def line_cells(entry: BadRatingEntry) -> list[str]:
     """One line of the list as text cells (the same in the workbook and the PDF)."""
     due = _day(entry.due) + ("（暂定）" if entry.provisional else "") if entry.due else "—"
-    return [entry.case_no, entry.unit, entry.unit_name, LEVEL_ZH[entry.level],
-            entry.visited_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"), due,
-            RECTIFICATION_ZH[entry.rectification], CONTEST_ZH[entry.contest]]
+    return [
+        entry.case_no,
+        entry.unit,
+        entry.unit_name,
+        LEVEL_ZH[entry.level],
+        entry.visited_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        due,
+        RECTIFICATION_ZH[entry.rectification],
+        CONTEST_ZH[entry.contest],
+    ]
 
 
 def note_zh(bulletin: Bulletin) -> str:
     as_of = bulletin.as_of.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if bulletin.as_of else "—"
-    return (f"本月差评{len(bulletin.bad_ratings)}条，按回访时间排列；整改情况截至{as_of}。原始评价不因申诉而改变，"
-            "申诉成立的差评不计入复核后满意率。")
+    return (
+        f"本月差评{len(bulletin.bad_ratings)}条，按回访时间排列；整改情况截至{as_of}。原始评价不因申诉而改变，"
+        "申诉成立的差评不计入复核后满意率。"
+    )
 
 
 def bad_ratings_sheet(wb: Any, bulletin: Bulletin) -> None:

@@ -33,34 +33,79 @@ from projections.reports.bulletin import (
     not_ranked_reason,
 )
 
-CJK_FAMILIES = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC",
-                "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "AR PL UMing CN",
-                "AR PL UKai CN", "Noto Serif CJK SC", "Source Han Serif SC")
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "SimHei",
+    "Microsoft YaHei",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+)
 # File names of those fonts, for a font installed after matplotlib's font cache was made.
-CJK_FILE_HINTS = ("wqy-microhei", "wqy-zenhei", "notosanscjk", "notoserifcjk", "notosanssc", "sourcehansans",
-                  "sourcehanserif", "simhei", "msyh", "uming", "ukai")
-NO_CJK_NOTE = ("Note: unit names and Chinese labels are omitted for lack of a CJK font; units are shown by code. "
-               "Install one (pip install paperang-p2-fonts-cjk, or e.g. apt-get install fonts-wqy-microhei) or set "
-               "CASELEDGER_CJK_FONT.")
-SOME_NAMES_NOTE = "注：部分单位名称含字体未收录的字，以单位代码显示。 (Some names shown by code: glyphs missing from the font.)"
+CJK_FILE_HINTS = (
+    "wqy-microhei",
+    "wqy-zenhei",
+    "notosanscjk",
+    "notoserifcjk",
+    "notosanssc",
+    "sourcehansans",
+    "sourcehanserif",
+    "simhei",
+    "msyh",
+    "uming",
+    "ukai",
+)
+NO_CJK_NOTE = (
+    "Note: unit names and Chinese labels are omitted for lack of a CJK font; units are shown by code. "
+    "Install one (pip install paperang-p2-fonts-cjk, or e.g. apt-get install fonts-wqy-microhei) or set "
+    "CASELEDGER_CJK_FONT."
+)
+SOME_NAMES_NOTE = (
+    "注：部分单位名称含字体未收录的字，以单位代码显示。 (Some names shown by code: glyphs missing from the font.)"
+)
 
 COUNT_LABELS_EN = {
-    "forwarded": "Forwarded", "responded": "Responded", "acknowledged": "Acknowledged",
-    "replies_on_time": "Replies on time", "replies_late": "Replies late", "returned": "Returned",
-    "extended": "Extended", "escalated": "Escalated", "handed_back": "Handed back", "closed": "Closed",
-    "closed_solved": "Closed solved", "closed_unsolved": "Closed unsolved",
-    "visits_very_satisfied": "Visits: very satisfied", "visits_satisfied": "Visits: satisfied",
-    "visits_basically_satisfied": "Visits: basically satisfied", "visits_unsatisfied": "Visits: unsatisfied",
+    "forwarded": "Forwarded",
+    "responded": "Responded",
+    "acknowledged": "Acknowledged",
+    "replies_on_time": "Replies on time",
+    "replies_late": "Replies late",
+    "returned": "Returned",
+    "extended": "Extended",
+    "escalated": "Escalated",
+    "handed_back": "Handed back",
+    "closed": "Closed",
+    "closed_solved": "Closed solved",
+    "closed_unsolved": "Closed unsolved",
+    "visits_very_satisfied": "Visits: very satisfied",
+    "visits_satisfied": "Visits: satisfied",
+    "visits_basically_satisfied": "Visits: basically satisfied",
+    "visits_unsatisfied": "Visits: unsatisfied",
     "visits_very_unsatisfied": "Visits: very unsatisfied",
     "merged": "Merged as repeats",
-    "bad_ratings": "Bad ratings", "rectified_on_time": "Rectified on time", "rectified_late": "Rectified late",
-    "ratings_contested": "Ratings contested", "contests_upheld": "Contests upheld",
-    "contests_rejected": "Contests rejected", "set_aside_unsatisfied": "Set aside: unsatisfied",
+    "bad_ratings": "Bad ratings",
+    "rectified_on_time": "Rectified on time",
+    "rectified_late": "Rectified late",
+    "ratings_contested": "Ratings contested",
+    "contests_upheld": "Contests upheld",
+    "contests_rejected": "Contests rejected",
+    "set_aside_unsatisfied": "Set aside: unsatisfied",
     "set_aside_very_unsatisfied": "Set aside: very unsatisfied",
 }
-RATE_LABELS_EN = {"response": "Response rate", "on_time": "On-time rate", "resolution": "Resolution rate",
-                  "satisfaction": "Satisfaction rate", "satisfaction_adjudicated": "Adjudicated satisfaction rate",
-                  "composite": "Composite"}
+RATE_LABELS_EN = {
+    "response": "Response rate",
+    "on_time": "On-time rate",
+    "resolution": "Resolution rate",
+    "satisfaction": "Satisfaction rate",
+    "satisfaction_adjudicated": "Adjudicated satisfaction rate",
+    "composite": "Composite",
+}
 RATES = ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,8 +123,10 @@ def _span(bulletin: Bulletin) -> tuple[str, str]:
 
 
 def not_ranked_heading_zh(bulletin: Bulletin) -> str:
-    return (f"未参与排名的单位（权重覆盖不足{bulletin.min_coverage:.0%}或无计分指标），按单位代码列出 "
-            f"(Not ranked: composite on less than {bulletin.min_coverage:.0%} of the weights, or no weighted rate)")
+    return (
+        f"未参与排名的单位（权重覆盖不足{bulletin.min_coverage:.0%}或无计分指标），按单位代码列出 "
+        f"(Not ranked: composite on less than {bulletin.min_coverage:.0%} of the weights, or no weighted rate)"
+    )
 
 
 def _weights_en(weights: Mapping[str, float]) -> str:
@@ -95,20 +142,33 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     from openpyxl.utils import get_column_letter
 
     columns: list[tuple[str, str, float]] = [  # (header, kind, width)
-        ("排名 (Rank)", "int", 9), ("单位代码 (Code)", "text", 18), ("单位名称 (Unit)", "text", 28),
+        ("排名 (Rank)", "int", 9),
+        ("单位代码 (Code)", "text", 18),
+        ("单位名称 (Unit)", "text", 28),
         *((f"{COUNT_LABELS[c]} ({COUNT_LABELS_EN[c]})", "int", 14) for c in COUNTERS),
-        ("期末在办 (Open at end)", "int", 14), ("期末超期 (Overdue at end)", "int", 14),
+        ("期末在办 (Open at end)", "int", 14),
+        ("期末超期 (Overdue at end)", "int", 14),
         ("期末整改超期 (Rectification overdue at end)", "int", 16),
         *((f"{RATE_LABELS[r]} ({RATE_LABELS_EN[r]})", "rate", 14) for r in RATES),
-        ("综合得分 (Composite, 0-100)", "score", 16), ("权重覆盖 (Weight coverage)", "rate", 14),
+        ("综合得分 (Composite, 0-100)", "score", 16),
+        ("权重覆盖 (Weight coverage)", "rate", 14),
         ("未排名原因 (Why not ranked)", "text", 40),
     ]
 
     def values(row: BulletinRow) -> list:
-        return [row.rank, row.code, row.name, *(row.counts.get(c, 0) for c in COUNTERS), row.open_at_end,
-                row.overdue_at_end, row.rectification_overdue_at_end, *(row.rates[r] for r in RATES),
-                row.composite, row.coverage,
-                not_ranked_reason(row, bulletin.min_coverage, chinese=True)]
+        return [
+            row.rank,
+            row.code,
+            row.name,
+            *(row.counts.get(c, 0) for c in COUNTERS),
+            row.open_at_end,
+            row.overdue_at_end,
+            row.rectification_overdue_at_end,
+            *(row.rates[r] for r in RATES),
+            row.composite,
+            row.coverage,
+            not_ranked_reason(row, bulletin.min_coverage, chinese=True),
+        ]
 
     wb = Workbook()
     ws = wb.active
@@ -118,10 +178,12 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     ws["A1"] = f"{_title_zh(bulletin)} (Monthly bulletin {bulletin.period.name})"
     ws["A1"].font = Font(size=14, bold=True)
     ws.merge_cells(f"A1:{last_col}1")
-    ws["A2"] = (f"统计期间 (Period): {first} 至 {last}；排名 (Ranking): 综合得分 = {composite_definition_zh(bulletin.weights)}；"
-                f"同分依次比较按时答复率、期末超期件数 (ties: on-time rate, then overdue at end)；"
-                f"权重覆盖不足{bulletin.min_coverage:.0%}的单位不参与排名 (units whose composite rests on less than "
-                f"{bulletin.min_coverage:.0%} of the weights are not ranked)")
+    ws["A2"] = (
+        f"统计期间 (Period): {first} 至 {last}；排名 (Ranking): 综合得分 = {composite_definition_zh(bulletin.weights)}；"
+        f"同分依次比较按时答复率、期末超期件数 (ties: on-time rate, then overdue at end)；"
+        f"权重覆盖不足{bulletin.min_coverage:.0%}的单位不参与排名 (units whose composite rests on less than "
+        f"{bulletin.min_coverage:.0%} of the weights are not ranked)"
+    )
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{last_col}2")
     ws.row_dimensions[2].height = 32
@@ -138,8 +200,12 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     ws.row_dimensions[header_row].height = 45
     formats = {"int": "0", "rate": "0.0%", "score": "0.00", "text": "@"}
     apart = PatternFill("solid", fgColor="F2F2F2")
-    listing: list[BulletinRow | None] = [*bulletin.ranked, *([None] if bulletin.not_ranked else []),
-                                         *bulletin.not_ranked, bulletin.totals]  # None: the heading row
+    listing: list[BulletinRow | None] = [
+        *bulletin.ranked,
+        *([None] if bulletin.not_ranked else []),
+        *bulletin.not_ranked,
+        bulletin.totals,
+    ]  # None: the heading row
     for r, row in enumerate(listing, start=header_row + 1):
         if row is None:
             ws.cell(r, 1, not_ranked_heading_zh(bulletin)).font = Font(bold=True)
@@ -161,8 +227,13 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     ws.page_setup.orientation = "landscape"
 
     defs = wb.create_sheet("指标定义 (Definitions)")
-    def_headers = [("指标 (Rate)", 16), ("名称 (Name)", 14), ("权重 (Weight)", 12), ("定义 (Definition)", 70),
-                   ("Definition (English)", 90)]
+    def_headers = [
+        ("指标 (Rate)", 16),
+        ("名称 (Name)", 14),
+        ("权重 (Weight)", 12),
+        ("定义 (Definition)", 70),
+        ("Definition (English)", 90),
+    ]
     for i, (header, width) in enumerate(def_headers, start=1):
         cell = defs.cell(1, i, header)
         cell.font = Font(bold=True)
@@ -174,8 +245,9 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     for r, rate in enumerate([*RATES, "composite"], start=2):
         weight = bulletin.weights.get(rate)
         zh = composite_definition_zh(bulletin.weights) if rate == "composite" else RATE_DEFINITIONS_ZH[rate]
-        for i, value in enumerate([rate, RATE_LABELS[rate], weight / total_weight if weight else None, zh,
-                                   english.get(rate, "")], start=1):
+        for i, value in enumerate(
+            [rate, RATE_LABELS[rate], weight / total_weight if weight else None, zh, english.get(rate, "")], start=1
+        ):
             cell = defs.cell(r, i, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         defs.cell(r, 3).number_format = "0%"

@@ -43,8 +43,13 @@ def approvals_sheet(wb: Any, section: ApprovalSection) -> None:
     ws = wb.create_sheet(SHEET_TITLE)
     bold, thin = Font(bold=True), Side(style="thin", color="999999")
     fill = PatternFill("solid", fgColor="DDE6F0")
-    headers = ["部门代码 (Code)", "部门名称 (Department)", *(_both(DEPARTMENT_LABELS[c]) for c in APPROVAL_COUNTERS),
-               _both(OVERDUE_LABEL), _both(ON_TIME_LABEL)]
+    headers = [
+        "部门代码 (Code)",
+        "部门名称 (Department)",
+        *(_both(DEPARTMENT_LABELS[c]) for c in APPROVAL_COUNTERS),
+        _both(OVERDUE_LABEL),
+        _both(ON_TIME_LABEL),
+    ]
     for i, width in enumerate([18, 28, *([14] * (len(headers) - 2))], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     first, last = section.period.days
@@ -57,8 +62,10 @@ def approvals_sheet(wb: Any, section: ApprovalSection) -> None:
         ws.cell(row, cell, text).font = bold
         ws.cell(row, cell).fill = fill
     figures: list[tuple[str, Any, str]] = [(_both(DAY_LABELS[c]), section.counts[c], "0") for c in DAY_COUNTERS]
-    figures += [(_both(DECISION_OVERDUE_LABEL), section.figures.decision_overdue_at_end, "0"),
-                ("按时决定率 (Decision on-time rate)", section.rates["on_time"], "0.0%")]
+    figures += [
+        (_both(DECISION_OVERDUE_LABEL), section.figures.decision_overdue_at_end, "0"),
+        ("按时决定率 (Decision on-time rate)", section.rates["on_time"], "0.0%"),
+    ]
     for label, value, number_format in figures:
         row += 1
         ws.cell(row, 1, label)
@@ -76,8 +83,13 @@ def approvals_sheet(wb: Any, section: ApprovalSection) -> None:
     ws.row_dimensions[row].height = 32
     for department in (*section.departments, section.totals):
         row += 1
-        values = [department.code, department.name, *(department.counts[c] for c in APPROVAL_COUNTERS),
-                  department.overdue_at_end, department.rates["on_time"]]
+        values = [
+            department.code,
+            department.name,
+            *(department.counts[c] for c in APPROVAL_COUNTERS),
+            department.overdue_at_end,
+            department.rates["on_time"],
+        ]
         for i, value in enumerate(values, start=1):
             cell = ws.cell(row, i, value)
             cell.number_format = "0.0%" if i == len(values) else ("@" if i <= 2 else "0")

@@ -51,24 +51,64 @@ def recurring_sheet(wb: Any, section: RecurringSection) -> None:
         row += 1
 
     months = [m.name for m in section.months]
-    table("重复诉求企业 (Enterprises appealing again)",
-          ["统一社会信用代码 (Credit code)", "企业名称 (Enterprise)", *months, "合计 (Total)", "并单 (Merged)"],
-          [[e.credit_code or "", e.name, *(e.counts[m] for m in months), e.total, e.merged]
-           for e in section.enterprises])
-    table("类别×单位 (Category x unit)",
-          ["类别 (Category)", "承办单位 (Unit)", f"本月 ({section.period.name})", f"上月 ({months[1]})",
-           "变化 (Change)", "P 值 (p-value)", "显著上升 (Significant)"],
-          [[f"{CATEGORY_NAMES.get(c.category, c.category)} ({c.category})", c.unit or "未转办 (not forwarded)",
-            c.count, c.previous, c.change, c.p_value, "是 (yes)" if c.significant else ""]
-           for c in section.category_units])
+    table(
+        "重复诉求企业 (Enterprises appealing again)",
+        ["统一社会信用代码 (Credit code)", "企业名称 (Enterprise)", *months, "合计 (Total)", "并单 (Merged)"],
+        [[e.credit_code or "", e.name, *(e.counts[m] for m in months), e.total, e.merged] for e in section.enterprises],
+    )
+    table(
+        "类别×单位 (Category x unit)",
+        [
+            "类别 (Category)",
+            "承办单位 (Unit)",
+            f"本月 ({section.period.name})",
+            f"上月 ({months[1]})",
+            "变化 (Change)",
+            "P 值 (p-value)",
+            "显著上升 (Significant)",
+        ],
+        [
+            [
+                f"{CATEGORY_NAMES.get(c.category, c.category)} ({c.category})",
+                c.unit or "未转办 (not forwarded)",
+                c.count,
+                c.previous,
+                c.change,
+                c.p_value,
+                "是 (yes)" if c.significant else "",
+            ]
+            for c in section.category_units
+        ],
+    )
     ws.cell(row, 1, f"检验方法 (Test): {TEST_ZH} — {TEST}")
     row += 1
-    clusters = [("已并单 (merged)", c) for c in section.merged] + [("疑似重复 (likely repeat)", c)
-                                                                  for c in section.suggested]
-    table("并单与疑似重复诉求 (Merged and likely repeat appeals)",
-          ["组 (Cluster)", "类型 (Kind)", "案件编号 (Case no.)", "受理时间 (Received)", "企业 (Enterprise)",
-           "信用代码 (Credit code)", "依据 (Linked by)", "事项 (Subject)"],
-          [[n, kind, case.case_no, case.received_at.astimezone(SHANGHAI).isoformat(timespec="minutes"), case.enterprise,
-            case.credit_code or "", "、".join(REASONS[r] for r in sorted({ln.reason for ln in cluster.links})),
-            case.subject]
-           for n, (kind, cluster) in enumerate(clusters, start=1) for case in cluster.cases])
+    clusters = [("已并单 (merged)", c) for c in section.merged] + [
+        ("疑似重复 (likely repeat)", c) for c in section.suggested
+    ]
+    table(
+        "并单与疑似重复诉求 (Merged and likely repeat appeals)",
+        [
+            "组 (Cluster)",
+            "类型 (Kind)",
+            "案件编号 (Case no.)",
+            "受理时间 (Received)",
+            "企业 (Enterprise)",
+            "信用代码 (Credit code)",
+            "依据 (Linked by)",
+            "事项 (Subject)",
+        ],
+        [
+            [
+                n,
+                kind,
+                case.case_no,
+                case.received_at.astimezone(SHANGHAI).isoformat(timespec="minutes"),
+                case.enterprise,
+                case.credit_code or "",
+                "、".join(REASONS[r] for r in sorted({ln.reason for ln in cluster.links})),
+                case.subject,
+            ]
+            for n, (kind, cluster) in enumerate(clusters, start=1)
+            for case in cluster.cases
+        ],
+    )

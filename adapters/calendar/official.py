@@ -131,7 +131,7 @@ def _dates(values: Any, where: str, fail) -> frozenset[date]:
                 continue
             except ValueError:
                 pass
-        raise fail(f"{where}[{index}]", f"bad date {value!r} (expected \"YYYY-MM-DD\")")
+        raise fail(f"{where}[{index}]", f'bad date {value!r} (expected "YYYY-MM-DD")')
     return frozenset(days)
 
 

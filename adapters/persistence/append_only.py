@@ -68,8 +68,9 @@ def protect_recorder(recorder: Any) -> None:
     protect_table(recorder, recorder.events_table_name, rule=EVENTS_RULE, refuse_replace=True)
 
 
-def protect_table(recorder_or_datastore: Any, table: str, rule: str = "this table is append-only",
-                  *, refuse_replace: bool = False) -> None:
+def protect_table(
+    recorder_or_datastore: Any, table: str, rule: str = "this table is append-only", *, refuse_replace: bool = False
+) -> None:
     """Makes ``table`` (in the datastore's database, and schema on PostgreSQL) refuse UPDATE, DELETE and
     TRUNCATE; ``rule`` is named in the error. ``refuse_replace`` (SQLite only): see the module's docstring."""
     datastore = getattr(recorder_or_datastore, "datastore", recorder_or_datastore)
@@ -87,35 +88,58 @@ def _protect_postgres(datastore: PostgresDatastore, table: str, rule: str) -> No
     with datastore.transaction(commit=True) as curs:
         # Both triggers in place, enabled, unconditional, with this rule, calling this version of the function:
         # no DDL, whose lock would queue behind (say) a long autovacuum, and every insert behind it.
-        curs.execute("SELECT t.tgname, t.tgtype, t.tgenabled, t.tgqual IS NULL AND t.tgattr::text = '' AS plain, "
-                     "t.tgargs, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = "
-                     "to_regclass(%s) AND p.pronamespace = to_regnamespace(%s) AND p.proname = %s",
-                     (target.as_string(curs), sql.Identifier(datastore.schema).as_string(curs), FUNCTION))
-        found = {(r["tgname"], r["tgtype"], r["tgenabled"], r["plain"], bytes(r["tgargs"]), r["prosrc"])
-                 for r in curs.fetchall()}
+        curs.execute(
+            "SELECT t.tgname, t.tgtype, t.tgenabled, t.tgqual IS NULL AND t.tgattr::text = '' AS plain, "
+            "t.tgargs, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = "
+            "to_regclass(%s) AND p.pronamespace = to_regnamespace(%s) AND p.proname = %s",
+            (target.as_string(curs), sql.Identifier(datastore.schema).as_string(curs), FUNCTION),
+        )
+        found = {
+            (r["tgname"], r["tgtype"], r["tgenabled"], r["plain"], bytes(r["tgargs"]), r["prosrc"])
+            for r in curs.fetchall()
+        }
         args = rule.encode() + b"\0"
-        if found == {(ROW_TRIGGER, 27, "O", True, args, _FUNCTION_BODY),  # ROW | BEFORE | DELETE | UPDATE
-                     (TRUNCATE_TRIGGER, 34, "O", True, args, _FUNCTION_BODY)}:  # BEFORE | TRUNCATE
+        if found == {
+            (ROW_TRIGGER, 27, "O", True, args, _FUNCTION_BODY),  # ROW | BEFORE | DELETE | UPDATE
+            (TRUNCATE_TRIGGER, 34, "O", True, args, _FUNCTION_BODY),
+        }:  # BEFORE | TRUNCATE
             return
-        curs.execute(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}").format(
-            function, sql.Literal(_FUNCTION_BODY)))
-        for name, timing in ((ROW_TRIGGER, "BEFORE UPDATE OR DELETE ON {} FOR EACH ROW"),
-                             (TRUNCATE_TRIGGER, "BEFORE TRUNCATE ON {} FOR EACH STATEMENT")):
-            curs.execute(sql.SQL("CREATE OR REPLACE TRIGGER {} " + timing + " EXECUTE FUNCTION {}({})").format(
-                sql.Identifier(name), target, function, sql.Literal(rule)))
+        curs.execute(
+            sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}").format(
+                function, sql.Literal(_FUNCTION_BODY)
+            )
+        )
+        for name, timing in (
+            (ROW_TRIGGER, "BEFORE UPDATE OR DELETE ON {} FOR EACH ROW"),
+            (TRUNCATE_TRIGGER, "BEFORE TRUNCATE ON {} FOR EACH STATEMENT"),
+        ):
+            curs.execute(
+                sql.SQL("CREATE OR REPLACE TRIGGER {} " + timing + " EXECUTE FUNCTION {}({})").format(
+                    sql.Identifier(name), target, function, sql.Literal(rule)
+                )
+            )
 
 
 def _protect_sqlite(datastore: SQLiteDatastore, table: str, rule: str, refuse_replace: bool) -> None:
     with datastore.transaction(commit=True) as curs:
-        statements = [_sqlite_trigger(table, op, f"BEFORE {op} ON {_quoted(table)}", f"{op} of {table}", rule)
-                      for op in ("UPDATE", "DELETE")]
+        statements = [
+            _sqlite_trigger(table, op, f"BEFORE {op} ON {_quoted(table)}", f"{op} of {table}", rule)
+            for op in ("UPDATE", "DELETE")
+        ]
         if refuse_replace:
-            clash = " OR ".join(f"EXISTS (SELECT 1 FROM {_quoted(table)} WHERE {match})"
-                                for match in _unique_keys(curs, table))
+            clash = " OR ".join(
+                f"EXISTS (SELECT 1 FROM {_quoted(table)} WHERE {match})" for match in _unique_keys(curs, table)
+            )
             if clash:
-                statements.append(_sqlite_trigger(
-                    table, "REPLACE", f"BEFORE INSERT ON {_quoted(table)} WHEN {clash}",
-                    f"INSERT of a row already in {table}", rule))
+                statements.append(
+                    _sqlite_trigger(
+                        table,
+                        "REPLACE",
+                        f"BEFORE INSERT ON {_quoted(table)} WHEN {clash}",
+                        f"INSERT of a row already in {table}",
+                        rule,
+                    )
+                )
         for statement in statements:
             curs.execute(statement)
 

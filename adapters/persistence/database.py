@@ -50,7 +50,7 @@ class Database:
 
 
 def database_kind(url: str | None) -> str:
-    """"sqlite" or "postgresql", from the URL alone (nothing is opened or created)."""
+    """The kind, "sqlite" or "postgresql", from the URL alone (nothing is opened or created)."""
     scheme = urlsplit(url or DEFAULT_URL).scheme
     return "postgresql" if scheme in ("postgresql", "postgres") else scheme
 
@@ -59,19 +59,22 @@ def database_from_url(url: str | None) -> Database:
     url = url or DEFAULT_URL
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        raw = unquote(url[len("sqlite://"):])
+        raw = unquote(url[len("sqlite://") :])
         if raw in ("", "/", "/:memory:"):
-            return Database(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                                            "SQLITE_DBNAME": ":memory:"})
+            return Database(url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": ":memory:"})
         # sqlite:///relative/path and sqlite:////absolute/path, as in SQLAlchemy.
         path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
         private_directory(path.parent)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # before SQLite creates it 0644
-        return Database(url, "sqlite", {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "30",
-        })
+        return Database(
+            url,
+            "sqlite",
+            {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+            },
+        )
     if parts.scheme in ("postgresql", "postgres"):
         if not parts.path.strip("/"):
             raise DatabaseURLError(f"{_redact(url)}: the URL must name a database")
@@ -111,8 +114,13 @@ def _redact(url: str) -> str:
 def postgres_conninfo(database: Database) -> str:
     """A libpq connection string for a PostgreSQL database, for connections outside the event store."""
     env = database.env
-    return make_conninfo(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-                         user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None)
+    return make_conninfo(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+    )
 
 
 @contextmanager

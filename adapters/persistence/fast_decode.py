@@ -81,5 +81,6 @@ def fast_mapper(mapper: Mapper) -> Mapper:
     does not use the library's JSON transcoder."""
     if type(mapper.transcoder) is not JSONTranscoder:
         return mapper
-    return type(mapper)(transcoder=OrjsonDecodingTranscoder(mapper.transcoder),
-                        compressor=mapper.compressor, cipher=mapper.cipher)
+    return type(mapper)(
+        transcoder=OrjsonDecodingTranscoder(mapper.transcoder), compressor=mapper.compressor, cipher=mapper.cipher
+    )

@@ -40,8 +40,11 @@ class _PostgresReader:
         table = SQL("{}.{}").format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
         columns = SQL("SELECT notification_id AS id, originator_id, originator_version, topic, state FROM ")
         self._to_end = columns + table + SQL(" WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
-        self._to_stop = columns + table + SQL(
-            " WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s")
+        self._to_stop = (
+            columns
+            + table
+            + SQL(" WHERE notification_id > %s AND notification_id <= %s ORDER BY notification_id LIMIT %s")
+        )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as the library's own reads
     def __call__(self, after: int, limit: int, stop: int | None) -> Sequence[Any]:
@@ -56,5 +59,10 @@ class _PostgresReader:
 def case_feed(app: Any, cache_size: int = 20000, kinds: Sequence[type[Case]] = CASE_KINDS) -> CaseFeed:
     """The case log for the read models (every kind of case by default), read and decoded the fast
     way (same events, same cases)."""
-    return CaseFeed(app, cache_size=cache_size, mapper=fast_mapper(app.mapper),
-                    reader=notification_reader(app.recorder), kinds=kinds)
+    return CaseFeed(
+        app,
+        cache_size=cache_size,
+        mapper=fast_mapper(app.mapper),
+        reader=notification_reader(app.recorder),
+        kinds=kinds,
+    )

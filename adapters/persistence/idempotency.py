@@ -27,7 +27,8 @@ class SQLIdempotencyStore(IdempotencyStore):
                     f"CREATE TABLE IF NOT EXISTS {TABLE} (scope TEXT NOT NULL, key TEXT NOT NULL, "
                     f"fingerprint TEXT NOT NULL, status INTEGER, body {tables.blob}, content_type TEXT, "
                     f"created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, holder TEXT, claimed_at {tables.instant_type}, "
-                    f"PRIMARY KEY (scope, key))")
+                    f"PRIMARY KEY (scope, key))"
+                )
             else:  # a table from before leases: its open claims have no time, and count as expired
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN holder TEXT")
                 conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN claimed_at {tables.instant_type}")
@@ -38,11 +39,15 @@ class SQLIdempotencyStore(IdempotencyStore):
             inserted = conn.execute(
                 f"INSERT INTO {TABLE} (scope, key, fingerprint, holder, claimed_at) VALUES ({p}, {p}, {p}, {p}, {p}) "
                 f"ON CONFLICT (scope, key) DO NOTHING",
-                (scope, key, fingerprint, holder, self._t.instant(now))).rowcount
+                (scope, key, fingerprint, holder, self._t.instant(now)),
+            ).rowcount
             if inserted == 1:
                 return Claim(holder)
-            row = conn.execute(f"SELECT fingerprint, status, body, content_type, holder, claimed_at FROM {TABLE} "
-                               f"WHERE scope = {p} AND key = {p}", (scope, key)).fetchone()
+            row = conn.execute(
+                f"SELECT fingerprint, status, body, content_type, holder, claimed_at FROM {TABLE} "
+                f"WHERE scope = {p} AND key = {p}",
+                (scope, key),
+            ).fetchone()
             if row is None:  # released between our insert and select: treat as busy, the client retries
                 raise KeyInProgress(_BUSY)
             stored_fingerprint, status, body, content_type, previous, claimed_at = row
@@ -55,7 +60,8 @@ class SQLIdempotencyStore(IdempotencyStore):
             taken = conn.execute(
                 f"UPDATE {TABLE} SET holder = {p}, claimed_at = {p} WHERE scope = {p} AND key = {p} "
                 f"AND status IS NULL AND COALESCE(holder, '') = {p}",
-                (holder, self._t.instant(now), scope, key, previous or "")).rowcount
+                (holder, self._t.instant(now), scope, key, previous or ""),
+            ).rowcount
         if taken != 1:  # another retry took it over first
             raise KeyInProgress(_BUSY)
         return Claim(holder)
@@ -63,12 +69,16 @@ class SQLIdempotencyStore(IdempotencyStore):
     def complete(self, scope: str, key: str, claim: Claim, response: StoredResponse) -> None:
         p = self._t.p
         with self._t.connect() as conn:
-            conn.execute(f"UPDATE {TABLE} SET status = {p}, body = {p}, content_type = {p} "
-                         f"WHERE scope = {p} AND key = {p} AND holder = {p}",
-                         (response.status, response.body, response.content_type, scope, key, claim.holder))
+            conn.execute(
+                f"UPDATE {TABLE} SET status = {p}, body = {p}, content_type = {p} "
+                f"WHERE scope = {p} AND key = {p} AND holder = {p}",
+                (response.status, response.body, response.content_type, scope, key, claim.holder),
+            )
 
     def release(self, scope: str, key: str, claim: Claim) -> None:
         p = self._t.p
         with self._t.connect() as conn:
-            conn.execute(f"DELETE FROM {TABLE} WHERE scope = {p} AND key = {p} AND holder = {p} AND status IS NULL",
-                         (scope, key, claim.holder))
+            conn.execute(
+                f"DELETE FROM {TABLE} WHERE scope = {p} AND key = {p} AND holder = {p} AND status IS NULL",
+                (scope, key, claim.holder),
+            )

@@ -64,8 +64,12 @@ class DatabaseUnavailable(Exception):
     """The database is known to be unreachable; raised without waiting, and not retried by the library."""
 
 
-UNAVAILABLE: tuple[type[Exception], ...] = (DatabaseUnavailable, OperationalError, InterfaceError,
-                                            psycopg.OperationalError)
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    DatabaseUnavailable,
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+)
 """Errors meaning "the database did not answer": a 503, or a retry for a process that waits for it."""
 
 
@@ -149,8 +153,10 @@ class _Shared:
 
 
 # Every POSTGRES_* setting the library reads (connection, pool, schema, tracking), and the id type.
-_SETTINGS = sorted({getattr(BasePostgresFactory, name) for name in dir(BasePostgresFactory)
-                    if name.startswith("POSTGRES_")} | {BasePostgresFactory.ORIGINATOR_ID_TYPE})
+_SETTINGS = sorted(
+    {getattr(BasePostgresFactory, name) for name in dir(BasePostgresFactory) if name.startswith("POSTGRES_")}
+    | {BasePostgresFactory.ORIGINATOR_ID_TYPE}
+)
 
 
 class SharedPostgresFactory(PostgresFactory):
@@ -194,4 +200,3 @@ class SharedPostgresFactory(PostgresFactory):
     def __exit__(self, *exc: object) -> None:
         self._is_entered = False
         self.close()
-

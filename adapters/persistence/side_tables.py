@@ -50,8 +50,9 @@ class SideTables:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             # The event store has put the file in WAL mode already.
-            conn = self._local.conn = sqlite3.connect(self._path, timeout=30, isolation_level=None,
-                                                      check_same_thread=False)
+            conn = self._local.conn = sqlite3.connect(
+                self._path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         conn.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")  # a writer takes the lock before reading
         try:
             yield conn
@@ -65,9 +66,14 @@ class SideTables:
         with self.connect(read_only=True) as conn:
             if self.kind == "sqlite":
                 return {row[1] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
-            return {row[0] for row in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND table_schema = current_schema()", (table,)).fetchall()}
+            return {
+                row[0]
+                for row in conn.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                    "AND table_schema = current_schema()",
+                    (table,),
+                ).fetchall()
+            }
 
     def instant(self, moment: datetime) -> Any:
         if self.kind == "sqlite":

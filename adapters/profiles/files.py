@@ -59,8 +59,9 @@ class FileProfileCatalogue(ProfileCatalogue):
         return sorted(pid for pid, p in self._profiles.items() if kind is None or p.kind == kind)
 
 
-def _resolve(name: str, files: dict[str, tuple[Path, dict[str, Any]]], profiles: dict[str, Profile],
-             chain: tuple[str, ...]) -> Profile:
+def _resolve(
+    name: str, files: dict[str, tuple[Path, dict[str, Any]]], profiles: dict[str, Profile], chain: tuple[str, ...]
+) -> Profile:
     """Parses one file, its fallback first (merged in), so a problem is reported against the file that has it."""
     if name in profiles:
         return profiles[name]
@@ -69,15 +70,18 @@ def _resolve(name: str, files: dict[str, tuple[Path, dict[str, Any]]], profiles:
     if isinstance(fallback, str):
         loop = (*chain, name)
         if fallback in loop:
-            cycle = " → ".join((*loop[loop.index(fallback):], fallback))
+            cycle = " → ".join((*loop[loop.index(fallback) :], fallback))
             raise ProfileError(f"approval profile {path}: fallback cycle {cycle}")
         if fallback not in files:
-            raise ProfileError(f"approval profile {path}: fallback {fallback!r} is not a profile on offer "
-                               f"(known: {', '.join(sorted(files))})")
+            raise ProfileError(
+                f"approval profile {path}: fallback {fallback!r} is not a profile on offer "
+                f"(known: {', '.join(sorted(files))})"
+            )
         base = _resolve(fallback, files, profiles, (*chain, name))
         if base.kind != "approval":
-            raise ProfileError(f"approval profile {path}: fallback {fallback!r} is an {base.kind} profile, "
-                               f"not an approval profile")
+            raise ProfileError(
+                f"approval profile {path}: fallback {fallback!r} is an {base.kind} profile, not an approval profile"
+            )
         data = merged_with_fallback(data, base.record)
     profile = parse_profile(data, str(path))
     if profile.id != path.stem:

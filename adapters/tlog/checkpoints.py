@@ -82,8 +82,9 @@ class Cosigned:
 
 
 class Checkpoints:
-    def __init__(self, log: MerkleLog, view: MerkleView, signer: NoteSigner, interval: timedelta,
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, log: MerkleLog, view: MerkleView, signer: NoteSigner, interval: timedelta, clock: Callable[[], datetime]
+    ) -> None:
         self.log, self.view, self.signer, self.interval, self.clock = log, view, signer, interval, clock
 
     @property
@@ -120,8 +121,10 @@ class Checkpoints:
             if latest.size == size:
                 return latest
             if latest.size > size:
-                raise LogInconsistent(f"the log holds {size} events but its checkpoint of "
-                                      f"{latest.issued_at.isoformat()} covers {latest.size}")
+                raise LogInconsistent(
+                    f"the log holds {size} events but its checkpoint of "
+                    f"{latest.issued_at.isoformat()} covers {latest.size}"
+                )
             if not force and self.clock() - latest.issued_at < self.interval:
                 return latest
         root = self.log.root(size)
@@ -139,16 +142,20 @@ class Checkpoints:
     def _check_consistent(self, latest: CheckpointRecord, size: int, root: bytes) -> None:
         body, signatures = parse_note(latest.note)
         if not any(verify_note_signature(body, s, self.signer.verifier()) for s in signatures):
-            raise LogInconsistent(f"the checkpoint at size {latest.size} does not bear this log's signature "
-                                  f"({self.vkey()}): is this the log's key?")
+            raise LogInconsistent(
+                f"the checkpoint at size {latest.size} does not bear this log's signature "
+                f"({self.vkey()}): is this the log's key?"
+            )
         if self.log.root(latest.size) != latest.root:
-            raise LogInconsistent(f"the stored tree no longer reproduces the root of the checkpoint at size "
-                                  f"{latest.size}: it was altered")
+            raise LogInconsistent(
+                f"the stored tree no longer reproduces the root of the checkpoint at size {latest.size}: it was altered"
+            )
         try:
             verify_consistency(latest.size, size, latest.root, root, self.log.consistency_proof(latest.size, size))
         except ProofError as exc:
-            raise LogInconsistent(f"the tree of {size} events is not consistent with the checkpoint at size "
-                                  f"{latest.size}: {exc}") from exc
+            raise LogInconsistent(
+                f"the tree of {size} events is not consistent with the checkpoint at size {latest.size}: {exc}"
+            ) from exc
 
     # -- witnesses ------------------------------------------------------------
     def cosign(self, witness: NoteSigner, last_cosigned: str | None) -> Cosigned:
@@ -166,14 +173,19 @@ class Checkpoints:
             if old.origin != self.origin:
                 raise CosignRefused(f"the last cosigned checkpoint is of another log ({old.origin})")
             if old.size > latest.size:
-                raise CosignRefused(f"the log's latest checkpoint (size {latest.size}) is older than the one "
-                                    f"this witness cosigned (size {old.size})")
+                raise CosignRefused(
+                    f"the log's latest checkpoint (size {latest.size}) is older than the one "
+                    f"this witness cosigned (size {old.size})"
+                )
             try:
-                verify_consistency(old.size, latest.size, old.root, latest.root,
-                                   self.log.consistency_proof(old.size, latest.size))
+                verify_consistency(
+                    old.size, latest.size, old.root, latest.root, self.log.consistency_proof(old.size, latest.size)
+                )
             except (ProofError, ValueError) as exc:
-                raise CosignRefused(f"the latest checkpoint (size {latest.size}) is not consistent with the "
-                                    f"one this witness cosigned (size {old.size}): {exc}") from exc
+                raise CosignRefused(
+                    f"the latest checkpoint (size {latest.size}) is not consistent with the "
+                    f"one this witness cosigned (size {old.size}): {exc}"
+                ) from exc
         now = self.clock()
         line = witness.signature_line(body, int(now.timestamp()))
         self.view.add_witness(witness.name, witness.vkey())
@@ -188,5 +200,9 @@ class Checkpoints:
 
 def checkpoint_json(checkpoints: Checkpoints, record: CheckpointRecord) -> dict:
     """As docs/http-api.md *Verifiable history* gives a checkpoint: origin, size, base64 root and the signed note."""
-    return {"origin": checkpoints.origin, "size": record.size,
-            "root": base64.b64encode(record.root).decode(), "note": checkpoints.note(record)}
+    return {
+        "origin": checkpoints.origin,
+        "size": record.size,
+        "root": base64.b64encode(record.root).decode(),
+        "note": checkpoints.note(record),
+    }

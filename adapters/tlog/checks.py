@@ -38,25 +38,37 @@ def verify(log: MerkleLog, checkpoints: Checkpoints) -> dict[str, Any]:
     for record in issued:
         body, signatures = parse_note(record.note)
         if not any(verify_note_signature(body, s, verifier) for s in signatures):
-            problems.append({"index": None, "problem": f"the checkpoint at size {record.size} does not bear "
-                                                       "the log's signature"})
+            problems.append(
+                {"index": None, "problem": f"the checkpoint at size {record.size} does not bear the log's signature"}
+            )
         recomputed = result.roots.get(record.size)
         if recomputed is None:
-            problems.append({"index": result.events_checked,
-                             "problem": f"the log holds {result.events_checked} events, fewer than the "
-                                        f"{record.size} its checkpoint covers: events were removed"})
+            problems.append(
+                {
+                    "index": result.events_checked,
+                    "problem": f"the log holds {result.events_checked} events, fewer than the "
+                    f"{record.size} its checkpoint covers: events were removed",
+                }
+            )
         elif recomputed != record.root:
-            problems.append({"index": matched,
-                             "problem": f"the root recomputed from the events differs from the signed "
-                                        f"checkpoint at size {record.size}: the first difference is at or "
-                                        f"after index {matched}"})
+            problems.append(
+                {
+                    "index": matched,
+                    "problem": f"the root recomputed from the events differs from the signed "
+                    f"checkpoint at size {record.size}: the first difference is at or "
+                    f"after index {matched}",
+                }
+            )
         else:
             matched = record.size
     problems.sort(key=lambda p: (p["index"] is None, p["index"] or 0))
     head = issued[-1] if issued else None
-    return {"ok": not problems, "events_checked": result.events_checked,
-            "head": None if head is None else {"size": head.size, "root": base64.b64encode(head.root).decode()},
-            "problems": problems}
+    return {
+        "ok": not problems,
+        "events_checked": result.events_checked,
+        "head": None if head is None else {"size": head.size, "root": base64.b64encode(head.root).decode()},
+        "problems": problems,
+    }
 
 
 @dataclass(frozen=True)
@@ -87,9 +99,20 @@ def export(log: MerkleLog, checkpoints: Checkpoints, directory: Path, exported_a
             events.write(pack(len(data)))
             events.write(data)
             leaves.write(leaf.hash)
-    _write(directory / "manifest.json", json.dumps({
-        "format": EXPORT_FORMAT, "origin": checkpoints.origin, "size": head.size, "exported_at": exported_at,
-    }, ensure_ascii=False, indent=2) + "\n")
+    _write(
+        directory / "manifest.json",
+        json.dumps(
+            {
+                "format": EXPORT_FORMAT,
+                "origin": checkpoints.origin,
+                "size": head.size,
+                "exported_at": exported_at,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        + "\n",
+    )
     return Exported(directory, head.size, len(issued), len(witnesses))
 
 

@@ -52,7 +52,7 @@ class NoteSigner:
 
     def __init__(self, private_key: str) -> None:
         text = private_key.strip()
-        parts = text[len(_PREFIX):].split("+", 2) if text.startswith(_PREFIX) else []
+        parts = text[len(_PREFIX) :].split("+", 2) if text.startswith(_PREFIX) else []
         if len(parts) != 3:
             raise ValueError("a private key is PRIVATE+KEY+<name>+<hex key id>+<base64 key>")
         name, given_id, encoded = parts
@@ -100,6 +100,9 @@ def add_signature(note: str, line: str) -> str:
     """The note with ``line`` among its signatures: a key that signed before has its line replaced, not doubled."""
     body, signatures = parse_note(note)
     (new,) = parse_note(body + "\n" + line)[1]
-    kept = [sig_line for sig_line, sig in zip(note[len(body) + 1:].splitlines(keepends=True), signatures)
-            if (sig.name, sig.key_id) != (new.name, new.key_id)]
+    kept = [
+        sig_line
+        for sig_line, sig in zip(note[len(body) + 1 :].splitlines(keepends=True), signatures)
+        if (sig.name, sig.key_id) != (new.name, new.key_id)
+    ]
     return body + "\n" + "".join(kept) + line

@@ -142,6 +142,7 @@ def _hashes(proof: Sequence[bytes]) -> list[bytes]:
 
 # --- C2SP signed notes, verifier keys, checkpoints, cosignatures ---
 
+
 @dataclass(frozen=True)
 class VerifierKey:
     name: str
@@ -194,7 +195,7 @@ def parse_note(text: str) -> tuple[str, list[NoteSignature]]:
     split = text.rfind("\n\n")
     if split < 0:
         raise ValueError("a note needs a blank line before its signatures")
-    body, block = text[:split + 1], text[split + 2:]
+    body, block = text[: split + 1], text[split + 2 :]
     if not block.endswith("\n"):
         raise ValueError("a note's signature block must end with a newline")
     lines = block[:-1].split("\n")
@@ -270,6 +271,7 @@ def _b64(text: str) -> bytes:
 
 # --- the export ---
 
+
 @dataclass(frozen=True)
 class Problem:
     index: int | None
@@ -327,14 +329,15 @@ def _well_formed(record: bytes) -> bool:
     try:
         app_end = 3 + struct.unpack_from(">H", record, 1)[0]
         topic_end = app_end + 26 + struct.unpack_from(">H", record, app_end + 24)[0]
-        str(record[3:app_end], "utf-8"), str(record[app_end + 26:topic_end], "utf-8")
+        str(record[3:app_end], "utf-8"), str(record[app_end + 26 : topic_end], "utf-8")
         return record[0] == 1 and topic_end + 4 + struct.unpack_from(">I", record, topic_end)[0] == len(record)
     except (IndexError, struct.error, UnicodeDecodeError):
         return False
 
 
-def verify_export(directory: Path, trusted: str | None = None, vkey: str | None = None,
-                  witnesses: Sequence[str] = ()) -> Report:
+def verify_export(
+    directory: Path, trusted: str | None = None, vkey: str | None = None, witnesses: Sequence[str] = ()
+) -> Report:
     """Audits an export; raises UnusableInput when there is nothing to audit against (no manifest, no key…)."""
     return _Audit(Path(directory), vkey, witnesses).run(trusted)
 
@@ -379,15 +382,18 @@ class _Audit:
             wanted = set(sizes) | ({pinned.size} if pinned else set())
             count, roots = _tree_roots(self.leaves_of(events, leaves), wanted)
             failing = [s for s in sizes if roots.get(s) != self.signed[s]]
-            stored = _tree_roots((leaves[i:i + 32] for i in range(0, len(leaves) - 31, 32)), set(failing))[1]
+            stored = _tree_roots((leaves[i : i + 32] for i in range(0, len(leaves) - 31, 32)), set(failing))[1]
         located = [s for s in failing if stored.get(s) == self.signed[s]]
         for index, message, proven in self.findings:
             later = [s for s in sizes if s > index]
             if proven or any(s > index for s in located):
                 self.problem(index, message)
             elif later and roots.get(later[0]) == self.signed[later[0]]:
-                self.problem(index, f"leaves.bin differs from this event, which the checkpoint of size {later[0]} "
-                                    f"confirms: the service's stored leaf is damaged")
+                self.problem(
+                    index,
+                    f"leaves.bin differs from this event, which the checkpoint of size {later[0]} "
+                    f"confirms: the service's stored leaf is damaged",
+                )
         if len(self.findings) >= _MAX_NAMED:
             self.problem(None, f"more than {_MAX_NAMED} events are in question; only the first are named")
         covered = count + (self.shift if located else 0)
@@ -398,21 +404,35 @@ class _Audit:
         if failing and failing[0] <= covered:
             good = max((s for s in sizes if s < failing[0]), default=0)
             if not any(p.index is not None and good <= p.index < failing[0] for p in self.problems):
-                self.problem(good, f"first difference at or after index {good}: the events do not reproduce the "
-                                   f"checkpoint of size {failing[0]}, and leaves.bin cannot tell which differs")
+                self.problem(
+                    good,
+                    f"first difference at or after index {good}: the events do not reproduce the "
+                    f"checkpoint of size {failing[0]}, and leaves.bin cannot tell which differs",
+                )
         if not sizes:
             self.problem(None, "no checkpoint in the export is signed by the log key")
         if pinned and pinned.size > latest:
-            self.problem(None, f"export is older than the trusted checkpoint (rollback): signed up to size {latest}, "
-                               f"the trusted checkpoint has size {pinned.size}")
+            self.problem(
+                None,
+                f"export is older than the trusted checkpoint (rollback): signed up to size {latest}, "
+                f"the trusted checkpoint has size {pinned.size}",
+            )
         elif pinned and roots.get(pinned.size) != pinned.root:
-            self.problem(None, f"forked from the trusted checkpoint: the events do not reproduce its root at size "
-                               f"{pinned.size}")
+            self.problem(
+                None, f"forked from the trusted checkpoint: the events do not reproduce its root at size {pinned.size}"
+            )
         self.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
         head = {"size": latest, "root": base64.b64encode(self.signed[latest]).decode()} if sizes else None
-        witnesses = [{"name": name, "key_id": kid.hex(), "verified": known and good > 0 and not bad,
-                      "checkpoints": good, "known": known}
-                     for (name, kid), (known, good, bad) in self.cosigners.items()]
+        witnesses = [
+            {
+                "name": name,
+                "key_id": kid.hex(),
+                "verified": known and good > 0 and not bad,
+                "checkpoints": good,
+                "known": known,
+            }
+            for (name, kid), (known, good, bad) in self.cosigners.items()
+        ]
         return Report(not self.problems, count, head, self.problems, witnesses, self.key_source)
 
     def checkpoints(self) -> None:
@@ -468,7 +488,7 @@ class _Audit:
             leaf = hashlib.sha256(b"\x00" + record).digest()
             if skip:
                 skip -= 1
-            elif index < stored and leaves[32 * index:32 * index + 32] != leaf:
+            elif index < stored and leaves[32 * index : 32 * index + 32] != leaf:
                 moved, skip = self.locate(events, leaves, index, leaf, end)
                 self.shift += moved
             count += 1
@@ -482,8 +502,10 @@ class _Audit:
         of the index shift and how many next events are inserted ones.
         """
         ahead = [leaf_hash(events[s:e]) for s, e in itertools.islice(_records(events, offset), _LOOKAHEAD + 1) if e]
+
         def stored(i: int) -> bytes:
-            return leaves[32 * i:32 * i + 32]
+            return leaves[32 * i : 32 * i + 32]
+
         for k in range(1, _LOOKAHEAD + 1):
             if leaf == stored(index + k) and (not ahead or ahead[0] == stored(index + k + 1)):
                 for missing in range(index, index + k):
@@ -537,16 +559,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         witnesses = [line for path in args.witness for line in path.read_text("utf-8").splitlines() if line.strip()]
-        report = verify_export(args.directory, args.trusted and args.trusted.read_text(encoding="utf-8"),
-                               args.vkey and args.vkey.read_text(encoding="utf-8"), witnesses)
+        report = verify_export(
+            args.directory,
+            args.trusted and args.trusted.read_text(encoding="utf-8"),
+            args.vkey and args.vkey.read_text(encoding="utf-8"),
+            witnesses,
+        )
     except (UnusableInput, OSError, ValueError) as error:
         print(f"tlog_verify: cannot audit {args.directory}: {error}", file=sys.stderr)
         return 2
     if args.json:
         print(report.to_json())
         return 0 if report.ok else 1
-    print(f"{'OK' if report.ok else 'PROBLEMS FOUND'}: {report.events_checked} events checked against the "
-          f"{'pinned' if report.key_source == 'given' else 'exported'} log key")
+    print(
+        f"{'OK' if report.ok else 'PROBLEMS FOUND'}: {report.events_checked} events checked against the "
+        f"{'pinned' if report.key_source == 'given' else 'exported'} log key"
+    )
     if report.head:
         print(f"head: size {report.head['size']}, root {report.head['root']}")
     for w in report.witnesses:

@@ -17,8 +17,15 @@ TRACKING = "Accountability:accountability_trail"
 
 
 def _values(row: TrailRow) -> tuple:
-    return (row.position, row.record_id, row.entry, row.kind,
-            row.at.astimezone(UTC).isoformat(timespec="microseconds"), row.period, row.data)
+    return (
+        row.position,
+        row.record_id,
+        row.entry,
+        row.kind,
+        row.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        row.period,
+        row.data,
+    )
 
 
 class _Queries:
@@ -45,16 +52,20 @@ class SQLiteAccountabilityTrailView(_Queries, SQLiteTrackingRecorder, Accountabi
     p = "?"
 
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(),
-                "CREATE TABLE IF NOT EXISTS accountability_trail (position INTEGER PRIMARY KEY, record_id TEXT, "
-                "entry TEXT, kind TEXT, at TEXT, period TEXT, data TEXT)",
-                "CREATE INDEX IF NOT EXISTS accountability_trail_record ON accountability_trail "
-                "(record_id, period, position)"]
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS accountability_trail (position INTEGER PRIMARY KEY, record_id TEXT, "
+            "entry TEXT, kind TEXT, at TEXT, period TEXT, data TEXT)",
+            "CREATE INDEX IF NOT EXISTS accountability_trail_record ON accountability_trail "
+            "(record_id, period, position)",
+        ]
 
     def apply(self, rows: list[TrailRow], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(f"INSERT INTO accountability_trail ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [_values(r) for r in rows])
+            c.executemany(
+                f"INSERT INTO accountability_trail ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [_values(r) for r in rows],
+            )
             self._insert_tracking(c, tracking)
 
     def reset(self) -> None:
@@ -68,12 +79,15 @@ class PostgresAccountabilityTrailView(_Queries, PostgresTrackingRecorder, Accoun
 
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements += [SQL(s) for s in (
-            "CREATE TABLE IF NOT EXISTS accountability_trail (position bigint PRIMARY KEY, record_id text, "
-            "entry text, kind text, at text, period text, data text)",
-            "CREATE INDEX IF NOT EXISTS accountability_trail_record ON accountability_trail "
-            "(record_id, period, position)",
-        )]
+        self.sql_create_statements += [
+            SQL(s)
+            for s in (
+                "CREATE TABLE IF NOT EXISTS accountability_trail (position bigint PRIMARY KEY, record_id text, "
+                "entry text, kind text, at text, period text, data text)",
+                "CREATE INDEX IF NOT EXISTS accountability_trail_record ON accountability_trail "
+                "(record_id, period, position)",
+            )
+        ]
 
     def apply(self, rows: list[TrailRow], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -33,19 +33,22 @@ def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
 
 class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(),
-                "CREATE TABLE IF NOT EXISTS audit_trail (position INTEGER PRIMARY KEY, case_id TEXT NOT NULL, "
-                "case_no TEXT, seq INTEGER, type TEXT, actor_user TEXT, actor_role TEXT, actor_unit TEXT, "
-                "case_unit TEXT, recorded_at TEXT, occurred_at TEXT, data TEXT)",
-                "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
-                "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
-                "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)"]
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS audit_trail (position INTEGER PRIMARY KEY, case_id TEXT NOT NULL, "
+            "case_no TEXT, seq INTEGER, type TEXT, actor_user TEXT, actor_role TEXT, actor_unit TEXT, "
+            "case_unit TEXT, recorded_at TEXT, occurred_at TEXT, data TEXT)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
+            "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",
+        ]
 
     def apply(self, rows: list[tuple], tracking) -> None:
         values = [tuple(_sqlite_value(v) for v in r) for r in rows]
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(f"INSERT INTO audit_trail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                          values)
+            c.executemany(
+                f"INSERT INTO audit_trail ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", values
+            )
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -62,8 +65,10 @@ class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT count(*) FROM audit_trail{where}", params)
             total = c.fetchone()[0]
-            c.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT ? OFFSET ?",
-                      [*params, q.per_page, (q.page - 1) * q.per_page])
+            c.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT ? OFFSET ?",
+                [*params, q.per_page, (q.page - 1) * q.per_page],
+            )
             rows = [dict(zip(COLUMNS, r)) for r in c.fetchall()]
         return rows, total
 
@@ -73,19 +78,22 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
 
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements += [SQL(statement) for statement in (
-            "CREATE TABLE IF NOT EXISTS audit_trail (position bigint PRIMARY KEY, case_id uuid NOT NULL, "
-            "case_no text, seq integer, type text, actor_user text, actor_role text, actor_unit text, "
-            "case_unit text, recorded_at timestamptz, occurred_at timestamptz, data text)",
-            # Views made when the data was kept as jsonb: jsonb re-encodes (orders keys, drops
-            # whitespace and duplicates); the trail keeps the JSON exactly as recorded.
-            "DO $$ BEGIN IF (SELECT data_type FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = 'audit_trail' AND column_name = 'data') = 'jsonb' THEN "
-            "ALTER TABLE audit_trail ALTER COLUMN data TYPE text; END IF; END $$",
-            "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
-            "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
-            "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",
-        )]
+        self.sql_create_statements += [
+            SQL(statement)
+            for statement in (
+                "CREATE TABLE IF NOT EXISTS audit_trail (position bigint PRIMARY KEY, case_id uuid NOT NULL, "
+                "case_no text, seq integer, type text, actor_user text, actor_role text, actor_unit text, "
+                "case_unit text, recorded_at timestamptz, occurred_at timestamptz, data text)",
+                # Views made when the data was kept as jsonb: jsonb re-encodes (orders keys, drops
+                # whitespace and duplicates); the trail keeps the JSON exactly as recorded.
+                "DO $$ BEGIN IF (SELECT data_type FROM information_schema.columns WHERE table_schema = "
+                "current_schema() AND table_name = 'audit_trail' AND column_name = 'data') = 'jsonb' THEN "
+                "ALTER TABLE audit_trail ALTER COLUMN data TYPE text; END IF; END $$",
+                "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor_user, position)",
+                "CREATE INDEX IF NOT EXISTS audit_trail_case ON audit_trail (case_id, seq)",
+                "CREATE INDEX IF NOT EXISTS audit_trail_occurred ON audit_trail (occurred_at)",
+            )
+        ]
 
     def apply(self, rows: list[tuple], tracking) -> None:
         # Binary COPY: the driver writes each value in the server's own binary form, so neither side
@@ -104,23 +112,36 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute("TRUNCATE audit_trail")
-            c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s",
-                      ("Appeals:audit_trail",))
+            c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", ("Appeals:audit_trail",))
 
     def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
         where, params = _where(q, "%s")
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT count(*) AS n FROM audit_trail{where}", params)
             total = c.fetchone()["n"]
-            c.execute(f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT %s OFFSET %s",
-                      [*params, q.per_page, (q.page - 1) * q.per_page])
+            c.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT %s OFFSET %s",
+                [*params, q.per_page, (q.page - 1) * q.per_page],
+            )
             rows = [dict(r) for r in c.fetchall()]
         return rows, total
 
 
 # The PostgreSQL column types, in ``COLUMNS`` order, for binary COPY.
-_COPY_TYPES = ["int8", "uuid", "text", "int4", "text", "text", "text", "text", "text", "timestamptz",
-               "timestamptz", "text"]
+_COPY_TYPES = [
+    "int8",
+    "uuid",
+    "text",
+    "int4",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "text",
+]
 
 
 def _sqlite_value(value: Any) -> Any:

@@ -19,19 +19,64 @@ from projections.cases.case_list import CaseListQuery, CaseListView, CaseRows
 from projections.reports.recurring import ReceivedAppeal
 
 # 并单 and suggested repeats, known only from the events: (column, SQLite type, PostgreSQL type).
-_MERGE_COLUMNS = (("credit_code", "TEXT", "text"), ("merged_into", "TEXT", "text"),
-                  ("merged_at", "TEXT", "timestamptz"), ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"),
-                  ("subject_grams", "TEXT", "text"))
-CASE_COLUMNS = ("id", "case_no", "status", "profile", "tier", "channel", "category", "unit", "co_units", "subject",
-                "enterprise_name", "escalation_level", "returned_count", "satisfaction", "solved",
-                "next_deadline", "next_due", "next_ends_at", "provisional", "received_at", "updated_at",
-                "closed_at", "version", "search", "kind", *(column for column, _, _ in _MERGE_COLUMNS))
-DEADLINE_COLUMNS = ("case_id", "name", "round", "unit", "started_at", "ends_at", "due", "met_at", "cancelled_at",
-                    "provisional", "started_by", "met_seq", "missed_seq", "kind")
+_MERGE_COLUMNS = (
+    ("credit_code", "TEXT", "text"),
+    ("merged_into", "TEXT", "text"),
+    ("merged_at", "TEXT", "timestamptz"),
+    ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"),
+    ("subject_grams", "TEXT", "text"),
+)
+CASE_COLUMNS = (
+    "id",
+    "case_no",
+    "status",
+    "profile",
+    "tier",
+    "channel",
+    "category",
+    "unit",
+    "co_units",
+    "subject",
+    "enterprise_name",
+    "escalation_level",
+    "returned_count",
+    "satisfaction",
+    "solved",
+    "next_deadline",
+    "next_due",
+    "next_ends_at",
+    "provisional",
+    "received_at",
+    "updated_at",
+    "closed_at",
+    "version",
+    "search",
+    "kind",
+    *(column for column, _, _ in _MERGE_COLUMNS),
+)
+DEADLINE_COLUMNS = (
+    "case_id",
+    "name",
+    "round",
+    "unit",
+    "started_at",
+    "ends_at",
+    "due",
+    "met_at",
+    "cancelled_at",
+    "provisional",
+    "started_by",
+    "met_seq",
+    "missed_seq",
+    "kind",
+)
 ORDER = {
-    "due": "next_ends_at ASC NULLS LAST, case_no", "-due": "next_ends_at DESC NULLS LAST, case_no",
-    "received": "received_at ASC, case_no", "-received": "received_at DESC, case_no",
-    "updated": "updated_at ASC, case_no", "-updated": "updated_at DESC, case_no",
+    "due": "next_ends_at ASC NULLS LAST, case_no",
+    "-due": "next_ends_at DESC NULLS LAST, case_no",
+    "received": "received_at ASC, case_no",
+    "-received": "received_at DESC, case_no",
+    "updated": "updated_at ASC, case_no",
+    "-updated": "updated_at DESC, case_no",
 }
 TRACKING = "Appeals:case_list"
 # Every list is of one kind (appeals, or approvals): each index the lists are read by is partial, one per
@@ -40,12 +85,18 @@ TRACKING = "Appeals:case_list"
 # literal: ``_filters`` does.) The appeals-only indexes they replace are dropped.
 KINDS = ("appeal", "approval")
 _KIND_INDEXES = (
-    "DROP INDEX IF EXISTS cases_due", "DROP INDEX IF EXISTS cases_received", "DROP INDEX IF EXISTS cases_status",
-    *(statement for kind in KINDS for statement in (
-        f"CREATE INDEX IF NOT EXISTS cases_{kind}_due ON cases (next_ends_at, case_no) WHERE kind = '{kind}'",
-        f"CREATE INDEX IF NOT EXISTS cases_{kind}_received ON cases (received_at) WHERE kind = '{kind}'",
-        f"CREATE INDEX IF NOT EXISTS cases_{kind}_status ON cases (status, next_ends_at) WHERE kind = '{kind}'",
-    )),
+    "DROP INDEX IF EXISTS cases_due",
+    "DROP INDEX IF EXISTS cases_received",
+    "DROP INDEX IF EXISTS cases_status",
+    *(
+        statement
+        for kind in KINDS
+        for statement in (
+            f"CREATE INDEX IF NOT EXISTS cases_{kind}_due ON cases (next_ends_at, case_no) WHERE kind = '{kind}'",
+            f"CREATE INDEX IF NOT EXISTS cases_{kind}_received ON cases (received_at) WHERE kind = '{kind}'",
+            f"CREATE INDEX IF NOT EXISTS cases_{kind}_status ON cases (status, next_ends_at) WHERE kind = '{kind}'",
+        )
+    ),
     # The workspace's inbox of every kind, for those who see every case (the platform, the window).
     "CREATE INDEX IF NOT EXISTS cases_any_due ON cases (next_ends_at, case_no)",
 )
@@ -86,54 +137,69 @@ def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, li
     for a unit's own deadlines, ``deadlines_of``)."""
     where, params = _filters(q, p, now)
     own = bool(q.deadlines_of)
-    columns = ", ".join(f"o.{col}" if own and col in _NEXT else f"c.{col}"
-                        for col in CASE_COLUMNS if col != "search")
+    columns = ", ".join(f"o.{col}" if own and col in _NEXT else f"c.{col}" for col in CASE_COLUMNS if col != "search")
     source = f"cases c JOIN case_units o ON o.case_id = c.id AND o.unit = {p}" if own else "cases c"
     params = [q.deadlines_of, *params] if own else params
     order = ORDER[q.sort].replace("next_ends_at", "o.next_ends_at" if own else "c.next_ends_at")
-    count = (f"SELECT count(*) FROM (SELECT 1 FROM {source}{where} LIMIT {int(q.count_limit)}) t"
-             if q.count_limit else f"SELECT count(*) FROM {source}{where}")
-    rows = (f"SELECT {columns} FROM {source}{where} ORDER BY {order} "
-            f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}")
+    count = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {source}{where} LIMIT {int(q.count_limit)}) t"
+        if q.count_limit
+        else f"SELECT count(*) FROM {source}{where}"
+    )
+    rows = (
+        f"SELECT {columns} FROM {source}{where} ORDER BY {order} "
+        f"LIMIT {int(q.per_page)} OFFSET {int((q.page - 1) * q.per_page)}"
+    )
     return count, params, rows, params
 
 
 class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(),
-                "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, case_no TEXT, status TEXT, profile TEXT, "
-                "tier TEXT, channel TEXT, category TEXT, unit TEXT, co_units TEXT, subject TEXT, "
-                "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
-                "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
-                "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
-                "kind TEXT NOT NULL DEFAULT 'appeal', "
-                + ", ".join(f"{column} {kind}" for column, kind, _ in _MERGE_COLUMNS) + ")",
-                "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
-                "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
-                "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
-                "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
-                "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
-                "started_by INTEGER, met_seq INTEGER, missed_seq INTEGER, kind TEXT NOT NULL DEFAULT 'appeal', "
-                "PRIMARY KEY (case_id, name, round))",
-                *self._added_columns(),
-                *_KIND_INDEXES,
-                "DROP INDEX IF EXISTS case_deadlines_open",
-                "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
-                "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
-                "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
-                "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)"]
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, case_no TEXT, status TEXT, profile TEXT, "
+            "tier TEXT, channel TEXT, category TEXT, unit TEXT, co_units TEXT, subject TEXT, "
+            "enterprise_name TEXT, escalation_level INTEGER, returned_count INTEGER, satisfaction TEXT, "
+            "solved INTEGER, next_deadline TEXT, next_due TEXT, next_ends_at TEXT, provisional INTEGER, "
+            "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
+            "kind TEXT NOT NULL DEFAULT 'appeal', "
+            + ", ".join(f"{column} {kind}" for column, kind, _ in _MERGE_COLUMNS)
+            + ")",
+            "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
+            "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
+            "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
+            "CREATE TABLE IF NOT EXISTS case_deadlines (case_id TEXT, name TEXT, round INTEGER, unit TEXT, "
+            "started_at TEXT, ends_at TEXT, due TEXT, met_at TEXT, cancelled_at TEXT, provisional INTEGER, "
+            "started_by INTEGER, met_seq INTEGER, missed_seq INTEGER, kind TEXT NOT NULL DEFAULT 'appeal', "
+            "PRIMARY KEY (case_id, name, round))",
+            *self._added_columns(),
+            *_KIND_INDEXES,
+            "DROP INDEX IF EXISTS case_deadlines_open",
+            "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
+            "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
+            "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
+            "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)",
+        ]
 
     def _added_columns(self) -> list[str]:
         """Columns added since the first release, for views made before them (SQLite has no IF NOT EXISTS).
         Rows made before approvals existed are all appeals: the default says so."""
         added = []
-        for table, column, kind in (("case_deadlines", "missed_seq", "INTEGER"),
-                                    ("cases", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
-                                    ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
-                                    *(("case_units", column, kind) for column, kind in (
-                                        ("next_deadline", "TEXT"), ("next_due", "TEXT"), ("next_ends_at", "TEXT"),
-                                        ("provisional", "INTEGER"))),
-                                    *(("cases", column, kind) for column, kind, _ in _MERGE_COLUMNS)):
+        for table, column, kind in (
+            ("case_deadlines", "missed_seq", "INTEGER"),
+            ("cases", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
+            ("case_deadlines", "kind", "TEXT NOT NULL DEFAULT 'appeal'"),
+            *(
+                ("case_units", column, kind)
+                for column, kind in (
+                    ("next_deadline", "TEXT"),
+                    ("next_due", "TEXT"),
+                    ("next_ends_at", "TEXT"),
+                    ("provisional", "INTEGER"),
+                )
+            ),
+            *(("cases", column, kind) for column, kind, _ in _MERGE_COLUMNS),
+        ):
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"PRAGMA table_info({table})")
                 have = {row[1] for row in c.fetchall()}
@@ -157,14 +223,20 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             ids = [(str(r.case["id"]),) for r in cases if not r.new]
             c.executemany("DELETE FROM case_units WHERE case_id = ?", ids)
             c.executemany("DELETE FROM case_deadlines WHERE case_id = ?", ids)
-            c.executemany(f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
-                          f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
-                          [tuple(_lite(r.case[k]) for k in CASE_COLUMNS) for r in cases])
-            c.executemany(f"INSERT INTO case_units ({', '.join(UNIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [(str(r.case["id"]), unit, lead, *_lite_own(own)) for r in cases for unit, lead, own in r.units])
-            c.executemany(f"INSERT INTO case_deadlines ({', '.join(DEADLINE_COLUMNS)}) "
-                          f"VALUES ({', '.join('?' * len(DEADLINE_COLUMNS))})",
-                          [tuple(_lite(d[k]) for k in DEADLINE_COLUMNS) for r in cases for d in r.deadlines])
+            c.executemany(
+                f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
+                [tuple(_lite(r.case[k]) for k in CASE_COLUMNS) for r in cases],
+            )
+            c.executemany(
+                f"INSERT INTO case_units ({', '.join(UNIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(str(r.case["id"]), unit, lead, *_lite_own(own)) for r in cases for unit, lead, own in r.units],
+            )
+            c.executemany(
+                f"INSERT INTO case_deadlines ({', '.join(DEADLINE_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(DEADLINE_COLUMNS))})",
+                [tuple(_lite(d[k]) for k in DEADLINE_COLUMNS) for r in cases for d in r.deadlines],
+            )
             self._insert_tracking(c, tracking)
 
     def position(self) -> int:
@@ -188,16 +260,19 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
 
     def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(_candidates("?", viewer_unit),
-                      [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])])
+            c.execute(
+                _candidates("?", viewer_unit), [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])]
+            )
             return [_candidate(r[0], *r[1:4], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
 
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
-                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?", (_lite(now), limit))
+            c.execute(
+                f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
+                "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= ? ORDER BY ends_at LIMIT ?",
+                (_lite(now), limit),
+            )
             return [_from_lite(dict(zip(DEADLINE_COLUMNS, r))) for r in c.fetchall()]
-
 
     def appeals_received(self, start: datetime, end: datetime) -> list[ReceivedAppeal]:
         with self.datastore.transaction(commit=False) as c:
@@ -210,48 +285,63 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
 
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements += [SQL(s) for s in (
-            "CREATE TABLE IF NOT EXISTS cases (id uuid PRIMARY KEY, case_no text, status text, profile text, "
-            "tier text, channel text, category text, unit text, co_units text, subject text, "
-            "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
-            "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
-            "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
-            "version integer, search text, kind text NOT NULL DEFAULT 'appeal')",
-            # Views made before approvals existed hold appeals only.
-            "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
-            *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, _, kind in _MERGE_COLUMNS),
-            *_KIND_INDEXES,
-            "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
-            "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
-            *(f"ALTER TABLE case_units ADD COLUMN IF NOT EXISTS {column} {kind}" for column, kind in (
-                ("next_deadline", "text"), ("next_due", "timestamptz"), ("next_ends_at", "timestamptz"),
-                ("provisional", "boolean"))),
-            "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)",
-            "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
-            "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
-            "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
-            "cancelled_at timestamptz, provisional boolean, started_by integer, met_seq integer, "
-            "missed_seq integer, kind text NOT NULL DEFAULT 'appeal', PRIMARY KEY (case_id, name, round))",
-            "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS missed_seq integer",  # views made before the sweep
-            "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
-            "DROP INDEX IF EXISTS case_deadlines_open",
-            "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
-            "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
-            "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
-        )]
+        self.sql_create_statements += [
+            SQL(s)
+            for s in (
+                "CREATE TABLE IF NOT EXISTS cases (id uuid PRIMARY KEY, case_no text, status text, profile text, "
+                "tier text, channel text, category text, unit text, co_units text, subject text, "
+                "enterprise_name text, escalation_level integer, returned_count integer, satisfaction text, "
+                "solved boolean, next_deadline text, next_due timestamptz, next_ends_at timestamptz, "
+                "provisional boolean, received_at timestamptz, updated_at timestamptz, closed_at timestamptz, "
+                "version integer, search text, kind text NOT NULL DEFAULT 'appeal')",
+                # Views made before approvals existed hold appeals only.
+                "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
+                *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, _, kind in _MERGE_COLUMNS),
+                *_KIND_INDEXES,
+                "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
+                "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
+                *(
+                    f"ALTER TABLE case_units ADD COLUMN IF NOT EXISTS {column} {kind}"
+                    for column, kind in (
+                        ("next_deadline", "text"),
+                        ("next_due", "timestamptz"),
+                        ("next_ends_at", "timestamptz"),
+                        ("provisional", "boolean"),
+                    )
+                ),
+                "CREATE INDEX IF NOT EXISTS case_units_due ON case_units (unit, next_ends_at)",
+                "CREATE INDEX IF NOT EXISTS case_units_case ON case_units (case_id)",
+                "CREATE TABLE IF NOT EXISTS case_deadlines (case_id uuid, name text, round integer, unit text, "
+                "started_at timestamptz, ends_at timestamptz, due timestamptz, met_at timestamptz, "
+                "cancelled_at timestamptz, provisional boolean, started_by integer, met_seq integer, "
+                "missed_seq integer, kind text NOT NULL DEFAULT 'appeal', PRIMARY KEY (case_id, name, round))",
+                "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS missed_seq integer",  # views made before the sweep
+                "ALTER TABLE case_deadlines ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
+                "DROP INDEX IF EXISTS case_deadlines_open",
+                "CREATE INDEX IF NOT EXISTS case_deadlines_unmet ON case_deadlines (ends_at) "
+                "WHERE met_at IS NULL AND cancelled_at IS NULL AND missed_seq IS NULL",
+                "CREATE INDEX IF NOT EXISTS case_deadlines_unit ON case_deadlines (unit, ends_at)",
+            )
+        ]
 
     def create_table(self) -> None:
         # A view made before the units' own deadlines were kept lacks them; they come only from the
         # events, so it is made again.
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
-                      "AND table_name = 'case_units'")
+            c.execute(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'case_units'"
+            )
             exists = c.fetchone()["n"] > 0
-            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
-                      "AND table_name = 'case_units' AND column_name = 'next_ends_at'")
+            c.execute(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'case_units' AND column_name = 'next_ends_at'"
+            )
             rebuild = exists and c.fetchone()["n"] == 0
-            c.execute("SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
-                      "AND table_name = 'cases' AND column_name = 'credit_code'")
+            c.execute(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'cases' AND column_name = 'credit_code'"
+            )
             cases_made = exists and c.fetchone()["n"] == 0
         super().create_table()
         if rebuild:
@@ -324,35 +414,109 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
 
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
-                      "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s", (now, limit))
+            c.execute(
+                f"SELECT {', '.join(DEADLINE_COLUMNS)} FROM case_deadlines WHERE met_at IS NULL "
+                "AND cancelled_at IS NULL AND missed_seq IS NULL AND ends_at <= %s ORDER BY ends_at LIMIT %s",
+                (now, limit),
+            )
             return [dict(r) | {"case_id": str(r["case_id"])} for r in c.fetchall()]
 
 
 # What the recurring-problems report reads of each appeal received in its months (the received index).
-_RECEIVED = ("id", "case_no", "received_at", "category", "unit", "enterprise_name", "credit_code", "subject",
-             "status", "merged_into")
-_RECEIVED_SQL = (f"SELECT {', '.join(_RECEIVED)} FROM cases WHERE kind = 'appeal' AND received_at >= {{p}} "
-                 "AND received_at < {p} ORDER BY received_at, case_no")
+_RECEIVED = (
+    "id",
+    "case_no",
+    "received_at",
+    "category",
+    "unit",
+    "enterprise_name",
+    "credit_code",
+    "subject",
+    "status",
+    "merged_into",
+)
+_RECEIVED_SQL = (
+    f"SELECT {', '.join(_RECEIVED)} FROM cases WHERE kind = 'appeal' AND received_at >= {{p}} "
+    "AND received_at < {p} ORDER BY received_at, case_no"
+)
 
 
 def _received(row: dict[str, Any]) -> ReceivedAppeal:
-    return ReceivedAppeal(str(row["id"]), row["case_no"], row["received_at"], row["category"], row["unit"],
-                          row["enterprise_name"] or "", row["credit_code"], row["subject"] or "", row["status"],
-                          row["merged_into"])
+    return ReceivedAppeal(
+        str(row["id"]),
+        row["case_no"],
+        row["received_at"],
+        row["category"],
+        row["unit"],
+        row["enterprise_name"] or "",
+        row["credit_code"],
+        row["subject"] or "",
+        row["status"],
+        row["merged_into"],
+    )
 
 
-_TIME_COLUMNS = {"next_due", "next_ends_at", "received_at", "updated_at", "closed_at", "started_at", "ends_at",
-                 "due", "met_at", "cancelled_at", "merged_at"}
+_TIME_COLUMNS = {
+    "next_due",
+    "next_ends_at",
+    "received_at",
+    "updated_at",
+    "closed_at",
+    "started_at",
+    "ends_at",
+    "due",
+    "met_at",
+    "cancelled_at",
+    "merged_at",
+}
 _BOOL_COLUMNS = {"solved", "provisional"}
 
 
 # Column types on PostgreSQL, in column order, for binary COPY.
-_CASE_TYPES = ["uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "text", "int4",
-               "int4", "text", "bool", "text", "timestamptz", "timestamptz", "bool", "timestamptz",
-               "timestamptz", "timestamptz", "int4", "text", "text", *(kind for _, _, kind in _MERGE_COLUMNS)]
-_DEADLINE_TYPES = ["uuid", "text", "int4", "text", "timestamptz", "timestamptz", "timestamptz", "timestamptz",
-                   "timestamptz", "bool", "int4", "int4", "int4", "text"]
+_CASE_TYPES = [
+    "uuid",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "int4",
+    "int4",
+    "text",
+    "bool",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "bool",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "int4",
+    "text",
+    "text",
+    *(kind for _, _, kind in _MERGE_COLUMNS),
+]
+_DEADLINE_TYPES = [
+    "uuid",
+    "text",
+    "int4",
+    "text",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "timestamptz",
+    "bool",
+    "int4",
+    "int4",
+    "int4",
+    "text",
+]
 _case_values = itemgetter(*CASE_COLUMNS)
 _MERGED = {column for column, _, _ in _MERGE_COLUMNS}
 _MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并单); it is rebuilt from the event log"
@@ -361,16 +525,30 @@ _MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并�
 def _candidates(p: str, viewer_unit: str | None) -> str:
     """Open appeals received in a window, by the receipt index (``kind`` a literal, for the partial index)."""
     mine = f" AND EXISTS (SELECT 1 FROM case_units u WHERE u.case_id = c.id AND u.unit = {p})" if viewer_unit else ""
-    return ("SELECT c.id, c.case_no, c.subject, c.credit_code, c.received_at, c.status, c.unit, c.enterprise_name, "
-            "c.subject_grams "
-            f"FROM cases c WHERE c.kind = 'appeal' AND c.received_at >= {p} AND c.received_at < {p} "
-            f"AND c.status NOT IN ('closed', 'merged'){mine} ORDER BY c.received_at")
+    return (
+        "SELECT c.id, c.case_no, c.subject, c.credit_code, c.received_at, c.status, c.unit, c.enterprise_name, "
+        "c.subject_grams "
+        f"FROM cases c WHERE c.kind = 'appeal' AND c.received_at >= {p} AND c.received_at < {p} "
+        f"AND c.status NOT IN ('closed', 'merged'){mine} ORDER BY c.received_at"
+    )
 
 
-def _candidate(case_id: Any, case_no: str, subject: str, credit_code: str | None, received_at: datetime,
-               status: str, unit: str | None, enterprise: str, grams: str | None) -> Candidate:
-    return Candidate(str(case_id), case_no, subject or "", credit_code, received_at, status, unit, enterprise or "",
-                     grams_of(grams))
+def _candidate(
+    case_id: Any,
+    case_no: str,
+    subject: str,
+    credit_code: str | None,
+    received_at: datetime,
+    status: str,
+    unit: str | None,
+    enterprise: str,
+    grams: str | None,
+) -> Candidate:
+    return Candidate(
+        str(case_id), case_no, subject or "", credit_code, received_at, status, unit, enterprise or "", grams_of(grams)
+    )
+
+
 _deadline_values = itemgetter(*DEADLINE_COLUMNS)
 
 

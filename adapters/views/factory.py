@@ -13,12 +13,20 @@ from adapters.views.ledger import PostgresLedgerView, SQLiteLedgerView
 from adapters.views.tlog import PostgresMerkleView, SQLiteMerkleView
 
 VIEW_CLASSES = {
-    "sqlite": {"audit_trail": SQLiteAuditTrailView, "case_list": SQLiteCaseListView,
-               "ledger": SQLiteLedgerView, "accountability_trail": SQLiteAccountabilityTrailView,
-               "merkle_log": SQLiteMerkleView},
-    "postgresql": {"audit_trail": PostgresAuditTrailView, "case_list": PostgresCaseListView,
-                   "ledger": PostgresLedgerView, "accountability_trail": PostgresAccountabilityTrailView,
-                   "merkle_log": PostgresMerkleView},
+    "sqlite": {
+        "audit_trail": SQLiteAuditTrailView,
+        "case_list": SQLiteCaseListView,
+        "ledger": SQLiteLedgerView,
+        "accountability_trail": SQLiteAccountabilityTrailView,
+        "merkle_log": SQLiteMerkleView,
+    },
+    "postgresql": {
+        "audit_trail": PostgresAuditTrailView,
+        "case_list": PostgresCaseListView,
+        "ledger": PostgresLedgerView,
+        "accountability_trail": PostgresAccountabilityTrailView,
+        "merkle_log": PostgresMerkleView,
+    },
 }
 
 

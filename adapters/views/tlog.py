@@ -83,14 +83,19 @@ class _Queries(MerkleView):
 
     def leaves(self, start: int, stop: int) -> list[Leaf]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT {LEAF_COLUMNS} FROM merkle_leaves WHERE idx >= {self.p} AND idx < {self.p} "
-                      "ORDER BY idx", (start, stop))
+            c.execute(
+                f"SELECT {LEAF_COLUMNS} FROM merkle_leaves WHERE idx >= {self.p} AND idx < {self.p} ORDER BY idx",
+                (start, stop),
+            )
             return [self._leaf(r) for r in c.fetchall()]
 
     def leaves_of(self, application: str, originator_id: UUID) -> dict[int, tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT originator_version, idx, hash FROM merkle_leaves WHERE originator_id = {self.p} "
-                      f"AND application = {self.p}", (self._uuid(originator_id), application))
+            c.execute(
+                f"SELECT originator_version, idx, hash FROM merkle_leaves WHERE originator_id = {self.p} "
+                f"AND application = {self.p}",
+                (self._uuid(originator_id), application),
+            )
             return {_at(r, 0): (_at(r, 1), bytes(_at(r, 2))) for r in c.fetchall()}
 
     def checkpoints(self) -> list[CheckpointRecord]:
@@ -111,23 +116,31 @@ class _Queries(MerkleView):
             lines: dict[int, list[str]] = {}
             for r in c.fetchall():
                 lines.setdefault(_at(r, 0), []).append(_at(r, 1))
-        return [CheckpointRecord(_at(r, 0), bytes(_at(r, 1)), _at(r, 2), self._instant(_at(r, 3)),
-                                 tuple(lines.get(_at(r, 0), ()))) for r in rows]
+        return [
+            CheckpointRecord(
+                _at(r, 0), bytes(_at(r, 1)), _at(r, 2), self._instant(_at(r, 3)), tuple(lines.get(_at(r, 0), ()))
+            )
+            for r in rows
+        ]
 
     def add_checkpoint(self, record: CheckpointRecord) -> CheckpointRecord:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"INSERT INTO merkle_checkpoints (size, root, note, issued_at) VALUES "
-                      f"({self.p}, {self.p}, {self.p}, {self.p}) ON CONFLICT (size) DO NOTHING",
-                      (record.size, record.root, record.note, self._stamp(record.issued_at)))
+            c.execute(
+                f"INSERT INTO merkle_checkpoints (size, root, note, issued_at) VALUES "
+                f"({self.p}, {self.p}, {self.p}, {self.p}) ON CONFLICT (size) DO NOTHING",
+                (record.size, record.root, record.note, self._stamp(record.issued_at)),
+            )
         kept = self.checkpoint(record.size)
         assert kept is not None
         return kept
 
     def add_cosignature(self, size: int, witness: str, key_id: bytes, line: str, at: datetime) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"INSERT INTO merkle_cosignatures (size, witness, key_id, line, added_at) VALUES "
-                      f"({self.p}, {self.p}, {self.p}, {self.p}, {self.p}) ON CONFLICT DO NOTHING",
-                      (size, witness, key_id, line, self._stamp(at)))
+            c.execute(
+                f"INSERT INTO merkle_cosignatures (size, witness, key_id, line, added_at) VALUES "
+                f"({self.p}, {self.p}, {self.p}, {self.p}, {self.p}) ON CONFLICT DO NOTHING",
+                (size, witness, key_id, line, self._stamp(at)),
+            )
 
     def witnesses(self) -> dict[str, str]:
         with self.datastore.transaction(commit=False) as c:
@@ -136,8 +149,10 @@ class _Queries(MerkleView):
 
     def add_witness(self, name: str, vkey: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"INSERT INTO merkle_witnesses (name, vkey) VALUES ({self.p}, {self.p}) "
-                      "ON CONFLICT (name) DO NOTHING", (name, vkey))
+            c.execute(
+                f"INSERT INTO merkle_witnesses (name, vkey) VALUES ({self.p}, {self.p}) ON CONFLICT (name) DO NOTHING",
+                (name, vkey),
+            )
 
     def _leaf(self, r: Any) -> Leaf:
         v = list(r.values()) if isinstance(r, dict) else r
@@ -158,8 +173,10 @@ class _Queries(MerkleView):
 
 class SQLiteMerkleView(_Queries, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(),
-                *_tables(uuid="text", blob="blob", instant="text", big="integer")]
+        return [
+            *super().construct_create_table_statements(),
+            *_tables(uuid="text", blob="blob", instant="text", big="integer"),
+        ]
 
     def create_table(self) -> None:
         super().create_table()
@@ -168,9 +185,21 @@ class SQLiteMerkleView(_Queries, SQLiteTrackingRecorder):
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.executemany(f"INSERT INTO merkle_leaves ({LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                          [(leaf.index, leaf.source, leaf.notification_id, leaf.application, str(leaf.originator_id),
-                            leaf.originator_version, leaf.hash) for leaf in leaves])
+            c.executemany(
+                f"INSERT INTO merkle_leaves ({LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        leaf.index,
+                        leaf.source,
+                        leaf.notification_id,
+                        leaf.application,
+                        str(leaf.originator_id),
+                        leaf.originator_version,
+                        leaf.hash,
+                    )
+                    for leaf in leaves
+                ],
+            )
             c.executemany("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
             self._insert_tracking(c, tracking)
 
@@ -186,8 +215,9 @@ class PostgresMerkleView(_Queries, PostgresTrackingRecorder):
 
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.sql_create_statements += [SQL(s) for s in _tables(uuid="uuid", blob="bytea", instant="timestamptz",
-                                                                 big="bigint")]
+        self.sql_create_statements += [
+            SQL(s) for s in _tables(uuid="uuid", blob="bytea", instant="timestamptz", big="bigint")
+        ]
 
     def create_table(self) -> None:
         super().create_table()
@@ -201,8 +231,11 @@ class PostgresMerkleView(_Queries, PostgresTrackingRecorder):
         return (values,)
 
     def _node_hashes(self, n: int) -> str:
-        return ("SELECT n.level, n.idx, n.hash FROM merkle_nodes n JOIN (VALUES "
-                + ", ".join(["(%s::integer, %s::bigint)"] * n) + ") AS k (level, idx) USING (level, idx)")
+        return (
+            "SELECT n.level, n.idx, n.hash FROM merkle_nodes n JOIN (VALUES "
+            + ", ".join(["(%s::integer, %s::bigint)"] * n)
+            + ") AS k (level, idx) USING (level, idx)"
+        )
 
     def append(self, leaves: Sequence[Leaf], nodes: Sequence[tuple[int, int, bytes]], tracking) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -23,5 +23,7 @@ def unmet_at(at: str) -> str:
     """SQL over ``case_deadlines``: a deadline started before ``at`` that had ended by ``at`` and was neither met
     nor stopped before it: overdue at ``at`` (``domain.deadlines.clocks.is_overdue``). A paused deadline has no
     ``ends_at`` (it has no end while paused), so it is never overdue."""
-    return (f"started_at < {at} AND {ended_by('ends_at', at)} AND (met_at IS NULL OR met_at >= {at}) "
-            f"AND (cancelled_at IS NULL OR cancelled_at >= {at})")
+    return (
+        f"started_at < {at} AND {ended_by('ends_at', at)} AND (met_at IS NULL OR met_at >= {at}) "
+        f"AND (cancelled_at IS NULL OR cancelled_at >= {at})"
+    )

@@ -33,14 +33,19 @@ class AccountabilityProcess(EventSourcedProjection):
     """
 
     name = "Accountability"
-    topics = ("caseledger:Appeal.Returned", "caseledger:Appeal.DeadlineMissed",
-              "caseledger:Approval.DepartmentReturned", "caseledger:Approval.DeadlineMissed")
+    topics = (
+        "caseledger:Appeal.Returned",
+        "caseledger:Appeal.DeadlineMissed",
+        "caseledger:Approval.DepartmentReturned",
+        "caseledger:Approval.DeadlineMissed",
+    )
     # A busy unit's record grows by every lapse: keep recent records in memory (brought up to date
     # from the store on each use, so other writers are seen) and snapshot them for cold loads.
     snapshotting_intervals = {UnitAccountability: 100}  # noqa: RUF012 - the library's class setting
 
-    def __init__(self, env: dict[str, str] | None = None, *, appeals: Any, profiles: ProfileCatalogue,
-                 clock: Any = None) -> None:
+    def __init__(
+        self, env: dict[str, str] | None = None, *, appeals: Any, profiles: ProfileCatalogue, clock: Any = None
+    ) -> None:
         super().__init__({"AGGREGATE_CACHE_MAXSIZE": "1000", **(env or {})})
         self.appeals, self.profiles = appeals, profiles
         self.clock = clock or utc_now
@@ -67,8 +72,12 @@ class AccountabilityProcess(EventSourcedProjection):
                 unit, args = lapse
                 record = records.get(unit) or records.setdefault(unit, self._record_of(unit))
                 record.note_lapse(*args)
-        return [(unit, e) for unit, record in records.items() for e in record.collect_events()
-                if type(e).__name__ == "ConsequenceIssued"]
+        return [
+            (unit, e)
+            for unit, record in records.items()
+            for e in record.collect_events()
+            if type(e).__name__ == "ConsequenceIssued"
+        ]
 
     def _lapse(self, domain_event: Any, case: Any) -> tuple[str, tuple] | None:
         """The unit and the ``note_lapse`` arguments of one case event, or None if it is no unit's lapse."""
@@ -92,13 +101,30 @@ class AccountabilityProcess(EventSourcedProjection):
         else:
             unit, lapse = domain_event.unit, "deadline_missed"
             at = domain_event.ends_at  # the moment the deadline passed, however late it was recorded
-            detail = {"deadline": domain_event.deadline, "round": domain_event.round, "due": domain_event.due,
-                      "rule": domain_event.rule, "found_by": domain_event.found_by}
-            evidence.append({"case_id": str(case_id), "case_no": case.case_no, "seq": domain_event.started_by,
-                             "type": "started the deadline"})
+            detail = {
+                "deadline": domain_event.deadline,
+                "round": domain_event.round,
+                "due": domain_event.due,
+                "rule": domain_event.rule,
+                "found_by": domain_event.found_by,
+            }
+            evidence.append(
+                {
+                    "case_id": str(case_id),
+                    "case_no": case.case_no,
+                    "seq": domain_event.started_by,
+                    "type": "started the deadline",
+                }
+            )
             if domain_event.met_seq:
-                evidence.append({"case_id": str(case_id), "case_no": case.case_no, "seq": domain_event.met_seq,
-                                 "type": "met it late"})
+                evidence.append(
+                    {
+                        "case_id": str(case_id),
+                        "case_no": case.case_no,
+                        "seq": domain_event.met_seq,
+                        "type": "met it late",
+                    }
+                )
         if not unit:  # a deadline that binds the platform, not a unit
             return None
         return unit, (lapse, str(case_id), case.case_no, seq, at, merge_evidence(evidence), policy, detail)
@@ -125,9 +151,17 @@ class AccountabilityProcess(EventSourcedProjection):
         except AggregateNotFoundError:
             return None
 
-    def record_action(self, unit: str, action: str, actor: Actor, *, note: str | None,
-                      consequence: str | None = None, case_id: str | None = None,
-                      supervision: str | None = None) -> UnitAccountability:
+    def record_action(
+        self,
+        unit: str,
+        action: str,
+        actor: Actor,
+        *,
+        note: str | None,
+        consequence: str | None = None,
+        case_id: str | None = None,
+        supervision: str | None = None,
+    ) -> UnitAccountability:
         check_action_role(action, actor)
         if case_id is not None:
             self._check_on_case(unit, case_id)
@@ -152,8 +186,12 @@ class AccountabilityProcess(EventSourcedProjection):
         except (ValueError, AggregateNotFoundError):
             raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
         if unit != case.lead_unit and unit not in case.other_units:
-            raise ValidationFailed({"case_id": f"unit {unit} is neither the lead nor a co-handling unit of that "
-                                               "case, nor a department reviewing it"})
+            raise ValidationFailed(
+                {
+                    "case_id": f"unit {unit} is neither the lead nor a co-handling unit of that "
+                    "case, nor a department reviewing it"
+                }
+            )
 
     def _record_of(self, unit: str) -> UnitAccountability:
         return self.record_of(unit) or UnitAccountability(unit=unit)

@@ -49,6 +49,7 @@ ACTIONS = {
     "listed_supervision_struck_off": ("销号", None),
 }
 
+
 class UnitAccountability(Aggregate):
     TOPIC = "caseledger:UnitAccountability"
 
@@ -68,8 +69,17 @@ class UnitAccountability(Aggregate):
         self.supervisions: dict[str, dict[str, Any]] = {}
 
     # -- the process's side ------------------------------------------------------
-    def note_lapse(self, kind: str, case_id: str, case_no: str, seq: int, at: datetime,
-                   evidence: list[dict[str, Any]], policy: dict[str, Any], detail: dict[str, Any]) -> None:
+    def note_lapse(
+        self,
+        kind: str,
+        case_id: str,
+        case_no: str,
+        seq: int,
+        at: datetime,
+        evidence: list[dict[str, Any]],
+        policy: dict[str, Any],
+        detail: dict[str, Any],
+    ) -> None:
         """Notes a lapse once (a case event is never counted twice), then applies the rules."""
         if any(lp["case_id"] == case_id and lp["seq"] == seq and lp["kind"] == kind for lp in self.lapses):
             return
@@ -93,20 +103,34 @@ class UnitAccountability(Aggregate):
             caused_by = [c["id"] for c in counted if "id" in c]
             for kind in rule["issue"]:
                 self._issued(
-                    consequence_id=f"{self.unit}-{len(self.consequences) + 1}", kind=kind, title=CONSEQUENCES[kind],
-                    rule=rule_id, rule_title=rule["title"], source=rule["source"], profile=policy["id"],
-                    profile_version=policy["version"], at=item["at"],
+                    consequence_id=f"{self.unit}-{len(self.consequences) + 1}",
+                    kind=kind,
+                    title=CONSEQUENCES[kind],
+                    rule=rule_id,
+                    rule_title=rule["title"],
+                    source=rule["source"],
+                    profile=policy["id"],
+                    profile_version=policy["version"],
+                    at=item["at"],
                     period=f"{item['at'].astimezone(SHANGHAI):%Y-%m}",
-                    evidence=evidence, caused_by=caused_by, counted=[_ref(c) for c in counted], cause=cause)
+                    evidence=evidence,
+                    caused_by=caused_by,
+                    counted=[_ref(c) for c in counted],
+                    cause=cause,
+                )
                 self._apply_rules(kind, self.consequences[-1], policy)
 
-    def _counted(self, trigger: str, item: dict[str, Any], rule: dict[str, Any], rule_id: str,
-                 window: str) -> list[dict[str, Any]] | None:
+    def _counted(
+        self, trigger: str, item: dict[str, Any], rule: dict[str, Any], rule_id: str, window: str
+    ) -> list[dict[str, Any]] | None:
         """The items that make ``rule`` fire with ``item`` the newest, or None if it does not."""
         per, count = rule.get("per", "each"), rule.get("count", 1)
         # A rule counts only what happened under its own profile: a Zichuan lapse feeds no Suqian rule.
-        pool = [p for p in (self.consequences if trigger in CONSEQUENCES else self.lapses)
-                if p["kind"] == trigger and p["profile"] == item["profile"]]
+        pool = [
+            p
+            for p in (self.consequences if trigger in CONSEQUENCES else self.lapses)
+            if p["kind"] == trigger and p["profile"] == item["profile"]
+        ]
         if per == "each":
             return [item]
         if per == "case":
@@ -119,28 +143,81 @@ class UnitAccountability(Aggregate):
         return fresh[-count:] if len(fresh) >= count and item in fresh else None
 
     @event("LapseNoted", topic="caseledger:UnitAccountability.LapseNoted")
-    def _lapse_noted(self, kind: str, case_id: str, case_no: str, seq: int, at: datetime,
-                     evidence: list[dict[str, Any]], profile: str, profile_version: int,
-                     detail: dict[str, Any]) -> None:
-        self.lapses.append({"kind": kind, "case_id": case_id, "case_no": case_no, "seq": seq, "at": at,
-                            "evidence": evidence, "profile": profile, "profile_version": profile_version,
-                            "detail": detail})
+    def _lapse_noted(
+        self,
+        kind: str,
+        case_id: str,
+        case_no: str,
+        seq: int,
+        at: datetime,
+        evidence: list[dict[str, Any]],
+        profile: str,
+        profile_version: int,
+        detail: dict[str, Any],
+    ) -> None:
+        self.lapses.append(
+            {
+                "kind": kind,
+                "case_id": case_id,
+                "case_no": case_no,
+                "seq": seq,
+                "at": at,
+                "evidence": evidence,
+                "profile": profile,
+                "profile_version": profile_version,
+                "detail": detail,
+            }
+        )
 
     @event("ConsequenceIssued", topic="caseledger:UnitAccountability.ConsequenceIssued")
-    def _issued(self, consequence_id: str, kind: str, title: str, rule: str, rule_title: str, source: str, profile: str,
-                profile_version: int, at: datetime, period: str, evidence: list[dict[str, Any]],
-                caused_by: list[str], counted: list[str], cause: str) -> None:
-        self.consequences.append({
-            "id": consequence_id, "kind": kind, "title": title, "rule": rule, "rule_title": rule_title, "source": source,
-            "profile": profile, "profile_version": profile_version, "at": at, "period": period,
-            "evidence": evidence, "caused_by": caused_by, "counted": counted, "cause": cause,
-            "follow_ups": [],
-        })
+    def _issued(
+        self,
+        consequence_id: str,
+        kind: str,
+        title: str,
+        rule: str,
+        rule_title: str,
+        source: str,
+        profile: str,
+        profile_version: int,
+        at: datetime,
+        period: str,
+        evidence: list[dict[str, Any]],
+        caused_by: list[str],
+        counted: list[str],
+        cause: str,
+    ) -> None:
+        self.consequences.append(
+            {
+                "id": consequence_id,
+                "kind": kind,
+                "title": title,
+                "rule": rule,
+                "rule_title": rule_title,
+                "source": source,
+                "profile": profile,
+                "profile_version": profile_version,
+                "at": at,
+                "period": period,
+                "evidence": evidence,
+                "caused_by": caused_by,
+                "counted": counted,
+                "cause": cause,
+                "follow_ups": [],
+            }
+        )
 
     # -- inspectors' and supervisors' side -----------------------------------------
-    def record_action(self, action: str, actor: Actor, at: datetime, note: str | None,
-                      consequence: str | None = None, case_id: str | None = None,
-                      supervision: str | None = None) -> None:
+    def record_action(
+        self,
+        action: str,
+        actor: Actor,
+        at: datetime,
+        note: str | None,
+        consequence: str | None = None,
+        case_id: str | None = None,
+        supervision: str | None = None,
+    ) -> None:
         if action not in ACTIONS:
             raise ValidationFailed({"action": f"one of {', '.join(ACTIONS)}"})
         _, answers = ACTIONS[action]
@@ -175,22 +252,47 @@ class UnitAccountability(Aggregate):
             problems["note"] = "say what was done (a note is required)"
         if problems:
             raise ValidationFailed(problems)
-        self._action_recorded(action, ACTIONS[action][0], consequence, case_id, supervision, note,
-                              actor.as_record(), at)
+        self._action_recorded(
+            action, ACTIONS[action][0], consequence, case_id, supervision, note, actor.as_record(), at
+        )
 
     @event("ActionRecorded", topic="caseledger:UnitAccountability.ActionRecorded")
-    def _action_recorded(self, action: str, title: str, consequence: str | None, case_id: str | None,
-                         supervision: str | None, note: str, actor: dict, at: datetime) -> None:
-        entry = {"seq": self.version + 1, "action": action, "title": title, "consequence": consequence,
-                 "case_id": case_id, "supervision": supervision, "note": note, "actor": actor, "at": at}
+    def _action_recorded(
+        self,
+        action: str,
+        title: str,
+        consequence: str | None,
+        case_id: str | None,
+        supervision: str | None,
+        note: str,
+        actor: dict,
+        at: datetime,
+    ) -> None:
+        entry = {
+            "seq": self.version + 1,
+            "action": action,
+            "title": title,
+            "consequence": consequence,
+            "case_id": case_id,
+            "supervision": supervision,
+            "note": note,
+            "actor": actor,
+            "at": at,
+        }
         self.actions.append(entry)
         if consequence is not None:
             for c in self.consequences:
                 if c["id"] == consequence:
                     c["follow_ups"].append(entry)
         if action == "listed_supervision_opened":
-            self.supervisions[supervision] = {"id": supervision, "case_id": case_id, "opened_at": at,
-                                              "opened_by": actor, "note": note, "struck_off_at": None}
+            self.supervisions[supervision] = {
+                "id": supervision,
+                "case_id": case_id,
+                "opened_at": at,
+                "opened_by": actor,
+                "note": note,
+                "struck_off_at": None,
+            }
         elif action == "listed_supervision_struck_off":
             self.supervisions[supervision]["struck_off_at"] = at
 

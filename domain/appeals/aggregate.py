@@ -69,9 +69,20 @@ class Appeal(Case):
 
     @event("Received", topic="caseledger:Appeal.Received")
     def __init__(
-        self, id: UUID, channel: str, external_ref: str | None, case_no: str, category: str,
-        subject: str, content: str, enterprise: dict, contact: dict | None, policy: dict,
-        actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None,
+        self,
+        id: UUID,
+        channel: str,
+        external_ref: str | None,
+        case_no: str,
+        category: str,
+        subject: str,
+        content: str,
+        enterprise: dict,
+        contact: dict | None,
+        policy: dict,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = occurred_at or timestamp
         self.channel, self.external_ref, self.case_no = channel, external_ref, case_no
@@ -107,8 +118,9 @@ class Appeal(Case):
         return self.co_units
 
     # -- Forwarded 转办 / 派单 / 改派 ------------------------------------------
-    def forward(self, unit: str, co_units: list[str], note: str | None, actor: Actor,
-                occurred_at: datetime | None = None) -> None:
+    def forward(
+        self, unit: str, co_units: list[str], note: str | None, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         self.check_status("forward", Status.RECEIVED, Status.FORWARDED, Status.HANDBACK_REQUESTED)
         self.check_occurred_at(occurred_at)
         problems = {}
@@ -123,8 +135,15 @@ class Appeal(Case):
         self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
 
     @event("Forwarded", topic="caseledger:Appeal.Forwarded")
-    def _forwarded(self, unit: str, co_units: list[str], note: str | None, actor: dict,
-                   occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _forwarded(
+        self,
+        unit: str,
+        co_units: list[str],
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.unit, self.co_units, self.status = unit, co_units, Status.FORWARDED.value
         self.forwarded_at, self.responded_seq = at, None
@@ -140,8 +159,7 @@ class Appeal(Case):
         self._acknowledged(actor.as_record(), occurred_at)
 
     @event("Acknowledged", topic="caseledger:Appeal.Acknowledged")
-    def _acknowledged(self, actor: dict, occurred_at: datetime | None,
-                      timestamp: datetime | None = None) -> None:
+    def _acknowledged(self, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.ACKNOWLEDGED.value
         self.responded_seq = self.responded_seq or self.version + 1
@@ -152,17 +170,22 @@ class Appeal(Case):
         self.check_status("answer", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         if kind not in ("initial", "final"):
-            raise ValidationFailed({"kind": "must be 'initial' or 'final'"}, zh={"kind": "请选择答复类型：初步处理情况或办理结果"})
+            raise ValidationFailed(
+                {"kind": "must be 'initial' or 'final'"}, zh={"kind": "请选择答复类型：初步处理情况或办理结果"}
+            )
         if kind == "initial" and self.answered_initial:
-            raise NotAllowedInState("an initial answer was already given in this round; give the final answer",
-                                    "本轮已反馈初步处理情况，请反馈办理结果")
+            raise NotAllowedInState(
+                "an initial answer was already given in this round; give the final answer",
+                "本轮已反馈初步处理情况，请反馈办理结果",
+            )
         if not content or not content.strip():
             raise ValidationFailed({"content": "the answer must not be empty"}, zh={"content": "请填写答复内容"})
         self._answered(kind, content, actor.as_record(), occurred_at)
 
     @event("Answered", topic="caseledger:Appeal.Answered")
-    def _answered(self, kind: str, content: str, actor: dict, occurred_at: datetime | None,
-                  timestamp: datetime | None = None) -> None:
+    def _answered(
+        self, kind: str, content: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         if kind == "final":
             self.status = Status.ANSWERED.value
@@ -172,8 +195,7 @@ class Appeal(Case):
         meet_clocks(self.clocks, "Answered", {"kind": kind}, at, self.version + 1)
 
     # -- Reviewed 审核 ------------------------------------------------------------
-    def review(self, accepted: bool, note: str | None, actor: Actor,
-               occurred_at: datetime | None = None) -> None:
+    def review(self, accepted: bool, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
         """Platform review of the final answer; a rejection returns the case (退回重办)."""
         self.check_status("review", Status.ANSWERED)
         self.check_occurred_at(occurred_at)
@@ -182,8 +204,14 @@ class Appeal(Case):
             self._returned(note or "答复意见存在问题，退回重办", "review_rejected", actor.as_record(), occurred_at)
 
     @event("Reviewed", topic="caseledger:Appeal.Reviewed")
-    def _reviewed(self, accepted: bool, note: str | None, actor: dict, occurred_at: datetime | None,
-                  timestamp: datetime | None = None) -> None:
+    def _reviewed(
+        self,
+        accepted: bool,
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         if accepted:
             self.status = Status.REVIEWED.value
@@ -199,8 +227,9 @@ class Appeal(Case):
         self._returned(reason, "platform", actor.as_record(), occurred_at)
 
     @event("Returned", topic="caseledger:Appeal.Returned")
-    def _returned(self, reason: str, cause: str, actor: dict, occurred_at: datetime | None,
-                  timestamp: datetime | None = None) -> None:
+    def _returned(
+        self, reason: str, cause: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.RETURNED.value
         self.returned_count += 1
@@ -211,9 +240,16 @@ class Appeal(Case):
 
     # -- Escalated 督办 / 分级会办 (the verb and the overdue consequence: domain.cases.aggregate) ---------
     @event("Escalated", topic="caseledger:Appeal.Escalated")
-    def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
-                   occurred_at: datetime | None, timestamp: datetime | None = None,
-                   cause: dict | None = None) -> None:
+    def _escalated(
+        self,
+        level: int,
+        level_code: str,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+        cause: dict | None = None,
+    ) -> None:
         # cause: for an escalation the profile orders (e.g. 督办通知 on a missed deadline), the rule
         # and the event that brought it; None when a person escalated.
         self._moved(occurred_at, timestamp)
@@ -221,45 +257,78 @@ class Appeal(Case):
 
     # -- DeadlineMissed 逾期 ------------------------------------------------------
     @event("DeadlineMissed", topic="caseledger:Appeal.DeadlineMissed")
-    def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
-                         started_by: int, met_seq: int | None, rule: str, profile_version: int, source: str,
-                         found_by: str, as_of: datetime, provisional: bool, actor: dict,
-                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _deadline_missed(
+        self,
+        deadline: str,
+        round: int,
+        unit: str | None,
+        due: datetime,
+        ends_at: datetime,
+        started_by: int,
+        met_seq: int | None,
+        rule: str,
+        profile_version: int,
+        source: str,
+        found_by: str,
+        as_of: datetime,
+        provisional: bool,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         # found_by: "sweep" (unmet at as_of) or "late_meet" (met at as_of, after ends_at).
         self._on_missed(deadline, round, occurred_at, timestamp)
 
     # -- Extended 延期 ------------------------------------------------------------
-    def extend(self, working_days: int, reason: str, actor: Actor,
-               occurred_at: datetime | None = None) -> None:
+    def extend(self, working_days: int, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """Extension with a stated reason, capped by the profile (002 item 53: to 30 WD)."""
         self.check_status("extend", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED)
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
         if not rule:
-            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension (延期)",
-                                    f"本案适用的规则（{self.policy['id']}）不允许延期")
+            raise NotAllowedInState(
+                f"profile {self.policy['id']} allows no extension (延期)",
+                f"本案适用的规则（{self.policy['id']}）不允许延期",
+            )
         clock = open_clock(self.clocks, rule["deadline"])
         if clock is None:
-            raise NotAllowedInState(f"the deadline {rule['deadline']!r} is not running; nothing to extend",
-                                    "可延期的办理期限未在计时，无需延期")
+            raise NotAllowedInState(
+                f"the deadline {rule['deadline']!r} is not running; nothing to extend",
+                "可延期的办理期限未在计时，无需延期",
+            )
         room = rule["max_total"] - clock["length"] - clock["extended"]
         if room <= 0:
             raise LimitReached(
                 {"working_days": f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached"},
-                zh={"working_days": f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期"})
+                zh={"working_days": f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期"},
+            )
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "an extension needs a stated reason"}, zh={"reason": "请填写延期理由"})
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= room:
             raise ValidationFailed(
-                {"working_days": (f"must be between 1 and {room}: {rule['deadline']} may run at most "
-                                  f"{rule['max_total']} working days in total ({rule['source']})")},
-                zh={"working_days": f"延期工作日数须在1至{room}之间（办理期限合计不超过{rule['max_total']}个工作日，"
-                                    f"{rule['source']}）"})
+                {
+                    "working_days": (
+                        f"must be between 1 and {room}: {rule['deadline']} may run at most "
+                        f"{rule['max_total']} working days in total ({rule['source']})"
+                    )
+                },
+                zh={
+                    "working_days": f"延期工作日数须在1至{room}之间（办理期限合计不超过{rule['max_total']}个工作日，"
+                    f"{rule['source']}）"
+                },
+            )
         self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
 
     @event("Extended", topic="caseledger:Appeal.Extended")
-    def _extended(self, deadline: str, working_days: int, reason: str, actor: dict,
-                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _extended(
+        self,
+        deadline: str,
+        working_days: int,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         self._moved(occurred_at, timestamp)
         extend_open(self.clocks, deadline, working_days)
 
@@ -268,12 +337,16 @@ class Appeal(Case):
         self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
-            raise ValidationFailed({"reason": "say why the case is misrouted"}, zh={"reason": "请说明退单理由（派单不属于本单位职责的原因）"})
+            raise ValidationFailed(
+                {"reason": "say why the case is misrouted"},
+                zh={"reason": "请说明退单理由（派单不属于本单位职责的原因）"},
+            )
         self._handback_requested(reason, actor.as_record(), occurred_at)
 
     @event("HandbackRequested", topic="caseledger:Appeal.HandbackRequested")
-    def _handback_requested(self, reason: str, actor: dict, occurred_at: datetime | None,
-                            timestamp: datetime | None = None) -> None:
+    def _handback_requested(
+        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         self._moved(occurred_at, timestamp)
         self.status = Status.HANDBACK_REQUESTED.value
         self.handback_reason = reason
@@ -282,32 +355,49 @@ class Appeal(Case):
     def give_co_opinion(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """A co-handling unit (协办单位) gives its opinion to the lead unit (牵头承办单位 with
         协办). It answers nothing for the lead: the lead's deadlines run on."""
-        self.check_status("give a co-handling opinion on", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED,
-                          Status.ANSWERED)
+        self.check_status(
+            "give a co-handling opinion on", Status.FORWARDED, Status.ACKNOWLEDGED, Status.RETURNED, Status.ANSWERED
+        )
         self.check_occurred_at(occurred_at)
         if not content or not content.strip():
             raise ValidationFailed({"content": "the opinion must not be empty"}, zh={"content": "请填写协办意见"})
         self._co_opinion_given(actor.unit, content, actor.as_record(), occurred_at)
 
     @event("CoOpinionGiven", topic="caseledger:Appeal.CoOpinionGiven")
-    def _co_opinion_given(self, unit: str, content: str, actor: dict, occurred_at: datetime | None,
-                          timestamp: datetime | None = None) -> None:
+    def _co_opinion_given(
+        self, unit: str, content: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.co_opinions.append({"unit": unit, "content": content, "at": at, "seq": self.version + 1})
 
     # -- Visited 回访 (好差评) -----------------------------------------------------
-    def visit(self, satisfaction: str, solved: bool | None, note: str | None, actor: Actor,
-              occurred_at: datetime | None = None) -> None:
+    def visit(
+        self,
+        satisfaction: str,
+        solved: bool | None,
+        note: str | None,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> None:
         self.check_status("visit", Status.REVIEWED, Status.VISITED)
         self.check_occurred_at(occurred_at)
         if satisfaction not in SATISFACTION_LEVELS:
-            raise ValidationFailed({"satisfaction": f"must be one of {', '.join(SATISFACTION_LEVELS)}"},
-                                   zh={"satisfaction": "请选择满意度"})
+            raise ValidationFailed(
+                {"satisfaction": f"must be one of {', '.join(SATISFACTION_LEVELS)}"},
+                zh={"satisfaction": "请选择满意度"},
+            )
         self._visited(satisfaction, solved, note, actor.as_record(), occurred_at)
 
     @event("Visited", topic="caseledger:Appeal.Visited")
-    def _visited(self, satisfaction: str, solved: bool | None, note: str | None, actor: dict,
-                 occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _visited(
+        self,
+        satisfaction: str,
+        solved: bool | None,
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.VISITED.value
         self.satisfaction, self.solved = satisfaction, solved
@@ -315,8 +405,9 @@ class Appeal(Case):
         rating = new_rating(satisfaction, self.unit, at, self.version + 1)
         self.ratings.append(rating)
         if rating["bad"] and self.policy.get("ratings"):
-            start_clocks(self.clocks, [rectification_rule(self.policy["ratings"])], "Visited", at,
-                         self.version + 1, self.unit)
+            start_clocks(
+                self.clocks, [rectification_rule(self.policy["ratings"])], "Visited", at, self.version + 1, self.unit
+            )
 
     # -- 好差评 follow-through: Rectified 差评整改, RatingContested 申诉复核, RatingAdjudicated --------
     def rectify(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -327,46 +418,73 @@ class Appeal(Case):
         if rating["rectification"] is not None:
             raise NotAllowedInState("the latest bad rating is already rectified", "最近一次差评已整改")
         if rating["contest"] and rating["contest"]["status"] == UPHELD:
-            raise NotAllowedInState("the latest bad rating was set aside on contest: nothing to rectify",
-                                    "最近一次差评经申诉复核已撤销，无需整改")
+            raise NotAllowedInState(
+                "the latest bad rating was set aside on contest: nothing to rectify",
+                "最近一次差评经申诉复核已撤销，无需整改",
+            )
         self.check_occurred_at(occurred_at)
         self.check_reason(content, "content", "say what was rectified", "请填写整改情况")
         self._rectified(rating["seq"], content, actor.as_record(), occurred_at)
 
     @event("Rectified", topic="caseledger:Appeal.Rectified")
-    def _rectified(self, rating_seq: int, content: str, actor: dict, occurred_at: datetime | None,
-                   timestamp: datetime | None = None) -> None:
+    def _rectified(
+        self,
+        rating_seq: int,
+        content: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         rating_of(self.ratings, rating_seq)["rectification"] = {"content": content, "at": at, "seq": self.version + 1}
         meet_clocks(self.clocks, "Rectified", {}, at, self.version + 1)
 
-    def contest_rating(self, reason: str, calendar: WorkingCalendar, now: datetime, actor: Actor,
-                       occurred_at: datetime | None = None) -> None:
+    def contest_rating(
+        self, reason: str, calendar: WorkingCalendar, now: datetime, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """申诉复核: the rated unit contests a mistaken or malicious bad rating, once, within the
         profile's window of working days after the visit (国办发〔2019〕51号: 排除误评和恶意差评)."""
         self.check_status("contest the rating of", *FOLLOWED_THROUGH)
         rating = latest_bad(self.ratings, self.policy, "contest")
         if rating["contest"] is not None:
-            raise NotAllowedInState("this bad rating was already contested; a rating is contested once",
-                                    "该差评已申诉过，每条差评只能申诉一次")
+            raise NotAllowedInState(
+                "this bad rating was already contested; a rating is contested once",
+                "该差评已申诉过，每条差评只能申诉一次",
+            )
         closes = contest_closes(rating, self.policy["ratings"], calendar)
         if not closes.is_met_by(occurred_at or now):
             days = self.policy["ratings"]["contest_working_days"]
             raise NotAllowedInState(
                 f"the {days}-working-day window for contesting the rating ended at {closes.due.isoformat()}",
-                f"申诉期限（回访后{days}个工作日）已于{closes.due:%Y-%m-%d %H:%M}届满")
+                f"申诉期限（回访后{days}个工作日）已于{closes.due:%Y-%m-%d %H:%M}届满",
+            )
         self.check_occurred_at(occurred_at)
-        self.check_reason(reason, "reason", "say why the rating is mistaken or malicious",
-                          "请说明申诉理由（误评或恶意差评的情况）")
+        self.check_reason(
+            reason, "reason", "say why the rating is mistaken or malicious", "请说明申诉理由（误评或恶意差评的情况）"
+        )
         self._rating_contested(rating["seq"], reason, rating["unit"], actor.as_record(), occurred_at)
 
     @event("RatingContested", topic="caseledger:Appeal.RatingContested")
-    def _rating_contested(self, rating_seq: int, reason: str, unit: str | None, actor: dict,
-                          occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _rating_contested(
+        self,
+        rating_seq: int,
+        reason: str,
+        unit: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         rating_of(self.ratings, rating_seq)["contest"] = {
-            "reason": reason, "unit": unit, "at": at, "seq": self.version + 1, "status": PENDING,
-            "note": None, "decided_at": None, "decided_seq": None}
+            "reason": reason,
+            "unit": unit,
+            "at": at,
+            "seq": self.version + 1,
+            "status": PENDING,
+            "note": None,
+            "decided_at": None,
+            "decided_seq": None,
+        }
 
     def adjudicate_rating(self, upheld: bool, note: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """The platform's or a supervisor's ruling on a pending contest: upheld sets the rating aside
@@ -377,14 +495,23 @@ class Appeal(Case):
             raise NotAllowedInState("no contest of a rating is pending", "没有待复核的差评申诉")
         self.check_occurred_at(occurred_at)
         if not isinstance(upheld, bool):
-            raise ValidationFailed({"upheld": "true (the contest is upheld) or false (the rating stands)"},
-                                   zh={"upheld": "请选择复核结论：申诉成立或维持原评价"})
+            raise ValidationFailed(
+                {"upheld": "true (the contest is upheld) or false (the rating stands)"},
+                zh={"upheld": "请选择复核结论：申诉成立或维持原评价"},
+            )
         self.check_reason(note, "note", "the ruling needs a note", "请填写复核意见")
         self._rating_adjudicated(rating["seq"], upheld, note, actor.as_record(), occurred_at)
 
     @event("RatingAdjudicated", topic="caseledger:Appeal.RatingAdjudicated")
-    def _rating_adjudicated(self, rating_seq: int, upheld: bool, note: str, actor: dict,
-                            occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _rating_adjudicated(
+        self,
+        rating_seq: int,
+        upheld: bool,
+        note: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         contest = rating_of(self.ratings, rating_seq)["contest"]
         contest.update(status=UPHELD if upheld else REJECTED, note=note, decided_at=at, decided_seq=self.version + 1)
@@ -403,16 +530,24 @@ class Appeal(Case):
 
     @property
     def own_caller(self) -> dict[str, Any]:
-        return {"case": self.id, "case_no": self.case_no, "enterprise": self.enterprise, "contact": self.contact,
-                "channel": self.channel, "external_ref": self.external_ref, "received_at": self.received_at}
+        return {
+            "case": self.id,
+            "case_no": self.case_no,
+            "enterprise": self.enterprise,
+            "contact": self.contact,
+            "channel": self.channel,
+            "external_ref": self.external_ref,
+            "received_at": self.received_at,
+        }
 
     @property
     def callers(self) -> list[dict[str, Any]]:
         """Every caller's record on this matter: the case's own first, then each repeat merged into it."""
         return [self.own_caller, *self.repeats]
 
-    def merge_into(self, survivor: Appeal | None, note: str | None, actor: Actor,
-                   occurred_at: datetime | None = None) -> None:
+    def merge_into(
+        self, survivor: Appeal | None, note: str | None, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """并单: this appeal repeats ``survivor``'s matter and joins it. Only two levels: a case that others
         joined is not merged itself, and a merged case is joined by nobody, so every caller is one step
         from the case that handles the matter."""
@@ -420,7 +555,8 @@ class Appeal(Case):
         if self.repeats:
             raise NotAllowedInState(
                 "this case has repeats merged into it; unmerge them first or merge the other case into it",
-                "已有重复诉求并入本案，本案不能再并入其他案件；请先撤销并单，或将另一案件并入本案")
+                "已有重复诉求并入本案，本案不能再并入其他案件；请先撤销并单，或将另一案件并入本案",
+            )
         if survivor is None:
             raise ValidationFailed({"into": "name the case this appeal repeats"}, zh={"into": "请选择本诉求重复的案件"})
         if survivor.id == self.id:
@@ -429,10 +565,13 @@ class Appeal(Case):
             raise NotAllowedInState(
                 f"case {survivor.case_no} is itself merged into {survivor.merged_into['case_no']}; "
                 "merge into that case",
-                f"目标案件{survivor.case_no}已并入{survivor.merged_into['case_no']}，请并入该案件")
+                f"目标案件{survivor.case_no}已并入{survivor.merged_into['case_no']}，请并入该案件",
+            )
         if survivor.status not in {s.value for s in Status.mergeable()}:
-            raise NotAllowedInState(f"case {survivor.case_no} is {survivor.status}; a repeat joins an open case only",
-                                    f"目标案件{survivor.case_no}已办结，不能并入")
+            raise NotAllowedInState(
+                f"case {survivor.case_no} is {survivor.status}; a repeat joins an open case only",
+                f"目标案件{survivor.case_no}已办结，不能并入",
+            )
         self.check_occurred_at(occurred_at)
         survivor.check_occurred_at(occurred_at)
         self._merged_into(survivor.id, survivor.case_no, self.status, note, actor.as_record(), occurred_at)
@@ -440,8 +579,16 @@ class Appeal(Case):
         survivor._repeat_merged(self.id, self.case_no, caller, note, actor.as_record(), occurred_at)
 
     @event("MergedInto", topic="caseledger:Appeal.MergedInto")
-    def _merged_into(self, into: UUID, into_case_no: str, status: str, note: str | None, actor: dict,
-                     occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _merged_into(
+        self,
+        into: UUID,
+        into_case_no: str,
+        status: str,
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         # status: the one the case had, to which an unmerge returns it.
         at = self._moved(occurred_at, timestamp)
         self.merged_into = {"id": into, "case_no": into_case_no, "at": at, "seq": self.version + 1, "status": status}
@@ -449,11 +596,21 @@ class Appeal(Case):
         cancel_open(self.clocks, at, self.version + 1)
 
     @event("RepeatMerged", topic="caseledger:Appeal.RepeatMerged")
-    def _repeat_merged(self, case: UUID, case_no: str, caller: dict, note: str | None, actor: dict,
-                       occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _repeat_merged(
+        self,
+        case: UUID,
+        case_no: str,
+        caller: dict,
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
-        self.repeats = (*self.repeats, {"case": case, "case_no": case_no, **caller, "merged_at": at,
-                                        "seq": self.version + 1})
+        self.repeats = (
+            *self.repeats,
+            {"case": case, "case_no": case_no, **caller, "merged_at": at, "seq": self.version + 1},
+        )
 
     def unmerge(self, survivor: Appeal | None, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """撤销并单: the merge was a mistake. The repeat returns to the status it had, its stopped deadlines
@@ -464,27 +621,44 @@ class Appeal(Case):
         if survivor is None or survivor.id != self.merged_into["id"]:
             raise ValidationFailed({"into": "the case this appeal joined"})
         if survivor.status == Status.CLOSED.value:
-            raise NotAllowedInState(f"case {survivor.case_no}, which this appeal joined, is closed; "
-                                    "its record is final",
-                                    f"本诉求并入的案件{survivor.case_no}已办结，不能撤销并单")
+            raise NotAllowedInState(
+                f"case {survivor.case_no}, which this appeal joined, is closed; its record is final",
+                f"本诉求并入的案件{survivor.case_no}已办结，不能撤销并单",
+            )
         self.check_reason(reason, "reason", "say why the merge is undone", "请填写撤销并单的理由")
         self.check_occurred_at(occurred_at)
         survivor.check_occurred_at(occurred_at)
-        self._unmerged(survivor.id, survivor.case_no, self.merged_into["status"], reason, actor.as_record(),
-                       occurred_at)
+        self._unmerged(
+            survivor.id, survivor.case_no, self.merged_into["status"], reason, actor.as_record(), occurred_at
+        )
         survivor._repeat_unmerged(self.id, self.case_no, reason, actor.as_record(), occurred_at)
 
     @event("Unmerged", topic="caseledger:Appeal.Unmerged")
-    def _unmerged(self, from_case: UUID, from_case_no: str, status: str, reason: str, actor: dict,
-                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _unmerged(
+        self,
+        from_case: UUID,
+        from_case_no: str,
+        status: str,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         merged_seq = self.merged_into["seq"]
         self.merged_into, self.status = None, status
         restart_cancelled(self.clocks, merged_seq, at, self.version + 1)
 
     @event("RepeatUnmerged", topic="caseledger:Appeal.RepeatUnmerged")
-    def _repeat_unmerged(self, case: UUID, case_no: str, reason: str, actor: dict, occurred_at: datetime | None,
-                         timestamp: datetime | None = None) -> None:
+    def _repeat_unmerged(
+        self,
+        case: UUID,
+        case_no: str,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         self._moved(occurred_at, timestamp)
         self.repeats = tuple(r for r in self.repeats if r["case"] != case)
 
@@ -496,8 +670,9 @@ class Appeal(Case):
         self._closed(self.solved, actor.as_record(), occurred_at)
 
     @event("Closed", topic="caseledger:Appeal.Closed")
-    def _closed(self, solved: bool | None, actor: dict, occurred_at: datetime | None,
-                timestamp: datetime | None = None) -> None:
+    def _closed(
+        self, solved: bool | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.closed_at = Status.CLOSED.value, at
         meet_clocks(self.clocks, "Closed", {}, at, self.version + 1)

@@ -65,8 +65,10 @@ def parse_ratings(raw: Any, problems: list[str]) -> RatingsRule | None:
     low, high = RECTIFICATION_RANGE
     days = raw.get("rectification_working_days")
     if not _whole(days) or not low <= days <= high:
-        problems.append(f"ratings.rectification_working_days: a whole number of working days from {low} to {high} "
-                        "(localities use 5 to 15)")
+        problems.append(
+            f"ratings.rectification_working_days: a whole number of working days from {low} to {high} "
+            "(localities use 5 to 15)"
+        )
     window = raw.get("contest_working_days")
     if not _whole(window) or not 1 <= window <= CONTEST_MAX:
         problems.append(f"ratings.contest_working_days: a whole number of working days from 1 to {CONTEST_MAX}")
@@ -85,15 +87,27 @@ def _whole(value: Any) -> bool:
 def rectification_rule(ratings: Mapping[str, Any]) -> dict[str, Any]:
     """The rectification deadline as a deadline rule of domain.deadlines.clocks, from the case's ``ratings`` policy."""
     return {
-        "name": RECTIFICATION, "title": "差评整改", "source": ratings["rectification_source"],
-        "starts_on": ["Visited"], "met_by": [{"event": "Rectified"}],
-        "length": ratings["rectification_working_days"], "unit": PeriodUnit.WORKING_DAYS.value, "binds": "unit",
+        "name": RECTIFICATION,
+        "title": "差评整改",
+        "source": ratings["rectification_source"],
+        "starts_on": ["Visited"],
+        "met_by": [{"event": "Rectified"}],
+        "length": ratings["rectification_working_days"],
+        "unit": PeriodUnit.WORKING_DAYS.value,
+        "binds": "unit",
     }
 
 
 def new_rating(level: str, unit: str | None, at: datetime, seq: int) -> dict[str, Any]:
-    return {"seq": seq, "level": level, "bad": level in BAD_LEVELS, "unit": unit, "at": at,
-            "rectification": None, "contest": None}
+    return {
+        "seq": seq,
+        "level": level,
+        "bad": level in BAD_LEVELS,
+        "unit": unit,
+        "at": at,
+        "rectification": None,
+        "contest": None,
+    }
 
 
 def latest_bad(ratings: list[dict[str, Any]], policy: Mapping[str, Any], command: str) -> dict[str, Any]:
@@ -101,11 +115,15 @@ def latest_bad(ratings: list[dict[str, Any]], policy: Mapping[str, Any], command
     the case's policy (as the case keeps it) follows no rating through."""
     rating = next((r for r in reversed(ratings) if r["bad"]), None)
     if rating is None:
-        raise NotAllowedInState(f"cannot {command}: no follow-up visit rated the case unsatisfied (差评)",
-                                "本案没有差评（不满意或非常不满意的回访）")
+        raise NotAllowedInState(
+            f"cannot {command}: no follow-up visit rated the case unsatisfied (差评)",
+            "本案没有差评（不满意或非常不满意的回访）",
+        )
     if not policy.get("ratings"):
-        raise NotAllowedInState(f"cannot {command}: profile {policy['id']} (as this case keeps it) sets no "
-                                "好差评 follow-through", f"本案适用的规则（{policy['id']}）未规定差评整改和申诉复核")
+        raise NotAllowedInState(
+            f"cannot {command}: profile {policy['id']} (as this case keeps it) sets no 好差评 follow-through",
+            f"本案适用的规则（{policy['id']}）未规定差评整改和申诉复核",
+        )
     return rating
 
 
@@ -133,9 +151,9 @@ def set_aside_rectification(clocks: list[dict[str, Any]], rating_seq: int, at: d
             close_pause(clock, at, seq)
 
 
-
-def rectification_status(rating: Mapping[str, Any], *, started: bool, met_late: bool, stopped: bool,
-                         overdue: bool) -> str | None:
+def rectification_status(
+    rating: Mapping[str, Any], *, started: bool, met_late: bool, stopped: bool, overdue: bool
+) -> str | None:
     """Where a rating's rectification stands: None when it started none (not bad, or no follow-through in
     the case's policy); ``on_time`` / ``late`` (rectified); ``set_aside`` (its contest was upheld);
     ``superseded`` (stopped unmet: a later bad rating's rectification took its place); ``overdue`` (its

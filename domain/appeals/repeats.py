@@ -84,7 +84,7 @@ def trigrams(text: str) -> set[str]:
     grams: set[str] = set()
     for w in words:
         padded = f"  {w} "
-        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
     return grams
 
 
@@ -123,8 +123,10 @@ def normal_credit_code(code: str | None) -> str | None:
 def window(received_at: datetime, days: int = WINDOW_DAYS) -> tuple[datetime, datetime]:
     """[start, end) of the receipt times within ``days`` calendar days of ``received_at``'s Shanghai date."""
     day = received_at.astimezone(SHANGHAI).date()
-    return (datetime.combine(day - timedelta(days=days), time(), SHANGHAI),
-            datetime.combine(day + timedelta(days=days + 1), time(), SHANGHAI))
+    return (
+        datetime.combine(day - timedelta(days=days), time(), SHANGHAI),
+        datetime.combine(day + timedelta(days=days + 1), time(), SHANGHAI),
+    )
 
 
 def within_window(a: datetime, b: datetime, days: int = WINDOW_DAYS) -> bool:
@@ -145,8 +147,14 @@ def suggest(case: Candidate, candidates: Iterable[Candidate], threshold: float =
             found.append(Suggestion(other, "credit_code", score))
         elif score >= threshold:
             found.append(Suggestion(other, "similar_subject", score))
-    found.sort(key=lambda s: (s.reason != "credit_code", -s.score,
-                              abs((s.candidate.received_at - case.received_at).total_seconds()), s.candidate.case_no))
+    found.sort(
+        key=lambda s: (
+            s.reason != "credit_code",
+            -s.score,
+            abs((s.candidate.received_at - case.received_at).total_seconds()),
+            s.candidate.case_no,
+        )
+    )
     return found
 
 
@@ -154,8 +162,9 @@ def _day(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def similar_pairs(subjects: Sequence[str], received: Sequence[datetime], days: int = WINDOW_DAYS,
-                  threshold: float = SIMILAR) -> list[tuple[int, int, float]]:
+def similar_pairs(
+    subjects: Sequence[str], received: Sequence[datetime], days: int = WINDOW_DAYS, threshold: float = SIMILAR
+) -> list[tuple[int, int, float]]:
     """Every pair (i, j, similarity), i < j, of subjects at least ``threshold`` alike and received
     within ``days`` of each other (``within_window``); ``received`` must be in order of time.
 
@@ -172,7 +181,7 @@ def similar_pairs(subjects: Sequence[str], received: Sequence[datetime], days: i
     pairs = []
     for j, grams in enumerate(sets):
         ordered = sorted(grams, key=lambda g: (frequency[g], g))
-        prefix = ordered[:len(ordered) - ceil(threshold * len(ordered)) + 1] if ordered else []
+        prefix = ordered[: len(ordered) - ceil(threshold * len(ordered)) + 1] if ordered else []
         earliest = dates[j] - timedelta(days=days)
         seen: set[int] = set()
         for g in prefix:

@@ -46,10 +46,21 @@ class AppealService(CaseService):
     aggregate = Appeal
 
     # -- commands -------------------------------------------------------------
-    def open(self, actor: Actor, *, channel: str, category: str, subject: str, content: str,
-             enterprise: dict[str, Any], profile: str, contact: dict[str, Any] | None = None,
-             tier: str | None = None, external_ref: str | None = None,
-             occurred_at: datetime | None = None) -> tuple[Appeal, bool]:
+    def open(
+        self,
+        actor: Actor,
+        *,
+        channel: str,
+        category: str,
+        subject: str,
+        content: str,
+        enterprise: dict[str, Any],
+        profile: str,
+        contact: dict[str, Any] | None = None,
+        tier: str | None = None,
+        external_ref: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> tuple[Appeal, bool]:
         """Received 受理. Returns the case and whether it was created now.
 
         The same ``channel`` + ``external_ref`` returns the existing case
@@ -60,9 +71,21 @@ class AppealService(CaseService):
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
-        appeal = self._received(actor, case_id, None, channel=channel, category=category, subject=subject,
-                                content=content, enterprise=enterprise, profile=profile, contact=contact, tier=tier,
-                                external_ref=external_ref, occurred_at=occurred_at)
+        appeal = self._received(
+            actor,
+            case_id,
+            None,
+            channel=channel,
+            category=category,
+            subject=subject,
+            content=content,
+            enterprise=enterprise,
+            profile=profile,
+            contact=contact,
+            tier=tier,
+            external_ref=external_ref,
+            occurred_at=occurred_at,
+        )
         try:
             self.save(appeal)
         except IntegrityError:
@@ -91,16 +114,21 @@ class AppealService(CaseService):
                 continue
             try:
                 if not order.get("external_ref"):
-                    raise ValidationFailed({"external_ref": "a work order needs its number to be imported "
-                                                            "(it makes a re-import idempotent)"},
-                                           zh={"external_ref": "请填写工单编号"})
+                    raise ValidationFailed(
+                        {
+                            "external_ref": "a work order needs its number to be imported "
+                            "(it makes a re-import idempotent)"
+                        },
+                        zh={"external_ref": "请填写工单编号"},
+                    )
                 outcomes.append(Opening(case_id, "created", self._received(actor, case_id, policies, **order)))
                 opening.add(case_id)
             except ValidationFailed as refusal:
                 # As open() would answer: a case already opened for the reference is present, whatever the line says.
                 present = order.get("external_ref") and self._find(case_id) is not None
-                outcomes.append(Opening(case_id, "present") if present
-                                else Opening(case_id, "refused", refusal=refusal))
+                outcomes.append(
+                    Opening(case_id, "present") if present else Opening(case_id, "refused", refusal=refusal)
+                )
         self._save_new(outcomes)
         return outcomes
 
@@ -117,8 +145,9 @@ class AppealService(CaseService):
                 self._save_events([e for events in pending.values() for e in events])
                 return
             except IntegrityError as conflict:
-                opened = [o for o in outcomes
-                          if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1)]
+                opened = [
+                    o for o in outcomes if o.case_id in pending and self.recorder.select_events(o.case_id, limit=1)
+                ]
                 if not opened:
                     raise  # not a case opened meanwhile: nothing to count present
                 _forget(conflict)
@@ -138,11 +167,23 @@ class AppealService(CaseService):
         self._take_snapshots(processing)
         self._notify(recordings)
 
-    def _received(self, actor: Actor, case_id: UUID, policies: dict[tuple[str, str | None], dict[str, Any]] | None,
-                  *, channel: str, category: str, subject: str, content: str,
-                  enterprise: dict[str, Any], profile: str, contact: dict[str, Any] | None = None,
-                  tier: str | None = None, external_ref: str | None = None,
-                  occurred_at: datetime | None = None) -> Appeal:
+    def _received(
+        self,
+        actor: Actor,
+        case_id: UUID,
+        policies: dict[tuple[str, str | None], dict[str, Any]] | None,
+        *,
+        channel: str,
+        category: str,
+        subject: str,
+        content: str,
+        enterprise: dict[str, Any],
+        profile: str,
+        contact: dict[str, Any] | None = None,
+        tier: str | None = None,
+        external_ref: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> Appeal:
         """The new case, unsaved, once its fields are judged (every problem at once).
 
         ``policies``: the case policies already made, by profile and tier, for cases opened together —
@@ -157,11 +198,16 @@ class AppealService(CaseService):
             problems["channel"] = "a channel code is required"
         if policy is not None:
             if category not in policy.categories:
-                problems["category"] = (f"profile {policy.id} ({policy.source}) handles "
-                                        f"{', '.join(sorted(policy.categories))}, not {category!r}")
+                problems["category"] = (
+                    f"profile {policy.id} ({policy.source}) handles "
+                    f"{', '.join(sorted(policy.categories))}, not {category!r}"
+                )
             if tier is not None and tier not in policy.tiers:
-                problems["tier"] = (f"profile {policy.id} has tiers {', '.join(policy.tiers)}"
-                                    if policy.tiers else f"profile {policy.id} has no tiers")
+                problems["tier"] = (
+                    f"profile {policy.id} has tiers {', '.join(policy.tiers)}"
+                    if policy.tiers
+                    else f"profile {policy.id} has no tiers"
+                )
         if not subject or not subject.strip():
             problems["subject"] = "a subject is required"
         if not content or not content.strip():
@@ -172,23 +218,39 @@ class AppealService(CaseService):
         if problems:
             raise ValidationFailed(problems)
         return Appeal(
-            id=case_id, channel=channel, external_ref=external_ref,
-            case_no=_case_no(occurred_at or self.clock(), case_id), category=category, subject=subject.strip(),
-            content=content, enterprise=dict(enterprise), contact=dict(contact) if contact else None,
+            id=case_id,
+            channel=channel,
+            external_ref=external_ref,
+            case_no=_case_no(occurred_at or self.clock(), case_id),
+            category=category,
+            subject=subject.strip(),
+            content=content,
+            enterprise=dict(enterprise),
+            contact=dict(contact) if contact else None,
             policy=_case_policy(policy, policy.tier_for(tier, channel), policies),
-            actor=actor.as_record(), occurred_at=occurred_at,
+            actor=actor.as_record(),
+            occurred_at=occurred_at,
         )
 
-    def forward(self, case_id: UUID, actor: Actor, *, unit: str, co_units: list[str] | None = None,
-                note: str | None = None, **opts: Any) -> Appeal:
+    def forward(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        *,
+        unit: str,
+        co_units: list[str] | None = None,
+        note: str | None = None,
+        **opts: Any,
+    ) -> Appeal:
         problems = {"unit": f"no active unit {unit!r}"} if unit and not self.unit_exists(unit) else {}
         strangers = [c for c in co_units or [] if not self.unit_exists(c)]
         if strangers:
             problems["co_units"] = f"no such units: {', '.join(strangers)}"
         if problems:
             raise ValidationFailed(problems)
-        return self._run(case_id, actor, "forward", opts,
-                         lambda a, at: a.forward(unit, list(co_units or []), note, actor, at))
+        return self._run(
+            case_id, actor, "forward", opts, lambda a, at: a.forward(unit, list(co_units or []), note, actor, at)
+        )
 
     def acknowledge(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "acknowledge", opts, lambda a, at: a.acknowledge(actor, at))
@@ -196,15 +258,15 @@ class AppealService(CaseService):
     def answer(self, case_id: UUID, actor: Actor, *, kind: str, content: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "answer", opts, lambda a, at: a.answer(kind, content, actor, at))
 
-    def review(self, case_id: UUID, actor: Actor, *, accepted: bool, note: str | None = None,
-               **opts: Any) -> Appeal:
+    def review(self, case_id: UUID, actor: Actor, *, accepted: bool, note: str | None = None, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "review", opts, lambda a, at: a.review(accepted, note, actor, at))
 
     def return_for_redo(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "return", opts, lambda a, at: a.return_for_redo(reason, actor, at))
 
-    def escalate(self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None,
-                 **opts: Any) -> Appeal:
+    def escalate(
+        self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None, **opts: Any
+    ) -> Appeal:
         return self._run(case_id, actor, "escalate", opts, lambda a, at: a.escalate(level, reason, actor, at))
 
     def extend(self, case_id: UUID, actor: Actor, *, working_days: int, reason: str, **opts: Any) -> Appeal:
@@ -216,39 +278,64 @@ class AppealService(CaseService):
     def give_co_opinion(self, case_id: UUID, actor: Actor, *, content: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "co_opinion", opts, lambda a, at: a.give_co_opinion(content, actor, at))
 
-    def visit(self, case_id: UUID, actor: Actor, *, satisfaction: str, solved: bool | None = None,
-              note: str | None = None, **opts: Any) -> Appeal:
-        return self._run(case_id, actor, "visit", opts,
-                         lambda a, at: a.visit(satisfaction, solved, note, actor, at))
+    def visit(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        *,
+        satisfaction: str,
+        solved: bool | None = None,
+        note: str | None = None,
+        **opts: Any,
+    ) -> Appeal:
+        return self._run(case_id, actor, "visit", opts, lambda a, at: a.visit(satisfaction, solved, note, actor, at))
 
     # -- 好差评 follow-through (domain.appeals.ratings) ------------------------------------------------
     def rectify(self, case_id: UUID, actor: Actor, *, content: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "rectify", opts, lambda a, at: a.rectify(content, actor, at))
 
     def contest_rating(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
-        return self._run(case_id, actor, "contest_rating", opts, lambda a, at: a.contest_rating(
-            reason, self.calendars(a.policy["jurisdiction"]), at or self.clock(), actor, at))
+        return self._run(
+            case_id,
+            actor,
+            "contest_rating",
+            opts,
+            lambda a, at: a.contest_rating(
+                reason, self.calendars(a.policy["jurisdiction"]), at or self.clock(), actor, at
+            ),
+        )
 
     def adjudicate_rating(self, case_id: UUID, actor: Actor, *, upheld: bool, note: str, **opts: Any) -> Appeal:
-        return self._run(case_id, actor, "adjudicate_rating", opts,
-                         lambda a, at: a.adjudicate_rating(upheld, note, actor, at))
+        return self._run(
+            case_id, actor, "adjudicate_rating", opts, lambda a, at: a.adjudicate_rating(upheld, note, actor, at)
+        )
 
     def close_case(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))
 
     # -- 并单 (merging repeat appeals) --------------------------------------------------------
-    def merge(self, case_id: UUID, actor: Actor, *, into: UUID | str, note: str | None = None,
-              **opts: Any) -> Appeal:
+    def merge(self, case_id: UUID, actor: Actor, *, into: UUID | str, note: str | None = None, **opts: Any) -> Appeal:
         """MergedInto on this repeat appeal and RepeatMerged on ``into``, the case it repeats, saved together."""
-        return self._run_pair(case_id, actor, "merge", opts, lambda a: self._merge_target(a, into),
-                              lambda a, into_case, at: a.merge_into(into_case, note, actor, at))
+        return self._run_pair(
+            case_id,
+            actor,
+            "merge",
+            opts,
+            lambda a: self._merge_target(a, into),
+            lambda a, into_case, at: a.merge_into(into_case, note, actor, at),
+        )
 
     def unmerge(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
         """Unmerged on this merged appeal and RepeatUnmerged on the case it had joined, saved together."""
-        return self._run_pair(case_id, actor, "unmerge", opts,
-                              lambda a: self._get(a.merged_into["id"]) if a.merged_into else None,
-                              lambda a, joined, at: a.unmerge(joined, reason, actor, at))
+        return self._run_pair(
+            case_id,
+            actor,
+            "unmerge",
+            opts,
+            lambda a: self._get(a.merged_into["id"]) if a.merged_into else None,
+            lambda a, joined, at: a.unmerge(joined, reason, actor, at),
+        )
 
     def _merge_target(self, case: Appeal, into: UUID | str) -> Appeal:
         try:
@@ -258,14 +345,22 @@ class AppealService(CaseService):
         target = self._find(into_id)
         if target is None:
             if self._load_or_none(into_id) is not None:
-                raise ValidationFailed({"into": f"{into_id} is an approval (审批); an appeal joins appeals only"},
-                                       zh={"into": "目标是审批案件，诉求不能与审批并单"})
+                raise ValidationFailed(
+                    {"into": f"{into_id} is an approval (审批); an appeal joins appeals only"},
+                    zh={"into": "目标是审批案件，诉求不能与审批并单"},
+                )
             raise ValidationFailed({"into": f"no appeal {into_id}"}, zh={"into": "目标案件不存在"})
         return target
 
-    def _run_pair(self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any],
-                  partner_of: Callable[[Appeal], Appeal | None],
-                  act: Callable[[Appeal, Appeal | None, datetime | None], None]) -> Appeal:
+    def _run_pair(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        command: str,
+        opts: dict[str, Any],
+        partner_of: Callable[[Appeal], Appeal | None],
+        act: Callable[[Appeal, Appeal | None, datetime | None], None],
+    ) -> Appeal:
         """The command rhythm (``_run``) for an act recorded on two cases: ``expected_version`` is the
         path case's, and both are saved in one transaction, each at the version it was read at, so a
         concurrent change to either refuses the whole act."""
@@ -277,8 +372,9 @@ class AppealService(CaseService):
         try:
             self.save(case, partner)
         except IntegrityError:
-            raise VersionConflict("the case or the case it is merged with was changed by another command "
-                                  "meanwhile; reload and retry") from None
+            raise VersionConflict(
+                "the case or the case it is merged with was changed by another command meanwhile; reload and retry"
+            ) from None
         return case
 
 
@@ -290,8 +386,9 @@ def _forget(exc: BaseException | None) -> None:
         exc = exc.__cause__ or exc.__context__
 
 
-def _case_policy(profile: PolicyProfile, tier: str | None,
-                 made: dict[tuple[str, str | None], dict[str, Any]] | None) -> dict[str, Any]:
+def _case_policy(
+    profile: PolicyProfile, tier: str | None, made: dict[tuple[str, str | None], dict[str, Any]] | None
+) -> dict[str, Any]:
     if made is None:
         return profile.case_policy(tier)
     key = (profile.id, tier)

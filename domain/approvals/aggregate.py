@@ -58,9 +58,20 @@ class Approval(Case):
     # -- Submitted 申请 (窗口收件) ----------------------------------------------------
     @event("Submitted", topic="caseledger:Approval.Submitted")
     def __init__(
-        self, id: UUID, case_no: str, channel: str | None, external_ref: str | None, matter: str,
-        applicant: dict, materials: list[str], departments: list[str], commitment: bool, policy: dict,
-        actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None,
+        self,
+        id: UUID,
+        case_no: str,
+        channel: str | None,
+        external_ref: str | None,
+        matter: str,
+        applicant: dict,
+        materials: list[str],
+        departments: list[str],
+        commitment: bool,
+        policy: dict,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = occurred_at or timestamp
         self.case_no, self.channel, self.external_ref = case_no, channel, external_ref
@@ -96,23 +107,32 @@ class Approval(Case):
         return is_paused(self.clocks)
 
     # -- MaterialsRequested 一次性告知 / MaterialsSupplied 补正 ---------------------------
-    def request_materials(self, missing: list[str], note: str | None, actor: Actor,
-                          occurred_at: datetime | None = None) -> None:
+    def request_materials(
+        self, missing: list[str], note: str | None, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """一次性告知 (行政许可法 art. 32; 001 (四)): every missing item at once, before acceptance."""
         if self.notice_given and self.status in (S.SUBMITTED.value, S.MATERIALS_REQUESTED.value):
             raise OneTimeNoticeUsed(
                 "the missing materials were already told once (一次性告知, 行政许可法 art. 32); "
                 "a second request on the same application is not allowed",
-                "已一次性告知过需补正的材料（行政许可法第三十二条），不得再次要求补正")
+                "已一次性告知过需补正的材料（行政许可法第三十二条），不得再次要求补正",
+            )
         self.check_status("request materials for", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
-        items = listed(missing, "missing", "list every missing material, each a non-empty text",
-                       "each missing material once")
+        items = listed(
+            missing, "missing", "list every missing material, each a non-empty text", "each missing material once"
+        )
         self._materials_requested(items, note, actor.as_record(), occurred_at)
 
     @event("MaterialsRequested", topic="caseledger:Approval.MaterialsRequested")
-    def _materials_requested(self, missing: list[str], note: str | None, actor: dict,
-                             occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _materials_requested(
+        self,
+        missing: list[str],
+        note: str | None,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.missing, self.notice_given = S.MATERIALS_REQUESTED.value, list(missing), True
         meet_clocks(self.clocks, "MaterialsRequested", {}, at, self.version + 1)
@@ -125,8 +145,9 @@ class Approval(Case):
         self._materials_supplied(items, actor.as_record(), occurred_at)
 
     @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")
-    def _materials_supplied(self, materials: list[str], actor: dict, occurred_at: datetime | None,
-                            timestamp: datetime | None = None) -> None:
+    def _materials_supplied(
+        self, materials: list[str], actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         self._moved(occurred_at, timestamp)
         self.materials += [m for m in materials if m not in self.materials]
         self.missing = [m for m in self.missing if m not in materials]
@@ -137,13 +158,16 @@ class Approval(Case):
         self.check_status("accept", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
         if self.missing:
-            raise NotAllowedInState(f"materials told missing are not all supplied: {', '.join(self.missing)}",
-                                    f"告知补正的材料尚未补齐：{'、'.join(self.missing)}")
+            raise NotAllowedInState(
+                f"materials told missing are not all supplied: {', '.join(self.missing)}",
+                f"告知补正的材料尚未补齐：{'、'.join(self.missing)}",
+            )
         self._accepted(note, actor.as_record(), occurred_at)
 
     @event("Accepted", topic="caseledger:Approval.Accepted")
-    def _accepted(self, note: str | None, actor: dict, occurred_at: datetime | None,
-                  timestamp: datetime | None = None) -> None:
+    def _accepted(
+        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.accepted_at = S.ACCEPTED.value, at
         meet_clocks(self.clocks, "Accepted", {}, at, self.version + 1)
@@ -159,8 +183,15 @@ class Approval(Case):
         super()._lapse(state, now, actor, occurred_at)
 
     @event("DeemedAccepted", topic="caseledger:Approval.DeemedAccepted")
-    def _deemed_accepted(self, accepted_as_of: datetime, notice_ended_at: datetime, source: str, actor: dict,
-                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _deemed_accepted(
+        self,
+        accepted_as_of: datetime,
+        notice_ended_at: datetime,
+        source: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.accepted_at, self.deemed_accepted = S.ACCEPTED.value, accepted_as_of, True
         meet_clocks(self.clocks, "DeemedAccepted", {}, at, self.version + 1)
@@ -175,30 +206,36 @@ class Approval(Case):
         self._refused(reason, actor.as_record(), occurred_at)
 
     @event("Refused", topic="caseledger:Approval.Refused")
-    def _refused(self, reason: str, actor: dict, occurred_at: datetime | None,
-                 timestamp: datetime | None = None) -> None:
+    def _refused(
+        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         self._ended(S.REFUSED, "Refused", occurred_at, timestamp)
 
     # -- Forwarded 后台分类审批 ------------------------------------------------------------
     def forward(self, departments: list[str] | None, actor: Actor, occurred_at: datetime | None = None) -> None:
         self.check_status("forward", S.ACCEPTED)
         self.check_occurred_at(occurred_at)
-        chosen = listed(list(departments) if departments else self.department_codes, "departments",
-                        "name the department(s) that review the application", "each department once")
+        chosen = listed(
+            list(departments) if departments else self.department_codes,
+            "departments",
+            "name the department(s) that review the application",
+            "each department once",
+        )
         self._forwarded(chosen, actor.as_record(), occurred_at)
 
     @event("Forwarded", topic="caseledger:Approval.Forwarded")
-    def _forwarded(self, departments: list[str], actor: dict, occurred_at: datetime | None,
-                   timestamp: datetime | None = None) -> None:
+    def _forwarded(
+        self, departments: list[str], actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.forwarded_at = S.IN_REVIEW.value, at
         self.departments = [_department(code) for code in departments]
-        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1,
-                     departments=departments)
+        start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1, departments=departments)
 
     # -- DepartmentAnswered 部门意见 / DepartmentReturned 退回 ---------------------------------
-    def answer(self, department: str, decision: str, opinion: str, actor: Actor,
-               occurred_at: datetime | None = None) -> None:
+    def answer(
+        self, department: str, decision: str, opinion: str, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """One department's opinion, by a user of that department (on a commitment case, its
         verification may follow the decision)."""
         entry = self._department_entry(department)
@@ -210,44 +247,64 @@ class Approval(Case):
         if self.forwarded_at is None:
             raise NotAllowedInState("the application was not forwarded to the departments yet", "申请尚未转审批部门")
         if entry["decision"] is not None:
-            raise NotAllowedInState(f"{department} has answered in this round; the window may return its opinion",
-                                    "本部门本轮已提交审查意见；如需修改，由综合窗口退回")
+            raise NotAllowedInState(
+                f"{department} has answered in this round; the window may return its opinion",
+                "本部门本轮已提交审查意见；如需修改，由综合窗口退回",
+            )
         check_judgement(decision, opinion, "opinion", "the department's opinion must not be empty", "请填写审查意见")
         self._department_answered(department, decision, opinion, actor.as_record(), occurred_at)
 
     @event("DepartmentAnswered", topic="caseledger:Approval.DepartmentAnswered")
-    def _department_answered(self, department: str, decision: str, opinion: str, actor: dict,
-                             occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _department_answered(
+        self,
+        department: str,
+        decision: str,
+        opinion: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         entry = self._department_entry(department)
         entry.update(decision=decision, opinion=opinion, answered_at=at, seq=self.version + 1)
-        meet_clocks(self.clocks, "DepartmentAnswered", {"department": department, "decision": decision},
-                    at, self.version + 1)
+        meet_clocks(
+            self.clocks, "DepartmentAnswered", {"department": department, "decision": decision}, at, self.version + 1
+        )
 
-    def return_opinion(self, department: str, reason: str, actor: Actor,
-                       occurred_at: datetime | None = None) -> None:
+    def return_opinion(self, department: str, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """The window sends one department's opinion back to be redone; its review runs again."""
         entry = self._department_entry(department)
         self.check_status("return an opinion of", S.IN_REVIEW)
         self.check_occurred_at(occurred_at)
         if entry["decision"] is None:
-            raise NotAllowedInState(f"{department} has not answered; there is no opinion to return",
-                                    "该部门尚未提交审查意见，无可退回")
+            raise NotAllowedInState(
+                f"{department} has not answered; there is no opinion to return", "该部门尚未提交审查意见，无可退回"
+            )
         self.check_reason(reason, "reason", "say why the opinion is returned", "请填写退回理由")
         self._department_returned(department, reason, actor.as_record(), occurred_at)
 
     @event("DepartmentReturned", topic="caseledger:Approval.DepartmentReturned")
-    def _department_returned(self, department: str, reason: str, actor: dict, occurred_at: datetime | None,
-                             timestamp: datetime | None = None) -> None:
+    def _department_returned(
+        self, department: str, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         entry = self._department_entry(department)
         entry.update(decision=None, opinion=None, answered_at=None, seq=None, returned=entry["returned"] + 1)
-        start_clocks(self.clocks, self.policy["deadlines"], "DepartmentReturned", at, self.version + 1,
-                     departments=[department])
+        start_clocks(
+            self.clocks, self.policy["deadlines"], "DepartmentReturned", at, self.version + 1, departments=[department]
+        )
 
     # -- Paused 中止计时 / Resumed 恢复计时 (行政许可法 art. 45) ---------------------------------
-    def pause(self, reason: str, expected_working_days: int, note: str | None, calendar: WorkingCalendar,
-              now: datetime, actor: Actor, occurred_at: datetime | None = None) -> None:
+    def pause(
+        self,
+        reason: str,
+        expected_working_days: int,
+        note: str | None,
+        calendar: WorkingCalendar,
+        now: datetime,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> None:
         """行政许可法 art. 45: the clocks stop while a hearing, inspection, test or expert review runs;
         ``now`` is the moment of the pause when no earlier ``occurred_at`` is stated."""
         self.check_status("pause", *S.deciding())
@@ -257,20 +314,41 @@ class Approval(Case):
         check_pause(reason, expected_working_days)
         # A period already ended is not paused (it stays missed); the event names the clocks it stops.
         at = occurred_at or now
-        running = [(c, s) for c, s in zip(self.clocks, evaluate(self.clocks, calendar, at))
-                   if c["met_at"] is None and c["cancelled_at"] is None]
+        running = [
+            (c, s)
+            for c, s in zip(self.clocks, evaluate(self.clocks, calendar, at))
+            if c["met_at"] is None and c["cancelled_at"] is None
+        ]
         if any(c["name"] == "decision" and s.overdue for c, s in running):
-            raise NotAllowedInState("the decision period has already ended; it cannot be paused", "审批期限已届满，不能中止计时")
+            raise NotAllowedInState(
+                "the decision period has already ended; it cannot be paused", "审批期限已届满，不能中止计时"
+            )
         clocks = [c["name"] for c, s in running if not s.overdue]
         self._paused(reason, expected_working_days, note, clocks, actor.as_record(), occurred_at)
 
     @event("Paused", topic="caseledger:Approval.Paused")
-    def _paused(self, reason: str, expected_working_days: int, note: str | None, clocks: list[str], actor: dict,
-                occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _paused(
+        self,
+        reason: str,
+        expected_working_days: int,
+        note: str | None,
+        clocks: list[str],
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         pause_running(self.clocks, reason, at, self.version + 1, only=clocks)
-        self.pauses.append({"reason": reason, "from": at, "to": None, "expected_working_days": expected_working_days,
-                            "note": note, "seq": self.version + 1})
+        self.pauses.append(
+            {
+                "reason": reason,
+                "from": at,
+                "to": None,
+                "expected_working_days": expected_working_days,
+                "note": note,
+                "seq": self.version + 1,
+            }
+        )
 
     def resume(self, note: str | None, actor: Actor, occurred_at: datetime | None = None) -> None:
         self.check_occurred_at(occurred_at)
@@ -279,8 +357,9 @@ class Approval(Case):
         self._resumed(note, actor.as_record(), occurred_at)
 
     @event("Resumed", topic="caseledger:Approval.Resumed")
-    def _resumed(self, note: str | None, actor: dict, occurred_at: datetime | None,
-                 timestamp: datetime | None = None) -> None:
+    def _resumed(
+        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         resume_paused(self.clocks, at, self.version + 1)
         self._end_pause(at)
@@ -291,42 +370,79 @@ class Approval(Case):
         self.check_occurred_at(occurred_at)
         rule = self.policy.get("extension")
         if not rule:
-            raise NotAllowedInState(f"profile {self.policy['id']} allows no extension of the decision period",
-                                    f"本事项适用的规则（{self.policy['id']}）不允许延长审批期限")
+            raise NotAllowedInState(
+                f"profile {self.policy['id']} allows no extension of the decision period",
+                f"本事项适用的规则（{self.policy['id']}）不允许延长审批期限",
+            )
         if self.extended:
-            raise NotAllowedInState(f"the decision period was extended once already; it may be extended "
-                                    f"only once ({rule['source']})",
-                                    f"审批期限已延长过一次，只能延长一次（{rule['source']}）")
+            raise NotAllowedInState(
+                f"the decision period was extended once already; it may be extended only once ({rule['source']})",
+                f"审批期限已延长过一次，只能延长一次（{rule['source']}）",
+            )
         if open_clock(self.clocks, rule["deadline"]) is None:
-            raise NotAllowedInState(f"the {rule['deadline']} period is not running; nothing to extend",
-                                    "审批期限未在计时，无需延期")
-        self.check_reason(reason, "reason", "an extension needs a reason told to the applicant (art. 42)",
-                          "请填写告知申请人的延期理由（行政许可法第四十二条）")
+            raise NotAllowedInState(
+                f"the {rule['deadline']} period is not running; nothing to extend", "审批期限未在计时，无需延期"
+            )
+        self.check_reason(
+            reason,
+            "reason",
+            "an extension needs a reason told to the applicant (art. 42)",
+            "请填写告知申请人的延期理由（行政许可法第四十二条）",
+        )
         cap = rule["working_days"]
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= cap:
             raise ValidationFailed({"working_days": f"between 1 and {cap} ({rule['source']})"})
         self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
 
     @event("Extended", topic="caseledger:Approval.Extended")
-    def _extended(self, deadline: str, working_days: int, reason: str, actor: dict,
-                  occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _extended(
+        self,
+        deadline: str,
+        working_days: int,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         self._moved(occurred_at, timestamp)
         self.extended = True
         extend_open(self.clocks, deadline, working_days)
 
     # -- Escalated 督办 (the verb: domain.cases.aggregate) ---------------------------------------------
     @event("Escalated", topic="caseledger:Approval.Escalated")
-    def _escalated(self, level: int, level_code: str, reason: str, actor: dict,
-                   occurred_at: datetime | None, timestamp: datetime | None = None,
-                   cause: dict | None = None) -> None:
+    def _escalated(
+        self,
+        level: int,
+        level_code: str,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+        cause: dict | None = None,
+    ) -> None:
         self._moved(occurred_at, timestamp)
         self.escalation_level = level
 
     @event("DeadlineMissed", topic="caseledger:Approval.DeadlineMissed")
-    def _deadline_missed(self, deadline: str, round: int, unit: str | None, due: datetime, ends_at: datetime,
-                         started_by: int, met_seq: int | None, rule: str, profile_version: int, source: str,
-                         found_by: str, as_of: datetime, provisional: bool, actor: dict,
-                         occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _deadline_missed(
+        self,
+        deadline: str,
+        round: int,
+        unit: str | None,
+        due: datetime,
+        ends_at: datetime,
+        started_by: int,
+        met_seq: int | None,
+        rule: str,
+        profile_version: int,
+        source: str,
+        found_by: str,
+        as_of: datetime,
+        provisional: bool,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
         self._on_missed(deadline, round, occurred_at, timestamp)
 
     # -- Decided 决定 / Delivered 出件 ------------------------------------------------------
@@ -335,18 +451,23 @@ class Approval(Case):
         self.check_status("decide", *((S.ACCEPTED, S.IN_REVIEW) if self.commitment else (S.IN_REVIEW,)))
         self.check_occurred_at(occurred_at)
         if self.paused:
-            raise NotAllowedInState("the clock is paused (a hearing, inspection or review runs); resume it first",
-                                    "计时已中止（听证、检验、检测或专家评审中），请先恢复计时")
+            raise NotAllowedInState(
+                "the clock is paused (a hearing, inspection or review runs); resume it first",
+                "计时已中止（听证、检验、检测或专家评审中），请先恢复计时",
+            )
         waiting = [d["unit"] for d in self.departments if d["decision"] is None]
         if waiting and not self.commitment:
-            raise NotAllowedInState(f"not every department has answered: waiting for {', '.join(waiting)}",
-                                    f"尚有审批部门未提交审查意见：{'、'.join(waiting)}")
+            raise NotAllowedInState(
+                f"not every department has answered: waiting for {', '.join(waiting)}",
+                f"尚有审批部门未提交审查意见：{'、'.join(waiting)}",
+            )
         check_judgement(decision, reason, "reason", "a decision states its reasons", "请填写决定理由")
         self._decided(decision, reason, actor.as_record(), occurred_at)
 
     @event("Decided", topic="caseledger:Approval.Decided")
-    def _decided(self, decision: str, reason: str, actor: dict, occurred_at: datetime | None,
-                 timestamp: datetime | None = None) -> None:
+    def _decided(
+        self, decision: str, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.decision, self.decided_at = S.DECIDED.value, decision, at
         meet_clocks(self.clocks, "Decided", {"decision": decision}, at, self.version + 1)
@@ -359,8 +480,9 @@ class Approval(Case):
         self._delivered(note, actor.as_record(), occurred_at)
 
     @event("Delivered", topic="caseledger:Approval.Delivered")
-    def _delivered(self, note: str | None, actor: dict, occurred_at: datetime | None,
-                   timestamp: datetime | None = None) -> None:
+    def _delivered(
+        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.delivered_at = S.DELIVERED.value, at
         meet_clocks(self.clocks, "Delivered", {}, at, self.version + 1)
@@ -370,17 +492,19 @@ class Approval(Case):
     # -- Revoked 撤销 / Withdrawn 撤回 -------------------------------------------------------
     def revoke(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """A decision granted on a commitment (告知承诺制) that proved false is revoked (002 item 29)."""
-        if not (self.commitment and self.decision == "approve"
-                and self.status in (S.DECIDED.value, S.DELIVERED.value)):
-            raise NotAllowedInState("only an approval granted on a commitment (告知承诺制) may be revoked",
-                                    "只有以告知承诺方式准予的许可可以撤销")
+        if not (self.commitment and self.decision == "approve" and self.status in (S.DECIDED.value, S.DELIVERED.value)):
+            raise NotAllowedInState(
+                "only an approval granted on a commitment (告知承诺制) may be revoked",
+                "只有以告知承诺方式准予的许可可以撤销",
+            )
         self.check_occurred_at(occurred_at)
         self.check_reason(reason, "reason", "say how the commitment proved false", "请说明承诺不实的情况")
         self._revoked(reason, actor.as_record(), occurred_at)
 
     @event("Revoked", topic="caseledger:Approval.Revoked")
-    def _revoked(self, reason: str, actor: dict, occurred_at: datetime | None,
-                 timestamp: datetime | None = None) -> None:
+    def _revoked(
+        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         self._ended(S.REVOKED, "Revoked", occurred_at, timestamp)
 
     def withdraw(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -390,8 +514,9 @@ class Approval(Case):
         self._withdrawn(reason, actor.as_record(), occurred_at)
 
     @event("Withdrawn", topic="caseledger:Approval.Withdrawn")
-    def _withdrawn(self, reason: str, actor: dict, occurred_at: datetime | None,
-                   timestamp: datetime | None = None) -> None:
+    def _withdrawn(
+        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         self._ended(S.WITHDRAWN, "Withdrawn", occurred_at, timestamp)
 
     # -- helpers ----------------------------------------------------------------------
@@ -410,8 +535,12 @@ class Approval(Case):
         entry = next((d for d in self.departments if d["unit"] == department), None)
         if entry is not None:
             return entry
-        raise ValidationFailed({"department": f"{department!r} is not a department of this application "
-                                              f"({', '.join(self.department_codes) or 'none'})"})
+        raise ValidationFailed(
+            {
+                "department": f"{department!r} is not a department of this application "
+                f"({', '.join(self.department_codes) or 'none'})"
+            }
+        )
 
 
 def _department(code: str) -> dict[str, Any]:

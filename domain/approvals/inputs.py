@@ -44,9 +44,13 @@ def check_pause(reason: Any, expected_working_days: Any) -> None:
     problems = {}
     if reason not in PAUSE_REASONS:
         problems["reason"] = f"one of {', '.join(PAUSE_REASONS)} (行政许可法 art. 45)"
-    if not isinstance(expected_working_days, int) or isinstance(expected_working_days, bool) \
-            or not 1 <= expected_working_days <= MAX_EXPECTED_PAUSE:
-        problems["expected_working_days"] = (f"the working days the applicant is told it will take, "
-                                             f"1 to {MAX_EXPECTED_PAUSE}")
+    if (
+        not isinstance(expected_working_days, int)
+        or isinstance(expected_working_days, bool)
+        or not 1 <= expected_working_days <= MAX_EXPECTED_PAUSE
+    ):
+        problems["expected_working_days"] = (
+            f"the working days the applicant is told it will take, 1 to {MAX_EXPECTED_PAUSE}"
+        )
     if problems:
         raise ValidationFailed(problems)

@@ -38,8 +38,16 @@ APPROVAL_EVENTS: tuple[str, ...] = tuple(CASE_EVENTS["approval"])
 
 # Keys a local profile never takes from its fallback: what it is, and its own catalogue (unless it has none).
 _OWN_KEYS = frozenset({"id", "version", "title", "source", "jurisdiction", "kind", "fallback", "matters"})
-_TOP_KEYS = _OWN_KEYS | {"notice", "decision", "joint_decision", "department_review", "delivery", "escalation",
-                         "overdue", "accountability"}
+_TOP_KEYS = _OWN_KEYS | {
+    "notice",
+    "decision",
+    "joint_decision",
+    "department_review",
+    "delivery",
+    "escalation",
+    "overdue",
+    "accountability",
+}
 _MATTER_KEYS = frozenset({"code", "title", "source", "commitment", "decision", "department_review", "joint"})
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
 
@@ -76,8 +84,12 @@ class Matter:
 
 
 # The deadlines every approval runs on, by name (the matter and the profile say how long each is).
-DEADLINE_TITLES = {"notice": "一次性告知", "decision": "作出行政许可决定", "department_review": "部门审查意见",
-                   "delivery": "统一窗口出件"}
+DEADLINE_TITLES = {
+    "notice": "一次性告知",
+    "decision": "作出行政许可决定",
+    "department_review": "部门审查意见",
+    "delivery": "统一窗口出件",
+}
 
 
 @dataclass(frozen=True)
@@ -112,30 +124,64 @@ class ApprovalProfile:
         """
         matter = self.matters.get(matter_code)
         if matter is None:
-            raise ValidationFailed({"matter": (f"profile {self.id} has no matter {matter_code!r}; "
-                                               f"known: {', '.join(self.matters)}")})
+            raise ValidationFailed(
+                {"matter": (f"profile {self.id} has no matter {matter_code!r}; known: {', '.join(self.matters)}")}
+            )
         if commitment and not matter.commitment:
-            raise ValidationFailed({"commitment": (f"matter {matter.code} ({matter.title}) may not be done on "
-                                                   f"commitment (告知承诺制) in profile {self.id}: {matter.source}")})
+            raise ValidationFailed(
+                {
+                    "commitment": (
+                        f"matter {matter.code} ({matter.title}) may not be done on "
+                        f"commitment (告知承诺制) in profile {self.id}: {matter.source}"
+                    )
+                }
+            )
         decision = self.decision_spec(matter, departments)
         review = matter.department_review or self.department_review
         deadlines = [
             _rule("notice", DEADLINE_TITLES["notice"], self.notice, ["Submitted"], _NOTICE_MET_BY, binds="platform"),
-            _rule("decision", DEADLINE_TITLES["decision"], decision, ["Accepted", "DeemedAccepted"], ["Decided"],
-                  binds="platform"),
+            _rule(
+                "decision",
+                DEADLINE_TITLES["decision"],
+                decision,
+                ["Accepted", "DeemedAccepted"],
+                ["Decided"],
+                binds="platform",
+            ),
         ]
         if review is not None:
-            deadlines.append(_rule("department_review", DEADLINE_TITLES["department_review"], review,
-                                   ["Forwarded", "DepartmentReturned"], ["DepartmentAnswered"], per="department"))
-        deadlines.append(_rule("delivery", DEADLINE_TITLES["delivery"], self.delivery, ["Decided"], ["Delivered"],
-                               binds="platform"))
-        extension = None if decision.extension is None else {
-            "deadline": "decision", "working_days": decision.extension, "once": True, "source": decision.source}
+            deadlines.append(
+                _rule(
+                    "department_review",
+                    DEADLINE_TITLES["department_review"],
+                    review,
+                    ["Forwarded", "DepartmentReturned"],
+                    ["DepartmentAnswered"],
+                    per="department",
+                )
+            )
+        deadlines.append(
+            _rule("delivery", DEADLINE_TITLES["delivery"], self.delivery, ["Decided"], ["Delivered"], binds="platform")
+        )
+        extension = (
+            None
+            if decision.extension is None
+            else {"deadline": "decision", "working_days": decision.extension, "once": True, "source": decision.source}
+        )
         return {
-            "id": self.id, "version": self.version, "jurisdiction": self.jurisdiction, "kind": self.kind,
-            "title": self.title, "source": self.source,
-            "matter": {"code": matter.code, "title": matter.title, "source": matter.source,
-                       "commitment_allowed": matter.commitment, "joint": matter.joint},
+            "id": self.id,
+            "version": self.version,
+            "jurisdiction": self.jurisdiction,
+            "kind": self.kind,
+            "title": self.title,
+            "source": self.source,
+            "matter": {
+                "code": matter.code,
+                "title": matter.title,
+                "source": matter.source,
+                "commitment_allowed": matter.commitment,
+                "joint": matter.joint,
+            },
             "commitment": bool(commitment),
             "deadlines": deadlines,
             "extension": extension,
@@ -154,11 +200,24 @@ class ApprovalProfile:
         return self.decision
 
 
-def _rule(name: str, title: str, spec: PeriodSpec, starts_on: list[str], met_by: Any,
-          binds: str | None = None, per: str | None = None) -> dict[str, Any]:
-    rule: dict[str, Any] = {"name": name, "title": title, "source": spec.source, "starts_on": list(starts_on),
-                            "met_by": [{"event": e} for e in met_by], "length": spec.length,
-                            "unit": spec.unit.value}
+def _rule(
+    name: str,
+    title: str,
+    spec: PeriodSpec,
+    starts_on: list[str],
+    met_by: Any,
+    binds: str | None = None,
+    per: str | None = None,
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "name": name,
+        "title": title,
+        "source": spec.source,
+        "starts_on": list(starts_on),
+        "met_by": [{"event": e} for e in met_by],
+        "length": spec.length,
+        "unit": spec.unit.value,
+    }
     if binds is not None:
         rule["binds"] = binds
     if per is not None:
@@ -212,9 +271,21 @@ def parse_approval_profile(data: Mapping[str, Any], origin: str) -> ApprovalProf
     if problems:
         raise ProfileError(f"approval profile {origin}: " + "; ".join(problems))
     return ApprovalProfile(
-        id=pid, version=version, title=title, source=source, jurisdiction=jurisdiction, notice=notice,
-        decision=decision, joint_decision=joint, delivery=delivery, escalation=escalation, matters=matters,
-        department_review=review, fallback=fallback, overdue=overdue, accountability=accountability,
+        id=pid,
+        version=version,
+        title=title,
+        source=source,
+        jurisdiction=jurisdiction,
+        notice=notice,
+        decision=decision,
+        joint_decision=joint,
+        delivery=delivery,
+        escalation=escalation,
+        matters=matters,
+        department_review=review,
+        fallback=fallback,
+        overdue=overdue,
+        accountability=accountability,
         record=_plain(data),
     )
 
@@ -251,8 +322,9 @@ def _matters(raw: Any, problems: list[str]) -> dict[str, Matter]:
     return matters
 
 
-def _spec(raw: Any, at: str, problems: list[str], required: str | None = None,
-          extensible: bool = False) -> PeriodSpec | None:
+def _spec(
+    raw: Any, at: str, problems: list[str], required: str | None = None, extensible: bool = False
+) -> PeriodSpec | None:
     """A period table: ``length``, ``unit``, ``source`` and, where allowed, ``extension`` (working days, once)."""
     if raw is None:
         if required is not None:
@@ -281,13 +353,15 @@ def _spec(raw: Any, at: str, problems: list[str], required: str | None = None,
     return PeriodSpec(length, PeriodUnit(unit), source, extension)
 
 
-def _no_longer(review: PeriodSpec | None, decision: PeriodSpec | None, review_at: str, decision_at: str,
-               problems: list[str]) -> None:
+def _no_longer(
+    review: PeriodSpec | None, decision: PeriodSpec | None, review_at: str, decision_at: str, problems: list[str]
+) -> None:
     # A department's opinion feeds the decision: a review clock longer than the decision it feeds
     # (in the same unit) would promise what the decision's own promise rules out.
     if review and decision and review.unit == decision.unit and review.length > decision.length:
-        problems.append(f"{review_at}: {review.length} {review.unit.value} is longer than {decision_at} "
-                        f"({decision.length})")
+        problems.append(
+            f"{review_at}: {review.length} {review.unit.value} is longer than {decision_at} ({decision.length})"
+        )
 
 
 def _escalation(raw: Any, problems: list[str]) -> tuple[EscalationLevel, ...]:
@@ -296,8 +370,11 @@ def _escalation(raw: Any, problems: list[str]) -> tuple[EscalationLevel, ...]:
         return ()
     levels: list[EscalationLevel] = []
     for i, level in enumerate(raw):
-        if not isinstance(level, Mapping) or set(level) != {"code", "title"} or not all(
-                isinstance(level[k], str) and level[k] for k in ("code", "title")):
+        if (
+            not isinstance(level, Mapping)
+            or set(level) != {"code", "title"}
+            or not all(isinstance(level[k], str) and level[k] for k in ("code", "title"))
+        ):
             problems.append(f"escalation[{i}]: needs only 'code' and 'title', as text")
         elif level["code"] in {e.code for e in levels}:
             problems.append(f"escalation[{i}].code: {level['code']!r} is already a level")

@@ -28,10 +28,20 @@ class ApprovalService(CaseService):
 
     aggregate = Approval
 
-    def submit(self, actor: Actor, *, profile: str, matter: str, applicant: dict[str, Any],
-               materials: list[str], departments: list[str], commitment: bool = False,
-               channel: str | None = None, external_ref: str | None = None,
-               occurred_at: datetime | None = None) -> tuple[Approval, bool]:
+    def submit(
+        self,
+        actor: Actor,
+        *,
+        profile: str,
+        matter: str,
+        applicant: dict[str, Any],
+        materials: list[str],
+        departments: list[str],
+        commitment: bool = False,
+        channel: str | None = None,
+        external_ref: str | None = None,
+        occurred_at: datetime | None = None,
+    ) -> tuple[Approval, bool]:
         """Submitted 申请 (received at the window). Returns the application and whether it is new;
         the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
         check_command_role("open", actor, self.kind)
@@ -69,10 +79,18 @@ class ApprovalService(CaseService):
         if problems:
             raise ValidationFailed(problems)
         approval = Approval(
-            id=case_id, case_no=_case_no(occurred_at or self.clock(), case_id), channel=channel,
-            external_ref=external_ref, matter=matter, applicant=dict(applicant),
-            materials=[m.strip() for m in materials], departments=departments, commitment=bool(commitment),
-            policy=policy, actor=actor.as_record(), occurred_at=occurred_at,
+            id=case_id,
+            case_no=_case_no(occurred_at or self.clock(), case_id),
+            channel=channel,
+            external_ref=external_ref,
+            matter=matter,
+            applicant=dict(applicant),
+            materials=[m.strip() for m in materials],
+            departments=departments,
+            commitment=bool(commitment),
+            policy=policy,
+            actor=actor.as_record(),
+            occurred_at=occurred_at,
         )
         try:
             self.save(approval)
@@ -82,14 +100,17 @@ class ApprovalService(CaseService):
             raise
         return approval, True
 
-    def request_materials(self, case_id: UUID, actor: Actor, *, missing: list[str], note: str | None = None,
-                          **opts: Any) -> Approval:
-        return self._run(case_id, actor, "request_materials", opts,
-                         lambda a, at: a.request_materials(missing, note, actor, at))
+    def request_materials(
+        self, case_id: UUID, actor: Actor, *, missing: list[str], note: str | None = None, **opts: Any
+    ) -> Approval:
+        return self._run(
+            case_id, actor, "request_materials", opts, lambda a, at: a.request_materials(missing, note, actor, at)
+        )
 
     def supply_materials(self, case_id: UUID, actor: Actor, *, materials: list[str], **opts: Any) -> Approval:
-        return self._run(case_id, actor, "supply_materials", opts,
-                         lambda a, at: a.supply_materials(materials, actor, at))
+        return self._run(
+            case_id, actor, "supply_materials", opts, lambda a, at: a.supply_materials(materials, actor, at)
+        )
 
     def accept(self, case_id: UUID, actor: Actor, *, note: str | None = None, **opts: Any) -> Approval:
         return self._run(case_id, actor, "accept", opts, lambda a, at: a.accept(note, actor, at))
@@ -97,27 +118,47 @@ class ApprovalService(CaseService):
     def refuse(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Approval:
         return self._run(case_id, actor, "refuse", opts, lambda a, at: a.refuse(reason, actor, at))
 
-    def forward(self, case_id: UUID, actor: Actor, *, departments: list[str] | None = None,
-                **opts: Any) -> Approval:
+    def forward(self, case_id: UUID, actor: Actor, *, departments: list[str] | None = None, **opts: Any) -> Approval:
         strangers = [d for d in departments or [] if not self.unit_exists(d)]
         if strangers:
             raise ValidationFailed({"departments": f"no such active units: {', '.join(strangers)}"})
         return self._run(case_id, actor, "forward", opts, lambda a, at: a.forward(departments, actor, at))
 
-    def answer(self, case_id: UUID, actor: Actor, *, department: str, decision: str, opinion: str,
-               **opts: Any) -> Approval:
-        return self._run(case_id, actor, "answer", opts,
-                         lambda a, at: a.answer(department, decision, opinion, actor, at))
+    def answer(
+        self, case_id: UUID, actor: Actor, *, department: str, decision: str, opinion: str, **opts: Any
+    ) -> Approval:
+        return self._run(
+            case_id, actor, "answer", opts, lambda a, at: a.answer(department, decision, opinion, actor, at)
+        )
 
-    def return_opinion(self, case_id: UUID, actor: Actor, *, department: str, reason: str,
-                       **opts: Any) -> Approval:
-        return self._run(case_id, actor, "return", opts,
-                         lambda a, at: a.return_opinion(department, reason, actor, at))
+    def return_opinion(self, case_id: UUID, actor: Actor, *, department: str, reason: str, **opts: Any) -> Approval:
+        return self._run(case_id, actor, "return", opts, lambda a, at: a.return_opinion(department, reason, actor, at))
 
-    def pause(self, case_id: UUID, actor: Actor, *, reason: str, expected_working_days: int,
-              note: str | None = None, **opts: Any) -> Approval:
-        return self._run(case_id, actor, "pause", opts, lambda a, at: a.pause(
-            reason, expected_working_days, note, self.calendars(a.policy["jurisdiction"]), at or self.clock(), actor, at))
+    def pause(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        *,
+        reason: str,
+        expected_working_days: int,
+        note: str | None = None,
+        **opts: Any,
+    ) -> Approval:
+        return self._run(
+            case_id,
+            actor,
+            "pause",
+            opts,
+            lambda a, at: a.pause(
+                reason,
+                expected_working_days,
+                note,
+                self.calendars(a.policy["jurisdiction"]),
+                at or self.clock(),
+                actor,
+                at,
+            ),
+        )
 
     def resume(self, case_id: UUID, actor: Actor, *, note: str | None = None, **opts: Any) -> Approval:
         return self._run(case_id, actor, "resume", opts, lambda a, at: a.resume(note, actor, at))
@@ -125,8 +166,9 @@ class ApprovalService(CaseService):
     def extend(self, case_id: UUID, actor: Actor, *, working_days: int, reason: str, **opts: Any) -> Approval:
         return self._run(case_id, actor, "extend", opts, lambda a, at: a.extend(working_days, reason, actor, at))
 
-    def escalate(self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None,
-                 **opts: Any) -> Approval:
+    def escalate(
+        self, case_id: UUID, actor: Actor, *, reason: str, level: int | str | None = None, **opts: Any
+    ) -> Approval:
         return self._run(case_id, actor, "escalate", opts, lambda a, at: a.escalate(level, reason, actor, at))
 
     def decide(self, case_id: UUID, actor: Actor, *, decision: str, reason: str, **opts: Any) -> Approval:

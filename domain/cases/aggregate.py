@@ -75,13 +75,20 @@ class Case(Aggregate):
         return []
 
     # -- the deadline sweep ------------------------------------------------------------------
-    def record_missed(self, calendar: WorkingCalendar, now: datetime, actor: Actor,
-                      occurred_at: datetime | None = None) -> None:
+    def record_missed(
+        self, calendar: WorkingCalendar, now: datetime, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """The deadline sweep: every deadline ended and unmet at ``now`` and not yet recorded is
         recorded once (``_lapse``), followed by what the profile says the lapse brings on the case."""
         for clock, state in zip(self.clocks, evaluate(self.clocks, calendar, now)):
             # A paused clock (行政许可法 art. 45) does not run out while it is paused.
-            if clock.get("missed_seq") or state.met_at or state.cancelled_at or state.paused or not ended_by(state.ends_at, now):
+            if (
+                clock.get("missed_seq")
+                or state.met_at
+                or state.cancelled_at
+                or state.paused
+                or not ended_by(state.ends_at, now)
+            ):
                 continue
             self._lapse(state, now, actor, occurred_at)
 
@@ -90,70 +97,103 @@ class Case(Aggregate):
         self._missed(state, "sweep", now, actor, occurred_at)
         self._consequences_of_miss(state, actor, occurred_at)
 
-    def record_late_meets(self, calendar: WorkingCalendar, after_version: int, actor: Actor,
-                          occurred_at: datetime | None = None) -> None:
+    def record_late_meets(
+        self, calendar: WorkingCalendar, after_version: int, actor: Actor, occurred_at: datetime | None = None
+    ) -> None:
         """An act that met a deadline after it had ended, with no sweep before it, is recorded as met late."""
         just_met = [c for c in self.clocks if (c["met_seq"] or 0) > after_version and not c.get("missed_seq")]
         for state in evaluate(just_met, calendar, self.last_at):
             if state.met_late:
                 self._missed(state, "late_meet", state.met_at, actor, occurred_at)
 
-    def _missed(self, state: DeadlineState, found_by: str, as_of: datetime, actor: Actor,
-                occurred_at: datetime | None) -> None:
+    def _missed(
+        self, state: DeadlineState, found_by: str, as_of: datetime, actor: Actor, occurred_at: datetime | None
+    ) -> None:
         self._deadline_missed(
-            deadline=state.name, round=state.round, unit=state.unit, due=state.due, ends_at=state.ends_at,
-            started_by=state.started_by, met_seq=state.met_seq, rule=f"{self.policy['id']}/{state.name}",
-            profile_version=self.policy["version"], source=state.source, found_by=found_by, as_of=as_of,
-            provisional=state.provisional, actor=actor.as_record(), occurred_at=occurred_at)
+            deadline=state.name,
+            round=state.round,
+            unit=state.unit,
+            due=state.due,
+            ends_at=state.ends_at,
+            started_by=state.started_by,
+            met_seq=state.met_seq,
+            rule=f"{self.policy['id']}/{state.name}",
+            profile_version=self.policy["version"],
+            source=state.source,
+            found_by=found_by,
+            as_of=as_of,
+            provisional=state.provisional,
+            actor=actor.as_record(),
+            occurred_at=occurred_at,
+        )
 
     def _deadline_missed(self, **recorded: Any) -> None:  # pragma: no cover - each kind declares its event
         raise NotImplementedError
 
-    def _on_missed(self, deadline: str, round_: int, occurred_at: datetime | None,
-                   timestamp: datetime | None) -> None:
+    def _on_missed(self, deadline: str, round_: int, occurred_at: datetime | None, timestamp: datetime | None) -> None:
         """The body of every kind's DeadlineMissed event (逾期): the clock instance is marked."""
         self._moved(occurred_at, timestamp)
         mark_missed(self.clocks, deadline, round_, self.version + 1)
 
     # -- Escalated 督办 / 分级会办 --------------------------------------------------
-    def escalate(self, level: int | str | None, reason: str, actor: Actor,
-                 occurred_at: datetime | None = None) -> None:
+    def escalate(self, level: int | str | None, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
         """One step (or to a named level) up the profile's ladder, with a reason."""
         self.check_status("escalate", *self.ESCALATABLE)
         self.check_occurred_at(occurred_at)
         ladder = self.policy["escalation"]
         if not ladder:
-            raise NotAllowedInState(f"profile {self.policy['id']} has no escalation ladder",
-                                    f"本案适用的规则（{self.policy['id']}）没有督办层级")
+            raise NotAllowedInState(
+                f"profile {self.policy['id']} has no escalation ladder",
+                f"本案适用的规则（{self.policy['id']}）没有督办层级",
+            )
         codes = [step["code"] for step in ladder]
         if level is None and self.escalation_level >= len(ladder):
-            raise NotAllowedInState(f"the case is already at the top of the {self.policy['id']} ladder "
-                                    f"(level {self.escalation_level}, {codes[-1]}); there is no next level",
-                                    f"本案已在最高督办层级（第{self.escalation_level}级），没有更高层级")
+            raise NotAllowedInState(
+                f"the case is already at the top of the {self.policy['id']} ladder "
+                f"(level {self.escalation_level}, {codes[-1]}); there is no next level",
+                f"本案已在最高督办层级（第{self.escalation_level}级），没有更高层级",
+            )
         self.check_reason(reason, "reason", "a reason for the escalation is required", "请填写督办理由")
         target = self.escalation_level + 1 if level is None else level
         if isinstance(target, str) and target in codes:
             target = codes.index(target) + 1
         if not isinstance(target, int) or isinstance(target, bool) or not 1 <= target <= len(ladder):
-            raise ValidationFailed({"level": (f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
-                                              f"or its code: {', '.join(codes)}")})
+            raise ValidationFailed(
+                {
+                    "level": (
+                        f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
+                        f"or its code: {', '.join(codes)}"
+                    )
+                }
+            )
         if target <= self.escalation_level:
             # Already there: a second, identical escalation would record nothing new but noise.
-            raise NotAllowedInState(f"the case is already escalated to level {self.escalation_level} "
-                                    f"({codes[self.escalation_level - 1]}); escalate to a higher level",
-                                    f"本案已督办至第{self.escalation_level}级，请选择更高层级")
+            raise NotAllowedInState(
+                f"the case is already escalated to level {self.escalation_level} "
+                f"({codes[self.escalation_level - 1]}); escalate to a higher level",
+                f"本案已督办至第{self.escalation_level}级，请选择更高层级",
+            )
         self._escalated(target, ladder[target - 1]["code"], reason, actor.as_record(), occurred_at)
 
-    def _escalated(self, level: int, level_code: str, reason: str, actor: dict, occurred_at: datetime | None,
-                   timestamp: datetime | None = None, cause: dict | None = None) -> None:  # pragma: no cover
+    def _escalated(
+        self,
+        level: int,
+        level_code: str,
+        reason: str,
+        actor: dict,
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+        cause: dict | None = None,
+    ) -> None:  # pragma: no cover
         raise NotImplementedError  # each kind declares its Escalated event
 
     def _consequences_of_miss(self, state: DeadlineState, actor: Actor, occurred_at: datetime | None) -> None:
         """The profile's consequence on the case of a deadline that binds a unit (000 item 4:
         督办通知; 004 item 十二: one step up the 分级会办 ladder)."""
         overdue = self.policy.get("overdue")
-        if not (overdue and self.policy["escalation"] and state.unit
-                and self.status in {s.value for s in self.ESCALATABLE}):
+        if not (
+            overdue and self.policy["escalation"] and state.unit and self.status in {s.value for s in self.ESCALATABLE}
+        ):
             return
         ladder = self.policy["escalation"]
         codes = [step["code"] for step in ladder]
@@ -164,17 +204,28 @@ class Case(Aggregate):
         else:
             # A notice (督办通知) per missed deadline: each names the miss that caused it.
             level = max(codes.index(overdue["escalate"]) + 1, self.escalation_level)
-        self._escalated(level, codes[level - 1], f"{overdue['title']}：{state.title}（第{state.round}轮）",
-                        actor.as_record(), occurred_at,
-                        cause={"rule": f"{self.policy['id']}/overdue", "profile_version": self.policy["version"],
-                               "source": overdue["source"], "seq": self.version})
+        self._escalated(
+            level,
+            codes[level - 1],
+            f"{overdue['title']}：{state.title}（第{state.round}轮）",
+            actor.as_record(),
+            occurred_at,
+            cause={
+                "rule": f"{self.policy['id']}/overdue",
+                "profile_version": self.policy["version"],
+                "source": overdue["source"],
+                "seq": self.version,
+            },
+        )
 
     # -- checks ---------------------------------------------------------------
     def check_status(self, command: str, *allowed: Enum) -> None:
         if self.status not in {s.value for s in allowed}:
             raise NotAllowedInState(
-                f"cannot {command} a case that is {self.status}; allowed when "
-                + " or ".join(s.value for s in allowed), status=self.status, allowed=tuple(s.value for s in allowed))
+                f"cannot {command} a case that is {self.status}; allowed when " + " or ".join(s.value for s in allowed),
+                status=self.status,
+                allowed=tuple(s.value for s in allowed),
+            )
 
     def check_occurred_at(self, occurred_at: datetime | None) -> None:
         if occurred_at is None:
@@ -182,9 +233,14 @@ class Case(Aggregate):
         if occurred_at.tzinfo is None:
             raise ValidationFailed({"occurred_at": "must carry a UTC offset"})
         if occurred_at < self.last_at:
-            raise ValidationFailed({"occurred_at": (
-                f"must not be before the case's last event "
-                f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})")})
+            raise ValidationFailed(
+                {
+                    "occurred_at": (
+                        f"must not be before the case's last event "
+                        f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})"
+                    )
+                }
+            )
 
     @staticmethod
     def check_reason(reason: str | None, field: str, why: str, zh: str | None = None) -> None:
@@ -195,4 +251,3 @@ class Case(Aggregate):
         at = occurred_at or timestamp
         self.last_at = at
         return at
-

@@ -62,9 +62,16 @@ class CaseService(Application):
         cls.name = CaseService.name
         super().__init_subclass__(**kwargs)
 
-    def __init__(self, env: dict[str, str] | None = None, *, profiles: ProfileCatalogue,
-                 calendars: Callable[[str], WorkingCalendar], clock: TimeSource = utc_now,
-                 unit_exists: Callable[[str], bool] = lambda code: True, store: Application | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        profiles: ProfileCatalogue,
+        calendars: Callable[[str], WorkingCalendar],
+        clock: TimeSource = utc_now,
+        unit_exists: Callable[[str], bool] = lambda code: True,
+        store: Application | None = None,
+    ) -> None:
         self._store = store
         super().__init__(env)
         self.profiles, self.calendars, self.clock = profiles, calendars, clock
@@ -110,9 +117,14 @@ class CaseService(Application):
         if now.tzinfo is None:
             raise ValidationFailed({"now": "must carry a UTC offset"})
         if not dry_run and now > self.clock():
-            raise ValidationFailed({"now": (
-                "must not be later than the current time: nothing that has not happened is recorded; "
-                "send \"dry_run\": true to see what a sweep at that moment would record")})
+            raise ValidationFailed(
+                {
+                    "now": (
+                        "must not be later than the current time: nothing that has not happened is recorded; "
+                        'send "dry_run": true to see what a sweep at that moment would record'
+                    )
+                }
+            )
 
     def _sweep_and_save(self, case_ids: list[UUID], actor: Actor, now: datetime, dry_run: bool = False) -> list[Any]:
         """Each case records its misses at ``now``; the changed ones are saved together (not on a dry run)."""
@@ -164,8 +176,9 @@ class CaseService(Application):
 
     def actions(self, case: Case, actor: Actor, now: datetime | None = None) -> dict[str, Action]:
         """What ``actor`` may do on ``case`` now, and why not (domain.actions): the commands' own checks."""
-        return case_actions(case, actor, self.aggregate.PROBES, self.calendars(case.policy["jurisdiction"]),
-                            now or self.clock())
+        return case_actions(
+            case, actor, self.aggregate.PROBES, self.calendars(case.policy["jurisdiction"]), now or self.clock()
+        )
 
     def history(self, case_id: UUID) -> list[HistoryEntry]:
         events = list(self.repository.event_store.get(case_id))
@@ -173,16 +186,26 @@ class CaseService(Application):
             raise CaseNotFound(f"no such {self.kind}")
         return [
             HistoryEntry(
-                seq=e.originator_version, type=type(e).__name__, recorded_at=e.timestamp,
-                occurred_at=e.occurred_at or e.timestamp, backfilled=e.occurred_at is not None,
-                actor=e.actor, data={k: v for k, v in e.__dict__.items() if k not in _META},
+                seq=e.originator_version,
+                type=type(e).__name__,
+                recorded_at=e.timestamp,
+                occurred_at=e.occurred_at or e.timestamp,
+                backfilled=e.occurred_at is not None,
+                actor=e.actor,
+                data={k: v for k, v in e.__dict__.items() if k not in _META},
             )
             for e in events
         ]
 
     # -- the rhythm -----------------------------------------------------------
-    def _run(self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any],
-             act: Callable[[Case, datetime | None], None]) -> Case:
+    def _run(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        command: str,
+        opts: dict[str, Any],
+        act: Callable[[Case, datetime | None], None],
+    ) -> Case:
         case, occurred_at, done = self._command_case(case_id, actor, command, opts)
         if done:
             return case
@@ -195,8 +218,9 @@ class CaseService(Application):
             raise VersionConflict("the case was changed by another command meanwhile; reload it and retry") from None
         return case
 
-    def _command_case(self, case_id: UUID, actor: Actor, command: str,
-                      opts: dict[str, Any]) -> tuple[Case, datetime | None, bool]:
+    def _command_case(
+        self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any]
+    ) -> tuple[Case, datetime | None, bool]:
         """The case a command acts on, after every check made before the act itself: the actor's role and
         part, ``expected_version`` and ``occurred_at`` (``opts``); and whether the command is done already
         (a retried request that recorded it: answered with the case as recorded, nothing recorded)."""
@@ -210,8 +234,9 @@ class CaseService(Application):
         if self._recorded_by_request(case_id, actor):
             return case, occurred_at, True
         if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(f"expected_version {expected_version} is not the case's current version; "
-                                  "reload it and retry")
+            raise VersionConflict(
+                f"expected_version {expected_version} is not the case's current version; reload it and retry"
+            )
         problems = self._occurred_problems(actor, occurred_at)
         if problems:
             raise ValidationFailed(problems)

@@ -56,8 +56,7 @@ class TableCalendar(WorkingCalendar):
         both = self._workdays & self._holidays.keys()
         if both:
             raise ValueError(
-                "dates listed both as holiday and as working day: "
-                + ", ".join(sorted(d.isoformat() for d in both))
+                "dates listed both as holiday and as working day: " + ", ".join(sorted(d.isoformat() for d in both))
             )
 
     def is_working_day(self, day: date) -> bool:
@@ -78,6 +77,5 @@ class TableCalendar(WorkingCalendar):
         years = sorted(self._published)
         span = f"{years[0]}-{years[-1]}" if years else "none"
         return (
-            f"{type(self).__name__}(holidays={len(self._holidays)}, "
-            f"workdays={len(self._workdays)}, published={span})"
+            f"{type(self).__name__}(holidays={len(self._holidays)}, workdays={len(self._workdays)}, published={span})"
         )

@@ -39,16 +39,32 @@ from domain.deadlines.pauses import (
 from domain.deadlines.periods import SHANGHAI, Due, Period, period_end, working_days_between
 
 __all__ = [
-    "Clock", "DeadlineState", "bind_open", "cancel_open", "due_of", "evaluate", "extend_open", "is_paused",
-    "mark_missed", "meet_clocks", "met_late", "open_clock", "open_clocks_of", "pause_running", "paused_since",
-    "reopen_clocks", "restart_cancelled", "resume_paused", "start_clocks", "working_days_in",
+    "Clock",
+    "DeadlineState",
+    "bind_open",
+    "cancel_open",
+    "due_of",
+    "evaluate",
+    "extend_open",
+    "is_paused",
+    "mark_missed",
+    "meet_clocks",
+    "met_late",
+    "open_clock",
+    "open_clocks_of",
+    "pause_running",
+    "paused_since",
+    "reopen_clocks",
+    "restart_cancelled",
+    "resume_paused",
+    "start_clocks",
+    "working_days_in",
 ]
 
 Clock = dict[str, Any]
 
 
-def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
-                  at: datetime, seq: int) -> None:
+def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str, at: datetime, seq: int) -> None:
     """A met deadline runs on again from its old start when the answer that met it is sent back.
 
     Otherwise a unit could stop the clock with a flawed final answer (退回重办).
@@ -62,9 +78,15 @@ def reopen_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event
             latest["met_at"] = latest["met_seq"] = None
 
 
-def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event: str,
-                 at: datetime, seq: int, unit: str | None = None,
-                 departments: Sequence[str] | None = None) -> None:
+def start_clocks(
+    clocks: list[Clock],
+    rules: Sequence[Mapping[str, Any]],
+    event: str,
+    at: datetime,
+    seq: int,
+    unit: str | None = None,
+    departments: Sequence[str] | None = None,
+) -> None:
     """Starts each rule that ``event`` starts; ``unit`` is the unit it binds (None: the platform),
     unless the rule says whom it binds (``binds``: "platform", or "unit" — the case's unit, once it has one).
 
@@ -82,21 +104,39 @@ def start_clocks(clocks: list[Clock], rules: Sequence[Mapping[str, Any]], event:
             _start(clocks, rule, rule["name"], None if binds == "platform" else unit, binds, at, seq)
 
 
-def _start(clocks: list[Clock], rule: Mapping[str, Any], name: str, unit: str | None, binds: str | None,
-           at: datetime, seq: int) -> None:
+def _start(
+    clocks: list[Clock], rule: Mapping[str, Any], name: str, unit: str | None, binds: str | None, at: datetime, seq: int
+) -> None:
     running_clock = open_clock(clocks, name)
     if running_clock is not None:
         running_clock["cancelled_at"], running_clock["cancelled_by"] = at, seq
         close_pause(running_clock, at, seq)
     rounds = sum(1 for c in clocks if c["name"] == name)
-    clocks.append({
-        "name": name, "rule": rule["name"], "per": rule.get("per"), "round": rounds + 1, "title": rule["title"],
-        "source": rule["source"], "unit": unit, "binds": binds,
-        "met_by": rule["met_by"], "length": rule["length"], "period_unit": rule["unit"],
-        "cutoff": rule.get("cutoff"), "extended": 0, "started_at": at, "started_by": seq,
-        "met_at": None, "met_seq": None, "cancelled_at": None, "cancelled_by": None, "reopened": [],
-        "pauses": [],
-    })
+    clocks.append(
+        {
+            "name": name,
+            "rule": rule["name"],
+            "per": rule.get("per"),
+            "round": rounds + 1,
+            "title": rule["title"],
+            "source": rule["source"],
+            "unit": unit,
+            "binds": binds,
+            "met_by": rule["met_by"],
+            "length": rule["length"],
+            "period_unit": rule["unit"],
+            "cutoff": rule.get("cutoff"),
+            "extended": 0,
+            "started_at": at,
+            "started_by": seq,
+            "met_at": None,
+            "met_seq": None,
+            "cancelled_at": None,
+            "cancelled_by": None,
+            "reopened": [],
+            "pauses": [],
+        }
+    )
 
 
 def bind_open(clocks: list[Clock], unit: str) -> None:
@@ -116,8 +156,10 @@ def meet_clocks(clocks: list[Clock], event: str, attrs: Mapping[str, Any], at: d
             continue
         if clock.get("per") == "department" and attrs.get("department") != clock["unit"]:
             continue
-        if any(cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
-               for cond in clock["met_by"]):
+        if any(
+            cond["event"] == event and all(attrs.get(k) == v for k, v in cond.items() if k != "event")
+            for cond in clock["met_by"]
+        ):
             clock["met_at"], clock["met_seq"] = at, seq
             close_pause(clock, at, seq)
 
@@ -135,9 +177,16 @@ def restart_cancelled(clocks: list[Clock], cancelled_by: int, at: datetime, seq:
     ``at``, binding the same unit, with the extension it had been granted (an unmerge, 撤销并单: the
     time the case spent merged into another was nobody's to answer for)."""
     for clock in [c for c in clocks if c["cancelled_by"] == cancelled_by and c["met_at"] is None]:
-        rule = {"name": clock.get("rule", clock["name"]), "per": clock.get("per"), "title": clock["title"],
-                "source": clock["source"], "met_by": clock["met_by"], "length": clock["length"],
-                "unit": clock["period_unit"], "cutoff": clock["cutoff"]}
+        rule = {
+            "name": clock.get("rule", clock["name"]),
+            "per": clock.get("per"),
+            "title": clock["title"],
+            "source": clock["source"],
+            "met_by": clock["met_by"],
+            "length": clock["length"],
+            "unit": clock["period_unit"],
+            "cutoff": clock["cutoff"],
+        }
         _start(clocks, rule, clock["name"], clock["unit"], clock.get("binds"), at, seq)
         clocks[-1]["extended"] = clock["extended"]
 
@@ -220,8 +269,9 @@ def ended_by(ends_at: datetime | None, at: datetime) -> bool:
     return ends_at is not None and ends_at <= at
 
 
-def is_overdue(ends_at: datetime | None, now: datetime, stopped_at: datetime | None = None,
-               paused: bool = False) -> bool:
+def is_overdue(
+    ends_at: datetime | None, now: datetime, stopped_at: datetime | None = None, paused: bool = False
+) -> bool:
     """Overdue (逾期): the period ended before the deadline was met or stopped, or before ``now`` while it still
     runs. A paused deadline (行政许可法 第45条) is never overdue."""
     return not paused and ended_by(ends_at, stopped_at or now)
@@ -238,16 +288,31 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
         due = due_of(c, calendar, now)
         paused = paused_since(c) is not None
         stopped = c["met_at"] or c["cancelled_at"]
-        states.append(DeadlineState(
-            name=c["name"], title=c["title"], source=c["source"], round=c["round"], unit=c["unit"],
-            started_at=c["started_at"], due=due.due, ends_at=due.ends_at, length=c["length"],
-            period_unit=c["period_unit"], extended=c["extended"], met_at=c["met_at"], cancelled_at=c["cancelled_at"],
-            overdue=is_overdue(due.ends_at, now, stopped, paused),
-            met_late=c["met_at"] is not None and ended_by(due.ends_at, c["met_at"]),
-            provisional=due.provisional, started_by=c["started_by"], met_seq=c["met_seq"],
-            missed_seq=c.get("missed_seq"), paused=paused,
-            pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
-        ))
+        states.append(
+            DeadlineState(
+                name=c["name"],
+                title=c["title"],
+                source=c["source"],
+                round=c["round"],
+                unit=c["unit"],
+                started_at=c["started_at"],
+                due=due.due,
+                ends_at=due.ends_at,
+                length=c["length"],
+                period_unit=c["period_unit"],
+                extended=c["extended"],
+                met_at=c["met_at"],
+                cancelled_at=c["cancelled_at"],
+                overdue=is_overdue(due.ends_at, now, stopped, paused),
+                met_late=c["met_at"] is not None and ended_by(due.ends_at, c["met_at"]),
+                provisional=due.provisional,
+                started_by=c["started_by"],
+                met_seq=c["met_seq"],
+                missed_seq=c.get("missed_seq"),
+                paused=paused,
+                pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
+            )
+        )
     return states
 
 

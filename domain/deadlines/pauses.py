@@ -28,8 +28,9 @@ Pause = dict[str, Any]
 _ONE_DAY = timedelta(days=1)
 
 
-def pause_running(clocks: list[Clock], reason: str, at: datetime, seq: int,
-                  only: Collection[str] | None = None) -> None:
+def pause_running(
+    clocks: list[Clock], reason: str, at: datetime, seq: int, only: Collection[str] | None = None
+) -> None:
     """Every running clock (not met, not cancelled) stops counting from ``at`` (行政许可法 第45条);
     with ``only``, just the clocks of those names — the command decides, and its event records,
     which clocks still had time to pause (a period that has already ended is not given more).
@@ -41,7 +42,8 @@ def pause_running(clocks: list[Clock], reason: str, at: datetime, seq: int,
         if running(clock) and open_pause(clock) is None and (only is None or clock["name"] in only):
             # Clocks recorded before pauses existed have no "pauses" list until their first pause.
             clock.setdefault("pauses", []).append(
-                {"reason": reason, "from": at, "from_seq": seq, "to": None, "to_seq": None})
+                {"reason": reason, "from": at, "from_seq": seq, "to": None, "to_seq": None}
+            )
 
 
 def resume_paused(clocks: list[Clock], at: datetime, seq: int) -> None:
@@ -95,8 +97,13 @@ def working_days_in(start_day: date, end_day_exclusive: date, calendar: WorkingC
     return count
 
 
-def paused_due(start: datetime, period: Period, pauses: Sequence[Mapping[str, Any]],
-               calendar: WorkingCalendar, now: datetime | None = None) -> Due:
+def paused_due(
+    start: datetime,
+    period: Period,
+    pauses: Sequence[Mapping[str, Any]],
+    calendar: WorkingCalendar,
+    now: datetime | None = None,
+) -> Due:
     """When ``period`` from ``start`` expires with ``pauses`` not counted (行政许可法 第45条).
 
     Working days: the last day moves on by the working days in [P, R) of every pause (the same as a
@@ -108,8 +115,11 @@ def paused_due(start: datetime, period: Period, pauses: Sequence[Mapping[str, An
     unit = period.unit
     if unit is PeriodUnit.HOURS:
         unpaused = period_end(start, period, calendar)
-        return Due(unpaused.ends_at + sum((to - from_ for from_, to in spans), timedelta()),
-                   provisional=False, exact_instant=True)
+        return Due(
+            unpaused.ends_at + sum((to - from_ for from_, to in spans), timedelta()),
+            provisional=False,
+            exact_instant=True,
+        )
     days = [(_local_day(from_), _local_day(to)) for from_, to in spans]
     if unit is PeriodUnit.WORKING_DAYS:
         shift = sum(working_days_in(p, r, calendar) for p, r in days)
@@ -128,15 +138,22 @@ def paused_due(start: datetime, period: Period, pauses: Sequence[Mapping[str, An
     return Due(datetime.combine(last_day, period.cutoff, tzinfo=SHANGHAI), provisional=False)
 
 
-def pause_summaries(clock: Mapping[str, Any], calendar: WorkingCalendar,
-                    now: datetime | None) -> tuple[dict[str, Any], ...]:
+def pause_summaries(
+    clock: Mapping[str, Any], calendar: WorkingCalendar, now: datetime | None
+) -> tuple[dict[str, Any], ...]:
     """Each pause as ``DeadlineState.pauses`` shows it: reason, from, to (None while open) and the
     working days it takes out, an open pause counted to ``now``."""
     summaries = []
     for pause in clock.get("pauses", ()):
         from_, to = _span(pause, now)
-        summaries.append({"reason": pause["reason"], "from": pause["from"], "to": pause["to"],
-                          "working_days": working_days_in(_local_day(from_), _local_day(to), calendar)})
+        summaries.append(
+            {
+                "reason": pause["reason"],
+                "from": pause["from"],
+                "to": pause["to"],
+                "working_days": working_days_in(_local_day(from_), _local_day(to), calendar),
+            }
+        )
     return tuple(summaries)
 
 

@@ -65,8 +65,7 @@ class Unit(Aggregate):
         the same day, the one recorded last); None before the first."""
         in_office = None
         for head in self.heads:
-            if date.fromisoformat(head["from"]) <= day and (
-                    in_office is None or head["from"] >= in_office["from"]):
+            if date.fromisoformat(head["from"]) <= day and (in_office is None or head["from"] >= in_office["from"]):
                 in_office = head
         return in_office
 
@@ -84,8 +83,15 @@ class User(Aggregate):
         return uuid5(_USERS, username)
 
     @event("Registered", topic="caseledger:User.Registered")
-    def __init__(self, username: str, role: str, unit: str | None, password_hash: str, actor: dict,
-                 timestamp: datetime | None = None) -> None:
+    def __init__(
+        self,
+        username: str,
+        role: str,
+        unit: str | None,
+        password_hash: str,
+        actor: dict,
+        timestamp: datetime | None = None,
+    ) -> None:
         self.username, self.role, self.unit = username, role, unit
         self.password_hash = password_hash
         self.active = True
@@ -130,8 +136,7 @@ class User(Aggregate):
             pass
 
     @event("TokenRevoked", topic="caseledger:User.TokenRevoked")
-    def revoke_token(self, token_id: str, expires_at: datetime, actor: dict,
-                     timestamp: datetime | None = None) -> None:
+    def revoke_token(self, token_id: str, expires_at: datetime, actor: dict, timestamp: datetime | None = None) -> None:
         # Forget revocations of tokens that have expired anyway.
         self.revoked_tokens = {k: v for k, v in self.revoked_tokens.items() if v > timestamp}
         self.revoked_tokens[token_id] = expires_at

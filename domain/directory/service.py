@@ -38,11 +38,20 @@ class DirectoryService(Application):
     snapshotting_intervals = {User: 100}  # noqa: RUF012 - the library's class setting
     # Name-prefixed, so that they win over the process environment: a cache without fast-forward
     # would keep accepting tokens that another process revoked.
-    CACHE = {"DIRECTORY_AGGREGATE_CACHE_MAXSIZE": "1000", "DIRECTORY_AGGREGATE_CACHE_FASTFORWARD": "y",
-             "DIRECTORY_DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+    CACHE = {
+        "DIRECTORY_AGGREGATE_CACHE_MAXSIZE": "1000",
+        "DIRECTORY_AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DIRECTORY_DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
 
-    def __init__(self, env: dict[str, str] | None = None, *, hasher: PasswordHasher, logins: LoginLog,
-                 clock: TimeSource = utc_now) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        hasher: PasswordHasher,
+        logins: LoginLog,
+        clock: TimeSource = utc_now,
+    ) -> None:
         super().__init__({**(env or {}), **self.CACHE})
         self.hasher, self.logins, self.clock = hasher, logins, clock
         # Verifying against a throw-away hash keeps an unknown name as slow as a wrong password.
@@ -116,8 +125,9 @@ class DirectoryService(Application):
             problems["password"] = f"at least {MIN_PASSWORD} characters"
         if problems:
             raise ValidationFailed(problems)
-        user = User(username=username, role=role, unit=unit, password_hash=self.hasher.hash(password),
-                    actor=actor.as_record())
+        user = User(
+            username=username, role=role, unit=unit, password_hash=self.hasher.hash(password), actor=actor.as_record()
+        )
         self._create(user, f"user {username} already exists")
         return user
 
@@ -149,7 +159,9 @@ class DirectoryService(Application):
         now = self.clock()
         until = locked_until(self.logins, username, now)
         if until is not None:  # refused unheard and unrecorded, so the lock runs from the last real failure
-            raise LoginThrottled(f"too many failed logins; try again after {until.isoformat(timespec='seconds')}", until)
+            raise LoginThrottled(
+                f"too many failed logins; try again after {until.isoformat(timespec='seconds')}", until
+            )
         user = self.user(username) if CODE.match(username or "") else None
         matches = self.hasher.verify(user.password_hash if user else self._decoy, password or "")
         succeeded = user is not None and user.active and matches
@@ -159,8 +171,9 @@ class DirectoryService(Application):
         return user
 
     def revoke_token(self, username: str, token_id: str, expires_at: datetime, actor: Actor) -> User:
-        return self._change_user(username, lambda u: u.revoke_token(
-            token_id=token_id, expires_at=expires_at, actor=actor.as_record()))
+        return self._change_user(
+            username, lambda u: u.revoke_token(token_id=token_id, expires_at=expires_at, actor=actor.as_record())
+        )
 
     def revoke_all_tokens(self, actor: Actor, username: str) -> User:
         return self._change_user(username, lambda u: u.revoke_all_tokens(actor=actor.as_record()))
@@ -189,8 +202,7 @@ class DirectoryService(Application):
     def _all(self, topic: str) -> list:
         found, start = [], None
         while True:
-            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic],
-                                                      inclusive_of_start=False)
+            page = self.recorder.select_notifications(start=start, limit=500, topics=[topic], inclusive_of_start=False)
             found += [self.repository.get(n.originator_id) for n in page]
             if len(page) < 500:
                 return found

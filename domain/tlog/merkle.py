@@ -80,12 +80,19 @@ def leaf_data(application: str, originator_id: UUID, originator_version: int, to
         raise ValueError("an event's state must be under 4 GiB")
     if not 0 <= originator_version <= _U64_MAX:
         raise ValueError(f"originator version {originator_version} is not an unsigned 64-bit integer")
-    return b"".join((
-        bytes((LEAF_FORMAT,)), _U16.pack(len(app)), app,
-        originator_id.bytes, _VERSION.pack(originator_version),
-        _U16.pack(len(top)), top,
-        _U32.pack(len(state)), bytes(state),
-    ))
+    return b"".join(
+        (
+            bytes((LEAF_FORMAT,)),
+            _U16.pack(len(app)),
+            app,
+            originator_id.bytes,
+            _VERSION.pack(originator_version),
+            _U16.pack(len(top)),
+            top,
+            _U32.pack(len(state)),
+            bytes(state),
+        )
+    )
 
 
 def parse_leaf_data(data: bytes) -> tuple[str, UUID, int, str, bytes]:
@@ -97,7 +104,7 @@ def parse_leaf_data(data: bytes) -> tuple[str, UUID, int, str, bytes]:
     app, offset = _prefixed(view, offset, _U16, "application name")
     if offset + 24 > len(view):
         raise ValueError("leaf data ends inside the originator id or version")
-    originator_id = UUID(bytes=bytes(view[offset:offset + 16]))
+    originator_id = UUID(bytes=bytes(view[offset : offset + 16]))
     (version,) = _VERSION.unpack_from(view, offset + 16)
     topic, offset = _prefixed(view, offset + 24, _U16, "topic")
     state, offset = _prefixed(view, offset, _U32, "state")
@@ -116,7 +123,7 @@ def _prefixed(view: memoryview, offset: int, prefix: struct.Struct, what: str) -
     start = offset + prefix.size
     if start + length > len(view):
         raise ValueError(f"leaf data ends inside its {what}")
-    return bytes(view[start:start + length]), start + length
+    return bytes(view[start : start + length]), start + length
 
 
 def leaf_hash(data: bytes) -> bytes:

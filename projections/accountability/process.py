@@ -43,8 +43,7 @@ class ProcessFollower:
                 if not notifications:
                     return done
                 try:
-                    self.process.process_batch([(self.source.mapper.to_domain_event(n), n.id)
-                                                for n in notifications])
+                    self.process.process_batch([(self.source.mapper.to_domain_event(n), n.id) for n in notifications])
                 except IntegrityError:  # another follower recorded it, or a unit record moved on
                     return done
                 done += len(notifications)
@@ -53,4 +52,5 @@ class ProcessFollower:
 
     def _select(self, after: int, limit: int):
         return self.source.recorder.select_notifications(
-            start=after, limit=limit, topics=self.process.topics, inclusive_of_start=False)
+            start=after, limit=limit, topics=self.process.topics, inclusive_of_start=False
+        )

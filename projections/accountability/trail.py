@@ -81,19 +81,30 @@ class AccountabilityTrail:
         return self.view.entries(str(UnitAccountability.create_id(unit)), period)
 
     def _select(self, after: int, limit: int):
-        return self.source.recorder.select_notifications(start=after, limit=limit, topics=TOPICS,
-                                                         inclusive_of_start=False)
+        return self.source.recorder.select_notifications(
+            start=after, limit=limit, topics=TOPICS, inclusive_of_start=False
+        )
 
     @staticmethod
     def _row(position: int, event: Any) -> TrailRow:
         entry = ENTRIES[type(event).__name__]
-        data = {k: v for k, v in event.__dict__.items() if k not in ("originator_id", "originator_version",
-                                                                      "originator_topic")}
+        data = {
+            k: v
+            for k, v in event.__dict__.items()
+            if k not in ("originator_id", "originator_version", "originator_topic")
+        }
         data["record_seq"] = event.originator_version  # the fact's place in the unit's record
         at = data.get("at") or event.timestamp
         kind = data.get("kind") or data.get("action")
-        return TrailRow(position, str(event.originator_id), entry, kind, at,
-                        f"{at.astimezone(SHANGHAI):%Y-%m}", json.dumps(data, default=_json, ensure_ascii=False))
+        return TrailRow(
+            position,
+            str(event.originator_id),
+            entry,
+            kind,
+            at,
+            f"{at.astimezone(SHANGHAI):%Y-%m}",
+            json.dumps(data, default=_json, ensure_ascii=False),
+        )
 
 
 def _json(value: Any) -> Any:

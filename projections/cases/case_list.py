@@ -125,12 +125,24 @@ class CaseList(ReadModel):
                 upcoming = (c, due)
             if running and not paused and c["unit"] and (c["unit"] not in own or due.ends_at < own[c["unit"]][2]):
                 own[c["unit"]] = (c["name"], due.due, due.ends_at, due.provisional)
-            deadlines.append({
-                "case_id": case_id, "name": c["name"], "round": c["round"], "unit": c["unit"],
-                "started_at": c["started_at"], "ends_at": ends_at, "due": due.due, "met_at": c["met_at"],
-                "cancelled_at": c["cancelled_at"], "provisional": due.provisional, "started_by": c["started_by"],
-                "met_seq": c["met_seq"], "missed_seq": c.get("missed_seq"), "kind": case.KIND,
-            })
+            deadlines.append(
+                {
+                    "case_id": case_id,
+                    "name": c["name"],
+                    "round": c["round"],
+                    "unit": c["unit"],
+                    "started_at": c["started_at"],
+                    "ends_at": ends_at,
+                    "due": due.due,
+                    "met_at": c["met_at"],
+                    "cancelled_at": c["cancelled_at"],
+                    "provisional": due.provisional,
+                    "started_by": c["started_by"],
+                    "met_seq": c["met_seq"],
+                    "missed_seq": c.get("missed_seq"),
+                    "kind": case.KIND,
+                }
+            )
         return deadlines, upcoming, own
 
     def _appeal_rows(self, case: Appeal, new: bool) -> CaseRows:
@@ -138,27 +150,41 @@ class CaseList(ReadModel):
         next_clock, next_due = upcoming if upcoming else (None, None)
         enterprise = _shown(case.enterprise.get("name", ""))
         row = {
-            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
-            "tier": case.policy["tier"], "channel": _shown(case.channel), "category": case.category,
-            "unit": case.unit, "co_units": ",".join(case.co_units), "subject": _shown(case.subject),
-            "enterprise_name": enterprise, "escalation_level": case.escalation_level,
-            "returned_count": case.returned_count, "satisfaction": case.satisfaction, "solved": case.solved,
+            "id": case.id,
+            "case_no": case.case_no,
+            "status": case.status,
+            "profile": case.policy["id"],
+            "tier": case.policy["tier"],
+            "channel": _shown(case.channel),
+            "category": case.category,
+            "unit": case.unit,
+            "co_units": ",".join(case.co_units),
+            "subject": _shown(case.subject),
+            "enterprise_name": enterprise,
+            "escalation_level": case.escalation_level,
+            "returned_count": case.returned_count,
+            "satisfaction": case.satisfaction,
+            "solved": case.solved,
             "next_deadline": next_clock["name"] if next_clock else None,
             "next_due": next_due.due if next_due else None,
             "next_ends_at": next_due.ends_at if next_due else None,
             "provisional": bool(next_due and next_due.provisional),
-            "received_at": case.received_at, "updated_at": case.last_at, "closed_at": case.closed_at,
+            "received_at": case.received_at,
+            "updated_at": case.last_at,
+            "closed_at": case.closed_at,
             "version": case.version,
             "search": _shown(" ".join((case.subject, case.content, enterprise, case.case_no)).lower()),
             "kind": "appeal",
             # 并单: a repeat shows the case it joined; the case joined, how many repeats joined it.
             "credit_code": normal_credit_code(case.enterprise.get("credit_code")),
             "merged_into": case.merged_into["case_no"] if case.merged_into else None,
-            "merged_at": case.merged_into["at"] if case.merged_into else None, "repeats": len(case.repeats),
+            "merged_at": case.merged_into["at"] if case.merged_into else None,
+            "repeats": len(case.repeats),
             "subject_grams": stored_grams(case.subject),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
-            (u, False, own.get(u)) for u in case.co_units]
+            (u, False, own.get(u)) for u in case.co_units
+        ]
         return CaseRows(row, units, deadlines, new)
 
     def _approval_rows(self, case: Approval, new: bool) -> CaseRows:
@@ -170,20 +196,37 @@ class CaseList(ReadModel):
         matter = case.policy["matter"]
         departments = case.department_codes
         row = {
-            "id": case.id, "case_no": case.case_no, "status": case.status, "profile": case.policy["id"],
-            "tier": None, "channel": _shown(case.channel or ""), "category": case.matter,
-            "unit": None, "co_units": ",".join(departments), "subject": _shown(matter.get("title", case.matter)),
-            "enterprise_name": applicant, "escalation_level": case.escalation_level,
-            "returned_count": sum(d["returned"] for d in case.departments), "satisfaction": None, "solved": None,
+            "id": case.id,
+            "case_no": case.case_no,
+            "status": case.status,
+            "profile": case.policy["id"],
+            "tier": None,
+            "channel": _shown(case.channel or ""),
+            "category": case.matter,
+            "unit": None,
+            "co_units": ",".join(departments),
+            "subject": _shown(matter.get("title", case.matter)),
+            "enterprise_name": applicant,
+            "escalation_level": case.escalation_level,
+            "returned_count": sum(d["returned"] for d in case.departments),
+            "satisfaction": None,
+            "solved": None,
             "next_deadline": next_clock["name"] if next_clock else None,
             "next_due": next_due.due if next_due else None,
             "next_ends_at": next_due.ends_at if next_due else None,
             "provisional": bool(next_due and next_due.provisional),
-            "received_at": case.submitted_at, "updated_at": case.last_at,
-            "closed_at": case.delivered_at or case.ended_at, "version": case.version,
-            "search": _shown(" ".join((matter.get("title", ""), case.matter, applicant, case.case_no,
-                                       *case.materials)).lower()),
-            "kind": "approval", "credit_code": None, "merged_into": None, "merged_at": None, "repeats": 0,
+            "received_at": case.submitted_at,
+            "updated_at": case.last_at,
+            "closed_at": case.delivered_at or case.ended_at,
+            "version": case.version,
+            "search": _shown(
+                " ".join((matter.get("title", ""), case.matter, applicant, case.case_no, *case.materials)).lower()
+            ),
+            "kind": "approval",
+            "credit_code": None,
+            "merged_into": None,
+            "merged_at": None,
+            "repeats": 0,
             "subject_grams": None,
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)

@@ -68,21 +68,42 @@ class DeadlineWatch:
             seen.update(ids)
             report.cases_checked += len(ids)
             for start in range(0, len(ids), BATCH):  # one transaction per batch of cases
-                batch = [UUID(i) for i in ids[start:start + BATCH]]
+                batch = [UUID(i) for i in ids[start : start + BATCH]]
                 for e in self.appeals.sweep_cases(batch, actor, report.now, dry_run):
                     report.events.append(e)
                     case_id = str(e.originator_id)
                     kind = type(e).__name__
                     if kind == "DeadlineMissed":
-                        report.missed.append({
-                            "case_id": case_id, "seq": e.originator_version, "deadline": e.deadline,
-                            "round": e.round, "unit": e.unit, "due": e.due, "rule": e.rule,
-                            "profile_version": e.profile_version, "source": e.source})
+                        report.missed.append(
+                            {
+                                "case_id": case_id,
+                                "seq": e.originator_version,
+                                "deadline": e.deadline,
+                                "round": e.round,
+                                "unit": e.unit,
+                                "due": e.due,
+                                "rule": e.rule,
+                                "profile_version": e.profile_version,
+                                "source": e.source,
+                            }
+                        )
                     elif kind == "Escalated":
-                        report.escalations.append({
-                            "case_id": case_id, "seq": e.originator_version, "level": e.level,
-                            "level_code": e.level_code, "reason": e.reason, "cause": e.cause})
+                        report.escalations.append(
+                            {
+                                "case_id": case_id,
+                                "seq": e.originator_version,
+                                "level": e.level,
+                                "level_code": e.level_code,
+                                "reason": e.reason,
+                                "cause": e.cause,
+                            }
+                        )
                     elif kind == "DeemedAccepted":
-                        report.deemed_accepted.append({
-                            "case_id": case_id, "seq": e.originator_version, "accepted_as_of": e.accepted_as_of,
-                            "notice_ended_at": e.notice_ended_at})
+                        report.deemed_accepted.append(
+                            {
+                                "case_id": case_id,
+                                "seq": e.originator_version,
+                                "accepted_as_of": e.accepted_as_of,
+                                "notice_ended_at": e.notice_ended_at,
+                            }
+                        )

@@ -84,16 +84,47 @@ from projections.ledger.approvals import (
 from projections.ledger.approvals import ratio as _ratio
 from projections.ledger.ratings import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
-__all__ = ["APPROVAL_COLUMNS", "APPROVAL_COUNTERS", "COUNTERS", "DAY_COUNTERS", "UNIT_COLUMNS", "ApprovalFigures",
-           "DepartmentFigures", "Ledger", "LedgerChanges", "LedgerFigures", "LedgerView", "ReportingPeriod"]
+__all__ = [
+    "APPROVAL_COLUMNS",
+    "APPROVAL_COUNTERS",
+    "COUNTERS",
+    "DAY_COUNTERS",
+    "UNIT_COLUMNS",
+    "ApprovalFigures",
+    "DepartmentFigures",
+    "Ledger",
+    "LedgerChanges",
+    "LedgerFigures",
+    "LedgerView",
+    "ReportingPeriod",
+]
 
-COUNTERS = ("forwarded", "responded", "acknowledged", "replies_on_time", "replies_late", "returned", "extended",
-            "escalated", "handed_back", "closed", "closed_solved", "closed_unsolved",
-            *(f"visits_{level}" for level in SATISFACTION_LEVELS), "merged", *RATING_COUNTERS)
+COUNTERS = (
+    "forwarded",
+    "responded",
+    "acknowledged",
+    "replies_on_time",
+    "replies_late",
+    "returned",
+    "extended",
+    "escalated",
+    "handed_back",
+    "closed",
+    "closed_solved",
+    "closed_unsolved",
+    *(f"visits_{level}" for level in SATISFACTION_LEVELS),
+    "merged",
+    *RATING_COUNTERS,
+)
 # Every counter column of ledger_days: the appeals', then the approvals' (each department's).
 UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
-SATISFACTION_WEIGHTS = {"very_satisfied": 1.0, "satisfied": 1.0, "basically_satisfied": 0.9,
-                        "unsatisfied": 0.0, "very_unsatisfied": 0.0}
+SATISFACTION_WEIGHTS = {
+    "very_satisfied": 1.0,
+    "satisfied": 1.0,
+    "basically_satisfied": 0.9,
+    "unsatisfied": 0.0,
+    "very_unsatisfied": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -147,12 +178,16 @@ class LedgerFigures:
             "response": _ratio(c["responded"], c["forwarded"]),
             "on_time": _ratio(c["replies_on_time"], c["replies_on_time"] + c["replies_late"] + self.overdue_at_end),
             "resolution": _ratio(c["closed_solved"], c["closed"]),
-            "satisfaction": _ratio(sum(SATISFACTION_WEIGHTS[level] * c[f"visits_{level}"]
-                                       for level in SATISFACTION_LEVELS), self.visits),
+            "satisfaction": _ratio(
+                sum(SATISFACTION_WEIGHTS[level] * c[f"visits_{level}"] for level in SATISFACTION_LEVELS), self.visits
+            ),
             "satisfaction_adjudicated": _ratio(
-                sum(SATISFACTION_WEIGHTS[level] * (c[f"visits_{level}"] - set_aside(c, level))
-                    for level in SATISFACTION_LEVELS),
-                self.visits - sum(set_aside(c, level) for level in SATISFACTION_LEVELS)),
+                sum(
+                    SATISFACTION_WEIGHTS[level] * (c[f"visits_{level}"] - set_aside(c, level))
+                    for level in SATISFACTION_LEVELS
+                ),
+                self.visits - sum(set_aside(c, level) for level in SATISFACTION_LEVELS),
+            ),
         }
 
 
@@ -254,6 +289,8 @@ class Ledger(ReadModel):
         self._ratings.on_event(kind, e, case)
 
     def changes(self) -> LedgerChanges:
-        return LedgerChanges({k: dict(v) for k, v in self._increments.items() if any(v.values())},
-                             {k: dict(v) for k, v in self._approval_days.items() if any(v.values())},
-                             self._ratings.rows)
+        return LedgerChanges(
+            {k: dict(v) for k, v in self._increments.items() if any(v.values())},
+            {k: dict(v) for k, v in self._approval_days.items() if any(v.values())},
+            self._ratings.rows,
+        )

@@ -59,13 +59,35 @@ from domain.deadlines.periods import SHANGHAI
 APPROVAL_COUNTERS = ("forwarded", "answered_on_time", "answered_late", "returned", "missed")
 APPROVAL_COLUMNS = tuple(f"approvals_{c}" for c in APPROVAL_COUNTERS)
 #: The approvals' counters per day (``approval_days``).
-DAY_COUNTERS = ("submitted", "accepted", "deemed_accepted", "refused", "decided", "decided_on_time", "decided_late",
-                "delivered", "pauses_ended", "paused_working_days", "extended", "escalated", "revoked", "withdrawn")
+DAY_COUNTERS = (
+    "submitted",
+    "accepted",
+    "deemed_accepted",
+    "refused",
+    "decided",
+    "decided_on_time",
+    "decided_late",
+    "delivered",
+    "pauses_ended",
+    "paused_working_days",
+    "extended",
+    "escalated",
+    "revoked",
+    "withdrawn",
+)
 
 # The approval events counted per day as they are, by their name.
-_ONE_A_DAY = {"Submitted": ("submitted",), "Accepted": ("accepted",), "DeemedAccepted": ("accepted", "deemed_accepted"),
-              "Refused": ("refused",), "Delivered": ("delivered",), "Extended": ("extended",),
-              "Escalated": ("escalated",), "Revoked": ("revoked",), "Withdrawn": ("withdrawn",)}
+_ONE_A_DAY = {
+    "Submitted": ("submitted",),
+    "Accepted": ("accepted",),
+    "DeemedAccepted": ("accepted", "deemed_accepted"),
+    "Refused": ("refused",),
+    "Delivered": ("delivered",),
+    "Extended": ("extended",),
+    "Escalated": ("escalated",),
+    "Revoked": ("revoked",),
+    "Withdrawn": ("withdrawn",),
+}
 # Events that may end a pause: a resumption, or the end of the case while paused (domain.approvals.aggregate._ended).
 _ENDS_PAUSE = frozenset({"Resumed", "Withdrawn", "Refused", "Revoked"})
 
@@ -89,8 +111,9 @@ class DepartmentFigures:
     @property
     def rates(self) -> dict[str, float | None]:
         c = self.counts
-        return {"on_time": ratio(c["answered_on_time"],
-                                 c["answered_on_time"] + c["answered_late"] + self.overdue_at_end)}
+        return {
+            "on_time": ratio(c["answered_on_time"], c["answered_on_time"] + c["answered_late"] + self.overdue_at_end)
+        }
 
 
 @dataclass(frozen=True)
@@ -104,8 +127,11 @@ class ApprovalFigures:
     @property
     def rates(self) -> dict[str, float | None]:
         c = self.counts
-        return {"on_time": ratio(c["decided_on_time"],
-                                 c["decided_on_time"] + c["decided_late"] + self.decision_overdue_at_end)}
+        return {
+            "on_time": ratio(
+                c["decided_on_time"], c["decided_on_time"] + c["decided_late"] + self.decision_overdue_at_end
+            )
+        }
 
 
 class ApprovalTally:
@@ -150,8 +176,13 @@ class ApprovalTally:
         """Counts the case's pause if this event ended it: the event that closed the clocks' pauses begun
         with it (a resumption, or the case withdrawn while paused, closes them all at once)."""
         pause = case.pauses[-1] if case.pauses else None
-        if pause is None or pause["to"] is None or not any(
-                p["from_seq"] == pause["seq"] and p["to_seq"] == seq for c in case.clocks for p in c.get("pauses", ())):
+        if (
+            pause is None
+            or pause["to"] is None
+            or not any(
+                p["from_seq"] == pause["seq"] and p["to_seq"] == seq for c in case.clocks for p in c.get("pauses", ())
+            )
+        ):
             return
         calendar = self.calendars(case.policy["jurisdiction"])
         counts = self.days[day]

@@ -31,13 +31,35 @@ from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import due_of, ended_by, met_late
 from domain.deadlines.periods import SHANGHAI
 
-RATING_COUNTERS = ("bad_ratings", "rectified_on_time", "rectified_late", "ratings_contested", "contests_upheld",
-                   "contests_rejected", *(f"set_aside_{level}" for level in sorted(BAD_LEVELS)))
+RATING_COUNTERS = (
+    "bad_ratings",
+    "rectified_on_time",
+    "rectified_late",
+    "ratings_contested",
+    "contests_upheld",
+    "contests_rejected",
+    *(f"set_aside_{level}" for level in sorted(BAD_LEVELS)),
+)
 RATING_EVENTS = frozenset({"Visited", "Rectified", "RatingContested", "RatingAdjudicated"})
 # One row of the list of 差评, as the view keeps it.
-BAD_RATING_COLUMNS = ("case_id", "rating_seq", "case_no", "unit", "level", "visited_at", "day", "due", "ends_at",
-                      "provisional", "rectified_at", "rectified_late", "stopped_at", "contest_status",
-                      "contested_at", "decided_at")
+BAD_RATING_COLUMNS = (
+    "case_id",
+    "rating_seq",
+    "case_no",
+    "unit",
+    "level",
+    "visited_at",
+    "day",
+    "due",
+    "ends_at",
+    "provisional",
+    "rectified_at",
+    "rectified_late",
+    "stopped_at",
+    "contest_status",
+    "contested_at",
+    "decided_at",
+)
 
 BadRating = dict[str, Any]
 
@@ -46,8 +68,9 @@ class RatingTally:
     """Counts a batch's rating events into the ledger's (unit, day) increments, and keeps the rows of
     the list of 差评 each event touched, as they stand after it."""
 
-    def __init__(self, calendars: Callable[[str], WorkingCalendar],
-                 increments: dict[tuple[str, date], dict[str, int]]) -> None:
+    def __init__(
+        self, calendars: Callable[[str], WorkingCalendar], increments: dict[tuple[str, date], dict[str, int]]
+    ) -> None:
         self.calendars, self.increments = calendars, increments
         self.rows: dict[tuple[str, int], BadRating] = {}
 
@@ -82,10 +105,17 @@ class RatingTally:
         due = due_of(clock, self.calendars(case.policy["jurisdiction"])) if clock else None
         done, contest = rating["rectification"], rating["contest"]
         return {
-            "case_id": str(case.id), "rating_seq": rating["seq"], "case_no": case.case_no, "unit": rating["unit"],
-            "level": rating["level"], "visited_at": rating["at"], "day": rating["at"].astimezone(SHANGHAI).date(),
-            "due": due.due if due else None, "ends_at": due.ends_at if due else None,
-            "provisional": bool(due and due.provisional), "rectified_at": done["at"] if done else None,
+            "case_id": str(case.id),
+            "rating_seq": rating["seq"],
+            "case_no": case.case_no,
+            "unit": rating["unit"],
+            "level": rating["level"],
+            "visited_at": rating["at"],
+            "day": rating["at"].astimezone(SHANGHAI).date(),
+            "due": due.due if due else None,
+            "ends_at": due.ends_at if due else None,
+            "provisional": bool(due and due.provisional),
+            "rectified_at": done["at"] if done else None,
             "rectified_late": bool(done and due and ended_by(due.ends_at, done["at"])),
             "stopped_at": clock["cancelled_at"] if clock else None,
             "contest_status": contest["status"] if contest else None,
@@ -102,14 +132,17 @@ def bad_rating_status(row: Mapping[str, Any], now: datetime) -> str | None:
     """The rectification status of a row of the list at ``now`` (domain.appeals.ratings.rectification_status)."""
     contest = {"status": row["contest_status"]} if row["contest_status"] else None
     rating = {"rectification": {"at": row["rectified_at"]} if row["rectified_at"] else None, "contest": contest}
-    return rectification_status(rating, started=row["ends_at"] is not None, met_late=bool(row["rectified_late"]),
-                                stopped=row["stopped_at"] is not None,
-                                overdue=ended_by(row["ends_at"], now))
+    return rectification_status(
+        rating,
+        started=row["ends_at"] is not None,
+        met_late=bool(row["rectified_late"]),
+        stopped=row["stopped_at"] is not None,
+        overdue=ended_by(row["ends_at"], now),
+    )
 
 
 def set_aside(counts: Mapping[str, int], level: str) -> int:
     return counts.get(f"set_aside_{level}", 0) if level in BAD_LEVELS else 0
-
 
 
 @dataclass(frozen=True)
@@ -129,11 +162,23 @@ class BadRatingEntry:
     contest: str | None  # None, or pending / upheld / rejected
 
 
-def bad_rating_list(rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], as_of: datetime
-                    ) -> tuple[BadRatingEntry, ...]:
+def bad_rating_list(
+    rows: Iterable[Mapping[str, Any]], names: Mapping[str, str], as_of: datetime
+) -> tuple[BadRatingEntry, ...]:
     """The rows of the list of 差评 as the bulletin shows them, each rectification judged at ``as_of``."""
-    return tuple(BadRatingEntry(
-        case_id=r["case_id"], case_no=r["case_no"], unit=r["unit"], unit_name=names.get(r["unit"], r["unit"]),
-        level=r["level"], visited_at=r["visited_at"], due=r["due"], provisional=bool(r["provisional"]),
-        rectification=bad_rating_status(r, as_of), rectified_at=r["rectified_at"], contest=r["contest_status"],
-    ) for r in rows)
+    return tuple(
+        BadRatingEntry(
+            case_id=r["case_id"],
+            case_no=r["case_no"],
+            unit=r["unit"],
+            unit_name=names.get(r["unit"], r["unit"]),
+            level=r["level"],
+            visited_at=r["visited_at"],
+            due=r["due"],
+            provisional=bool(r["provisional"]),
+            rectification=bad_rating_status(r, as_of),
+            rectified_at=r["rectified_at"],
+            contest=r["contest_status"],
+        )
+        for r in rows
+    )

@@ -32,18 +32,26 @@ TOTAL = "TOTAL"
 
 #: (Chinese, English) labels of the approvals' figures, for the workbook and the PDF.
 DAY_LABELS: Mapping[str, tuple[str, str]] = {
-    "submitted": ("申请", "Submitted"), "accepted": ("受理", "Accepted"),
-    "deemed_accepted": ("其中视为受理", "Deemed accepted, art. 32"), "refused": ("不予受理", "Refused"),
-    "decided": ("作出决定", "Decided"), "decided_on_time": ("按时决定", "Decided on time"),
-    "decided_late": ("超时决定", "Decided late"), "delivered": ("窗口出件", "Delivered"),
+    "submitted": ("申请", "Submitted"),
+    "accepted": ("受理", "Accepted"),
+    "deemed_accepted": ("其中视为受理", "Deemed accepted, art. 32"),
+    "refused": ("不予受理", "Refused"),
+    "decided": ("作出决定", "Decided"),
+    "decided_on_time": ("按时决定", "Decided on time"),
+    "decided_late": ("超时决定", "Decided late"),
+    "delivered": ("窗口出件", "Delivered"),
     "pauses_ended": ("中止计时结束次数", "Pauses ended"),
     "paused_working_days": ("中止计时工作日", "Paused working days, art. 45"),
-    "extended": ("延期", "Extended, art. 42"), "escalated": ("督办", "Escalated"),
-    "revoked": ("撤销", "Revoked"), "withdrawn": ("撤回", "Withdrawn"),
+    "extended": ("延期", "Extended, art. 42"),
+    "escalated": ("督办", "Escalated"),
+    "revoked": ("撤销", "Revoked"),
+    "withdrawn": ("撤回", "Withdrawn"),
 }
 DEPARTMENT_LABELS: Mapping[str, tuple[str, str]] = {
-    "forwarded": ("转办", "Forwarded"), "answered_on_time": ("按时答复", "Answered on time"),
-    "answered_late": ("超时答复", "Answered late"), "returned": ("退回", "Returned"),
+    "forwarded": ("转办", "Forwarded"),
+    "answered_on_time": ("按时答复", "Answered on time"),
+    "answered_late": ("超时答复", "Answered late"),
+    "returned": ("退回", "Returned"),
     "missed": ("逾期", "Missed"),
 }
 OVERDUE_LABEL = ("期末超期", "Overdue at end")
@@ -52,14 +60,14 @@ ON_TIME_LABEL = ("按时率", "On-time rate")
 TITLE_ZH = "行政审批办理情况"
 DEFINITIONS = {
     "on_time": "decided on time / (decided on time + decided late + decision deadlines ended and unmet at the "
-               "period's end); a decision is on time when it met the decision clock before its end (pauses, "
-               "行政许可法 art. 45, not counted)",
+    "period's end); a decision is on time when it met the decision clock before its end (pauses, "
+    "行政许可法 art. 45, not counted)",
     "department_on_time": "a department's opinions on time / (on time + late + its approval deadlines ended and "
-                          "unmet at the period's end); late when its own review clock had already ended",
+    "unmet at the period's end); late when its own review clock had already ended",
     "deemed_accepted": "行政许可法 art. 32: the notice period ended with neither a notice nor an acceptance; "
-                       "counted on the day the sweep recorded it, accepted as of the day of receipt",
+    "counted on the day the sweep recorded it, accepted as of the day of receipt",
     "paused_working_days": "行政许可法 art. 45: the working days in [P, R) of every pause that ended in the period "
-                           "(paused on day P, resumed on day R)",
+    "(paused on day P, resumed on day R)",
 }
 DEFINITIONS_ZH = {
     "on_time": "按时决定件数 ÷（按时决定件数 + 超时决定件数 + 期末决定期限已届满未决定件数）；中止计时（行政许可法第四十五条）不计入期限",
@@ -106,11 +114,16 @@ class ApprovalSection:
         return self.figures.rates
 
 
-def approval_section(view: LedgerView, period: ReportingPeriod, names: Mapping[str, str] | None = None) -> ApprovalSection:
+def approval_section(
+    view: LedgerView, period: ReportingPeriod, names: Mapping[str, str] | None = None
+) -> ApprovalSection:
     """The approvals section of ``period``'s bulletin; ``names`` names the departments (else their code)."""
     names = names or {}
-    rows = tuple(DepartmentRow(code, names.get(code, code), view.figures(code, period).approvals)
-                 for code in view.departments_with_approvals(period))
-    totals = DepartmentFigures({c: sum(r.counts[c] for r in rows) for c in APPROVAL_COUNTERS},
-                               sum(r.overdue_at_end for r in rows))
+    rows = tuple(
+        DepartmentRow(code, names.get(code, code), view.figures(code, period).approvals)
+        for code in view.departments_with_approvals(period)
+    )
+    totals = DepartmentFigures(
+        {c: sum(r.counts[c] for r in rows) for c in APPROVAL_COUNTERS}, sum(r.overdue_at_end for r in rows)
+    )
     return ApprovalSection(period, view.approval_figures(period), rows, DepartmentRow(TOTAL, "合计", totals))

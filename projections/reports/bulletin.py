@@ -102,8 +102,14 @@ COVERAGE_BELOW_MINIMUM = "coverage_below_minimum"
 TIEBREAK: tuple[tuple[str, bool], ...] = (("on_time", True), ("overdue_at_end", False))
 TOTAL = "TOTAL"
 
-RATE_LABELS = {"response": "响应率", "on_time": "按时答复率", "resolution": "解决率", "satisfaction": "满意率",
-               "satisfaction_adjudicated": "复核后满意率", "composite": "综合得分"}
+RATE_LABELS = {
+    "response": "响应率",
+    "on_time": "按时答复率",
+    "resolution": "解决率",
+    "satisfaction": "满意率",
+    "satisfaction_adjudicated": "复核后满意率",
+    "composite": "综合得分",
+}
 RATE_DEFINITIONS_ZH = {
     "response": "已响应（签收或答复）的件数 ÷ 本期转办件数",
     "on_time": "按时答复次数 ÷（按时答复次数 + 超时答复次数 + 期末已超期未办件数）",
@@ -112,27 +118,46 @@ RATE_DEFINITIONS_ZH = {
     "satisfaction_adjudicated": "同上，但不计申诉复核成立而撤销的差评（分子、分母均不计）",
 }
 COUNT_LABELS = {
-    "forwarded": "转办", "responded": "已响应", "acknowledged": "签收", "replies_on_time": "按时答复",
-    "replies_late": "超时答复", "returned": "退回重办", "extended": "延期", "escalated": "督办",
-    "handed_back": "退单", "closed": "办结", "closed_solved": "办结已解决", "closed_unsolved": "办结未解决",
-    "visits_very_satisfied": "非常满意", "visits_satisfied": "满意", "visits_basically_satisfied": "基本满意",
-    "visits_unsatisfied": "不满意", "visits_very_unsatisfied": "非常不满意",
+    "forwarded": "转办",
+    "responded": "已响应",
+    "acknowledged": "签收",
+    "replies_on_time": "按时答复",
+    "replies_late": "超时答复",
+    "returned": "退回重办",
+    "extended": "延期",
+    "escalated": "督办",
+    "handed_back": "退单",
+    "closed": "办结",
+    "closed_solved": "办结已解决",
+    "closed_unsolved": "办结未解决",
+    "visits_very_satisfied": "非常满意",
+    "visits_satisfied": "满意",
+    "visits_basically_satisfied": "基本满意",
+    "visits_unsatisfied": "不满意",
+    "visits_very_unsatisfied": "非常不满意",
     "merged": "并单",
-    "bad_ratings": "差评", "rectified_on_time": "按期整改", "rectified_late": "逾期整改", "ratings_contested": "申诉复核",
-    "contests_upheld": "申诉成立", "contests_rejected": "维持原评价", "set_aside_unsatisfied": "撤销不满意",
+    "bad_ratings": "差评",
+    "rectified_on_time": "按期整改",
+    "rectified_late": "逾期整改",
+    "ratings_contested": "申诉复核",
+    "contests_upheld": "申诉成立",
+    "contests_rejected": "维持原评价",
+    "set_aside_unsatisfied": "撤销不满意",
     "set_aside_very_unsatisfied": "撤销非常不满意",
 }
-RANKING_RULE = ("composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "
-                "their weights (points 0-100, 2 decimals; a missing rate is excluded and the other weights "
-                f"renormalised); a unit is ranked only if its composite rests on at least {MIN_COVERAGE:.0%} of the "
-                "weights (coverage); ranked units are ordered by composite (highest first), then on-time rate "
-                "(highest first, missing last), then overdue at the period's end (fewest first); units equal on "
-                "all three share a rank and are listed by code; the other units are not ranked (rank null), "
-                "listed after the ranked ones by code, each with its reason (not_ranked)")
+RANKING_RULE = (
+    "composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "
+    "their weights (points 0-100, 2 decimals; a missing rate is excluded and the other weights "
+    f"renormalised); a unit is ranked only if its composite rests on at least {MIN_COVERAGE:.0%} of the "
+    "weights (coverage); ranked units are ordered by composite (highest first), then on-time rate "
+    "(highest first, missing last), then overdue at the period's end (fewest first); units equal on "
+    "all three share a rank and are listed by code; the other units are not ranked (rank null), "
+    "listed after the ranked ones by code, each with its reason (not_ranked)"
+)
 NOT_RANKED_EN = {
     NO_WEIGHTED_RATE: "no weighted rate in the period (nothing forwarded, closed or visited)",
     COVERAGE_BELOW_MINIMUM: "the composite rests on {coverage:.0%} of the weights; at least {minimum:.0%} is "
-                            "needed to rank",
+    "needed to rank",
 }
 NOT_RANKED_ZH = {
     NO_WEIGHTED_RATE: "本期无计分指标（无转办、办结或回访）",
@@ -144,8 +169,7 @@ def not_ranked_reason(row: BulletinRow, minimum: float = MIN_COVERAGE, chinese: 
     """Why ``row`` is not ranked, in words; ``None`` for a ranked row."""
     if row.not_ranked is None:
         return None
-    return (NOT_RANKED_ZH if chinese else NOT_RANKED_EN)[row.not_ranked].format(coverage=row.coverage,
-                                                                               minimum=minimum)
+    return (NOT_RANKED_ZH if chinese else NOT_RANKED_EN)[row.not_ranked].format(coverage=row.coverage, minimum=minimum)
 
 
 def composite_definition_zh(weights: Mapping[str, float] = WEIGHTS) -> str:
@@ -233,10 +257,17 @@ class Bulletin:
         return tuple(r for r in self.rows if r.rank is None)
 
 
-def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], period: ReportingPeriod, *,
-                     names: Mapping[str, str] | None = None,
-                     weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE,
-                     approvals: bool = False, as_of: datetime | None = None) -> Bulletin:
+def monthly_bulletin(
+    ledger_view: LedgerView,
+    units: Iterable[tuple[str, str]],
+    period: ReportingPeriod,
+    *,
+    names: Mapping[str, str] | None = None,
+    weights: Mapping[str, float] = WEIGHTS,
+    min_coverage: float = MIN_COVERAGE,
+    approvals: bool = False,
+    as_of: datetime | None = None,
+) -> Bulletin:
     """The bulletin of ``period`` for ``units`` ((code, name), e.g. the active ones) and every unit with
     appeal activity; with ``approvals``, its approvals section too.
 
@@ -250,16 +281,24 @@ def monthly_bulletin(ledger_view: LedgerView, units: Iterable[tuple[str, str]], 
     figures = [ledger_view.figures(code, period) for code in codes]
     bulletin = rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
     as_of = as_of or utc_now()
-    bulletin = replace(bulletin, bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of),
-                       as_of=as_of)
+    bulletin = replace(
+        bulletin, bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of), as_of=as_of
+    )
     return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin
 
 
-def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: ReportingPeriod,
-               weights: Mapping[str, float] = WEIGHTS, min_coverage: float = MIN_COVERAGE) -> Bulletin:
+def rank_units(
+    figures: Iterable[tuple[LedgerFigures, str]],
+    period: ReportingPeriod,
+    weights: Mapping[str, float] = WEIGHTS,
+    min_coverage: float = MIN_COVERAGE,
+) -> Bulletin:
     """Ranks (figures, name) pairs as the module's docstring says; pure."""
-    scored = [(f, name, score, why_not_ranked(score, min_coverage))
-              for f, name in figures for score in [composite_score(f.rates, weights)]]
+    scored = [
+        (f, name, score, why_not_ranked(score, min_coverage))
+        for f, name in figures
+        for score in [composite_score(f.rates, weights)]
+    ]
     for_ranking = sorted((s for s in scored if s[3] is None), key=lambda s: (*_merit(s[0], s[2]), s[0].unit))
     apart = sorted((s for s in scored if s[3] is not None), key=lambda s: s[0].unit)
     rows: list[BulletinRow] = []
@@ -269,10 +308,8 @@ def rank_units(figures: Iterable[tuple[LedgerFigures, str]], period: ReportingPe
         if merit != previous:
             rank, previous = position, merit
         rows.append(BulletinRow(rank, f.unit, name, f, score.composite, score.coverage))
-    rows += [BulletinRow(None, f.unit, name, f, score.composite, score.coverage, why)
-             for f, name, score, why in apart]
-    return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights),
-                    min_coverage)
+    rows += [BulletinRow(None, f.unit, name, f, score.composite, score.coverage, why) for f, name, score, why in apart]
+    return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights), min_coverage)
 
 
 def _merit(f: LedgerFigures, score: Score) -> tuple:
@@ -290,8 +327,13 @@ def _merit(f: LedgerFigures, score: Score) -> tuple:
 
 def _totals(rows: list[BulletinRow], period: ReportingPeriod, weights: Mapping[str, float]) -> BulletinRow:
     counts = {c: sum(r.counts.get(c, 0) for r in rows) for c in COUNTERS}
-    figures = LedgerFigures(TOTAL, period, counts, sum(r.open_at_end for r in rows),
-                            sum(r.overdue_at_end for r in rows),
-                            rectification_overdue_at_end=sum(r.rectification_overdue_at_end for r in rows))
+    figures = LedgerFigures(
+        TOTAL,
+        period,
+        counts,
+        sum(r.open_at_end for r in rows),
+        sum(r.overdue_at_end for r in rows),
+        rectification_overdue_at_end=sum(r.rectification_overdue_at_end for r in rows),
+    )
     score = composite_score(figures.rates, weights)
     return BulletinRow(None, TOTAL, "合计", figures, score.composite, score.coverage)

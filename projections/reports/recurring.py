@@ -44,11 +44,15 @@ from projections.ledger.appeals import ReportingPeriod
 
 REPEAT_MINIMUM = 2
 ALPHA = 0.05
-TEST = ("exact one-sided conditional binomial test of equal daily rates (the month's count against the "
-        f"previous month's, the months' lengths in days as exposure), each category x unit on its own, "
-        f"alpha = {ALPHA}")
-TEST_ZH = (f"精确单侧条件二项检验：假定两月日均件数相同，本月件数占两月合计的比例服从以两月天数为权的二项分布，"
-           f"P 值 < {ALPHA} 的上升标为显著（逐格检验）")
+TEST = (
+    "exact one-sided conditional binomial test of equal daily rates (the month's count against the "
+    f"previous month's, the months' lengths in days as exposure), each category x unit on its own, "
+    f"alpha = {ALPHA}"
+)
+TEST_ZH = (
+    f"精确单侧条件二项检验：假定两月日均件数相同，本月件数占两月合计的比例服从以两月天数为权的二项分布，"
+    f"P 值 < {ALPHA} 的上升标为显著（逐格检验）"
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,9 @@ def month_before(period: ReportingPeriod, close_day: int | None = None) -> Repor
     return ReportingPeriod.month(f"{year:04d}-{month:02d}", close_day)
 
 
-def recurring_section(source: RecurringSource, period: ReportingPeriod, close_day: int | None = None) -> RecurringSection:
+def recurring_section(
+    source: RecurringSource, period: ReportingPeriod, close_day: int | None = None
+) -> RecurringSection:
     previous = month_before(period, close_day)
     first = month_before(previous, close_day)
     months = (first, previous, period)
@@ -149,9 +155,13 @@ def recurring_section(source: RecurringSource, period: ReportingPeriod, close_da
                 by_month[m.name].append(appeal)
     this_month = by_month[period.name]
     return RecurringSection(
-        period, months, repeat_enterprises(appeals, months),
+        period,
+        months,
+        repeat_enterprises(appeals, months),
         category_units(this_month, by_month[previous.name], _days(period), _days(previous)),
-        merged_clusters(this_month, {a.case_no: a for a in appeals}), suggested_clusters(appeals, period))
+        merged_clusters(this_month, {a.case_no: a for a in appeals}),
+        suggested_clusters(appeals, period),
+    )
 
 
 def _days(period: ReportingPeriod) -> int:
@@ -159,7 +169,9 @@ def _days(period: ReportingPeriod) -> int:
     return (last - first).days + 1
 
 
-def repeat_enterprises(appeals: Sequence[ReceivedAppeal], months: Sequence[ReportingPeriod]) -> tuple[RepeatEnterprise, ...]:
+def repeat_enterprises(
+    appeals: Sequence[ReceivedAppeal], months: Sequence[ReportingPeriod]
+) -> tuple[RepeatEnterprise, ...]:
     """Enterprises with at least ``REPEAT_MINIMUM`` appeals in the months, one in the last of them;
     most appeals first, then by name."""
     grouped: dict[str, list[ReceivedAppeal]] = defaultdict(list)
@@ -172,8 +184,15 @@ def repeat_enterprises(appeals: Sequence[ReceivedAppeal], months: Sequence[Repor
             continue
         counts = {m.name: sum(m.start <= c.received_at < m.end for c in cases) for m in months}
         named = next((c for c in reversed(cases) if c.enterprise.strip()), cases[-1])
-        found.append(RepeatEnterprise(named.enterprise.strip(), cases[0].credit_code, counts,
-                                      sum(c.merged_into is not None for c in cases), tuple(cases)))
+        found.append(
+            RepeatEnterprise(
+                named.enterprise.strip(),
+                cases[0].credit_code,
+                counts,
+                sum(c.merged_into is not None for c in cases),
+                tuple(cases),
+            )
+        )
     return tuple(sorted(found, key=lambda e: (-e.total, e.name, e.credit_code or "")))
 
 
@@ -183,11 +202,12 @@ def rise_p_value(count: int, previous: int, days: int, previous_days: int) -> fl
     if count <= previous:
         return None
     n, share = count + previous, days / (days + previous_days)
-    return min(1.0, sum(comb(n, k) * share ** k * (1 - share) ** (n - k) for k in range(count, n + 1)))
+    return min(1.0, sum(comb(n, k) * share**k * (1 - share) ** (n - k) for k in range(count, n + 1)))
 
 
-def category_units(month: Sequence[ReceivedAppeal], previous: Sequence[ReceivedAppeal], days: int,
-                   previous_days: int) -> tuple[CategoryUnit, ...]:
+def category_units(
+    month: Sequence[ReceivedAppeal], previous: Sequence[ReceivedAppeal], days: int, previous_days: int
+) -> tuple[CategoryUnit, ...]:
     """Every category × lead unit with appeals in either month, merged repeats not counted; significant
     rises first (smallest p-value first), then the other rises, then the rest by category and unit."""
     counts: dict[tuple[str, str | None], list[int]] = defaultdict(lambda: [0, 0])
@@ -195,10 +215,13 @@ def category_units(month: Sequence[ReceivedAppeal], previous: Sequence[ReceivedA
         for a in appeals:
             if a.merged_into is None:
                 counts[(a.category, a.unit)][column] += 1
-    cells = [CategoryUnit(category, unit, now, before, rise_p_value(now, before, days, previous_days))
-             for (category, unit), (now, before) in counts.items()]
-    return tuple(sorted(cells, key=lambda c: (not c.significant, c.p_value is None, c.p_value or 0,
-                                              c.category, c.unit or "")))
+    cells = [
+        CategoryUnit(category, unit, now, before, rise_p_value(now, before, days, previous_days))
+        for (category, unit), (now, before) in counts.items()
+    ]
+    return tuple(
+        sorted(cells, key=lambda c: (not c.significant, c.p_value is None, c.p_value or 0, c.category, c.unit or ""))
+    )
 
 
 def merged_clusters(month: Iterable[ReceivedAppeal], known: dict[str, ReceivedAppeal]) -> tuple[Cluster, ...]:
@@ -258,6 +281,9 @@ def suggested_clusters(appeals: Sequence[ReceivedAppeal], period: ReportingPerio
     linking: dict[str, list[Link]] = defaultdict(list)
     for link in links:
         linking[root(link.a)].append(link)
-    clusters = [Cluster(tuple(cases), tuple(linking[key])) for key, cases in groups.items()
-                if len(cases) > 1 and any(period.start <= c.received_at < period.end for c in cases)]
+    clusters = [
+        Cluster(tuple(cases), tuple(linking[key]))
+        for key, cases in groups.items()
+        if len(cases) > 1 and any(period.start <= c.received_at < period.end for c in cases)
+    ]
     return tuple(sorted(clusters, key=lambda c: (-len(c.cases), c.cases[0].case_no)))

@@ -38,8 +38,15 @@ from tests.e2e.server import PASSWORD, Server, running_server
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 APT_PACKAGES = ["chromium", "fonts-wqy-microhei"]
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -54,13 +61,17 @@ NAVIGATION_TIMEOUT_MS = 15_000
 UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-FIRE": "区消防救援大队"}
 USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
     "clerk": ("platform", None),
-    "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "fire": ("unit", "DISTRICT-FIRE"),
+    "power": ("unit", "DISTRICT-POWER"),
+    "water": ("unit", "DISTRICT-WATER"),
+    "fire": ("unit", "DISTRICT-FIRE"),
     # Locked out by the lockout test (their cheap hashes keep its ten failed sign-ins quick).
-    "locked-form": ("unit", "DISTRICT-WATER"), "locked-api": ("unit", "DISTRICT-WATER"),
+    "locked-form": ("unit", "DISTRICT-WATER"),
+    "locked-api": ("unit", "DISTRICT-WATER"),
 }
 
 
 # --- the browser and axe-core, installed when missing -----------------------------------------------
+
 
 def _apt_install(packages: list[str]) -> None:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -85,8 +96,11 @@ def chromium_path() -> Path:
     if missing and can_install:
         _apt_install(missing)
     if not CHROMIUM.exists():
-        pytest.fail(f"the browser tests need Debian's chromium at {CHROMIUM}; install it as root: "
-                    f"apt-get install --no-install-recommends {' '.join(APT_PACKAGES)}", pytrace=False)
+        pytest.fail(
+            f"the browser tests need Debian's chromium at {CHROMIUM}; install it as root: "
+            f"apt-get install --no-install-recommends {' '.join(APT_PACKAGES)}",
+            pytrace=False,
+        )
     return CHROMIUM
 
 
@@ -96,10 +110,14 @@ def axe_script() -> Path:
     if not AXE.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail("the browser tests need npm to install axe-core (tests/browser/package-lock.json); "
-                        "install Debian's npm package, or run `npm ci` in tests/browser", pytrace=False)
-        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
-                              timeout=300)
+            pytest.fail(
+                "the browser tests need npm to install axe-core (tests/browser/package-lock.json); "
+                "install Debian's npm package, or run `npm ci` in tests/browser",
+                pytrace=False,
+            )
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=300
+        )
         if done.returncode != 0 or not AXE.exists():
             pytest.fail(f"npm ci in {HERE} exited {done.returncode}:\n{done.stderr[-4000:]}", pytrace=False)
     return AXE
@@ -117,8 +135,7 @@ def browser(chromium_path: Path) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(chromium_path), headless=True,
-                                              args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -132,6 +149,7 @@ def artifacts() -> Path:
 
 
 # --- the server and its cases ---------------------------------------------------------------------
+
 
 @dataclass
 class Workspace:
@@ -149,23 +167,28 @@ class Workspace:
 
     def api(self, method: str, path: str, body: Any = None, user: str = "clerk", expect: int | None = 200) -> Any:
         token = self.server.tokens[user]
-        response = (self.server.post(path, body, token=token) if method == "POST"
-                    else self.server.get(path, token=token))
+        response = self.server.post(path, body, token=token) if method == "POST" else self.server.get(path, token=token)
         if expect is not None:
             assert response.status == expect, (method, path, user, response.status, response.json)
         return response.json
 
     def open_appeal(self, occurred_at: datetime | None = None, **fields: Any) -> dict:
         """An appeal received by the platform (zichuan-2020), backdated to ``occurred_at`` if given."""
-        body = {"channel": "12345", "category": "help", "subject": "新厂房接电难",
-                "content": "新厂房低压接电申请已逾两周未办理", "enterprise": {"name": "淄博某某机械有限公司"},
-                "profile": "zichuan-2020"} | fields
+        body = {
+            "channel": "12345",
+            "category": "help",
+            "subject": "新厂房接电难",
+            "content": "新厂房低压接电申请已逾两周未办理",
+            "enterprise": {"name": "淄博某某机械有限公司"},
+            "profile": "zichuan-2020",
+        } | fields
         if occurred_at is not None:
             body["occurred_at"] = occurred_at.isoformat(timespec="seconds")
         return self.api("POST", "/api/appeals", body, expect=201)
 
-    def forwarded_appeal(self, unit: str = "DISTRICT-POWER", occurred_at: datetime | None = None,
-                         **fields: Any) -> dict:
+    def forwarded_appeal(
+        self, unit: str = "DISTRICT-POWER", occurred_at: datetime | None = None, **fields: Any
+    ) -> dict:
         """An appeal received and forwarded to ``unit`` by the platform."""
         case = self.open_appeal(occurred_at, **fields)
         body: dict[str, Any] = {"unit": unit}
@@ -175,9 +198,18 @@ class Workspace:
 
     def forwarded_approval(self, departments: tuple[str, ...] = ("DISTRICT-FIRE",)) -> dict:
         """An application submitted at the window, accepted and handed to its departments."""
-        case = self.api("POST", "/api/approvals", {
-            "profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "淄博某某餐饮有限公司"},
-            "materials": ["申请书", "营业执照"], "departments": list(departments)}, expect=201)
+        case = self.api(
+            "POST",
+            "/api/approvals",
+            {
+                "profile": "licensing-law-2019",
+                "matter": "general",
+                "applicant": {"name": "淄博某某餐饮有限公司"},
+                "materials": ["申请书", "营业执照"],
+                "departments": list(departments),
+            },
+            expect=201,
+        )
         self.api("POST", f"/api/approvals/{case['id']}/accept", {})
         return self.api("POST", f"/api/approvals/{case['id']}/forward", {})
 
@@ -198,8 +230,10 @@ def provision(database_url: str) -> None:
     from web.bootstrap import Settings, bootstrap
 
     operator = Actor("cli:browser-tests", Role.ADMIN)
-    container = bootstrap(Settings(database_url=database_url, secret_key="browser-tests", log_key_file=LOG_KEY_FILE),
-                          hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    container = bootstrap(
+        Settings(database_url=database_url, secret_key="browser-tests", log_key_file=LOG_KEY_FILE),
+        hasher=Argon2Hasher(time_cost=1, memory_cost=1024),
+    )
     try:
         for code, name in UNITS.items():
             container.directory.add_unit(operator, code, name)
@@ -235,11 +269,19 @@ def weeks_ago(weeks: int = 4) -> datetime:
 
 # --- pages ----------------------------------------------------------------------------------------
 
-def new_context(browser: Any, base_url: str | None = None, *, javascript: bool = False,
-                viewport: dict[str, int] = VIEWPORT, **options: Any) -> Any:
+
+def new_context(
+    browser: Any,
+    base_url: str | None = None,
+    *,
+    javascript: bool = False,
+    viewport: dict[str, int] = VIEWPORT,
+    **options: Any,
+) -> Any:
     """A browser context, JavaScript off unless asked, zh-CN, with the suite's short timeouts."""
-    ctx = browser.new_context(base_url=base_url, java_script_enabled=javascript, locale=LOCALE,
-                              viewport=viewport, **options)
+    ctx = browser.new_context(
+        base_url=base_url, java_script_enabled=javascript, locale=LOCALE, viewport=viewport, **options
+    )
     ctx.set_default_timeout(TIMEOUT_MS)
     ctx.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     return ctx
@@ -270,7 +312,9 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> Any:
     assert response is not None and response.status == 200, (username, response and response.status, page.url)
     origin = response.request.redirected_from  # the form's POST, answered by a 303
     assert origin is not None and origin.method == "POST" and origin.response().status == 303, (
-        username, origin and origin.response().status)
+        username,
+        origin and origin.response().status,
+    )
     return response
 
 
@@ -285,8 +329,10 @@ def _scripted_copy(page: Any, viewport: dict[str, int], snapshot: bool = False, 
     ctx.add_cookies(page.context.cookies())
     if snapshot:
         target, html = page.url, page.content()
-        ctx.route(lambda url: url == target,
-                  lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
+        ctx.route(
+            lambda url: url == target,
+            lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html),
+        )
     copy = ctx.new_page()
     response = copy.goto(page.url)
     assert response is not None and response.ok, (page.url, response and response.status)
@@ -305,10 +351,13 @@ def axe_check(page: Any, snapshot: bool = False, axe: Path = AXE) -> None:
     finally:
         ctx.close()
     violations = result["violations"]
-    lines = [f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}\n"
-             + "\n".join(f"    {node['target']}: " + " / ".join(node.get("failureSummary", "").splitlines())
-                         for node in v["nodes"])
-             for v in violations]
+    lines = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}\n"
+        + "\n".join(
+            f"    {node['target']}: " + " / ".join(node.get("failureSummary", "").splitlines()) for node in v["nodes"]
+        )
+        for v in violations
+    ]
     assert not violations, f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + "\n".join(lines)
 
 
@@ -317,11 +366,13 @@ def zoom_check(page: Any, snapshot: bool = False) -> None:
     ctx, copy = _scripted_copy(page, ZOOMED, snapshot, device_scale_factor=2)
     try:
         scroll_width, client_width = copy.evaluate(
-            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
     finally:
         ctx.close()
     assert scroll_width <= client_width + 1, (
-        f"{page.url} at 200 % is {scroll_width} CSS px wide in a {client_width} px viewport: it scrolls sideways")
+        f"{page.url} at 200 % is {scroll_width} CSS px wide in a {client_width} px viewport: it scrolls sideways"
+    )
 
 
 def screenshot(page: Any, artifacts: Path, name: str, workspace: Workspace | None = None) -> Path:

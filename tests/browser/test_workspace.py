@@ -47,7 +47,8 @@ def posted_and_redirected(response, case_path: str) -> None:
     """A POST answered by a 303 redirect (post/redirect/get) to the case page, shown with 200."""
     origin = response.request.redirected_from
     assert origin is not None and origin.method == "POST", (
-        f"expected the form's POST to redirect, got {response.request.method} {response.url} {response.status}")
+        f"expected the form's POST to redirect, got {response.request.method} {response.url} {response.status}"
+    )
     assert origin.response().status == 303, origin.response().status
     assert response.status == 200 and path_of(response.url) == case_path, (response.url, response.status)
 
@@ -211,8 +212,9 @@ def test_another_unit_gets_no_case_page_and_no_action(page, workspace):
     # Nor may it act by posting to the case's URL, with its own session's valid CSRF token.
     before = workspace.history("appeals", case["id"])
     token = page.locator("header input[name=csrf_token]").get_attribute("value")
-    forged = page.request.post(workspace.url(f"/appeals/{case['id']}/acknowledge"), form={"csrf_token": token},
-                               max_redirects=0)
+    forged = page.request.post(
+        workspace.url(f"/appeals/{case['id']}/acknowledge"), form={"csrf_token": token}, max_redirects=0
+    )
     assert forged.status in (403, 404), forged.status
     assert workspace.history("appeals", case["id"]) == before
     assert workspace.api("GET", f"/api/appeals/{case['id']}")["status"] == "forwarded"
@@ -220,8 +222,9 @@ def test_another_unit_gets_no_case_page_and_no_action(page, workspace):
 
 def test_a_co_handling_unit_gives_its_opinion(page, workspace):
     case = workspace.open_appeal(subject="园区道路破损影响供电抢修")
-    workspace.api("POST", f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER",
-                                                                  "co_units": ["DISTRICT-WATER"]})
+    workspace.api(
+        "POST", f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-WATER"]}
+    )
     case_path = f"/appeals/{case['id']}"
     sign_in(page, "water")
     with page.expect_navigation():
@@ -254,8 +257,11 @@ def test_a_department_gives_its_review_opinion(page, workspace, artifacts):
     screenshot(page, artifacts, "approval", workspace)
     axe_check(page)
 
-    fire = next(d for d in workspace.api("GET", f"/api/approvals/{approval['id']}")["departments"]
-                if d["unit"] == "DISTRICT-FIRE")
+    fire = next(
+        d
+        for d in workspace.api("GET", f"/api/approvals/{approval['id']}")["departments"]
+        if d["unit"] == "DISTRICT-FIRE"
+    )
     assert (fire["decision"], fire["opinion"]) == ("approve", "消防设计符合规范，同意。"), fire
     expect(timeline(page)).to_have_count(len(workspace.history("approvals", approval["id"])))
 
@@ -265,12 +271,14 @@ def test_a_post_without_the_csrf_token_records_nothing(page, workspace):
     before = workspace.history("appeals", case["id"])
     sign_in(page, "power")
     for form in ({}, {"csrf_token": "not-the-token"}):
-        response = page.request.post(workspace.url(f"/appeals/{case['id']}/acknowledge"), form=form,
-                                      max_redirects=0)
+        response = page.request.post(workspace.url(f"/appeals/{case['id']}/acknowledge"), form=form, max_redirects=0)
         assert response.status == 400, (form, response.status)
         assert CJK.search(response.text()), response.text()[:500]
-    answer = page.request.post(workspace.url(f"/appeals/{case['id']}/answer"),
-                               form={"kind": "final", "content": "未带令牌的答复"}, max_redirects=0)
+    answer = page.request.post(
+        workspace.url(f"/appeals/{case['id']}/answer"),
+        form={"kind": "final", "content": "未带令牌的答复"},
+        max_redirects=0,
+    )
     assert answer.status == 400, answer.status
     assert workspace.history("appeals", case["id"]) == before
 
@@ -360,8 +368,9 @@ def test_a_form_the_case_has_moved_past_is_refused_with_409(page, workspace):
     page.goto(case_path)
     stale = action_form(page, "签收")
     token = stale.locator("input[name=csrf_token]").get_attribute("value")
-    elsewhere = page.request.post(workspace.url(f"{case_path}/acknowledge"), form={"csrf_token": token},
-                                  max_redirects=0)
+    elsewhere = page.request.post(
+        workspace.url(f"{case_path}/acknowledge"), form={"csrf_token": token}, max_redirects=0
+    )
     assert elsewhere.status == 303, elsewhere.status  # signed for meanwhile, say in another tab
     before = workspace.history("appeals", case["id"])
 
@@ -421,8 +430,10 @@ def test_sign_in_returns_to_the_page_asked_for_and_never_off_site(page, workspac
 
 
 def test_the_inbox_pages_by_twenty(page, workspace):
-    listed = (workspace.api("GET", "/api/appeals?per_page=1")["total"]
-              + workspace.api("GET", "/api/approvals?per_page=1")["total"])
+    listed = (
+        workspace.api("GET", "/api/appeals?per_page=1")["total"]
+        + workspace.api("GET", "/api/approvals?per_page=1")["total"]
+    )
     for n in range(max(0, 21 - listed)):
         workspace.open_appeal(subject=f"分页用诉求 {n}")
     total = listed + max(0, 21 - listed)

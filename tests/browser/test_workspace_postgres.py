@@ -24,6 +24,8 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """``caseledger serve`` on a PostgreSQL database of its own, dropped afterwards."""
-    with scratch_postgres(prefix="caseledger_browser") as url, \
-            workspace_on(url, tmp_path_factory.mktemp("workspace-pg"), "postgres") as ready:
+    with (
+        scratch_postgres(prefix="caseledger_browser") as url,
+        workspace_on(url, tmp_path_factory.mktemp("workspace-pg"), "postgres") as ready,
+    ):
         yield ready

@@ -22,14 +22,25 @@ from web.bootstrap import Settings, bootstrap
 
 OPERATOR = Actor("cli:test", Role.ADMIN)
 PASSWORD = "correct horse battery"
-UNITS = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心",
-         # Back-office departments reviewing approvals (后台分类审批).
-         "DISTRICT-FIRE": "区消防救援大队", "DISTRICT-PLAN": "区自然资源和规划局"}
+UNITS = {
+    "DISTRICT-POWER": "区供电中心",
+    "DISTRICT-WATER": "区水务局",
+    "DISTRICT-GRID": "区网格中心",
+    # Back-office departments reviewing approvals (后台分类审批).
+    "DISTRICT-FIRE": "区消防救援大队",
+    "DISTRICT-PLAN": "区自然资源和规划局",
+}
 USERS = {  # name: (role, unit)
-    "clerk": ("platform", None), "super": ("supervisor", None), "inspector": ("inspector", None),
-    "auditor": ("auditor", None), "ops": ("admin", None),
-    "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"), "grid": ("unit", "DISTRICT-GRID"),
-    "fire": ("unit", "DISTRICT-FIRE"), "plan": ("unit", "DISTRICT-PLAN"),
+    "clerk": ("platform", None),
+    "super": ("supervisor", None),
+    "inspector": ("inspector", None),
+    "auditor": ("auditor", None),
+    "ops": ("admin", None),
+    "power": ("unit", "DISTRICT-POWER"),
+    "water": ("unit", "DISTRICT-WATER"),
+    "grid": ("unit", "DISTRICT-GRID"),
+    "fire": ("unit", "DISTRICT-FIRE"),
+    "plan": ("unit", "DISTRICT-PLAN"),
 }
 
 
@@ -50,21 +61,34 @@ class Api:
 
     def store(self) -> list:
         """Every stored record of every application: the whole event store."""
-        return [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
-                for app in (self.container.appeals, self.container.directory)
-                for n in app.recorder.select_notifications(start=None, limit=10**6)]
+        return [
+            (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+            for app in (self.container.appeals, self.container.directory)
+            for n in app.recorder.select_notifications(start=None, limit=10**6)
+        ]
 
     def open(self, profile: str = "zichuan-2020", **fields: Any) -> dict:
-        body = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
-                "enterprise": {"name": "淄博某某机械有限公司"}, "profile": profile} | fields
+        body = {
+            "channel": "12345",
+            "category": "help",
+            "subject": "接电难",
+            "content": "新厂房低压接电逾期未办",
+            "enterprise": {"name": "淄博某某机械有限公司"},
+            "profile": profile,
+        } | fields
         response = self.post("/api/appeals", body)
         assert response.status_code == 201, response.json
         return response.json
 
     def submit(self, profile: str = "licensing-law-2019", matter: str = "general", **fields: Any) -> dict:
         """An application (审批) received at the window, reviewed by the fire brigade unless told."""
-        body = {"profile": profile, "matter": matter, "applicant": {"name": "淄博某某餐饮有限公司"},
-                "materials": ["申请书", "营业执照"], "departments": ["DISTRICT-FIRE"]} | fields
+        body = {
+            "profile": profile,
+            "matter": matter,
+            "applicant": {"name": "淄博某某餐饮有限公司"},
+            "materials": ["申请书", "营业执照"],
+            "departments": ["DISTRICT-FIRE"],
+        } | fields
         response = self.post("/api/approvals", body)
         assert response.status_code == 201, response.json
         return response.json
@@ -75,13 +99,16 @@ def api(request: pytest.FixtureRequest, database_url: str, tmp_path) -> Iterator
     # Reads wait for the read models only where a follower runs (``live``): with none, nothing would
     # catch up meanwhile, and a read answers from the views as they stand, as after a wait in vain.
     read_wait = 3.0 if "live" in request.fixturenames else 0.0
-    container = bootstrap(Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE,
-                                   read_wait=read_wait), hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    container = bootstrap(
+        Settings(database_url=database_url, secret_key="test-secret", log_key_file=LOG_KEY_FILE, read_wait=read_wait),
+        hasher=Argon2Hasher(time_cost=1, memory_cost=1024),
+    )
     for code, name in UNITS.items():
         _ensure(lambda code=code, name=name: container.directory.add_unit(OPERATOR, code, name))
     for name, (role, unit) in USERS.items():
-        _ensure(lambda name=name, role=role, unit=unit: container.directory.add_user(OPERATOR, name, role, PASSWORD,
-                                                                                     unit))
+        _ensure(
+            lambda name=name, role=role, unit=unit: container.directory.add_user(OPERATOR, name, role, PASSWORD, unit)
+        )
     app = create_app(container)
     client = app.test_client()
     tokens = {}

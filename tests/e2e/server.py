@@ -37,9 +37,13 @@ from tests.conftest import LOG_KEY_FILE
 PASSWORD = "correct horse battery staple"
 UNITS: dict[str, str] = {"DISTRICT-POWER": "区供电中心", "DISTRICT-WATER": "区水务局", "DISTRICT-GRID": "区网格中心"}
 USERS: dict[str, tuple[str, str | None]] = {  # name: (role, unit)
-    "clerk": ("platform", None), "super": ("supervisor", None), "inspector": ("inspector", None),
-    "auditor": ("auditor", None), "ops": ("admin", None),
-    "power": ("unit", "DISTRICT-POWER"), "water": ("unit", "DISTRICT-WATER"),
+    "clerk": ("platform", None),
+    "super": ("supervisor", None),
+    "inspector": ("inspector", None),
+    "auditor": ("auditor", None),
+    "ops": ("admin", None),
+    "power": ("unit", "DISTRICT-POWER"),
+    "water": ("unit", "DISTRICT-WATER"),
 }
 ADMIN_URL = os.environ.get("CASELEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 STARTUP_TIMEOUT = 30.0
@@ -63,12 +67,18 @@ def cli_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli.main"]
 
 
-def server_env(database_url: str, secret_key: str | None = None,
-               env_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    database_url: str, secret_key: str | None = None, env_extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _PROXY_VARS and not k.startswith("CASELEDGER_")}
-    env.update(CASELEDGER_DATABASE_URL=database_url, CASELEDGER_SECRET_KEY=secret_key or secrets.token_urlsafe(32),
-               CASELEDGER_LOG_KEY_FILE=str(LOG_KEY_FILE),
-               NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONUNBUFFERED="1")
+    env.update(
+        CASELEDGER_DATABASE_URL=database_url,
+        CASELEDGER_SECRET_KEY=secret_key or secrets.token_urlsafe(32),
+        CASELEDGER_LOG_KEY_FILE=str(LOG_KEY_FILE),
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(env_extra or {})
     return env
 
@@ -93,8 +103,16 @@ class Client:
         self.base_url, self.timeout = base_url.rstrip("/"), timeout
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def request(self, method: str, path: str, *, body: Any = None, raw: bytes | None = None,
-                token: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        raw: bytes | None = None,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response:
         send = dict(headers or {})
         data = raw
         if data is None and body is not None:
@@ -118,8 +136,14 @@ class Client:
     def get(self, path: str, token: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
         return self.request("GET", path, token=token, headers=headers)
 
-    def post(self, path: str, body: Any = None, token: str | None = None,
-             headers: Mapping[str, str] | None = None, raw: bytes | None = None) -> Response:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Response:
         if body is None and raw is None:
             body = {}
         return self.request("POST", path, body=body, raw=raw, token=token, headers=headers)
@@ -133,8 +157,9 @@ class Client:
 class Server(Client):
     """A running ``caseledger serve``: its URL, process, log files and a client."""
 
-    def __init__(self, base_url: str, process: subprocess.Popen, stdout: Path, stderr: Path,
-                 env: dict[str, str]) -> None:
+    def __init__(
+        self, base_url: str, process: subprocess.Popen, stdout: Path, stderr: Path, env: dict[str, str]
+    ) -> None:
         super().__init__(base_url)
         self.process, self.stdout_path, self.stderr_path, self.env = process, stdout, stderr, env
         self.tokens: dict[str, str] = {}
@@ -156,14 +181,22 @@ class Server(Client):
         return self.tokens
 
 
-def run_cli(args: list[str], env: Mapping[str, str], cwd: Path, stdin: str | None = None,
-            timeout: float = 60, check: bool = True) -> subprocess.CompletedProcess:
+def run_cli(
+    args: list[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    stdin: str | None = None,
+    timeout: float = 60,
+    check: bool = True,
+) -> subprocess.CompletedProcess:
     """``caseledger ARGS``; with ``check``, fails unless it exits 0."""
-    done = subprocess.run([*cli_command(), *args], env=env, cwd=cwd, input=stdin, text=True,
-                          capture_output=True, timeout=timeout)
+    done = subprocess.run(
+        [*cli_command(), *args], env=env, cwd=cwd, input=stdin, text=True, capture_output=True, timeout=timeout
+    )
     if check:
-        assert done.returncode == 0, (f"caseledger {' '.join(args)} exited {done.returncode}:\n"
-                                      f"{done.stderr}{done.stdout}")
+        assert done.returncode == 0, (
+            f"caseledger {' '.join(args)} exited {done.returncode}:\n{done.stderr}{done.stdout}"
+        )
     return done
 
 
@@ -178,9 +211,22 @@ def _run_cli_parallel(jobs: list[tuple[list[str], str | None]], env: Mapping[str
         for args, stdin in jobs:
             run_cli(args, env, cwd, stdin)
         return
-    procs = [(args, stdin, subprocess.Popen([*cli_command(), *args], env=env, cwd=cwd, text=True,
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE)) for args, stdin in jobs]
+    procs = [
+        (
+            args,
+            stdin,
+            subprocess.Popen(
+                [*cli_command(), *args],
+                env=env,
+                cwd=cwd,
+                text=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            ),
+        )
+        for args, stdin in jobs
+    ]
     failures = []
     for args, stdin, proc in procs:
         out, err = proc.communicate(stdin, timeout=120)
@@ -189,12 +235,19 @@ def _run_cli_parallel(jobs: list[tuple[list[str], str | None]], env: Mapping[str
     assert not failures, "\n".join(failures)
 
 
-def provision(env: Mapping[str, str], cwd: Path, units: Mapping[str, str] = UNITS,
-              users: Mapping[str, tuple[str, str | None]] = USERS, password: str = PASSWORD) -> None:
+def provision(
+    env: Mapping[str, str],
+    cwd: Path,
+    units: Mapping[str, str] = UNITS,
+    users: Mapping[str, tuple[str, str | None]] = USERS,
+    password: str = PASSWORD,
+) -> None:
     """Units, then users, through the CLI. The first command alone: it creates the tables."""
     unit_jobs = [(["unit", "add", code, name], None) for code, name in units.items()]
-    user_jobs = [(["user", "add", name, "--role", role, *(["--unit", unit] if unit else [])], password + "\n")
-                 for name, (role, unit) in users.items()]
+    user_jobs = [
+        (["user", "add", name, "--role", role, *(["--unit", unit] if unit else [])], password + "\n")
+        for name, (role, unit) in users.items()
+    ]
     if unit_jobs:
         run_cli(unit_jobs[0][0], env, cwd)
         _run_cli_parallel(unit_jobs[1:], env, cwd)
@@ -204,11 +257,21 @@ def provision(env: Mapping[str, str], cwd: Path, units: Mapping[str, str] = UNIT
 
 
 @contextmanager
-def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = None, *,
-                   units: Mapping[str, str] = UNITS, users: Mapping[str, tuple[str, str | None]] = USERS,
-                   password: str = PASSWORD, workers: int = 2, login: bool = True,
-                   create: bool = True, serve_args: Sequence[str] = (), healthy: bool = True,
-                   command: Sequence[str] | None = None) -> Iterator[Server]:
+def running_server(
+    database_url: str,
+    tmp_path: Path,
+    env_extra: dict | None = None,
+    *,
+    units: Mapping[str, str] = UNITS,
+    users: Mapping[str, tuple[str, str | None]] = USERS,
+    password: str = PASSWORD,
+    workers: int = 2,
+    login: bool = True,
+    create: bool = True,
+    serve_args: Sequence[str] = (),
+    healthy: bool = True,
+    command: Sequence[str] | None = None,
+) -> Iterator[Server]:
     """``caseledger serve`` on ``database_url``; with ``create``, the units and users are made first (CLI).
 
     With ``healthy`` (the default) it waits for ``/healthz`` to answer 200, else only for an HTTP answer.
@@ -231,10 +294,23 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
     stdout, stderr = tmp_path / f"server-{port}.out", tmp_path / f"server-{port}.err"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         process = subprocess.Popen(
-            [*(command or cli_command()), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers),
-             *serve_args],
-            env=env, cwd=tmp_path, stdout=out, stderr=err, start_new_session=True)
+            [
+                *(command or cli_command()),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                *serve_args,
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
     server = Server(f"http://127.0.0.1:{port}", process, stdout, stderr, env)
     failure: BaseException | None = None
     try:
@@ -250,8 +326,9 @@ def running_server(database_url: str, tmp_path: Path, env_extra: dict | None = N
         _stop(process)
         shutil.rmtree(runtime, ignore_errors=True)
         if died is not None and not server.killed and not isinstance(failure, ServerDied):
-            message = (f"caseledger serve died early (exit {died}) at {server.base_url}; stderr:\n"
-                       f"{server.stderr()[-20000:]}")
+            message = (
+                f"caseledger serve died early (exit {died}) at {server.base_url}; stderr:\n{server.stderr()[-20000:]}"
+            )
             if failure is None:
                 raise ServerDied(message)
             raise ServerDied(message) from failure
@@ -263,8 +340,10 @@ def _wait_healthy(server: Server, expect: int | None = 200) -> None:
     last = "no answer"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise ServerDied(f"caseledger serve exited {server.process.returncode} before answering "
-                                 f"/healthz; stderr:\n{server.stderr()[-20000:]}")
+            raise ServerDied(
+                f"caseledger serve exited {server.process.returncode} before answering "
+                f"/healthz; stderr:\n{server.stderr()[-20000:]}"
+            )
         try:
             status, data, _ = server.get("/healthz")
             if expect is None or status == expect:
@@ -273,8 +352,10 @@ def _wait_healthy(server: Server, expect: int | None = 200) -> None:
         except OSError as exc:  # refused while gunicorn binds
             last = repr(exc)
         time.sleep(0.1)
-    raise AssertionError(f"/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s (last: {last}); "
-                         f"stderr:\n{server.stderr()[-20000:]}")
+    raise AssertionError(
+        f"/healthz did not answer 200 within {STARTUP_TIMEOUT:.0f} s (last: {last}); "
+        f"stderr:\n{server.stderr()[-20000:]}"
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:

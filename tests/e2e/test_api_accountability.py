@@ -36,10 +36,12 @@ def test_sweep_records_the_miss_and_the_supervision_notice_once(live):
     assert swept.status_code == 200, swept.json
     mine = [m for m in swept.json["missed"] if m["case_id"] == case["id"]]
     assert [(m["deadline"], m["due"], m["rule"]) for m in mine] == [
-        ("unit_reply", "2026-10-08T23:59:59+08:00", "zichuan-2020/unit_reply")]
+        ("unit_reply", "2026-10-08T23:59:59+08:00", "zichuan-2020/unit_reply")
+    ]
     assert [e["level_code"] for e in swept.json["escalations"] if e["case_id"] == case["id"]] == ["supervision_notice"]
     assert [(c["unit"], c["kind"], c["rule"]) for c in swept.json["consequences"] if c["unit"] == unit] == [
-        (unit, "notified_reminder", "zichuan-2020/late-1")]
+        (unit, "notified_reminder", "zichuan-2020/late-1")
+    ]
     now = live.get(f"/api/appeals/{case['id']}").json
     assert now["escalation_level"] == 1 and now["escalation"] == "supervision_notice"
     reply = next(d for d in now["deadlines"] if d["name"] == "unit_reply")
@@ -64,8 +66,11 @@ def test_accountability_record_shows_rule_evidence_and_follow_ups(live):
     unit = fresh_unit(live)
     for day in ("2026-10-12", "2026-10-13"):
         case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
-        answered = live.post(f"/api/appeals/{case['id']}/answer", {
-            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+        answered = live.post(
+            f"/api/appeals/{case['id']}/answer",
+            {"kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"},
+            user="ops",
+        )
         assert answered.status_code == 200
     record = live.get(f"/api/units/{unit}/accountability", user="inspector")
     assert record.status_code == 200, record.json
@@ -79,16 +84,26 @@ def test_accountability_record_shows_rule_evidence_and_follow_ups(live):
     assert body["interviews"][0]["caused_by"] == [r["id"] for r in body["reminders"]]
 
     interview = body["interviews"][0]["id"]
-    assert live.post(f"/api/units/{unit}/accountability/actions",
-                     {"action": "interview_held", "note": "约谈", "consequence": interview},
-                     user="auditor").status_code == 403
-    held = live.post(f"/api/units/{unit}/accountability/actions",
-                     {"action": "interview_held", "note": "区纪委监委约谈单位主要负责人", "consequence": interview},
-                     user="inspector")
+    assert (
+        live.post(
+            f"/api/units/{unit}/accountability/actions",
+            {"action": "interview_held", "note": "约谈", "consequence": interview},
+            user="auditor",
+        ).status_code
+        == 403
+    )
+    held = live.post(
+        f"/api/units/{unit}/accountability/actions",
+        {"action": "interview_held", "note": "区纪委监委约谈单位主要负责人", "consequence": interview},
+        user="inspector",
+    )
     assert held.status_code == 201, held.json
     assert [f["action"] for f in held.json["interviews"][0]["follow_ups"]] == ["interview_held"]
-    wrong = live.post(f"/api/units/{unit}/accountability/actions",
-                      {"action": "self_examination_received", "note": "x", "consequence": interview}, user="inspector")
+    wrong = live.post(
+        f"/api/units/{unit}/accountability/actions",
+        {"action": "self_examination_received", "note": "x", "consequence": interview},
+        user="inspector",
+    )
     assert wrong.status_code == 422 and "consequence" in wrong.json["error"]["fields"]
     assert live.get(f"/api/units/{unit}/accountability?period=2026-09", user="auditor").json["consequences"] == []
 
@@ -105,18 +120,25 @@ def test_supervisor_lists_a_case_for_supervision_and_strikes_it_off(live):
     """003 item 5: 挂牌督办, then 销号督办."""
     unit = fresh_unit(live)
     case = forwarded(live, unit)
-    opened = live.post(f"/api/units/{unit}/accountability/actions",
-                       {"action": "listed_supervision_opened", "note": "久拖不办", "case_id": case["id"]}, user="super")
+    opened = live.post(
+        f"/api/units/{unit}/accountability/actions",
+        {"action": "listed_supervision_opened", "note": "久拖不办", "case_id": case["id"]},
+        user="super",
+    )
     assert opened.status_code == 201, opened.json
     [listed] = opened.json["supervisions"]
     assert listed["status"] == "listed" and listed["case_id"] == case["id"]
-    struck = live.post(f"/api/units/{unit}/accountability/actions",
-                       {"action": "listed_supervision_struck_off", "note": "已解决", "supervision": listed["id"]},
-                       user="super")
+    struck = live.post(
+        f"/api/units/{unit}/accountability/actions",
+        {"action": "listed_supervision_struck_off", "note": "已解决", "supervision": listed["id"]},
+        user="super",
+    )
     assert struck.status_code == 201 and struck.json["supervisions"][0]["status"] == "struck_off"
-    again = live.post(f"/api/units/{unit}/accountability/actions",
-                      {"action": "listed_supervision_struck_off", "note": "x", "supervision": listed["id"]},
-                      user="super")
+    again = live.post(
+        f"/api/units/{unit}/accountability/actions",
+        {"action": "listed_supervision_struck_off", "note": "x", "supervision": listed["id"]},
+        user="super",
+    )
     assert again.status_code == 409
 
 
@@ -133,14 +155,18 @@ def test_sweep_refuses_a_future_now_and_a_dry_run_reports_without_recording(live
     assert drill.status_code == 200, drill.json
     assert drill.json["dry_run"] is True
     assert sorted(m["deadline"] for m in drill.json["missed"] if m["case_id"] == case["id"]) == [
-        "platform_report", "unit_reply"]
+        "platform_report",
+        "unit_reply",
+    ]
     assert [e["level_code"] for e in drill.json["escalations"] if e["case_id"] == case["id"]] == ["supervision_notice"]
     assert [(c["kind"], c["rule"], c["seq"]) for c in drill.json["consequences"] if c["unit"] == unit] == [
-        ("notified_reminder", "zichuan-2020/late-1", None)]
+        ("notified_reminder", "zichuan-2020/late-1", None)
+    ]
     assert live.store() == before
     real = live.post("/api/deadlines/sweep", {"now": "2026-10-09T00:00:00+08:00"})
-    assert real.json["dry_run"] is False and [m["deadline"] for m in real.json["missed"]
-                                              if m["case_id"] == case["id"]] == ["unit_reply"]
+    assert real.json["dry_run"] is False and [
+        m["deadline"] for m in real.json["missed"] if m["case_id"] == case["id"]
+    ] == ["unit_reply"]
 
 
 def test_listed_supervision_on_another_units_or_an_unknown_case_is_refused(live):
@@ -149,12 +175,20 @@ def test_listed_supervision_on_another_units_or_an_unknown_case_is_refused(live)
     theirs = forwarded(live, other)
     before = live.store()
     for case_id in (theirs["id"], str(uuid.uuid4())):
-        refused = live.post(f"/api/units/{unit}/accountability/actions",
-                            {"action": "listed_supervision_opened", "note": "挂牌", "case_id": case_id}, user="super")
+        refused = live.post(
+            f"/api/units/{unit}/accountability/actions",
+            {"action": "listed_supervision_opened", "note": "挂牌", "case_id": case_id},
+            user="super",
+        )
         assert refused.status_code == 422 and "case_id" in refused.json["error"]["fields"]
-    assert live.post(f"/api/units/{unit}/accountability/actions",
-                     {"action": "listed_supervision_opened", "note": "挂牌", "case_id": theirs["id"]},
-                     user="power").status_code == 403
+    assert (
+        live.post(
+            f"/api/units/{unit}/accountability/actions",
+            {"action": "listed_supervision_opened", "note": "挂牌", "case_id": theirs["id"]},
+            user="power",
+        ).status_code
+        == 403
+    )
     assert live.store() == before
 
 
@@ -180,14 +214,18 @@ def test_a_missed_window_deadline_reaches_the_units_ledger_and_accountability(li
     live.post(f"/api/appeals/{case['id']}/forward", {"unit": unit, "occurred_at": "2026-11-03T10:00:00+08:00"})
     shown = live.get(f"/api/appeals/{case['id']}").json
     assert [(d["name"], d["unit"], d["due"]) for d in shown["deadlines"]] == [
-        ("window_feedback", unit, "2026-11-09T23:59:59+08:00")]
+        ("window_feedback", unit, "2026-11-09T23:59:59+08:00")
+    ]
     ledger = live.get(f"/api/units/{unit}/ledger?period=2026-11").json
     assert ledger["overdue_at_end"] == 1 and ledger["rates"]["on_time"] == 0
     swept = live.post("/api/deadlines/sweep", {"now": "2026-11-10T00:00:00+08:00"}).json
     assert [(m["deadline"], m["unit"]) for m in swept["missed"] if m["case_id"] == case["id"]] == [
-        ("window_feedback", unit)]
+        ("window_feedback", unit)
+    ]
     record = live.get(f"/api/units/{unit}/accountability", user="inspector").json
-    assert [(lp["kind"], lp["detail"]["deadline"]) for lp in record["lapses"]] == [("deadline_missed", "window_feedback")]
+    assert [(lp["kind"], lp["detail"]["deadline"]) for lp in record["lapses"]] == [
+        ("deadline_missed", "window_feedback")
+    ]
 
 
 def test_an_interview_names_the_head_in_office_on_the_day_it_arose(live):
@@ -200,13 +238,17 @@ def test_an_interview_names_the_head_in_office_on_the_day_it_arose(live):
     directory.appoint_head(OPERATOR, unit, "王五", date(2026, 11, 2))
     for day in ("2026-10-12", "2026-10-13"):
         case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
-        answered = live.post(f"/api/appeals/{case['id']}/answer", {
-            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+        answered = live.post(
+            f"/api/appeals/{case['id']}/answer",
+            {"kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"},
+            user="ops",
+        )
         assert answered.status_code == 200
     body = live.get(f"/api/units/{unit}/accountability", user="inspector").json
     assert body["interviews"][0]["at"].startswith("2026-10")
     assert [c["head"] for c in body["interviews"] + body["written_reviews"]] == [
-        {"name": "李四", "from": "2026-10-09"}] * 2
+        {"name": "李四", "from": "2026-10-09"}
+    ] * 2
     assert [r["head"] for r in body["reminders"]] == [None, None]  # 通报提醒 goes to the unit itself
     listed = {u["code"]: u for u in live.get("/api/units", user="inspector").json["units"]}
     assert [h["name"] for h in listed[unit]["heads"]] == ["张三", "李四", "王五"]
@@ -216,7 +258,10 @@ def test_a_unit_with_no_head_recorded_has_its_interview_name_nobody(live):
     unit = fresh_unit(live)
     for day in ("2026-10-12", "2026-10-13"):
         case = forwarded(live, unit, f"{day}T09:00:00+08:00", f"{day}T10:00:00+08:00")
-        live.post(f"/api/appeals/{case['id']}/answer", {
-            "kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"}, user="ops")
+        live.post(
+            f"/api/appeals/{case['id']}/answer",
+            {"kind": "initial", "content": "已联系", "occurred_at": "2026-10-20T09:00:00+08:00"},
+            user="ops",
+        )
     body = live.get(f"/api/units/{unit}/accountability", user="inspector").json
     assert [i["head"] for i in body["interviews"]] == [None]

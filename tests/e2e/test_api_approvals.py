@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import uuid
 
-JOINT = {"profile": "liaocheng-2020-approvals", "matter": "joint-completion-acceptance",
-         "departments": ["DISTRICT-FIRE", "DISTRICT-PLAN"]}
+JOINT = {
+    "profile": "liaocheng-2020-approvals",
+    "matter": "joint-completion-acceptance",
+    "departments": ["DISTRICT-FIRE", "DISTRICT-PLAN"],
+}
 VENUE = {"profile": "liaoyuan-2024-approvals", "matter": "assembly-venue-opening"}
 
 
@@ -63,17 +66,33 @@ def test_the_window_receives_the_departments_review_the_window_decides_and_deliv
     assert deadline(case, "notice")["met_at"] is not None
     case = step(api, case, "forward")
     assert case["status"] == "in_review" and case["forwarded_at"]
-    assert {d["name"] for d in case["deadlines"]} == {"notice", "decision", "department_review@DISTRICT-FIRE",
-                                                      "department_review@DISTRICT-PLAN"}
+    assert {d["name"] for d in case["deadlines"]} == {
+        "notice",
+        "decision",
+        "department_review@DISTRICT-FIRE",
+        "department_review@DISTRICT-PLAN",
+    }
     assert deadline(case, "department_review@DISTRICT-FIRE")["unit"] == "DISTRICT-FIRE"
-    case = step(api, case, "answer", {"department": "DISTRICT-FIRE", "decision": "approve",
-                                      "opinion": "消防验收合格"}, user="fire")
+    case = step(
+        api,
+        case,
+        "answer",
+        {"department": "DISTRICT-FIRE", "decision": "approve", "opinion": "消防验收合格"},
+        user="fire",
+    )
     assert deadline(case, "department_review@DISTRICT-FIRE")["met_at"] is not None
     assert deadline(case, "department_review@DISTRICT-PLAN")["met_at"] is None
-    case = step(api, case, "answer", {"department": "DISTRICT-PLAN", "decision": "approve",
-                                      "opinion": "规划核实通过"}, user="plan")
+    case = step(
+        api,
+        case,
+        "answer",
+        {"department": "DISTRICT-PLAN", "decision": "approve", "opinion": "规划核实通过"},
+        user="plan",
+    )
     assert [(d["unit"], d["decision"], d["opinion"], d["returned"]) for d in case["departments"]] == [
-        ("DISTRICT-FIRE", "approve", "消防验收合格", 0), ("DISTRICT-PLAN", "approve", "规划核实通过", 0)]
+        ("DISTRICT-FIRE", "approve", "消防验收合格", 0),
+        ("DISTRICT-PLAN", "approve", "规划核实通过", 0),
+    ]
     assert all(d["answered_at"] for d in case["departments"])
     case = step(api, case, "decide", {"decision": "approve", "reason": "联合验收合格"})
     assert (case["status"], case["decision"]) == ("decided", "approve") and case["decided_at"]
@@ -82,8 +101,15 @@ def test_the_window_receives_the_departments_review_the_window_decides_and_deliv
     assert case["status"] == "delivered" and case["delivered_at"] and case["version"] == 7
     assert all(d["met_at"] and not d["overdue"] and not d["met_late"] for d in case["deadlines"]), case["deadlines"]
     events = api.get(url(case, "history"), user="auditor").json["events"]
-    assert [e["type"] for e in events] == ["Submitted", "Accepted", "Forwarded", "DepartmentAnswered",
-                                           "DepartmentAnswered", "Decided", "Delivered"]
+    assert [e["type"] for e in events] == [
+        "Submitted",
+        "Accepted",
+        "Forwarded",
+        "DepartmentAnswered",
+        "DepartmentAnswered",
+        "Decided",
+        "Delivered",
+    ]
     assert [e["unit"] for e in events] == [None, None, None, "DISTRICT-FIRE", "DISTRICT-PLAN", None, None]
     assert events[3]["data"]["decision"] == "approve" and events[3]["actor"]["user"] == "fire"
 
@@ -104,8 +130,9 @@ def test_a_department_answers_only_for_itself_and_once_until_its_opinion_is_retu
     assert deadline(returned, "department_review@DISTRICT-PLAN")["round"] == 1
     again = step(api, case, "answer", {**opinion, "decision": "approve", "opinion": "整改后合格"}, user="fire")
     assert again["departments"][0]["decision"] == "approve"
-    refused(api, case, "return", {"department": "DISTRICT-PLAN", "reason": "x"}, 409,
-            code="not_allowed_in_state")  # PLAN has not answered: nothing to return
+    refused(
+        api, case, "return", {"department": "DISTRICT-PLAN", "reason": "x"}, 409, code="not_allowed_in_state"
+    )  # PLAN has not answered: nothing to return
     refused(api, case, "return", {"department": "DISTRICT-FIRE", "reason": "x"}, 403, user="fire")
 
 
@@ -139,8 +166,13 @@ def test_on_a_commitment_the_decision_may_precede_the_review_and_a_false_commitm
     decided = step(api, case, "decide", {"decision": "approve", "reason": "申请人书面承诺符合消防安全要求"})
     assert decided["status"] == "decided" and decided["departments"][0]["decision"] is None
     step(api, case, "deliver")
-    checked = step(api, case, "answer", {"department": "DISTRICT-FIRE", "decision": "reject",
-                                         "opinion": "现场核查与承诺不符"}, user="fire")  # verified afterwards
+    checked = step(
+        api,
+        case,
+        "answer",
+        {"department": "DISTRICT-FIRE", "decision": "reject", "opinion": "现场核查与承诺不符"},
+        user="fire",
+    )  # verified afterwards
     assert checked["status"] == "delivered" and checked["departments"][0]["decision"] == "reject"
     revoked = step(api, case, "revoke", {"reason": "承诺不实：疏散通道被占用"})
     assert revoked["status"] == "revoked" and revoked["ended_at"]
@@ -163,17 +195,26 @@ def test_a_decision_not_made_on_a_commitment_cannot_be_revoked__002_item_29(api)
 
 def test_a_matter_outside_the_catalogue_or_a_commitment_it_does_not_allow_is_422(api):
     before = api.store()
-    body = {"profile": "liaoyuan-2024-approvals", "matter": "assembly-venue-opening", "applicant": {"name": "某影城"},
-            "materials": ["承诺书"], "departments": ["DISTRICT-FIRE"]}
-    for changes, field in (({"matter": "fireworks-display"}, "matter"),
-                           ({"profile": "liaocheng-2020-approvals", "matter": "special-working-hours",
-                             "commitment": True}, "commitment"),  # 002 item 43: no 告知承诺制 for it
-                           ({"profile": "zichuan-2020"}, "profile"),  # an appeal profile
-                           ({"departments": ["NO-SUCH-UNIT"]}, "departments"),
-                           ({"departments": []}, "departments"),
-                           ({"applicant": {"credit_code": "x"}}, "applicant.name"),
-                           ({"applicant": {"name": "某影城", "colour": "red"}}, "applicant.colour"),
-                           ({"colour": "red"}, "colour")):
+    body = {
+        "profile": "liaoyuan-2024-approvals",
+        "matter": "assembly-venue-opening",
+        "applicant": {"name": "某影城"},
+        "materials": ["承诺书"],
+        "departments": ["DISTRICT-FIRE"],
+    }
+    for changes, field in (
+        ({"matter": "fireworks-display"}, "matter"),
+        (
+            {"profile": "liaocheng-2020-approvals", "matter": "special-working-hours", "commitment": True},
+            "commitment",
+        ),  # 002 item 43: no 告知承诺制 for it
+        ({"profile": "zichuan-2020"}, "profile"),  # an appeal profile
+        ({"departments": ["NO-SUCH-UNIT"]}, "departments"),
+        ({"departments": []}, "departments"),
+        ({"applicant": {"credit_code": "x"}}, "applicant.name"),
+        ({"applicant": {"name": "某影城", "colour": "red"}}, "applicant.colour"),
+        ({"colour": "red"}, "colour"),
+    ):
         response = api.post("/api/approvals", body | changes)
         assert response.status_code == 422, (changes, response.json)
         assert field in response.json["error"]["fields"], (changes, response.json)
@@ -218,15 +259,15 @@ def test_pausing_a_paused_case_or_resuming_a_running_one_is_409__licensing_law_a
     paused = step(api, case, "pause", {"reason": "inspection", "expected_working_days": 5, "note": "现场检验"})
     assert paused["paused"] is True and deadline(paused, "decision")["paused"] is True
     assert [(p["reason"], p["to"], p["expected_working_days"], p["note"]) for p in paused["pauses"]] == [
-        ("inspection", None, 5, "现场检验")]
+        ("inspection", None, 5, "现场检验")
+    ]
     refused(api, case, "pause", {"reason": "hearing", "expected_working_days": 3}, 409, code="not_allowed_in_state")
     refused(api, case, "decide", {"decision": "approve", "reason": "x"}, 409)  # resume first
     resumed = step(api, case, "resume", {"note": "检验完成"})
     assert resumed["paused"] is False and deadline(resumed, "decision")["paused"] is False
     assert resumed["pauses"][0]["to"] is not None and resumed["pauses"][0]["working_days"] == 0  # same day
     refused(api, case, "pause", {"reason": "séance", "expected_working_days": 3}, 422, field="reason")
-    refused(api, case, "pause", {"reason": "hearing", "expected_working_days": 0}, 422,
-            field="expected_working_days")
+    refused(api, case, "pause", {"reason": "hearing", "expected_working_days": 0}, 422, field="expected_working_days")
     refused(api, case, "pause", {"reason": "hearing"}, 422, field="expected_working_days")
 
 
@@ -250,10 +291,24 @@ def test_an_escalation_climbs_the_profiles_ladder(api):
 def test_bodies_are_checked_by_the_schema_before_anything_is_recorded(api):
     case = in_review(api)
     refused(api, case, "accept", {"colour": "red"}, 422, field="colour")
-    refused(api, case, "answer", {"department": "DISTRICT-FIRE", "decision": "maybe", "opinion": "x"}, 422,
-            user="fire", field="decision")
-    refused(api, case, "answer", {"department": "DISTRICT-FIRE", "decision": "approve", "opinion": "已\u0000审"}, 422,
-            user="fire", field="opinion")
+    refused(
+        api,
+        case,
+        "answer",
+        {"department": "DISTRICT-FIRE", "decision": "maybe", "opinion": "x"},
+        422,
+        user="fire",
+        field="decision",
+    )
+    refused(
+        api,
+        case,
+        "answer",
+        {"department": "DISTRICT-FIRE", "decision": "approve", "opinion": "已\u0000审"},
+        422,
+        user="fire",
+        field="opinion",
+    )
     refused(api, case, "decide", {"decision": "perhaps", "reason": "x"}, 422, field="decision")
     refused(api, case, "forward", {"departments": "DISTRICT-FIRE"}, 422, field="departments")
     refused(api, case, "request-materials", {"missing": []}, 422, field="missing")
@@ -268,10 +323,28 @@ def test_a_stale_expected_version_is_409_and_records_nothing(api):
 
 def test_only_the_window_and_admins_backfill(api):
     case = in_review(api)
-    refused(api, case, "answer", {"department": "DISTRICT-FIRE", "decision": "approve", "opinion": "同意",
-                                  "occurred_at": "2026-10-20T09:00:00+08:00"}, 422, user="fire", field="occurred_at")
-    refused(api, case, "decide", {"decision": "approve", "reason": "x", "occurred_at": "2099-01-01T00:00:00+08:00"},
-            422, field="occurred_at")
+    refused(
+        api,
+        case,
+        "answer",
+        {
+            "department": "DISTRICT-FIRE",
+            "decision": "approve",
+            "opinion": "同意",
+            "occurred_at": "2026-10-20T09:00:00+08:00",
+        },
+        422,
+        user="fire",
+        field="occurred_at",
+    )
+    refused(
+        api,
+        case,
+        "decide",
+        {"decision": "approve", "reason": "x", "occurred_at": "2099-01-01T00:00:00+08:00"},
+        422,
+        field="occurred_at",
+    )
 
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_response_and_records_nothing(api):
@@ -288,8 +361,13 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_response_and_re
     assert reused.status_code == 422 and reused.json["error"]["code"] == "idempotency_key_reused"
     assert api.store() == before
 
-    submission = {"profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "某某公司"},
-                  "materials": ["申请书"], "departments": ["DISTRICT-FIRE"]}
+    submission = {
+        "profile": "licensing-law-2019",
+        "matter": "general",
+        "applicant": {"name": "某某公司"},
+        "materials": ["申请书"],
+        "departments": ["DISTRICT-FIRE"],
+    }
     key = {"Idempotency-Key": f"submit-{uuid.uuid4()}"}
     created = api.post("/api/approvals", submission, **key)
     before = api.store()
@@ -302,9 +380,18 @@ def test_the_same_channel_and_external_ref_return_the_application_already_submit
     ref = f"SP-{uuid.uuid4().hex[:10]}"
     first = api.submit(channel="window", external_ref=ref)
     before = api.store()
-    again = api.post("/api/approvals", {"profile": "licensing-law-2019", "matter": "general",
-                                        "applicant": {"name": "另一家公司"}, "materials": [],
-                                        "departments": ["DISTRICT-PLAN"], "channel": "window", "external_ref": ref})
+    again = api.post(
+        "/api/approvals",
+        {
+            "profile": "licensing-law-2019",
+            "matter": "general",
+            "applicant": {"name": "另一家公司"},
+            "materials": [],
+            "departments": ["DISTRICT-PLAN"],
+            "channel": "window",
+            "external_ref": ref,
+        },
+    )
     assert again.status_code == 200 and again.json["id"] == first["id"]
     assert again.json["applicant"] == first["applicant"] and api.store() == before
 
@@ -312,8 +399,23 @@ def test_the_same_channel_and_external_ref_return_the_application_already_submit
 def test_the_openapi_document_describes_every_approval_route_with_its_refusals(api):
     spec = api.client.get("/api/openapi.json").json
     paths, schemas = spec["paths"], spec["components"]["schemas"]
-    commands = ("request-materials", "supply-materials", "accept", "refuse", "forward", "answer", "return", "pause",
-                "resume", "extend", "escalate", "decide", "deliver", "revoke", "withdraw")
+    commands = (
+        "request-materials",
+        "supply-materials",
+        "accept",
+        "refuse",
+        "forward",
+        "answer",
+        "return",
+        "pause",
+        "resume",
+        "extend",
+        "escalate",
+        "decide",
+        "deliver",
+        "revoke",
+        "withdraw",
+    )
     for path in ("/api/approvals", *(f"/api/approvals/{{case_id}}/{c}" for c in commands)):
         responses = paths[path]["post"]["responses"]
         assert {"200", "400", "401", "403", "404", "409", "413", "422"} <= set(responses), path

@@ -42,12 +42,21 @@ def test_with_no_notice_in_5_working_days_the_sweep_records_the_application_acce
     assert live.get(url(case)).json["status"] == "submitted"
     swept = sweep(live, "2026-10-12T09:00:00+08:00")
     mine = [d for d in swept["deemed_accepted"] if d["case_id"] == case["id"]]
-    assert mine == [{"case_id": case["id"], "seq": 2, "accepted_as_of": "2026-09-28T10:00:00+08:00",
-                     "notice_ended_at": "2026-10-11T00:00:00+08:00"}]
+    assert mine == [
+        {
+            "case_id": case["id"],
+            "seq": 2,
+            "accepted_as_of": "2026-09-28T10:00:00+08:00",
+            "notice_ended_at": "2026-10-11T00:00:00+08:00",
+        }
+    ]
     assert case["id"] not in {m["case_id"] for m in swept["missed"]}  # a lapse of the notice is no miss
     now = live.get(url(case)).json
     assert (now["status"], now["deemed_accepted"], now["accepted_at"]) == (
-        "accepted", True, "2026-09-28T10:00:00+08:00")
+        "accepted",
+        True,
+        "2026-09-28T10:00:00+08:00",
+    )
     decision = deadline(now, "decision")
     assert decision["started_at"] == "2026-09-28T10:00:00+08:00" and decision["due"] == "2026-10-30T23:59:59+08:00"
     assert deadline(now, "notice")["met_at"] == "2026-10-12T09:00:00+08:00"
@@ -60,8 +69,9 @@ def test_with_no_notice_in_5_working_days_the_sweep_records_the_application_acce
     assert refused.status_code == 409 and live.get(url(case)).json["version"] == 2  # too late for a notice
 
     missed = sweep(live, "2026-11-02T09:00:00+08:00")  # the decision's 20 WD ended with 10-30
-    assert [(m["deadline"], m["due"], m["rule"], m["unit"]) for m in missed["missed"] if m["case_id"] == case["id"]] == [
-        ("decision", "2026-10-30T23:59:59+08:00", "licensing-law-2019/decision", None)]
+    assert [
+        (m["deadline"], m["due"], m["rule"], m["unit"]) for m in missed["missed"] if m["case_id"] == case["id"]
+    ] == [("decision", "2026-10-30T23:59:59+08:00", "licensing-law-2019/decision", None)]
     assert deadline(live.get(url(case)).json, "decision")["missed_seq"] == 3
 
 
@@ -79,7 +89,8 @@ def test_a_dry_run_sweep_reports_a_deemed_acceptance_and_records_nothing__art_32
     drill = live.post("/api/deadlines/sweep", {"now": "2026-12-08T09:00:00+08:00", "dry_run": True})
     assert drill.status_code == 200 and drill.json["dry_run"] is True, drill.json
     assert [d["accepted_as_of"] for d in drill.json["deemed_accepted"] if d["case_id"] == case["id"]] == [
-        "2026-11-30T10:00:00+08:00"]
+        "2026-11-30T10:00:00+08:00"
+    ]
     assert live.store() == before and live.get(url(case)).json["status"] == "submitted"
     future = live.post("/api/deadlines/sweep", {"now": "2099-01-01T00:00:00+08:00"})
     assert future.status_code == 422 and live.store() == before
@@ -91,20 +102,37 @@ def test_a_pause_moves_the_decision_by_the_working_days_from_pause_to_resumption
     in [10-20, 10-22) are 10-20 and 10-21, so the decision is due Wed 11-11."""
     case = dated(api)
     assert deadline(case, "decision")["due"] == "2026-11-09T23:59:59+08:00"
-    paused = step(api, case, "pause", {"reason": "expert_review", "expected_working_days": 2,
-                                       "occurred_at": at("10-20T10:00:00")})
+    paused = step(
+        api, case, "pause", {"reason": "expert_review", "expected_working_days": 2, "occurred_at": at("10-20T10:00:00")}
+    )
     assert paused["paused"] is True and deadline(paused, "decision")["paused"] is True
     assert deadline(paused, "decision")["overdue"] is False
     during = api.get(url(case) + "?as_of=" + quote(at("10-21T15:00:00"))).json
     assert during["paused"] is True and deadline(during, "decision")["paused"] is True
-    assert during["pauses"] == [{"reason": "expert_review", "from": at("10-20T10:00:00"), "to": None,
-                                 "working_days": 1, "expected_working_days": 2, "note": None}]
+    assert during["pauses"] == [
+        {
+            "reason": "expert_review",
+            "from": at("10-20T10:00:00"),
+            "to": None,
+            "working_days": 1,
+            "expected_working_days": 2,
+            "note": None,
+        }
+    ]
     assert deadline(during, "decision")["due"] == "2026-11-10T23:59:59+08:00"  # as if resumed at as_of
     resumed = step(api, case, "resume", {"occurred_at": at("10-22T09:00:00")})
     decision = deadline(resumed, "decision")
     assert (decision["due"], decision["paused"], resumed["paused"]) == ("2026-11-11T23:59:59+08:00", False, False)
-    assert resumed["pauses"] == [{"reason": "expert_review", "from": at("10-20T10:00:00"), "to": at("10-22T09:00:00"),
-                                  "working_days": 2, "expected_working_days": 2, "note": None}]
+    assert resumed["pauses"] == [
+        {
+            "reason": "expert_review",
+            "from": at("10-20T10:00:00"),
+            "to": at("10-22T09:00:00"),
+            "working_days": 2,
+            "expected_working_days": 2,
+            "note": None,
+        }
+    ]
     before = api.get(url(case) + "?as_of=" + quote(at("10-19T12:00:00"))).json
     assert before["pauses"] == [] and deadline(before, "decision")["due"] == "2026-11-09T23:59:59+08:00"
 
@@ -117,15 +145,31 @@ def test_each_department_runs_its_own_review_clock_and_delivery_is_due_10_workin
     fire, plan = deadline(case, "department_review@DISTRICT-FIRE"), deadline(case, "department_review@DISTRICT-PLAN")
     assert (fire["due"], fire["unit"], plan["unit"]) == ("2026-11-02T23:59:59+08:00", "DISTRICT-FIRE", "DISTRICT-PLAN")
     for department, day in (("DISTRICT-FIRE", "10-14"), ("DISTRICT-PLAN", "10-16")):
-        step(api, case, "answer", {"department": department, "decision": "approve", "opinion": "合格",
-                                   "occurred_at": at(f"{day}T10:00:00")}, user="ops")
-    returned = step(api, case, "return", {"department": "DISTRICT-PLAN", "reason": "补充核实",
-                                          "occurred_at": at("10-19T10:00:00")})
+        step(
+            api,
+            case,
+            "answer",
+            {"department": department, "decision": "approve", "opinion": "合格", "occurred_at": at(f"{day}T10:00:00")},
+            user="ops",
+        )
+    returned = step(
+        api, case, "return", {"department": "DISTRICT-PLAN", "reason": "补充核实", "occurred_at": at("10-19T10:00:00")}
+    )
     again = deadline(returned, "department_review@DISTRICT-PLAN")  # Mon 10-19 + 15 WD: Mon 11-09
     assert (again["round"], again["due"], again["started_at"]) == (2, "2026-11-09T23:59:59+08:00", at("10-19T10:00:00"))
     assert deadline(returned, "department_review@DISTRICT-FIRE")["met_at"] == at("10-14T10:00:00")
-    step(api, case, "answer", {"department": "DISTRICT-PLAN", "decision": "approve", "opinion": "复核合格",
-                               "occurred_at": at("10-20T09:00:00")}, user="ops")
+    step(
+        api,
+        case,
+        "answer",
+        {
+            "department": "DISTRICT-PLAN",
+            "decision": "approve",
+            "opinion": "复核合格",
+            "occurred_at": at("10-20T09:00:00"),
+        },
+        user="ops",
+    )
     decided = step(api, case, "decide", {"decision": "approve", "reason": "合格", "occurred_at": at("10-20T10:00:00")})
     delivery = deadline(decided, "delivery")
     assert (delivery["due"], delivery["source"]) == ("2026-11-03T23:59:59+08:00", "行政许可法 art. 44")
@@ -139,7 +183,11 @@ def test_as_of_shows_the_approval_as_it_stood(api):
     case = dated(api)
     then = api.get(url(case) + "?as_of=" + quote(at("10-12T09:30:00"))).json
     assert (then["status"], then["version"], then["accepted_at"], then["as_of"]) == (
-        "submitted", 1, None, at("10-12T09:30:00"))
+        "submitted",
+        1,
+        None,
+        at("10-12T09:30:00"),
+    )
     assert [d["name"] for d in then["deadlines"]] == ["notice"] and deadline(then, "notice")["overdue"] is False
     assert api.get(url(case) + "?as_of=" + quote(at("10-12T08:00:00"))).status_code == 404
     assert api.get(url(case) + "?as_of=tomorrow").status_code == 422
@@ -164,8 +212,12 @@ def test_a_department_reads_only_the_approvals_it_is_on(api):
 
 def test_an_approval_is_no_appeal_and_an_appeal_no_approval(api):
     approval, appeal = api.submit(), api.open()
-    for path in (f"/api/appeals/{approval['id']}", f"/api/appeals/{approval['id']}/history",
-                 f"/api/approvals/{appeal['id']}", f"/api/approvals/{appeal['id']}/history"):
+    for path in (
+        f"/api/appeals/{approval['id']}",
+        f"/api/appeals/{approval['id']}/history",
+        f"/api/approvals/{appeal['id']}",
+        f"/api/approvals/{appeal['id']}/history",
+    ):
         response = api.get(path)
         assert response.status_code == 404 and response.json["error"]["code"] == "not_found", path
     before = api.store()
@@ -197,7 +249,11 @@ def test_the_list_shows_a_department_its_own_approvals_and_never_mixes_kinds(liv
     assert ids("", kind="appeals") == {appeal["id"]}  # the appeal list never shows approvals
     item = next(i for i in live.get(f"/api/approvals?q={tag}&department=DISTRICT-PLAN&status=accepted").json["items"])
     assert (item["kind"], item["matter"], item["applicant"], item["departments"]) == (
-        "approval", "joint-completion-acceptance", f"联合 {tag}", ["DISTRICT-FIRE", "DISTRICT-PLAN"])
+        "approval",
+        "joint-completion-acceptance",
+        f"联合 {tag}",
+        ["DISTRICT-FIRE", "DISTRICT-PLAN"],
+    )
     assert item["next_deadline"]["name"] == "decision" and item["status"] == "accepted"
     for query in ("status=received", "overdue=maybe", "per_page=0", "sort=colour"):
         assert live.get(f"/api/approvals?{query}").status_code == 422, query

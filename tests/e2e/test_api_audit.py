@@ -60,8 +60,9 @@ def test_a_checkpoint_is_signed_only_when_the_log_has_grown_and_never_contradict
     assert second["size"] == head(live) > first["size"]
     proof = live.get(f"/api/audit/proof/consistency?from={first['size']}&to={second['size']}", user="auditor").json
     assert (proof["from"], proof["to"]) == (first["size"], second["size"])
-    verify_consistency(first["size"], second["size"], b64(first["root"]), b64(second["root"]),
-                       [b64(h) for h in proof["proof"]])
+    verify_consistency(
+        first["size"], second["size"], b64(first["root"]), b64(second["root"]), [b64(h) for h in proof["proof"]]
+    )
     assert checkpoint(live, size=first["size"]) == first  # every issued checkpoint is kept
 
 
@@ -76,8 +77,9 @@ def test_each_history_event_carries_its_log_index_and_leaf_hash_and_is_proven_in
     for e in events:
         proof = live.get(f"/api/audit/proof/inclusion?index={e['log_index']}&size={cp['size']}", user="auditor").json
         assert b64(proof["leaf_hash"]).hex() == e["hash"]
-        verify_inclusion(e["log_index"], cp["size"], bytes.fromhex(e["hash"]), [b64(h) for h in proof["proof"]],
-                         b64(cp["root"]))
+        verify_inclusion(
+            e["log_index"], cp["size"], bytes.fromhex(e["hash"]), [b64(h) for h in proof["proof"]], b64(cp["root"])
+        )
 
 
 def test_approval_history_events_carry_their_log_index_and_hash_too(live):
@@ -99,8 +101,11 @@ def test_verify_rehashes_every_event_and_finds_nothing_wrong_in_an_untouched_sto
 def test_proofs_and_verify_are_for_auditors_inspectors_and_admins_only(live, user):
     live.open()
     size = checkpoint(live)["size"]
-    for path in (f"/api/audit/proof/inclusion?index=0&size={size}", f"/api/audit/proof/consistency?from=1&to={size}",
-                 "/api/audit/verify"):
+    for path in (
+        f"/api/audit/proof/inclusion?index=0&size={size}",
+        f"/api/audit/proof/consistency?from=1&to={size}",
+        "/api/audit/verify",
+    ):
         response = live.get(path, user=user)
         assert response.status_code == 403 and response.json["error"]["code"] == "forbidden", path
     for user in ("auditor", "inspector", "ops"):
@@ -111,15 +116,18 @@ def test_without_a_token_the_checkpoint_is_refused(live):
     assert live.get("/api/audit/checkpoint", user=None).status_code == 401
 
 
-@pytest.mark.parametrize("query, field", [
-    ("proof/inclusion?index={size}&size={size}", "index"),
-    ("proof/inclusion?index=0&size={beyond}", "size"),
-    ("proof/inclusion?index=-1&size=1", "index"),
-    ("proof/inclusion?index=zero&size=1", "index"),
-    ("proof/inclusion?size=1", "index"),
-    ("proof/consistency?from=2&to=1", "from"),
-    ("proof/consistency?from=0&to={beyond}", "to"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("proof/inclusion?index={size}&size={size}", "index"),
+        ("proof/inclusion?index=0&size={beyond}", "size"),
+        ("proof/inclusion?index=-1&size=1", "index"),
+        ("proof/inclusion?index=zero&size=1", "index"),
+        ("proof/inclusion?size=1", "index"),
+        ("proof/consistency?from=2&to=1", "from"),
+        ("proof/consistency?from=0&to={beyond}", "to"),
+    ],
+)
 def test_a_proof_asked_beyond_the_log_or_malformed_is_refused_naming_the_field(live, query, field):
     live.open()
     size = checkpoint(live)["size"]

@@ -7,8 +7,9 @@ import pytest
 
 def forwarded(api, profile="zichuan-2020", **fields):
     case = api.open(profile, occurred_at="2026-09-29T09:00:00+08:00", **fields)
-    response = api.post(f"/api/appeals/{case['id']}/forward",
-                        {"unit": "DISTRICT-POWER", "occurred_at": "2026-09-29T10:00:00+08:00"})
+    response = api.post(
+        f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "occurred_at": "2026-09-29T10:00:00+08:00"}
+    )
     assert response.status_code == 200, response.json
     return response.json
 
@@ -37,9 +38,18 @@ def test_naive_timestamps_are_read_as_shanghai_time(api):
 def test_create_is_idempotent_on_channel_and_external_ref(api):
     first = api.open(external_ref="ZB-2026-0001")
     before = api.store()
-    again = api.post("/api/appeals", {"channel": "12345", "category": "consultation", "subject": "another",
-                                      "content": "c", "enterprise": {"name": "E"}, "profile": "zichuan-2020",
-                                      "external_ref": "ZB-2026-0001"})
+    again = api.post(
+        "/api/appeals",
+        {
+            "channel": "12345",
+            "category": "consultation",
+            "subject": "another",
+            "content": "c",
+            "enterprise": {"name": "E"},
+            "profile": "zichuan-2020",
+            "external_ref": "ZB-2026-0001",
+        },
+    )
     assert again.status_code == 200 and again.json["id"] == first["id"] and again.json["subject"] == first["subject"]
     assert api.store() == before
 
@@ -60,8 +70,14 @@ def test_repeated_idempotency_key_returns_the_first_response_and_records_nothing
 
 
 def test_idempotent_create_replays_201(api):
-    body = {"channel": "12345", "category": "help", "subject": "s", "content": "c",
-            "enterprise": {"name": "E"}, "profile": "zichuan-2020"}
+    body = {
+        "channel": "12345",
+        "category": "help",
+        "subject": "s",
+        "content": "c",
+        "enterprise": {"name": "E"},
+        "profile": "zichuan-2020",
+    }
     first = api.post("/api/appeals", body, **{"Idempotency-Key": "new-1"})
     again = api.post("/api/appeals", body, **{"Idempotency-Key": "new-1"})
     assert first.status_code == again.status_code == 201 and again.json["id"] == first.json["id"]
@@ -77,8 +93,9 @@ def test_expected_version_must_match(api):
 
 def test_only_platform_and_admin_may_backfill(api):
     case = forwarded(api)
-    response = api.post(f"/api/appeals/{case['id']}/acknowledge", {"occurred_at": "2026-09-30T09:00:00+08:00"},
-                        user="power")
+    response = api.post(
+        f"/api/appeals/{case['id']}/acknowledge", {"occurred_at": "2026-09-30T09:00:00+08:00"}, user="power"
+    )
     assert response.status_code == 422 and "occurred_at" in response.json["error"]["fields"]
 
 
@@ -134,10 +151,28 @@ def test_openapi_document_is_served_and_describes_the_contract(api):
     spec = api.client.get("/api/openapi.json").json
     assert spec["openapi"].startswith("3.")
     paths = spec["paths"]
-    for path in ("/api/auth/token", "/api/appeals", "/api/appeals/{case_id}", "/api/appeals/{case_id}/history",
-                 "/api/units", *(f"/api/appeals/{{case_id}}/{c}" for c in (
-                     "forward", "acknowledge", "answer", "review", "return", "escalate", "extend", "handback",
-                     "visit", "close"))):
+    for path in (
+        "/api/auth/token",
+        "/api/appeals",
+        "/api/appeals/{case_id}",
+        "/api/appeals/{case_id}/history",
+        "/api/units",
+        *(
+            f"/api/appeals/{{case_id}}/{c}"
+            for c in (
+                "forward",
+                "acknowledge",
+                "answer",
+                "review",
+                "return",
+                "escalate",
+                "extend",
+                "handback",
+                "visit",
+                "close",
+            )
+        ),
+    ):
         assert path in paths, path
     assert "422" in paths["/api/appeals/{case_id}/forward"]["post"]["responses"]
 

@@ -36,8 +36,13 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     def visited(satisfaction: str) -> str:
         path = f"/api/appeals/{live.open(occurred_at='2026-09-28T09:00:00+08:00')['id']}"
         ok(live.post(f"{path}/forward", {"unit": unit, "occurred_at": "2026-09-28T10:00:00+08:00"}))
-        ok(live.post(f"{path}/answer", {"kind": "final", "content": "已接电", "occurred_at": "2026-09-28T15:00:00+08:00"},
-                     user="ops"))
+        ok(
+            live.post(
+                f"{path}/answer",
+                {"kind": "final", "content": "已接电", "occurred_at": "2026-09-28T15:00:00+08:00"},
+                user="ops",
+            )
+        )
         ok(live.post(f"{path}/review", {"accepted": True, "occurred_at": "2026-09-29T09:00:00+08:00"}))
         ok(live.post(f"{path}/visit", {"satisfaction": satisfaction, "occurred_at": "2026-09-29T10:00:00+08:00"}))
         return path
@@ -45,8 +50,12 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     contested, late, good = visited("unsatisfied"), visited("very_unsatisfied"), visited("satisfied")
     case = ok(live.get(contested, user=user))
     rating = case["rating"]
-    assert (rating["level"], rating["bad"], rating["unit"], rating["adjudicated"]) == ("unsatisfied", True, unit,
-                                                                                        "unsatisfied")
+    assert (rating["level"], rating["bad"], rating["unit"], rating["adjudicated"]) == (
+        "unsatisfied",
+        True,
+        unit,
+        "unsatisfied",
+    )
     assert rating["rectification"]["due"] == "2026-10-19T23:59:59+08:00" and rating["contest"] is None
     assert rating["rectification"]["status"] == "overdue" and rating["contest_window_working_days"] == 5
     assert [d["due"] for d in case["deadlines"] if d["name"] == "rectification"] == ["2026-10-19T23:59:59+08:00"]
@@ -61,14 +70,26 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     assert live.post(f"{contested}/rectify", {"content": ""}, user=user).status_code == 422
     assert ok(live.get(contested))["version"] == version
 
-    case = ok(live.post(f"{contested}/contest-rating", {"reason": "恶意差评", "occurred_at": "2026-10-12T16:00:00+08:00"},
-                        user="ops"))
+    case = ok(
+        live.post(
+            f"{contested}/contest-rating",
+            {"reason": "恶意差评", "occurred_at": "2026-10-12T16:00:00+08:00"},
+            user="ops",
+        )
+    )
     assert case["rating"]["contest"]["status"] == "pending"
     assert live.post(f"{contested}/adjudicate-rating", {"upheld": True}).status_code == 422
-    case = ok(live.post(f"{contested}/adjudicate-rating", {"upheld": True, "note": "经核实属恶意差评",
-                                                           "occurred_at": "2026-10-13T09:00:00+08:00"}))
+    case = ok(
+        live.post(
+            f"{contested}/adjudicate-rating",
+            {"upheld": True, "note": "经核实属恶意差评", "occurred_at": "2026-10-13T09:00:00+08:00"},
+        )
+    )
     assert (case["satisfaction"], case["rating"]["level"], case["rating"]["adjudicated"]) == (
-        "unsatisfied", "unsatisfied", "set_aside")
+        "unsatisfied",
+        "unsatisfied",
+        "set_aside",
+    )
     assert case["rating"]["rectification"]["status"] == "set_aside"
     assert live.post(f"{contested}/rectify", {"content": "已整改"}, user=user).status_code == 409
     # The unit rectifies through the workspace's form; its page says why it may no longer contest.
@@ -84,9 +105,9 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     # Ledger: raw 1 / 3 visits; adjudicated, the set-aside one left out, 1 / 2.
     ledger = ok(live.get(f"/api/units/{unit}/ledger?period=2026-09", user=user))
     assert (ledger["rates"]["satisfaction"], ledger["rates"]["satisfaction_adjudicated"]) == (0.3333, 0.5)
-    assert {k: ledger["counts"][k] for k in ("bad_ratings", "rectified_late", "ratings_contested",
-                                              "contests_upheld")} == {"bad_ratings": 2, "rectified_late": 1,
-                                                                      "ratings_contested": 1, "contests_upheld": 1}
+    assert {
+        k: ledger["counts"][k] for k in ("bad_ratings", "rectified_late", "ratings_contested", "contests_upheld")
+    } == {"bad_ratings": 2, "rectified_late": 1, "ratings_contested": 1, "contests_upheld": 1}
     assert "satisfaction_adjudicated" in ledger["definitions"]
     trail = ok(live.get(f"/api/audit/trail?case_id={contested.rsplit('/', 1)[1]}", user="auditor"))["entries"]
     assert {"RatingContested", "RatingAdjudicated"} <= {e["type"] for e in trail}
@@ -95,14 +116,20 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     row = next(r for r in bulletin["units"] if r["unit"] == unit)
     assert (row["rates"]["satisfaction"], row["rates"]["satisfaction_adjudicated"]) == (0.3333, 0.5)
     numbers = {ok(live.get(p))["case_no"]: p for p in (contested, late)}
-    lines = [(line["case_no"], line["rectification"], line["contest"]) for line in bulletin["bad_ratings"]
-             if line["unit"] == unit]
-    assert sorted(lines) == sorted([(n, "set_aside", "upheld") if p == contested else (n, "late", None)
-                                    for n, p in numbers.items()])
-    sheet = openpyxl.load_workbook(io.BytesIO(live.get("/api/reports/monthly.xlsx?period=2026-09",
-                                                       user="auditor").data))["差评 (Bad ratings)"]
+    lines = [
+        (line["case_no"], line["rectification"], line["contest"])
+        for line in bulletin["bad_ratings"]
+        if line["unit"] == unit
+    ]
+    assert sorted(lines) == sorted(
+        [(n, "set_aside", "upheld") if p == contested else (n, "late", None) for n, p in numbers.items()]
+    )
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(live.get("/api/reports/monthly.xlsx?period=2026-09", user="auditor").data)
+    )["差评 (Bad ratings)"]
     listed = {row[0]: row[6:] for row in sheet.iter_rows(min_row=4, values_only=True)}
-    assert all(listed[n] == (("申诉成立，无需整改", "申诉成立（撤销差评）") if p == contested else
-                             ("逾期整改", "未申诉")) for n, p in numbers.items())
-    assert all(n in pdf_text(live.get("/api/reports/monthly.pdf?period=2026-09", user="auditor").data)
-               for n in numbers)
+    assert all(
+        listed[n] == (("申诉成立，无需整改", "申诉成立（撤销差评）") if p == contested else ("逾期整改", "未申诉"))
+        for n, p in numbers.items()
+    )
+    assert all(n in pdf_text(live.get("/api/reports/monthly.pdf?period=2026-09", user="auditor").data) for n in numbers)

@@ -7,8 +7,10 @@ import uuid
 
 def new_case(api, unit, subject="接电难", **fields):
     case = api.open(occurred_at="2026-09-29T09:00:00+08:00", subject=subject, **fields)
-    response = api.post(f"/api/appeals/{case['id']}/forward",
-                        {"unit": unit, "occurred_at": "2026-09-29T10:00:00+08:00", "co_units": ["DISTRICT-GRID"]})
+    response = api.post(
+        f"/api/appeals/{case['id']}/forward",
+        {"unit": unit, "occurred_at": "2026-09-29T10:00:00+08:00", "co_units": ["DISTRICT-GRID"]},
+    )
     assert response.status_code == 200
     return response.json
 
@@ -17,14 +19,20 @@ def test_list_filters_by_unit_status_overdue_and_text(live):
     tag = uuid.uuid4().hex[:8]
     power = new_case(live, "DISTRICT-POWER", subject=f"用电报装 {tag}")
     water = new_case(live, "DISTRICT-WATER", subject=f"供水管网 {tag}")
-    live.post(f"/api/appeals/{water['id']}/answer", {"kind": "initial", "content": "已受理",
-                                                     "occurred_at": "2026-09-30T10:00:00+08:00"}, user="ops")
+    live.post(
+        f"/api/appeals/{water['id']}/answer",
+        {"kind": "initial", "content": "已受理", "occurred_at": "2026-09-30T10:00:00+08:00"},
+        user="ops",
+    )
     listing = live.get(f"/api/appeals?q={tag}").json
     assert listing["total"] == 2 and {i["id"] for i in listing["items"]} == {power["id"], water["id"]}
     by_unit = live.get(f"/api/appeals?q={tag}&unit=DISTRICT-POWER").json["items"]
     assert [i["id"] for i in by_unit] == [power["id"]]
-    assert by_unit[0]["next_deadline"] == {"name": "unit_reply", "due": "2026-10-08T23:59:59+08:00",
-                                           "provisional": False}
+    assert by_unit[0]["next_deadline"] == {
+        "name": "unit_reply",
+        "due": "2026-10-08T23:59:59+08:00",
+        "provisional": False,
+    }
     assert by_unit[0]["overdue"] is True and by_unit[0]["co_units"] == ["DISTRICT-GRID"]
     overdue = live.get(f"/api/appeals?q={tag}&overdue=true").json["items"]
     assert {i["id"] for i in overdue} == {power["id"], water["id"]}  # water's platform report is overdue too
@@ -62,8 +70,13 @@ def test_bad_list_parameters_are_422(live):
 def test_unit_ledger_over_http(live):
     new_case(live, "DISTRICT-POWER")
     ledger = live.get("/api/units/DISTRICT-POWER/ledger?period=2026-09").json
-    assert ledger["counts"]["forwarded"] >= 1 and set(ledger["rates"]) == {"response", "on_time", "resolution",
-                                                                         "satisfaction", "satisfaction_adjudicated"}
+    assert ledger["counts"]["forwarded"] >= 1 and set(ledger["rates"]) == {
+        "response",
+        "on_time",
+        "resolution",
+        "satisfaction",
+        "satisfaction_adjudicated",
+    }
     assert ledger["start"] == "2026-09-01T00:00:00+08:00" and ledger["end"] == "2026-10-01T00:00:00+08:00"
     closing = live.get("/api/units/DISTRICT-POWER/ledger?period=2026-10&close_day=25").json
     assert closing["start"] == "2026-09-26T00:00:00+08:00"
@@ -77,7 +90,9 @@ def test_audit_trail_answers_who_did_what_when(live):
     case = new_case(live, "DISTRICT-POWER")
     trail = live.get(f"/api/audit/trail?case_id={case['id']}", user="auditor").json
     assert [(e["seq"], e["type"], e["actor"]["user"]) for e in trail["entries"]] == [
-        (1, "Received", "clerk"), (2, "Forwarded", "clerk")]
+        (1, "Received", "clerk"),
+        (2, "Forwarded", "clerk"),
+    ]
     assert trail["entries"][1]["data"]["unit"] == "DISTRICT-POWER"
     assert trail["entries"][1]["occurred_at"] == "2026-09-29T10:00:00+08:00"
     by_actor = live.get("/api/audit/trail?actor=clerk&type=Forwarded&per_page=500", user="inspector").json

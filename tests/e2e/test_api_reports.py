@@ -42,8 +42,11 @@ def scenario(live):
     - C: nothing.
     """
     tag = uuid.uuid4().hex[:6].upper()
-    units = {"A": (f"RPT-{tag}-A", f"淄川供电所{tag}"), "B": (f"RPT-{tag}-B", f"淄川水务站{tag}"),
-             "C": (f"RPT-{tag}-C", f"淄川网格站{tag}")}
+    units = {
+        "A": (f"RPT-{tag}-A", f"淄川供电所{tag}"),
+        "B": (f"RPT-{tag}-B", f"淄川水务站{tag}"),
+        "C": (f"RPT-{tag}-C", f"淄川网格站{tag}"),
+    }
     for code, name in units.values():
         live.container.directory.add_unit(OPERATOR, code, name)
 
@@ -53,8 +56,11 @@ def scenario(live):
         ok(live.post(f"{path}/forward", {"unit": unit, "occurred_at": at("09-29")}))
         ok(live.post(f"{path}/answer", {"kind": "final", "content": "已办结", "occurred_at": at(answered)}, user="ops"))
         ok(live.post(f"{path}/review", {"accepted": True, "occurred_at": at(answered, "11:00")}))
-        ok(live.post(f"{path}/visit", {"satisfaction": satisfaction, "solved": solved,
-                                       "occurred_at": at(closed, "09:00")}))
+        ok(
+            live.post(
+                f"{path}/visit", {"satisfaction": satisfaction, "solved": solved, "occurred_at": at(closed, "09:00")}
+            )
+        )
         ok(live.post(f"{path}/close", {"occurred_at": at(closed, "10:00")}))
 
     handle(units["A"][0], "09-30", "satisfied", True, "10-09")
@@ -74,21 +80,46 @@ def test_json_bulletin_ranks_the_units(scenario, live):
     # The reporting month of October closing on the 25th: 09-26 to 10-25, so every act counts.
     b = ok(live.get("/api/reports/monthly?period=2026-10&close_day=25", user="super"))
     assert (b["period"], b["close_day"], b["start"], b["end"]) == (
-        "2026-10", 25, "2026-09-26T00:00:00+08:00", "2026-10-26T00:00:00+08:00")
+        "2026-10",
+        25,
+        "2026-09-26T00:00:00+08:00",
+        "2026-10-26T00:00:00+08:00",
+    )
     assert b["weights"] == {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4} and b["min_coverage"] == 0.5
     assert set(b["definitions"]) == {"response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated"}
     rows = mine(b, codes)
     a, bb, c = rows["A"], rows["B"], rows["C"]
     assert (a["name"], bb["name"], c["name"]) == tuple(names[codes[k]] for k in "ABC")
     assert {k: v for k, v in a["counts"].items() if v} == {
-        "forwarded": 1, "responded": 1, "replies_on_time": 1, "closed": 1, "closed_solved": 1, "visits_satisfied": 1}
+        "forwarded": 1,
+        "responded": 1,
+        "replies_on_time": 1,
+        "closed": 1,
+        "closed_solved": 1,
+        "visits_satisfied": 1,
+    }
     assert {k: v for k, v in bb["counts"].items() if v} == {
-        "forwarded": 1, "responded": 1, "replies_late": 1, "closed": 1, "closed_unsolved": 1,
-        "visits_basically_satisfied": 1}
-    assert a["rates"] == {"response": 1.0, "on_time": 1.0, "resolution": 1.0, "satisfaction": 1.0,
-                          "satisfaction_adjudicated": 1.0}
-    assert bb["rates"] == {"response": 1.0, "on_time": 0.0, "resolution": 0.0, "satisfaction": 0.9,
-                           "satisfaction_adjudicated": 0.9}
+        "forwarded": 1,
+        "responded": 1,
+        "replies_late": 1,
+        "closed": 1,
+        "closed_unsolved": 1,
+        "visits_basically_satisfied": 1,
+    }
+    assert a["rates"] == {
+        "response": 1.0,
+        "on_time": 1.0,
+        "resolution": 1.0,
+        "satisfaction": 1.0,
+        "satisfaction_adjudicated": 1.0,
+    }
+    assert bb["rates"] == {
+        "response": 1.0,
+        "on_time": 0.0,
+        "resolution": 0.0,
+        "satisfaction": 0.9,
+        "satisfaction_adjudicated": 0.9,
+    }
     # A: 100 x (0.1 + 0.5 + 0.4) = 100 points; B: 100 x (0.1 x 1 + 0.5 x 0 + 0.4 x 0.9) = 46 points
     assert (a["composite"], a["coverage"], bb["composite"], bb["coverage"]) == (100.0, 1.0, 46.0, 1.0)
     assert (a["not_ranked"], a["not_ranked_reason"], bb["not_ranked"]) == (None, None, None)
@@ -96,8 +127,8 @@ def test_json_bulletin_ranks_the_units(scenario, live):
     assert rows["order"] == ["A", "B", "C"] and a["rank"] < bb["rank"]
     assert (c["rank"], c["composite"], c["coverage"], c["not_ranked"]) == (None, None, 0.0, "no_weighted_rate")
     ranks = [r["rank"] for r in b["units"]]
-    assert ranks[:ranks.index(None)] == sorted(ranks[:ranks.index(None)])  # ranked first, in order
-    assert set(ranks[ranks.index(None):]) == {None}
+    assert ranks[: ranks.index(None)] == sorted(ranks[: ranks.index(None)])  # ranked first, in order
+    assert set(ranks[ranks.index(None) :]) == {None}
     assert b["totals"]["unit"] == "TOTAL" and b["totals"]["counts"]["forwarded"] >= 2
 
 
@@ -108,11 +139,12 @@ def test_units_scored_on_a_tenth_of_the_weights_are_not_ranked(scenario, live):
     b = ok(live.get("/api/reports/monthly?period=2026-09", user="inspector"))
     rows = mine(b, codes)
     assert [(rows[k]["rank"], rows[k]["composite"], rows[k]["coverage"], rows[k]["not_ranked"]) for k in "AB"] == [
-        (None, 100.0, 0.1, "coverage_below_minimum")] * 2
+        (None, 100.0, 0.1, "coverage_below_minimum")
+    ] * 2
     assert rows["A"]["not_ranked_reason"] == "the composite rests on 10% of the weights; at least 50% is needed to rank"
     assert rows["order"] == ["A", "B", "C"]
     apart = [r["unit"] for r in b["units"] if r["rank"] is None]
-    assert apart == sorted(apart) and all(r["rank"] is not None for r in b["units"][:len(b["units"]) - len(apart)])
+    assert apart == sorted(apart) and all(r["rank"] is not None for r in b["units"][: len(b["units"]) - len(apart)])
 
 
 def test_xlsx_bulletin(scenario, live):
@@ -122,15 +154,24 @@ def test_xlsx_bulletin(scenario, live):
     assert response.mimetype == XLSX
     assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.xlsx"'
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert wb.sheetnames == ["通报 (Bulletin)", "指标定义 (Definitions)", "差评 (Bad ratings)", "审批 (Approvals)",
-                             "堵点分析 (Recurring problems)"]
+    assert wb.sheetnames == [
+        "通报 (Bulletin)",
+        "指标定义 (Definitions)",
+        "差评 (Bad ratings)",
+        "审批 (Approvals)",
+        "堵点分析 (Recurring problems)",
+    ]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
     headers = [c.value for c in ws[3]]
     assert headers[:3] == ["排名 (Rank)", "单位代码 (Code)", "单位名称 (Unit)"]
     col = {h: i for i, h in enumerate(headers)}
-    for header in ("转办 (Forwarded)", "期末超期 (Overdue at end)", "按时答复率 (On-time rate)",
-                   "综合得分 (Composite, 0-100)"):
+    for header in (
+        "转办 (Forwarded)",
+        "期末超期 (Overdue at end)",
+        "按时答复率 (On-time rate)",
+        "综合得分 (Composite, 0-100)",
+    ):
         assert header in col
     body = [row for row in ws.iter_rows(min_row=4) if row[1].value]  # the units and the totals
     by_code = {row[1].value: row for row in body}
@@ -138,8 +179,11 @@ def test_xlsx_bulletin(scenario, live):
     for code, (response_rate, on_time, composite) in expected.items():
         row = by_code[code]
         assert row[2].value == names[code]
-        assert (row[col["响应率 (Response rate)"]].value, row[col["按时答复率 (On-time rate)"]].value,
-                row[col["综合得分 (Composite, 0-100)"]].value) == (response_rate, on_time, composite)
+        assert (
+            row[col["响应率 (Response rate)"]].value,
+            row[col["按时答复率 (On-time rate)"]].value,
+            row[col["综合得分 (Composite, 0-100)"]].value,
+        ) == (response_rate, on_time, composite)
         assert row[col["按时答复率 (On-time rate)"]].number_format == "0.0%"
     order = [row[1].value for row in body]
     assert order.index(codes["A"]) < order.index(codes["B"]) < order.index(codes["C"])
@@ -189,9 +233,21 @@ def test_readers_of_bulletins(live):
         assert live.get(f"/api/reports/{path}?period=2026-09", user=None).status_code == 401
 
 
-@pytest.mark.parametrize("query", ["period=2026-13", "period=2026-9", "period=oct", "", "period=2026-09&close_day=31",
-                                   "period=2026-09&close_day=0", "period=0000-01", "period=9999-12",
-                                   "period=2026-09%0A", "period=%D9%A2%D9%A0%D9%A2%D9%A6-09"])  # "2026-09\n", "٢٠٢٦-09"
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=2026-13",
+        "period=2026-9",
+        "period=oct",
+        "",
+        "period=2026-09&close_day=31",
+        "period=2026-09&close_day=0",
+        "period=0000-01",
+        "period=9999-12",
+        "period=2026-09%0A",
+        "period=%D9%A2%D9%A0%D9%A2%D9%A6-09",
+    ],
+)  # "2026-09\n", "٢٠٢٦-09"
 def test_bad_periods_are_422(live, query):
     for path in ("monthly", "monthly.xlsx", "monthly.pdf"):
         response = live.get(f"/api/reports/{path}?{query}")
@@ -201,7 +257,9 @@ def test_bad_periods_are_422(live, query):
 
 def test_openapi_documents_the_bulletins(api):
     paths = api.get("/api/openapi.json", user=None).json["paths"]
-    assert "Bulletin" in paths["/api/reports/monthly"]["get"]["responses"]["200"]["content"]["application/json"][
-        "schema"]["$ref"]
+    assert (
+        "Bulletin"
+        in paths["/api/reports/monthly"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    )
     assert list(paths["/api/reports/monthly.xlsx"]["get"]["responses"]["200"]["content"]) == [XLSX]
     assert list(paths["/api/reports/monthly.pdf"]["get"]["responses"]["200"]["content"]) == ["application/pdf"]

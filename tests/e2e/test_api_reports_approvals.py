@@ -50,30 +50,55 @@ def test_the_bulletin_json_has_an_approvals_section(scenario, live):
     after = {m: ok(live.get(f"/api/reports/monthly?period={m}", user="inspector"))["approvals"] for m in MONTHS}
     october = after["2026-10"]
     assert added(october["counts"], before["2026-10"]["counts"]) == {
-        "submitted": 2, "accepted": 3, "deemed_accepted": 1, "decided": 1, "decided_on_time": 1, "delivered": 1,
-        "pauses_ended": 1, "paused_working_days": 2}
+        "submitted": 2,
+        "accepted": 3,
+        "deemed_accepted": 1,
+        "decided": 1,
+        "decided_on_time": 1,
+        "delivered": 1,
+        "pauses_ended": 1,
+        "paused_working_days": 2,
+    }
     assert october["decision_overdue_at_end"] - before["2026-10"]["decision_overdue_at_end"] == 1
     assert added(after["2026-11"]["counts"], before["2026-11"]["counts"]) == {
-        "decided": 1, "decided_late": 1, "delivered": 1}
+        "decided": 1,
+        "decided_late": 1,
+        "delivered": 1,
+    }
     assert added(after["2026-09"]["counts"], before["2026-09"]["counts"]) == {"submitted": 1}
     c = october["counts"]
-    assert october["rates"]["on_time"] == round(c["decided_on_time"] / (
-        c["decided_on_time"] + c["decided_late"] + october["decision_overdue_at_end"]), 4)
+    assert october["rates"]["on_time"] == round(
+        c["decided_on_time"] / (c["decided_on_time"] + c["decided_late"] + october["decision_overdue_at_end"]), 4
+    )
 
     rows = {r["unit"]: r for r in october["departments"]}
     assert [r["unit"] for r in october["departments"]] == sorted(rows)  # by code, not ranked
-    assert rows[d1] == {"unit": d1, "name": names[d1], "overdue_at_end": 0, "rates": {"on_time": 1.0},
-                        "counts": {"forwarded": 2, "answered_on_time": 3, "answered_late": 0, "returned": 1,
-                                   "missed": 0}}
-    assert rows[d2]["counts"] == {"forwarded": 2, "answered_on_time": 0, "answered_late": 0, "returned": 0,
-                                  "missed": 0} and rows[d2]["rates"] == {"on_time": None}
+    assert rows[d1] == {
+        "unit": d1,
+        "name": names[d1],
+        "overdue_at_end": 0,
+        "rates": {"on_time": 1.0},
+        "counts": {"forwarded": 2, "answered_on_time": 3, "answered_late": 0, "returned": 1, "missed": 0},
+    }
+    assert rows[d2]["counts"] == {
+        "forwarded": 2,
+        "answered_on_time": 0,
+        "answered_late": 0,
+        "returned": 0,
+        "missed": 0,
+    } and rows[d2]["rates"] == {"on_time": None}
     november = {r["unit"]: r for r in after["2026-11"]["departments"]}
     # D2: case 1's opinion late, case 3's review missed and still unanswered at the month's end.
-    assert (november[d2]["counts"]["answered_late"], november[d2]["counts"]["missed"],
-            november[d2]["overdue_at_end"], november[d2]["rates"]) == (1, 2, 1, {"on_time": 0.0})
+    assert (
+        november[d2]["counts"]["answered_late"],
+        november[d2]["counts"]["missed"],
+        november[d2]["overdue_at_end"],
+        november[d2]["rates"],
+    ) == (1, 2, 1, {"on_time": 0.0})
     totals = october["department_totals"]
     assert totals["unit"] == "TOTAL" and totals["counts"]["forwarded"] == sum(
-        r["counts"]["forwarded"] for r in october["departments"])
+        r["counts"]["forwarded"] for r in october["departments"]
+    )
     assert set(october["definitions"]) == {"on_time", "department_on_time", "deemed_accepted", "paused_working_days"}
 
 
@@ -81,13 +106,21 @@ def test_the_unit_ledger_counts_approvals_apart_from_appeals(scenario, live):
     _, d1, d2, _ = scenario
     ledger = ok(live.get(f"/api/units/{d1}/ledger?period=2026-10"))
     assert set(ledger["counts"].values()) == {0} and ledger["overdue_at_end"] == 0  # no appeal
-    assert ledger["approvals"]["counts"] == {"forwarded": 2, "answered_on_time": 3, "answered_late": 0,
-                                             "returned": 1, "missed": 0}
+    assert ledger["approvals"]["counts"] == {
+        "forwarded": 2,
+        "answered_on_time": 3,
+        "answered_late": 0,
+        "returned": 1,
+        "missed": 0,
+    }
     assert (ledger["approvals"]["overdue_at_end"], ledger["approvals"]["rates"]) == (0, {"on_time": 1.0})
     assert set(ledger["approvals"]["definitions"]) == {"on_time"}
     november = ok(live.get(f"/api/units/{d2}/ledger?period=2026-11"))["approvals"]
     assert (november["counts"]["answered_late"], november["overdue_at_end"], november["rates"]) == (
-        1, 1, {"on_time": 0.0})
+        1,
+        1,
+        {"on_time": 0.0},
+    )
 
 
 def test_the_workbook_has_the_approvals_sheet(scenario, live):
@@ -126,7 +159,25 @@ def test_openapi_documents_the_approvals_sections(api):
     ledger = schemas["Ledger"]["properties"]["approvals"]
     assert "BulletinApprovals" in str(bulletin) and "LedgerApprovals" in str(ledger)
     assert set(schemas["ApprovalDayCounts"]["properties"]) == {
-        "submitted", "accepted", "deemed_accepted", "refused", "decided", "decided_on_time", "decided_late",
-        "delivered", "pauses_ended", "paused_working_days", "extended", "escalated", "revoked", "withdrawn"}
+        "submitted",
+        "accepted",
+        "deemed_accepted",
+        "refused",
+        "decided",
+        "decided_on_time",
+        "decided_late",
+        "delivered",
+        "pauses_ended",
+        "paused_working_days",
+        "extended",
+        "escalated",
+        "revoked",
+        "withdrawn",
+    }
     assert set(schemas["DepartmentApprovalCounts"]["properties"]) == {
-        "forwarded", "answered_on_time", "answered_late", "returned", "missed"}
+        "forwarded",
+        "answered_on_time",
+        "answered_late",
+        "returned",
+        "missed",
+    }

@@ -27,37 +27,69 @@ def test_the_recurring_report_lists_repeats_rises_and_likely_repeats_in_json_xls
     enterprise = f"淄川{code[-4:]}机械有限公司"
 
     def appeal(day: str, category: str = "complaint", subject: str | None = None, **fields) -> str:
-        case = live.open(category=category, subject=subject or f"{unit} 诉求 {day}",
-                         occurred_at=f"2026-{day}T09:00:00+08:00", **fields)
-        forwarded = live.post(f"/api/appeals/{case['id']}/forward", {"unit": unit,
-                                                                   "occurred_at": f"2026-{day}T10:00:00+08:00"})
+        case = live.open(
+            category=category,
+            subject=subject or f"{unit} 诉求 {day}",
+            occurred_at=f"2026-{day}T09:00:00+08:00",
+            **fields,
+        )
+        forwarded = live.post(
+            f"/api/appeals/{case['id']}/forward", {"unit": unit, "occurred_at": f"2026-{day}T10:00:00+08:00"}
+        )
         assert forwarded.status_code == 200, forwarded.json
         return case["id"]
 
-    repeats = [appeal(day, "help", enterprise={"name": enterprise, "credit_code": code})
-               for day in ("09-15", "10-20", "11-03", "11-05")]
+    repeats = [
+        appeal(day, "help", enterprise={"name": enterprise, "credit_code": code})
+        for day in ("09-15", "10-20", "11-03", "11-05")
+    ]
     merged = live.post(f"/api/appeals/{repeats[3]}/merge", {"into": repeats[2]})
     assert merged.status_code == 200, merged.json
     appeal("10-09")
-    rising = [appeal(f"11-{d:02d}", subject=subject) for d, subject in zip((2, 4, 6, 9, 11, 13, 17), (
-        "电费结算有误", "增值税留抵退税咨询", "招聘补贴申领", "厂区周边路灯不亮", "排污许可证延续", "消防验收进度",
-        "用工备案问题"))]
-    road = [appeal(day, "suggestion", subject=subject) for day, subject in (
-        ("11-12", f"{unit}园区道路积水严重影响企业通行"), ("11-20", f"{unit}园区道路积水严重，影响企业车辆通行"))]
+    rising = [
+        appeal(f"11-{d:02d}", subject=subject)
+        for d, subject in zip(
+            (2, 4, 6, 9, 11, 13, 17),
+            (
+                "电费结算有误",
+                "增值税留抵退税咨询",
+                "招聘补贴申领",
+                "厂区周边路灯不亮",
+                "排污许可证延续",
+                "消防验收进度",
+                "用工备案问题",
+            ),
+        )
+    ]
+    road = [
+        appeal(day, "suggestion", subject=subject)
+        for day, subject in (
+            ("11-12", f"{unit}园区道路积水严重影响企业通行"),
+            ("11-20", f"{unit}园区道路积水严重，影响企业车辆通行"),
+        )
+    ]
 
     body = live.get("/api/reports/recurring?period=2026-11", user="inspector").json
     assert [m["period"] for m in body["months"]] == ["2026-09", "2026-10", "2026-11"]
     [mine] = [e for e in body["enterprises"] if e["credit_code"] == code]
     assert (mine["name"], mine["counts"], mine["total"], mine["merged"]) == (
-        enterprise, {"2026-09": 1, "2026-10": 1, "2026-11": 2}, 4, 1)  # the repeat had to appeal again
+        enterprise,
+        {"2026-09": 1, "2026-10": 1, "2026-11": 2},
+        4,
+        1,
+    )  # the repeat had to appeal again
     assert [c["id"] for c in mine["cases"]] == repeats
     cells = {c["category"]: c for c in body["category_units"] if c["unit"] == unit}
     assert (cells["complaint"]["count"], cells["complaint"]["previous"], cells["complaint"]["significant"]) == (
-        7, 1, True)
+        7,
+        1,
+        True,
+    )
     assert abs(cells["complaint"]["p_value"] - 0.0317) < 5e-4
     assert (cells["help"]["count"], cells["help"]["previous"], cells["help"]["p_value"]) == (1, 1, None)  # once
-    assert [[c["id"] for c in cl["cases"]] for cl in body["clusters"]["merged"]
-            if cl["cases"][0]["id"] == repeats[2]] == [repeats[2:]]
+    assert [
+        [c["id"] for c in cl["cases"]] for cl in body["clusters"]["merged"] if cl["cases"][0]["id"] == repeats[2]
+    ] == [repeats[2:]]
     clusters = [[c["id"] for c in cluster["cases"]] for cluster in body["clusters"]["suggested"]]
     # (other tests' cases of the shared database may join the cluster: their subjects may be alike too)
     assert any(set(road) <= set(ids) for ids in clusters) and not any(repeats[3] in ids for ids in clusters)

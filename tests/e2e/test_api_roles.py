@@ -52,17 +52,36 @@ def test_each_role_may_run_exactly_its_commands(api, command):
 
 
 def test_only_the_platform_and_admins_open_appeals(api):
-    body = {"channel": "12345", "category": "help", "subject": "s", "content": "c",
-            "enterprise": {"name": "E"}, "profile": "zichuan-2020"}
+    body = {
+        "channel": "12345",
+        "category": "help",
+        "subject": "s",
+        "content": "c",
+        "enterprise": {"name": "E"},
+        "profile": "zichuan-2020",
+    }
     assert {u: api.post("/api/appeals", body, user=u).status_code for u in USERS} == {
-        "clerk": 201, "ops": 201, "super": 403, "inspector": 403, "auditor": 403, "power": 403, "water": 403}
+        "clerk": 201,
+        "ops": 201,
+        "super": 403,
+        "inspector": 403,
+        "auditor": 403,
+        "power": 403,
+        "water": 403,
+    }
 
 
 def test_a_unit_reads_only_cases_it_leads_or_co_handles(api):
     case = api.open()
     api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-GRID"]})
-    for user, status in (("power", 200), ("grid", 200), ("water", 403), ("inspector", 200), ("auditor", 200),
-                         ("super", 200)):
+    for user, status in (
+        ("power", 200),
+        ("grid", 200),
+        ("water", 403),
+        ("inspector", 200),
+        ("auditor", 200),
+        ("super", 200),
+    ):
         assert api.get(f"/api/appeals/{case['id']}", user=user).status_code == status, user
         assert api.get(f"/api/appeals/{case['id']}/history", user=user).status_code == status, user
 
@@ -78,8 +97,11 @@ def test_another_units_case_as_of_before_it_existed_is_403_not_404(api):
     """Permissions before facts: a unit learns nothing of a case it is not on — not even when it began."""
     case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
     api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER"})
-    for url in (f"/api/appeals/{case['id']}?as_of=2026-01-01T00:00:00%2B08:00", f"/api/appeals/{case['id']}",
-                f"/api/appeals/{case['id']}/history"):
+    for url in (
+        f"/api/appeals/{case['id']}?as_of=2026-01-01T00:00:00%2B08:00",
+        f"/api/appeals/{case['id']}",
+        f"/api/appeals/{case['id']}/history",
+    ):
         assert api.get(url, user="water").status_code == 403, url
     assert api.get(f"/api/appeals/{case['id']}?as_of=2026-01-01T00:00:00%2B08:00", user="power").status_code == 404
 
@@ -88,8 +110,12 @@ def test_a_co_handling_unit_with_a_stale_version_on_a_lead_command_gets_403_not_
     case = api.open(occurred_at="2026-09-29T09:00:00+08:00")
     api.post(f"/api/appeals/{case['id']}/forward", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-WATER"]})
     before = api.store()
-    for path, body in (("answer", {"kind": "final", "content": "代答"}), ("acknowledge", {}),
-                       ("extend", {"working_days": 1, "reason": "x"}), ("handback", {"reason": "x"})):
+    for path, body in (
+        ("answer", {"kind": "final", "content": "代答"}),
+        ("acknowledge", {}),
+        ("extend", {"working_days": 1, "reason": "x"}),
+        ("handback", {"reason": "x"}),
+    ):
         response = api.post(f"/api/appeals/{case['id']}/{path}", {**body, "expected_version": 1}, user="water")
         assert response.status_code == 403, (path, response.json)
     assert api.store() == before

@@ -130,7 +130,9 @@ def test_login_events_stored_on_the_user_before_the_login_log_still_read(api):
     assert events_of(api, name) == ["Registered"] + ["LoginFailed"] * 6 + ["LoggedIn"]
     response = login(api, name)
     assert response.status_code == 200
-    assert api.client.get("/api/units", headers={"Authorization": f"Bearer {response.json['token']}"}).status_code == 200
+    assert (
+        api.client.get("/api/units", headers={"Authorization": f"Bearer {response.json['token']}"}).status_code == 200
+    )
 
 
 def test_revoked_token_is_refused(api):
@@ -177,9 +179,11 @@ def test_a_revocation_by_another_process_ends_a_token_its_cache_knew(api, databa
 
 
 def test_disabling_a_user_or_changing_the_password_ends_their_tokens(api):
-    for change in (lambda n: api.container.directory.disable_user(OPERATOR, n, "left the office"),
-                   lambda n: api.container.directory.set_password(OPERATOR, n, "a new password"),
-                   lambda n: api.container.directory.revoke_all_tokens(OPERATOR, n)):
+    for change in (
+        lambda n: api.container.directory.disable_user(OPERATOR, n, "left the office"),
+        lambda n: api.container.directory.set_password(OPERATOR, n, "a new password"),
+        lambda n: api.container.directory.revoke_all_tokens(OPERATOR, n),
+    ):
         name = new_user(api)
         headers = {"Authorization": f"Bearer {login(api, name).json['token']}"}
         change(name)
@@ -205,6 +209,9 @@ def test_who_granted_which_role_and_when_is_recorded(api):
     registered = events[0]
     assert type(registered).__name__ == "Registered"
     assert (registered.role, registered.unit, registered.actor) == (
-        "unit", "DISTRICT-POWER", {"user": "cli:test", "role": "admin", "unit": None})
+        "unit",
+        "DISTRICT-POWER",
+        {"user": "cli:test", "role": "admin", "unit": None},
+    )
     assert registered.password_hash.startswith("$argon2id$") and PASSWORD not in registered.password_hash
     assert len(events) == 1  # the login is in the login log

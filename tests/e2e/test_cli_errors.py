@@ -45,11 +45,14 @@ def test_an_unknown_parent_unit_is_named(sqlite_env, tmp_path):
     assert "TOWN-POWER" not in run_cli(["unit", "list"], sqlite_env, tmp_path).stdout
 
 
-@pytest.mark.parametrize("url, says", [
-    ("mysql://db.example/caseledger", "must start with sqlite:/// or postgresql://"),
-    ("postgresql://postgres@127.0.0.1:5432", "the URL must name a database"),
-    ("postgresql://postgres@127.0.0.1:5432/db?pool=3", "unknown parameters ['pool']"),
-])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("mysql://db.example/caseledger", "must start with sqlite:/// or postgresql://"),
+        ("postgresql://postgres@127.0.0.1:5432", "the URL must name a database"),
+        ("postgresql://postgres@127.0.0.1:5432/db?pool=3", "unknown parameters ['pool']"),
+    ],
+)
 def test_a_bad_database_url_is_named(tmp_path, url, says):
     line = refused(["unit", "list"], server_env(url), tmp_path, status=2)
     assert line.startswith("caseledger: CASELEDGER_DATABASE_URL=") and says in line
@@ -65,14 +68,23 @@ def test_an_unreachable_database_is_named_without_its_password(tmp_path):
 def test_a_sqlite_file_that_cannot_be_opened_is_named(tmp_path):
     (tmp_path / "taken.sqlite3").mkdir()  # a directory where the database file should be
     line = refused(["unit", "list"], server_env(f"sqlite:///{tmp_path}/taken.sqlite3"), tmp_path, status=1)
-    assert line.startswith(f"caseledger: cannot open the database sqlite:///{tmp_path}/taken.sqlite3 "
-                           "(CASELEDGER_DATABASE_URL): ") and "Is a directory" in line
+    assert (
+        line.startswith(
+            f"caseledger: cannot open the database sqlite:///{tmp_path}/taken.sqlite3 (CASELEDGER_DATABASE_URL): "
+        )
+        and "Is a directory" in line
+    )
 
 
-@pytest.mark.parametrize(("name", "value"), [("CASELEDGER_TOKEN_TTL_MINUTES", "eight hours"),
-                                             ("CASELEDGER_MAX_BODY_BYTES", "-1"),
-                                             ("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "soon"),
-                                             ("CASELEDGER_READ_WAIT_SECONDS", "-0.5")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CASELEDGER_TOKEN_TTL_MINUTES", "eight hours"),
+        ("CASELEDGER_MAX_BODY_BYTES", "-1"),
+        ("CASELEDGER_IDEMPOTENCY_LEASE_SECONDS", "soon"),
+        ("CASELEDGER_READ_WAIT_SECONDS", "-0.5"),
+    ],
+)
 def test_a_setting_that_is_not_a_number_is_named(sqlite_env, tmp_path, name, value):
     line = refused(["unit", "list"], {**sqlite_env, name: value}, tmp_path, status=2)
     assert name in line and repr(value) in line

@@ -30,20 +30,32 @@ RECEIVED = "caseledger:Appeal.Received"
 
 
 def work_order(n: int, **changes) -> str:
-    fields = {"external_ref": f"ZB2026100{n:05d}", "occurred_at": "2026-10-09T09:30:00+08:00", "category": "help",
-              "subject": f"用电报装迟迟未接通（{n}）", "content": "企业反映新厂房低压接电申请逾期未办，影响投产。",
-              "enterprise": {"name": f"淄博某某机械有限公司{n % 97}"}, "profile": "liaocheng-2020", **changes}
+    fields = {
+        "external_ref": f"ZB2026100{n:05d}",
+        "occurred_at": "2026-10-09T09:30:00+08:00",
+        "category": "help",
+        "subject": f"用电报装迟迟未接通（{n}）",
+        "content": "企业反映新厂房低压接电申请逾期未办，影响投产。",
+        "enterprise": {"name": f"淄博某某机械有限公司{n % 97}"},
+        "profile": "liaocheng-2020",
+        **changes,
+    }
     return json.dumps({k: v for k, v in fields.items() if v is not None}, ensure_ascii=False)
 
 
 def export(path) -> list[tuple[int, str]]:
     """WORK_ORDERS good lines, with refused ones among them at the start and the end; returns the refusals."""
     lines = [work_order(n) for n in range(WORK_ORDERS)]
-    bad = [(2, '{"external_ref": "ZB-BROKEN"', "not valid JSON"),
-           (4, work_order(99999, subject=""), "subject: Length must be between 1 and 200."),
-           (WORK_ORDERS, work_order(99998, profile="atlantis-2020"), "profile: unknown policy profile 'atlantis-2020'"),
-           (WORK_ORDERS + 2, work_order(7, subject="改过的标题"), "external_ref: work order ZB202610000007 "
-                                                              "(channel 12345) is on line 10 already")]
+    bad = [
+        (2, '{"external_ref": "ZB-BROKEN"', "not valid JSON"),
+        (4, work_order(99999, subject=""), "subject: Length must be between 1 and 200."),
+        (WORK_ORDERS, work_order(99998, profile="atlantis-2020"), "profile: unknown policy profile 'atlantis-2020'"),
+        (
+            WORK_ORDERS + 2,
+            work_order(7, subject="改过的标题"),
+            "external_ref: work order ZB202610000007 (channel 12345) is on line 10 already",
+        ),
+    ]
     for number, text, _ in bad:
         lines.insert(number - 1, text)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -61,7 +73,7 @@ def received(url: str, before_tables: list | None = None) -> list[uuid.UUID]:
     the answer while the importer has yet to make the tables)."""
     try:
         if url.startswith("sqlite:"):
-            with sqlite3.connect(url[len("sqlite:///"):], timeout=10) as conn:
+            with sqlite3.connect(url[len("sqlite:///") :], timeout=10) as conn:
                 rows = conn.execute("SELECT originator_id FROM stored_events WHERE topic = ?", (RECEIVED,)).fetchall()
             return [uuid.UUID(str(r[0])) for r in rows]
         with psycopg.connect(url) as conn:
@@ -75,7 +87,7 @@ def received(url: str, before_tables: list | None = None) -> list[uuid.UUID]:
 
 def events(url: str) -> int:
     if url.startswith("sqlite:"):
-        with sqlite3.connect(url[len("sqlite:///"):], timeout=10) as conn:
+        with sqlite3.connect(url[len("sqlite:///") :], timeout=10) as conn:
             query = "SELECT count(*) FROM stored_events WHERE topic LIKE 'caseledger:Appeal.%'"
             return conn.execute(query).fetchone()[0]
     with psycopg.connect(url) as conn:
@@ -91,8 +103,9 @@ def test_an_import_killed_half_way_and_run_again_gives_one_case_per_work_order(k
     with database(kind, tmp_path) as url:
         env = server_env(url)
         command = [*cli_command(), "import", "workorders", str(path), "--batch-size", str(BATCH)]
-        first = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE, start_new_session=True)
+        first = subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 60
             while len(received(url, before_tables=[])) < 2 * BATCH:
@@ -111,11 +124,14 @@ def test_an_import_killed_half_way_and_run_again_gives_one_case_per_work_order(k
         opened = len(received(url))
         assert 2 * BATCH <= opened < WORK_ORDERS and opened % BATCH == 0  # whole batches, and not all of them
 
-        again = run_cli(command[len(cli_command()):], env, tmp_path, check=False, timeout=180)
+        again = run_cli(command[len(cli_command()) :], env, tmp_path, check=False, timeout=180)
         assert again.returncode == 3, again.stderr  # some lines refused, the others imported
         summary = again.stdout.splitlines()
-        assert summary[:3] == [f"created: {WORK_ORDERS - opened}", f"already present: {opened}",
-                               f"refused: {len(refusals)}"]
+        assert summary[:3] == [
+            f"created: {WORK_ORDERS - opened}",
+            f"already present: {opened}",
+            f"refused: {len(refusals)}",
+        ]
         assert len(summary) == 3 + len(refusals)
         for text, (number, reason) in zip(summary[3:], refusals):
             assert text.startswith(f"line {number}: {reason}"), (text, number, reason)

@@ -18,8 +18,14 @@ from tests.e2e.test_api_accountability import forwarded as accountability_case
 from tests.e2e.test_api_accountability import fresh_unit
 from tests.e2e.test_api_commands import forwarded
 
-OPEN = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
-        "enterprise": {"name": "淄博某某机械有限公司"}, "profile": "zichuan-2020"}
+OPEN = {
+    "channel": "12345",
+    "category": "help",
+    "subject": "接电难",
+    "content": "新厂房低压接电逾期未办",
+    "enterprise": {"name": "淄博某某机械有限公司"},
+    "profile": "zichuan-2020",
+}
 
 
 class Died(BaseException):
@@ -45,8 +51,10 @@ def expire(api, key: str) -> None:
     """Time passes: the key's claim is now older than its lease."""
     tables, lease = api.container.side_tables, api.container.idempotency.lease
     with tables.connect() as conn:
-        conn.execute(f"UPDATE caseledger_idempotency SET claimed_at = {tables.p} WHERE key = {tables.p}",
-                     (tables.instant(datetime.now(UTC) - lease - timedelta(seconds=1)), key))
+        conn.execute(
+            f"UPDATE caseledger_idempotency SET claimed_at = {tables.p} WHERE key = {tables.p}",
+            (tables.instant(datetime.now(UTC) - lease - timedelta(seconds=1)), key),
+        )
 
 
 def types(api, case_id: str) -> list[str]:
@@ -108,8 +116,12 @@ def test_a_retried_open_without_external_ref_finds_the_case_its_request_opened(a
     key = f"open-{uuid.uuid4()}"
 
     def received() -> list:
-        return [n.originator_id for n in api.container.appeals.recorder.select_notifications(
-            start=None, limit=10**6, topics=["caseledger:Appeal.Received"])]
+        return [
+            n.originator_id
+            for n in api.container.appeals.recorder.select_notifications(
+                start=None, limit=10**6, topics=["caseledger:Appeal.Received"]
+            )
+        ]
 
     opened_before = received()
     with pytest.MonkeyPatch.context() as mp:

@@ -45,8 +45,12 @@ DEPARTMENTS = {"DISTRICT-FIRE": "区消防救援大队"}
 def server(request, tmp_path_factory):
     """One worker of 4 threads: 50 half-sent requests are far more than it has threads."""
     tmp = tmp_path_factory.mktemp(f"probes-{request.param}")
-    options = {"units": UNITS | DEPARTMENTS, "users": USERS | {"fire": ("unit", "DISTRICT-FIRE")}, "workers": 1,
-               "serve_args": ["--header-timeout", str(TIMEOUTS), "--body-timeout", str(TIMEOUTS)]}
+    options = {
+        "units": UNITS | DEPARTMENTS,
+        "users": USERS | {"fire": ("unit", "DISTRICT-FIRE")},
+        "workers": 1,
+        "serve_args": ["--header-timeout", str(TIMEOUTS), "--body-timeout", str(TIMEOUTS)],
+    }
     if request.param == "sqlite":
         with running_server(f"sqlite:///{tmp}/events.sqlite3", tmp, **options) as s:
             yield s
@@ -81,8 +85,14 @@ def post(server, user, path, body):
 
 def open_forwarded(server) -> dict:
     tag = uuid.uuid4().hex[:8]
-    body = {"channel": "12345", "category": "help", "subject": f"接电难 {tag}", "content": "新厂房低压接电逾期未办",
-            "enterprise": {"name": "淄博某某机械有限公司"}, "profile": "zichuan-2020"}
+    body = {
+        "channel": "12345",
+        "category": "help",
+        "subject": f"接电难 {tag}",
+        "content": "新厂房低压接电逾期未办",
+        "enterprise": {"name": "淄博某某机械有限公司"},
+        "profile": "zichuan-2020",
+    }
     case = post(server, "clerk", "/api/appeals", body)
     assert case.status == 201, case.json
     forwarded = post(server, "clerk", f"/api/appeals/{case.json['id']}/forward", {"unit": "DISTRICT-POWER"})
@@ -109,18 +119,32 @@ def test_a_5000_digit_number_in_any_json_body_is_a_400_and_records_nothing(serve
     assert "digits" in assert_error(refused, 400, "malformed_request")["message"]
     case = open_forwarded(server)
     before = history(server, case["id"])
-    for user, verb, template in (("clerk", "escalate", '{"reason": "x", "expected_version": %s}'),
-                                 ("power", "extend", '{"reason": "x", "working_days": %s}'),
-                                 ("clerk", "forward", '{"unit": "DISTRICT-POWER", "n": %s}')):
-        response = server.post(f"/api/appeals/{case['id']}/{verb}", raw=(template % HUGE).encode(),
-                               token=server.tokens[user])
+    for user, verb, template in (
+        ("clerk", "escalate", '{"reason": "x", "expected_version": %s}'),
+        ("power", "extend", '{"reason": "x", "working_days": %s}'),
+        ("clerk", "forward", '{"unit": "DISTRICT-POWER", "n": %s}'),
+    ):
+        response = server.post(
+            f"/api/appeals/{case['id']}/{verb}", raw=(template % HUGE).encode(), token=server.tokens[user]
+        )
         assert_error(response, 400, "malformed_request")
-    approval = post(server, "clerk", "/api/approvals", {
-        "profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "淄博某某餐饮有限公司"},
-        "materials": ["申请书"], "departments": ["DISTRICT-FIRE"]}).json
-    paused = server.post(f"/api/approvals/{approval['id']}/pause",
-                         raw=f'{{"reason": "inspection", "expected_working_days": {HUGE}}}'.encode(),
-                         token=server.tokens["clerk"])
+    approval = post(
+        server,
+        "clerk",
+        "/api/approvals",
+        {
+            "profile": "licensing-law-2019",
+            "matter": "general",
+            "applicant": {"name": "淄博某某餐饮有限公司"},
+            "materials": ["申请书"],
+            "departments": ["DISTRICT-FIRE"],
+        },
+    ).json
+    paused = server.post(
+        f"/api/approvals/{approval['id']}/pause",
+        raw=f'{{"reason": "inspection", "expected_working_days": {HUGE}}}'.encode(),
+        token=server.tokens["clerk"],
+    )
     assert_error(paused, 400, "malformed_request")
     for body in (b'{"reason": NaN}', b'{"reason": "x", "working_days": Infinity}', b"[" * 5000 + b"]" * 5000):
         response = server.post(f"/api/appeals/{case['id']}/extend", raw=body, token=server.tokens["power"])
@@ -140,8 +164,10 @@ def half_sent(server, n: int) -> list[socket.socket]:
         if i % 2:
             sock.sendall(b"GET /api/appeals HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token[:20])
         else:
-            sock.sendall(b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         b"Authorization: Bearer " + token + b"\r\nContent-Length: 500\r\n\r\n{\"channel\": ")
+            sock.sendall(
+                b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Authorization: Bearer " + token + b'\r\nContent-Length: 500\r\n\r\n{"channel": '
+            )
         held.append(sock)
     return held
 
@@ -164,9 +190,11 @@ def test_fifty_half_sent_requests_delay_neither_healthz_nor_a_signed_in_read(ser
     finally:
         for sock in held:
             sock.close()
-    print(f"50 half-sent requests held: /healthz median {statistics.median(health) * 1e3:.1f} ms, worst "
-          f"{max(health) * 1e3:.1f} ms; signed-in read median {statistics.median(reads) * 1e3:.1f} ms, worst "
-          f"{max(reads) * 1e3:.1f} ms")
+    print(
+        f"50 half-sent requests held: /healthz median {statistics.median(health) * 1e3:.1f} ms, worst "
+        f"{max(health) * 1e3:.1f} ms; signed-in read median {statistics.median(reads) * 1e3:.1f} ms, worst "
+        f"{max(reads) * 1e3:.1f} ms"
+    )
     assert measured_for < TIMEOUTS, "the half-sent requests were not all held while measuring"
     assert max(health) < BOUND and max(reads) < BOUND, (health, reads)
 
@@ -187,9 +215,10 @@ def test_a_request_not_sent_in_time_is_a_408_and_its_connection_closed(server):
 
 def test_a_body_declared_over_the_limit_is_refused_before_it_is_sent(server):
     with socket.create_connection(address(server), timeout=10) as sock:
-        sock.sendall(b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Authorization: Bearer " + server.tokens["clerk"].encode() +
-                     b"\r\nContent-Length: 104857600\r\n\r\n{")
+        sock.sendall(
+            b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + server.tokens["clerk"].encode() + b"\r\nContent-Length: 104857600\r\n\r\n{"
+        )
         status, _, body = answer_of(read_all(sock))
     assert status == 413 and json.loads(body)["error"]["code"] == "too_large"
 
@@ -198,16 +227,27 @@ def test_requests_sent_byte_by_byte_and_pipelined_are_each_answered(server):
     """Reading in the event loop keeps HTTP/1.1 whole: a request in many small pieces, and two requests in
     one write, are answered in order on one connection."""
     token = server.tokens["clerk"].encode()
-    body = json.dumps({"channel": "12345", "category": "help", "subject": "分段发送", "content": "x",
-                       "enterprise": {"name": "淄博某某机械有限公司"}, "profile": "zichuan-2020"}).encode()
-    request = (b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               b"Authorization: Bearer " + token + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    body = json.dumps(
+        {
+            "channel": "12345",
+            "category": "help",
+            "subject": "分段发送",
+            "content": "x",
+            "enterprise": {"name": "淄博某某机械有限公司"},
+            "profile": "zichuan-2020",
+        }
+    ).encode()
+    request = (
+        b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer " + token + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
     with socket.create_connection(address(server), timeout=10) as sock:
         for i in range(0, len(request), 7):
-            sock.sendall(request[i:i + 7])
+            sock.sendall(request[i : i + 7])
             time.sleep(0.002)
-        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
-                     b"Connection: close\r\n\r\n")
+        sock.sendall(
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         answers = read_all(sock)
     statuses = re.findall(rb"^HTTP/1\.1 (\d{3}) ", answers, re.MULTILINE)
     assert statuses == [b"201", b"200", b"200"], answers[:500]
@@ -219,21 +259,32 @@ def test_a_refusal_names_nothing_of_the_case_it_refuses(server):
     secrets_of_case = [case["case_no"], case["id"], case["case_no"][2:10]]
     water, power = server.tokens["water"], server.tokens["power"]
     early = quote("2020-01-01T00:00:00+08:00")
-    approval = post(server, "clerk", "/api/approvals", {
-        "profile": "licensing-law-2019", "matter": "general", "applicant": {"name": "淄博某某餐饮有限公司"},
-        "materials": ["申请书"], "departments": ["DISTRICT-FIRE"]}).json
+    approval = post(
+        server,
+        "clerk",
+        "/api/approvals",
+        {
+            "profile": "licensing-law-2019",
+            "matter": "general",
+            "applicant": {"name": "淄博某某餐饮有限公司"},
+            "materials": ["申请书"],
+            "departments": ["DISTRICT-FIRE"],
+        },
+    ).json
     refusals = [
         (server.get(f"/api/appeals/{case['id']}", token=water), 403, "forbidden"),
         (server.get(f"/api/appeals/{case['id']}?as_of={early}", token=water), 403, "forbidden"),
         (server.get(f"/api/appeals/{case['id']}/history", token=water), 403, "forbidden"),
         (server.post(f"/api/appeals/{case['id']}/acknowledge", {}, token=water), 403, "forbidden"),
         (server.get(f"/api/appeals/{case['id']}?as_of={early}", token=power), 404, "not_found"),
-        (server.post(f"/api/appeals/{case['id']}/acknowledge", {"expected_version": 1}, token=power), 409,
-         "version_conflict"),
+        (
+            server.post(f"/api/appeals/{case['id']}/acknowledge", {"expected_version": 1}, token=power),
+            409,
+            "version_conflict",
+        ),
         (server.get(f"/api/approvals/{approval['id']}", token=water), 403, "forbidden"),
         (server.get(f"/api/approvals/{approval['id']}/history", token=water), 403, "forbidden"),
-        (server.get(f"/api/approvals/{approval['id']}?as_of={early}", token=server.tokens["clerk"]), 404,
-         "not_found"),
+        (server.get(f"/api/approvals/{approval['id']}?as_of={early}", token=server.tokens["clerk"]), 404, "not_found"),
     ]
     for response, status, code in refusals:
         assert response.status == status and response.json["error"]["code"] == code, response.json
@@ -243,14 +294,21 @@ def test_a_refusal_names_nothing_of_the_case_it_refuses(server):
 
 
 # -- 4. timestamps read whole -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("moment", ["2026-12-07T01:33:42Z\u0000", "2026-12-07T01:33:42Z junk", "2026-W49-1",
-                                    "20261207T013342Z", "２０２６-12-07T01:33:42Z"],
-                         ids=["nul-after", "words-after", "week-date", "basic-format", "fullwidth-digits"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-12-07T01:33:42Z\u0000",
+        "2026-12-07T01:33:42Z junk",
+        "2026-W49-1",
+        "20261207T013342Z",
+        "２０２６-12-07T01:33:42Z",
+    ],
+    ids=["nul-after", "words-after", "week-date", "basic-format", "fullwidth-digits"],
+)
 def test_a_timestamp_with_anything_but_iso_8601_is_a_422_naming_it_and_records_nothing(server, moment):
     case = open_forwarded(server)
     before = history(server, case["id"])
-    escalated = post(server, "clerk", f"/api/appeals/{case['id']}/escalate", {"reason": "督办",
-                                                                              "occurred_at": moment})
+    escalated = post(server, "clerk", f"/api/appeals/{case['id']}/escalate", {"reason": "督办", "occurred_at": moment})
     assert "occurred_at" in assert_error(escalated, 422, "validation_failed")["fields"]
     swept = post(server, "clerk", "/api/deadlines/sweep", {"now": moment})
     assert "now" in assert_error(swept, 422, "validation_failed")["fields"]
@@ -261,17 +319,29 @@ def test_a_timestamp_with_anything_but_iso_8601_is_a_422_naming_it_and_records_n
 
 
 # -- 5. malformed claims under a good signature -----------------------------------------------------------------------
-MALFORMED_CLAIMS = [{"u": "ops"}, ["ops", "x", 1], {"u": 1, "j": 2, "i": "x"}, {"u": "ops", "j": "x", "i": 1e300},
-                    {"u": "ops", "j": "x", "i": True}, {"u": "\ud800", "j": "x", "i": 1.0}, "ops", None,
-                    {"u": "ops", "j": "x", "i": -1e20}]
+MALFORMED_CLAIMS = [
+    {"u": "ops"},
+    ["ops", "x", 1],
+    {"u": 1, "j": 2, "i": "x"},
+    {"u": "ops", "j": "x", "i": 1e300},
+    {"u": "ops", "j": "x", "i": True},
+    {"u": "\ud800", "j": "x", "i": 1.0},
+    "ops",
+    None,
+    {"u": "ops", "j": "x", "i": -1e20},
+]
 
 
 def test_a_token_signed_by_the_service_with_malformed_claims_is_a_401(server):
-    signer = URLSafeTimedSerializer(server.env["CASELEDGER_SECRET_KEY"], salt="caseledger-bearer",
-                                    serializer_kwargs={"ensure_ascii": True})  # a lone surrogate, escaped
+    signer = URLSafeTimedSerializer(
+        server.env["CASELEDGER_SECRET_KEY"], salt="caseledger-bearer", serializer_kwargs={"ensure_ascii": True}
+    )  # a lone surrogate, escaped
     forged = [signer.dumps(claims) for claims in MALFORMED_CLAIMS]
-    forged.append(signer.dumps({"u": "ops", "j": "x", "i": 1.0}).replace(  # a payload that is no JSON
-        signer.dumps({"u": "ops", "j": "x", "i": 1.0}).split(".")[0], "bm90IGpzb24"))
+    forged.append(
+        signer.dumps({"u": "ops", "j": "x", "i": 1.0}).replace(  # a payload that is no JSON
+            signer.dumps({"u": "ops", "j": "x", "i": 1.0}).split(".")[0], "bm90IGpzb24"
+        )
+    )
     for token in forged:
         refused = server.get("/api/units", token=token)
         assert_error(refused, 401, "unauthorized")

@@ -72,12 +72,20 @@ def timed(call):
 
 
 def chunked(payload: bytes, size: int = 4096) -> bytes:
-    parts = [b"%x\r\n%s\r\n" % (len(payload[i:i + size]), payload[i:i + size]) for i in range(0, len(payload), size)]
+    parts = [
+        b"%x\r\n%s\r\n" % (len(payload[i : i + size]), payload[i : i + size]) for i in range(0, len(payload), size)
+    ]
     return b"".join(parts) + b"0\r\n\r\n"
 
 
-APPEAL = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
-          "enterprise": {"name": "淄博某某机械有限公司"}, "profile": "zichuan-2020"}
+APPEAL = {
+    "channel": "12345",
+    "category": "help",
+    "subject": "接电难",
+    "content": "新厂房低压接电逾期未办",
+    "enterprise": {"name": "淄博某某机械有限公司"},
+    "profile": "zichuan-2020",
+}
 
 
 # -- slow and idle clients ------------------------------------------------------------------------------------------
@@ -98,8 +106,10 @@ def test_fifty_idle_connections_do_not_delay_healthz(server):
     finally:
         for sock in idle:
             sock.close()
-    print(f"healthz with 50 idle connections: median {statistics.median(latencies) * 1e3:.1f} ms, "
-          f"max {max(latencies) * 1e3:.1f} ms")
+    print(
+        f"healthz with 50 idle connections: median {statistics.median(latencies) * 1e3:.1f} ms, "
+        f"max {max(latencies) * 1e3:.1f} ms"
+    )
     assert max(latencies) < HEALTHZ_BOUND, latencies
 
 
@@ -132,16 +142,21 @@ def test_an_over_long_request_line_is_a_414_in_the_api_error_shape(server):
     assert answer[0] == 414 and api_error(answer) == "uri_too_long"
 
 
-@pytest.mark.parametrize("headers", [b"X-Big: " + b"b" * 9000 + b"\r\n",
-                                     b"".join(b"X-H%d: v\r\n" % i for i in range(120))],
-                         ids=["one-header-too-large", "too-many-headers"])
+@pytest.mark.parametrize(
+    "headers",
+    [b"X-Big: " + b"b" * 9000 + b"\r\n", b"".join(b"X-H%d: v\r\n" % i for i in range(120))],
+    ids=["one-header-too-large", "too-many-headers"],
+)
 def test_over_long_headers_are_a_431_in_the_api_error_shape(server, headers):
     answer = raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
     assert answer[0] == 431 and api_error(answer) == "headers_too_large"
 
 
-@pytest.mark.parametrize("line", [b"NONSENSE\r\n", b"GET / HTTP/1.1 and more\r\n", b"GET / HTTP/9.9\r\n"],
-                         ids=["no-method-or-path", "extra-words", "bad-version"])
+@pytest.mark.parametrize(
+    "line",
+    [b"NONSENSE\r\n", b"GET / HTTP/1.1 and more\r\n", b"GET / HTTP/9.9\r\n"],
+    ids=["no-method-or-path", "extra-words", "bad-version"],
+)
 def test_a_malformed_request_line_is_a_400_in_the_api_error_shape(server, line):
     answer = raw(server, line + b"Host: x\r\n\r\n")
     assert answer[0] == 400 and api_error(answer) == "malformed_request"
@@ -151,8 +166,10 @@ def test_a_chunked_body_over_the_limit_is_a_413_in_the_api_error_shape(server):
     import json
 
     token = server.tokens["clerk"]
-    head = (b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-            b"Authorization: Bearer " + token.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    head = (
+        b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Authorization: Bearer " + token.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
     too_large = json.dumps(APPEAL | {"content": "长" * MAX_BODY}).encode()
     answer = raw(server, head + chunked(too_large))
     assert answer[0] == 413 and api_error(answer) == "too_large"
@@ -197,8 +214,10 @@ def _assert_unavailable_meanwhile(server, seconds: float, token: str | None) -> 
         health, elapsed = timed(lambda: server.get("/healthz"))
         assert health.status == 503 and health.json["status"] in ("error", "starting"), health.json
         assert elapsed < HEALTHZ_BOUND, elapsed
-        for response, elapsed in (timed(lambda: server.post("/api/appeals", APPEAL, token=token)),
-                                  timed(lambda: server.get("/api/units", token=token))):
+        for response, elapsed in (
+            timed(lambda: server.post("/api/appeals", APPEAL, token=token)),
+            timed(lambda: server.get("/api/units", token=token)),
+        ):
             assert response.status == 503, (response.status, response.json)
             assert response.json["error"]["code"] == "database_unavailable" and response.headers["Retry-After"]
             assert elapsed < HEALTHZ_BOUND, elapsed
@@ -210,9 +229,12 @@ def _assert_unavailable_meanwhile(server, seconds: float, token: str | None) -> 
 def _assert_serving(server, token: str) -> dict:
     """A real command and a read of the read models after it: the workers and the read-model process are back."""
     created, _ = _until(lambda: (r := server.post("/api/appeals", APPEAL, token=token)).status == 201 and r)
-    listed, _ = _until(lambda: created.json["id"] in {c["id"] for c in
-                                                       server.get("/api/appeals?per_page=100", token=token).json.get(
-                                                           "items", [])})
+    listed, _ = _until(
+        lambda: (
+            created.json["id"]
+            in {c["id"] for c in server.get("/api/appeals?per_page=100", token=token).json.get("items", [])}
+        )
+    )
     return created.json
 
 
@@ -263,8 +285,12 @@ def test_the_server_starts_while_postgres_refuses_connections_and_serves_once_it
                 _, back_after = _until(lambda: s.get("/healthz").status == 200)
                 print(f"first /healthz 200 {back_after:.2f} s after the database returned")
                 # Each worker wires itself (retrying every second): the other may answer 503 a moment longer.
-                login, _ = _until(lambda: (r := s.post("/api/auth/token", {"username": "clerk", "password": PASSWORD}))
-                                  .status == 200 and r)
+                login, _ = _until(
+                    lambda: (
+                        (r := s.post("/api/auth/token", {"username": "clerk", "password": PASSWORD})).status == 200
+                        and r
+                    )
+                )
                 _assert_serving(s, login.json["token"])
                 assert "Worker failed to boot" not in s.stderr()
         finally:

@@ -36,13 +36,30 @@ TIMEOUT = 480  # seconds per run: far above what it takes here (about a minute),
 CHECKS = "not_a_server_error,response_schema_conformance"
 # Valid RFC 3339 times at the ends of the range (and of Python's datetime), used now and then for
 # every timestamp: a time the schema accepts must never become a server error.
-EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00", "1900-01-01T00:00:00+08:00",
-              "9999-12-31T23:59:59-12:00"]
-PROFILES = ["zichuan-2020", "liaocheng-2020", "suqian-2024", "liaoyuan-2024",
-            "licensing-law-2019", "liaocheng-2020-approvals", "liaoyuan-2024-approvals"]
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00",
+    "1900-01-01T00:00:00+08:00",
+    "9999-12-31T23:59:59-12:00",
+]
+PROFILES = [
+    "zichuan-2020",
+    "liaocheng-2020",
+    "suqian-2024",
+    "liaoyuan-2024",
+    "licensing-law-2019",
+    "liaocheng-2020-approvals",
+    "liaoyuan-2024-approvals",
+]
 UNITS = ["DISTRICT-POWER", "DISTRICT-WATER", "DISTRICT-GRID"]
-MATTERS = ["general", "business-startup", "joint-completion-acceptance", "utility-connection",
-           "special-working-hours", "assembly-venue-opening"]
+MATTERS = [
+    "general",
+    "business-startup",
+    "joint-completion-acceptance",
+    "utility-connection",
+    "special-working-hours",
+    "assembly-venue-opening",
+]
 
 
 def schemathesis() -> list[str]:
@@ -60,9 +77,18 @@ def prepare_cases(server) -> list[str]:
         return data
 
     def new(profile="zichuan-2020", category="help"):
-        return post("clerk", "/api/appeals", {
-            "channel": "12345", "category": category, "subject": "接电难", "content": "新厂房低压接电逾期未办",
-            "enterprise": {"name": "淄博某某机械有限公司"}, "profile": profile})["id"]
+        return post(
+            "clerk",
+            "/api/appeals",
+            {
+                "channel": "12345",
+                "category": category,
+                "subject": "接电难",
+                "content": "新厂房低压接电逾期未办",
+                "enterprise": {"name": "淄博某某机械有限公司"},
+                "profile": profile,
+            },
+        )["id"]
 
     paths = {  # the steps after opening; each prefix is a status
         "forward": ("clerk", {"unit": "DISTRICT-POWER", "co_units": ["DISTRICT-GRID"]}),
@@ -99,16 +125,24 @@ def prepare_approvals(server) -> list[str]:
         return data
 
     def new(commitment=False, **fields):
-        body = {"profile": "liaoyuan-2024-approvals", "matter": "assembly-venue-opening", "commitment": commitment,
-                "applicant": {"name": "某某影城", "contact": {"name": "李经理", "phone": "13800000000"}},
-                "materials": ["申请书"], "departments": ["DISTRICT-POWER", "DISTRICT-WATER"]} | fields
+        body = {
+            "profile": "liaoyuan-2024-approvals",
+            "matter": "assembly-venue-opening",
+            "commitment": commitment,
+            "applicant": {"name": "某某影城", "contact": {"name": "李经理", "phone": "13800000000"}},
+            "materials": ["申请书"],
+            "departments": ["DISTRICT-POWER", "DISTRICT-WATER"],
+        } | fields
         return post("clerk", "/api/approvals", body)["id"]
 
     answer = {"department": "DISTRICT-POWER", "decision": "approve", "opinion": "合格"}
     paths = [  # the steps after submission; each prefix is a status
-        ("clerk", "accept", {}), ("clerk", "forward", {}), ("power", "answer", answer),
+        ("clerk", "accept", {}),
+        ("clerk", "forward", {}),
+        ("power", "answer", answer),
         ("water", "answer", answer | {"department": "DISTRICT-WATER"}),
-        ("clerk", "decide", {"decision": "approve", "reason": "合格"}), ("clerk", "deliver", {}),
+        ("clerk", "decide", {"decision": "approve", "reason": "合格"}),
+        ("clerk", "deliver", {}),
     ]
     ids = []
     for commitment in (False, True):
@@ -120,7 +154,11 @@ def prepare_approvals(server) -> list[str]:
     told = new()
     post("clerk", f"/api/approvals/{told}/request-materials", {"missing": ["消防设计图"]})
     paused = new(profile="licensing-law-2019", matter="general")
-    for verb, body in (("accept", {}), ("forward", {}), ("pause", {"reason": "inspection", "expected_working_days": 3})):
+    for verb, body in (
+        ("accept", {}),
+        ("forward", {}),
+        ("pause", {"reason": "inspection", "expected_working_days": 3}),
+    ):
         post("clerk", f"/api/approvals/{paused}/{verb}", body)
     refused = new()
     post("clerk", f"/api/approvals/{refused}/refuse", {"reason": "不属于本机关职权"})
@@ -130,10 +168,12 @@ def prepare_approvals(server) -> list[str]:
 def write_config(path: Path, case_ids: list[str], approval_ids: list[str]) -> Path:
     """schemathesis.toml: dictionaries of real values, each used part of the time; the approval routes
     take the ids of approvals, the others those of appeals."""
+
     def values(items):
         return json.dumps(items, ensure_ascii=False)
 
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [dictionaries]
 case_ids = {{ values = {values(case_ids)} }}
 approval_ids = {{ values = {values(approval_ids)} }}
@@ -156,19 +196,31 @@ edge_times = {{ values = {values(EDGE_TIMES)} }}
 [[operations]]
 include-path-regex = "^/api/approvals/"
 parameters = {{ "path.case_id" = {{ dictionary = "approval_ids", probability = 0.8 }} }}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
 def run_schemathesis(server, tmp_path: Path, config: Path, token: str, *extra: str) -> subprocess.CompletedProcess:
     command = [
-        *schemathesis(), "--config-file", str(config), "run", f"{server.base_url}/api/openapi.json",
-        "--header", f"Authorization: Bearer {token}",
-        "--checks", CHECKS,
-        "--max-examples", str(MAX_EXAMPLES),
-        "--workers", "1",  # CPython 3.11.7: ast.parse in threads (hypothesis) may raise SystemError
-        "--request-timeout", "20",
-        "--generation-database", "none",
+        *schemathesis(),
+        "--config-file",
+        str(config),
+        "run",
+        f"{server.base_url}/api/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--workers",
+        "1",  # CPython 3.11.7: ast.parse in threads (hypothesis) may raise SystemError
+        "--request-timeout",
+        "20",
+        "--generation-database",
+        "none",
         "--no-color",
         *(("--seed", SEED) if SEED else ()),
         *extra,
@@ -186,19 +238,28 @@ def test_no_server_error_and_every_response_matches_the_schema(tmp_path):
         config = write_config(tmp_path / "schemathesis.toml", prepare_cases(server), prepare_approvals(server))
         runs = {
             "as the platform, every operation but /api/auth/revoke": run_schemathesis(
-                server, tmp_path, config, server.tokens["clerk"], "--exclude-path", "/api/auth/revoke"),
+                server, tmp_path, config, server.tokens["clerk"], "--exclude-path", "/api/auth/revoke"
+            ),
             # The platform may not run the unit's commands (403 every time): these again, as an admin
             # (an approval department's answer among them).
             "as an admin, the unit's commands": run_schemathesis(
-                server, tmp_path, config, server.tokens["ops"],
-                "--include-path-regex", "/(acknowledge|answer|extend|handback)$"),
+                server,
+                tmp_path,
+                config,
+                server.tokens["ops"],
+                "--include-path-regex",
+                "/(acknowledge|answer|extend|handback)$",
+            ),
             "/api/auth/revoke": run_schemathesis(
-                server, tmp_path, config, server.tokens["auditor"], "--include-path", "/api/auth/revoke"),
+                server, tmp_path, config, server.tokens["auditor"], "--include-path", "/api/auth/revoke"
+            ),
         }
     failures = []
     for name, done in runs.items():
         print(f"--- schemathesis, {name} ---\n{done.stdout[-2500:]}")
         if done.returncode != 0:
-            failures.append(f"schemathesis ({name}) exited {done.returncode}\n--- stdout ---\n{done.stdout}\n"
-                            f"--- stderr ---\n{done.stderr}")
+            failures.append(
+                f"schemathesis ({name}) exited {done.returncode}\n--- stdout ---\n{done.stdout}\n"
+                f"--- stderr ---\n{done.stderr}"
+            )
     assert not failures, "\n\n".join(failures) + f"\n--- server stderr (tail) ---\n{server.stderr()[-5000:]}"

@@ -43,8 +43,9 @@ def server(request, tmp_path_factory):
 
 # -- helpers --------------------------------------------------------------------------------
 def post(server, user, path, body=None, **headers):
-    return server.post(path, body if body is not None else {}, token=server.tokens[user] if user else None,
-                       headers=headers)
+    return server.post(
+        path, body if body is not None else {}, token=server.tokens[user] if user else None, headers=headers
+    )
 
 
 def get(server, user, path, **headers):
@@ -58,9 +59,15 @@ def command(server, user, case_id, verb, body=None, expect=200):
 
 
 def open_case(server, profile="zichuan-2020", at="2026-09-29T09:00:00+08:00", user="clerk", **fields):
-    body = {"channel": "12345", "category": "help", "subject": "接电难", "content": "新厂房低压接电逾期未办",
-            "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
-            "contact": {"name": "王经理", "phone": "13800000000"}, "profile": profile} | fields
+    body = {
+        "channel": "12345",
+        "category": "help",
+        "subject": "接电难",
+        "content": "新厂房低压接电逾期未办",
+        "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C000000"},
+        "contact": {"name": "王经理", "phone": "13800000000"},
+        "profile": profile,
+    } | fields
     if at:
         body["occurred_at"] = at
     response = post(server, user, "/api/appeals", body)
@@ -68,8 +75,14 @@ def open_case(server, profile="zichuan-2020", at="2026-09-29T09:00:00+08:00", us
     return response.json
 
 
-def forwarded_case(server, profile="zichuan-2020", received="2026-09-29T09:00:00+08:00",
-                   at="2026-09-29T10:00:00+08:00", unit="DISTRICT-POWER", **fields):
+def forwarded_case(
+    server,
+    profile="zichuan-2020",
+    received="2026-09-29T09:00:00+08:00",
+    at="2026-09-29T10:00:00+08:00",
+    unit="DISTRICT-POWER",
+    **fields,
+):
     case = open_case(server, profile, received, **fields)
     return command(server, "clerk", case["id"], "forward", {"unit": unit, "occurred_at": at})
 
@@ -111,17 +124,42 @@ def test_complete_lifecycle_with_deadlines_and_history(server):
     assert [d["name"] for d in case["deadlines"]] == ["platform_report"]
 
     steps = [  # (user, verb, body, status, version)
-        ("clerk", "forward", {"unit": "DISTRICT-POWER", "note": "请核实", "occurred_at": "2026-09-29T10:00:00+08:00"},
-         "forwarded", 2),
+        (
+            "clerk",
+            "forward",
+            {"unit": "DISTRICT-POWER", "note": "请核实", "occurred_at": "2026-09-29T10:00:00+08:00"},
+            "forwarded",
+            2,
+        ),
         ("ops", "acknowledge", {"occurred_at": "2026-09-30T09:00:00+08:00"}, "acknowledged", 3),
-        ("ops", "answer", {"kind": "initial", "content": "已核实，正在协调", "occurred_at": "2026-09-30T15:00:00+08:00"},
-         "acknowledged", 4),
-        ("ops", "answer", {"kind": "final", "content": "已完成接电", "occurred_at": "2026-10-09T09:00:00+08:00"},
-         "answered", 5),
-        ("clerk", "review", {"accepted": True, "note": "同意", "occurred_at": "2026-10-09T11:00:00+08:00"},
-         "reviewed", 6),
-        ("clerk", "visit", {"satisfaction": "very_satisfied", "solved": True, "occurred_at": "2026-10-12T10:00:00+08:00"},
-         "visited", 7),
+        (
+            "ops",
+            "answer",
+            {"kind": "initial", "content": "已核实，正在协调", "occurred_at": "2026-09-30T15:00:00+08:00"},
+            "acknowledged",
+            4,
+        ),
+        (
+            "ops",
+            "answer",
+            {"kind": "final", "content": "已完成接电", "occurred_at": "2026-10-09T09:00:00+08:00"},
+            "answered",
+            5,
+        ),
+        (
+            "clerk",
+            "review",
+            {"accepted": True, "note": "同意", "occurred_at": "2026-10-09T11:00:00+08:00"},
+            "reviewed",
+            6,
+        ),
+        (
+            "clerk",
+            "visit",
+            {"satisfaction": "very_satisfied", "solved": True, "occurred_at": "2026-10-12T10:00:00+08:00"},
+            "visited",
+            7,
+        ),
         ("clerk", "close", {"occurred_at": "2026-10-12T11:00:00+08:00", "expected_version": 7}, "closed", 8),
     ]
     seen = {}
@@ -148,19 +186,30 @@ def test_complete_lifecycle_with_deadlines_and_history(server):
     assert case["closed_at"] == "2026-10-12T11:00:00+08:00" and case["returned_count"] == 0
     assert {d["name"]: (d["met_at"], d["overdue"]) for d in case["deadlines"]} == {
         "platform_report": ("2026-10-09T11:00:00+08:00", False),
-        "unit_reply": ("2026-09-30T15:00:00+08:00", False)}
+        "unit_reply": ("2026-09-30T15:00:00+08:00", False),
+    }
     again = get(server, "inspector", f"/api/appeals/{cid}")
     # The read adds the likely repeats (none for a closed case), which commands do not look up.
     assert again.status == 200 and again.json.pop("suggested_repeats") == [] and again.json == case
 
     events = history(server, cid, user="auditor")
     assert [e["seq"] for e in events] == list(range(1, 9))
-    assert [e["type"] for e in events] == ["Received", "Forwarded", "Acknowledged", "Answered", "Answered",
-                                           "Reviewed", "Visited", "Closed"]
+    assert [e["type"] for e in events] == [
+        "Received",
+        "Forwarded",
+        "Acknowledged",
+        "Answered",
+        "Answered",
+        "Reviewed",
+        "Visited",
+        "Closed",
+    ]
     expected_occurred = ["2026-09-29T09:00:00+08:00"] + [body["occurred_at"] for _, _, body, _, _ in steps]
     assert [e["occurred_at"] for e in events] == expected_occurred
-    users = {"clerk": {"user": "clerk", "role": "platform", "unit": None},
-             "ops": {"user": "ops", "role": "admin", "unit": None}}
+    users = {
+        "clerk": {"user": "clerk", "role": "platform", "unit": None},
+        "ops": {"user": "ops", "role": "admin", "unit": None},
+    }
     assert [e["actor"] for e in events] == [users["clerk"]] + [users[u] for u, *_ in steps]
     assert all(e["unit"] is None and e["backfilled"] is True for e in events)
     recorded = [parse(e["recorded_at"]) for e in events]
@@ -203,11 +252,21 @@ def test_redo_loop_with_the_unit_user(server):
 
     events = history(server, cid, user="power")
     assert [e["type"] for e in events] == ["Received", "Forwarded", "Acknowledged", "Answered", "DeadlineMissed"] + [
-        "Reviewed", "Returned", "Answered", "Reviewed", "Returned", "Answered", "Reviewed", "DeadlineMissed"]
+        "Reviewed",
+        "Returned",
+        "Answered",
+        "Reviewed",
+        "Returned",
+        "Answered",
+        "Reviewed",
+        "DeadlineMissed",
+    ]
     assert [e["seq"] for e in events] == list(range(1, 14))
     late = [e["data"] for e in events if e["type"] == "DeadlineMissed"]
     assert [(m["deadline"], m["round"], m["found_by"], m["met_seq"]) for m in late] == [
-        ("unit_reply", 1, "late_meet", 4), ("platform_report", 1, "late_meet", 12)]
+        ("unit_reply", 1, "late_meet", 4),
+        ("platform_report", 1, "late_meet", 12),
+    ]
     power = {"user": "power", "role": "unit", "unit": "DISTRICT-POWER"}
     for e in events:
         if e["type"] in ("Acknowledged", "Answered"):
@@ -220,14 +279,24 @@ def test_redo_loop_with_the_unit_user(server):
 
 def test_liaocheng_extension_to_the_30_working_day_cap(server):
     """002 item 53: forwarded Wed 2026-09-30 16:00, resolution in 15 WD (Oct 27), extended by 15 WD (Nov 17)."""
-    case = forwarded_case(server, "liaocheng-2020", received="2026-09-30T15:00:00+08:00",
-                          at="2026-09-30T16:00:00+08:00", channel="enterprise_express")
+    case = forwarded_case(
+        server,
+        "liaocheng-2020",
+        received="2026-09-30T15:00:00+08:00",
+        at="2026-09-30T16:00:00+08:00",
+        channel="enterprise_express",
+    )
     cid = case["id"]
     resolution = deadline(case, "resolution")
     assert resolution["due"] == "2026-10-27T23:59:59+08:00" and resolution["extended"] == 0
     assert resolution["length"] == 15 and resolution["provisional"] is False
-    case = command(server, "clerk", cid, "extend", {"working_days": 15, "reason": "涉及多部门协调",
-                                                    "occurred_at": "2026-10-12T10:00:00+08:00"})
+    case = command(
+        server,
+        "clerk",
+        cid,
+        "extend",
+        {"working_days": 15, "reason": "涉及多部门协调", "occurred_at": "2026-10-12T10:00:00+08:00"},
+    )
     resolution = deadline(case, "resolution")
     assert resolution["due"] == "2026-11-17T23:59:59+08:00" and resolution["extended"] == 15
     assert case["version"] == 3 and case["status"] == "forwarded"
@@ -260,8 +329,11 @@ def test_handback_and_reforward_to_another_unit(server):
     assert rounds[0]["cancelled_at"] is not None and rounds[1]["cancelled_at"] is None
     assert rounds[1]["met_at"] is None
 
-    for verb, body in (("acknowledge", {}), ("answer", {"kind": "initial", "content": "x"}),
-                       ("handback", {"reason": "again"})):
+    for verb, body in (
+        ("acknowledge", {}),
+        ("answer", {"kind": "initial", "content": "x"}),
+        ("handback", {"reason": "again"}),
+    ):
         refused = post(server, "power", f"/api/appeals/{cid}/{verb}", body)
         assert refused.status == 403 and error_code(refused) == "forbidden", (verb, refused.json)
     assert get(server, "power", f"/api/appeals/{cid}").status == 403
@@ -269,8 +341,14 @@ def test_handback_and_reforward_to_another_unit(server):
     assert case["status"] == "acknowledged" and case["version"] == 6
 
     events = history(server, cid, user="water")
-    assert [e["type"] for e in events] == ["Received", "Forwarded", "Acknowledged", "HandbackRequested",
-                                           "Forwarded", "Acknowledged"]
+    assert [e["type"] for e in events] == [
+        "Received",
+        "Forwarded",
+        "Acknowledged",
+        "HandbackRequested",
+        "Forwarded",
+        "Acknowledged",
+    ]
     assert events[3]["actor"] == {"user": "power", "role": "unit", "unit": "DISTRICT-POWER"}
     assert events[3]["data"]["reason"] == "非本单位职责，应由水务部门办理"
     assert events[4]["data"]["unit"] == "DISTRICT-WATER"
@@ -295,8 +373,14 @@ def test_idempotency_key_replays_the_first_response(server):
     plain = post(server, "power", f"/api/appeals/{cid}/acknowledge")
     assert plain.status == 409 and error_code(plain) == "not_allowed_in_state"
 
-    body = {"channel": "12345", "category": "consultation", "subject": "政策咨询", "content": "稳岗补贴如何申请",
-            "enterprise": {"name": "某某科技"}, "profile": "zichuan-2020"}
+    body = {
+        "channel": "12345",
+        "category": "consultation",
+        "subject": "政策咨询",
+        "content": "稳岗补贴如何申请",
+        "enterprise": {"name": "某某科技"},
+        "profile": "zichuan-2020",
+    }
     key = {"Idempotency-Key": f"open-{uuid.uuid4()}"}
     created = post(server, "clerk", "/api/appeals", body, **key)
     replay = post(server, "clerk", "/api/appeals", body, **key)
@@ -360,8 +444,9 @@ def test_sixteen_parallel_logins_of_one_user_all_succeed(server, tmp_path):
     for t in threads:
         t.join(60)
     assert [r.status for r in results] == [200] * 16, [(r.status, r.json) for r in results if r.status != 200]
-    assert all(get(server, None, "/api/units", Authorization=f"Bearer {r.json['token']}").status == 200
-               for r in results[:3])
+    assert all(
+        get(server, None, "/api/units", Authorization=f"Bearer {r.json['token']}").status == 200 for r in results[:3]
+    )
     database = database_from_url(server.env["CASELEDGER_DATABASE_URL"])
     tables = SideTables(database)  # the directory alone: a whole container would take a dozen connections
     directory = DirectoryService(database.env, hasher=Argon2Hasher(), logins=SQLLoginLog(tables))
@@ -379,8 +464,9 @@ def test_unknown_and_known_names_are_locked_out_alike(server, tmp_path):
     known, unknown = f"lock{uuid.uuid4().hex[:8]}", f"ghost{uuid.uuid4().hex[:8]}"
     run_cli(["user", "add", known, "--role", "platform"], server.env, tmp_path, PASSWORD + "\n")
     for name in (known, unknown):
-        statuses = [server.post("/api/auth/token", {"username": name, "password": "guessing-wrong"}).status
-                    for _ in range(5)]
+        statuses = [
+            server.post("/api/auth/token", {"username": name, "password": "guessing-wrong"}).status for _ in range(5)
+        ]
         locked = server.post("/api/auth/token", {"username": name, "password": PASSWORD})
         assert statuses == [401] * 5 and locked.status == 429, (name, statuses, locked.status)
         assert 890 <= int(locked.headers["Retry-After"]) <= 900 and error_code(locked) == "too_many_attempts"
@@ -425,14 +511,29 @@ def test_units_see_only_their_cases_and_roles_are_enforced(server):
         forged = server.get(path, token="not-a-real-token")
         assert forged.status == 401
     assert post(server, None, f"/api/appeals/{cid}/acknowledge").status == 401
-    for user, verb, body in (("inspector", "acknowledge", {}), ("inspector", "escalate", {"reason": "x"}),
-                             ("inspector", "forward", {"unit": "DISTRICT-GRID"}), ("auditor", "close", {}),
-                             ("water", "acknowledge", {}), ("super", "acknowledge", {})):
+    for user, verb, body in (
+        ("inspector", "acknowledge", {}),
+        ("inspector", "escalate", {"reason": "x"}),
+        ("inspector", "forward", {"unit": "DISTRICT-GRID"}),
+        ("auditor", "close", {}),
+        ("water", "acknowledge", {}),
+        ("super", "acknowledge", {}),
+    ):
         refused = post(server, user, f"/api/appeals/{cid}/{verb}", body)
         assert refused.status == 403 and error_code(refused) == "forbidden", (user, verb, refused.json)
-    opened = post(server, "inspector", "/api/appeals", {"channel": "12345", "category": "help", "subject": "s",
-                                                        "content": "c", "enterprise": {"name": "E"},
-                                                        "profile": "zichuan-2020"})
+    opened = post(
+        server,
+        "inspector",
+        "/api/appeals",
+        {
+            "channel": "12345",
+            "category": "help",
+            "subject": "s",
+            "content": "c",
+            "enterprise": {"name": "E"},
+            "profile": "zichuan-2020",
+        },
+    )
     assert opened.status == 403
     assert history(server, cid) == before
     assert get(server, "clerk", "/api/appeals/00000000-0000-0000-0000-000000000000").status == 404
@@ -443,8 +544,14 @@ def test_cli_refuses_a_future_sweep_and_its_dry_run_records_nothing(server, tmp_
     prints what a sweep then would record, and records nothing."""
     case = forwarded_case(server, received="2026-09-29T09:00:00+08:00", at="2026-09-29T10:00:00+08:00")
     before = history(server, case["id"])
-    refused = subprocess.run([*cli_command(), "deadlines", "sweep", "--now", "2099-01-01T00:00:00"], env=server.env,
-                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [*cli_command(), "deadlines", "sweep", "--now", "2099-01-01T00:00:00"],
+        env=server.env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode != 0 and "now: must not be later than the current time" in refused.stderr
     drill = run_cli(["deadlines", "sweep", "--dry-run", "--now", "2099-01-01T00:00:00"], server.env, tmp_path).stdout
     assert drill.startswith("dry run, nothing recorded") and case["id"] in drill and "unit_reply#1" in drill
@@ -461,8 +568,14 @@ def test_cli_sweep_then_the_watch_process_records_missed_deadlines_once(server, 
     after = get(server, "clerk", f"/api/appeals/{swept['id']}").json
     assert after["escalation"] == "supervision_notice" and deadline(after, "unit_reply")["missed_seq"]
     watched = forwarded_case(server, received="2026-11-02T09:00:00+08:00", at="2026-11-02T10:00:00+08:00")
-    watch = subprocess.Popen([*cli_command(), "deadlines", "watch", "--interval", "0.5"], env=server.env,
-                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watch = subprocess.Popen(
+        [*cli_command(), "deadlines", "watch", "--interval", "0.5"],
+        env=server.env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline_at = time.monotonic() + 30
         while time.monotonic() < deadline_at:

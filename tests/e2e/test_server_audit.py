@@ -28,13 +28,22 @@ def server(request, tmp_path_factory):
 def some_cases(server, n=3):
     for _ in range(n):
         tag = uuid.uuid4().hex[:8]
-        created = server.post("/api/appeals", {
-            "channel": "12345", "category": "help", "subject": f"接电难 {tag}", "content": "新厂房低压接电逾期未办",
-            "enterprise": {"name": f"淄博某某机械有限公司 {tag}"}, "profile": "zichuan-2020"},
-            token=server.tokens["clerk"])
+        created = server.post(
+            "/api/appeals",
+            {
+                "channel": "12345",
+                "category": "help",
+                "subject": f"接电难 {tag}",
+                "content": "新厂房低压接电逾期未办",
+                "enterprise": {"name": f"淄博某某机械有限公司 {tag}"},
+                "profile": "zichuan-2020",
+            },
+            token=server.tokens["clerk"],
+        )
         assert created.status == 201, created.json
-        forwarded = server.post(f"/api/appeals/{created.json['id']}/forward", {"unit": "DISTRICT-POWER"},
-                                token=server.tokens["clerk"])
+        forwarded = server.post(
+            f"/api/appeals/{created.json['id']}/forward", {"unit": "DISTRICT-POWER"}, token=server.tokens["clerk"]
+        )
         assert forwarded.status == 200, forwarded.json
 
 
@@ -47,8 +56,20 @@ def test_an_export_verifies_offline_against_the_published_key_and_a_checkpoint_k
     export = tmp_path / "export"
     run_cli(["audit", "export", str(export)], server.env, tmp_path)
     assert (export / "log.vkey").read_text().strip() == (tmp_path / "log.vkey").read_text()
-    verified = run_cli(["audit", "verify", str(export), "--trusted", str(tmp_path / "kept.note"),
-                        "--vkey", str(tmp_path / "log.vkey"), "--json"], server.env, tmp_path)
+    verified = run_cli(
+        [
+            "audit",
+            "verify",
+            str(export),
+            "--trusted",
+            str(tmp_path / "kept.note"),
+            "--vkey",
+            str(tmp_path / "log.vkey"),
+            "--json",
+        ],
+        server.env,
+        tmp_path,
+    )
     assert '"ok": true' in verified.stdout
 
     # One byte of one event's state changed in the export: named by its index, exit status 1.
@@ -62,15 +83,19 @@ def test_an_export_verifies_offline_against_the_published_key_and_a_checkpoint_k
     length = struct.unpack_from(">I", data, offset)[0]
     data[offset + 4 + length - 1] ^= 0x01
     (tampered / "events.bin").write_bytes(bytes(data))
-    caught = run_cli(["audit", "verify", str(tampered), "--vkey", str(tmp_path / "log.vkey")], server.env, tmp_path,
-                     check=False)
+    caught = run_cli(
+        ["audit", "verify", str(tampered), "--vkey", str(tmp_path / "log.vkey")], server.env, tmp_path, check=False
+    )
     assert caught.returncode == 1, caught.stdout + caught.stderr
     assert "index 5" in caught.stdout
 
 
 def test_a_witness_cosigns_after_checking_consistency_and_the_verifier_names_it(server, tmp_path):
-    witness = run_cli(["audit", "keygen", "jw.example.gov.cn/witness", "--witness", "--out",
-                       str(tmp_path / "witness.key")], server.env, tmp_path).stdout.strip()
+    witness = run_cli(
+        ["audit", "keygen", "jw.example.gov.cn/witness", "--witness", "--out", str(tmp_path / "witness.key")],
+        server.env,
+        tmp_path,
+    ).stdout.strip()
     (tmp_path / "witness.vkey").write_text(witness + "\n")
     some_cases(server, 1)
     server.get("/api/audit/checkpoint", token=server.tokens["auditor"])
@@ -83,6 +108,7 @@ def test_a_witness_cosigns_after_checking_consistency_and_the_verifier_names_it(
     assert "— jw.example.gov.cn/witness " in cp["note"]  # readers get the cosignature with the checkpoint
     export = tmp_path / "export"
     run_cli(["audit", "export", str(export)], server.env, tmp_path)
-    report = run_cli(["audit", "verify", str(export), "--witness", str(tmp_path / "witness.vkey")],
-                     server.env, tmp_path)
+    report = run_cli(
+        ["audit", "verify", str(export), "--witness", str(tmp_path / "witness.vkey")], server.env, tmp_path
+    )
     assert "jw.example.gov.cn/witness" in report.stdout

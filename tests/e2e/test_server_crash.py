@@ -35,22 +35,42 @@ def test_a_request_killed_after_saving_is_answered_once_after_a_restart(tmp_path
                 except OSError as exc:  # the server died under it
                     outcome.append(exc)
 
-            with psycopg.connect(url) as hold_save, psycopg.connect(url) as hold_key, \
-                    psycopg.connect(url, autocommit=True) as watch:
+            with (
+                psycopg.connect(url) as hold_save,
+                psycopg.connect(url) as hold_key,
+                psycopg.connect(url, autocommit=True) as watch,
+            ):
                 hold_save.execute("LOCK TABLE appeals_events IN EXCLUSIVE MODE")  # the save waits
                 request = threading.Thread(target=acknowledge)
                 request.start()
-                wait_for(lambda: watch.execute("SELECT count(*) FROM caseledger_idempotency WHERE key = %s",
-                                               (key["Idempotency-Key"],)).fetchone()[0] == 1)
-                hold_key.execute("SELECT 1 FROM caseledger_idempotency WHERE key = %s FOR UPDATE",
-                                 (key["Idempotency-Key"],))
+                wait_for(
+                    lambda: (
+                        watch.execute(
+                            "SELECT count(*) FROM caseledger_idempotency WHERE key = %s", (key["Idempotency-Key"],)
+                        ).fetchone()[0]
+                        == 1
+                    )
+                )
+                hold_key.execute(
+                    "SELECT 1 FROM caseledger_idempotency WHERE key = %s FOR UPDATE", (key["Idempotency-Key"],)
+                )
                 hold_save.commit()  # the event is saved; completing the key now waits on our row lock
-                wait_for(lambda: watch.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                    "AND query LIKE 'UPDATE caseledger_idempotency SET status%%'").fetchone()[0] == 1)
+                wait_for(
+                    lambda: (
+                        watch.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE 'UPDATE caseledger_idempotency SET status%%'"
+                        ).fetchone()[0]
+                        == 1
+                    )
+                )
                 # Asked of the database: the server's one worker is the request, blocked.
-                assert watch.execute("SELECT count(*) FROM appeals_events WHERE originator_id = %s",
-                                     (uuid.UUID(cid),)).fetchone()[0] == 3
+                assert (
+                    watch.execute(
+                        "SELECT count(*) FROM appeals_events WHERE originator_id = %s", (uuid.UUID(cid),)
+                    ).fetchone()[0]
+                    == 3
+                )
                 first.kill()
                 hold_key.rollback()
             request.join(30)

@@ -39,11 +39,16 @@ def restore_sqlite(tmp_path: Path) -> str:
 
 def restore_postgres(url: str) -> None:
     psql = shutil.which("psql") or next(Path("/usr/lib/postgresql").glob("*/bin/psql"))
-    subprocess.run([str(psql), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(FIXTURES / "postgres.sql")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(psql), "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", str(FIXTURES / "postgres.sql")],
+        check=True,
+        capture_output=True,
+    )
     with psycopg.connect(url) as conn:  # the dump empties the search path for the restoring session only
-        assert conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-                            ).fetchone()[0] > 5
+        assert (
+            conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").fetchone()[0]
+            > 5
+        )
 
 
 def answers(server) -> dict:
@@ -59,12 +64,14 @@ def answers(server) -> dict:
         history = server.get(f"/api/{kind}/{case_id}/history", token=tokens["auditor"])
         assert case.status == 200 and history.status == 200, (case.json, history.json)
         seen[case_id] = {"kind": kind, "case": case.json, "history": history.json}
-    seen["_ledger"] = {u: server.get(f"/api/units/{u}/ledger?period=2026-10", token=tokens["auditor"]).json
-                       for u in UNITS}
+    seen["_ledger"] = {
+        u: server.get(f"/api/units/{u}/ledger?period=2026-10", token=tokens["auditor"]).json for u in UNITS
+    }
     seen["_trail"] = server.get("/api/audit/trail?per_page=200", token=tokens["auditor"]).json
     seen["_list"] = server.get("/api/appeals?per_page=100", token=tokens["clerk"]).json
-    seen["_accountability"] = {u: server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json
-                               for u in UNITS}
+    seen["_accountability"] = {
+        u: server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json for u in UNITS
+    }
     seen["_verify"] = server.get("/api/audit/verify", token=tokens["auditor"]).json
     return recorded, seen
 

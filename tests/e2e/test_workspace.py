@@ -21,7 +21,9 @@ def forwarded_appeal(api, unit: str = "DISTRICT-POWER", **fields) -> dict:
     """An appeal received by the platform and forwarded to ``unit``; a subject of its own to find it by."""
     subject = fields.pop("subject", f"接电难-{uuid.uuid4().hex[:8]}")
     forward = {k: fields.pop(k) for k in ("co_units", "occurred_at") if k in fields}
-    case = api.open(subject=subject, **fields, **({"occurred_at": forward["occurred_at"]} if "occurred_at" in forward else {}))
+    case = api.open(
+        subject=subject, **fields, **({"occurred_at": forward["occurred_at"]} if "occurred_at" in forward else {})
+    )
     response = api.post(f"/api/appeals/{case['id']}/forward", {"unit": unit, **forward})
     assert response.status_code == 200, response.json
     return response.json
@@ -62,10 +64,12 @@ def test_sign_in_follows_only_a_path_of_this_site(api):
 def test_the_session_cookie_is_httponly_and_samesite_lax_and_secure_when_served_over_https(api):
     client = api.client.application.test_client()
     page = client.get("/login", base_url="https://workspace.example")
-    response = client.post("/login", base_url="https://workspace.example",
-                           headers={"Referer": "https://workspace.example/login"},  # checked over HTTPS
-                           data={"username": "power", "password": "correct horse battery",
-                                 "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/login",
+        base_url="https://workspace.example",
+        headers={"Referer": "https://workspace.example/login"},  # checked over HTTPS
+        data={"username": "power", "password": "correct horse battery", "csrf_token": csrf_token(page.text)},
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     plain = api.client.application.test_client()
@@ -101,6 +105,7 @@ def test_signing_out_ends_the_session_for_good(live):
 def test_disabling_a_user_ends_its_web_session(live):
     name = f"temp{uuid.uuid4().hex[:6]}"
     from tests.e2e.conftest import OPERATOR, PASSWORD
+
     live.container.directory.add_user(OPERATOR, name, "unit", PASSWORD, "DISTRICT-POWER")
     clerk = Clerk.sign_in(live, name)
     assert clerk.get("/").status_code == 200
@@ -139,7 +144,10 @@ def test_the_inbox_pages_its_list_and_exports_the_filtered_list_as_csv(live):
     cases = [forwarded_appeal(live, subject=f"翻页{word}-{i}") for i in range(23)]
     clerk = Clerk.sign_in(live, "power")
     first, second = (clerk.get("/", query_string={"q": f"翻页{word}", "page": n}).text for n in (1, 2))
-    shown = [c["case_no"] for c in cases if c["case_no"] in first], [c["case_no"] for c in cases if c["case_no"] in second]
+    shown = (
+        [c["case_no"] for c in cases if c["case_no"] in first],
+        [c["case_no"] for c in cases if c["case_no"] in second],
+    )
     assert len(shown[0]) == 20 and len(shown[1]) == 3 and not set(shown[0]) & set(shown[1])
     assert "下一页" in first and "上一页" in second
     export = clerk.get("/inbox.csv", query_string={"q": f"翻页{word}"})
@@ -255,8 +263,9 @@ def test_another_units_case_page_is_forbidden_and_shows_no_action(live):
     assert case["subject"] not in page.text
     before = live.store()
     page_token = csrf_token(clerk.get("/").text)
-    refused = clerk.client.post(f"/appeals/{case['id']}/acknowledge",
-                                data={"csrf_token": page_token, "expected_version": str(case["version"])})
+    refused = clerk.client.post(
+        f"/appeals/{case['id']}/acknowledge", data={"csrf_token": page_token, "expected_version": str(case["version"])}
+    )
     assert refused.status_code == 403 and live.store() == before
     assert clerk.get(f"/appeals/{uuid.uuid4()}").status_code == 404
     assert clerk.get("/appeals/not-a-case").status_code == 404
@@ -301,8 +310,15 @@ def test_a_department_answers_an_approval_with_its_review_opinion(api):
     assert refused.status_code == 422 and 'id="answer-opinion-error"' in refused.text and api.store() == before
     assert clerk.submit(path, "answer", {"decision": "approve", "opinion": "消防设施符合要求"}).status_code == 303
     departments = api.get(f"/api/approvals/{approval['id']}").json["departments"]
-    assert departments == [{"unit": "DISTRICT-FIRE", "decision": "approve", "opinion": "消防设施符合要求",
-                            "answered_at": departments[0]["answered_at"], "returned": 0}]
+    assert departments == [
+        {
+            "unit": "DISTRICT-FIRE",
+            "decision": "approve",
+            "opinion": "消防设施符合要求",
+            "answered_at": departments[0]["answered_at"],
+            "returned": 0,
+        }
+    ]
     page = text_of(clerk.get(path).text)
     assert "本部门本轮已提交审查意见" in page
     assert Clerk.sign_in(api, "plan").get(path).status_code == 403
@@ -319,8 +335,9 @@ def test_the_case_page_shows_each_deadline_with_due_time_and_working_days_left(a
 
 def test_behind_a_trusted_tls_proxy_the_session_cookie_is_secure(api):
     """CASELEDGER_TRUSTED_PROXIES=1: the proxy's X-Forwarded-Proto is believed; without it, it is not."""
-    trusting = dataclasses.replace(api.container, settings=dataclasses.replace(api.container.settings,
-                                                                                trusted_proxies=1))
+    trusting = dataclasses.replace(
+        api.container, settings=dataclasses.replace(api.container.settings, trusted_proxies=1)
+    )
     for app, secure in ((create_app(trusting), True), (api.client.application, False)):
         page = app.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
         assert ("Secure" in page.headers["Set-Cookie"]) is secure
@@ -331,8 +348,12 @@ def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(liv
     forwarded Mon 2026-11-02, each review ended Mon 11-09. The fire brigade has answered, planning has
     not: the case is overdue in planning's inbox, not in the fire brigade's. A unit's inbox shows the
     unit's own next deadline, not another's."""
-    approval = live.submit(profile="liaocheng-2020-approvals", matter="utility-connection",
-                           departments=["DISTRICT-FIRE", "DISTRICT-PLAN"], occurred_at="2026-11-02T09:00:00+08:00")
+    approval = live.submit(
+        profile="liaocheng-2020-approvals",
+        matter="utility-connection",
+        departments=["DISTRICT-FIRE", "DISTRICT-PLAN"],
+        occurred_at="2026-11-02T09:00:00+08:00",
+    )
     for step in ("accept", "forward"):
         response = live.post(f"/api/approvals/{approval['id']}/{step}", {"occurred_at": "2026-11-02T09:30:00+08:00"})
         assert response.status_code == 200, response.json
@@ -350,13 +371,16 @@ def test_a_units_inbox_judges_each_case_by_the_deadlines_that_bind_that_unit(liv
     assert "已超期" not in row(fire)
     late = fire.get("/", query_string={"q": approval["case_no"], "overdue": "1"}).text
     assert f">{approval['case_no']}</a>" not in late
-    assert f">{approval['case_no']}</a>" in Clerk.sign_in(live, "plan").get(
-        "/", query_string={"q": approval["case_no"], "overdue": "1"}).text
+    assert (
+        f">{approval['case_no']}</a>"
+        in Clerk.sign_in(live, "plan").get("/", query_string={"q": approval["case_no"], "overdue": "1"}).text
+    )
 
 
 def test_a_long_list_is_counted_only_so_far_and_still_paged_to_its_end(live, monkeypatch):
     """The inbox counts up to a limit ("N 件以上") so that a broad search stays quick; the pages go on."""
     from web.workspace import pages as workspace
+
     monkeypatch.setattr(workspace, "COUNT_LIMIT", 5)
     monkeypatch.setattr(workspace, "PER_PAGE", 2)
     word = uuid.uuid4().hex[:8]

@@ -43,14 +43,23 @@ class Clerk:
 
     def login(self, password: str = PASSWORD, next_: str = ""):
         page = self.client.get("/login")
-        return self.client.post("/login", data={"username": self.username, "password": password, "next": next_,
-                                                "csrf_token": csrf_token(page.text)})
+        return self.client.post(
+            "/login",
+            data={"username": self.username, "password": password, "next": next_, "csrf_token": csrf_token(page.text)},
+        )
 
     def get(self, path: str, **kwargs: Any):
         return self.client.get(path, **kwargs)
 
-    def submit(self, page_path: str, action: str, fields: dict[str, Any] | None = None, *, version: int | None = None,
-               csrf: bool = True):
+    def submit(
+        self,
+        page_path: str,
+        action: str,
+        fields: dict[str, Any] | None = None,
+        *,
+        version: int | None = None,
+        csrf: bool = True,
+    ):
         """Posts the page's form for ``action`` (its path under the case), as the page rendered it."""
         page = self.client.get(page_path)
         assert page.status_code == 200, page.status_code
@@ -58,8 +67,12 @@ class Clerk:
         if csrf:
             data["csrf_token"] = csrf_token(page.text)
         if version is None:
-            found = re.search(rf'action="{re.escape(page_path)}/{re.escape(action)}".*?name="expected_version" '
-                              r'value="(\d*)"', page.text, re.S)
+            found = re.search(
+                rf'action="{re.escape(page_path)}/{re.escape(action)}".*?name="expected_version" '
+                r'value="(\d*)"',
+                page.text,
+                re.S,
+            )
             assert found, f"the page shows no form for {action}"
             version = int(found.group(1))
         data.setdefault("expected_version", str(version))

@@ -16,8 +16,15 @@ PROFILE = "liaocheng-2020-approvals"
 
 
 def submit(approvals: ApprovalService, at: str, matter: str, departments: list[str]):
-    approval, created = approvals.submit(PLATFORM, profile=PROFILE, matter=matter, applicant={"name": "某某置业有限公司"},
-                                         materials=["申请表"], departments=departments, occurred_at=sh(at))
+    approval, created = approvals.submit(
+        PLATFORM,
+        profile=PROFILE,
+        matter=matter,
+        applicant={"name": "某某置业有限公司"},
+        materials=["申请表"],
+        departments=departments,
+        occurred_at=sh(at),
+    )
     assert created
     return approval
 
@@ -46,20 +53,25 @@ def month_of_approvals(approvals: ApprovalService, add_unit=None) -> tuple[str, 
         add_unit(d2, f"区自然资源局{tag}")
     one = submit(approvals, "2026-09-28 10:00", "joint-completion-acceptance", [d1, d2])
     assert [type(e).__name__ for e in approvals.sweep_case(one.id, PLATFORM, sh("2026-10-12 09:00"))] == [
-        "DeemedAccepted"]
+        "DeemedAccepted"
+    ]
     approvals.forward(one.id, PLATFORM, occurred_at=sh("2026-10-12 10:00"))
     approvals.pause(one.id, PLATFORM, reason="inspection", expected_working_days=2, occurred_at=sh("2026-10-20 09:00"))
     approvals.resume(one.id, PLATFORM, occurred_at=sh("2026-10-22 09:00"))
-    approvals.answer(one.id, ADMIN, department=d1, decision="approve", opinion="消防验收合格",
-                     occurred_at=sh("2026-10-26 10:00"))
+    approvals.answer(
+        one.id, ADMIN, department=d1, decision="approve", opinion="消防验收合格", occurred_at=sh("2026-10-26 10:00")
+    )
 
     two = submit(approvals, "2026-10-14 09:00", "joint-completion-acceptance", [d1])
     approvals.accept(two.id, PLATFORM, occurred_at=sh("2026-10-14 10:00"))
     approvals.forward(two.id, PLATFORM, occurred_at=sh("2026-10-14 11:00"))
-    approvals.answer(two.id, ADMIN, department=d1, decision="approve", opinion="合格", occurred_at=sh("2026-10-15 10:00"))
+    approvals.answer(
+        two.id, ADMIN, department=d1, decision="approve", opinion="合格", occurred_at=sh("2026-10-15 10:00")
+    )
     approvals.return_opinion(two.id, PLATFORM, department=d1, reason="意见不完整", occurred_at=sh("2026-10-16 10:00"))
-    approvals.answer(two.id, ADMIN, department=d1, decision="approve", opinion="合格，附整改意见",
-                     occurred_at=sh("2026-10-19 10:00"))
+    approvals.answer(
+        two.id, ADMIN, department=d1, decision="approve", opinion="合格，附整改意见", occurred_at=sh("2026-10-19 10:00")
+    )
     approvals.decide(two.id, PLATFORM, decision="approve", reason="联合验收合格", occurred_at=sh("2026-10-20 10:00"))
     approvals.deliver(two.id, PLATFORM, occurred_at=sh("2026-10-21 10:00"))
 
@@ -69,12 +81,20 @@ def month_of_approvals(approvals: ApprovalService, add_unit=None) -> tuple[str, 
     for case in (one, two, three):
         approvals.sweep_case(case.id, PLATFORM, sh("2026-11-03 09:00"))
 
-    approvals.answer(one.id, ADMIN, department=d2, decision="approve", opinion="规划核实合格",
-                     occurred_at=sh("2026-11-06 10:00"))
+    approvals.answer(
+        one.id, ADMIN, department=d2, decision="approve", opinion="规划核实合格", occurred_at=sh("2026-11-06 10:00")
+    )
     approvals.decide(one.id, PLATFORM, decision="approve", reason="联合验收合格", occurred_at=sh("2026-11-06 11:00"))
     approvals.deliver(one.id, PLATFORM, occurred_at=sh("2026-11-09 10:00"))
-    missed = {(e.data["deadline"], e.data["found_by"]) for case in (one, three)
-              for e in approvals.history(case.id) if e.type == "DeadlineMissed"}
-    assert missed == {("decision", "sweep"), (f"department_review@{d2}", "late_meet"),
-                      (f"department_review@{d2}", "sweep")}
+    missed = {
+        (e.data["deadline"], e.data["found_by"])
+        for case in (one, three)
+        for e in approvals.history(case.id)
+        if e.type == "DeadlineMissed"
+    }
+    assert missed == {
+        ("decision", "sweep"),
+        (f"department_review@{d2}", "late_meet"),
+        (f"department_review@{d2}", "sweep"),
+    }
     return d1, d2

@@ -14,8 +14,9 @@ from tests.integration.watch import Watch
 @pytest.fixture
 def approvals(appeals, database_url, profiles, calendars) -> Iterator[ApprovalService]:
     """The approval service on the appeals' store: one case log, as the container wires it."""
-    service = ApprovalService(database_from_url(database_url).env, profiles=profiles,
-                              calendars=calendars.for_jurisdiction, store=appeals)
+    service = ApprovalService(
+        database_from_url(database_url).env, profiles=profiles, calendars=calendars.for_jurisdiction, store=appeals
+    )
     yield service
     service.close()
 

@@ -44,11 +44,18 @@ def test_late_reply_once_brings_a_notified_reminder(appeals, watch, unit):
     assert len(reminders) == 1
     r = reminders[0]
     assert (r["rule"], r["profile"], r["profile_version"], r["source"]) == (
-        "zichuan-2020/late-1", "zichuan-2020", 2, "000 item 4")
+        "zichuan-2020/late-1",
+        "zichuan-2020",
+        2,
+        "000 item 4",
+    )
     missed = next(e for e in appeals.history(case.id) if e.type == "DeadlineMissed")
     answered = next(e for e in appeals.history(case.id) if e.type == "Answered")
     assert {(e["case_id"], e["seq"]) for e in r["evidence"]} == {
-        (str(case.id), 2), (str(case.id), answered.seq), (str(case.id), missed.seq)}  # forwarded, answered, missed
+        (str(case.id), 2),
+        (str(case.id), answered.seq),
+        (str(case.id), missed.seq),
+    }  # forwarded, answered, missed
     assert r["at"] == sh("2026-10-09 00:00") and r["period"] == "2026-10"
 
 
@@ -84,8 +91,12 @@ def test_two_reminders_in_one_calendar_month_bring_interview_and_written_self_ex
     late_case(appeals, unit)  # reminder dated 2026-10-09 00:00
     redone_twice(appeals, unit, day="2026-10-12")  # reminder dated 2026-10-12
     found = watch.consequences(unit)
-    assert [c["kind"] for c in found] == ["notified_reminder", "notified_reminder", "interview",
-                                          "written_self_examination"]
+    assert [c["kind"] for c in found] == [
+        "notified_reminder",
+        "notified_reminder",
+        "interview",
+        "written_self_examination",
+    ]
     interview = found[2]
     assert interview["rule"] == "zichuan-2020/reminders-2-in-month"
     assert interview["caused_by"] == [found[0]["id"], found[1]["id"]]
@@ -111,11 +122,16 @@ def test_reminders_either_side_of_a_month_end_bring_no_interview_and_two_within_
     late_case(appeals, unit, forwarded="2026-09-24 10:00", answered="2026-10-09 09:00")
     returned_twice_at(appeals, unit, "2026-09-30 22:00", "2026-10-01 00:00")
     assert [(c["kind"], c["period"]) for c in watch.consequences(unit)] == [
-        ("notified_reminder", "2026-09"), ("notified_reminder", "2026-10")]
+        ("notified_reminder", "2026-09"),
+        ("notified_reminder", "2026-10"),
+    ]
     returned_twice_at(appeals, unit, "2026-10-31 12:00", "2026-10-31 23:59")
     found = watch.consequences(unit)
     assert [(c["kind"], c["period"]) for c in found[2:]] == [
-        ("notified_reminder", "2026-10"), ("interview", "2026-10"), ("written_self_examination", "2026-10")]
+        ("notified_reminder", "2026-10"),
+        ("interview", "2026-10"),
+        ("written_self_examination", "2026-10"),
+    ]
     assert found[3]["caused_by"] == [found[1]["id"], found[2]["id"]]
 
 
@@ -136,12 +152,13 @@ def test_two_missed_deadlines_within_a_rolling_month_bring_interview_and_order_t
     09-21 00:00. Forwarded Tue 10-13 → WD5 Tue 10-20 → missed at 10-21 00:00, whose month reaches
     back to 09-21 00:00 exactly."""
     for forwarded in ("2026-09-14 10:00", "2026-10-13 10:00"):
-        forwarded_case(appeals, "suqian-2024", forwarded[:10] + " 09:00", forwarded, unit=unit,
-                       channel="mayor_line")
+        forwarded_case(appeals, "suqian-2024", forwarded[:10] + " 09:00", forwarded, unit=unit, channel="mayor_line")
     watch.sweep("2026-10-21 00:00")
     found = watch.consequences(unit)
     assert [(c["kind"], c["at"]) for c in found] == [
-        ("interview", sh("2026-10-21 00:00")), ("order_self_examination", sh("2026-10-21 00:00"))]
+        ("interview", sh("2026-10-21 00:00")),
+        ("order_self_examination", sh("2026-10-21 00:00")),
+    ]
     assert found[0]["rule"] == "suqian-2024/slow-2-in-month"
 
 
@@ -149,8 +166,7 @@ def test_missed_deadlines_more_than_a_rolling_month_apart_bring_nothing(appeals,
     """004 item 十五, rolling month: missed 09-21 00:00 and (forwarded Wed 10-14, WD5 Wed 10-21)
     10-22 00:00 are more than a month apart."""
     for forwarded in ("2026-09-14 10:00", "2026-10-14 10:00"):
-        forwarded_case(appeals, "suqian-2024", forwarded[:10] + " 09:00", forwarded, unit=unit,
-                       channel="mayor_line")
+        forwarded_case(appeals, "suqian-2024", forwarded[:10] + " 09:00", forwarded, unit=unit, channel="mayor_line")
     watch.sweep("2026-10-22 00:00")
     assert watch.consequences(unit) == []
 
@@ -179,8 +195,9 @@ def test_listed_supervision_only_on_a_case_the_unit_is_on(appeals, watch, unit):
     assert watch.process.record_of(unit) is None
     co = open_case(appeals, "liaoyuan-2024", "2026-10-12 09:00")
     appeals.forward(co.id, PLATFORM, unit=f"{unit}-X", co_units=[unit], occurred_at=sh("2026-10-12 10:00"))
-    record = watch.process.record_action(unit, "listed_supervision_opened", SUPERVISOR, note="协办不力，挂牌督办",
-                                         case_id=str(co.id))
+    record = watch.process.record_action(
+        unit, "listed_supervision_opened", SUPERVISOR, note="协办不力，挂牌督办", case_id=str(co.id)
+    )
     assert record.supervisions[record.actions[-1]["supervision"]]["case_id"] == str(co.id)
 
 
@@ -199,17 +216,21 @@ def test_case_returned_twice_brings_a_recommendation_to_start_accountability(app
     """004 item 十五: 慢作为导致企业重复反映 → 追责问责."""
     redone_twice(appeals, unit, profile="suqian-2024", channel="mayor_line")
     assert [(c["kind"], c["rule"]) for c in watch.consequences(unit)] == [
-        ("accountability_recommendation", "suqian-2024/repeat-returns")]
+        ("accountability_recommendation", "suqian-2024/repeat-returns")
+    ]
 
 
-def test_flawed_result_brings_special_supervision_interview_reminder_criticism_and_recommendation(
-        appeals, watch, unit):
+def test_flawed_result_brings_special_supervision_interview_reminder_criticism_and_recommendation(appeals, watch, unit):
     """003 item 5: 办理结果不实或办理程序存在问题的，实行专项督办、约谈提醒、通报批评，并建议启动追责问责."""
     case = forwarded_case(appeals, "liaoyuan-2024", "2026-10-12 09:00", "2026-10-12 10:00", unit=unit)
     appeals.answer(case.id, ADMIN, kind="final", content="已办结。", occurred_at=sh("2026-10-12 11:00"))
     appeals.review(case.id, PLATFORM, accepted=False, note="结果不实", occurred_at=sh("2026-10-12 12:00"))
     assert [c["kind"] for c in watch.consequences(unit)] == [
-        "special_supervision", "reminder_interview", "criticism", "accountability_recommendation"]
+        "special_supervision",
+        "reminder_interview",
+        "criticism",
+        "accountability_recommendation",
+    ]
     appeals.answer(case.id, ADMIN, kind="final", content="重新办结。", occurred_at=sh("2026-10-13 11:00"))
     appeals.review(case.id, PLATFORM, accepted=False, note="仍不实", occurred_at=sh("2026-10-13 12:00"))
     assert len(watch.consequences(unit)) == 4  # once per matter
@@ -223,8 +244,11 @@ def test_replaying_the_process_over_the_same_events_changes_nothing(appeals, wat
     before = watch.record(unit)
     assert watch.follower.run_once() == 0
     returned = next(e for e in appeals.repository.event_store.get(case.id) if type(e).__name__ == "Returned")
-    position = next(n.id for n in appeals.recorder.select_notifications(start=1, limit=10**6)
-                    if n.originator_id == case.id and n.originator_version == returned.originator_version)
+    position = next(
+        n.id
+        for n in appeals.recorder.select_notifications(start=1, limit=10**6)
+        if n.originator_id == case.id and n.originator_version == returned.originator_version
+    )
     with pytest.raises(IntegrityError):
         watch.process.process_event(returned, Tracking(appeals.name, position))
     after = watch.process.record_of(unit)
@@ -237,8 +261,16 @@ def test_a_reminder_is_never_issued_twice_for_the_same_cause(appeals, watch, uni
     record = watch.record(unit)
     lapse = record.lapses[0]
     policy = appeals.get(uuid.UUID(lapse["case_id"])).policy
-    record.note_lapse(lapse["kind"], lapse["case_id"], lapse["case_no"], lapse["seq"], lapse["at"],
-                      lapse["evidence"], policy, lapse["detail"])
+    record.note_lapse(
+        lapse["kind"],
+        lapse["case_id"],
+        lapse["case_no"],
+        lapse["seq"],
+        lapse["at"],
+        lapse["evidence"],
+        policy,
+        lapse["detail"],
+    )
     assert not record.pending_events
     assert len(record.consequences) == 1
 
@@ -254,13 +286,14 @@ def test_inspector_records_the_interview_and_the_written_examination(appeals, wa
     with pytest.raises(ValidationFailed):
         watch.process.record_action(unit, "interview_held", INSPECTOR, note="约谈", consequence=exam)
     watch.process.record_action(unit, "interview_held", INSPECTOR, note="约谈单位主要负责人", consequence=interview)
-    watch.process.record_action(unit, "self_examination_received", INSPECTOR, note="已收到书面检查",
-                                consequence=exam)
+    watch.process.record_action(unit, "self_examination_received", INSPECTOR, note="已收到书面检查", consequence=exam)
     with pytest.raises(NotAllowedInState):
         watch.process.record_action(unit, "interview_held", INSPECTOR, note="again", consequence=interview)
     record = watch.process.record_of(unit)
     assert [f["action"] for c in record.consequences for f in c["follow_ups"]] == [
-        "interview_held", "self_examination_received"]
+        "interview_held",
+        "self_examination_received",
+    ]
     assert record.actions[0]["actor"]["user"] == INSPECTOR.user
 
 
@@ -269,13 +302,13 @@ def test_listed_supervision_is_opened_and_struck_off_once(appeals, watch, unit):
     case = forwarded_case(appeals, "liaoyuan-2024", "2026-10-12 09:00", "2026-10-12 10:00", unit=unit)
     with pytest.raises(NotPermitted):
         watch.process.record_action(unit, "listed_supervision_opened", INSPECTOR, note="挂牌", case_id=str(case.id))
-    record = watch.process.record_action(unit, "listed_supervision_opened", SUPERVISOR, note="久拖不办，挂牌督办",
-                                         case_id=str(case.id))
+    record = watch.process.record_action(
+        unit, "listed_supervision_opened", SUPERVISOR, note="久拖不办，挂牌督办", case_id=str(case.id)
+    )
     sid = record.actions[-1]["supervision"]
     with pytest.raises(NotAllowedInState):
         watch.process.record_action(unit, "listed_supervision_opened", SUPERVISOR, note="again", case_id=str(case.id))
-    watch.process.record_action(unit, "listed_supervision_struck_off", SUPERVISOR, note="已解决，销号",
-                                supervision=sid)
+    watch.process.record_action(unit, "listed_supervision_struck_off", SUPERVISOR, note="已解决，销号", supervision=sid)
     with pytest.raises(NotAllowedInState):
         watch.process.record_action(unit, "listed_supervision_struck_off", SUPERVISOR, note="x", supervision=sid)
     record = watch.process.record_of(unit)
@@ -283,7 +316,8 @@ def test_listed_supervision_is_opened_and_struck_off_once(appeals, watch, unit):
 
 
 def test_accountability_trail_lists_each_consequence_with_its_evidence_and_equals_a_rebuild(
-        appeals, watch, unit, database_url):
+    appeals, watch, unit, database_url
+):
     """The read model, fed batch by batch while cases move, equals one rebuilt from zero."""
     from adapters.persistence.database import database_from_url
     from adapters.views.factory import Views
@@ -301,7 +335,11 @@ def test_accountability_trail_lists_each_consequence_with_its_evidence_and_equal
         entries = trail.entries(unit)
         consequences = [e["data"] for e in entries if e["entry"] == "consequence"]
         assert [c["kind"] for c in consequences] == [
-            "notified_reminder", "notified_reminder", "interview", "written_self_examination"]
+            "notified_reminder",
+            "notified_reminder",
+            "interview",
+            "written_self_examination",
+        ]
         assert all(c["evidence"] and c["rule"].startswith("zichuan-2020/") for c in consequences)
         assert [e["period"] for e in entries if e["entry"] == "consequence"] == ["2026-10"] * 4
         assert trail.entries(unit, "2026-09") == []
@@ -326,7 +364,9 @@ def test_overdue_matter_under_a_local_promise_brings_the_liaoyuan_measures(datab
     from tests.integration.watch import Watch
 
     base = (Path(__file__).resolve().parents[2] / "adapters" / "profiles" / "liaoyuan-2024.toml").read_text("utf-8")
-    local = base.replace('id = "liaoyuan-2024"', 'id = "liaoyuan-local"').replace("[[escalation]]", """
+    local = base.replace('id = "liaoyuan-2024"', 'id = "liaoyuan-local"').replace(
+        "[[escalation]]",
+        """
 [[deadlines]]
 name = "promise"
 title = "承诺时限办结"
@@ -336,19 +376,23 @@ met_by = [{ event = "Answered", kind = "final" }]
 length = 5
 unit = "working_days"
 
-[[escalation]]""", 1)
+[[escalation]]""",
+        1,
+    )
     (tmp_path / "liaoyuan-local.toml").write_text(local, "utf-8")
     profiles = FileProfileCatalogue([tmp_path])
-    appeals = AppealService(database_from_url(database_url).env, profiles=profiles,
-                            calendars=calendars.for_jurisdiction)
+    appeals = AppealService(
+        database_from_url(database_url).env, profiles=profiles, calendars=calendars.for_jurisdiction
+    )
     watch = Watch(appeals, database_url, calendars, profiles)
     try:
         forwarded_case(appeals, "liaoyuan-local", "2026-10-12 09:00", "2026-10-12 10:00", unit=unit)
         watch.sweep("2026-10-20 00:00")
         found = watch.consequences(unit)
         assert [(c["kind"], c["rule"]) for c in found] == [
-            (kind, "liaoyuan-local/overdue") for kind in
-            ("special_supervision", "reminder_interview", "criticism", "accountability_recommendation")]
+            (kind, "liaoyuan-local/overdue")
+            for kind in ("special_supervision", "reminder_interview", "criticism", "accountability_recommendation")
+        ]
         assert all(c["at"] == sh("2026-10-20 00:00") for c in found)
     finally:
         watch.close()
@@ -356,7 +400,8 @@ unit = "working_days"
 
 
 def test_two_followers_racing_over_the_same_events_issue_each_consequence_once(
-        appeals, watch, unit, database_url, profiles):
+    appeals, watch, unit, database_url, profiles
+):
     """Exactly once under a race: two processes follow the same appeal log at the same time."""
     import threading
 
@@ -369,8 +414,10 @@ def test_two_followers_racing_over_the_same_events_issue_each_consequence_once(
     redone_twice(appeals, unit)
     other = AccountabilityProcess(database_from_url(database_url).env, appeals=appeals, profiles=profiles)
     try:
-        followers = [ProcessFollower(watch.process, appeals, batch_size=3),
-                     ProcessFollower(other, appeals, batch_size=2)]
+        followers = [
+            ProcessFollower(watch.process, appeals, batch_size=3),
+            ProcessFollower(other, appeals, batch_size=2),
+        ]
         for _ in range(3):  # a follower that loses a race stops its pass; the next pass resyncs
             threads = [threading.Thread(target=f.run_once) for f in followers]
             [t.start() for t in threads]

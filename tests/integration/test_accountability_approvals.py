@@ -32,13 +32,14 @@ ITEM_5 = ("special_supervision", "reminder_interview", "criticism", "accountabil
 def local(tmp_path, appeals, database_url, calendars):
     approvals_profile = (PROFILES / "liaoyuan-2024-approvals.toml").read_text("utf-8")
     appeal_rules = (PROFILES / "liaoyuan-2024.toml").read_text("utf-8")
-    rules = appeal_rules[appeal_rules.index("[accountability]"):]  # the file's last table, with its rules
+    rules = appeal_rules[appeal_rules.index("[accountability]") :]  # the file's last table, with its rules
     text = approvals_profile.replace('id = "liaoyuan-2024-approvals"', 'id = "liaoyuan-approvals-local"')
     (tmp_path / "liaoyuan-approvals-local.toml").write_text(text + "\n" + rules, "utf-8")
     profiles = FileProfileCatalogue([tmp_path])
     assert profiles.get("liaoyuan-approvals-local", kind="approval").accountability is not None
-    service = ApprovalService(database_from_url(database_url).env, profiles=profiles,
-                              calendars=calendars.for_jurisdiction, store=appeals)
+    service = ApprovalService(
+        database_from_url(database_url).env, profiles=profiles, calendars=calendars.for_jurisdiction, store=appeals
+    )
     process = AccountabilityProcess(database_from_url(database_url).env, appeals=appeals, profiles=profiles)
     yield service, process, ProcessFollower(process, appeals)
     process.close()
@@ -46,9 +47,15 @@ def local(tmp_path, appeals, database_url, calendars):
 
 
 def forwarded(approvals, department: str, at: str = "2026-10-12"):
-    approval, _ = approvals.submit(PLATFORM, profile="liaoyuan-approvals-local", matter="assembly-venue-opening",
-                                   applicant={"name": "某某影城有限公司"}, materials=["申请表"],
-                                   departments=[department], occurred_at=sh(f"{at} 09:00"))
+    approval, _ = approvals.submit(
+        PLATFORM,
+        profile="liaoyuan-approvals-local",
+        matter="assembly-venue-opening",
+        applicant={"name": "某某影城有限公司"},
+        materials=["申请表"],
+        departments=[department],
+        occurred_at=sh(f"{at} 09:00"),
+    )
     approvals.accept(approval.id, PLATFORM, occurred_at=sh(f"{at} 10:00"))
     return approvals.forward(approval.id, PLATFORM, occurred_at=sh(f"{at} 11:00"))
 
@@ -81,10 +88,12 @@ def test_a_returned_opinion_is_a_lapse_of_that_department(local):
     approvals, process, follower = local
     fire = f"FIRE-{uuid.uuid4().hex[:8]}"
     case = forwarded(approvals, fire)
-    approvals.answer(case.id, ADMIN, department=fire, decision="approve", opinion="合格",
-                     occurred_at=sh("2026-10-13 10:00"))
-    returned = approvals.return_opinion(case.id, PLATFORM, department=fire, reason="检查记录不实",
-                                        occurred_at=sh("2026-10-14 10:00"))
+    approvals.answer(
+        case.id, ADMIN, department=fire, decision="approve", opinion="合格", occurred_at=sh("2026-10-13 10:00")
+    )
+    returned = approvals.return_opinion(
+        case.id, PLATFORM, department=fire, reason="检查记录不实", occurred_at=sh("2026-10-14 10:00")
+    )
     found = consequences(process, follower, fire)
     assert [(c["kind"], c["rule"]) for c in found] == [(k, "liaoyuan-approvals-local/flawed-result") for k in ITEM_5]
     lapse = process.record_of(fire).lapses[0]
@@ -106,8 +115,9 @@ def test_a_missed_deadline_of_the_window_binds_no_department(local):
     approvals, process, follower = local
     fire = f"FIRE-{uuid.uuid4().hex[:8]}"
     case = forwarded(approvals, fire)
-    approvals.answer(case.id, ADMIN, department=fire, decision="approve", opinion="合格",
-                     occurred_at=sh("2026-10-13 10:00"))
+    approvals.answer(
+        case.id, ADMIN, department=fire, decision="approve", opinion="合格", occurred_at=sh("2026-10-13 10:00")
+    )
     recorded = approvals.sweep_case(case.id, PLATFORM, sh("2026-10-20 09:00"))
     assert [(e.deadline, e.unit) for e in recorded if type(e).__name__ == "DeadlineMissed"] == [("decision", None)]
     assert consequences(process, follower, fire) == []
@@ -118,8 +128,9 @@ def test_listed_supervision_may_name_an_approval_the_department_reviews(local):
     approvals, process, _ = local
     fire, other = f"FIRE-{uuid.uuid4().hex[:8]}", f"PLAN-{uuid.uuid4().hex[:8]}"
     case = forwarded(approvals, fire)
-    record = process.record_action(fire, "listed_supervision_opened", SUPERVISOR, note="逾期未检查，挂牌督办",
-                                   case_id=str(case.id))
+    record = process.record_action(
+        fire, "listed_supervision_opened", SUPERVISOR, note="逾期未检查，挂牌督办", case_id=str(case.id)
+    )
     assert [s["case_id"] for s in record.supervisions.values()] == [str(case.id)]
     with pytest.raises(ValidationFailed):
         process.record_action(other, "listed_supervision_opened", SUPERVISOR, note="挂牌督办", case_id=str(case.id))

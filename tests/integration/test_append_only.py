@@ -65,15 +65,19 @@ class Store:
     def row(self, app: str, originator_id: UUID) -> tuple:
         """The whole stored row of an event (with its notification id), as the database holds it."""
         number = "rowid" if self.kind == "sqlite" else "notification_id"
-        rows = self.execute(f"SELECT {number}, originator_id, originator_version, topic, state "
-                            f"FROM {self.table(app)} WHERE originator_id = %s AND originator_version = 1",
-                            self.key(originator_id))
+        rows = self.execute(
+            f"SELECT {number}, originator_id, originator_version, topic, state "
+            f"FROM {self.table(app)} WHERE originator_id = %s AND originator_version = 1",
+            self.key(originator_id),
+        )
         assert len(rows) == 1
         return tuple(bytes(v) if isinstance(v, memoryview) else v for v in rows[0])
 
     def dump(self, table: str) -> list[tuple]:
-        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
-                for r in self.execute(f"SELECT * FROM {table} ORDER BY originator_id, originator_version")]
+        return [
+            tuple(bytes(v) if isinstance(v, memoryview) else v for v in r)
+            for r in self.execute(f"SELECT * FROM {table} ORDER BY originator_id, originator_version")
+        ]
 
     def refused(self, statement: str, *params: object) -> Exception:
         with pytest.raises(self.error) as caught:
@@ -144,13 +148,16 @@ def test_an_insert_that_would_overwrite_a_stored_event_is_refused(store, recorde
     a stored row's key or rowid are refused there."""
     table, key = store.table("appeals"), store.key(recorded["appeals"])
     before = store.row("appeals", recorded["appeals"])
-    overwrites = [f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'x', %s) "
-                  "ON CONFLICT (originator_id, originator_version) DO UPDATE SET state = excluded.state"]
+    overwrites = [
+        f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'x', %s) "
+        "ON CONFLICT (originator_id, originator_version) DO UPDATE SET state = excluded.state"
+    ]
     if store.kind == "sqlite":
-        overwrites += [f"INSERT OR REPLACE INTO {table} (originator_id, originator_version, topic, state) "
-                       "VALUES (%s, 1, 'x', %s)",
-                       f"REPLACE INTO {table} (rowid, originator_id, originator_version, topic, state) "
-                       f"VALUES ({before[0]}, %s, 99, 'x', %s)"]
+        overwrites += [
+            f"INSERT OR REPLACE INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'x', %s)",
+            f"REPLACE INTO {table} (rowid, originator_id, originator_version, topic, state) "
+            f"VALUES ({before[0]}, %s, 99, 'x', %s)",
+        ]
     for statement in overwrites:
         store.refused(statement, key, b"{}")
     assert store.row("appeals", recorded["appeals"]) == before
@@ -170,7 +177,10 @@ def test_sqlite_delete_without_where_is_refused_the_truncate_optimisation_being_
 
 
 def test_postgres_truncate_of_each_events_table_is_refused(postgres_url):
-    c, store = bootstrap(Settings(database_url=postgres_url, secret_key="t", log_key_file=LOG_KEY_FILE)), Store(postgres_url)
+    c, store = (
+        bootstrap(Settings(database_url=postgres_url, secret_key="t", log_key_file=LOG_KEY_FILE)),
+        Store(postgres_url),
+    )
     try:
         record_one_of_each(c)
         before = {table: store.dump(table) for table in PG_TABLES.values()}
@@ -194,17 +204,20 @@ def test_the_error_names_the_rule_the_operation_and_the_table(store, recorded):
     else:
         assert isinstance(update, psycopg.errors.RaiseException) and update.sqlstate == "P0001"
         assert (update.diag.message_primary, delete.diag.message_primary) == (
-            message("UPDATE", table), message("DELETE", table))
+            message("UPDATE", table),
+            message("DELETE", table),
+        )
         assert update.diag.message_detail == f"table public.{table}"
         assert "append a new one" in update.diag.message_hint
 
 
-def test_through_the_event_stores_connection_a_refusal_is_the_librarys_error_and_never_an_outage(
-        container, recorded):
+def test_through_the_event_stores_connection_a_refusal_is_the_librarys_error_and_never_an_outage(container, recorded):
     """On PostgreSQL a ProgrammingError (never retried, never a 503), on SQLite an IntegrityError."""
     recorder = container.appeals.recorder
-    with pytest.raises((ProgrammingError, IntegrityError)) as caught, \
-            recorder.datastore.transaction(commit=True) as curs:
+    with (
+        pytest.raises((ProgrammingError, IntegrityError)) as caught,
+        recorder.datastore.transaction(commit=True) as curs,
+    ):
         curs.execute(f"DELETE FROM {recorder.events_table_name}")
     expected = IntegrityError if container.database.kind == "sqlite" else ProgrammingError
     assert type(caught.value) is expected and not isinstance(caught.value, UNAVAILABLE)
@@ -216,16 +229,21 @@ def test_protecting_twice_is_harmless_and_events_are_still_recorded(database_url
     for app in (container.appeals, container.directory, container.accountability):
         protect_recorder(app.recorder)
         protect_recorder(app.recorder)
-    again = bootstrap(Settings(database_url=database_url, secret_key="t", log_key_file=LOG_KEY_FILE))  # a second process starting
+    again = bootstrap(
+        Settings(database_url=database_url, secret_key="t", log_key_file=LOG_KEY_FILE)
+    )  # a second process starting
     try:
         if store.kind == "sqlite":
-            triggers = store.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                     "AND tbl_name = 'stored_events'")
+            triggers = store.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'stored_events'"
+            )
             assert len(triggers) == 3
         else:
-            triggers = store.execute("SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
-                                     "WHERE tgname LIKE 'caseledger%' AND tgrelid::regclass::text LIKE '%\\_events' "
-                                     "ORDER BY 1, 2")
+            triggers = store.execute(
+                "SELECT tgrelid::regclass::text, tgname, tgenabled FROM pg_trigger "
+                "WHERE tgname LIKE 'caseledger%' AND tgrelid::regclass::text LIKE '%\\_events' "
+                "ORDER BY 1, 2"
+            )
             assert [(t, e) for t, _, e in triggers] == [(t, "O") for t in sorted(PG_TABLES.values()) for _ in "ab"]
             assert store.execute("SELECT count(*) FROM pg_proc WHERE proname = %s", FUNCTION) == [(1,)]
         more = record_one_of_each(again)  # new events, through every service
@@ -240,8 +258,9 @@ def test_new_events_are_still_recorded_through_every_service(container, store, r
     department = container.directory.add_unit(ADMIN, f"D-{uuid.uuid4().hex[:6]}", "区住建局").code
     approval = submit(container.approvals, "2026-10-14 09:00", "joint-completion-acceptance", [department])
     assert store.row("appeals", approval.id)[2:4] == (1, "caseledger:Approval.Submitted")
-    case = container.appeals.answer(recorded["appeals"], ADMIN, kind="final", content="再次办结。",
-                                    occurred_at=sh("2026-10-12 15:00"))
+    case = container.appeals.answer(
+        recorded["appeals"], ADMIN, kind="final", content="再次办结。", occurred_at=sh("2026-10-12 15:00")
+    )
     assert case.version == 7 and [e.type for e in container.appeals.history(case.id)][-1] == "Answered"
     user = container.directory.add_user(ADMIN, f"clerk-{uuid.uuid4().hex[:6]}", "platform", "a long passphrase")
     assert store.row("directory", user.id)[2] == 1
@@ -255,8 +274,9 @@ def test_protect_table_guards_another_append_only_table_under_its_own_rule(conta
         table = f"checkpoints_{uuid.uuid4().hex[:8]}"
         store.execute(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE){suffix}")
         try:
-            protect_table(container.appeals.recorder.datastore, table, rule="checkpoints are append-only",
-                          refuse_replace=True)
+            protect_table(
+                container.appeals.recorder.datastore, table, rule="checkpoints are append-only", refuse_replace=True
+            )
             protect_table(container.appeals.recorder, table, rule="checkpoints are append-only", refuse_replace=True)
             store.execute(f"INSERT INTO {table} VALUES (1, 'aa'), (2, 'bb')")
             update = store.refused(f"UPDATE {table} SET digest = 'cc' WHERE seq = 2")
@@ -286,7 +306,8 @@ def test_sqlite_another_table_appended_with_on_conflict_do_nothing_keeps_it_by_d
         store.execute("INSERT INTO merkle_sequence VALUES (1, 'bb') ON CONFLICT DO NOTHING")
         store.execute("INSERT OR IGNORE INTO merkle_sequence VALUES (1, 'bb')")
         assert str(store.refused("UPDATE merkle_sequence SET digest = 'cc'")) == (
-            "caseledger: the Merkle sequence is append-only: UPDATE of merkle_sequence refused")
+            "caseledger: the Merkle sequence is append-only: UPDATE of merkle_sequence refused"
+        )
         assert store.execute("SELECT * FROM merkle_sequence") == [(1, "aa")]
     finally:
         store.close()
@@ -298,8 +319,10 @@ def test_postgres_a_start_that_finds_the_triggers_in_place_takes_no_lock_on_the_
     and every insert behind that."""
     c = bootstrap(Settings(database_url=postgres_url, secret_key="t", log_key_file=LOG_KEY_FILE))
     done = threading.Event()
-    starting = threading.Thread(target=lambda: (protect_recorder(c.appeals.recorder),
-                                                protect_recorder(c.accountability.recorder), done.set()), daemon=True)
+    starting = threading.Thread(
+        target=lambda: (protect_recorder(c.appeals.recorder), protect_recorder(c.accountability.recorder), done.set()),
+        daemon=True,
+    )
     try:
         with psycopg.connect(postgres_url) as vacuum:
             for table in PG_TABLES.values():
@@ -337,28 +360,33 @@ def test_postgres_a_superuser_with_session_replication_role_replica_bypasses_the
     with throwaway_postgres() as url, protected_appeal(url, profiles, calendars) as (appeals, store, case_id):
         store.refused("UPDATE appeals_events SET state = %s WHERE originator_id = %s", b"{}", case_id)
         store.conn.execute("SET session_replication_role = replica")
-        store.conn.execute("UPDATE appeals_events SET topic = 'caseledger:Forged' WHERE originator_id = %s "
-                           "AND originator_version = 1", (case_id,))
-        store.conn.execute("DELETE FROM appeals_events WHERE originator_id = %s AND originator_version = 2",
-                           (case_id,))
-        assert store.execute("SELECT originator_version, topic FROM appeals_events WHERE originator_id = %s",
-                             case_id) == [(1, "caseledger:Forged")]
+        store.conn.execute(
+            "UPDATE appeals_events SET topic = 'caseledger:Forged' WHERE originator_id = %s AND originator_version = 1",
+            (case_id,),
+        )
+        store.conn.execute("DELETE FROM appeals_events WHERE originator_id = %s AND originator_version = 2", (case_id,))
+        assert store.execute(
+            "SELECT originator_version, topic FROM appeals_events WHERE originator_id = %s", case_id
+        ) == [(1, "caseledger:Forged")]
 
 
-def test_postgres_the_tables_owner_can_disable_or_drop_the_triggers_and_the_next_start_rearms_them(
-        profiles, calendars):
+def test_postgres_the_tables_owner_can_disable_or_drop_the_triggers_and_the_next_start_rearms_them(profiles, calendars):
     with throwaway_postgres() as url, protected_appeal(url, profiles, calendars) as (appeals, store, case_id):
         store.conn.execute("ALTER TABLE appeals_events DISABLE TRIGGER caseledger_append_only")
         store.conn.execute("DROP TRIGGER caseledger_append_only_truncate ON appeals_events")
-        store.conn.execute(f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
-                           "AS 'BEGIN RETURN OLD; END'")  # a neutered rule
-        store.conn.execute("UPDATE appeals_events SET topic = 'caseledger:Forged' WHERE originator_id = %s "
-                           "AND originator_version = 2", (case_id,))
+        store.conn.execute(
+            f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN OLD; END'"
+        )  # a neutered rule
+        store.conn.execute(
+            "UPDATE appeals_events SET topic = 'caseledger:Forged' WHERE originator_id = %s AND originator_version = 2",
+            (case_id,),
+        )
         protect_recorder(appeals.recorder)  # what the next start does
         store.refused("UPDATE appeals_events SET topic = 'x' WHERE originator_id = %s", case_id)
         store.refused("TRUNCATE appeals_events")
-        assert store.execute("SELECT topic FROM appeals_events WHERE originator_id = %s AND originator_version = 2",
-                             case_id) == [("caseledger:Forged",)]
+        assert store.execute(
+            "SELECT topic FROM appeals_events WHERE originator_id = %s AND originator_version = 2", case_id
+        ) == [("caseledger:Forged",)]
 
 
 def test_sqlite_a_dropped_trigger_is_put_back_by_the_next_start(tmp_path):
@@ -367,12 +395,17 @@ def test_sqlite_a_dropped_trigger_is_put_back_by_the_next_start(tmp_path):
     try:
         case_id = record_one_of_each(c)["appeals"]
         store.execute("DROP TRIGGER caseledger_append_only_delete_stored_events")
-        store.execute("DELETE FROM stored_events WHERE originator_id = %s AND originator_version = 5",
-                      case_id.hex)  # what whoever can write the file can do
+        store.execute(
+            "DELETE FROM stored_events WHERE originator_id = %s AND originator_version = 5", case_id.hex
+        )  # what whoever can write the file can do
         protect_recorder(c.appeals.recorder)  # what the next start does
         store.refused("DELETE FROM stored_events WHERE originator_id = %s", case_id.hex)
-        assert [v for (v,) in store.execute("SELECT originator_version FROM stored_events WHERE originator_id = %s",
-                                            case_id.hex)] == [1, 2, 3, 4, 6]
+        assert [
+            v
+            for (v,) in store.execute(
+                "SELECT originator_version FROM stored_events WHERE originator_id = %s", case_id.hex
+            )
+        ] == [1, 2, 3, 4, 6]
     finally:
         store.close()
         c.close()
@@ -384,8 +417,12 @@ def test_postgres_the_function_and_triggers_live_in_the_configured_schema(postgr
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
         with protected_appeal(f"{postgres_url}?schema={schema}", profiles, calendars) as (_, store, case_id):
-            assert store.execute("SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                                 "WHERE p.proname = %s AND n.nspname = %s", FUNCTION, schema) == [(schema,)]
+            assert store.execute(
+                "SELECT n.nspname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.proname = %s AND n.nspname = %s",
+                FUNCTION,
+                schema,
+            ) == [(schema,)]
             error = store.refused(f"DELETE FROM {schema}.appeals_events WHERE originator_id = %s", case_id)
             assert error.diag.message_detail == f"table {schema}.appeals_events"
     finally:

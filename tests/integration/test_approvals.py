@@ -25,17 +25,24 @@ FIRE, PLAN = unit_actor("DISTRICT-FIRE"), unit_actor("DISTRICT-PLAN")
 
 @pytest.fixture
 def approvals(appeals, database_url, profiles, calendars) -> Iterator[ApprovalService]:
-    service = ApprovalService(database_from_url(database_url).env, profiles=profiles,
-                              calendars=calendars.for_jurisdiction, store=appeals)
+    service = ApprovalService(
+        database_from_url(database_url).env, profiles=profiles, calendars=calendars.for_jurisdiction, store=appeals
+    )
     yield service
     service.close()
 
 
 def submit(approvals: ApprovalService, at: str, *, departments=("DISTRICT-FIRE",), **extra):
     approval, created = approvals.submit(
-        PLATFORM, profile=extra.pop("profile", "licensing-law-2019"), matter=extra.pop("matter", "general"),
-        applicant={"name": "某某餐饮有限公司"}, materials=["申请书", "营业执照"], departments=list(departments),
-        occurred_at=sh(at), **extra)
+        PLATFORM,
+        profile=extra.pop("profile", "licensing-law-2019"),
+        matter=extra.pop("matter", "general"),
+        applicant={"name": "某某餐饮有限公司"},
+        materials=["申请书", "营业执照"],
+        departments=list(departments),
+        occurred_at=sh(at),
+        **extra,
+    )
     assert created
     return approval
 
@@ -78,12 +85,16 @@ def test_the_sweep_deems_an_application_accepted_when_the_notice_period_ends__li
     assert recorded(again, approval) == [] and types(approvals, approval).count("DeemedAccepted") == 1
 
 
-def test_a_department_review_past_its_promise_is_recorded_missed_against_that_department__002_item_10(
-        approvals, watch):
+def test_a_department_review_past_its_promise_is_recorded_missed_against_that_department__002_item_10(approvals, watch):
     """002 item 10: joint completion acceptance within 15 working days, each department's opinion too.
     Forwarded Mon 10-12 → 15 WD end at 24:00 Mon 11-02."""
-    approval = submit(approvals, "2026-10-12 09:00", profile="liaocheng-2020-approvals",
-                      matter="joint-completion-acceptance", departments=("DISTRICT-FIRE", "DISTRICT-PLAN"))
+    approval = submit(
+        approvals,
+        "2026-10-12 09:00",
+        profile="liaocheng-2020-approvals",
+        matter="joint-completion-acceptance",
+        departments=("DISTRICT-FIRE", "DISTRICT-PLAN"),
+    )
     approvals.accept(approval.id, PLATFORM, occurred_at=sh("2026-10-12 10:00"))
     approvals.forward(approval.id, PLATFORM, occurred_at=sh("2026-10-12 11:00"))
     approvals.answer(approval.id, FIRE, department="DISTRICT-FIRE", decision="approve", opinion="消防验收合格")
@@ -98,12 +109,14 @@ def test_a_paused_application_is_not_swept_while_paused__licensing_law_art_45(ap
     (10-20 .. 11-11), it is due 17 working days after 11-09: end of Wed 12-02."""
     approval = submit(approvals, "2026-10-12 09:00")
     approvals.accept(approval.id, PLATFORM, occurred_at=sh("2026-10-12 10:00"))
-    approvals.pause(approval.id, PLATFORM, reason="expert_review", expected_working_days=10,
-                    occurred_at=sh("2026-10-20 10:00"))
+    approvals.pause(
+        approval.id, PLATFORM, reason="expert_review", expected_working_days=10, occurred_at=sh("2026-10-20 10:00")
+    )
     assert mine(watch.sweep("2026-11-12 09:00").missed, approval) == []
     approvals.resume(approval.id, PLATFORM, occurred_at=sh("2026-11-12 09:30"))
-    decision = next(d for d in approvals.deadlines(approvals.get(approval.id), sh("2026-11-12 10:00"))
-                    if d.name == "decision")
+    decision = next(
+        d for d in approvals.deadlines(approvals.get(approval.id), sh("2026-11-12 10:00")) if d.name == "decision"
+    )
     assert decision.due == sh("2026-12-02 23:59:59") and not decision.paused
     assert [p["working_days"] for p in decision.pauses] == [17]
 
@@ -157,7 +170,10 @@ def test_the_audit_trail_keeps_every_approval_event_with_its_actor(approvals, ap
     stored = appeals.recorder.select_events(approval.id)
     assert total == len(stored) == 4
     assert [(r["type"], r["actor_role"], r["actor_unit"]) for r in rows] == [
-        ("Submitted", "platform", None), ("Accepted", "platform", None), ("Forwarded", "platform", None),
-        ("DepartmentAnswered", "unit", "DISTRICT-FIRE")]
+        ("Submitted", "platform", None),
+        ("Accepted", "platform", None),
+        ("Forwarded", "platform", None),
+        ("DepartmentAnswered", "unit", "DISTRICT-FIRE"),
+    ]
     assert [r["data"] for r in rows] == [e.state.decode("utf-8") for e in stored]
     views.close()

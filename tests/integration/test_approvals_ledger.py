@@ -77,14 +77,28 @@ def test_the_approvals_of_a_month_as_a_whole(appeals, approvals, database_url, c
     before = {m: ledger.approval_figures(p) for m, p in months.items()}
     d1, d2 = month_of_approvals(approvals)
     runner.run_once()
-    added = {m: (Counter(ledger.approval_figures(p).counts) - Counter(before[m].counts),
-                 ledger.approval_figures(p).decision_overdue_at_end - before[m].decision_overdue_at_end)
-             for m, p in months.items()}
+    added = {
+        m: (
+            Counter(ledger.approval_figures(p).counts) - Counter(before[m].counts),
+            ledger.approval_figures(p).decision_overdue_at_end - before[m].decision_overdue_at_end,
+        )
+        for m, p in months.items()
+    }
     assert added["2026-09"] == ({"submitted": 1}, 0)
     # Case 1's decision ended 10-27 and is unmet at 10-31 24:00.
-    assert added["2026-10"] == ({"submitted": 2, "accepted": 3, "deemed_accepted": 1, "decided": 1,
-                                 "decided_on_time": 1, "delivered": 1, "pauses_ended": 1,
-                                 "paused_working_days": 2}, 1)
+    assert added["2026-10"] == (
+        {
+            "submitted": 2,
+            "accepted": 3,
+            "deemed_accepted": 1,
+            "decided": 1,
+            "decided_on_time": 1,
+            "delivered": 1,
+            "pauses_ended": 1,
+            "paused_working_days": 2,
+        },
+        1,
+    )
     # Case 3's decision (5 WD, to 11-02) is still unmet at 11-30 24:00.
     assert added["2026-11"] == ({"decided": 1, "decided_late": 1, "delivered": 1}, 1)
 
@@ -132,14 +146,19 @@ def test_a_ledger_view_made_before_approvals_were_counted_gets_their_columns(fre
         ledger = views.get("ledger")
         september = ledger.figures("OLD", ReportingPeriod.month("2026-09"))
         assert september.counts["forwarded"] == 1 and dict(september.approvals.counts) == dict.fromkeys(
-            september.approvals.counts, 0)
-        ledger.apply(LedgerChanges({("OLD", date(2026, 9, 30)): {"approvals_forwarded": 2, "forwarded": 1}},
-                                   {date(2026, 9, 30): {"submitted": 1}}, {}),
-                     Tracking(application_name="Appeals:ledger", notification_id=1))
+            september.approvals.counts, 0
+        )
+        ledger.apply(
+            LedgerChanges(
+                {("OLD", date(2026, 9, 30)): {"approvals_forwarded": 2, "forwarded": 1}},
+                {date(2026, 9, 30): {"submitted": 1}},
+                {},
+            ),
+            Tracking(application_name="Appeals:ledger", notification_id=1),
+        )
         september = ledger.figures("OLD", ReportingPeriod.month("2026-09"))
         assert (september.counts["forwarded"], september.approvals.counts["forwarded"]) == (2, 2)
         assert ledger.approval_figures(ReportingPeriod.month("2026-09")).counts["submitted"] == 1
         assert ledger.position() == 1
     finally:
         views.close()
-

@@ -68,9 +68,7 @@ def test_newly_published_year_makes_provisional_deadline_exact_after_reload(over
 
     write(
         overrides,
-        '[national.2027]\n'
-        'holidays = ["2027-01-01", "2027-01-02", "2027-01-03"]\n'
-        'workdays = ["2027-02-20"]\n',
+        '[national.2027]\nholidays = ["2027-01-01", "2027-01-02", "2027-01-03"]\nworkdays = ["2027-02-20"]\n',
     )
     assert not source.for_jurisdiction(None).is_published(2027)  # cached until reload
     source.reload()
@@ -95,9 +93,7 @@ def test_local_closure_affects_only_its_jurisdiction(overrides):
     """Local closures are added per jurisdiction."""
     write(
         overrides,
-        '[local."zibo.zichuan"]\n'
-        'holidays = ["2026-06-01", 2026-10-10]\n'
-        'workdays = ["2026-10-07"]\n',
+        '[local."zibo.zichuan"]\nholidays = ["2026-06-01", 2026-10-10]\nworkdays = ["2026-10-07"]\n',
     )
     source = CalendarSource(overrides)
     zichuan = source.for_jurisdiction("zibo.zichuan")
@@ -130,12 +126,12 @@ def test_calendars_are_cached_per_jurisdiction(overrides):
         ('[national.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-01"]\n', "both"),
         ('[local."x"]\nholidays = ["2026-06-01"]\nworkdays = ["2026-06-01"]\n', "2026-06-01"),
         ('[national.2027]\nholiday = ["2027-01-01"]\n', "national.2027.holiday"),
-        ('[regional.2027]\nholidays = []\n', "regional"),
-        ('[national.27]\nholidays = []\n', "four-digit year"),
+        ("[regional.2027]\nholidays = []\n", "regional"),
+        ("[national.27]\nholidays = []\n", "four-digit year"),
         ('[national.2027]\nholidays = ["2026-12-31"]\n', "not in 2027"),
         ('[national.2027]\nholidays = "2027-01-01"\n', "list of dates"),
-        ('[national.2027]\nholidays = [2027-01-01T08:00:00]\n', "holidays[0]"),
-        ('[national.2027\n', "not valid TOML"),
+        ("[national.2027]\nholidays = [2027-01-01T08:00:00]\n", "holidays[0]"),
+        ("[national.2027\n", "not valid TOML"),
     ],
 )
 def test_malformed_file_is_rejected_naming_file_and_key(tmp_path, text, fragment):

@@ -38,7 +38,9 @@ GOOD = {
     "merge": lambda c, a: c.merge_into(another_open_appeal(c), "同一事项", a),
     "unmerge": lambda c, a: c.unmerge(another_open_appeal(c), "误并", a),
     "rectify": lambda c, a: c.rectify("已整改", a),
-    "contest_rating": lambda c, a: c.contest_rating("误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a),
+    "contest_rating": lambda c, a: c.contest_rating(
+        "误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a
+    ),
     "adjudicate_rating": lambda c, a: c.adjudicate_rating(False, "维持原评价", a),
 }
 
@@ -63,18 +65,21 @@ def refused_by_state(case, actor, name):
 def life(appeals):
     """The case at each step of a life that passes every status of an appeal (Liaocheng: it may be extended)."""
     case = forwarded_case(appeals, "liaocheng-2020", "2026-09-30 09:00", "2026-09-30 10:00")
-    case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"],
-                           occurred_at=sh("2026-09-30 10:05"))
-    steps = [("forwarded", lambda: None),
-             ("acknowledged", lambda: appeals.acknowledge(case.id, LEAD)),
-             ("initial answer given", lambda: appeals.answer(case.id, LEAD, kind="initial", content="核实中")),
-             ("at the extension cap", lambda: appeals.extend(case.id, LEAD, working_days=15, reason="多部门")),
-             ("answered", lambda: appeals.answer(case.id, LEAD, kind="final", content="已接电")),
-             ("returned", lambda: appeals.review(case.id, PLATFORM, accepted=False, note="未附凭证")),
-             ("answered again", lambda: appeals.answer(case.id, LEAD, kind="final", content="已接电，附凭证")),
-             ("reviewed", lambda: appeals.review(case.id, PLATFORM, accepted=True)),
-             ("visited", lambda: appeals.visit(case.id, PLATFORM, satisfaction="satisfied", solved=True)),
-             ("closed", lambda: appeals.close_case(case.id, PLATFORM))]
+    case = appeals.forward(
+        case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"], occurred_at=sh("2026-09-30 10:05")
+    )
+    steps = [
+        ("forwarded", lambda: None),
+        ("acknowledged", lambda: appeals.acknowledge(case.id, LEAD)),
+        ("initial answer given", lambda: appeals.answer(case.id, LEAD, kind="initial", content="核实中")),
+        ("at the extension cap", lambda: appeals.extend(case.id, LEAD, working_days=15, reason="多部门")),
+        ("answered", lambda: appeals.answer(case.id, LEAD, kind="final", content="已接电")),
+        ("returned", lambda: appeals.review(case.id, PLATFORM, accepted=False, note="未附凭证")),
+        ("answered again", lambda: appeals.answer(case.id, LEAD, kind="final", content="已接电，附凭证")),
+        ("reviewed", lambda: appeals.review(case.id, PLATFORM, accepted=True)),
+        ("visited", lambda: appeals.visit(case.id, PLATFORM, satisfaction="satisfied", solved=True)),
+        ("closed", lambda: appeals.close_case(case.id, PLATFORM)),
+    ]
     for label, step in steps:
         step()
         yield label, appeals.get(case.id)
@@ -118,8 +123,14 @@ def test_the_extension_cap_closes_the_extension_with_the_cap_as_its_reason(appea
 @pytest.mark.parametrize("step, open_", [("before answering", True), ("after answering", False)])
 def test_a_department_is_offered_its_review_opinion_once_a_round(approvals, step, open_):
     """001 (四) 后台分类审批: each department answers once a round; the window may return it."""
-    approval, _ = approvals.submit(PLATFORM, profile="licensing-law-2019", matter="general",
-                                   applicant={"name": "某餐饮"}, materials=["申请书"], departments=["DISTRICT-FIRE"])
+    approval, _ = approvals.submit(
+        PLATFORM,
+        profile="licensing-law-2019",
+        matter="general",
+        applicant={"name": "某餐饮"},
+        materials=["申请书"],
+        departments=["DISTRICT-FIRE"],
+    )
     approvals.accept(approval.id, PLATFORM)
     approval = approvals.forward(approval.id, PLATFORM)
     fire = unit_actor("DISTRICT-FIRE")

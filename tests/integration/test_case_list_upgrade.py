@@ -50,10 +50,16 @@ def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(
         settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
         first = bootstrap(settings)
         first.directory.add_unit(ADMIN, "DISTRICT-POWER", "区供电中心")
-        case, _ = first.appeals.open(PLATFORM, channel="12345", category="help", subject="接电难", content="逾期未办",
-                                     enterprise={"name": "某公司", "credit_code": "91370302ma3c4xyz0k"},
-                                     profile="zichuan-2020",
-                                     occurred_at=sh("2026-11-02 09:00"))
+        case, _ = first.appeals.open(
+            PLATFORM,
+            channel="12345",
+            category="help",
+            subject="接电难",
+            content="逾期未办",
+            enterprise={"name": "某公司", "credit_code": "91370302ma3c4xyz0k"},
+            profile="zichuan-2020",
+            occurred_at=sh("2026-11-02 09:00"),
+        )
         first.appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", occurred_at=sh("2026-11-02 10:00"))
         first.runner().run_once()
         as_made_before(first, lacking)
@@ -64,8 +70,11 @@ def test_a_case_list_without_the_units_own_deadlines_is_rebuilt_from_the_events(
             view = again.read_models["case_list"].view
             assert view.position() == 0  # emptied, to be made again from the log
             again.runner().run_once()
-            rows, total = view.query(CaseListQuery(kind=None, viewer_unit="DISTRICT-POWER",
-                                                   deadlines_of="DISTRICT-POWER", now=sh("2026-12-01 12:00")))
+            rows, total = view.query(
+                CaseListQuery(
+                    kind=None, viewer_unit="DISTRICT-POWER", deadlines_of="DISTRICT-POWER", now=sh("2026-12-01 12:00")
+                )
+            )
             # 000 item 4: the unit's initial reply, 2 working days from Mon 11-02: Wed 11-04.
             assert total == 1 and rows[0]["next_due"] == sh("2026-11-04 23:59:59")
             [received] = view.appeals_received(sh("2026-11-01 00:00"), sh("2026-12-01 00:00"))
@@ -84,9 +93,16 @@ def test_a_case_list_without_credit_codes_and_merges_is_rebuilt_from_the_events(
     with database(kind, tmp_path) as url:
         settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
         first = bootstrap(settings)
-        case, _ = first.appeals.open(PLATFORM, channel="12345", category="help", subject="接电难", content="逾期未办",
-                                     enterprise={"name": "某公司", "credit_code": "91370302MA3C000001"},
-                                     profile="zichuan-2020", occurred_at=sh("2026-11-02 09:00"))
+        case, _ = first.appeals.open(
+            PLATFORM,
+            channel="12345",
+            category="help",
+            subject="接电难",
+            content="逾期未办",
+            enterprise={"name": "某公司", "credit_code": "91370302MA3C000001"},
+            profile="zichuan-2020",
+            occurred_at=sh("2026-11-02 09:00"),
+        )
         first.runner().run_once()
         view = first.read_models["case_list"].view
         with view.datastore.transaction(commit=True) as c:
@@ -101,6 +117,7 @@ def test_a_case_list_without_credit_codes_and_merges_is_rebuilt_from_the_events(
             again.runner().run_once()
             found = view.repeat_candidates(sh("2026-11-02 00:00"), sh("2026-11-03 00:00"))
             assert [(c.id, c.credit_code, c.grams) for c in found] == [
-                (str(case.id), "91370302MA3C000001", frozenset({"  接", " 接电", "接电难", "电难 "}))]
+                (str(case.id), "91370302MA3C000001", frozenset({"  接", " 接电", "接电难", "电难 "}))
+            ]
         finally:
             again.close()

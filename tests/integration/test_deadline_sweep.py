@@ -33,9 +33,11 @@ def test_missed_unit_reply_is_recorded_once_with_a_supervision_notice(appeals, w
     assert mine(watch.sweep("2026-10-08 23:59").missed, case) == []
     report = watch.sweep("2026-10-09 00:00")
     assert [(m["deadline"], m["rule"], m["due"]) for m in mine(report.missed, case)] == [
-        ("unit_reply", "zichuan-2020/unit_reply", sh("2026-10-08 23:59:59"))]
+        ("unit_reply", "zichuan-2020/unit_reply", sh("2026-10-08 23:59:59"))
+    ]
     assert [(e["level_code"], e["cause"]["rule"]) for e in mine(report.escalations, case)] == [
-        ("supervision_notice", "zichuan-2020/overdue")]
+        ("supervision_notice", "zichuan-2020/overdue")
+    ]
     case = appeals.get(case.id)
     assert types(appeals, case)[-2:] == ["DeadlineMissed", "Escalated"]
     assert case.escalation_level == 1
@@ -87,8 +89,11 @@ def test_sweep_finds_due_deadlines_from_the_index_without_loading_other_cases(ap
     fresh = {forwarded_case(appeals, "zichuan-2020", "2026-10-08 09:00", "2026-10-08 10:00").id for _ in range(5)}
     loaded = []
     original = appeals.repository.get
-    monkeypatch.setattr(appeals.repository, "get", lambda aggregate_id, *a, **k: (
-        loaded.append(aggregate_id), original(aggregate_id, *a, **k))[1])
+    monkeypatch.setattr(
+        appeals.repository,
+        "get",
+        lambda aggregate_id, *a, **k: (loaded.append(aggregate_id), original(aggregate_id, *a, **k))[1],
+    )
     watch.sweep("2026-10-09 01:00")
     assert late.id in loaded and not fresh & set(loaded)
 
@@ -133,7 +138,8 @@ def test_a_dry_run_records_nothing_and_reports_what_the_sweep_would_record(appea
         report = watch.deadlines.sweep(PLATFORM, sh(now), dry_run=True)
         assert report.dry_run
         assert sorted(m["deadline"] for m in mine(report.missed, case)) == (
-            ["platform_report", "unit_reply"] if now.startswith("2099") else ["unit_reply"])
+            ["platform_report", "unit_reply"] if now.startswith("2099") else ["unit_reply"]
+        )
         assert [e["level_code"] for e in mine(report.escalations, case)] == ["supervision_notice"]
     assert appeals.recorder.max_notification_id() == before and appeals.get(case.id).version == 2
     real = watch.sweep("2026-10-09 00:00")  # the drill left the real sweep all to do
@@ -144,8 +150,7 @@ def test_the_window_deadline_binds_the_unit_the_case_is_forwarded_to(appeals, wa
     """004 item 二 (办不成事反映窗口): 复杂问题5个工作日内处理反馈, from registration; the unit handed
     the problem answers for it, so its miss is that unit's. Registered Mon 2026-11-02 → WD5 Mon 11-09."""
     unit = f"U-{uuid.uuid4().hex[:8]}"
-    case = forwarded_case(appeals, "suqian-2024", "2026-11-02 09:00", "2026-11-03 10:00", unit=unit,
-                          channel="window")
+    case = forwarded_case(appeals, "suqian-2024", "2026-11-02 09:00", "2026-11-03 10:00", unit=unit, channel="window")
     window = next(d for d in appeals.deadlines(case, now=sh("2026-11-03 11:00")) if d.name == "window_feedback")
     assert (window.unit, window.due) == (unit, sh("2026-11-09 23:59:59"))
     report = watch.sweep("2026-11-10 00:00")

@@ -44,7 +44,9 @@ def test_resolution_within_15_working_days(appeals, case):
 
 def test_initial_answer_meets_the_answer_deadline_but_not_resolution(appeals, case):
     """002 item 53: an answer (答复) is not yet a resolution (解决或服务确认)."""
-    case = appeals.answer(case.id, ADMIN, kind="initial", content="已核实，正在协调。", occurred_at=sh("2026-10-09 10:00"))
+    case = appeals.answer(
+        case.id, ADMIN, kind="initial", content="已核实，正在协调。", occurred_at=sh("2026-10-09 10:00")
+    )
     assert deadline(appeals, case, "answer", now="2026-11-30 00:00").met_at == sh("2026-10-09 10:00")
     assert deadline(appeals, case, "resolution", now="2026-10-09 11:00").met_at is None
 
@@ -96,7 +98,9 @@ def test_result_sent_back_does_not_stop_the_15_working_day_clock(appeals, case):
     case = appeals.review(case.id, PLATFORM, accepted=False, note="未解决实际问题", occurred_at=sh("2026-10-20 09:00"))
     resolution = deadline(appeals, case, "resolution", now="2026-10-20 10:00")
     assert resolution.round == 1 and resolution.met_at is None and resolution.due == sh("2026-10-27 23:59:59")
-    case = appeals.extend(case.id, PLATFORM, working_days=3, reason="需协调供电公司", occurred_at=sh("2026-10-21 09:00"))
+    case = appeals.extend(
+        case.id, PLATFORM, working_days=3, reason="需协调供电公司", occurred_at=sh("2026-10-21 09:00")
+    )
     case = appeals.answer(case.id, ADMIN, kind="final", content="已解决。", occurred_at=sh("2026-10-29 16:00"))
     resolution = deadline(appeals, case, "resolution", now="2026-12-01 00:00")
     assert resolution.due == sh("2026-10-30 23:59:59") and resolution.met_at == sh("2026-10-29 16:00")

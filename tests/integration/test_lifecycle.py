@@ -54,13 +54,22 @@ PATHS = {
 
 def store_dump(appeals):
     """Every stored record, as the recorder returns it: the whole event store."""
-    return [(n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
-            for n in appeals.recorder.select_notifications(start=None, limit=10**6)]
+    return [
+        (n.id, n.originator_id, n.originator_version, n.topic, bytes(n.state))
+        for n in appeals.recorder.select_notifications(start=None, limit=10**6)
+    ]
 
 
 def case_in(appeals, status):
-    case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject="接电", content="接电难",
-                           enterprise={"name": "某公司"}, profile=PROFILE)
+    case, _ = appeals.open(
+        PLATFORM,
+        channel="12345",
+        category="help",
+        subject="接电",
+        content="接电难",
+        enterprise={"name": "某公司"},
+        profile=PROFILE,
+    )
     for step in PATHS[status]:
         case = COMMANDS[step](appeals, case.id)
     assert case.status == status
@@ -92,8 +101,9 @@ def test_full_lifecycle_records_every_step_with_its_actor(appeals):
         lambda: appeals.answer(case.id, ADMIN, kind="initial", content="已核实。", occurred_at=sh("2026-10-09 09:00")),
         lambda: appeals.answer(case.id, ADMIN, kind="final", content="已接电。", occurred_at=sh("2026-10-20 09:00")),
         lambda: appeals.review(case.id, PLATFORM, accepted=True, occurred_at=sh("2026-10-20 15:00")),
-        lambda: appeals.visit(case.id, PLATFORM, satisfaction="basically_satisfied", solved=True,
-                              occurred_at=sh("2026-10-21 10:00")),
+        lambda: appeals.visit(
+            case.id, PLATFORM, satisfaction="basically_satisfied", solved=True, occurred_at=sh("2026-10-21 10:00")
+        ),
         lambda: appeals.close_case(case.id, PLATFORM, occurred_at=sh("2026-10-21 11:00")),
     ]
     for step in steps:
@@ -101,8 +111,16 @@ def test_full_lifecycle_records_every_step_with_its_actor(appeals):
     final = appeals.get(case.id)
     assert final.status == "closed" and final.solved is True and final.satisfaction == "basically_satisfied"
     history = appeals.history(case.id)
-    assert [h.type for h in history] == ["Received", "Forwarded", "Acknowledged", "Answered", "Answered",
-                                         "Reviewed", "Visited", "Closed"]
+    assert [h.type for h in history] == [
+        "Received",
+        "Forwarded",
+        "Acknowledged",
+        "Answered",
+        "Answered",
+        "Reviewed",
+        "Visited",
+        "Closed",
+    ]
     assert [h.seq for h in history] == list(range(1, 9))
     assert history[0].actor == {"user": "hotline.clerk", "role": "platform", "unit": None}
     assert all(h.backfilled and h.recorded_at > h.occurred_at for h in history)
@@ -149,10 +167,13 @@ def test_as_of_deadlines_show_what_was_overdue_at_that_moment(appeals):
     assert verification.met_late
 
 
-@pytest.mark.parametrize(("when", "field_message"), [
-    ("future", "must not be in the future"),
-    ("before_last", "must not be before the case's last event"),
-])
+@pytest.mark.parametrize(
+    ("when", "field_message"),
+    [
+        ("future", "must not be in the future"),
+        ("before_last", "must not be before the case's last event"),
+    ],
+)
 def test_occurred_at_is_never_in_the_future_nor_before_the_previous_event(appeals, when, field_message):
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     at = appeals.clock() + timedelta(minutes=5) if when == "future" else sh("2026-09-30 15:59")
@@ -167,14 +188,28 @@ def test_opening_again_with_the_same_channel_and_external_ref_returns_the_existi
     """The city platform's work-order number makes re-import idempotent."""
     first = open_case(appeals, PROFILE, "2026-09-30 15:00", external_ref="ZB-2026-0930-001")
     before = store_dump(appeals)
-    again, created = appeals.open(PLATFORM, channel="12345", category="consultation", subject="changed",
-                                  content="changed", enterprise={"name": "x"}, profile=PROFILE,
-                                  external_ref="ZB-2026-0930-001")
+    again, created = appeals.open(
+        PLATFORM,
+        channel="12345",
+        category="consultation",
+        subject="changed",
+        content="changed",
+        enterprise={"name": "x"},
+        profile=PROFILE,
+        external_ref="ZB-2026-0930-001",
+    )
     assert not created and again.id == first.id and again.subject == first.subject
     assert store_dump(appeals) == before
-    other_channel, created = appeals.open(PLATFORM, channel="enterprise_express", category="help", subject="s",
-                                          content="c", enterprise={"name": "x"}, profile=PROFILE,
-                                          external_ref="ZB-2026-0930-001")
+    other_channel, created = appeals.open(
+        PLATFORM,
+        channel="enterprise_express",
+        category="help",
+        subject="s",
+        content="c",
+        enterprise={"name": "x"},
+        profile=PROFILE,
+        external_ref="ZB-2026-0930-001",
+    )
     assert created and other_channel.id != first.id
 
 
@@ -192,8 +227,18 @@ def test_two_racing_imports_of_one_work_order_make_one_case(appeals):
     appeals._find = slow_find
 
     def import_order():
-        results.append(appeals.open(PLATFORM, channel="12345", category="help", subject="s", content="c",
-                                    enterprise={"name": "x"}, profile=PROFILE, external_ref="RACE-1"))
+        results.append(
+            appeals.open(
+                PLATFORM,
+                channel="12345",
+                category="help",
+                subject="s",
+                content="c",
+                enterprise={"name": "x"},
+                profile=PROFILE,
+                external_ref="RACE-1",
+            )
+        )
 
     threads = [threading.Thread(target=import_order) for _ in range(2)]
     [t.start() for t in threads]
@@ -223,17 +268,20 @@ def test_two_racing_commands_on_one_case_one_wins_the_other_conflicts(appeals):
         except VersionConflict:
             outcomes.append("conflict")
 
-    threads = [threading.Thread(target=run, args=(c,)) for c in (
-        lambda: appeals.acknowledge(case.id, UNIT),
-        lambda: appeals.request_handback(case.id, UNIT, reason="不属本单位"),
-    )]
+    threads = [
+        threading.Thread(target=run, args=(c,))
+        for c in (
+            lambda: appeals.acknowledge(case.id, UNIT),
+            lambda: appeals.request_handback(case.id, UNIT, reason="不属本单位"),
+        )
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     appeals._get = get
     assert sorted(outcomes) == ["conflict", "ok"]
     # One command recorded: a handback, or an acknowledgement with the DeadlineMissed recording its
     # 1-working-day verification period as met late (it is signed for now, weeks after 10-08).
-    recorded = [e.type for e in appeals.history(case.id)][case.version:]
+    recorded = [e.type for e in appeals.history(case.id)][case.version :]
     assert recorded in (["HandbackRequested"], ["Acknowledged", "DeadlineMissed"])
 
 
@@ -244,7 +292,7 @@ def test_expected_version_mismatch_is_a_conflict_and_records_nothing(appeals):
         appeals.acknowledge(case.id, UNIT, expected_version=case.version - 1)
     assert store_dump(appeals) == before
     acknowledged = appeals.acknowledge(case.id, UNIT, expected_version=case.version)
-    assert [e.type for e in appeals.history(case.id)][case.version:] == ["Acknowledged", "DeadlineMissed"]
+    assert [e.type for e in appeals.history(case.id)][case.version :] == ["Acknowledged", "DeadlineMissed"]
     assert acknowledged.version == case.version + 2
 
 
@@ -252,8 +300,9 @@ def test_handback_then_reforward_restarts_the_new_units_periods(appeals):
     """退单申请 (国办函〔2025〕66号): the platform rules on it and re-forwards (改派)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00", unit="DISTRICT-WATER")
     appeals.request_handback(case.id, ADMIN, reason="属供电部门职责", occurred_at=sh("2026-10-08 09:00"))
-    case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"],
-                           occurred_at=sh("2026-10-08 10:00"))
+    case = appeals.forward(
+        case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"], occurred_at=sh("2026-10-08 10:00")
+    )
     assert case.unit == "DISTRICT-POWER" and case.co_units == ["DISTRICT-WATER"]
     answers = [d for d in appeals.deadlines(case, now=sh("2026-10-08 11:00")) if d.name == "answer"]
     assert answers[0].cancelled_at == sh("2026-10-08 10:00") and answers[0].met_at is None
@@ -290,7 +339,10 @@ def test_a_co_handling_unit_gives_its_opinion_and_still_cannot_answer_for_the_le
     assert [(o["unit"], o["content"]) for o in case.co_opinions] == [("DISTRICT-GRID", "网格已核实：线路需改造。")]
     given = appeals.history(case.id)[-1]
     assert (given.type, given.actor["unit"], given.data["content"]) == (
-        "CoOpinionGiven", "DISTRICT-GRID", "网格已核实：线路需改造。")
+        "CoOpinionGiven",
+        "DISTRICT-GRID",
+        "网格已核实：线路需改造。",
+    )
     assert not any(d.met_at for d in appeals.deadlines(case))  # an opinion meets no deadline of the lead
     before = store_dump(appeals)
     for stranger in (UNIT, as_unit("DISTRICT-WATER"), PLATFORM, ADMIN):
@@ -306,9 +358,11 @@ def test_a_unit_is_refused_for_its_part_before_its_stale_version_is_looked_at(ap
     a lead-only command learns only that it may not (403), not the case's version (409)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00")
     case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-GRID"])
-    for verb in (lambda **o: appeals.acknowledge(case.id, as_unit("DISTRICT-GRID"), **o),
-                 lambda **o: appeals.answer(case.id, as_unit("DISTRICT-GRID"), kind="final", content="x", **o),
-                 lambda **o: appeals.extend(case.id, as_unit("DISTRICT-GRID"), working_days=1, reason="x", **o)):
+    for verb in (
+        lambda **o: appeals.acknowledge(case.id, as_unit("DISTRICT-GRID"), **o),
+        lambda **o: appeals.answer(case.id, as_unit("DISTRICT-GRID"), kind="final", content="x", **o),
+        lambda **o: appeals.extend(case.id, as_unit("DISTRICT-GRID"), working_days=1, reason="x", **o),
+    ):
         with pytest.raises(NotPermitted):
             verb(expected_version=1)
 
@@ -319,7 +373,9 @@ def test_inspectors_and_auditors_change_no_case(appeals, reader):
     before = store_dump(appeals)
     for command in ("forward", "escalate", "close"):
         with pytest.raises(NotPermitted):
-            {"forward": lambda: appeals.forward(case.id, reader, unit="X"),
-             "escalate": lambda: appeals.escalate(case.id, reader, reason="x"),
-             "close": lambda: appeals.close_case(case.id, reader)}[command]()
+            {
+                "forward": lambda: appeals.forward(case.id, reader, unit="X"),
+                "escalate": lambda: appeals.escalate(case.id, reader, reason="x"),
+                "close": lambda: appeals.close_case(case.id, reader),
+            }[command]()
     assert store_dump(appeals) == before

@@ -30,8 +30,13 @@ def pair(appeals, unit: str | None = None):
     unit = unit or f"U-{uuid.uuid4().hex[:8]}"
     a = open_case(appeals, "zichuan-2020", "2026-09-21 09:00", contact={"name": "王经理", "phone": "13800000001"})
     appeals.forward(a.id, PLATFORM, unit=unit, occurred_at=sh("2026-09-21 10:00"))
-    b = open_case(appeals, "zichuan-2020", "2026-09-22 09:00", channel="enterprise_express",
-                  contact={"name": "李会计", "phone": "13800000002"})
+    b = open_case(
+        appeals,
+        "zichuan-2020",
+        "2026-09-22 09:00",
+        channel="enterprise_express",
+        contact={"name": "李会计", "phone": "13800000002"},
+    )
     appeals.forward(b.id, PLATFORM, unit=unit, occurred_at=sh("2026-09-22 10:00"))
     return a.id, b.id, unit
 
@@ -49,14 +54,25 @@ def test_a_repeat_merged_is_recorded_on_both_cases_and_the_survivor_keeps_every_
     survivor, repeat = appeals.get(a), appeals.get(b)
 
     assert (repeat.status, repeat.solved, repeat.closed_at) == ("merged", None, None)
-    assert repeat.merged_into == {"id": a, "case_no": survivor.case_no, "at": sh(MERGED_AT), "seq": 3,
-                                  "status": "forwarded"}
+    assert repeat.merged_into == {
+        "id": a,
+        "case_no": survivor.case_no,
+        "at": sh(MERGED_AT),
+        "seq": 3,
+        "status": "forwarded",
+    }
     last_b, last_a = appeals.history(b)[-1], appeals.history(a)[-1]
     assert (last_b.type, last_b.data["into"], last_b.data["into_case_no"], last_b.data["note"]) == (
-        "MergedInto", a, survivor.case_no, "同一接电事项")
+        "MergedInto",
+        a,
+        survivor.case_no,
+        "同一接电事项",
+    )
     assert (last_a.type, last_a.data["case"], last_a.data["case_no"]) == ("RepeatMerged", b, repeat.case_no)
     assert [(c["case"], c["channel"], c["contact"]["name"], c["received_at"]) for c in survivor.callers] == [
-        (a, "12345", "王经理", sh("2026-09-21 09:00")), (b, "enterprise_express", "李会计", sh("2026-09-22 09:00"))]
+        (a, "12345", "王经理", sh("2026-09-21 09:00")),
+        (b, "enterprise_express", "李会计", sh("2026-09-22 09:00")),
+    ]
 
 
 def test_a_merged_repeats_deadlines_stop_and_no_sweep_records_them_missed(appeals):
@@ -67,14 +83,18 @@ def test_a_merged_repeats_deadlines_stop_and_no_sweep_records_them_missed(appeal
     repeat = appeals.get(b)
     states = appeals.deadlines(repeat, now=sh("2026-09-28 12:00"))
     assert {(d.name, d.cancelled_at, d.overdue) for d in states} == {
-        ("unit_reply", sh(MERGED_AT), False), ("platform_report", sh(MERGED_AT), False)}
+        ("unit_reply", sh(MERGED_AT), False),
+        ("platform_report", sh(MERGED_AT), False),
+    }
 
     assert appeals.sweep_case(b, PLATFORM, sh("2026-09-28 12:00")) == []
     assert appeals.get(b).version == repeat.version
     swept = appeals.sweep_case(a, PLATFORM, sh("2026-09-28 12:00"))
     missed = [e for e in swept if type(e).__name__ == "DeadlineMissed"]
-    assert {(e.deadline, e.due) for e in missed} == {("unit_reply", sh("2026-09-23 23:59:59")),
-                                                     ("platform_report", sh("2026-09-24 12:00"))}
+    assert {(e.deadline, e.due) for e in missed} == {
+        ("unit_reply", sh("2026-09-23 23:59:59")),
+        ("platform_report", sh("2026-09-24 12:00")),
+    }
 
 
 def test_an_unmerge_restores_the_repeat_and_its_deadlines_run_again_from_the_unmerge(appeals):
@@ -89,7 +109,9 @@ def test_an_unmerge_restores_the_repeat_and_its_deadlines_run_again_from_the_unm
     assert [c["case"] for c in survivor.callers] == [a]
     reply = [d for d in appeals.deadlines(repeat, now=sh("2026-09-29 12:00")) if d.name == "unit_reply"]
     assert [(d.round, d.due, d.cancelled_at) for d in reply] == [
-        (1, sh("2026-09-24 23:59:59"), sh(MERGED_AT)), (2, sh("2026-10-08 23:59:59"), None)]
+        (1, sh("2026-09-24 23:59:59"), sh(MERGED_AT)),
+        (2, sh("2026-10-08 23:59:59"), None),
+    ]
     assert [e.type for e in appeals.history(b)][-2:] == ["MergedInto", "Unmerged"]
     assert [e.type for e in appeals.history(a)][-2:] == ["RepeatMerged", "RepeatUnmerged"]
     assert appeals.history(b)[-1].data["status"] == "forwarded"
@@ -157,8 +179,9 @@ def test_the_ledger_counts_a_merged_case_once_and_an_unmerge_counts_it_again(app
         read.close()
 
 
-def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_the_inbox(appeals, database_url,
-                                                                                        calendars):
+def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_the_inbox(
+    appeals, database_url, calendars
+):
     """The case list holds each appeal's credit code, so the likely repeats of a case are read
     by the receipt window (domain.appeals.repeats: 30 calendar days either side); a merged case leaves the
     candidates, and the unit's inbox shows it merged into A's number, and A with one repeat."""
@@ -173,14 +196,18 @@ def test_likely_repeats_come_from_the_case_list_window_and_the_merge_shows_in_th
         # A received Mon 09-21: the window is 08-22 00:00 .. 10-22 00:00 (10-21 is the 30th day after).
         ids = {c.id for c in view.repeat_candidates(sh("2026-08-22 00:00"), sh("2026-10-22 00:00"))}
         assert {str(a), str(b)} <= ids and str(near.id) not in ids and str(far.id) not in ids
-        assert {c.credit_code for c in view.repeat_candidates(sh("2026-10-22 00:00"), sh("2026-10-23 00:00"))
-                if c.id == str(near.id)} == {code}
+        assert {
+            c.credit_code
+            for c in view.repeat_candidates(sh("2026-10-22 00:00"), sh("2026-10-23 00:00"))
+            if c.id == str(near.id)
+        } == {code}
 
         appeals.merge(b, PLATFORM, into=a, occurred_at=sh(MERGED_AT))
         read.runner().run_once()
         assert str(b) not in {c.id for c in view.repeat_candidates(sh("2026-08-22 00:00"), sh("2026-10-22 00:00"))}
-        rows, _ = view.query(CaseListQuery(kind=None, viewer_unit=unit, deadlines_of=unit, sort="received",
-                                           now=sh("2026-09-24 09:00")))
+        rows, _ = view.query(
+            CaseListQuery(kind=None, viewer_unit=unit, deadlines_of=unit, sort="received", now=sh("2026-09-24 09:00"))
+        )
         shown = {r["id"]: (r["status"], r["merged_into"], r["repeats"], r["next_deadline"]) for r in rows}
         case_a = appeals.get(a)
         assert shown == {str(a): ("forwarded", None, 1, "unit_reply"), str(b): ("merged", case_a.case_no, 0, None)}
@@ -198,8 +225,10 @@ def test_a_merged_case_takes_no_rating_follow_through_until_it_is_unmerged(appea
     appeals.visit(b, PLATFORM, satisfaction="unsatisfied", occurred_at=sh("2026-09-22 16:00"))
     appeals.merge(b, PLATFORM, into=a, occurred_at=sh(MERGED_AT))
     version = appeals.get(b).version
-    for act in (lambda: appeals.rectify(b, unit_actor(unit), content="已整改"),
-                lambda: appeals.contest_rating(b, unit_actor(unit), reason="误评")):
+    for act in (
+        lambda: appeals.rectify(b, unit_actor(unit), content="已整改"),
+        lambda: appeals.contest_rating(b, unit_actor(unit), reason="误评"),
+    ):
         with pytest.raises(NotAllowedInState):
             act()
     assert appeals.get(b).version == version

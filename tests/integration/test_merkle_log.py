@@ -63,9 +63,16 @@ def clock() -> Clock:
 
 @contextmanager
 def opened(url, tmp_path, clock, key="log.key", interval=300):
-    container = bootstrap(Settings(database_url=url, secret_key="k", log_key_file=tmp_path / key,
-                                   checkpoint_interval=timedelta(seconds=interval)),
-                          clock=clock, hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    container = bootstrap(
+        Settings(
+            database_url=url,
+            secret_key="k",
+            log_key_file=tmp_path / key,
+            checkpoint_interval=timedelta(seconds=interval),
+        ),
+        clock=clock,
+        hasher=Argon2Hasher(time_cost=1, memory_cost=1024),
+    )
     try:
         yield container
     finally:
@@ -103,8 +110,10 @@ def test_every_stored_event_of_every_application_is_one_leaf_hashing_the_event_a
     assert [leaf.index for leaf in leaves] == list(range(len(events)))
     assert {leaf.application for leaf in leaves} == {"Appeals", "Directory", "Accountability"}
     by_event = {(leaf.application, str(leaf.originator_id), leaf.originator_version): leaf.hash for leaf in leaves}
-    assert by_event == {(app, str(oid), v): merkle.leaf_hash(merkle.leaf_data(app, oid, v, topic, state))
-                        for app, oid, v, topic, state in events}
+    assert by_event == {
+        (app, str(oid), v): merkle.leaf_hash(merkle.leaf_data(app, oid, v, topic, state))
+        for app, oid, v, topic, state in events
+    }
     assert c.merkle.run_once() == 0  # exactly once
 
 
@@ -231,7 +240,7 @@ def _insider(url):
     """A database superuser who switches the append-only triggers off for the session
     (PostgreSQL: ``session_replication_role = replica``; SQLite: dropping them)."""
     if url.startswith("sqlite"):
-        conn = sqlite3.connect(url[len("sqlite:///"):])
+        conn = sqlite3.connect(url[len("sqlite:///") :])
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
             conn.execute(f'DROP TRIGGER "{name}"')
         yield lambda q, params=(): conn.execute(q.format(p="?"), params)
@@ -239,6 +248,7 @@ def _insider(url):
         conn.close()
         return
     from adapters.persistence.database import database_from_url
+
     with psycopg.connect(postgres_conninfo(database_from_url(url)), autocommit=True) as conn:
         conn.execute("SET session_replication_role = replica")
         yield lambda q, params=(): conn.execute(q.format(p="%s"), params)
@@ -262,8 +272,10 @@ def _concat(url):
 def _swap_states(sql, url, a, b):
     ta, tb, nid = _table(url, a.source), _table(url, b.source), _nid(url)
     sql(f"CREATE TEMP TABLE swap AS SELECT state FROM {ta} WHERE {nid} = {{p}}", (a.notification_id,))
-    sql(f"UPDATE {ta} SET state = (SELECT state FROM {tb} WHERE {nid} = {{p}}) WHERE {nid} = {{p}}",
-        (b.notification_id, a.notification_id))
+    sql(
+        f"UPDATE {ta} SET state = (SELECT state FROM {tb} WHERE {nid} = {{p}}) WHERE {nid} = {{p}}",
+        (b.notification_id, a.notification_id),
+    )
     sql(f"UPDATE {tb} SET state = (SELECT state FROM swap) WHERE {nid} = {{p}}", (b.notification_id,))
 
 
@@ -295,7 +307,9 @@ def test_a_witness_refuses_a_checkpoint_older_than_or_forked_from_the_one_it_cos
     signer = c.checkpoints.signer if how != "another key" else NoteSigner(generate_private_key(c.checkpoints.origin))
     size = latest.size + 5 if how == "older" else latest.size
     remembered = signer.sign(checkpoint_body(c.checkpoints.origin, size, bytes(range(32))))
-    with pytest.raises(CosignRefused, match={"older": "older", "forked": "not consistent",
-                                             "another key": "not signed by this log"}[how]):
+    with pytest.raises(
+        CosignRefused,
+        match={"older": "older", "forked": "not consistent", "another key": "not signed by this log"}[how],
+    ):
         c.checkpoints.cosign(witness, remembered)
     assert c.checkpoints.latest().cosignatures == ()

@@ -28,8 +28,11 @@ from web.bootstrap import Settings, bootstrap
 
 @contextmanager
 def opened(path: Path, key: Path):
-    container = bootstrap(Settings(database_url=f"sqlite:///{path}", secret_key="k", log_key_file=key),
-                          clock=Clock(), hasher=Argon2Hasher(time_cost=1, memory_cost=1024))
+    container = bootstrap(
+        Settings(database_url=f"sqlite:///{path}", secret_key="k", log_key_file=key),
+        clock=Clock(),
+        hasher=Argon2Hasher(time_cost=1, memory_cost=1024),
+    )
     try:
         yield container
     finally:
@@ -104,8 +107,9 @@ def _tamper(path: Path, rows: dict[int, int], how: tuple) -> set[int] | None:
     elif kind == "swap":
         a = how[1] % n
         b = (a + how[2] % (n - 1) + 1) % n
-        sa, sb = (conn.execute("SELECT state FROM stored_events WHERE rowid = ?", (rows[i],)).fetchone()[0]
-                  for i in (a, b))
+        sa, sb = (
+            conn.execute("SELECT state FROM stored_events WHERE rowid = ?", (rows[i],)).fetchone()[0] for i in (a, b)
+        )
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (sb, rows[a]))
         conn.execute("UPDATE stored_events SET state = ? WHERE rowid = ?", (sa, rows[b]))
         named = {a, b} if sa != sb else None

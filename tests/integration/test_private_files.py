@@ -21,8 +21,13 @@ def test_sqlite_files_and_var_are_readable_by_their_owner_only(tmp_path, monkeyp
         container = bootstrap(Settings(), hasher=Argon2Hasher(time_cost=1, memory_cost=1024))  # the defaults
         try:
             container.directory.add_unit(Actor("cli:test", Role.ADMIN), "DISTRICT-POWER", "区供电中心")  # a write
-            files = ["caseledger.sqlite3", "caseledger.sqlite3-wal", "caseledger.sqlite3-shm",
-                     "caseledger.sqlite3.lock", "secret_key"]
+            files = [
+                "caseledger.sqlite3",
+                "caseledger.sqlite3-wal",
+                "caseledger.sqlite3-shm",
+                "caseledger.sqlite3.lock",
+                "secret_key",
+            ]
             modes = {name: stat.S_IMODE(os.stat(tmp_path / "var" / name).st_mode) for name in files}
         finally:
             container.close()

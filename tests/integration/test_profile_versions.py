@@ -25,14 +25,17 @@ def edited_zichuan(directory: Path) -> Path:
 
 
 def test_editing_a_profile_never_changes_an_existing_cases_deadlines(database_url, calendars, tmp_path):
-    before_edit = AppealService(database_from_url(database_url).env, profiles=FileProfileCatalogue(),
-                                calendars=calendars.for_jurisdiction)
+    before_edit = AppealService(
+        database_from_url(database_url).env, profiles=FileProfileCatalogue(), calendars=calendars.for_jurisdiction
+    )
     old = forwarded_case(before_edit, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     before_edit.close()
 
-    after_edit = AppealService(database_from_url(database_url).env,
-                               profiles=FileProfileCatalogue([edited_zichuan(tmp_path / "profiles")]),
-                               calendars=calendars.for_jurisdiction)
+    after_edit = AppealService(
+        database_from_url(database_url).env,
+        profiles=FileProfileCatalogue([edited_zichuan(tmp_path / "profiles")]),
+        calendars=calendars.for_jurisdiction,
+    )
     new = forwarded_case(after_edit, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     old = after_edit.get(old.id)
     assert (old.policy["id"], old.policy["version"]) == ("zichuan-2020", 2)
@@ -41,10 +44,16 @@ def test_editing_a_profile_never_changes_an_existing_cases_deadlines(database_ur
     assert deadline(after_edit, new, "unit_reply", now="2026-10-01 00:00").due == sh("2026-10-09 23:59:59")
     # Later commands on the old case still follow version 2.
     old = after_edit.return_for_redo(
-        after_edit.review(after_edit.answer(old.id, ADMIN, kind="final", content="已办。",
-                                            occurred_at=sh("2026-09-30 10:00")).id,
-                          PLATFORM, accepted=True, occurred_at=sh("2026-09-30 11:00")).id,
-        PLATFORM, reason="不满意", occurred_at=sh("2026-10-09 09:00"))
+        after_edit.review(
+            after_edit.answer(old.id, ADMIN, kind="final", content="已办。", occurred_at=sh("2026-09-30 10:00")).id,
+            PLATFORM,
+            accepted=True,
+            occurred_at=sh("2026-09-30 11:00"),
+        ).id,
+        PLATFORM,
+        reason="不满意",
+        occurred_at=sh("2026-10-09 09:00"),
+    )
     assert deadline(after_edit, old, "unit_reply", now="2026-10-09 10:00").due == sh("2026-10-12 23:59:59")
     after_edit.close()
 
@@ -53,8 +62,15 @@ def test_unknown_profile_is_refused_naming_the_profiles_on_offer(appeals):
     from domain.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
-        appeals.open(PLATFORM, channel="12345", category="help", subject="s", content="c",
-                     enterprise={"name": "E"}, profile="beijing-2019")
+        appeals.open(
+            PLATFORM,
+            channel="12345",
+            category="help",
+            subject="s",
+            content="c",
+            enterprise={"name": "E"},
+            profile="beijing-2019",
+        )
     assert "zichuan-2020" in refused.value.fields["profile"]
 
 
@@ -65,8 +81,12 @@ def test_provisional_deadline_becomes_exact_once_the_next_years_schedule_is_load
     overrides.write_text("", encoding="utf-8")
     calendars = CalendarSource(overrides)
     year = next(y for y in range(2026, 2100) if not calendars.for_jurisdiction(None).is_published(y))
-    service = AppealService(database_from_url(database_url).env, profiles=FileProfileCatalogue(),
-                            calendars=calendars.for_jurisdiction, clock=lambda: sh(f"{year}-03-01 00:00"))
+    service = AppealService(
+        database_from_url(database_url).env,
+        profiles=FileProfileCatalogue(),
+        calendars=calendars.for_jurisdiction,
+        clock=lambda: sh(f"{year}-03-01 00:00"),
+    )
     # Forwarded ten days before the published year ends: 15 WD reach into `year`.
     case = forwarded_case(service, "liaocheng-2020", f"{year - 1}-12-21 09:00", f"{year - 1}-12-21 10:00")
     provisional = deadline(service, case, "resolution", now=f"{year - 1}-12-22 00:00")

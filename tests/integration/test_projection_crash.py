@@ -21,8 +21,16 @@ postgres_url = pytest.fixture(scope="module", name="postgres_url")(own_postgres_
 
 def lifecycle(appeals, n: int, unit: str) -> None:
     for i in range(n):
-        case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject=f"crash {i}", content="c",
-                               enterprise={"name": "E"}, profile="liaocheng-2020", occurred_at=sh("2026-09-29 09:00"))
+        case, _ = appeals.open(
+            PLATFORM,
+            channel="12345",
+            category="help",
+            subject=f"crash {i}",
+            content="c",
+            enterprise={"name": "E"},
+            profile="liaocheng-2020",
+            occurred_at=sh("2026-09-29 09:00"),
+        )
         appeals.forward(case.id, PLATFORM, unit=unit, occurred_at=sh("2026-09-29 10:00"))
         appeals.acknowledge(case.id, ADMIN, occurred_at=sh("2026-09-30 09:00"))
         appeals.answer(case.id, ADMIN, kind="final", content="x", occurred_at=sh("2026-10-09 09:00"))
@@ -35,8 +43,12 @@ def test_killed_runner_resumes_to_the_same_views_as_a_rebuild(appeals, database_
     read = ReadSide(appeals, database_from_url(database_url), calendars)
     read.reset()
     env = dict(os.environ, CASELEDGER_DATABASE_URL=database_url, CASELEDGER_SECRET_KEY="x")
-    runner = subprocess.Popen([sys.executable, "-m", "web.cli.main", "projections", "run", "--batch-size", "20"],
-                              env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "web.cli.main", "projections", "run", "--batch-size", "20"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while min(read.runner().positions().values()) < head // 3:

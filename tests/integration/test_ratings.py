@@ -32,8 +32,9 @@ def visited_case(appeals, satisfaction: str, visit: str = "2026-09-29 10:00", co
 def open_and_answer(appeals, co_units=()):
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-28 09:00", "2026-09-28 10:00")
     if co_units:
-        case = appeals.forward(case.id, PLATFORM, unit="DISTRICT-POWER", co_units=list(co_units),
-                               occurred_at=sh("2026-09-28 10:30"))
+        case = appeals.forward(
+            case.id, PLATFORM, unit="DISTRICT-POWER", co_units=list(co_units), occurred_at=sh("2026-09-28 10:30")
+        )
     appeals.answer(case.id, ADMIN, kind="final", content="已安排供电所现场接电。", occurred_at=sh("2026-09-28 15:00"))
     return appeals.review(case.id, PLATFORM, accepted=True, occurred_at=sh("2026-09-29 09:00"))
 
@@ -63,7 +64,9 @@ def test_rectifying_on_the_last_day_meets_it_and_a_day_later_is_recorded_late(ap
     missed (found when it is met), never refused. It survives the case's closing (强化差评整改)."""
     on_time = visited_case(appeals, "unsatisfied")
     appeals.close_case(on_time.id, PLATFORM, occurred_at=sh("2026-09-29 12:00"))
-    on_time = appeals.rectify(on_time.id, ADMIN, content="已约谈经办人，改进接电流程。", occurred_at=sh("2026-10-19 17:00"))
+    on_time = appeals.rectify(
+        on_time.id, ADMIN, content="已约谈经办人，改进接电流程。", occurred_at=sh("2026-10-19 17:00")
+    )
     met = deadline(appeals, on_time, "rectification", now="2026-12-01 00:00")
     assert met.met_at == sh("2026-10-19 17:00") and not met.met_late and not met.overdue
     assert on_time.status == "closed" and on_time.ratings[-1]["rectification"]["content"].startswith("已约谈")
@@ -72,7 +75,10 @@ def test_rectifying_on_the_last_day_meets_it_and_a_day_later_is_recorded_late(ap
     assert deadline(appeals, late, "rectification", now="2026-12-01 00:00").met_late
     missed = appeals.history(late.id)[-1]
     assert (missed.type, missed.data["deadline"], missed.data["found_by"]) == (
-        "DeadlineMissed", "rectification", "late_meet")
+        "DeadlineMissed",
+        "rectification",
+        "late_meet",
+    )
     with pytest.raises(NotAllowedInState):  # once per bad rating
         appeals.rectify(late.id, ADMIN, content="再次整改。", occurred_at=sh("2026-10-21 09:00"))
 
@@ -85,7 +91,8 @@ def test_an_unrectified_bad_rating_is_found_missed_by_the_sweep_after_the_case_i
     assert appeals.sweep_case(case.id, ADMIN, sh("2026-10-19 23:59")) == []
     recorded = appeals.sweep_case(case.id, ADMIN, sh("2026-10-20 00:00"))
     assert [(type(e).__name__, e.deadline, e.unit) for e in recorded] == [
-        ("DeadlineMissed", "rectification", "DISTRICT-POWER")]
+        ("DeadlineMissed", "rectification", "DISTRICT-POWER")
+    ]
     assert appeals.sweep_case(case.id, ADMIN, sh("2026-10-21 00:00")) == []
 
 
@@ -110,8 +117,9 @@ def test_the_rated_unit_contests_a_bad_rating_once_within_5_working_days_of_the_
     """国办发〔2019〕51号 (建立申诉复核机制) with the profile's window (a marked default: 5 WD): visit Tue
     2026-09-29 → WD1 09-30, WD2 10-08, WD3 10-09, WD4 Sat 10-10, WD5 Mon 10-12; closed 10-13 00:00."""
     case = visited_case(appeals, "unsatisfied")
-    case = appeals.contest_rating(case.id, ADMIN, reason="企业误评：差评针对的是电价，非本单位服务。",
-                                  occurred_at=sh("2026-10-12 23:00"))
+    case = appeals.contest_rating(
+        case.id, ADMIN, reason="企业误评：差评针对的是电价，非本单位服务。", occurred_at=sh("2026-10-12 23:00")
+    )
     assert case.ratings[-1]["contest"]["status"] == "pending" and case.satisfaction == "unsatisfied"
     with pytest.raises(NotAllowedInState):
         appeals.contest_rating(case.id, ADMIN, reason="再次申诉。", occurred_at=sh("2026-10-12 23:30"))
@@ -132,8 +140,14 @@ def test_refused_rating_commands_record_nothing(appeals):
     bad = visited_case(appeals, "unsatisfied", co_units=["DISTRICT-WATER"])
     before = {c.id: len(appeals.history(c.id)) for c in (good, bad)}
     refusals = [
-        (NotAllowedInState, lambda: appeals.contest_rating(good.id, ADMIN, reason="误评。", occurred_at=sh("2026-09-30 09:00"))),
-        (ValidationFailed, lambda: appeals.contest_rating(bad.id, ADMIN, reason=" ", occurred_at=sh("2026-09-30 09:00"))),
+        (
+            NotAllowedInState,
+            lambda: appeals.contest_rating(good.id, ADMIN, reason="误评。", occurred_at=sh("2026-09-30 09:00")),
+        ),
+        (
+            ValidationFailed,
+            lambda: appeals.contest_rating(bad.id, ADMIN, reason=" ", occurred_at=sh("2026-09-30 09:00")),
+        ),
         (ValidationFailed, lambda: appeals.rectify(bad.id, ADMIN, content="", occurred_at=sh("2026-09-30 09:00"))),
         (NotPermitted, lambda: appeals.rectify(bad.id, as_unit("DISTRICT-WATER"), content="协办单位代为整改。")),
         (NotPermitted, lambda: appeals.contest_rating(bad.id, as_unit("DISTRICT-GAS"), reason="误评。")),
@@ -148,21 +162,29 @@ def test_refused_rating_commands_record_nothing(appeals):
     for upheld, note in ((True, "  "), ("yes", "成立。")):
         with pytest.raises(ValidationFailed):
             appeals.adjudicate_rating(bad.id, SUPERVISOR, upheld=upheld, note=note)
-    assert {c.id: len(appeals.history(c.id)) for c in (good, bad)} == {good.id: before[good.id],
-                                                                       bad.id: before[bad.id] + 1}
+    assert {c.id: len(appeals.history(c.id)) for c in (good, bad)} == {
+        good.id: before[good.id],
+        bad.id: before[bad.id] + 1,
+    }
 
 
 def test_an_upheld_contest_sets_the_rating_aside_and_leaves_nothing_to_rectify(appeals):
     """国办发〔2019〕51号 (排除误评和“恶意”差评), raw and adjudicated both kept: the raw
     rating is never changed; the rectification stops."""
     case = visited_case(appeals, "very_unsatisfied")
-    appeals.contest_rating(case.id, ADMIN, reason="恶意差评：评价人并非该企业人员。", occurred_at=sh("2026-10-09 10:00"))
+    appeals.contest_rating(
+        case.id, ADMIN, reason="恶意差评：评价人并非该企业人员。", occurred_at=sh("2026-10-09 10:00")
+    )
     assert appeals.actions(appeals.get(case.id), PLATFORM)["adjudicate_rating"].open
-    case = appeals.adjudicate_rating(case.id, PLATFORM, upheld=True, note="经核实属恶意差评，申诉成立。",
-                                     occurred_at=sh("2026-10-12 10:00"))
+    case = appeals.adjudicate_rating(
+        case.id, PLATFORM, upheld=True, note="经核实属恶意差评，申诉成立。", occurred_at=sh("2026-10-12 10:00")
+    )
     rating = case.ratings[-1]
     assert (rating["level"], rating["contest"]["status"], case.satisfaction) == (
-        "very_unsatisfied", "upheld", "very_unsatisfied")
+        "very_unsatisfied",
+        "upheld",
+        "very_unsatisfied",
+    )
     stopped = deadline(appeals, case, "rectification", now="2026-10-20 00:00")
     assert stopped.cancelled_at is not None and not stopped.overdue
     assert appeals.sweep_case(case.id, ADMIN, sh("2026-10-20 00:00")) == []
@@ -183,19 +205,25 @@ def test_a_rejected_contest_keeps_the_rating_and_its_rectification_running(appea
 
 
 def test_a_case_kept_under_a_profile_without_the_follow_through_has_no_rectification_and_no_contest(
-        database_url, calendars, tmp_path):
+    database_url, calendars, tmp_path
+):
     """A case keeps the profile it was opened under (docs/cases-and-approvals.md *Policy profiles*): a case
     opened before the profile had its [ratings] table starts no rectification on a bad visit, and refuses
     both commands."""
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
     start = text.index("\n# 好差评")
-    (tmp_path / "zichuan-2020.toml").write_text(text[:start] + text[text.index("\n\n", start + 1):], encoding="utf-8")
-    older = AppealService(database_from_url(database_url).env, profiles=FileProfileCatalogue([tmp_path]),
-                          calendars=calendars.for_jurisdiction)
+    (tmp_path / "zichuan-2020.toml").write_text(text[:start] + text[text.index("\n\n", start + 1) :], encoding="utf-8")
+    older = AppealService(
+        database_from_url(database_url).env,
+        profiles=FileProfileCatalogue([tmp_path]),
+        calendars=calendars.for_jurisdiction,
+    )
     case = visited_case(older, "unsatisfied")
     assert case.policy["ratings"] is None and not [d for d in older.deadlines(case) if d.name == "rectification"]
-    for command in (lambda: older.rectify(case.id, ADMIN, content="已整改。", occurred_at=sh("2026-09-30 09:00")),
-                    lambda: older.contest_rating(case.id, ADMIN, reason="误评。", occurred_at=sh("2026-09-30 09:00"))):
+    for command in (
+        lambda: older.rectify(case.id, ADMIN, content="已整改。", occurred_at=sh("2026-09-30 09:00")),
+        lambda: older.contest_rating(case.id, ADMIN, reason="误评。", occurred_at=sh("2026-09-30 09:00")),
+    ):
         with pytest.raises(NotAllowedInState, match="sets no 好差评 follow-through"):
             command()
     older.close()

@@ -21,9 +21,16 @@ from tests.integration.views import ReadSide
 
 
 def rated(appeals, unit: str, satisfaction: str, visit: str):
-    case, _ = appeals.open(PLATFORM, channel="12345", category="help", subject="办电", content="接电慢",
-                           enterprise={"name": "淄博某某机械有限公司"}, profile="zichuan-2020",
-                           occurred_at=sh("2026-09-28 09:00"))
+    case, _ = appeals.open(
+        PLATFORM,
+        channel="12345",
+        category="help",
+        subject="办电",
+        content="接电慢",
+        enterprise={"name": "淄博某某机械有限公司"},
+        profile="zichuan-2020",
+        occurred_at=sh("2026-09-28 09:00"),
+    )
     appeals.forward(case.id, PLATFORM, unit=unit, occurred_at=sh("2026-09-28 10:00"))
     appeals.answer(case.id, ADMIN, kind="final", content="已接电。", occurred_at=sh("2026-09-28 15:00"))
     appeals.review(case.id, PLATFORM, accepted=True, occurred_at=sh("2026-09-29 09:00"))
@@ -31,7 +38,8 @@ def rated(appeals, unit: str, satisfaction: str, visit: str):
 
 
 def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_lists_the_months_bad_ratings(
-        appeals, database_url, calendars):
+    appeals, database_url, calendars
+):
     """The metrics keep both the raw and the adjudicated figures, and the monthly bulletin lists the 差评
     (004 item 二: 按月对差评问题进行通报整改).
 
@@ -59,25 +67,39 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
 
     september = ledger.figures(unit, ReportingPeriod.month("2026-09"))
     counts = {k: v for k, v in september.counts.items() if v and not k.startswith(("forwarded", "respon", "repl"))}
-    assert counts == {"visits_satisfied": 1, "visits_basically_satisfied": 1, "visits_unsatisfied": 3,
-                      "visits_very_unsatisfied": 1, "bad_ratings": 4, "rectified_on_time": 1, "rectified_late": 1,
-                      "ratings_contested": 2, "contests_upheld": 1, "contests_rejected": 1,
-                      "set_aside_very_unsatisfied": 1}
+    assert counts == {
+        "visits_satisfied": 1,
+        "visits_basically_satisfied": 1,
+        "visits_unsatisfied": 3,
+        "visits_very_unsatisfied": 1,
+        "bad_ratings": 4,
+        "rectified_on_time": 1,
+        "rectified_late": 1,
+        "ratings_contested": 2,
+        "contests_upheld": 1,
+        "contests_rejected": 1,
+        "set_aside_very_unsatisfied": 1,
+    }
     assert (september.rates["satisfaction"], september.rates["satisfaction_adjudicated"]) == (0.3167, 0.38)
     assert september.rectification_overdue_at_end == 0
     october = ledger.figures(unit, ReportingPeriod.month("2026-10"))
     assert october.rectification_overdue_at_end == 1  # F, ended 10-21 00:00
     assert october.overdue_at_end == 0  # the replies were all on time: a rectification is counted apart
 
-    bulletin = monthly_bulletin(ledger, [(unit, "区供电公司")], ReportingPeriod.month("2026-09"), as_of=sh("2026-10-25 00:00"))
+    bulletin = monthly_bulletin(
+        ledger, [(unit, "区供电公司")], ReportingPeriod.month("2026-09"), as_of=sh("2026-10-25 00:00")
+    )
     row = next(r for r in bulletin.rows if r.code == unit)
     assert (row.rates["satisfaction"], row.rates["satisfaction_adjudicated"]) == (0.3167, 0.38)
-    listed = [(e.case_no, e.level, e.rectification, e.contest, e.unit_name) for e in bulletin.bad_ratings
-              if e.unit == unit]
-    assert listed == [(b.case_no, "unsatisfied", "on_time", None, "区供电公司"),
-                      (c.case_no, "very_unsatisfied", "set_aside", "upheld", "区供电公司"),
-                      (d.case_no, "unsatisfied", "late", None, "区供电公司"),
-                      (f.case_no, "unsatisfied", "overdue", "rejected", "区供电公司")]
+    listed = [
+        (e.case_no, e.level, e.rectification, e.contest, e.unit_name) for e in bulletin.bad_ratings if e.unit == unit
+    ]
+    assert listed == [
+        (b.case_no, "unsatisfied", "on_time", None, "区供电公司"),
+        (c.case_no, "very_unsatisfied", "set_aside", "upheld", "区供电公司"),
+        (d.case_no, "unsatisfied", "late", None, "区供电公司"),
+        (f.case_no, "unsatisfied", "overdue", "rejected", "区供电公司"),
+    ]
     assert next(e.due for e in bulletin.bad_ratings if e.case_no == f.case_no) == sh("2026-10-20 23:59:59")
     assert not [e for e in monthly_bulletin(ledger, [], ReportingPeriod.month("2026-10")).bad_ratings if e.unit == unit]
     read.close()
@@ -93,8 +115,7 @@ def database(kind, tmp_path):
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_a_ledger_made_before_the_list_of_bad_ratings_is_rebuilt_from_the_events(kind, tmp_path, profiles,
-                                                                                  calendars):
+def test_a_ledger_made_before_the_list_of_bad_ratings_is_rebuilt_from_the_events(kind, tmp_path, profiles, calendars):
     """The bad ratings already given are only in the events: a ledger without the list is made again."""
     with database(kind, tmp_path) as url:
         appeals = AppealService(database_from_url(url).env, profiles=profiles, calendars=calendars.for_jurisdiction)

@@ -19,9 +19,14 @@ OPERATOR = Actor("cli:test", Role.ADMIN)
 
 
 def _datastores(container) -> list:
-    return [container.appeals.recorder.datastore, container.directory.recorder.datastore,
-            container.accountability.recorder.datastore, container.views.get("case_list").datastore,
-            container.read_models["ledger"].view.datastore, container.side_tables.datastore]
+    return [
+        container.appeals.recorder.datastore,
+        container.directory.recorder.datastore,
+        container.accountability.recorder.datastore,
+        container.views.get("case_list").datastore,
+        container.read_models["ledger"].view.datastore,
+        container.side_tables.datastore,
+    ]
 
 
 def test_every_application_and_view_of_a_process_shares_one_pool(postgres_url):

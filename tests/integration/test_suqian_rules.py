@@ -15,11 +15,14 @@ from tests.integration.cases import deadline, forwarded_case, open_case
 PROFILE = "suqian-2024"
 
 
-@pytest.mark.parametrize(("tier", "due"), [
-    ("urgent", "2026-09-29"),   # 事实清楚、情况紧急: 2 WD — Sep 28, 29
-    ("ordinary", "2026-10-09"),  # 一般性问题: 5 WD — Sep 28, 29, 30, Oct 8, 9
-    ("complex", "2026-10-22"),  # 情况复杂或涉及多个单位: 15 WD — …, Oct 10 (Sat), 12-16, 19-22
-])
+@pytest.mark.parametrize(
+    ("tier", "due"),
+    [
+        ("urgent", "2026-09-29"),  # 事实清楚、情况紧急: 2 WD — Sep 28, 29
+        ("ordinary", "2026-10-09"),  # 一般性问题: 5 WD — Sep 28, 29, 30, Oct 8, 9
+        ("complex", "2026-10-22"),  # 情况复杂或涉及多个单位: 15 WD — …, Oct 10 (Sat), 12-16, 19-22
+    ],
+)
 def test_mayor_line_time_limits_by_tier(appeals, tier, due):
     """004 item 八: 收到交办件后 2 / 5 / 15 个工作日内办结, by tier."""
     case = forwarded_case(appeals, PROFILE, "2026-09-24 09:00", "2026-09-24 11:00", channel="mayor_line", tier=tier)

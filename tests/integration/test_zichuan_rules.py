@@ -37,11 +37,11 @@ def test_unit_reply_counts_the_make_up_sunday_as_a_working_day(appeals):
 def test_initial_reply_on_the_last_day_meets_the_deadline_and_a_day_later_is_late(appeals):
     """000 item 4: the initial-handling reply (初步处理情况) meets the 2-working-day limit."""
     on_time = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
-    on_time = appeals.answer(on_time.id, ADMIN, kind="initial", content="已联系供电所现场勘查。",
-                             occurred_at=sh("2026-10-08 17:00"))
+    on_time = appeals.answer(
+        on_time.id, ADMIN, kind="initial", content="已联系供电所现场勘查。", occurred_at=sh("2026-10-08 17:00")
+    )
     late = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
-    late = appeals.answer(late.id, ADMIN, kind="initial", content="已联系供电所。",
-                          occurred_at=sh("2026-10-09 09:00"))
+    late = appeals.answer(late.id, ADMIN, kind="initial", content="已联系供电所。", occurred_at=sh("2026-10-09 09:00"))
     met = deadline(appeals, on_time, "unit_reply", now="2026-12-01 00:00")
     assert met.met_at == sh("2026-10-08 17:00") and not met.overdue and not met.met_late
     missed = deadline(appeals, late, "unit_reply", now="2026-12-01 00:00")
@@ -74,8 +74,7 @@ def test_platform_report_due_at_noon_of_the_3rd_working_day_after_receipt(appeal
 def test_platform_report_is_met_by_accepting_the_reply_before_noon(appeals):
     """000 item 4: the platform reviews the unit's reply, then reports before 12:00 of WD3."""
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-24 15:00", "2026-09-24 15:30")
-    appeals.answer(case.id, ADMIN, kind="final",
-                   content="已完成接电。", occurred_at=sh("2026-09-29 17:00"))
+    appeals.answer(case.id, ADMIN, kind="final", content="已完成接电。", occurred_at=sh("2026-09-29 17:00"))
     case = appeals.review(case.id, PLATFORM, accepted=True, occurred_at=sh("2026-09-30 11:30"))
     report = deadline(appeals, case, "platform_report", now="2026-12-01 00:00")
     assert report.met_at == sh("2026-09-30 11:30") and not report.overdue
@@ -88,8 +87,9 @@ def test_flawed_reply_is_returned_to_the_unit_and_the_redo_gets_a_new_reply_peri
     """
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     appeals.answer(case.id, ADMIN, kind="final", content="已处理。", occurred_at=sh("2026-09-30 16:00"))
-    case = appeals.review(case.id, PLATFORM, accepted=False, note="答复未说明接电时间",
-                          occurred_at=sh("2026-10-09 09:00"))
+    case = appeals.review(
+        case.id, PLATFORM, accepted=False, note="答复未说明接电时间", occurred_at=sh("2026-10-09 09:00")
+    )
     assert case.status == "returned" and case.returned_count == 1
     first, redo = (d for d in appeals.deadlines(case, now=sh("2026-10-09 10:00")) if d.name == "unit_reply")
     assert first.met_at == sh("2026-09-30 16:00") and not first.overdue
@@ -128,4 +128,3 @@ def test_unknown_tier_is_refused_for_a_profile_without_tiers(appeals):
     with pytest.raises(ValidationFailed) as refused:
         open_case(appeals, "zichuan-2020", "2026-09-29 09:00", tier="urgent")
     assert "tier" in refused.value.fields
-

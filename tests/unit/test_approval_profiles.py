@@ -41,8 +41,12 @@ def test_general_matter_decision_is_20_working_days_extendable_once_by_10__licen
     assert period(policy, "decision") == (20, "working_days")
     assert rule(policy, "decision")["starts_on"] == ["Accepted", "DeemedAccepted"]
     assert rule(policy, "decision")["met_by"] == [{"event": "Decided"}]
-    assert policy["extension"] == {"deadline": "decision", "working_days": 10, "once": True,
-                                   "source": "行政许可法 art. 42"}
+    assert policy["extension"] == {
+        "deadline": "decision",
+        "working_days": 10,
+        "once": True,
+        "source": "行政许可法 art. 42",
+    }
 
 
 def test_two_departments_get_the_45_day_joint_period__art_42(catalogue):
@@ -59,15 +63,28 @@ def test_notice_runs_5_working_days_from_submission_until_any_answer_to_it__art_
     """行政许可法 art. 32: 当场或者在五日内一次告知; art. 82 counts in working days."""
     notice = rule(catalogue.get(NATIONAL, kind="approval").case_policy("general", [], False), "notice")
     assert (notice["length"], notice["unit"], notice["starts_on"], notice["binds"]) == (
-        5, "working_days", ["Submitted"], "platform")
+        5,
+        "working_days",
+        ["Submitted"],
+        "platform",
+    )
     assert [c["event"] for c in notice["met_by"]] == [
-        "MaterialsRequested", "Accepted", "Refused", "DeemedAccepted", "Withdrawn"]
+        "MaterialsRequested",
+        "Accepted",
+        "Refused",
+        "DeemedAccepted",
+        "Withdrawn",
+    ]
 
 
 def test_delivery_at_the_window_within_10_working_days_of_the_decision__art_44(catalogue):
     delivery = rule(catalogue.get(NATIONAL, kind="approval").case_policy("general", [], False), "delivery")
     assert (delivery["length"], delivery["starts_on"], delivery["met_by"], delivery["binds"]) == (
-        10, ["Decided"], [{"event": "Delivered"}], "platform")
+        10,
+        ["Decided"],
+        [{"event": "Delivered"}],
+        "platform",
+    )
     assert delivery["title"] == "统一窗口出件"
 
 
@@ -91,8 +108,13 @@ def test_joint_completion_acceptance_15_working_days__002_item_10(catalogue):
     assert (review["length"], review["unit"], review["per"]) == (15, "working_days", "department")
     assert review["starts_on"] == ["Forwarded", "DepartmentReturned"]
     assert review["met_by"] == [{"event": "DepartmentAnswered"}]
-    assert policy["matter"] == {"code": "joint-completion-acceptance", "title": "联合竣工验收",
-                                "source": "002 item 10", "commitment_allowed": False, "joint": True}
+    assert policy["matter"] == {
+        "code": "joint-completion-acceptance",
+        "title": "联合竣工验收",
+        "source": "002 item 10",
+        "commitment_allowed": False,
+        "joint": True,
+    }
     assert policy["extension"] is None
 
 
@@ -142,7 +164,11 @@ def test_unknown_matter_is_refused_with_the_catalogue(catalogue):
     assert "fishing-licence" in message
     assert all(code in message for code in catalogue.get(LIAOCHENG, kind="approval").matter_codes())
     assert catalogue.get(LIAOCHENG, kind="approval").matter_codes() == [
-        "business-startup", "joint-completion-acceptance", "utility-connection", "special-working-hours"]
+        "business-startup",
+        "joint-completion-acceptance",
+        "utility-connection",
+        "special-working-hours",
+    ]
 
 
 def test_local_profile_falls_back_to_national_notice_and_delivery(catalogue):
@@ -152,7 +178,12 @@ def test_local_profile_falls_back_to_national_notice_and_delivery(catalogue):
         local = catalogue.get(pid, kind="approval")
         assert local.fallback == NATIONAL
         assert (local.notice, local.delivery, local.decision, local.joint_decision, local.escalation) == (
-            national.notice, national.delivery, national.decision, national.joint_decision, national.escalation)
+            national.notice,
+            national.delivery,
+            national.decision,
+            national.joint_decision,
+            national.escalation,
+        )
         assert local.jurisdiction != national.jurisdiction and local.matter_codes() != ["general"]
     policy = catalogue.get(LIAOCHENG, kind="approval").case_policy("business-startup", [], False)
     assert rule(policy, "notice")["source"] == "行政许可法 art. 32"
@@ -168,8 +199,7 @@ def test_an_edited_national_default_reaches_the_local_profiles_that_fall_back_on
 
 
 def test_a_local_value_wins_over_the_fallback():
-    local = {"id": "x", "notice": {"length": 1, "unit": "working_days", "source": "local"},
-             "matters": [{"code": "m"}]}
+    local = {"id": "x", "notice": {"length": 1, "unit": "working_days", "source": "local"}, "matters": [{"code": "m"}]}
     merged = merged_with_fallback(local, packaged(NATIONAL))
     assert merged["notice"]["length"] == 1 and merged["delivery"]["length"] == 10
     assert merged["matters"] == [{"code": "m"}] and merged["id"] == "x"
@@ -177,17 +207,46 @@ def test_a_local_value_wins_over_the_fallback():
 
 
 def test_case_policy_is_plain_data_naming_only_approval_events(catalogue):
-    assert APPROVAL_EVENTS == ("Submitted", "MaterialsRequested", "MaterialsSupplied", "Accepted", "DeemedAccepted",
-                               "Refused", "Forwarded", "DepartmentAnswered", "DepartmentReturned", "Paused",
-                               "Resumed", "Extended", "Escalated", "Decided", "Delivered", "Revoked", "Withdrawn")
+    assert APPROVAL_EVENTS == (
+        "Submitted",
+        "MaterialsRequested",
+        "MaterialsSupplied",
+        "Accepted",
+        "DeemedAccepted",
+        "Refused",
+        "Forwarded",
+        "DepartmentAnswered",
+        "DepartmentReturned",
+        "Paused",
+        "Resumed",
+        "Extended",
+        "Escalated",
+        "Decided",
+        "Delivered",
+        "Revoked",
+        "Withdrawn",
+    )
     assert CASE_EVENTS["approval"]["DepartmentAnswered"] == {"department", "decision"}
     for pid in catalogue.ids(kind="approval"):
         profile = catalogue.get(pid, kind="approval")
         for code in profile.matter_codes():
             policy = profile.case_policy(code, ["a", "b"], False)
             assert json.loads(json.dumps(policy)) == policy
-            assert set(policy) == {"id", "version", "jurisdiction", "kind", "title", "source", "matter",
-                                   "commitment", "deadlines", "extension", "escalation", "overdue", "accountability"}
+            assert set(policy) == {
+                "id",
+                "version",
+                "jurisdiction",
+                "kind",
+                "title",
+                "source",
+                "matter",
+                "commitment",
+                "deadlines",
+                "extension",
+                "escalation",
+                "overdue",
+                "accountability",
+            }
             for r in policy["deadlines"]:
                 assert set(r["starts_on"]) <= set(APPROVAL_EVENTS)
                 assert {c["event"] for c in r["met_by"]} <= set(APPROVAL_EVENTS)
@@ -205,8 +264,15 @@ def test_an_appeal_cannot_be_opened_under_an_approval_profile(catalogue):
     """Appeal code asks the catalogue for appeal profiles only: a catalogue of matters is an unknown profile."""
     service = AppealService(profiles=catalogue, calendars=lambda jurisdiction: None)
     with pytest.raises(ValidationFailed) as refused:
-        service.open(Actor("window", Role.PLATFORM), channel="12345", category="help", subject="s", content="c",
-                     enterprise={"name": "E"}, profile=NATIONAL)
+        service.open(
+            Actor("window", Role.PLATFORM),
+            channel="12345",
+            category="help",
+            subject="s",
+            content="c",
+            enterprise={"name": "E"},
+            profile=NATIONAL,
+        )
     assert "unknown policy profile 'licensing-law-2019'" in refused.value.fields["profile"]
     assert LIAOCHENG not in refused.value.fields["profile"]
 
@@ -223,13 +289,18 @@ def test_a_bad_approval_profile_reports_every_problem():
     with pytest.raises(ProfileError) as refused:
         parse_profile(merged_with_fallback(data, packaged(NATIONAL)), "liaocheng-2020-approvals.toml")
     message = str(refused.value)
-    for expected in ("liaocheng-2020-approvals.toml", "colour: unknown key", "notice: unknown keys ['extension']",
-                     "notice.length: a whole number of 1 or more", "notice.unit: one of",
-                     "matters[0].decision.extension: counted in working days",
-                     "matters[2].code: 'utility-connection' is already a matter",
-                     "matters[2].commitment: required, true or false",
-                     "matters[2].department_review: 9 working_days is longer than matters[2].decision",
-                     "matters[3].decision.unit: one of"):
+    for expected in (
+        "liaocheng-2020-approvals.toml",
+        "colour: unknown key",
+        "notice: unknown keys ['extension']",
+        "notice.length: a whole number of 1 or more",
+        "notice.unit: one of",
+        "matters[0].decision.extension: counted in working days",
+        "matters[2].code: 'utility-connection' is already a matter",
+        "matters[2].commitment: required, true or false",
+        "matters[2].department_review: 9 working_days is longer than matters[2].decision",
+        "matters[3].decision.unit: one of",
+    ):
         assert expected in message, expected
 
 
@@ -243,7 +314,9 @@ def test_an_approval_profile_without_its_fallback_lacks_the_statutory_periods():
 def write(directory: Path, pid: str, fallback: str) -> None:
     (directory / f"{pid}.toml").write_text(
         f'id = "{pid}"\nkind = "approval"\nversion = 1\ntitle = "t"\nsource = "s"\njurisdiction = "j"\n'
-        f'fallback = "{fallback}"\n', encoding="utf-8")
+        f'fallback = "{fallback}"\n',
+        encoding="utf-8",
+    )
 
 
 def test_a_fallback_cycle_is_refused_naming_the_file(tmp_path: Path):

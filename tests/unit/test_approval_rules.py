@@ -28,13 +28,29 @@ def t(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def submitted(at: str, *, profile: str = "licensing-law-2019", matter: str = "general",
-              departments: tuple[str, ...] = ("FIRE",), commitment: bool = False) -> Approval:
+def submitted(
+    at: str,
+    *,
+    profile: str = "licensing-law-2019",
+    matter: str = "general",
+    departments: tuple[str, ...] = ("FIRE",),
+    commitment: bool = False,
+) -> Approval:
     policy = PROFILES.get(profile, kind="approval").case_policy(matter, list(departments), commitment)
-    return Approval(id=Approval.create_id("window", f"{profile}-{matter}-{at}"), case_no="SP-TEST", channel="window",
-                    external_ref=None, matter=matter, applicant={"name": "某某有限公司"}, materials=["申请书"],
-                    departments=list(departments), commitment=commitment, policy=policy,
-                    actor=WINDOW.as_record(), occurred_at=t(at))
+    return Approval(
+        id=Approval.create_id("window", f"{profile}-{matter}-{at}"),
+        case_no="SP-TEST",
+        channel="window",
+        external_ref=None,
+        matter=matter,
+        applicant={"name": "某某有限公司"},
+        materials=["申请书"],
+        departments=list(departments),
+        commitment=commitment,
+        policy=policy,
+        actor=WINDOW.as_record(),
+        occurred_at=t(at),
+    )
 
 
 def state(approval: Approval, name: str, now: str):
@@ -189,8 +205,12 @@ def test_a_department_answers_only_for_itself():
 
 
 def test_a_department_answers_once_per_round_and_again_after_a_return__002_item_10():
-    approval = in_review("2026-10-12T10:00", profile="liaocheng-2020-approvals",
-                         matter="joint-completion-acceptance", departments=("FIRE", "PLAN"))
+    approval = in_review(
+        "2026-10-12T10:00",
+        profile="liaocheng-2020-approvals",
+        matter="joint-completion-acceptance",
+        departments=("FIRE", "PLAN"),
+    )
     approval.answer("FIRE", "reject", "疏散通道不足", dept("FIRE"), t("2026-10-13T10:00"))
     with pytest.raises(NotAllowedInState):
         approval.answer("FIRE", "approve", "改为同意", dept("FIRE"), t("2026-10-13T11:00"))
@@ -200,8 +220,12 @@ def test_a_department_answers_once_per_round_and_again_after_a_return__002_item_
 
 
 def test_joint_completion_acceptance_is_decided_within_15_working_days__002_item_10():
-    approval = in_review("2026-10-12T10:00", profile="liaocheng-2020-approvals",
-                         matter="joint-completion-acceptance", departments=("FIRE", "PLAN"))
+    approval = in_review(
+        "2026-10-12T10:00",
+        profile="liaocheng-2020-approvals",
+        matter="joint-completion-acceptance",
+        departments=("FIRE", "PLAN"),
+    )
     decision = state(approval, "decision", "2026-10-12T10:00")
     assert (decision.length, decision.period_unit) == (15, "working_days")
     assert decision.due == t("2026-11-02T23:59:59")
@@ -220,8 +244,9 @@ def test_utility_connection_and_special_working_hours_take_5_working_days__002_i
 
 
 def test_on_commitment_the_decision_may_come_before_the_departments__003_item_8():
-    approval = in_review("2026-10-12T10:00", profile="liaoyuan-2024-approvals", matter="assembly-venue-opening",
-                         commitment=True)
+    approval = in_review(
+        "2026-10-12T10:00", profile="liaoyuan-2024-approvals", matter="assembly-venue-opening", commitment=True
+    )
     approval.decide("approve", "申请人书面承诺符合消防安全要求", WINDOW, t("2026-10-12T11:00"))
     approval.deliver(None, WINDOW, t("2026-10-12T12:00"))
     # the department's verification follows the decision (告知承诺制)

@@ -33,13 +33,24 @@ def figures(unit: str, open_at_end: int = 0, overdue_at_end: int = 0, **counts: 
     return LedgerFigures(unit, SEPT, dict.fromkeys(COUNTERS, 0) | counts, open_at_end, overdue_at_end)
 
 
-def full(unit: str, *, responded=1, forwarded=1, solved=1, closed=1, satisfied=1, visits=1, on_time=1, late=0,
-         overdue=0) -> LedgerFigures:
+def full(
+    unit: str, *, responded=1, forwarded=1, solved=1, closed=1, satisfied=1, visits=1, on_time=1, late=0, overdue=0
+) -> LedgerFigures:
     """Figures with every rate present: response responded/forwarded, resolution solved/closed,
     satisfaction satisfied/visits (the rest of the visits unsatisfied), on-time on_time/(on_time+late+overdue)."""
-    return figures(unit, overdue_at_end=overdue, forwarded=forwarded, responded=responded, closed=closed,
-                   closed_solved=solved, closed_unsolved=closed - solved, visits_satisfied=satisfied,
-                   visits_unsatisfied=visits - satisfied, replies_on_time=on_time, replies_late=late)
+    return figures(
+        unit,
+        overdue_at_end=overdue,
+        forwarded=forwarded,
+        responded=responded,
+        closed=closed,
+        closed_solved=solved,
+        closed_unsolved=closed - solved,
+        visits_satisfied=satisfied,
+        visits_unsatisfied=visits - satisfied,
+        replies_on_time=on_time,
+        replies_late=late,
+    )
 
 
 class FakeLedgerView:
@@ -69,10 +80,23 @@ def test_weights_are_the_published_practice():
 
 def test_composite_is_the_weighted_sum_of_the_three_rates():
     # response 9/10 = 0.9, resolution 7/8 = 0.875, satisfaction (6 + 0.9 x 2)/8 = 0.975
-    f = figures("P", forwarded=10, responded=9, closed=8, closed_solved=7, closed_unsolved=1,
-                visits_satisfied=6, visits_basically_satisfied=2)
-    assert f.rates == {"response": 0.9, "on_time": None, "resolution": 0.875, "satisfaction": 0.975,
-                       "satisfaction_adjudicated": 0.975}
+    f = figures(
+        "P",
+        forwarded=10,
+        responded=9,
+        closed=8,
+        closed_solved=7,
+        closed_unsolved=1,
+        visits_satisfied=6,
+        visits_basically_satisfied=2,
+    )
+    assert f.rates == {
+        "response": 0.9,
+        "on_time": None,
+        "resolution": 0.875,
+        "satisfaction": 0.975,
+        "satisfaction_adjudicated": 0.975,
+    }
     # 0.1 x 0.9 + 0.5 x 0.875 + 0.4 x 0.975 = 0.09 + 0.4375 + 0.39 = 0.9175: 91.75 points
     score = composite_score(f.rates)
     assert (score.composite, score.coverage) == (91.75, 1.0)
@@ -107,8 +131,9 @@ def test_weights_are_data():
     rates = {"response": 0.5, "on_time": 0.25, "resolution": 1.0, "satisfaction": None}
     # (1 x 0.25 + 3 x 1.0) / 4 = 0.8125: 81.25 points
     assert composite_score(rates, {"on_time": 1, "resolution": 3}).composite == 81.25
-    ranked = rank_units([(full("A", on_time=1, late=1), "甲"), (full("B", on_time=0, late=1), "乙")], SEPT,
-                        weights={"on_time": 1.0})
+    ranked = rank_units(
+        [(full("A", on_time=1, late=1), "甲"), (full("B", on_time=0, late=1), "乙")], SEPT, weights={"on_time": 1.0}
+    )
     assert order(ranked) == [(1, "A"), (2, "B")] and ranked.rows[0].composite == 50.0
 
 
@@ -143,8 +168,13 @@ def test_ties_on_composite_are_broken_by_on_time_rate_then_overdue_count():
 
 
 def test_units_equal_on_every_criterion_share_a_rank_and_are_listed_by_code():
-    rows = [(full("Z"), "z"), (full("M", on_time=1, late=1), "m"), (full("B"), "b"), (full("K"), "k"),
-            (full("A", solved=0), "a")]
+    rows = [
+        (full("Z"), "z"),
+        (full("M", on_time=1, late=1), "m"),
+        (full("B"), "b"),
+        (full("K"), "k"),
+        (full("A", solved=0), "a"),
+    ]
     # B, K and Z: composite 1, on-time 1, overdue 0 -- rank 1 together; then M (4th place), then A
     b = rank_units(rows, SEPT)
     assert order(b) == [(1, "B"), (1, "K"), (1, "Z"), (4, "M"), (5, "A")]
@@ -193,9 +223,11 @@ def test_a_unit_scored_on_less_than_half_the_weights_is_not_ranked_above_others(
     b = rank_units(rows, SEPT)
     assert order(b) == [(1, "FULL"), (None, "RESP"), (None, "SAT")]
     assert [(r.composite, r.coverage, r.not_ranked) for r in b.rows] == [
-        (55.0, 1.0, None), (100.0, 0.1, COVERAGE_BELOW_MINIMUM), (100.0, 0.4, COVERAGE_BELOW_MINIMUM)]
-    assert not_ranked_reason(b.rows[1]) == ("the composite rests on 10% of the weights; at least 50% is needed "
-                                            "to rank")
+        (55.0, 1.0, None),
+        (100.0, 0.1, COVERAGE_BELOW_MINIMUM),
+        (100.0, 0.4, COVERAGE_BELOW_MINIMUM),
+    ]
+    assert not_ranked_reason(b.rows[1]) == ("the composite rests on 10% of the weights; at least 50% is needed to rank")
     assert not_ranked_reason(b.rows[2], chinese=True) == "权重覆盖40%，不足50%，不参与排名"
 
 
@@ -219,26 +251,37 @@ def test_the_minimum_coverage_is_data():
 
 
 def test_totals_sum_the_counts_and_compute_rates_from_the_sums():
-    rows = [(full("A", responded=1, forwarded=1, solved=1, closed=1), "甲"),
-            (full("B", responded=1, forwarded=3, solved=0, closed=1, overdue=2, on_time=0), "乙")]
+    rows = [
+        (full("A", responded=1, forwarded=1, solved=1, closed=1), "甲"),
+        (full("B", responded=1, forwarded=3, solved=0, closed=1, overdue=2, on_time=0), "乙"),
+    ]
     totals = rank_units(rows, SEPT).totals
     assert (totals.code, totals.rank, totals.name) == (TOTAL, None, "合计")
     assert (totals.counts["forwarded"], totals.counts["responded"], totals.counts["closed_solved"]) == (4, 2, 1)
     assert totals.overdue_at_end == 2 and totals.open_at_end == 0
     # response 2/4 = 0.5 (not the mean of 1 and 1/3); on-time 1/(1 + 0 + 2) = 0.3333; resolution 1/2
-    assert totals.rates == {"response": 0.5, "on_time": 0.3333, "resolution": 0.5, "satisfaction": 1.0,
-                            "satisfaction_adjudicated": 1.0}
+    assert totals.rates == {
+        "response": 0.5,
+        "on_time": 0.3333,
+        "resolution": 0.5,
+        "satisfaction": 1.0,
+        "satisfaction_adjudicated": 1.0,
+    }
     # 100 x (0.1 x 0.5 + 0.5 x 0.5 + 0.4 x 1) = 70 points
     assert totals.composite == 70.0 and totals.not_ranked is None
 
 
 def test_monthly_bulletin_lists_given_units_and_every_unit_with_activity():
     view = FakeLedgerView(full("ACTIVE"), full("GONE", solved=0))
-    b = monthly_bulletin(view, [("ACTIVE", "在用单位"), ("IDLE", "空闲单位")], SEPT,
-                         names={"GONE": "已停用单位", "IDLE": "旧名称"})
+    b = monthly_bulletin(
+        view, [("ACTIVE", "在用单位"), ("IDLE", "空闲单位")], SEPT, names={"GONE": "已停用单位", "IDLE": "旧名称"}
+    )
     # ACTIVE: composite 1; GONE (disabled, still active in the month): 0.5; IDLE: nothing, not ranked
-    assert [(r.rank, r.code, r.name) for r in b.rows] == [(1, "ACTIVE", "在用单位"), (2, "GONE", "已停用单位"),
-                                                          (None, "IDLE", "空闲单位")]
+    assert [(r.rank, r.code, r.name) for r in b.rows] == [
+        (1, "ACTIVE", "在用单位"),
+        (2, "GONE", "已停用单位"),
+        (None, "IDLE", "空闲单位"),
+    ]
     assert sorted(view.asked) == ["ACTIVE", "GONE", "IDLE"]  # each unit read once
     assert b.period == SEPT and dict(b.weights) == dict(WEIGHTS)
     unnamed = monthly_bulletin(FakeLedgerView(full("X")), [], SEPT)
@@ -254,12 +297,19 @@ def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
 # -- the PDF without a CJK font --------------------------------------------------------------------------------
 @pytest.fixture
 def bulletin():
-    return rank_units([(full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"), (full("DISTRICT-WATER"), "区水务局"),
-                       (figures("IDLE"), "空闲单位")], ReportingPeriod.month("2026-10", 25))
+    return rank_units(
+        [
+            (full("DISTRICT-POWER", on_time=1, late=1), "区供电中心"),
+            (full("DISTRICT-WATER"), "区水务局"),
+            (figures("IDLE"), "空闲单位"),
+        ],
+        ReportingPeriod.month("2026-10", 25),
+    )
 
 
 def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
     from adapters.bulletin import pdf as exporters
+
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
     pdf = exporters.bulletin_pdf(bulletin)
     assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
@@ -272,6 +322,7 @@ def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
 
 def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
     from adapters.bulletin import pdf as exporters
+
     assert exporters.find_cjk_font(), "a CJK font is needed: pip install paperang-p2-fonts-cjk"
     text = pdf_text(exporters.bulletin_pdf(bulletin))
     assert "2026年10月企业诉求办理情况通报" in text
@@ -281,7 +332,10 @@ def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
 
 def test_a_name_the_font_cannot_draw_is_shown_by_code():
     from adapters.bulletin import pdf as exporters
-    odd = rank_units([(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT)  # a rare extension-B character
+
+    odd = rank_units(
+        [(full("ODD"), "单位\U0002a6a5"), (full("FINE"), "正常单位")], SEPT
+    )  # a rare extension-B character
     text = pdf_text(exporters.bulletin_pdf(odd))
     assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
     assert "Some names shown by code" in " ".join(text.split())
@@ -289,6 +343,7 @@ def test_a_name_the_font_cannot_draw_is_shown_by_code():
 
 def test_find_cjk_font_ignores_a_font_path_without_chinese():
     from adapters.bulletin import pdf as exporters
+
     installed = exporters.find_cjk_font()
     assert exporters.find_cjk_font("/no/such/font.ttf") == installed
     import matplotlib
@@ -305,10 +360,12 @@ def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, mon
     from matplotlib import font_manager
 
     from adapters.bulletin import pdf as exporters
+
     own = str(matplotlib.get_data_path())
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
-    monkeypatch.setattr(font_manager.fontManager, "ttflist",
-                        [f for f in font_manager.fontManager.ttflist if f.fname.startswith(own)])
+    monkeypatch.setattr(
+        font_manager.fontManager, "ttflist", [f for f in font_manager.fontManager.ttflist if f.fname.startswith(own)]
+    )
     exporters.find_cjk_font.cache_clear()
     try:
         found = exporters.find_cjk_font()
@@ -349,6 +406,7 @@ def test_a_cjk_font_of_cff_outlines_is_passed_over_for_the_pdf(tmp_path):
     so an OpenType CJK font of CFF outlines (Debian's fonts-noto-cjk) would print garbage: it is not taken,
     even when named by the setting."""
     from adapters.bulletin import pdf as exporters
+
     cff = cff_font_with("通报单位区供电中心", tmp_path / "cff-cjk.otf")
     assert all(ord(ch) in exporters._charset(cff) for ch in "通报单位")  # it has the glyphs
     assert exporters.find_cjk_font(cff) != cff
@@ -357,6 +415,7 @@ def test_a_cjk_font_of_cff_outlines_is_passed_over_for_the_pdf(tmp_path):
 
 def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
     from adapters.bulletin import pdf as exporters
+
     chosen = tmp_path / "chosen.ttc"
     chosen.write_bytes(open(exporters.packaged_cjk_font(), "rb").read())
     assert exporters.find_cjk_font(str(chosen)) == str(chosen)
@@ -365,13 +424,26 @@ def test_a_cjk_font_setting_comes_before_the_packaged_font(tmp_path):
 # -- one scale for the composite, and the units not ranked listed apart, in the exports ---------------------------
 @pytest.fixture
 def mixed():
-    return rank_units([
-        # 100 x (0.1 x 1 + 0.5 x 1/2 + 0.4 x 0.9) = 71 points on all the weights
-        (figures("WATER", forwarded=1, responded=1, closed=2, closed_solved=1, closed_unsolved=1,
-                 visits_basically_satisfied=1), "区水务局"),
-        (figures("RESP", forwarded=1, responded=1), "仅响应"),  # 100 points on 10 %: not ranked
-        (figures("IDLE"), "空闲单位"),  # no weighted rate: not ranked
-    ], SEPT)
+    return rank_units(
+        [
+            # 100 x (0.1 x 1 + 0.5 x 1/2 + 0.4 x 0.9) = 71 points on all the weights
+            (
+                figures(
+                    "WATER",
+                    forwarded=1,
+                    responded=1,
+                    closed=2,
+                    closed_solved=1,
+                    closed_unsolved=1,
+                    visits_basically_satisfied=1,
+                ),
+                "区水务局",
+            ),
+            (figures("RESP", forwarded=1, responded=1), "仅响应"),  # 100 points on 10 %: not ranked
+            (figures("IDLE"), "空闲单位"),  # no weighted rate: not ranked
+        ],
+        SEPT,
+    )
 
 
 def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apart(mixed):
@@ -389,20 +461,27 @@ def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apa
     assert rows[1][0].startswith("未参与排名的单位（权重覆盖不足50%或无计分指标）")
     assert [rows[i][composite] for i in (0, 2, 3)] == [71.0, None, 100.0]  # the JSON's points, as they are
     assert [rows[i][0] for i in (0, 2, 3)] == [1, None, None]
-    assert [rows[i][reason] for i in (0, 2, 3)] == [None, "本期无计分指标（无转办、办结或回访）",
-                                                     "权重覆盖10%，不足50%，不参与排名"]
+    assert [rows[i][reason] for i in (0, 2, 3)] == [
+        None,
+        "本期无计分指标（无转办、办结或回访）",
+        "权重覆盖10%，不足50%，不参与排名",
+    ]
     assert ws.auto_filter.ref == f"A3:{ws.cell(3, len(headers)).column_letter}4"  # the ranking alone
 
 
 def test_the_pdf_shows_the_composite_in_points_and_the_units_not_ranked_apart(mixed):
     from adapters.bulletin import pdf as exporters
+
     table = pdf_text(exporters.bulletin_pdf(mixed)).split("\f")[0]
     lines = [" ".join(line.split()) for line in table.splitlines()]
     water = next(line for line in lines if "WATER" in line)
     assert water.startswith("1 区水务局") and "71.00" in water  # points, as in the JSON and the workbook
     apart = lines.index("未参与排名")
     assert lines.index(water) < apart
-    assert [line.split()[:2] for line in lines[apart + 1:apart + 3]] == [["无指标", "空闲单位"], ["覆盖不足", "仅响应"]]
+    assert [line.split()[:2] for line in lines[apart + 1 : apart + 3]] == [
+        ["无指标", "空闲单位"],
+        ["覆盖不足", "仅响应"],
+    ]
     assert "100.00" in lines[apart + 2] and "10%" in lines[apart + 2]
     assert "不足50%的单位不参与排名" in "".join(table.split())
 

@@ -51,14 +51,28 @@ def projected(*approvals: Approval) -> Ledger:
     return ledger
 
 
-def joint(at: str, departments=("FIRE", "PLAN"), profile: str = "liaocheng-2020-approvals",
-          matter: str = "joint-completion-acceptance") -> Approval:
+def joint(
+    at: str,
+    departments=("FIRE", "PLAN"),
+    profile: str = "liaocheng-2020-approvals",
+    matter: str = "joint-completion-acceptance",
+) -> Approval:
     """联合竣工验收 (聊政字〔2020〕25号 item 10): decision and each department's review 15 WD."""
     policy = FileProfileCatalogue().get(profile, kind="approval").case_policy(matter, list(departments), False)
-    return Approval(id=Approval.create_id("window", f"{matter}-{at}-{departments}"), case_no="SP-TEST",
-                    channel="window", external_ref=None, matter=matter, applicant={"name": "某某置业有限公司"},
-                    materials=["申请表"], departments=list(departments), commitment=False, policy=policy,
-                    actor=WINDOW.as_record(), occurred_at=t(at))
+    return Approval(
+        id=Approval.create_id("window", f"{matter}-{at}-{departments}"),
+        case_no="SP-TEST",
+        channel="window",
+        external_ref=None,
+        matter=matter,
+        applicant={"name": "某某置业有限公司"},
+        materials=["申请表"],
+        departments=list(departments),
+        commitment=False,
+        policy=policy,
+        actor=WINDOW.as_record(),
+        occurred_at=t(at),
+    )
 
 
 def test_an_extension_and_an_escalation_are_counted_on_their_day():
@@ -83,10 +97,15 @@ def test_a_deemed_acceptance_after_national_day_and_a_two_day_pause_are_counted_
     approval.resume(None, WINDOW, t("2026-10-22T09:00"))
     changes = projected(approval).changes()
     days = {day.isoformat(): counts for day, counts in changes.approval_days.items()}
-    assert days == {"2026-09-28": {"submitted": 1}, "2026-10-12": {"accepted": 1, "deemed_accepted": 1},
-                    "2026-10-22": {"pauses_ended": 1, "paused_working_days": 2}}
+    assert days == {
+        "2026-09-28": {"submitted": 1},
+        "2026-10-12": {"accepted": 1, "deemed_accepted": 1},
+        "2026-10-22": {"pauses_ended": 1, "paused_working_days": 2},
+    }
     assert {(unit, day.isoformat()): counts for (unit, day), counts in changes.units.items()} == {
-        ("FIRE", "2026-10-12"): {"approvals_forwarded": 1}, ("PLAN", "2026-10-12"): {"approvals_forwarded": 1}}
+        ("FIRE", "2026-10-12"): {"approvals_forwarded": 1},
+        ("PLAN", "2026-10-12"): {"approvals_forwarded": 1},
+    }
 
 
 def test_a_pause_is_counted_once_on_the_day_it_ends_however_it_ends():
@@ -173,19 +192,43 @@ class FakeView:
 
 @pytest.fixture
 def section() -> ApprovalSection:
-    whole = ApprovalFigures(dict.fromkeys(DAY_COUNTERS, 0) | {
-        "submitted": 4, "accepted": 3, "deemed_accepted": 1, "decided": 2, "decided_on_time": 1, "decided_late": 1,
-        "delivered": 1, "pauses_ended": 1, "paused_working_days": 2}, 1)
-    return approval_section(FakeView({
-        "PLAN": department("PLAN", 1, forwarded=2, answered_late=1, missed=2),
-        "FIRE": department("FIRE", 0, forwarded=2, answered_on_time=3, returned=1)}, whole), OCT,
-        {"FIRE": "区消防救援大队", "PLAN": "区自然资源局"})
+    whole = ApprovalFigures(
+        dict.fromkeys(DAY_COUNTERS, 0)
+        | {
+            "submitted": 4,
+            "accepted": 3,
+            "deemed_accepted": 1,
+            "decided": 2,
+            "decided_on_time": 1,
+            "decided_late": 1,
+            "delivered": 1,
+            "pauses_ended": 1,
+            "paused_working_days": 2,
+        },
+        1,
+    )
+    return approval_section(
+        FakeView(
+            {
+                "PLAN": department("PLAN", 1, forwarded=2, answered_late=1, missed=2),
+                "FIRE": department("FIRE", 0, forwarded=2, answered_on_time=3, returned=1),
+            },
+            whole,
+        ),
+        OCT,
+        {"FIRE": "区消防救援大队", "PLAN": "区自然资源局"},
+    )
 
 
 def test_the_section_lists_the_departments_by_code_with_totals_made_from_the_sums(section):
     assert [(r.code, r.name) for r in section.departments] == [("FIRE", "区消防救援大队"), ("PLAN", "区自然资源局")]
     assert section.totals.code == TOTAL and section.totals.counts == {
-        "forwarded": 4, "answered_on_time": 3, "answered_late": 1, "returned": 1, "missed": 2}
+        "forwarded": 4,
+        "answered_on_time": 3,
+        "answered_late": 1,
+        "returned": 1,
+        "missed": 2,
+    }
     # 3 / (3 + 1 + 1), not the mean of 1.0 and 0.0
     assert (section.totals.overdue_at_end, section.totals.rates) == (1, {"on_time": 0.6})
     assert section.rates == {"on_time": 0.3333}  # 1 / (1 + 1 + 1)
@@ -222,7 +265,10 @@ def test_without_the_section_the_workbook_keeps_its_other_sheets():
     from adapters.bulletin.xlsx import bulletin_xlsx
 
     assert openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(rank_units([], OCT)))).sheetnames == [
-        "通报 (Bulletin)", "指标定义 (Definitions)", "差评 (Bad ratings)"]
+        "通报 (Bulletin)",
+        "指标定义 (Definitions)",
+        "差评 (Bad ratings)",
+    ]
 
 
 def test_the_pdf_has_an_approvals_page(section):

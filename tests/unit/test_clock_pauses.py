@@ -34,8 +34,13 @@ from .conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 DECISION = {
-    "name": "decision", "title": "作出行政许可决定", "source": "行政许可法 第42条", "starts_on": ["Accepted"],
-    "met_by": [{"event": "Decided"}], "length": 20, "unit": "working_days",
+    "name": "decision",
+    "title": "作出行政许可决定",
+    "source": "行政许可法 第42条",
+    "starts_on": ["Accepted"],
+    "met_by": [{"event": "Decided"}],
+    "length": 20,
+    "unit": "working_days",
 }
 
 
@@ -84,8 +89,9 @@ def test_pause_from_tue_20_to_thu_22_october_moves_the_decision_two_working_days
     assert due_of(clocks[0], CAL).due == end_of("2026-11-11")
     [state] = evaluate(clocks, CAL, sh(2026, 11, 11, 23, 0))
     assert state.due == end_of("2026-11-11") and not state.overdue and not state.paused
-    assert state.pauses == ({"reason": "专家评审", "from": sh(2026, 10, 20, 10, 0), "to": sh(2026, 10, 22, 16, 0),
-                             "working_days": 2},)
+    assert state.pauses == (
+        {"reason": "专家评审", "from": sh(2026, 10, 20, 10, 0), "to": sh(2026, 10, 22, 16, 0), "working_days": 2},
+    )
     assert evaluate(clocks, CAL, sh(2026, 11, 12, 0, 0))[0].overdue
 
 
@@ -186,10 +192,24 @@ def test_met_and_cancelled_clocks_are_not_paused():
 def test_a_clock_recorded_before_pauses_existed_evaluates_as_before_and_can_be_paused():
     """Stored cases replay unchanged: a clock recorded without "pauses" has none."""
     clock = {
-        "name": "decision", "round": 1, "title": "t", "source": "s", "unit": None, "binds": None,
-        "met_by": [{"event": "Decided"}], "length": 20, "period_unit": "working_days", "cutoff": None,
-        "extended": 0, "started_at": sh(2026, 10, 12, 9, 0), "started_by": 1, "met_at": None, "met_seq": None,
-        "cancelled_at": None, "cancelled_by": None, "reopened": [],
+        "name": "decision",
+        "round": 1,
+        "title": "t",
+        "source": "s",
+        "unit": None,
+        "binds": None,
+        "met_by": [{"event": "Decided"}],
+        "length": 20,
+        "period_unit": "working_days",
+        "cutoff": None,
+        "extended": 0,
+        "started_at": sh(2026, 10, 12, 9, 0),
+        "started_by": 1,
+        "met_at": None,
+        "met_seq": None,
+        "cancelled_at": None,
+        "cancelled_by": None,
+        "reopened": [],
     }
     [state] = evaluate([clock], CAL, sh(2026, 10, 21, 9, 0))
     assert state.due == end_of("2026-11-09") and not state.paused and state.pauses == ()
@@ -210,15 +230,17 @@ def test_a_pause_of_a_calendar_day_period_is_added_before_a_rest_day_end_is_move
 
 def test_a_pause_of_an_hours_period_adds_the_time_paused():
     """002 item 1 (企业开办, two hours): 45 minutes paused move the end 45 minutes."""
-    clocks = paused(started(sh(2026, 10, 12, 9, 0), length=2, unit="hours"),
-                    (sh(2026, 10, 12, 9, 30), sh(2026, 10, 12, 10, 15)))
+    clocks = paused(
+        started(sh(2026, 10, 12, 9, 0), length=2, unit="hours"), (sh(2026, 10, 12, 9, 30), sh(2026, 10, 12, 10, 15))
+    )
     assert due_of(clocks[0], CAL).ends_at == sh(2026, 10, 12, 11, 45)
 
 
 def test_a_pause_of_a_months_period_adds_its_calendar_days():
     """行政许可法 art. 45: two months from 2026-03-10 end 05-10; three days paused (03-16 to 03-19) end 05-13."""
-    clocks = paused(started(sh(2026, 3, 10, 9, 0), length=2, unit="months"),
-                    (sh(2026, 3, 16, 9, 0), sh(2026, 3, 19, 9, 0)))
+    clocks = paused(
+        started(sh(2026, 3, 10, 9, 0), length=2, unit="months"), (sh(2026, 3, 16, 9, 0), sh(2026, 3, 19, 9, 0))
+    )
     assert due_of(clocks[0], CAL).due == end_of("2026-05-13")
 
 
@@ -290,15 +312,17 @@ def test_two_pauses_add_up(data, start, n, unit):
     b_to = later(data.draw, b_from, 20)
     clocks = paused(started(start, n, unit), (a_from, a_to), (b_from, b_to))
     if unit == "working_days":
-        shift = (working_days_in(local_day(a_from), local_day(a_to), CAL)
-                 + working_days_in(local_day(b_from), local_day(b_to), CAL))
+        shift = working_days_in(local_day(a_from), local_day(a_to), CAL) + working_days_in(
+            local_day(b_from), local_day(b_to), CAL
+        )
     else:
         shift = (local_day(a_to) - local_day(a_from)).days + (local_day(b_to) - local_day(b_from)).days
     expected = period_end(start, Period(n + shift, PeriodUnit(unit)), CAL)
     assert due_of(clocks[0], CAL).ends_at == expected.ends_at
     assert [p["working_days"] for p in evaluate(clocks, CAL, b_to)[0].pauses] == [
         working_days_in(local_day(a_from), local_day(a_to), CAL),
-        working_days_in(local_day(b_from), local_day(b_to), CAL)]
+        working_days_in(local_day(b_from), local_day(b_to), CAL),
+    ]
 
 
 @given(st.data(), starts(), lengths, st.sampled_from(UNITS))

@@ -25,12 +25,23 @@ from .conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 OPINION = {
-    "name": "opinion", "title": "部门审查意见", "source": "002 item 10", "starts_on": ["Consulted", "OpinionReturned"],
-    "met_by": [{"event": "OpinionGiven"}], "length": 5, "unit": "working_days", "per": "department",
+    "name": "opinion",
+    "title": "部门审查意见",
+    "source": "002 item 10",
+    "starts_on": ["Consulted", "OpinionReturned"],
+    "met_by": [{"event": "OpinionGiven"}],
+    "length": 5,
+    "unit": "working_days",
+    "per": "department",
 }
 DECISION = {
-    "name": "decision", "title": "作出行政许可决定", "source": "行政许可法 第42条", "starts_on": ["Consulted"],
-    "met_by": [{"event": "OpinionGiven"}], "length": 20, "unit": "working_days",
+    "name": "decision",
+    "title": "作出行政许可决定",
+    "source": "行政许可法 第42条",
+    "starts_on": ["Consulted"],
+    "met_by": [{"event": "OpinionGiven"}],
+    "length": 20,
+    "unit": "working_days",
 }
 AT = datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI)
 
@@ -46,7 +57,8 @@ def test_two_departments_consulted_get_two_clocks_each_binding_its_department():
     clocks = consulted("PLANNING", "FIRE")
     assert [(c["name"], c["unit"], c["rule"], c["per"], c["round"]) for c in clocks] == [
         ("opinion@PLANNING", "PLANNING", "opinion", "department", 1),
-        ("opinion@FIRE", "FIRE", "opinion", "department", 1)]
+        ("opinion@FIRE", "FIRE", "opinion", "department", 1),
+    ]
     assert [s.unit for s in evaluate(clocks, CAL, AT)] == ["PLANNING", "FIRE"]
 
 
@@ -82,7 +94,10 @@ def test_restarting_one_department_leaves_the_other_running():
     returned = AT.replace(day=15)
     start_clocks(clocks, [OPINION], "OpinionReturned", returned, 3, departments=["FIRE"])
     assert [(c["name"], c["round"], c["cancelled_by"]) for c in clocks] == [
-        ("opinion@PLANNING", 1, None), ("opinion@FIRE", 1, 3), ("opinion@FIRE", 2, None)]
+        ("opinion@PLANNING", 1, None),
+        ("opinion@FIRE", 1, 3),
+        ("opinion@FIRE", 2, None),
+    ]
     assert open_clock(clocks, "opinion@FIRE")["started_at"] == returned
     assert open_clock(clocks, "opinion@PLANNING")["started_at"] == AT
 

@@ -25,10 +25,20 @@ AT = datetime(2026, 9, 29, 9, 0, tzinfo=SHANGHAI)
 def _appeal_events() -> list:
     """Every kind of appeal event, from a case driven through its whole lifecycle."""
     policy = FileProfileCatalogue().get("liaocheng-2020").case_policy(None)
-    case = Appeal(id=Appeal.create_id("12345", "ref-1"), channel="12345", external_ref="ref-1", case_no="QY-1",
-                  category="help", subject="用电报装 \"引号\" \\ 反斜杠\t制表", content="企业诉求\n第二行",
-                  enterprise={"name": "测试企业", "_type_": "not a transcoding"}, contact={"phone": "123"},
-                  policy=policy, actor=PLATFORM.as_record(), occurred_at=AT)
+    case = Appeal(
+        id=Appeal.create_id("12345", "ref-1"),
+        channel="12345",
+        external_ref="ref-1",
+        case_no="QY-1",
+        category="help",
+        subject='用电报装 "引号" \\ 反斜杠\t制表',
+        content="企业诉求\n第二行",
+        enterprise={"name": "测试企业", "_type_": "not a transcoding"},
+        contact={"phone": "123"},
+        policy=policy,
+        actor=PLATFORM.as_record(),
+        occurred_at=AT,
+    )
     steps = [
         lambda t: case.forward("U1", ["U2"], "note", PLATFORM, t),
         lambda t: case.extend(5, "复杂", ADMIN, t),
@@ -52,9 +62,23 @@ def _appeal_events() -> list:
 def _merge_events() -> list:
     """并单 and its undoing, on both cases: ids and the caller's receipt time lie inside the events' data."""
     policy = FileProfileCatalogue().get("zichuan-2020").case_policy(None)
-    a, b = (Appeal(id=Appeal.create_id("12345", ref), channel="12345", external_ref=ref, case_no=ref, category="help",
-                   subject="接电难", content="c", enterprise={"name": "E"}, contact=None, policy=policy,
-                   actor=PLATFORM.as_record(), occurred_at=AT) for ref in ("ref-a", "ref-b"))
+    a, b = (
+        Appeal(
+            id=Appeal.create_id("12345", ref),
+            channel="12345",
+            external_ref=ref,
+            case_no=ref,
+            category="help",
+            subject="接电难",
+            content="c",
+            enterprise={"name": "E"},
+            contact=None,
+            policy=policy,
+            actor=PLATFORM.as_record(),
+            occurred_at=AT,
+        )
+        for ref in ("ref-a", "ref-b")
+    )
     b.merge_into(a, "同一事项", PLATFORM, AT + timedelta(hours=1))
     b.unmerge(a, "误并", PLATFORM, AT + timedelta(hours=2))
     return a.collect_events() + b.collect_events()
@@ -84,10 +108,25 @@ def test_every_recorded_event_type_decodes_to_the_same_event(app):
     events = _appeal_events() + _merge_events() + _directory_events()
     topics = {type(e).TOPIC for e in events}
     assert {t for t in topics if t.startswith("caseledger:Appeal.")} == {
-        f"caseledger:Appeal.{name}" for name in ("Received", "Forwarded", "Extended", "HandbackRequested",
-                                                 "Acknowledged", "Escalated", "Answered", "Reviewed", "Returned",
-                                                 "Visited", "Closed", "MergedInto", "RepeatMerged", "Unmerged",
-                                                 "RepeatUnmerged")}
+        f"caseledger:Appeal.{name}"
+        for name in (
+            "Received",
+            "Forwarded",
+            "Extended",
+            "HandbackRequested",
+            "Acknowledged",
+            "Escalated",
+            "Answered",
+            "Reviewed",
+            "Returned",
+            "Visited",
+            "Closed",
+            "MergedInto",
+            "RepeatMerged",
+            "Unmerged",
+            "RepeatUnmerged",
+        )
+    }
     fast = fast_mapper(app.mapper)
     assert fast is not app.mapper
     for event in events:
@@ -104,8 +143,10 @@ PAYLOADS = [
     {"plain": [1, 2.5, True, None, "文字"]},
     {"timestamp": MARKED, "occurred_at": None},
     {"nested": {"at": MARKED}, "top": MARKED},  # a marker below the top level
-    {"list": [MARKED, {"id": {"_type_": "uuid_hex", "_data_": "0" * 32}}], "amount": {"_type_": "decimal_str",
-                                                                                     "_data_": "1.10"}},
+    {
+        "list": [MARKED, {"id": {"_type_": "uuid_hex", "_data_": "0" * 32}}],
+        "amount": {"_type_": "decimal_str", "_data_": "1.10"},
+    },
     {"three": {"_type_": "datetime_iso", "_data_": "2026-09-29T09:00:00+08:00", "extra": 1}},
     {"lonely": {"_type_": "datetime_iso"}, "text": "_type_", "key": {"_type_": 3}},
     {"_type_": "datetime_iso", "_data_": "2026-09-29T09:00:00+08:00"},  # the whole state a marker
@@ -137,8 +178,12 @@ def test_transcoder_decodes_as_the_library_does(app, data):
 
 
 def test_undecodable_state_fails_as_with_the_library(app):
-    stored = StoredEvent(originator_id=Appeal.create_id("12345", "x"), originator_version=1,
-                         topic="caseledger:Appeal.Closed", state=b'{"at": {"_type_": "unknown", "_data_": "x"}}')
+    stored = StoredEvent(
+        originator_id=Appeal.create_id("12345", "x"),
+        originator_version=1,
+        topic="caseledger:Appeal.Closed",
+        state=b'{"at": {"_type_": "unknown", "_data_": "x"}}',
+    )
     with pytest.raises(MapperDeserialisationError):
         app.mapper.to_domain_event(stored)
     with pytest.raises(MapperDeserialisationError):

@@ -65,40 +65,67 @@ def proof(m: int, d: list[bytes]) -> list[bytes]:
 
 # --- Certificate Transparency's test tree (RFC 6962 reference implementations) ---
 
-CT_INPUTS = [bytes.fromhex(h) for h in (
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")]
-CT_ROOTS = [bytes.fromhex(h) for h in (
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")]
+CT_INPUTS = [
+    bytes.fromhex(h)
+    for h in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")
+]
+CT_ROOTS = [
+    bytes.fromhex(h)
+    for h in (
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    )
+]
 # (level, index) -> hash: every complete subtree of the 8-leaf tree, from the same test data.
-CT_NODES = {(level, index): bytes.fromhex(h) for level, row in enumerate((
-    ("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-     "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-     "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
-     "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
-     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-     "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
-     "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-     "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"),
-    ("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-     "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-    ("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-     "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-    ("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",),
-)) for index, h in enumerate(row)}
+CT_NODES = {
+    (level, index): bytes.fromhex(h)
+    for level, row in enumerate(
+        (
+            (
+                "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+                "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
+                "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+                "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1",
+            ),
+            (
+                "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            ),
+            (
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ),
+            ("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",),
+        )
+    )
+    for index, h in enumerate(row)
+}
 # The published proofs of that tree (leaf index, tree size) and (old size, new size), as node names.
-CT_INCLUSION = {(0, 8): [(0, 1), (1, 1), (2, 1)], (5, 8): [(0, 4), (1, 3), (2, 0)], (2, 3): [(1, 0)],
-                (1, 5): [(0, 0), (1, 1), (0, 4)], (0, 1): []}
-CT_CONSISTENCY = {(1, 8): [(0, 1), (1, 1), (2, 1)], (6, 8): [(1, 2), (1, 3), (2, 0)], (2, 5): [(1, 1), (0, 4)],
-                  (1, 1): []}
+CT_INCLUSION = {
+    (0, 8): [(0, 1), (1, 1), (2, 1)],
+    (5, 8): [(0, 4), (1, 3), (2, 0)],
+    (2, 3): [(1, 0)],
+    (1, 5): [(0, 0), (1, 1), (0, 4)],
+    (0, 1): [],
+}
+CT_CONSISTENCY = {
+    (1, 8): [(0, 1), (1, 1), (2, 1)],
+    (6, 8): [(1, 2), (1, 3), (2, 0)],
+    (2, 5): [(1, 1), (0, 4)],
+    (1, 1): [],
+}
 
 
 def _leaves(n: int) -> list[bytes]:
@@ -127,8 +154,11 @@ STORE = _store(_leaves(64))
 
 def test_the_reference_reproduces_the_certificate_transparency_roots():
     assert [mth(CT_INPUTS[:n]) for n in range(1, 9)] == CT_ROOTS
-    assert mth([]) == merkle.EMPTY_ROOT == bytes.fromhex(
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    assert (
+        mth([])
+        == merkle.EMPTY_ROOT
+        == bytes.fromhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    )
 
 
 def test_appending_the_test_tree_stores_exactly_its_published_nodes_and_roots():
@@ -231,14 +261,17 @@ def test_a_range_that_is_not_an_rfc_subtree_is_refused():
         merkle.subtree_nodes(4, 4)
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda read: merkle.inclusion_proof(5, 5, read), "not in a tree of size 5"),
-    (lambda read: merkle.inclusion_proof(-1, 5, read), "not in a tree"),
-    (lambda read: merkle.inclusion_proof(0, 0, read), "not in a tree of size 0"),
-    (lambda read: merkle.consistency_proof(6, 5, read), "from size 6 to size 5"),
-    (lambda read: merkle.consistency_proof(-1, 5, read), "from size -1"),
-    (lambda read: merkle.root_at(-1, read), "negative"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda read: merkle.inclusion_proof(5, 5, read), "not in a tree of size 5"),
+        (lambda read: merkle.inclusion_proof(-1, 5, read), "not in a tree"),
+        (lambda read: merkle.inclusion_proof(0, 0, read), "not in a tree of size 0"),
+        (lambda read: merkle.consistency_proof(6, 5, read), "from size 6 to size 5"),
+        (lambda read: merkle.consistency_proof(-1, 5, read), "from size -1"),
+        (lambda read: merkle.root_at(-1, read), "negative"),
+    ],
+)
 def test_out_of_range_proof_arguments_are_refused_before_reading(call, message):
     reader = CountingReader(STORE)
     with pytest.raises(ValueError, match=message):
@@ -279,17 +312,28 @@ def test_every_flipped_bit_of_an_inclusion_proof_is_rejected():
             tlog_verify.verify_inclusion(6, 13, leaf, good, _flip(root, bit))
 
 
-@pytest.mark.parametrize(("index", "size", "change"), [
-    (5, 13, "index"), (7, 13, "index"), (13, 13, "index"), (6, 12, "size"), (6, 14, "size"), (6, 7, "size"),
-    (6, 13, "extra"), (6, 13, "missing"), (6, 13, "short hash"),
-])
+@pytest.mark.parametrize(
+    ("index", "size", "change"),
+    [
+        (5, 13, "index"),
+        (7, 13, "index"),
+        (13, 13, "index"),
+        (6, 12, "size"),
+        (6, 14, "size"),
+        (6, 7, "size"),
+        (6, 13, "extra"),
+        (6, 13, "missing"),
+        (6, 13, "short hash"),
+    ],
+)
 def test_an_inclusion_proof_for_another_position_or_altered_in_length_is_rejected(index, size, change):
     """A wrong size is checked against that size's own root: the root is what binds a size, the proof's shape
     alone cannot (leaf 6 has the same path shape in trees of 12, 13 and 14 leaves)."""
     data = _leaves(14)
     good = merkle.inclusion_proof(6, 13, CountingReader(STORE))
-    altered = {"extra": good + [good[0]], "missing": good[:-1],
-               "short hash": [good[0][:31]] + good[1:]}.get(change, good)
+    altered = {"extra": good + [good[0]], "missing": good[:-1], "short hash": [good[0][:31]] + good[1:]}.get(
+        change, good
+    )
     with pytest.raises(tlog_verify.ProofError):
         tlog_verify.verify_inclusion(index, size, merkle.leaf_hash(data[6]), altered, mth(data[:size]))
 
@@ -300,16 +344,20 @@ def test_every_tampered_consistency_proof_is_rejected():
         good = merkle.consistency_proof(old, new, CountingReader(STORE))
         old_root, new_root = mth(data[:old]), mth(data[:new])
         variants = [good + [good[0]], good[:-1], good[1:], [], good[::-1] if len(good) > 1 else [b"\x00" * 32]]
-        variants += [[_flip(h, bit) if i == e else h for i, h in enumerate(good)]
-                     for e in range(len(good)) for bit in (0, 77, 255)]
+        variants += [
+            [_flip(h, bit) if i == e else h for i, h in enumerate(good)]
+            for e in range(len(good))
+            for bit in (0, 77, 255)
+        ]
         for bad in variants:
             with pytest.raises(tlog_verify.ProofError):
                 tlog_verify.verify_consistency(old, new, old_root, new_root, bad)
         for other_old, other_new in [(old - 1, new), (old + 1, new), (old, new - 1), (old, new + 1)]:
             if 0 < other_old < other_new:  # each size with its own root, as a checkpoint would sign it
                 with pytest.raises(tlog_verify.ProofError):
-                    tlog_verify.verify_consistency(other_old, other_new, mth(data[:other_old]),
-                                                   mth(data[:other_new]), good)
+                    tlog_verify.verify_consistency(
+                        other_old, other_new, mth(data[:other_old]), mth(data[:other_new]), good
+                    )
         with pytest.raises(tlog_verify.ProofError):
             tlog_verify.verify_consistency(old, new, _flip(old_root, 3), new_root, good)
 
@@ -332,15 +380,29 @@ def test_frontier_root_equals_the_auditors_streaming_root(items):
     assert frontier.root() == tlog_verify.root_of(merkle.leaf_hash(item) for item in items)
 
 
-EVENT = ("caseledger", uuid.UUID("12345678-1234-5678-1234-567812345678"), 3, "domain.appeals.aggregate:Appeal.Created",
-         b'{"title": "\xe5\x8a\x9e"}')
+EVENT = (
+    "caseledger",
+    uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    3,
+    "domain.appeals.aggregate:Appeal.Created",
+    b'{"title": "\xe5\x8a\x9e"}',
+)
 
 
 def test_leaf_data_has_the_documented_layout():
     data = merkle.leaf_data(*EVENT)
     app, topic, state = b"caseledger", EVENT[3].encode(), EVENT[4]
-    assert data == (b"\x01" + struct.pack(">H", len(app)) + app + EVENT[1].bytes + struct.pack(">Q", 3)
-                    + struct.pack(">H", len(topic)) + topic + struct.pack(">I", len(state)) + state)
+    assert data == (
+        b"\x01"
+        + struct.pack(">H", len(app))
+        + app
+        + EVENT[1].bytes
+        + struct.pack(">Q", 3)
+        + struct.pack(">H", len(topic))
+        + topic
+        + struct.pack(">I", len(state))
+        + state
+    )
 
 
 @given(st.text(max_size=50), st.uuids(), st.integers(0, 2**64 - 1), st.text(max_size=50), st.binary(max_size=300))

@@ -16,7 +16,7 @@ WALL_CLOCK = re.compile(r"\b(datetime\.now\(|datetime\.utcnow\(|date\.today\(|ti
 ALLOWED = {
     "domain/time_source.py": "the time source itself",
     "adapters/persistence/idempotency.py": "an Idempotency-Key's lease runs on real elapsed time, whatever the "
-                                           "business clock says (a request that died is released after it)",
+    "business clock says (a request that died is released after it)",
 }
 
 
@@ -25,8 +25,11 @@ def wall_clock_readings() -> dict[str, list[int]]:
     for layer in LAYERS:
         for path in sorted((ROOT / layer).rglob("*.py")):
             name = path.relative_to(ROOT).as_posix()
-            lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                     if WALL_CLOCK.search(line.split("#", 1)[0])]
+            lines = [
+                n
+                for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if WALL_CLOCK.search(line.split("#", 1)[0])
+            ]
             if lines and name not in ALLOWED:
                 found[name] = lines
     return found

@@ -9,15 +9,25 @@ from domain.errors import NotPermitted
 from domain.permissions import COMMAND_ROLES, READS, check_command_part, check_command_role, check_read, may_read
 
 EXPECTED = {  # command: roles allowed
-    "open": "platform admin", "forward": "platform admin", "acknowledge": "unit admin",
-    "answer": "unit admin", "review": "platform admin", "return": "platform admin",
-    "escalate": "supervisor platform admin", "extend": "unit platform admin",
-    "handback": "unit admin", "visit": "platform admin", "close": "platform admin",
+    "open": "platform admin",
+    "forward": "platform admin",
+    "acknowledge": "unit admin",
+    "answer": "unit admin",
+    "review": "platform admin",
+    "return": "platform admin",
+    "escalate": "supervisor platform admin",
+    "extend": "unit platform admin",
+    "handback": "unit admin",
+    "visit": "platform admin",
+    "close": "platform admin",
     "sweep": "platform admin",  # docs/http-api.md *Deadlines*
     "co_opinion": "unit",  # only a co-handling unit of the case
-    "merge": "platform admin", "unmerge": "platform admin",  # 并单, the hotline platform's act
+    "merge": "platform admin",
+    "unmerge": "platform admin",  # 并单, the hotline platform's act
     # 好差评: the rated unit rectifies and contests; the platform or a supervisor rules
-    "rectify": "unit admin", "contest_rating": "unit admin", "adjudicate_rating": "supervisor platform admin",
+    "rectify": "unit admin",
+    "contest_rating": "unit admin",
+    "adjudicate_rating": "supervisor platform admin",
 }
 
 
@@ -56,10 +66,18 @@ def test_a_unit_actor_needs_its_unit():
         Actor("clerk", Role.UNIT)
 
 
-@pytest.mark.parametrize(("command", "lead", "co", "stranger"), [
-    ("answer", True, False, False), ("acknowledge", True, False, False), ("extend", True, False, False),
-    ("handback", True, False, False), ("co_opinion", False, True, False),
-    ("rectify", True, False, False), ("contest_rating", True, False, False)])
+@pytest.mark.parametrize(
+    ("command", "lead", "co", "stranger"),
+    [
+        ("answer", True, False, False),
+        ("acknowledge", True, False, False),
+        ("extend", True, False, False),
+        ("handback", True, False, False),
+        ("co_opinion", False, True, False),
+        ("rectify", True, False, False),
+        ("contest_rating", True, False, False),
+    ],
+)
 def test_a_unit_plays_the_part_the_command_needs(command, lead, co, stranger):
     """docs/http-api.md *Roles*: the lead answers; a co-handling unit gives its opinion; others do neither."""
     unit = actor(Role.UNIT)
@@ -111,6 +129,9 @@ def test_follow_ups_on_an_accountability_record_are_recorded_by_inspectors_or_su
                 with pytest.raises(NotPermitted):
                     check_action_role(action, actor)
     assert {a for a, roles in ACTION_ROLES.items() if Role.INSPECTOR in roles} == {
-        "interview_held", "self_examination_received", "referral_made"}
+        "interview_held",
+        "self_examination_received",
+        "referral_made",
+    }
     with pytest.raises(ValidationFailed):
         check_action_role("apology_accepted", Actor("i", Role.INSPECTOR))

@@ -22,7 +22,11 @@ def test_the_four_jurisdiction_profiles_load():
     assert catalogue.ids() == ["liaocheng-2020", "liaoyuan-2024", "suqian-2024", "zichuan-2020"]
     zichuan = catalogue.get("zichuan-2020")
     report = next(r for r in zichuan.deadlines if r.name == "platform_report")
-    assert (report.period.length, report.period.unit, report.period.cutoff.isoformat()) == (3, PeriodUnit.WORKING_DAYS, "12:00:00")
+    assert (report.period.length, report.period.unit, report.period.cutoff.isoformat()) == (
+        3,
+        PeriodUnit.WORKING_DAYS,
+        "12:00:00",
+    )
     assert catalogue.get("liaocheng-2020").extension.max_total == 30
     assert set(catalogue.get("suqian-2024").tiers) == {"urgent", "ordinary", "complex", "window"}
 
@@ -66,18 +70,24 @@ def test_case_policy_holds_only_what_governs_one_case():
     assert [level["code"] for level in policy["escalation"]][0] == "coordination_meeting"
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda d: d.pop("id"), "id: required, text"),
-    (lambda d: d.update(version=0), "version: must be 1 or more"),
-    (lambda d: d.update(colour="red"), "colour: unknown key"),
-    (lambda d: d["deadlines"][0].update(unit="fortnights"), "deadlines[0]"),
-    (lambda d: d["deadlines"][0].update(starts_on=["Teleported"]), "'starts_on' must list events"),
-    (lambda d: d["deadlines"][0].update(met_by=[{"event": "Answered", "colour": "red"}]), "'met_by' condition"),
-    (lambda d: d["deadlines"][0].update(length=0), "'length' must be a whole number"),
-    (lambda d: d["deadlines"][1].update(unit="hours"), "'cutoff' cannot apply"),
-    (lambda d: d.update(categories=["gossip"]), "categories:"),
-    (lambda d: d.update(extension={"deadline": "nope", "max_total": 30, "source": "x"}), "no deadline named 'nope'"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.pop("id"), "id: required, text"),
+        (lambda d: d.update(version=0), "version: must be 1 or more"),
+        (lambda d: d.update(colour="red"), "colour: unknown key"),
+        (lambda d: d["deadlines"][0].update(unit="fortnights"), "deadlines[0]"),
+        (lambda d: d["deadlines"][0].update(starts_on=["Teleported"]), "'starts_on' must list events"),
+        (lambda d: d["deadlines"][0].update(met_by=[{"event": "Answered", "colour": "red"}]), "'met_by' condition"),
+        (lambda d: d["deadlines"][0].update(length=0), "'length' must be a whole number"),
+        (lambda d: d["deadlines"][1].update(unit="hours"), "'cutoff' cannot apply"),
+        (lambda d: d.update(categories=["gossip"]), "categories:"),
+        (
+            lambda d: d.update(extension={"deadline": "nope", "max_total": 30, "source": "x"}),
+            "no deadline named 'nope'",
+        ),
+    ],
+)
 def test_malformed_profile_is_refused_with_a_message_naming_the_key(edit, message):
     data = packaged("zichuan-2020")
     edit(data)
@@ -110,7 +120,8 @@ def test_an_added_profile_directory_adds_and_overrides_profiles(tmp_path: Path):
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
     (tmp_path / "zichuan-2020.toml").write_text(text.replace("version = 2", "version = 7"), encoding="utf-8")
     (tmp_path / "zhoucun-2026.toml").write_text(
-        text.replace('id = "zichuan-2020"', 'id = "zhoucun-2026"'), encoding="utf-8")
+        text.replace('id = "zichuan-2020"', 'id = "zhoucun-2026"'), encoding="utf-8"
+    )
     catalogue = FileProfileCatalogue([tmp_path])
     assert catalogue.get("zichuan-2020").version == 7
     assert "zhoucun-2026" in catalogue.ids()

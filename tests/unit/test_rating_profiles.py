@@ -31,8 +31,9 @@ def test_a_rectification_period_outside_5_to_15_working_days_is_refused(days):
     """Localities use 5 to 15 working days to rectify a bad rating."""
     data = zichuan()
     data["ratings"]["rectification_working_days"] = days
-    with pytest.raises(ProfileError, match="ratings.rectification_working_days: a whole number of working days "
-                                           "from 5 to 15"):
+    with pytest.raises(
+        ProfileError, match="ratings.rectification_working_days: a whole number of working days from 5 to 15"
+    ):
         parse_profile(data, "zichuan-2020.toml")
 
 
@@ -43,9 +44,14 @@ def test_every_problem_of_the_ratings_table_is_reported_at_once():
     with pytest.raises(ProfileError) as refused:
         parse_profile(data, "zichuan-2020.toml")
     message = str(refused.value)
-    for problem in ("version: must be 1 or more", "ratings.colour: unknown key", "ratings.rectification_working_days",
-                    "ratings.contest_working_days", "ratings.rectification_source: required text",
-                    "ratings.contest_source: required text"):
+    for problem in (
+        "version: must be 1 or more",
+        "ratings.colour: unknown key",
+        "ratings.rectification_working_days",
+        "ratings.contest_working_days",
+        "ratings.rectification_source: required text",
+        "ratings.contest_source: required text",
+    ):
         assert problem in message
 
 

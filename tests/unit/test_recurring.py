@@ -26,12 +26,30 @@ NOVEMBER = ReportingPeriod.month("2026-11")
 _numbers = count(1)
 
 
-def appeal(day: str, *, enterprise: str = "甲公司", code: str | None = None, category: str = "complaint",
-           unit: str | None = "DISTRICT-POWER", subject: str | None = None, merged_into: str | None = None,
-           hour: int = 9) -> ReceivedAppeal:
+def appeal(
+    day: str,
+    *,
+    enterprise: str = "甲公司",
+    code: str | None = None,
+    category: str = "complaint",
+    unit: str | None = "DISTRICT-POWER",
+    subject: str | None = None,
+    merged_into: str | None = None,
+    hour: int = 9,
+) -> ReceivedAppeal:
     n = next(_numbers)
-    return ReceivedAppeal(f"case-{n}", f"QS2026{n:05d}", datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(
-        tzinfo=SHANGHAI), category, unit, enterprise, code, subject or f"第{n}号事项：{day}", "forwarded", merged_into)
+    return ReceivedAppeal(
+        f"case-{n}",
+        f"QS2026{n:05d}",
+        datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(tzinfo=SHANGHAI),
+        category,
+        unit,
+        enterprise,
+        code,
+        subject or f"第{n}号事项：{day}",
+        "forwarded",
+        merged_into,
+    )
 
 
 class Listed(RecurringSource):
@@ -47,17 +65,22 @@ def test_an_enterprise_appealing_in_the_month_and_the_two_before_is_listed_with_
     differently), else its name; listed with two appeals or more over September–November, one in November."""
     code = "91370302MA3C4XYZ0K"
     source = Listed(
-        appeal("2026-09-15", enterprise="淄川甲公司", code=code), appeal("2026-10-20", enterprise="甲公司", code=code),
+        appeal("2026-09-15", enterprise="淄川甲公司", code=code),
+        appeal("2026-10-20", enterprise="甲公司", code=code),
         appeal("2026-11-03", enterprise="淄川甲公司（本部）", code=code),
-        appeal("2026-09-01", enterprise="乙公司"), appeal("2026-09-28", enterprise="乙公司"),  # none in November
-        appeal("2026-11-10", enterprise="丙公司"), appeal("2026-11-30", enterprise="丙公司 ", hour=23),
-        appeal("2026-11-11", enterprise="丁公司"), appeal("2026-08-31", enterprise="丁公司", hour=23),  # August
+        appeal("2026-09-01", enterprise="乙公司"),
+        appeal("2026-09-28", enterprise="乙公司"),  # none in November
+        appeal("2026-11-10", enterprise="丙公司"),
+        appeal("2026-11-30", enterprise="丙公司 ", hour=23),
+        appeal("2026-11-11", enterprise="丁公司"),
+        appeal("2026-08-31", enterprise="丁公司", hour=23),  # August
     )
     section = recurring_section(source, NOVEMBER)
     assert [m.name for m in section.months] == ["2026-09", "2026-10", "2026-11"]
     assert [(e.name, e.credit_code, e.counts, e.total) for e in section.enterprises] == [
         ("淄川甲公司（本部）", code, {"2026-09": 1, "2026-10": 1, "2026-11": 1}, 3),
-        ("丙公司", None, {"2026-09": 0, "2026-10": 0, "2026-11": 2}, 2)]
+        ("丙公司", None, {"2026-09": 0, "2026-10": 0, "2026-11": 2}, 2),
+    ]
 
 
 def test_a_merged_repeat_counts_as_an_appeal_again_but_once_in_category_by_unit():
@@ -69,7 +92,8 @@ def test_a_merged_repeat_counts_as_an_appeal_again_but_once_in_category_by_unit(
     [enterprise] = section.enterprises
     assert (enterprise.total, enterprise.merged) == (2, 1)
     assert [(c.category, c.unit, c.count, c.previous) for c in section.category_units] == [
-        ("complaint", "DISTRICT-POWER", 1, 0)]
+        ("complaint", "DISTRICT-POWER", 1, 0)
+    ]
     [cluster] = section.merged
     assert [c.id for c in cluster.cases] == [first.id, repeat.id]
 
@@ -86,7 +110,8 @@ def test_a_rise_is_significant_by_the_exact_conditional_binomial_test_at_five_pe
     october = [appeal(f"2026-10-{d:02d}", enterprise=f"企业{d}") for d in (8, 9)]
     november = [appeal(f"2026-11-{d:02d}", enterprise=f"企业N{d}") for d in range(2, 9)]
     water = [appeal("2026-10-12", enterprise="己公司", unit="DISTRICT-WATER", category="help")] + [
-        appeal(f"2026-11-{d:02d}", enterprise=f"水{d}", unit="DISTRICT-WATER", category="help") for d in range(9, 16)]
+        appeal(f"2026-11-{d:02d}", enterprise=f"水{d}", unit="DISTRICT-WATER", category="help") for d in range(9, 16)
+    ]
     section = recurring_section(Listed(*october, *november, *water), NOVEMBER)
     cells = {(c.category, c.unit): c for c in section.category_units}
     assert (cells["help", "DISTRICT-WATER"].count, cells["help", "DISTRICT-WATER"].previous) == (7, 1)
@@ -108,8 +133,9 @@ def test_suggested_repeat_clusters_link_one_credit_code_or_similar_subjects_with
     other = appeal("2026-11-21", enterprise="壬公司", subject="咨询高新技术企业认定政策")
     stale = appeal("2026-09-01", code=code, hour=8, subject="其他")  # 31 days and an hour before early
     section = recurring_section(Listed(early, linked, late, road, again, other, stale), NOVEMBER)
-    clusters = [([c.id for c in cl.cases], [(ln.reason, ln.score is None) for ln in cl.links])
-                for cl in section.suggested]
+    clusters = [
+        ([c.id for c in cl.cases], [(ln.reason, ln.score is None) for ln in cl.links]) for cl in section.suggested
+    ]
     assert ([early.id, linked.id], [("credit_code", True)]) in clusters
     assert ([road.id, again.id], [("similar_subject", False)]) in clusters
     assert all(other.id not in ids and stale.id not in ids for ids, _ in clusters)
@@ -128,14 +154,18 @@ def test_prefix_filtered_pairs_are_exactly_the_pairs_all_comparisons_find():
     from datetime import timedelta
 
     from domain.appeals import repeats
+
     rng = random.Random(7)
     words = ["园区", "道路", "积水", "电费", "发票", "退税", "路灯", "排污", "消防", "验收", "进度", "咨询"]
     subjects = ["".join(rng.sample(words, rng.randint(2, 5))) for _ in range(300)]
     start = datetime(2026, 9, 1, tzinfo=SHANGHAI)
     times = sorted(start + timedelta(hours=rng.randrange(24 * 90)) for _ in subjects)
-    expected = [(i, j) for i in range(len(subjects)) for j in range(i + 1, len(subjects))
-                if repeats.within_window(times[i], times[j])
-                and repeats.similarity(subjects[i], subjects[j]) >= repeats.SIMILAR]
+    expected = [
+        (i, j)
+        for i in range(len(subjects))
+        for j in range(i + 1, len(subjects))
+        if repeats.within_window(times[i], times[j]) and repeats.similarity(subjects[i], subjects[j]) >= repeats.SIMILAR
+    ]
     found = repeats.similar_pairs(subjects, times)
     assert [(i, j) for i, j, _ in found] == expected and len(expected) > 20
     assert all(score == repeats.similarity(subjects[i], subjects[j]) for i, j, score in found)

@@ -13,13 +13,15 @@ HEAD = 8192
 
 def feed_in_pieces(data: bytes, size: int, reader: RequestReader | None = None) -> list[str]:
     reader = reader or RequestReader(LIMIT, HEAD)
-    return [reader.feed(data[i:i + size]) for i in range(0, len(data), size)]
+    return [reader.feed(data[i : i + size]) for i in range(0, len(data), size)]
 
 
 @pytest.mark.parametrize("size", [1, 3, 64, 10_000])
 def test_a_request_is_ready_only_with_its_last_byte_however_it_is_cut(size):
-    request = (b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               b"Content-Length: 17\r\n\r\n{\"subject\": \"x\"}\n")
+    request = (
+        b"POST /api/appeals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 17\r\n\r\n{"subject": "x"}\n'
+    )
     verdicts = feed_in_pieces(request, size)
     assert verdicts[-1] == "ready" and set(verdicts[:-1]) <= {"more"}
 
@@ -65,9 +67,15 @@ def test_the_expectation_of_100_continue_is_noticed():
     assert reader.expects_continue and reader.headers_done
 
 
-@pytest.mark.parametrize("data", [b"NONSENSE\r\n\r\n", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
-                                  b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"],
-                         ids=["no-request-line", "bad-version", "two-lengths"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"NONSENSE\r\n\r\n",
+        b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+    ],
+    ids=["no-request-line", "bad-version", "two-lengths"],
+)
 def test_bytes_llhttp_cannot_read_go_to_gunicorn_to_be_refused(data):
     reader = RequestReader(LIMIT, HEAD)
     assert reader.feed(data) == "ready" and reader.malformed

@@ -25,10 +25,17 @@ def test_generated_keys_sign_what_their_vkeys_verify():
         assert signer.verifier() == tv.parse_vkey(signer.vkey()) and signer.algorithm == algorithm
 
 
-@pytest.mark.parametrize("bad", [
-    GO_PRIVATE.replace("c74f20a3", "c74f20a4"), GO_PRIVATE.replace("PeterNeumann", "PaulNeumann"),
-    GO_PRIVATE.replace("PRIVATE+KEY+", ""), GO_PRIVATE[:-4], GO_PRIVATE.replace("+AYEK", "+BYEK"), GO_VKEY,
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GO_PRIVATE.replace("c74f20a3", "c74f20a4"),
+        GO_PRIVATE.replace("PeterNeumann", "PaulNeumann"),
+        GO_PRIVATE.replace("PRIVATE+KEY+", ""),
+        GO_PRIVATE[:-4],
+        GO_PRIVATE.replace("+AYEK", "+BYEK"),
+        GO_VKEY,
+    ],
+)
 def test_malformed_private_keys_are_refused(bad):
     with pytest.raises(ValueError):
         NoteSigner(bad)

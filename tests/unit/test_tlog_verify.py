@@ -59,6 +59,7 @@ def indexed(report: tv.Report) -> list[int]:
 
 # --- signed notes and keys ---
 
+
 def test_a_published_signature_by_a_key_we_hold_only_the_vkey_of_verifies():
     body, signatures = tv.parse_note(GO_NOTE + GO_ENOCH_LINE)
     peter, enoch = tv.parse_vkey(GO_VKEY), tv.parse_vkey(GO_ENOCH_VKEY)
@@ -70,8 +71,7 @@ def test_a_published_signature_by_a_key_we_hold_only_the_vkey_of_verifies():
 
 def test_key_id_is_the_first_four_bytes_of_sha256_over_name_newline_type_and_key():
     public = bytes(range(32))
-    assert tv.key_id("example.org/a", 0x04, public) == hashlib.sha256(
-        b"example.org/a\n\x04" + public).digest()[:4]
+    assert tv.key_id("example.org/a", 0x04, public) == hashlib.sha256(b"example.org/a\n\x04" + public).digest()[:4]
     assert tv.key_id("example.org/a", 0x01, public) != tv.key_id("example.org/a", 0x04, public)
 
 
@@ -84,33 +84,42 @@ def test_a_vkey_is_name_hex_key_id_and_base64_of_type_and_key():
     assert tv.parse_vkey(WITNESS.vkey()).algorithm == tv.COSIGNATURE_V1
 
 
-@pytest.mark.parametrize("bad", [
-    GO_VKEY.replace("c74f20a3", "c74f20a4"),  # key id of another key
-    GO_VKEY.replace("PeterNeumann", "PeterNeuman"),  # the id no longer matches the name
-    "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  # unknown type 0x65
-    "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",  # key of the wrong length
-    GO_VKEY[:-4], "PeterNeumann+c74f20a3", "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-    "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", GO_VKEY.replace("+c74f20a3", "+c74f2"),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GO_VKEY.replace("c74f20a3", "c74f20a4"),  # key id of another key
+        GO_VKEY.replace("PeterNeumann", "PeterNeuman"),  # the id no longer matches the name
+        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  # unknown type 0x65
+        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",  # key of the wrong length
+        GO_VKEY[:-4],
+        "PeterNeumann+c74f20a3",
+        "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        "Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        GO_VKEY.replace("+c74f20a3", "+c74f2"),
+    ],
+)
 def test_malformed_or_mismatched_vkeys_are_refused(bad):
     with pytest.raises(ValueError):
         tv.parse_vkey(bad)
 
 
-@pytest.mark.parametrize("bad", [
-    GO_TEXT,  # no signatures
-    GO_TEXT + "\n",  # a blank line and then nothing
-    GO_NOTE[:-1],  # the signature line does not end
-    "\x01" + GO_NOTE,  # a control character
-    GO_NOTE.replace("\u2014 PeterNeumann", "\u2014 Peter Neumann"),  # a space in the name splits the line
-    GO_NOTE.replace("\u2014 PeterNeumann", "\u2014 Peter+Neumann"),
-    GO_NOTE.replace("\u2014 ", "- "),  # not an em dash
-    GO_NOTE + "Unexpected line.\n",  # junk after the signatures
-    GO_NOTE.replace("JnAM=", "JnAN="),  # non-canonical base64 (stray low bits)
-    GO_NOTE.replace("x08go/ZJ", "x08go/Z!"),  # not base64
-    GO_TEXT + "\n\u2014 PeterNeumann AAAA\n",  # shorter than a key id and one byte
-    GO_TEXT + "\n" + GO_NOTE[len(GO_TEXT) + 1:] * 101,  # more signatures than any note needs
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        GO_TEXT,  # no signatures
+        GO_TEXT + "\n",  # a blank line and then nothing
+        GO_NOTE[:-1],  # the signature line does not end
+        "\x01" + GO_NOTE,  # a control character
+        GO_NOTE.replace("\u2014 PeterNeumann", "\u2014 Peter Neumann"),  # a space in the name splits the line
+        GO_NOTE.replace("\u2014 PeterNeumann", "\u2014 Peter+Neumann"),
+        GO_NOTE.replace("\u2014 ", "- "),  # not an em dash
+        GO_NOTE + "Unexpected line.\n",  # junk after the signatures
+        GO_NOTE.replace("JnAM=", "JnAN="),  # non-canonical base64 (stray low bits)
+        GO_NOTE.replace("x08go/ZJ", "x08go/Z!"),  # not base64
+        GO_TEXT + "\n\u2014 PeterNeumann AAAA\n",  # shorter than a key id and one byte
+        GO_TEXT + "\n" + GO_NOTE[len(GO_TEXT) + 1 :] * 101,  # more signatures than any note needs
+    ],
+)
 def test_malformed_notes_are_refused(bad):
     with pytest.raises(ValueError):
         tv.parse_note(bad)
@@ -143,8 +152,9 @@ def test_a_cosignature_signs_the_header_the_time_and_the_whole_body():
 def test_altered_cosignatures_are_rejected():
     body = tv.checkpoint_body(ORIGIN, 7, bytes(32))
     (signature,) = tv.parse_note(body + "\n" + WITNESS.signature_line(body, 1679315147))[1]
-    later = tv.NoteSignature(signature.name, signature.key_id,
-                             (1679315148).to_bytes(8, "big") + signature.signature[8:])
+    later = tv.NoteSignature(
+        signature.name, signature.key_id, (1679315148).to_bytes(8, "big") + signature.signature[8:]
+    )
     as_plain = tv.VerifierKey(WITNESS.name, WITNESS.key_id, tv.ED25519, WITNESS.verifier().public_key)
     assert not tv.verify_note_signature(body, later, WITNESS.verifier())
     assert not tv.verify_note_signature(body.replace("7", "8"), signature, WITNESS.verifier())
@@ -161,20 +171,23 @@ def test_a_checkpoint_is_origin_size_root_and_extension_lines():
     assert tv.parse_checkpoint(tv.checkpoint_body(ORIGIN, 0, merkle.EMPTY_ROOT)).size == 0
 
 
-@pytest.mark.parametrize("bad", [
-    f"{ORIGIN}\n01234\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # leading zero
-    f"{ORIGIN}\n00\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-    f"{ORIGIN}\n-1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-    f"{ORIGIN}\n+1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
-    f"{ORIGIN}\n١٢\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # digits, but not ASCII ones
-    f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",  # 31-byte root
-    f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",  # 33-byte root
-    f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA*=\n",  # not base64
-    f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # no final newline
-    f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nextension\n",  # empty extension line
-    "\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # empty origin
-    f"{ORIGIN}\n12\n",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        f"{ORIGIN}\n01234\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # leading zero
+        f"{ORIGIN}\n00\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        f"{ORIGIN}\n-1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        f"{ORIGIN}\n+1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+        f"{ORIGIN}\n١٢\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # digits, but not ASCII ones
+        f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",  # 31-byte root
+        f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",  # 33-byte root
+        f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA*=\n",  # not base64
+        f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",  # no final newline
+        f"{ORIGIN}\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\nextension\n",  # empty extension line
+        "\n12\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",  # empty origin
+        f"{ORIGIN}\n12\n",
+    ],
+)
 def test_malformed_checkpoints_are_refused(bad):
     with pytest.raises(ValueError):
         tv.parse_checkpoint(bad)
@@ -182,13 +195,21 @@ def test_malformed_checkpoints_are_refused(bad):
 
 # --- whole exports ---
 
+
 def test_a_clean_export_verifies_with_its_witness(clean):
     report = tv.verify_export(clean)
     assert report.ok, report.problems
     assert report.events_checked == SIZE and report.key_source == "export"
     assert report.head == {"size": SIZE, "root": base64.b64encode(tv.root_of(map(merkle.leaf_hash, EVENTS))).decode()}
-    assert report.witnesses == [{"name": WITNESS.name, "key_id": WITNESS.key_id.hex(), "verified": True,
-                                 "checkpoints": len(CHECKPOINT_SIZES), "known": True}]
+    assert report.witnesses == [
+        {
+            "name": WITNESS.name,
+            "key_id": WITNESS.key_id.hex(),
+            "verified": True,
+            "checkpoints": len(CHECKPOINT_SIZES),
+            "known": True,
+        }
+    ]
     assert json.loads(report.to_json())["ok"] is True
 
 
@@ -214,7 +235,7 @@ def test_any_changed_byte_of_events_bin_is_named_at_its_event(clean, tmp_path_fa
     data = bytearray((export / "events.bin").read_bytes())
     data[position] ^= change
     (export / "events.bin").write_bytes(bytes(data))
-    ends = [sum(4 + len(e) for e in EVENTS[:i + 1]) for i in range(SIZE)]
+    ends = [sum(4 + len(e) for e in EVENTS[: i + 1]) for i in range(SIZE)]
     expected = next(i for i, end in enumerate(ends) if position < end)
     report = tv.verify_export(export)
     assert not report.ok and indexed(report)[0] == expected, report.problems
@@ -224,7 +245,7 @@ def test_any_changed_byte_of_events_bin_is_named_at_its_event(clean, tmp_path_fa
 @given(st.integers(0, SIZE - 1))
 def test_any_removed_event_is_named_as_missing(clean, tmp_path_factory, removed):
     export = copy_of(clean, tmp_path_factory)
-    rewrite_events(export, EVENTS[:removed] + EVENTS[removed + 1:])
+    rewrite_events(export, EVENTS[:removed] + EVENTS[removed + 1 :])
     report = tv.verify_export(export)
     assert not report.ok and indexed(report) == [removed], report.problems
     assert "missing" in report.problems[0].message
@@ -289,7 +310,8 @@ def test_when_leaves_bin_was_rewritten_too_only_the_range_between_checkpoints_is
     report = tv.verify_export(export)
     assert [str(p) for p in report.problems] == [
         "index 9: first difference at or after index 9: the events do not reproduce the checkpoint of size 16, "
-        "and leaves.bin cannot tell which differs"]
+        "and leaves.bin cannot tell which differs"
+    ]
 
 
 def test_a_damaged_leaves_bin_under_a_good_checkpoint_is_named_as_such(clean, tmp_path_factory):
@@ -314,7 +336,8 @@ def test_unsigned_foreign_malformed_or_contradictory_checkpoints_are_problems(cl
         "checkpoints/a-unsigned.note: no signature by the log key",
         "checkpoints/b-origin.note: origin 'elsewhere.example/log' is not the log's 'caseledger.example/log'",
         "checkpoints/c-garbage.note: not a checkpoint: a note needs a blank line before its signatures",
-        "checkpoints/d-fork.note: another checkpoint signs size 9 with another root"]
+        "checkpoints/d-fork.note: another checkpoint signs size 9 with another root",
+    ]
 
 
 def test_witness_lines_by_unknown_keys_are_listed_unverified_and_bad_ones_by_known_keys_are_problems(tmp_path):
@@ -324,10 +347,12 @@ def test_witness_lines_by_unknown_keys_are_listed_unverified_and_bad_ones_by_kno
     export = write_export(tmp_path / "export", EVENTS, notes=[good, add_signature(LOG.sign(body), bad_line)])
     report = tv.verify_export(export)
     assert [str(p) for p in report.problems] == [
-        "checkpoints/0001.note: a bad cosignature by witness witness.example/w1"]
+        "checkpoints/0001.note: a bad cosignature by witness witness.example/w1"
+    ]
     assert report.witnesses == [
         {"name": WITNESS.name, "key_id": WITNESS.key_id.hex(), "verified": False, "checkpoints": 0, "known": True},
-        {"name": STRANGER.name, "key_id": STRANGER.key_id.hex(), "verified": False, "checkpoints": 1, "known": False}]
+        {"name": STRANGER.name, "key_id": STRANGER.key_id.hex(), "verified": False, "checkpoints": 1, "known": False},
+    ]
     given = tv.verify_export(export, witnesses=[STRANGER.vkey()]).witnesses
     assert {w["name"]: w["verified"] for w in given} == {STRANGER.name: True, WITNESS.name: False}
 
@@ -341,7 +366,8 @@ def test_an_export_older_than_the_trusted_checkpoint_is_a_rollback(tmp_path):
     export = write_export(tmp_path / "export", EVENTS)
     report = tv.verify_export(export, trusted=checkpoint(history, SIZE + 6))
     assert [p.message.split(":")[0] for p in report.problems] == [
-        "export is older than the trusted checkpoint (rollback)"]
+        "export is older than the trusted checkpoint (rollback)"
+    ]
 
 
 def test_an_export_of_another_history_than_the_trusted_checkpoint_is_a_fork(clean):
@@ -380,8 +406,9 @@ def test_main_exits_0_when_clean_1_on_a_problem_and_2_on_unusable_input(clean, t
 
 def test_the_verifier_imports_only_the_standard_library_and_cryptography():
     tree = ast.parse(Path(tv.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level]
     assert imported - set(sys.stdlib_module_names) == {"cryptography"}

@@ -40,17 +40,19 @@ def test_overdue_is_ended_by_the_stop_or_now_and_never_while_paused(ends, now, s
     assert is_overdue(ends, now, stopped, paused) is (not paused and ended_by(ends, stopped or now))
 
 
-@given(started=moments, ends=st.none() | moments, met=st.none() | moments, cancelled=st.none() | moments,
-       at=moments)
+@given(started=moments, ends=st.none() | moments, met=st.none() | moments, cancelled=st.none() | moments, at=moments)
 def test_the_ledgers_unmet_at_a_periods_end_is_overdue_then(started, ends, met, cancelled, at):
     """A deadline counted overdue at the end of a period: started before it, ended by it, and neither met nor
     stopped before it (what ``is_overdue`` says at that moment, of the deadline as it then stood)."""
     with sqlite3.connect(":memory:") as conn:
         conn.execute("CREATE TABLE case_deadlines (started_at TEXT, ends_at TEXT, met_at TEXT, cancelled_at TEXT)")
-        conn.execute("INSERT INTO case_deadlines VALUES (?, ?, ?, ?)",
-                     (lite(started), lite(ends), lite(met), lite(cancelled)))
-        found = conn.execute("SELECT count(*) FROM case_deadlines WHERE " + unmet_at(":at"), {"at": lite(at)}
-                             ).fetchone()[0] == 1
+        conn.execute(
+            "INSERT INTO case_deadlines VALUES (?, ?, ?, ?)", (lite(started), lite(ends), lite(met), lite(cancelled))
+        )
+        found = (
+            conn.execute("SELECT count(*) FROM case_deadlines WHERE " + unmet_at(":at"), {"at": lite(at)}).fetchone()[0]
+            == 1
+        )
     stopped_then = min((t for t in (met, cancelled) if t is not None and t < at), default=None)
     expected = started < at and stopped_then is None and is_overdue(ends, at)
     assert found is expected

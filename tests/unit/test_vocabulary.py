@@ -34,7 +34,11 @@ def test_the_workspace_names_every_status_and_event_in_chinese():
     from web.workspace.text import EVENT, STATUS
 
     assert {s.value for s in Status} | {s.value for s in ApprovalStatus} <= set(STATUS)
-    events = {cls.__name__ for kind in (Appeal, Approval) for cls in vars(kind).values()
-              if isinstance(cls, type) and issubclass(cls, kind.Event) and cls is not kind.Event}
+    events = {
+        cls.__name__
+        for kind in (Appeal, Approval)
+        for cls in vars(kind).values()
+        if isinstance(cls, type) and issubclass(cls, kind.Event) and cls is not kind.Event
+    }
     events.discard("Created")  # the library's default, never recorded: a case's first event is Received or Submitted
     assert events and events <= set(EVENT), events - set(EVENT)

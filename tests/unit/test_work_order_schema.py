@@ -13,14 +13,35 @@ from hypothesis import strategies as st
 
 from web.work_orders.checks import _SCHEMA, quick_load
 
-VALID = {"external_ref": "ZB20261009001", "occurred_at": "2026-10-09T09:30:00+08:00", "channel": "12345",
-         "category": "help", "subject": "用电报装迟迟未接通", "content": "低压接电申请逾期未办",
-         "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C00000X"},
-         "contact": {"name": "王经理", "phone": "13800000000"}, "profile": "zichuan-2020", "tier": "urgent"}
-ODD_VALUES = st.one_of(st.none(), st.integers(), st.booleans(), st.just(""), st.just("a\x00b"), st.just("x" * 20001),
-                       st.just("2026-10-09 09:30"), st.just("2026/10/09"), st.just("意见建议"), st.text(max_size=5),
-                       st.dictionaries(st.sampled_from(["name", "credit_code", "phone", "extra"]),
-                                       st.one_of(st.none(), st.text(max_size=3), st.integers()), max_size=3))
+VALID = {
+    "external_ref": "ZB20261009001",
+    "occurred_at": "2026-10-09T09:30:00+08:00",
+    "channel": "12345",
+    "category": "help",
+    "subject": "用电报装迟迟未接通",
+    "content": "低压接电申请逾期未办",
+    "enterprise": {"name": "淄博某某机械有限公司", "credit_code": "91370302MA3C00000X"},
+    "contact": {"name": "王经理", "phone": "13800000000"},
+    "profile": "zichuan-2020",
+    "tier": "urgent",
+}
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.just(""),
+    st.just("a\x00b"),
+    st.just("x" * 20001),
+    st.just("2026-10-09 09:30"),
+    st.just("2026/10/09"),
+    st.just("意见建议"),
+    st.text(max_size=5),
+    st.dictionaries(
+        st.sampled_from(["name", "credit_code", "phone", "extra"]),
+        st.one_of(st.none(), st.text(max_size=3), st.integers()),
+        max_size=3,
+    ),
+)
 
 
 @st.composite

@@ -27,11 +27,14 @@ ORIGIN = "caseledger.example/log"
 GO_PRIVATE = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-GO_NOTE = GO_TEXT + ("\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqd"
-                     "ngotpRZb6KE6RyyBwJnAM=\n")
+GO_NOTE = GO_TEXT + (
+    "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqd"
+    "ngotpRZb6KE6RyyBwJnAM=\n"
+)
 GO_ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
-GO_ENOCH_LINE = ("\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd"
-                 "1RvMc+QQ=\n")
+GO_ENOCH_LINE = (
+    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+)
 # c2sp.org/tlog-cosignature's example checkpoint, cosigned at the time its signed-message example shows.
 C2SP_EXAMPLE = """example.com/behind-the-sofa
 20852163
@@ -58,8 +61,13 @@ CHECKPOINT_SIZES = (5, 9, 16, 24)
 
 
 def event(i: int, variant: str = "") -> bytes:
-    return merkle.leaf_data("caseledger", uuid.UUID(int=i // 4 + 1), i % 4 + 1, "domain.appeals.aggregate:Appeal.Noted",
-                            f'{{"note": "event {i}{variant}", "pad": "{"x" * (i % 7)}"}}'.encode())
+    return merkle.leaf_data(
+        "caseledger",
+        uuid.UUID(int=i // 4 + 1),
+        i % 4 + 1,
+        "domain.appeals.aggregate:Appeal.Noted",
+        f'{{"note": "event {i}{variant}", "pad": "{"x" * (i % 7)}"}}'.encode(),
+    )
 
 
 def checkpoint(events: list[bytes], size: int, signer: NoteSigner = LOG, cosigners=(WITNESS,)) -> str:
@@ -71,17 +79,29 @@ def checkpoint(events: list[bytes], size: int, signer: NoteSigner = LOG, cosigne
     return note
 
 
-def write_export(directory: Path, events: list[bytes], sizes=CHECKPOINT_SIZES, leaves: list[bytes] | None = None,
-                 notes: list[str] | None = None) -> Path:
+def write_export(
+    directory: Path,
+    events: list[bytes],
+    sizes=CHECKPOINT_SIZES,
+    leaves: list[bytes] | None = None,
+    notes: list[str] | None = None,
+) -> Path:
     (directory / "checkpoints").mkdir(parents=True)
     (directory / "events.bin").write_bytes(b"".join(len(e).to_bytes(4, "big") + e for e in events))
     hashed = events if leaves is None else leaves
     (directory / "leaves.bin").write_bytes(b"".join(merkle.leaf_hash(e) for e in hashed))
     (directory / "log.vkey").write_text(LOG.vkey() + "\n")
     (directory / "witnesses.vkeys").write_text(WITNESS.vkey() + "\n")
-    (directory / "manifest.json").write_text(json.dumps({
-        "format": "caseledger-audit-export/1", "origin": ORIGIN, "size": len(events),
-        "exported_at": "2025-06-01T08:00:00+08:00"}))
+    (directory / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": "caseledger-audit-export/1",
+                "origin": ORIGIN,
+                "size": len(events),
+                "exported_at": "2025-06-01T08:00:00+08:00",
+            }
+        )
+    )
     for number, note in enumerate(notes if notes is not None else [checkpoint(events, s) for s in sizes]):
         (directory / "checkpoints" / f"{number:04}.note").write_text(note)
     return directory

@@ -21,11 +21,18 @@ from web.api.schemas.accountability import (
 )
 from web.errors import ErrorSchema
 
-blp = Blueprint("accountability", __name__, url_prefix="/api",
-                description="Deadline sweep (时限监控) and unit accountability (问责)")
+blp = Blueprint(
+    "accountability",
+    __name__,
+    url_prefix="/api",
+    description="Deadline sweep (时限监控) and unit accountability (问责)",
+)
 
-GROUPS = {"reminders": {"notified_reminder", "criticism"}, "interviews": {"interview", "reminder_interview"},
-          "written_reviews": {"written_self_examination", "order_self_examination"}}
+GROUPS = {
+    "reminders": {"notified_reminder", "criticism"},
+    "interviews": {"interview", "reminder_interview"},
+    "written_reviews": {"written_self_examination", "order_self_examination"},
+}
 # The consequences addressed to the unit's principal head (000 item 4: 约谈单位主要负责人, 书面检查).
 HEAD_NAMED = GROUPS["interviews"] | GROUPS["written_reviews"]
 
@@ -54,11 +61,18 @@ def sweep(data):
         consequences = [{"unit": unit, **_previewed(e)} for unit, e in container.accountability.preview(report.events)]
     else:
         consequences = _consequences_of(container, report)
-    return {"now": iso(report.now), "dry_run": dry_run, "cases_checked": report.cases_checked,
-            "missed": [{**m, "due": iso(m["due"], "seconds")} for m in report.missed],
-            "escalations": report.escalations, "consequences": consequences,
-            "deemed_accepted": [{**d, "accepted_as_of": iso(d["accepted_as_of"]),
-                                 "notice_ended_at": iso(d["notice_ended_at"])} for d in report.deemed_accepted]}
+    return {
+        "now": iso(report.now),
+        "dry_run": dry_run,
+        "cases_checked": report.cases_checked,
+        "missed": [{**m, "due": iso(m["due"], "seconds")} for m in report.missed],
+        "escalations": report.escalations,
+        "consequences": consequences,
+        "deemed_accepted": [
+            {**d, "accepted_as_of": iso(d["accepted_as_of"]), "notice_ended_at": iso(d["notice_ended_at"])}
+            for d in report.deemed_accepted
+        ],
+    }
 
 
 def _consequences_of(container, report) -> list[dict]:
@@ -103,12 +117,16 @@ def record_action(data, code):
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_accountability()
     container.accountability.record_action(
-        code, data["action"], g.actor, note=data["note"], consequence=data.get("consequence"),
-        case_id=str(data["case_id"]) if data.get("case_id") else None, supervision=data.get("supervision"))
+        code,
+        data["action"],
+        g.actor,
+        note=data["note"],
+        consequence=data.get("consequence"),
+        case_id=str(data["case_id"]) if data.get("case_id") else None,
+        supervision=data.get("supervision"),
+    )
     container.wait_for_accountability()  # the trail is written by the read-model process
     return accountability_json(container, code, None), 201
-
-
 
 
 def accountability_json(container, unit: str, period: str | None) -> dict:
@@ -126,9 +144,15 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
     supervisions: dict[str, dict] = {}
     for a in actions:
         if a["action"] == "listed_supervision_opened":
-            supervisions[a["supervision"]] = {"id": a["supervision"], "case_id": a["case_id"], "opened_at": a["at"],
-                                              "opened_by": a["actor"], "note": a["note"], "struck_off_at": None,
-                                              "status": "listed"}
+            supervisions[a["supervision"]] = {
+                "id": a["supervision"],
+                "case_id": a["case_id"],
+                "opened_at": a["at"],
+                "opened_by": a["actor"],
+                "note": a["note"],
+                "struck_off_at": None,
+                "status": "listed",
+            }
         elif a["action"] == "listed_supervision_struck_off" and a["supervision"] in supervisions:
             supervisions[a["supervision"]].update(struck_off_at=a["at"], status="struck_off")
 
@@ -136,7 +160,8 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
         return period is None or entry["period"] == period
 
     return {
-        "unit": unit, "period": period,
+        "unit": unit,
+        "period": period,
         **{group: [c for c in consequences if c["kind"] in kinds] for group, kinds in GROUPS.items()},
         "consequences": consequences,
         "lapses": [_lapse(e["data"]) for e in entries if e["entry"] == "lapse" and in_period(e)],
@@ -146,11 +171,22 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
 
 
 def _consequence(d: dict) -> dict:
-    return {"id": d["consequence_id"], "kind": d["kind"], "title": d["title"], "rule": d["rule"],
-            "rule_title": d["rule_title"], "source": d["source"], "profile": d["profile"],
-            "profile_version": d["profile_version"], "at": _local(d["at"]), "period": d["period"],
-            "evidence": d["evidence"], "caused_by": d["caused_by"], "recorded_at": _local(d["timestamp"]),
-            "seq": d["record_seq"]}
+    return {
+        "id": d["consequence_id"],
+        "kind": d["kind"],
+        "title": d["title"],
+        "rule": d["rule"],
+        "rule_title": d["rule_title"],
+        "source": d["source"],
+        "profile": d["profile"],
+        "profile_version": d["profile_version"],
+        "at": _local(d["at"]),
+        "period": d["period"],
+        "evidence": d["evidence"],
+        "caused_by": d["caused_by"],
+        "recorded_at": _local(d["timestamp"]),
+        "seq": d["record_seq"],
+    }
 
 
 def _head_on(unit, at: str, kind: str) -> dict | None:
@@ -163,21 +199,50 @@ def _head_on(unit, at: str, kind: str) -> dict | None:
 
 def _previewed(e) -> dict:
     """A consequence a dry-run sweep would issue, in the shape of a recorded one (not recorded: no seq)."""
-    return {"id": e.consequence_id, "kind": e.kind, "title": e.title, "rule": e.rule, "rule_title": e.rule_title,
-            "source": e.source, "profile": e.profile, "profile_version": e.profile_version, "at": iso(e.at),
-            "period": e.period, "evidence": e.evidence, "caused_by": e.caused_by, "recorded_at": None, "seq": None}
+    return {
+        "id": e.consequence_id,
+        "kind": e.kind,
+        "title": e.title,
+        "rule": e.rule,
+        "rule_title": e.rule_title,
+        "source": e.source,
+        "profile": e.profile,
+        "profile_version": e.profile_version,
+        "at": iso(e.at),
+        "period": e.period,
+        "evidence": e.evidence,
+        "caused_by": e.caused_by,
+        "recorded_at": None,
+        "seq": None,
+    }
 
 
 def _lapse(d: dict) -> dict:
-    return {"kind": d["kind"], "case_id": d["case_id"], "case_no": d["case_no"], "case_seq": d["seq"],
-            "at": _local(d["at"]), "evidence": d["evidence"], "profile": d["profile"],
-            "profile_version": d["profile_version"], "detail": d["detail"]}
+    return {
+        "kind": d["kind"],
+        "case_id": d["case_id"],
+        "case_no": d["case_no"],
+        "case_seq": d["seq"],
+        "at": _local(d["at"]),
+        "evidence": d["evidence"],
+        "profile": d["profile"],
+        "profile_version": d["profile_version"],
+        "detail": d["detail"],
+    }
 
 
 def _action(d: dict) -> dict:
-    return {"seq": d["record_seq"], "action": d["action"], "title": d["title"], "consequence": d["consequence"],
-            "case_id": d["case_id"], "supervision": d["supervision"], "note": d["note"], "actor": d["actor"],
-            "at": _local(d["at"])}
+    return {
+        "seq": d["record_seq"],
+        "action": d["action"],
+        "title": d["title"],
+        "consequence": d["consequence"],
+        "case_id": d["case_id"],
+        "supervision": d["supervision"],
+        "note": d["note"],
+        "actor": d["actor"],
+        "at": _local(d["at"]),
+    }
 
 
 def _local(text: str) -> str:

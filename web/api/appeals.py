@@ -35,6 +35,7 @@ from web.api.tlog import log_leaves
 
 blp = Blueprint("appeals", __name__, url_prefix="/api/appeals", description="Enterprise appeals (企业诉求)")
 
+
 def service():
     return current_app.extensions["caseledger"].appeals
 
@@ -55,12 +56,25 @@ def list_appeals(args):
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
     now = container.clock()
-    query = CaseListQuery(unit=args.get("unit"), status=args.get("status"), overdue=args.get("overdue"),
-                          q=args.get("q"), viewer_unit=listing_unit(g.actor),
-                          sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)
+    query = CaseListQuery(
+        unit=args.get("unit"),
+        status=args.get("status"),
+        overdue=args.get("overdue"),
+        q=args.get("q"),
+        viewer_unit=listing_unit(g.actor),
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+        now=now,
+    )
     rows, total = container.read_models["case_list"].view.query(query)
-    return {"items": [case_list_item(r, now) for r in rows], "page": query.page, "per_page": query.per_page,
-            "total": total, "pages": -(-total // query.per_page)}
+    return {
+        "items": [case_list_item(r, now) for r in rows],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+        "pages": -(-total // query.per_page),
+    }
 
 
 @blp.route("", methods=["POST"])
@@ -88,17 +102,31 @@ COMMANDS = {
     "escalate": ("escalate", EscalateSchema, "Escalated (督办/分级会办)"),
     "extend": ("extend", ExtendSchema, "Extended (延期) within the profile's cap"),
     "handback": ("request_handback", ReasonSchema, "HandbackRequested (退单): the unit says it is misrouted"),
-    "co-opinion": ("give_co_opinion", CoOpinionSchema, "CoOpinionGiven (协办意见): a co-handling unit's opinion for the lead"),
+    "co-opinion": (
+        "give_co_opinion",
+        CoOpinionSchema,
+        "CoOpinionGiven (协办意见): a co-handling unit's opinion for the lead",
+    ),
     "visit": ("visit", VisitSchema, "Visited (回访) with satisfaction (好差评)"),
     "close": ("close_case", EmptyCommandSchema, "Closed (办结)"),
-    "merge": ("merge", MergeSchema, "MergedInto (并单): this repeat joins the case it repeats, which records its caller"),
+    "merge": (
+        "merge",
+        MergeSchema,
+        "MergedInto (并单): this repeat joins the case it repeats, which records its caller",
+    ),
     "unmerge": ("unmerge", ReasonSchema, "Unmerged (撤销并单): the merge undone on both cases, with a reason"),
     # 好差评 follow-through (domain.appeals.ratings)
     "rectify": ("rectify", RectifySchema, "Rectified (差评整改): the unit's rectification of a bad rating"),
-    "contest-rating": ("contest_rating", ContestRatingSchema,
-                       "RatingContested (申诉复核): the rated unit contests a bad rating, once, within the window"),
-    "adjudicate-rating": ("adjudicate_rating", AdjudicateRatingSchema,
-                          "RatingAdjudicated: the platform or a supervisor rules on a pending contest"),
+    "contest-rating": (
+        "contest_rating",
+        ContestRatingSchema,
+        "RatingContested (申诉复核): the rated unit contests a bad rating, once, within the window",
+    ),
+    "adjudicate-rating": (
+        "adjudicate_rating",
+        AdjudicateRatingSchema,
+        "RatingAdjudicated: the platform or a supervisor rules on a pending contest",
+    ),
 }
 
 
@@ -137,8 +165,15 @@ def suggested_repeats(appeal) -> list[dict]:
     start, end = window(appeal.received_at)
     viewer = listing_unit(g.actor)
     candidates = container.read_models["case_list"].view.repeat_candidates(start, end, viewer)
-    this = Candidate(str(appeal.id), appeal.case_no, appeal.subject, appeal.enterprise.get("credit_code"),
-                     appeal.received_at, appeal.status, appeal.unit)
+    this = Candidate(
+        str(appeal.id),
+        appeal.case_no,
+        appeal.subject,
+        appeal.enterprise.get("credit_code"),
+        appeal.received_at,
+        appeal.status,
+        appeal.unit,
+    )
     return [suggestion_json(s) for s in suggest(this, candidates)[:SUGGESTED]]
 
 

@@ -35,6 +35,7 @@ from web.api.tlog import log_leaves
 
 blp = Blueprint("approvals", __name__, url_prefix="/api/approvals", description="Administrative approvals (审批)")
 
+
 def service():
     return current_app.extensions["caseledger"].approvals
 
@@ -55,21 +56,35 @@ def list_approvals(args):
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
     now = container.clock()
-    query = CaseListQuery(kind="approval", unit=args.get("department"), status=args.get("status"),
-                          overdue=args.get("overdue"), q=args.get("q"),
-                          viewer_unit=listing_unit(g.actor),
-                          sort=args["sort"], page=args["page"], per_page=args["per_page"], now=now)
+    query = CaseListQuery(
+        kind="approval",
+        unit=args.get("department"),
+        status=args.get("status"),
+        overdue=args.get("overdue"),
+        q=args.get("q"),
+        viewer_unit=listing_unit(g.actor),
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+        now=now,
+    )
     rows, total = container.read_models["case_list"].view.query(query)
-    return {"items": [approval_list_item(r, now) for r in rows], "page": query.page, "per_page": query.per_page,
-            "total": total, "pages": -(-total // query.per_page)}
+    return {
+        "items": [approval_list_item(r, now) for r in rows],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+        "pages": -(-total // query.per_page),
+    }
 
 
 @blp.route("", methods=["POST"])
 @idempotent
 @blp.arguments(SubmitApprovalSchema)
 @blp.response(201, ApprovalSchema)
-@blp.alt_response(200, schema=ApprovalSchema,
-                  description="the application already submitted for this channel + external_ref")
+@blp.alt_response(
+    200, schema=ApprovalSchema, description="the application already submitted for this channel + external_ref"
+)
 @documented_errors
 def submit_approval(data):
     """Submitted (申请): received at the window; the same channel + external_ref returns the existing one."""
@@ -81,22 +96,34 @@ def submit_approval(data):
 
 # path: (service method, body schema, summary)
 COMMANDS = {
-    "request-materials": ("request_materials", RequestMaterialsSchema,
-                          "MaterialsRequested (一次性告知): every missing material at once, before acceptance"),
-    "supply-materials": ("supply_materials", SupplyMaterialsSchema,
-                         "MaterialsSupplied (补正): the applicant's materials, recorded by the window"),
+    "request-materials": (
+        "request_materials",
+        RequestMaterialsSchema,
+        "MaterialsRequested (一次性告知): every missing material at once, before acceptance",
+    ),
+    "supply-materials": (
+        "supply_materials",
+        SupplyMaterialsSchema,
+        "MaterialsSupplied (补正): the applicant's materials, recorded by the window",
+    ),
     "accept": ("accept", NoteSchema, "Accepted (受理): starts the decision period"),
     "refuse": ("refuse", ReasonSchema, "Refused (不予受理): outside the office's competence; ends the case"),
-    "forward": ("forward", ForwardApprovalSchema,
-                "Forwarded (后台分类审批): to the departments; each department's review starts"),
+    "forward": (
+        "forward",
+        ForwardApprovalSchema,
+        "Forwarded (后台分类审批): to the departments; each department's review starts",
+    ),
     "answer": ("answer", DepartmentAnswerSchema, "DepartmentAnswered: one department's opinion, by that department"),
     "return": ("return_opinion", ReturnOpinionSchema, "DepartmentReturned: one department's opinion sent back"),
     "pause": ("pause", PauseSchema, "Paused (行政许可法 art. 45): hearing, inspection, test or expert review"),
     "resume": ("resume", NoteSchema, "Resumed: the paused clocks run again"),
     "extend": ("extend", ExtendSchema, "Extended (延期): once, within the profile's cap (art. 42)"),
     "escalate": ("escalate", EscalateSchema, "Escalated (督办)"),
-    "decide": ("decide", DecideSchema,
-               "Decided (决定): once every department answered, or before on a commitment (告知承诺制)"),
+    "decide": (
+        "decide",
+        DecideSchema,
+        "Decided (决定): once every department answered, or before on a commitment (告知承诺制)",
+    ),
     "deliver": ("deliver", NoteSchema, "Delivered (统一窗口出件): the result handed over at the window"),
     "revoke": ("revoke", ReasonSchema, "Revoked (撤销): an approval granted on a commitment that proved false"),
     "withdraw": ("withdraw", ReasonSchema, "Withdrawn (撤回): by the applicant, before the decision"),

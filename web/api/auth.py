@@ -19,10 +19,15 @@ def issue_token(credentials):
     """Exchange a user name and password for an expiring bearer token."""
     container = current_app.extensions["caseledger"]
     claims = container.tokens.new_claims(credentials["username"])
-    user = container.directory.authenticate(credentials["username"], credentials["password"],
-                                            token_id=claims.token_id, client=request.remote_addr)
-    return {"token": container.tokens.sign(claims), "role": user.role, "unit": user.unit,
-            "expires_at": iso(claims.expires_at, "seconds")}
+    user = container.directory.authenticate(
+        credentials["username"], credentials["password"], token_id=claims.token_id, client=request.remote_addr
+    )
+    return {
+        "token": container.tokens.sign(claims),
+        "role": user.role,
+        "unit": user.unit,
+        "expires_at": iso(claims.expires_at, "seconds"),
+    }
 
 
 @blp.route("/revoke", methods=["POST"])

@@ -33,8 +33,7 @@ def load_json_body(body: bytes) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        abort(400, description=f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, "
-                               f"column {exc.colno})")
+        abort(400, description=f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
     except RecursionError:
         abort(400, description="the request body nests too deeply to be read")
     except ValueError as exc:  # a number Python will not convert (over 4,300 digits), NaN, Infinity

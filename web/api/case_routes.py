@@ -23,15 +23,23 @@ def split(data: dict) -> tuple[dict, dict]:
 
 def documenting_errors(blp: Blueprint) -> Callable:
     """A decorator that documents every refusal a route of ``blp`` may answer with (nothing recorded)."""
+
     def documented_errors(view):
         for status in ERRORS:
             view = blp.alt_response(status, schema=ErrorSchema, description="refused; nothing recorded")(view)
         return view
+
     return documented_errors
 
 
-def command_routes(blp: Blueprint, kind: str, commands: Mapping[str, tuple[str, Any, str]], case_schema: Any,
-                   service: Callable[[], Any], present: Callable[[Any], Any]) -> None:
+def command_routes(
+    blp: Blueprint,
+    kind: str,
+    commands: Mapping[str, tuple[str, Any, str]],
+    case_schema: Any,
+    service: Callable[[], Any],
+    present: Callable[[Any], Any],
+) -> None:
     """``POST …/<id>/<path>`` for each ``path: (service method, body schema, summary)``: idempotent, the body
     validated, the case answered as ``present`` shows it."""
     documented_errors = documenting_errors(blp)
@@ -47,5 +55,9 @@ def command_routes(blp: Blueprint, kind: str, commands: Mapping[str, tuple[str, 
 
     for path, (method, schema, summary) in commands.items():
         blp.route(f"/<uuid:case_id>/{path}", methods=["POST"], endpoint=f"{path.replace('-', '_')}_{kind}")(
-            idempotent(blp.arguments(schema)(blp.response(200, case_schema)(
-                documented_errors(command_view(path, method, summary))))))
+            idempotent(
+                blp.arguments(schema)(
+                    blp.response(200, case_schema)(documented_errors(command_view(path, method, summary)))
+                )
+            )
+        )

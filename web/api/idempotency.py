@@ -31,7 +31,8 @@ def idempotent(view):
         store = current_app.extensions["caseledger"].idempotency
         scope = g.actor.user
         fingerprint = hashlib.sha256(
-            b"\x1f".join([request.method.encode(), request.path.encode(), request.get_data()])).hexdigest()
+            b"\x1f".join([request.method.encode(), request.path.encode(), request.get_data()])
+        ).hexdigest()
         claim = store.claim(scope, key, fingerprint)
         if isinstance(claim, StoredResponse):
             return _replay(claim)
@@ -45,8 +46,9 @@ def idempotent(view):
         if ours.answered_from_record:
             response.headers["Idempotent-Replayed"] = "true"
         if 200 <= response.status_code < 300:
-            store.complete(scope, key, claim, StoredResponse(response.status_code, response.get_data(),
-                                                             response.content_type))
+            store.complete(
+                scope, key, claim, StoredResponse(response.status_code, response.get_data(), response.content_type)
+            )
         else:
             store.release(scope, key, claim)
         return response

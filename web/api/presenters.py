@@ -22,10 +22,21 @@ def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
 
 def deadline_json(d: DeadlineState) -> dict[str, Any]:
     return {
-        "name": d.name, "title": d.title, "source": d.source, "round": d.round, "unit": d.unit,
-        "started_at": iso(d.started_at), "due": iso(d.due, "seconds"), "length": d.length, "length_unit": d.period_unit,
-        "extended": d.extended, "met_at": iso(d.met_at), "met_late": d.met_late,
-        "cancelled_at": iso(d.cancelled_at), "overdue": d.overdue, "provisional": d.provisional,
+        "name": d.name,
+        "title": d.title,
+        "source": d.source,
+        "round": d.round,
+        "unit": d.unit,
+        "started_at": iso(d.started_at),
+        "due": iso(d.due, "seconds"),
+        "length": d.length,
+        "length_unit": d.period_unit,
+        "extended": d.extended,
+        "met_at": iso(d.met_at),
+        "met_late": d.met_late,
+        "cancelled_at": iso(d.cancelled_at),
+        "overdue": d.overdue,
+        "provisional": d.provisional,
         "missed_seq": d.missed_seq,
     }
 
@@ -33,20 +44,40 @@ def deadline_json(d: DeadlineState) -> dict[str, Any]:
 def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | None = None) -> dict[str, Any]:
     ratings = ratings_json(appeal, deadlines)
     return {
-        "id": appeal.id, "case_no": appeal.case_no, "status": appeal.status, "version": appeal.version,
-        "profile": appeal.policy["id"], "profile_version": appeal.policy["version"], "tier": appeal.policy["tier"],
-        "channel": appeal.channel, "category": appeal.category, "subject": appeal.subject,
-        "content": appeal.content, "enterprise": appeal.enterprise, "contact": appeal.contact,
-        "external_ref": appeal.external_ref, "unit": appeal.unit, "co_units": appeal.co_units,
-        "co_opinions": [{"unit": o["unit"], "content": o["content"], "at": iso(o["at"]), "seq": o["seq"]}
-                        for o in getattr(appeal, "co_opinions", [])],
-        "deadlines": [deadline_json(d) for d in deadlines], "returned_count": appeal.returned_count,
+        "id": appeal.id,
+        "case_no": appeal.case_no,
+        "status": appeal.status,
+        "version": appeal.version,
+        "profile": appeal.policy["id"],
+        "profile_version": appeal.policy["version"],
+        "tier": appeal.policy["tier"],
+        "channel": appeal.channel,
+        "category": appeal.category,
+        "subject": appeal.subject,
+        "content": appeal.content,
+        "enterprise": appeal.enterprise,
+        "contact": appeal.contact,
+        "external_ref": appeal.external_ref,
+        "unit": appeal.unit,
+        "co_units": appeal.co_units,
+        "co_opinions": [
+            {"unit": o["unit"], "content": o["content"], "at": iso(o["at"]), "seq": o["seq"]}
+            for o in getattr(appeal, "co_opinions", [])
+        ],
+        "deadlines": [deadline_json(d) for d in deadlines],
+        "returned_count": appeal.returned_count,
         "escalation_level": appeal.escalation_level,
-        "escalation": appeal.policy["escalation"][appeal.escalation_level - 1]["code"] if appeal.escalation_level else None,
+        "escalation": appeal.policy["escalation"][appeal.escalation_level - 1]["code"]
+        if appeal.escalation_level
+        else None,
         "satisfaction": appeal.satisfaction,
-        "rating": ratings[-1] if ratings else None, "ratings": ratings,
-        "solved": appeal.solved, "received_at": iso(appeal.received_at), "updated_at": iso(appeal.last_at),
-        "closed_at": iso(appeal.closed_at), "as_of": iso(as_of),
+        "rating": ratings[-1] if ratings else None,
+        "ratings": ratings,
+        "solved": appeal.solved,
+        "received_at": iso(appeal.received_at),
+        "updated_at": iso(appeal.last_at),
+        "closed_at": iso(appeal.closed_at),
+        "as_of": iso(as_of),
         **merge_json(appeal),
     }
 
@@ -55,10 +86,19 @@ def merge_json(appeal: Appeal) -> dict[str, Any]:
     """并单 on a case: every caller's record, the case a repeat joined, the repeats a case was joined by."""
     joined = appeal.merged_into
     return {
-        "callers": [{"case": c["case"], "case_no": c["case_no"], "enterprise": c["enterprise"],
-                     "contact": c["contact"], "channel": c["channel"], "external_ref": c["external_ref"],
-                     "received_at": iso(c["received_at"]), "merged_at": iso(c.get("merged_at"))}
-                    for c in appeal.callers],
+        "callers": [
+            {
+                "case": c["case"],
+                "case_no": c["case_no"],
+                "enterprise": c["enterprise"],
+                "contact": c["contact"],
+                "channel": c["channel"],
+                "external_ref": c["external_ref"],
+                "received_at": iso(c["received_at"]),
+                "merged_at": iso(c.get("merged_at")),
+            }
+            for c in appeal.callers
+        ],
         "merged_into": {"id": joined["id"], "case_no": joined["case_no"], "at": iso(joined["at"])} if joined else None,
         "merged": [{"id": r["case"], "case_no": r["case_no"], "at": iso(r["merged_at"])} for r in appeal.repeats],
     }
@@ -66,9 +106,17 @@ def merge_json(appeal: Appeal) -> dict[str, Any]:
 
 def suggestion_json(s: Suggestion) -> dict[str, Any]:
     c = s.candidate
-    return {"id": c.id, "case_no": c.case_no, "subject": c.subject, "enterprise": c.enterprise,
-            "received_at": iso(c.received_at), "status": c.status, "unit": c.unit, "reason": s.reason,
-            "score": round(s.score, 3)}
+    return {
+        "id": c.id,
+        "case_no": c.case_no,
+        "subject": c.subject,
+        "enterprise": c.enterprise,
+        "received_at": iso(c.received_at),
+        "status": c.status,
+        "unit": c.unit,
+        "reason": s.reason,
+        "score": round(s.score, 3),
+    }
 
 
 def ratings_json(appeal: Appeal, deadlines: list[DeadlineState]) -> list[dict[str, Any]]:
@@ -79,32 +127,71 @@ def ratings_json(appeal: Appeal, deadlines: list[DeadlineState]) -> list[dict[st
     shown = []
     for r in getattr(appeal, "ratings", []):
         state, done, contest = clocks.get(r["seq"]), r["rectification"], r["contest"]
-        shown.append({
-            "seq": r["seq"], "level": r["level"], "bad": r["bad"], "unit": r["unit"], "visited_at": iso(r["at"]),
-            "adjudicated": adjudicated_level(r),
-            "rectification": None if state is None else {
-                "status": rectification_status(r, started=True, met_late=state.met_late,
-                                               stopped=state.cancelled_at is not None, overdue=state.overdue),
-                "due": iso(state.due, "seconds"),
-                "provisional": state.provisional, "met_at": iso(state.met_at), "overdue": state.overdue,
-                "met_late": state.met_late, "content": done["content"] if done else None},
-            "contest_window_working_days": window if r["bad"] else None,
-            "contest": None if contest is None else {
-                "reason": contest["reason"], "unit": contest["unit"], "at": iso(contest["at"]),
-                "status": contest["status"], "note": contest["note"], "decided_at": iso(contest["decided_at"])},
-        })
+        shown.append(
+            {
+                "seq": r["seq"],
+                "level": r["level"],
+                "bad": r["bad"],
+                "unit": r["unit"],
+                "visited_at": iso(r["at"]),
+                "adjudicated": adjudicated_level(r),
+                "rectification": None
+                if state is None
+                else {
+                    "status": rectification_status(
+                        r,
+                        started=True,
+                        met_late=state.met_late,
+                        stopped=state.cancelled_at is not None,
+                        overdue=state.overdue,
+                    ),
+                    "due": iso(state.due, "seconds"),
+                    "provisional": state.provisional,
+                    "met_at": iso(state.met_at),
+                    "overdue": state.overdue,
+                    "met_late": state.met_late,
+                    "content": done["content"] if done else None,
+                },
+                "contest_window_working_days": window if r["bad"] else None,
+                "contest": None
+                if contest is None
+                else {
+                    "reason": contest["reason"],
+                    "unit": contest["unit"],
+                    "at": iso(contest["at"]),
+                    "status": contest["status"],
+                    "note": contest["note"],
+                    "decided_at": iso(contest["decided_at"]),
+                },
+            }
+        )
     return shown
 
 
-def history_json(appeal_id, case_no: str, entries: list[HistoryEntry],
-                 leaves: Mapping[int, tuple[int, bytes]]) -> dict[str, Any]:
+def history_json(
+    appeal_id, case_no: str, entries: list[HistoryEntry], leaves: Mapping[int, tuple[int, bytes]]
+) -> dict[str, Any]:
     """The case's events, each with its place in the Merkle log and its leaf hash (``leaves``: by
     version; null for an event not yet in the log)."""
-    return {"id": appeal_id, "case_no": case_no, "events": [{
-        "seq": e.seq, "type": e.type, "recorded_at": iso(e.recorded_at), "occurred_at": iso(e.occurred_at),
-        "backfilled": e.backfilled, "actor": e.actor, "unit": e.actor.get("unit"), "data": _plain(e.data),
-        "log_index": leaf[0] if (leaf := leaves.get(e.seq)) else None, "hash": leaf[1].hex() if leaf else None,
-    } for e in entries]}
+    return {
+        "id": appeal_id,
+        "case_no": case_no,
+        "events": [
+            {
+                "seq": e.seq,
+                "type": e.type,
+                "recorded_at": iso(e.recorded_at),
+                "occurred_at": iso(e.occurred_at),
+                "backfilled": e.backfilled,
+                "actor": e.actor,
+                "unit": e.actor.get("unit"),
+                "data": _plain(e.data),
+                "log_index": leaf[0] if (leaf := leaves.get(e.seq)) else None,
+                "hash": leaf[1].hex() if leaf else None,
+            }
+            for e in entries
+        ],
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -120,17 +207,35 @@ def _plain(value: Any) -> Any:
 def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     ends = row["next_ends_at"]
     return {
-        "id": row["id"], "case_no": row["case_no"], "status": row["status"], "profile": row["profile"],
-        "tier": row["tier"], "channel": row["channel"], "category": row["category"], "unit": row["unit"],
-        "co_units": [u for u in (row["co_units"] or "").split(",") if u], "subject": row["subject"],
+        "id": row["id"],
+        "case_no": row["case_no"],
+        "status": row["status"],
+        "profile": row["profile"],
+        "tier": row["tier"],
+        "channel": row["channel"],
+        "category": row["category"],
+        "unit": row["unit"],
+        "co_units": [u for u in (row["co_units"] or "").split(",") if u],
+        "subject": row["subject"],
         "enterprise": row["enterprise_name"],
-        "next_deadline": {"name": row["next_deadline"], "due": iso(row["next_due"], "seconds"),
-                          "provisional": bool(row["provisional"])} if row["next_deadline"] else None,
-        "overdue": ended_by(ends, now), "escalation_level": row["escalation_level"],
-        "returned_count": row["returned_count"], "satisfaction": row["satisfaction"], "solved": row["solved"],
-        "received_at": iso(row["received_at"]), "updated_at": iso(row["updated_at"]),
-        "closed_at": iso(row["closed_at"]), "version": row["version"],
-        "merged_into": row.get("merged_into"), "repeats": row.get("repeats") or 0,
+        "next_deadline": {
+            "name": row["next_deadline"],
+            "due": iso(row["next_due"], "seconds"),
+            "provisional": bool(row["provisional"]),
+        }
+        if row["next_deadline"]
+        else None,
+        "overdue": ended_by(ends, now),
+        "escalation_level": row["escalation_level"],
+        "returned_count": row["returned_count"],
+        "satisfaction": row["satisfaction"],
+        "solved": row["solved"],
+        "received_at": iso(row["received_at"]),
+        "updated_at": iso(row["updated_at"]),
+        "closed_at": iso(row["closed_at"]),
+        "version": row["version"],
+        "merged_into": row.get("merged_into"),
+        "repeats": row.get("repeats") or 0,
     }
 
 
@@ -139,23 +244,49 @@ def approval_json(approval: Approval, deadlines: list[DeadlineState], as_of: dat
     """The approval as of ``as_of`` (None: now), its deadlines judged at the same moment."""
     policy = approval.policy
     return {
-        "id": approval.id, "kind": "approval", "case_no": approval.case_no, "status": approval.status,
-        "version": approval.version, "profile": policy["id"], "profile_version": policy["version"],
-        "matter": approval.matter, "matter_title": policy["matter"]["title"], "applicant": _plain(approval.applicant),
-        "commitment": approval.commitment, "channel": approval.channel, "external_ref": approval.external_ref,
-        "materials": list(approval.materials), "missing": list(approval.missing),
-        "departments": [{"unit": d["unit"], "decision": d["decision"], "opinion": d["opinion"],
-                         "answered_at": iso(d["answered_at"]), "returned": d["returned"]}
-                        for d in approval.departments],
+        "id": approval.id,
+        "kind": "approval",
+        "case_no": approval.case_no,
+        "status": approval.status,
+        "version": approval.version,
+        "profile": policy["id"],
+        "profile_version": policy["version"],
+        "matter": approval.matter,
+        "matter_title": policy["matter"]["title"],
+        "applicant": _plain(approval.applicant),
+        "commitment": approval.commitment,
+        "channel": approval.channel,
+        "external_ref": approval.external_ref,
+        "materials": list(approval.materials),
+        "missing": list(approval.missing),
+        "departments": [
+            {
+                "unit": d["unit"],
+                "decision": d["decision"],
+                "opinion": d["opinion"],
+                "answered_at": iso(d["answered_at"]),
+                "returned": d["returned"],
+            }
+            for d in approval.departments
+        ],
         "deadlines": [{**deadline_json(d), "paused": d.paused} for d in deadlines],
-        "paused": approval.paused, "pauses": _pauses(approval.pauses, deadlines),
-        "deemed_accepted": approval.deemed_accepted, "submitted_at": iso(approval.submitted_at),
-        "accepted_at": iso(approval.accepted_at), "forwarded_at": iso(approval.forwarded_at),
-        "decision": approval.decision, "decided_at": iso(approval.decided_at),
-        "delivered_at": iso(approval.delivered_at), "ended_at": iso(approval.ended_at),
-        "extended": approval.extended, "escalation_level": approval.escalation_level,
-        "escalation": policy["escalation"][approval.escalation_level - 1]["code"] if approval.escalation_level else None,
-        "updated_at": iso(approval.last_at), "as_of": iso(as_of),
+        "paused": approval.paused,
+        "pauses": _pauses(approval.pauses, deadlines),
+        "deemed_accepted": approval.deemed_accepted,
+        "submitted_at": iso(approval.submitted_at),
+        "accepted_at": iso(approval.accepted_at),
+        "forwarded_at": iso(approval.forwarded_at),
+        "decision": approval.decision,
+        "decided_at": iso(approval.decided_at),
+        "delivered_at": iso(approval.delivered_at),
+        "ended_at": iso(approval.ended_at),
+        "extended": approval.extended,
+        "escalation_level": approval.escalation_level,
+        "escalation": policy["escalation"][approval.escalation_level - 1]["code"]
+        if approval.escalation_level
+        else None,
+        "updated_at": iso(approval.last_at),
+        "as_of": iso(as_of),
     }
 
 
@@ -166,12 +297,25 @@ def _pauses(pauses: list[dict[str, Any]], deadlines: list[DeadlineState]) -> lis
     for d in sorted(deadlines, key=lambda d: d.name != "decision"):  # the decision clock's count first
         for p in d.pauses:
             counted.setdefault(p["from"], p["working_days"])
-    return [{"reason": p["reason"], "from": iso(p["from"]), "to": iso(p["to"]),
-             "working_days": counted.get(p["from"]), "expected_working_days": p["expected_working_days"],
-             "note": p["note"]} for p in pauses]
+    return [
+        {
+            "reason": p["reason"],
+            "from": iso(p["from"]),
+            "to": iso(p["to"]),
+            "working_days": counted.get(p["from"]),
+            "expected_working_days": p["expected_working_days"],
+            "note": p["note"],
+        }
+        for p in pauses
+    ]
 
 
 def approval_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A row of the case list as an approval: its matter, applicant and reviewing departments."""
-    return {**case_list_item(row, now), "kind": row["kind"], "matter": row["category"],
-            "applicant": row["enterprise_name"], "departments": [u for u in (row["co_units"] or "").split(",") if u]}
+    return {
+        **case_list_item(row, now),
+        "kind": row["kind"],
+        "matter": row["category"],
+        "applicant": row["enterprise_name"],
+        "departments": [u for u in (row["co_units"] or "").split(",") if u],
+    }

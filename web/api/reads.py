@@ -18,6 +18,7 @@ from web.api.schemas.reads import AuditArgsSchema, AuditTrailSchema, Projections
 
 blp = Blueprint("reads", __name__, url_prefix="/api", description="Audit trail and read-model status")
 
+
 @blp.route("/audit/trail", methods=["GET"])
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditTrailSchema)
@@ -26,18 +27,37 @@ def audit_trail(args):
     check_read("audit_trail", g.actor)
     container = current_app.extensions["caseledger"]
     container.wait_for_views()
-    query = AuditQuery(actor=args.get("actor"), unit=args.get("unit"), type=args.get("type"),
-                       case_id=str(args["case_id"]) if args.get("case_id") else None,
-                       since=args.get("since"), until=args.get("until"), page=args["page"],
-                       per_page=args["per_page"])
+    query = AuditQuery(
+        actor=args.get("actor"),
+        unit=args.get("unit"),
+        type=args.get("type"),
+        case_id=str(args["case_id"]) if args.get("case_id") else None,
+        since=args.get("since"),
+        until=args.get("until"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     rows, total = container.read_models["audit_trail"].view.query(query)
-    return {"entries": [{
-        "position": r["position"], "case_id": str(r["case_id"]), "case_no": r["case_no"], "seq": r["seq"],
-        "type": r["type"], "actor": {"user": r["actor_user"], "role": r["actor_role"], "unit": r["actor_unit"]},
-        "case_unit": r["case_unit"], "recorded_at": iso(_instant(r["recorded_at"])),
-        "occurred_at": iso(_instant(r["occurred_at"])),
-        "data": recorded_data(r["data"]),
-    } for r in rows], "page": query.page, "per_page": query.per_page, "total": total}
+    return {
+        "entries": [
+            {
+                "position": r["position"],
+                "case_id": str(r["case_id"]),
+                "case_no": r["case_no"],
+                "seq": r["seq"],
+                "type": r["type"],
+                "actor": {"user": r["actor_user"], "role": r["actor_role"], "unit": r["actor_unit"]},
+                "case_unit": r["case_unit"],
+                "recorded_at": iso(_instant(r["recorded_at"])),
+                "occurred_at": iso(_instant(r["occurred_at"])),
+                "data": recorded_data(r["data"]),
+            }
+            for r in rows
+        ],
+        "page": query.page,
+        "per_page": query.per_page,
+        "total": total,
+    }
 
 
 @blp.route("/projections", methods=["GET"])
@@ -47,11 +67,17 @@ def projections_status():
     container = current_app.extensions["caseledger"]
     head = container.appeals.recorder.max_notification_id() or 0
     merkle = container.merkle
-    return {"head": head, "projections": [
-        *({"name": name, "position": (p := model.view.position()), "lag": max(0, head - p)}
-          for name, model in container.read_models.items()),
-        # The Merkle log reads every application's log: its position is its size, in leaves.
-        {"name": merkle.name, "position": merkle.size(), "lag": merkle.lag()}]}
+    return {
+        "head": head,
+        "projections": [
+            *(
+                {"name": name, "position": (p := model.view.position()), "lag": max(0, head - p)}
+                for name, model in container.read_models.items()
+            ),
+            # The Merkle log reads every application's log: its position is its size, in leaves.
+            {"name": merkle.name, "position": merkle.size(), "lag": merkle.lag()},
+        ],
+    }
 
 
 def _instant(value):

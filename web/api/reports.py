@@ -48,42 +48,68 @@ from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.reports import BulletinApprovalsSchema
 from web.api.units import RATE_DEFINITIONS
 
-blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units")
+blp = Blueprint(
+    "reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units"
+)
 
 PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # ASCII digits, nothing after: as the OpenAPI pattern means it
 RATES = ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated")
 
-BulletinCountsSchema = ma.Schema.from_dict({c: ma.fields.Integer(required=True) for c in COUNTERS},
-                                           name="BulletinCountsSchema")
+BulletinCountsSchema = ma.Schema.from_dict(
+    {c: ma.fields.Integer(required=True) for c in COUNTERS}, name="BulletinCountsSchema"
+)
 BulletinRatesSchema = ma.Schema.from_dict(
-    {r: ma.fields.Float(required=True, allow_none=True,
-                        metadata={"minimum": 0, "maximum": 1, "description": RATE_DEFINITIONS[r]}) for r in RATES},
-    name="BulletinRatesSchema")
+    {
+        r: ma.fields.Float(
+            required=True, allow_none=True, metadata={"minimum": 0, "maximum": 1, "description": RATE_DEFINITIONS[r]}
+        )
+        for r in RATES
+    },
+    name="BulletinRatesSchema",
+)
 
 
 class BulletinRowSchema(ma.Schema):
-    rank = ma.fields.Integer(required=True, allow_none=True,
-                             metadata={"description": "1 = best; equal units share a rank; null: not ranked "
-                                                      "(see not_ranked)"})
+    rank = ma.fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "1 = best; equal units share a rank; null: not ranked (see not_ranked)"},
+    )
     unit = ma.fields.String(required=True, metadata={"description": "the unit's code"})
     name = ma.fields.String(required=True)
     counts = ma.fields.Nested(BulletinCountsSchema, required=True)
     open_at_end = ma.fields.Integer(required=True)
     overdue_at_end = ma.fields.Integer(required=True)
-    rectification_overdue_at_end = ma.fields.Integer(required=True, metadata={
-        "description": "rectification periods of bad ratings (差评整改) ended and unmet at the period's end"})
+    rectification_overdue_at_end = ma.fields.Integer(
+        required=True,
+        metadata={"description": "rectification periods of bad ratings (差评整改) ended and unmet at the period's end"},
+    )
     rates = ma.fields.Nested(BulletinRatesSchema, required=True)
-    composite = ma.fields.Float(required=True, allow_none=True, metadata={
-        "minimum": 0, "maximum": 100, "description": "points, 0-100 with 2 decimals (as in the workbook and the "
-                                                     "PDF): 100 x the weighted mean of the weighted rates that exist"})
-    coverage = ma.fields.Float(required=True, metadata={
-        "minimum": 0, "maximum": 1, "description": "sum of the weights the composite rests on"})
-    not_ranked = ma.fields.String(required=True, allow_none=True, metadata={
-        "enum": [NO_WEIGHTED_RATE, COVERAGE_BELOW_MINIMUM, None],
-        "description": "null for a ranked unit (and the totals); else why it is not ranked: no weighted rate, "
-                       "or a composite resting on less than min_coverage of the weights"})
-    not_ranked_reason = ma.fields.String(required=True, allow_none=True,
-                                         metadata={"description": "not_ranked in words"})
+    composite = ma.fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={
+            "minimum": 0,
+            "maximum": 100,
+            "description": "points, 0-100 with 2 decimals (as in the workbook and the "
+            "PDF): 100 x the weighted mean of the weighted rates that exist",
+        },
+    )
+    coverage = ma.fields.Float(
+        required=True, metadata={"minimum": 0, "maximum": 1, "description": "sum of the weights the composite rests on"}
+    )
+    not_ranked = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "enum": [NO_WEIGHTED_RATE, COVERAGE_BELOW_MINIMUM, None],
+            "description": "null for a ranked unit (and the totals); else why it is not ranked: no weighted rate, "
+            "or a composite resting on less than min_coverage of the weights",
+        },
+    )
+    not_ranked_reason = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "not_ranked in words"}
+    )
 
 
 class BulletinSchema(ma.Schema):
@@ -92,21 +118,35 @@ class BulletinSchema(ma.Schema):
     start = ma.fields.String(required=True)
     end = ma.fields.String(required=True, metadata={"description": "exclusive"})
     weights = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float(), required=True)
-    min_coverage = ma.fields.Float(required=True, metadata={
-        "minimum": 0, "maximum": 1, "description": "the least coverage a unit is ranked with"})
+    min_coverage = ma.fields.Float(
+        required=True, metadata={"minimum": 0, "maximum": 1, "description": "the least coverage a unit is ranked with"}
+    )
     ranking = ma.fields.String(required=True, metadata={"description": "how units are ranked"})
-    units = ma.fields.List(ma.fields.Nested(BulletinRowSchema), required=True,
-                           metadata={"description": "the ranked units in rank order, then the units not ranked, "
-                                                    "by code"})
+    units = ma.fields.List(
+        ma.fields.Nested(BulletinRowSchema),
+        required=True,
+        metadata={"description": "the ranked units in rank order, then the units not ranked, by code"},
+    )
     totals = ma.fields.Nested(BulletinRowSchema, required=True, metadata={"description": "all units' sums"})
     definitions = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-    approvals = ma.fields.Nested(BulletinApprovalsSchema, required=True, metadata={
-        "description": "the approvals section (审批): the window's figures and each department's"})
-    recurring = ma.fields.Nested(RecurringSchema, required=True, metadata={
-        "description": "recurring problems (堵点分析), as GET /api/reports/recurring gives them"})
-    bad_ratings = ma.fields.List(ma.fields.Nested(BadRatingLineSchema), required=True, metadata={
-        "description": "the month's 差评 (004 item 二), by the time of the visit, each with its rectification and "
-                       "contest as they stand at as_of"})
+    approvals = ma.fields.Nested(
+        BulletinApprovalsSchema,
+        required=True,
+        metadata={"description": "the approvals section (审批): the window's figures and each department's"},
+    )
+    recurring = ma.fields.Nested(
+        RecurringSchema,
+        required=True,
+        metadata={"description": "recurring problems (堵点分析), as GET /api/reports/recurring gives them"},
+    )
+    bad_ratings = ma.fields.List(
+        ma.fields.Nested(BadRatingLineSchema),
+        required=True,
+        metadata={
+            "description": "the month's 差评 (004 item 二), by the time of the visit, each with its rectification and "
+            "contest as they stand at as_of"
+        },
+    )
     as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
 
 
@@ -127,82 +167,147 @@ def _bulletin(args) -> Bulletin:
     period = _period(args)
     container = current_app.extensions["caseledger"]
     registered = container.directory.units()
-    bulletin = monthly_bulletin(container.read_models["ledger"].view,
-                                [(u.code, u.name) for u in registered if u.active], period,
-                                names={u.code: u.name for u in registered}, approvals=True, as_of=container.clock())
-    return replace(bulletin, recurring=recurring_section(container.read_models["case_list"].view, period,
-                                                         args.get("close_day")))
+    bulletin = monthly_bulletin(
+        container.read_models["ledger"].view,
+        [(u.code, u.name) for u in registered if u.active],
+        period,
+        names={u.code: u.name for u in registered},
+        approvals=True,
+        as_of=container.clock(),
+    )
+    return replace(
+        bulletin, recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day"))
+    )
 
 
 def _recurring_case(a: ReceivedAppeal) -> dict:
-    return {"id": a.id, "case_no": a.case_no, "received_at": iso(a.received_at), "category": a.category,
-            "unit": a.unit, "enterprise": a.enterprise, "credit_code": a.credit_code, "subject": a.subject,
-            "status": a.status, "merged_into": a.merged_into}
+    return {
+        "id": a.id,
+        "case_no": a.case_no,
+        "received_at": iso(a.received_at),
+        "category": a.category,
+        "unit": a.unit,
+        "enterprise": a.enterprise,
+        "credit_code": a.credit_code,
+        "subject": a.subject,
+        "status": a.status,
+        "merged_into": a.merged_into,
+    }
 
 
 def _cluster(c: Cluster) -> dict:
-    return {"cases": [_recurring_case(a) for a in c.cases],
-            "links": [{"a": ln.a, "b": ln.b, "reason": ln.reason, "score": ln.score} for ln in c.links]}
+    return {
+        "cases": [_recurring_case(a) for a in c.cases],
+        "links": [{"a": ln.a, "b": ln.b, "reason": ln.reason, "score": ln.score} for ln in c.links],
+    }
 
 
 def recurring_json(section: RecurringSection) -> dict:
     p = section.period
     return {
-        "period": p.name, "start": iso(p.start), "end": iso(p.end),
+        "period": p.name,
+        "start": iso(p.start),
+        "end": iso(p.end),
         "months": [{"period": m.name, "start": iso(m.start), "end": iso(m.end)} for m in section.months],
-        "enterprises": [{"name": e.name, "credit_code": e.credit_code, "counts": e.counts, "total": e.total,
-                         "merged": e.merged, "cases": [_recurring_case(a) for a in e.cases]}
-                        for e in section.enterprises],
-        "category_units": [{"category": c.category, "unit": c.unit, "count": c.count, "previous": c.previous,
-                            "change": c.change, "p_value": None if c.p_value is None else round(c.p_value, 4),
-                            "significant": c.significant} for c in section.category_units],
-        "test": TEST, "alpha": ALPHA,
-        "clusters": {"merged": [_cluster(c) for c in section.merged],
-                     "suggested": [_cluster(c) for c in section.suggested]},
+        "enterprises": [
+            {
+                "name": e.name,
+                "credit_code": e.credit_code,
+                "counts": e.counts,
+                "total": e.total,
+                "merged": e.merged,
+                "cases": [_recurring_case(a) for a in e.cases],
+            }
+            for e in section.enterprises
+        ],
+        "category_units": [
+            {
+                "category": c.category,
+                "unit": c.unit,
+                "count": c.count,
+                "previous": c.previous,
+                "change": c.change,
+                "p_value": None if c.p_value is None else round(c.p_value, 4),
+                "significant": c.significant,
+            }
+            for c in section.category_units
+        ],
+        "test": TEST,
+        "alpha": ALPHA,
+        "clusters": {
+            "merged": [_cluster(c) for c in section.merged],
+            "suggested": [_cluster(c) for c in section.suggested],
+        },
         "definitions": RECURRING_DEFINITIONS,
     }
 
 
 RECURRING_DEFINITIONS = {
     "enterprises": "enterprises (by credit code, else by name) with two appeals or more received in the period "
-                   "and the two months before it, one of them in the period; merged repeats included",
+    "and the two months before it, one of them in the period; merged repeats included",
     "category_units": "appeals received in the period by category and lead unit against the month before; a merged "
-                      "repeat is counted once, with the case it joined",
+    "repeat is counted once, with the case it joined",
     "merged": "repeats received in the period merged (并单) into another case, with that case",
     "suggested": "appeals not merged, received within 30 days of each other, with one credit code or "
-                 "trigram-similar subjects: likely repeats, for a person to judge",
+    "trigram-similar subjects: likely repeats, for a person to judge",
 }
 
 
 def _row_json(row: BulletinRow, b: Bulletin) -> dict:
-    return {"rank": row.rank, "unit": row.code, "name": row.name, "counts": row.counts,
-            "open_at_end": row.open_at_end, "overdue_at_end": row.overdue_at_end,
-            "rectification_overdue_at_end": row.rectification_overdue_at_end, "rates": row.rates,
-            "composite": row.composite, "coverage": row.coverage, "not_ranked": row.not_ranked,
-            "not_ranked_reason": not_ranked_reason(row, b.min_coverage)}
+    return {
+        "rank": row.rank,
+        "unit": row.code,
+        "name": row.name,
+        "counts": row.counts,
+        "open_at_end": row.open_at_end,
+        "overdue_at_end": row.overdue_at_end,
+        "rectification_overdue_at_end": row.rectification_overdue_at_end,
+        "rates": row.rates,
+        "composite": row.composite,
+        "coverage": row.coverage,
+        "not_ranked": row.not_ranked,
+        "not_ranked_reason": not_ranked_reason(row, b.min_coverage),
+    }
 
 
 def _approvals_json(section: ApprovalSection) -> dict:
     def department(row: DepartmentRow) -> dict:
-        return {"unit": row.code, "name": row.name, "counts": dict(row.counts), "overdue_at_end": row.overdue_at_end,
-                "rates": row.rates}
+        return {
+            "unit": row.code,
+            "name": row.name,
+            "counts": dict(row.counts),
+            "overdue_at_end": row.overdue_at_end,
+            "rates": row.rates,
+        }
 
-    return {"counts": dict(section.counts), "decision_overdue_at_end": section.figures.decision_overdue_at_end,
-            "rates": section.rates, "departments": [department(r) for r in section.departments],
-            "department_totals": department(section.totals), "definitions": APPROVAL_DEFINITIONS}
+    return {
+        "counts": dict(section.counts),
+        "decision_overdue_at_end": section.figures.decision_overdue_at_end,
+        "rates": section.rates,
+        "departments": [department(r) for r in section.departments],
+        "department_totals": department(section.totals),
+        "definitions": APPROVAL_DEFINITIONS,
+    }
 
 
 def _binary(mimetype: str, description: str) -> dict:
     """The OpenAPI description of a file download."""
-    return {"200": {"description": description,
-                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
-                    "headers": {"Content-Disposition": {"schema": {"type": "string"},
-                                                        "description": 'attachment; filename="bulletin-YYYY-MM.…"'}}}}
+    return {
+        "200": {
+            "description": description,
+            "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "Content-Disposition": {
+                    "schema": {"type": "string"},
+                    "description": 'attachment; filename="bulletin-YYYY-MM.…"',
+                }
+            },
+        }
+    }
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blp.route("/monthly", methods=["GET"])
@@ -212,12 +317,22 @@ def monthly(args):
     """The month's bulletin: every unit's ledger figures and composite score, units ranked; the approvals
     (审批) in a section of their own."""
     b = _bulletin(args)
-    return {"period": b.period.name, "close_day": args.get("close_day"), "start": iso(b.period.start),
-            "end": iso(b.period.end), "weights": dict(b.weights), "min_coverage": b.min_coverage,
-            "ranking": RANKING_RULE, "units": [_row_json(r, b) for r in b.rows], "totals": _row_json(b.totals, b),
-            "definitions": RATE_DEFINITIONS, "approvals": _approvals_json(b.approvals),
-            "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings], "as_of": iso(b.as_of),
-            "recurring": recurring_json(b.recurring)}
+    return {
+        "period": b.period.name,
+        "close_day": args.get("close_day"),
+        "start": iso(b.period.start),
+        "end": iso(b.period.end),
+        "weights": dict(b.weights),
+        "min_coverage": b.min_coverage,
+        "ranking": RANKING_RULE,
+        "units": [_row_json(r, b) for r in b.rows],
+        "totals": _row_json(b.totals, b),
+        "definitions": RATE_DEFINITIONS,
+        "approvals": _approvals_json(b.approvals),
+        "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings],
+        "as_of": iso(b.as_of),
+        "recurring": recurring_json(b.recurring),
+    }
 
 
 @blp.route("/recurring", methods=["GET"])
@@ -227,8 +342,11 @@ def recurring(args):
     """Recurring problems (堵点分析, 004 item 六): enterprises appealing again and again, category x unit against
     the month before with significant rises marked, merged and suggested-repeat clusters."""
     period = _period(args)
-    return recurring_json(recurring_section(current_app.extensions["caseledger"].read_models["case_list"].view,
-                                            period, args.get("close_day")))
+    return recurring_json(
+        recurring_section(
+            current_app.extensions["caseledger"].read_models["case_list"].view, period, args.get("close_day")
+        )
+    )
 
 
 @blp.route("/monthly.xlsx", methods=["GET"])
@@ -248,5 +366,8 @@ def monthly_xlsx(args):
 def monthly_pdf(args):
     """The month's bulletin as a PDF: the ranking table, then on-time rates and overdue cases per unit."""
     b = _bulletin(args)
-    return _download(bulletin_pdf(b, current_app.extensions["caseledger"].settings.cjk_font), PDF_MIME,
-                     f"bulletin-{b.period.name}.pdf")
+    return _download(
+        bulletin_pdf(b, current_app.extensions["caseledger"].settings.cjk_font),
+        PDF_MIME,
+        f"bulletin-{b.period.name}.pdf",
+    )

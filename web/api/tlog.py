@@ -48,8 +48,10 @@ def _container():
 
 def _caught_up() -> None:
     if not _container().wait_for_merkle():
-        raise ReadModelBehind("the Merkle log did not catch up with the event log; is the read-model process "
-                              "running? (caseledger projections run)")
+        raise ReadModelBehind(
+            "the Merkle log did not catch up with the event log; is the read-model process "
+            "running? (caseledger projections run)"
+        )
 
 
 def _b64(value: bytes) -> str:

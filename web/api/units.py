@@ -23,9 +23,21 @@ blp = Blueprint("units", __name__, url_prefix="/api/units", description="Handlin
 def list_units():
     """Every handling unit, with its parent."""
     units = current_app.extensions["caseledger"].directory.units()
-    return {"units": sorted(({"code": u.code, "name": u.name, "parent": u.parent, "active": u.active,
-                              "heads": [{"from_": h["from"], "name": h["name"]} for h in u.heads]}
-                             for u in units), key=lambda u: u["code"])}
+    return {
+        "units": sorted(
+            (
+                {
+                    "code": u.code,
+                    "name": u.name,
+                    "parent": u.parent,
+                    "active": u.active,
+                    "heads": [{"from_": h["from"], "name": h["name"]} for h in u.heads],
+                }
+                for u in units
+            ),
+            key=lambda u: u["code"],
+        )
+    }
 
 
 RATE_DEFINITIONS = {
@@ -33,9 +45,9 @@ RATE_DEFINITIONS = {
     "on_time": "replies on time / (replies on time + replies late + cases overdue and unmet at the period's end)",
     "resolution": "cases closed solved / cases closed",
     "satisfaction": "(very satisfied + satisfied + 0.9 x basically satisfied) / follow-up visits, on the ratings "
-                    "as given (raw)",
+    "as given (raw)",
     "satisfaction_adjudicated": "the same, leaving out the bad ratings set aside on contest (申诉成立): "
-                                "numerator and visits both without them",
+    "numerator and visits both without them",
 }
 # The 好差评 follow-through's counts, each credited to the day of the visit that gave the rating.
 RATING_DEFINITIONS = {
@@ -61,17 +73,26 @@ def unit_ledger(args, code):
     if container.directory.unit(code) is None:
         raise CaseNotFound(f"no unit {code!r}")
     container.wait_for_views()
-    figures = container.read_models["ledger"].view.figures(code, ReportingPeriod.month(args["period"], args.get("close_day")))
+    figures = container.read_models["ledger"].view.figures(
+        code, ReportingPeriod.month(args["period"], args.get("close_day"))
+    )
     return ledger_json(figures)
 
 
 def ledger_json(figures: ledger.LedgerFigures) -> dict:
-    return {"unit": figures.unit, "period": figures.period.name, "start": iso(figures.period.start),
-            "end": iso(figures.period.end), "counts": figures.counts, "open_at_end": figures.open_at_end,
-            "overdue_at_end": figures.overdue_at_end,
-            "rectification_overdue_at_end": figures.rectification_overdue_at_end, "rates": figures.rates,
-            "definitions": RATE_DEFINITIONS | RATING_DEFINITIONS,
-            "approvals": department_json(figures.approvals) | {"definitions": APPROVAL_RATE_DEFINITIONS}}
+    return {
+        "unit": figures.unit,
+        "period": figures.period.name,
+        "start": iso(figures.period.start),
+        "end": iso(figures.period.end),
+        "counts": figures.counts,
+        "open_at_end": figures.open_at_end,
+        "overdue_at_end": figures.overdue_at_end,
+        "rectification_overdue_at_end": figures.rectification_overdue_at_end,
+        "rates": figures.rates,
+        "definitions": RATE_DEFINITIONS | RATING_DEFINITIONS,
+        "approvals": department_json(figures.approvals) | {"definitions": APPROVAL_RATE_DEFINITIONS},
+    }
 
 
 def department_json(figures: DepartmentFigures) -> dict:

@@ -54,19 +54,30 @@ class Summary:
 def add_parser(commands) -> None:
     imports = commands.add_parser("import", help="bring in records from other systems")
     actions = imports.add_subparsers(dest="action", required=True)
-    orders = actions.add_parser("workorders", help="open an appeal for each city 12345 work order of a JSON Lines "
-                                                   "or CSV export; a work order already present is left as it is")
+    orders = actions.add_parser(
+        "workorders",
+        help="open an appeal for each city 12345 work order of a JSON Lines "
+        "or CSV export; a work order already present is left as it is",
+    )
     orders.add_argument("file", type=Path)
-    orders.add_argument("--format", choices=["jsonl", "csv"],
-                        help="default: from the extension (.jsonl, .ndjson, .csv)")
-    orders.add_argument("--encoding", default="utf-8",
-                        help="the file's text encoding (default utf-8, with or without a byte-order mark; "
-                             "a Chinese Excel's CSV may be gb18030)")
+    orders.add_argument(
+        "--format", choices=["jsonl", "csv"], help="default: from the extension (.jsonl, .ndjson, .csv)"
+    )
+    orders.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="the file's text encoding (default utf-8, with or without a byte-order mark; "
+        "a Chinese Excel's CSV may be gb18030)",
+    )
     orders.add_argument("--profile", help="the policy profile of a work order that names none")
-    orders.add_argument("--channel", default=DEFAULT_CHANNEL,
-                        help=f"the channel of a work order that names none (default {DEFAULT_CHANNEL})")
-    orders.add_argument("--batch-size", type=_positive, default=500,
-                        help="work orders saved per transaction (default 500)")
+    orders.add_argument(
+        "--channel",
+        default=DEFAULT_CHANNEL,
+        help=f"the channel of a work order that names none (default {DEFAULT_CHANNEL})",
+    )
+    orders.add_argument(
+        "--batch-size", type=_positive, default=500, help="work orders saved per transaction (default 500)"
+    )
 
 
 def _positive(text: str) -> int:
@@ -93,22 +104,31 @@ def run(args: argparse.Namespace, c, operator: Actor) -> int:
         try:
             c.profiles.get(args.profile)
         except KeyError:
-            print(f"caseledger: --profile: no policy profile {args.profile!r}; known: {', '.join(c.profiles.ids())}",
-                  file=sys.stderr)
+            print(
+                f"caseledger: --profile: no policy profile {args.profile!r}; known: {', '.join(c.profiles.ids())}",
+                file=sys.stderr,
+            )
             return 2
     from tqdm import tqdm
 
     work_orders: WorkOrderFile = args.work_orders
     try:
-        with tqdm(total=work_orders.lines, unit="line", desc=f"import {work_orders.path.name}",
-                  file=sys.stderr) as bar:
-            summary = import_work_orders(c.appeals, operator, work_orders, profile=args.profile,
-                                         channel=args.channel, batch_size=args.batch_size,
-                                         progress=lambda read_to: bar.update(read_to - bar.n),
-                                         background=reader_pays(work_orders, args.batch_size))
+        with tqdm(total=work_orders.lines, unit="line", desc=f"import {work_orders.path.name}", file=sys.stderr) as bar:
+            summary = import_work_orders(
+                c.appeals,
+                operator,
+                work_orders,
+                profile=args.profile,
+                channel=args.channel,
+                batch_size=args.batch_size,
+                progress=lambda read_to: bar.update(read_to - bar.n),
+                background=reader_pays(work_orders, args.batch_size),
+            )
     except KeyboardInterrupt:
-        print("caseledger: interrupted; the batches saved so far stay: run the same command again to finish",
-              file=sys.stderr)
+        print(
+            "caseledger: interrupted; the batches saved so far stay: run the same command again to finish",
+            file=sys.stderr,
+        )
         return 130
     if work_orders.ignored_columns:
         print(f"columns left out (not work-order fields): {', '.join(work_orders.ignored_columns)}", file=sys.stderr)
@@ -124,9 +144,17 @@ def reader_pays(work_orders: WorkOrderFile, batch_size: int) -> bool:
     return cores > 1 and work_orders.lines > max(4 * batch_size, 2000)
 
 
-def import_work_orders(appeals: AppealService, actor: Actor, work_orders: WorkOrderFile, *,
-                       profile: str | None = None, channel: str = DEFAULT_CHANNEL, batch_size: int = 500,
-                       progress: Callable[[int], None] = lambda read_to: None, background: bool = True) -> Summary:
+def import_work_orders(
+    appeals: AppealService,
+    actor: Actor,
+    work_orders: WorkOrderFile,
+    *,
+    profile: str | None = None,
+    channel: str = DEFAULT_CHANNEL,
+    batch_size: int = 500,
+    progress: Callable[[int], None] = lambda read_to: None,
+    background: bool = True,
+) -> Summary:
     """Every work order of the file opened as an appeal, counted present, or refused with its reason.
 
     With ``background``, the file is read and each line loaded by the schema in a process of its own
@@ -137,8 +165,12 @@ def import_work_orders(appeals: AppealService, actor: Actor, work_orders: WorkOr
     # closing: should saving fail, the reading process is stopped then, not whenever the reader is collected.
     with closing(read(work_orders, profile, channel, batch_size)) as chunks:
         for chunk in chunks:
-            _count(chunk, appeals.open_many(actor, [c.order for c in chunk.lines if c.order is not None]),
-                   summary, refused_first)
+            _count(
+                chunk,
+                appeals.open_many(actor, [c.order for c in chunk.lines if c.order is not None]),
+                summary,
+                refused_first,
+            )
             progress(chunk.read_to)
     summary.refusals.sort()
     return summary
@@ -157,7 +189,8 @@ def _count(chunk: Chunk, openings: list[Opening], summary: Summary, refused_firs
         if line.reason is not None:
             summary.refusals.append((line.number, line.reason))
         elif line.repeats is not None and line.repeats in refused_first:
-            summary.refusals.append((line.number, f"{refused_first[line.repeats]} "
-                                                  f"(as line {line.repeats}, which it repeats)"))
+            summary.refusals.append(
+                (line.number, f"{refused_first[line.repeats]} (as line {line.repeats}, which it repeats)")
+            )
         elif line.repeats is not None:
             summary.present += 1  # the same work order as the earlier line, opened by it

@@ -37,17 +37,25 @@ from web.cli import tlog as cli_audit
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="caseledger", description="Event-sourced case ledger for appeals and approvals")
+    parser = argparse.ArgumentParser(
+        prog="caseledger", description="Event-sourced case ledger for appeals and approvals"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve.add_parser(commands)
     commands.add_parser("profiles", help="list the policy profiles on offer")
 
     deadlines = commands.add_parser("deadlines", help="deadline watch").add_subparsers(dest="action", required=True)
     sweep = deadlines.add_parser("sweep", help="record every deadline passed and unmet, once, with its consequences")
-    sweep.add_argument("--now", help="sweep as of this ISO 8601 time (no offset: Asia/Shanghai); default: now; "
-                                     "never later than now, except with --dry-run")
-    sweep.add_argument("--dry-run", action="store_true",
-                       help="record nothing; print what a sweep at --now (which may lie ahead) would record")
+    sweep.add_argument(
+        "--now",
+        help="sweep as of this ISO 8601 time (no offset: Asia/Shanghai); default: now; "
+        "never later than now, except with --dry-run",
+    )
+    sweep.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="record nothing; print what a sweep at --now (which may lie ahead) would record",
+    )
     watch = deadlines.add_parser("watch", help="sweep every minute until stopped")
     watch.add_argument("--interval", type=float, default=60.0, help="seconds between sweeps (default 60)")
 
@@ -68,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     head = unit.add_parser("head", help="record who heads a unit from a day on (主要负责人)")
     head.add_argument("code")
     head.add_argument("name")
-    head.add_argument("--from", dest="from_day", required=True, metavar="DATE",
-                      help="the first day in office, YYYY-MM-DD (Asia/Shanghai)")
+    head.add_argument(
+        "--from",
+        dest="from_day",
+        required=True,
+        metavar="DATE",
+        help="the first day in office, YYYY-MM-DD (Asia/Shanghai)",
+    )
     off = unit.add_parser("disable", help="disable a unit")
     off.add_argument("code")
     off.add_argument("--reason")
@@ -80,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--unit")
     user.add_parser("list", help="list users")
-    for action, text in (("disable", "disable a user"), ("enable", "enable a user"),
-                         ("passwd", "set a password, read from standard input"),
-                         ("revoke-tokens", "revoke every token the user holds")):
+    for action, text in (
+        ("disable", "disable a user"),
+        ("enable", "enable a user"),
+        ("passwd", "set a password, read from standard input"),
+        ("revoke-tokens", "revoke every token the user holds"),
+    ):
         one = user.add_parser(action, help=text)
         one.add_argument("name")
         if action == "disable":
@@ -118,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseURLError as exc:
         return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
     except (psycopg.Error, PersistenceError, sqlite3.Error, OSError, *UNAVAILABLE) as exc:
-        return _fail(f"cannot open the database {_redacted(settings.database_url or DEFAULT_URL)} "
-                     f"(CASELEDGER_DATABASE_URL): {_first_line(exc)}")
+        return _fail(
+            f"cannot open the database {_redacted(settings.database_url or DEFAULT_URL)} "
+            f"(CASELEDGER_DATABASE_URL): {_first_line(exc)}"
+        )
     try:
         return _run(args, container)
     except DomainError as exc:
@@ -212,10 +230,14 @@ def _projections(args: argparse.Namespace, c) -> int:
         for name, model in c.read_models.items():
             position = model.view.position()
             print(f"{name}\tposition {position}\thead {head}\tlag {max(0, head - position)}")
-        print(f"accountability\tposition {c.follower.position()}\thead {head}\t"
-              f"{'behind' if c.follower.pending() else 'caught up'}")
-        print(f"accountability_trail\tposition {c.accountability_trail.view.position()}\t\t"
-              f"{'behind' if c.accountability_trail.pending() else 'caught up'}")
+        print(
+            f"accountability\tposition {c.follower.position()}\thead {head}\t"
+            f"{'behind' if c.follower.pending() else 'caught up'}"
+        )
+        print(
+            f"accountability_trail\tposition {c.accountability_trail.view.position()}\t\t"
+            f"{'behind' if c.accountability_trail.pending() else 'caught up'}"
+        )
         print(f"merkle_log\tsize {c.merkle.size()}\t\t{'behind' if c.merkle.pending() else 'caught up'}")
         return 0
     if args.action == "rebuild":
@@ -228,8 +250,9 @@ def _projections(args: argparse.Namespace, c) -> int:
         names = list(c.read_models) if args.name == "all" else [args.name]
         unknown = [n for n in names if n not in c.read_models]
         if unknown:
-            print(f"caseledger: no read model {unknown[0]!r}; one of {', '.join(c.read_models)} or all",
-                  file=sys.stderr)
+            print(
+                f"caseledger: no read model {unknown[0]!r}; one of {', '.join(c.read_models)} or all", file=sys.stderr
+            )
             return 2
         from tqdm import tqdm
 
@@ -241,8 +264,10 @@ def _projections(args: argparse.Namespace, c) -> int:
             runner.run_once(progress=lambda position: bar.update(position - bar.n))
         return 0
     stop = _stop_on_signals()
-    print(f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; "
-          "following the log", file=sys.stderr)
+    print(
+        f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; following the log",
+        file=sys.stderr,
+    )
     c.follow(stop, batch_size=args.batch_size)
     return 0
 
@@ -309,16 +334,24 @@ def _sweep(c, now, dry_run=False):
 
 
 def _print_sweep(report) -> None:
-    print(f"{'dry run, nothing recorded: ' if report.dry_run else ''}"
-          f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
-          f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations\t"
-          f"{len(report.deemed_accepted)} deemed accepted", flush=True)
+    print(
+        f"{'dry run, nothing recorded: ' if report.dry_run else ''}"
+        f"{report.now.astimezone(SHANGHAI).isoformat()}\tchecked {report.cases_checked} cases\t"
+        f"{len(report.missed)} deadlines missed\t{len(report.escalations)} escalations\t"
+        f"{len(report.deemed_accepted)} deemed accepted",
+        flush=True,
+    )
     for m in report.missed:
-        print(f"  missed\t{m['case_id']}\t{m['deadline']}#{m['round']}\t{m['unit'] or 'platform'}\t"
-              f"due {m['due'].astimezone(SHANGHAI).isoformat()}\t{m['rule']}", flush=True)
+        print(
+            f"  missed\t{m['case_id']}\t{m['deadline']}#{m['round']}\t{m['unit'] or 'platform'}\t"
+            f"due {m['due'].astimezone(SHANGHAI).isoformat()}\t{m['rule']}",
+            flush=True,
+        )
     for d in report.deemed_accepted:  # 行政许可法 art. 32: no notice within the period
-        print(f"  deemed accepted\t{d['case_id']}\tas of {d['accepted_as_of'].astimezone(SHANGHAI).isoformat()}",
-              flush=True)
+        print(
+            f"  deemed accepted\t{d['case_id']}\tas of {d['accepted_as_of'].astimezone(SHANGHAI).isoformat()}",
+            flush=True,
+        )
 
 
 def _password() -> str:

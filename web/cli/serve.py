@@ -33,29 +33,60 @@ def add_parser(commands) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
-    serve.add_argument("--threads", type=int, default=4,
-                       help="request threads per worker (default 4; idle connections take none)")
-    serve.add_argument("--timeout", type=int, default=30,
-                       help="seconds a worker may go silent before it is restarted, and a client may stall "
-                            "while a response is written to it (default 30)")
-    serve.add_argument("--keepalive", type=int, default=5,
-                       help="seconds an idle connection is kept open for its first or next request (default 5)")
-    serve.add_argument("--header-timeout", type=_positive, default=10.0,
-                       help="seconds a client has from a request's first byte to the end of its headers; "
-                            "then 408 (default 10)")
-    serve.add_argument("--body-timeout", type=_positive, default=30.0,
-                       help="seconds a client has from the end of a request's headers to the end of its body; "
-                            "then 408 (default 30)")
-    serve.add_argument("--no-projections", action="store_true",
-                       help="do not run the read models in the server (run 'caseledger projections run' instead)")
-    serve.add_argument("--deadline-watch", action="store_true",
-                       help="also sweep deadlines every minute beside the server (as 'caseledger deadlines watch')")
+    serve.add_argument(
+        "--threads", type=int, default=4, help="request threads per worker (default 4; idle connections take none)"
+    )
+    serve.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        help="seconds a worker may go silent before it is restarted, and a client may stall "
+        "while a response is written to it (default 30)",
+    )
+    serve.add_argument(
+        "--keepalive",
+        type=int,
+        default=5,
+        help="seconds an idle connection is kept open for its first or next request (default 5)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=_positive,
+        default=10.0,
+        help="seconds a client has from a request's first byte to the end of its headers; then 408 (default 10)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=_positive,
+        default=30.0,
+        help="seconds a client has from the end of a request's headers to the end of its body; then 408 (default 30)",
+    )
+    serve.add_argument(
+        "--no-projections",
+        action="store_true",
+        help="do not run the read models in the server (run 'caseledger projections run' instead)",
+    )
+    serve.add_argument(
+        "--deadline-watch",
+        action="store_true",
+        help="also sweep deadlines every minute beside the server (as 'caseledger deadlines watch')",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    return _serve(settings, args.host, args.port, args.workers, not args.no_projections, args.deadline_watch,
-                  threads=args.threads, timeout=args.timeout, keepalive=args.keepalive,
-                  header_timeout=args.header_timeout, body_timeout=args.body_timeout)
+    return _serve(
+        settings,
+        args.host,
+        args.port,
+        args.workers,
+        not args.no_projections,
+        args.deadline_watch,
+        threads=args.threads,
+        timeout=args.timeout,
+        keepalive=args.keepalive,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+    )
 
 
 def watch_parent(stop: threading.Event, every: float = 0.5) -> None:
@@ -79,9 +110,20 @@ def watch_parent(stop: threading.Event, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="caseledger-parent-watch", daemon=True).start()
 
 
-def _serve(settings: Settings, host: str, port: int, workers: int, projections: bool, deadline_watch: bool = False,
-           *, threads: int = 4, timeout: int = 30, keepalive: int = 5, header_timeout: float = 10.0,
-           body_timeout: float = 30.0) -> int:
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    projections: bool,
+    deadline_watch: bool = False,
+    *,
+    threads: int = 4,
+    timeout: int = 30,
+    keepalive: int = 5,
+    header_timeout: float = 10.0,
+    body_timeout: float = 30.0,
+) -> int:
     from gunicorn.app.base import BaseApplication
 
     from web.app import create_app
@@ -99,9 +141,13 @@ def _serve(settings: Settings, host: str, port: int, workers: int, projections: 
         database connections must not cross a fork.
         """
         if projections:
-            children.append(subprocess.Popen([sys.executable, "-m", "web.cli.main", "projections", "run"], env=child_env))
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "web.cli.main", "projections", "run"], env=child_env)
+            )
         if deadline_watch:
-            children.append(subprocess.Popen([sys.executable, "-m", "web.cli.main", "deadlines", "watch"], env=child_env))
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "web.cli.main", "deadlines", "watch"], env=child_env)
+            )
 
     def stop_projections(server) -> None:
         for child in children:

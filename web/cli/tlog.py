@@ -30,21 +30,24 @@ def add_parser(commands) -> None:
     checkpoint = actions.add_parser("checkpoint", help="print the latest checkpoint (signed now if the log grew)")
     checkpoint.add_argument("--size", type=int, help="the checkpoint issued at this size instead")
     checkpoint.add_argument("--json", action="store_true", help="as GET /api/audit/checkpoint gives it")
-    actions.add_parser("check", help="re-hash every stored event against the log and its checkpoints "
-                                     "(as GET /api/audit/verify)")
+    actions.add_parser(
+        "check", help="re-hash every stored event against the log and its checkpoints (as GET /api/audit/verify)"
+    )
     out = actions.add_parser("export", help="write the events, checkpoints and keys for offline verification")
     out.add_argument("directory", type=Path)
     check = actions.add_parser("verify", help="check an export offline: no database, no network")
     check.add_argument("directory")
     check.add_argument("--trusted", metavar="CHECKPOINT_FILE", help="a checkpoint kept from earlier")
     check.add_argument("--vkey", metavar="FILE", help="the log's verifier key, pinned (default: the export's)")
-    check.add_argument("--witness", metavar="FILE", action="append", default=[],
-                       help="a witness's verifier key (repeatable)")
+    check.add_argument(
+        "--witness", metavar="FILE", action="append", default=[], help="a witness's verifier key (repeatable)"
+    )
     check.add_argument("--json", action="store_true")
     cosign = actions.add_parser("cosign", help="as a witness, cosign the latest checkpoint after checking it")
     cosign.add_argument("--key", type=Path, required=True, help="the witness's private key file")
-    cosign.add_argument("--state", type=Path,
-                        help="where the witness keeps the last checkpoint it cosigned (default: KEY.cosigned)")
+    cosign.add_argument(
+        "--state", type=Path, help="where the witness keeps the last checkpoint it cosigned (default: KEY.cosigned)"
+    )
     keygen = actions.add_parser("keygen", help="make a C2SP private key file; prints its verifier key")
     keygen.add_argument("name", help="the key's name: a schema-less URL, e.g. jw.example.gov.cn/witness")
     keygen.add_argument("--out", type=Path, required=True)
@@ -93,8 +96,10 @@ def run(args: argparse.Namespace, c) -> int:
             return _report(verify(c.merkle, c.checkpoints))
         if args.action == "export":
             done = export(c.merkle, c.checkpoints, args.directory, c.clock().isoformat())
-            print(f"exported {done.size} events, {done.checkpoints} checkpoints and {done.witnesses} witness keys "
-                  f"to {done.directory}; check it with: caseledger audit verify {done.directory}")
+            print(
+                f"exported {done.size} events, {done.checkpoints} checkpoints and {done.witnesses} witness keys "
+                f"to {done.directory}; check it with: caseledger audit verify {done.directory}"
+            )
             return 0
         return _cosign(args, c)
     except LogInconsistent as exc:
@@ -112,8 +117,11 @@ def _cosign(args: argparse.Namespace, c) -> int:
         print(f"caseledger: cannot use the witness key {args.key}: {exc}", file=sys.stderr)
         return 2
     if witness.algorithm != COSIGNATURE_V1:
-        print(f"caseledger: {args.key} is not a cosigning key (make one with: caseledger audit keygen NAME "
-              "--witness --out FILE)", file=sys.stderr)
+        print(
+            f"caseledger: {args.key} is not a cosigning key (make one with: caseledger audit keygen NAME "
+            "--witness --out FILE)",
+            file=sys.stderr,
+        )
         return 2
     state = args.state or args.key.with_name(args.key.name + ".cosigned")
     last = state.read_text() if state.exists() else None
@@ -128,8 +136,10 @@ def _cosign(args: argparse.Namespace, c) -> int:
 
 def _report(result: dict) -> int:
     head = result["head"]
-    print(f"{'ok' if result['ok'] else 'PROBLEMS FOUND'}: {result['events_checked']} events re-hashed; latest "
-          f"checkpoint {'none' if head is None else str(head['size']) + ' ' + head['root']}")
+    print(
+        f"{'ok' if result['ok'] else 'PROBLEMS FOUND'}: {result['events_checked']} events re-hashed; latest "
+        f"checkpoint {'none' if head is None else str(head['size']) + ' ' + head['root']}"
+    )
     for p in result["problems"]:
         print(f"  {'-' if p['index'] is None else p['index']}\t{p['problem']}")
     return 0 if result["ok"] else 1

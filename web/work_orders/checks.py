@@ -87,10 +87,18 @@ def quick_load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any] | None
 
 def _plain(schema: ma.Schema) -> bool:
     """No hooks, renames, defaults or partial loading: a schema whose load is its fields' loads alone."""
-    return (not any(schema._hooks.values()) and schema.unknown == ma.RAISE and not schema.partial and all(
-        f.data_key is None and f.attribute is None and f.load_default is ma.missing
-        and (not isinstance(f, ma.fields.Nested) or (not f.many and _plain(f.schema)))
-        for f in schema.load_fields.values()))
+    return (
+        not any(schema._hooks.values())
+        and schema.unknown == ma.RAISE
+        and not schema.partial
+        and all(
+            f.data_key is None
+            and f.attribute is None
+            and f.load_default is ma.missing
+            and (not isinstance(f, ma.fields.Nested) or (not f.many and _plain(f.schema)))
+            for f in schema.load_fields.values()
+        )
+    )
 
 
 _QUICK = _plain(_SCHEMA)
@@ -114,8 +122,9 @@ class Chunk:
     first: dict[tuple[str, str], tuple[int, bytes]] | None = None
 
 
-def checked_chunks(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int,
-                   resume: Resume | None = None) -> Iterator[Chunk]:
+def checked_chunks(
+    work_orders: WorkOrderFile, profile: str | None, channel: str, size: int, resume: Resume | None = None
+) -> Iterator[Chunk]:
     """The file's lines, loaded, ``size`` new work orders (and whatever was refused between them) a chunk;
     with ``resume``, those after the chunks another reader gave, judged as if this one had read them too."""
     seen = _SeenInFile(resume.first if resume else None)
@@ -143,14 +152,17 @@ class Resume(NamedTuple):
     discard: int = 0  # chunks loaded but not sent: the importer loads them itself
 
 
-def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str,
-                          size: int) -> Iterator[Chunk]:
+def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> Iterator[Chunk]:
     """``checked_chunks``, run in a process of its own once it has started (until then, here); the
     file's left-out columns come back with the end."""
     ours, theirs = socket.socketpair()
     with ours, theirs, _deaf_to_ctrl_c():
-        reader = subprocess.Popen([*READER, str(theirs.fileno())], pass_fds=[theirs.fileno()],
-                                  stdin=subprocess.DEVNULL, env=_finding_this_package())
+        reader = subprocess.Popen(
+            [*READER, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=_finding_this_package(),
+        )
         here = Connection(ours.detach())
     handed_over = False
     try:
@@ -221,8 +233,9 @@ def _received(here, reader, work_orders: WorkOrderFile) -> Iterator[Chunk]:
                 raise WorkOrderFileError(payload)
     except (EOFError, BrokenPipeError, ConnectionResetError):
         _wait(reader, 5)
-        raise WorkOrderFileError(f"reading {work_orders.path} stopped unexpectedly "
-                                 f"(the reading process exited {reader.returncode})") from None
+        raise WorkOrderFileError(
+            f"reading {work_orders.path} stopped unexpectedly (the reading process exited {reader.returncode})"
+        ) from None
 
 
 @contextmanager
@@ -295,6 +308,10 @@ class _SeenInFile:
         if first == number:
             return Checked(number, order)
         if first_said != said:
-            return Checked(number, None, f"external_ref: work order {key[1]} (channel {key[0]}) is on line "
-                                         f"{first} already, saying something else")
+            return Checked(
+                number,
+                None,
+                f"external_ref: work order {key[1]} (channel {key[0]}) is on line "
+                f"{first} already, saying something else",
+            )
         return Checked(number, None, repeats=first)

@@ -52,11 +52,24 @@ REQUIRED_COLUMNS = ("external_ref", "occurred_at", "category", "subject", "conte
 # The Chinese a 12345 export writes for a code (docs/http-api.md: categories, channels; Suqian's tiers,
 # 004 item 八).
 VALUES: dict[str, dict[str, str]] = {
-    "category": {**{zh: code for code, zh in CATEGORY.items()},
-                 "咨询": "consultation", "求助": "help", "投诉举报": "complaint", "建议": "suggestion"},
-    "channel": {"12345热线": "12345", "12345政务服务便民热线": "12345", "企业直通车": "enterprise_express",
-                "直达市长": "mayor_line", "直通市长": "mayor_line", "市长信箱": "mayor_line",
-                "办不成事反映窗口": "window", "互联网+督查": "online_supervision", "走访": "visit"},
+    "category": {
+        **{zh: code for code, zh in CATEGORY.items()},
+        "咨询": "consultation",
+        "求助": "help",
+        "投诉举报": "complaint",
+        "建议": "suggestion",
+    },
+    "channel": {
+        "12345热线": "12345",
+        "12345政务服务便民热线": "12345",
+        "企业直通车": "enterprise_express",
+        "直达市长": "mayor_line",
+        "直通市长": "mayor_line",
+        "市长信箱": "mayor_line",
+        "办不成事反映窗口": "window",
+        "互联网+督查": "online_supervision",
+        "走访": "visit",
+    },
     "tier": {"紧急": "urgent", "一般": "ordinary", "复杂": "complex"},
 }
 NESTED = ("enterprise", "contact")
@@ -100,8 +113,12 @@ class WorkOrderFile:
                 try:
                     record = json.loads(text)
                 except ValueError as exc:
-                    yield Line(number, None, f"not valid JSON: {getattr(exc, 'msg', exc)} "
-                                             f"(column {getattr(exc, 'colno', '?')})", number)
+                    yield Line(
+                        number,
+                        None,
+                        f"not valid JSON: {getattr(exc, 'msg', exc)} (column {getattr(exc, 'colno', '?')})",
+                        number,
+                    )
                     continue
                 if not isinstance(record, dict):
                     yield Line(number, None, "a line must be a JSON object, one work order", number)
@@ -127,8 +144,7 @@ class WorkOrderFile:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(columns):
-                    yield Line(starts, None, f"has {len(row)} cells where the header has {len(columns)}",
-                               rows.line_num)
+                    yield Line(starts, None, f"has {len(row)} cells where the header has {len(columns)}", rows.line_num)
                     continue
                 cells = {path: cell.strip() for path, cell in zip(columns, row) if path and cell.strip()}
                 yield Line(starts, _unflattened(cells), None, rows.line_num)
@@ -139,8 +155,10 @@ def open_work_orders(path: Path, format: str | None = None, encoding: str = "utf
     (CSV) to have the columns a work order needs; ``WorkOrderFileError`` if not."""
     fmt = format or FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise WorkOrderFileError(f"{path}: say --format jsonl or csv (the extension {path.suffix or '(none)'} "
-                                 f"is none of {', '.join(FORMATS)})")
+        raise WorkOrderFileError(
+            f"{path}: say --format jsonl or csv (the extension {path.suffix or '(none)'} "
+            f"is none of {', '.join(FORMATS)})"
+        )
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:
@@ -156,8 +174,9 @@ def open_work_orders(path: Path, format: str | None = None, encoding: str = "utf
         columns = _columns(header)
         missing = [f for f in REQUIRED_COLUMNS if f not in columns]
         if missing:
-            raise WorkOrderFileError(f"{path} has no column for " + ", ".join(
-                f"{f} ({' / '.join(COLUMNS[f])})" for f in missing))
+            raise WorkOrderFileError(
+                f"{path} has no column for " + ", ".join(f"{f} ({' / '.join(COLUMNS[f])})" for f in missing)
+            )
     return work_orders
 
 
@@ -172,9 +191,10 @@ def _scan(path: Path, encoding: str) -> int:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError as exc:
-                    line = lines + chunk[:max(exc.start, 0)].count(b"\n") + 1
-                    raise WorkOrderFileError(f"{path} line {line} is not {encoding} text; give the file's "
-                                             "encoding, e.g. --encoding gb18030") from None
+                    line = lines + chunk[: max(exc.start, 0)].count(b"\n") + 1
+                    raise WorkOrderFileError(
+                        f"{path} line {line} is not {encoding} text; give the file's encoding, e.g. --encoding gb18030"
+                    ) from None
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
             decoder.decode(b"", final=True)

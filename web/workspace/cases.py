@@ -88,8 +88,14 @@ APPEAL_ACTIONS = (
     WebAction("visit", "visit", VisitForm, "记录回访", "回访"),
     WebAction("close", "close", CommandForm, "办结", "办结"),
     WebAction("rectify", "rectify", ContentForm, "提交整改情况", "差评整改", {"content": "整改情况"}),
-    WebAction("contest_rating", "contest-rating", ReasonForm, "提交申诉", "申诉复核",
-              {"reason": "申诉理由（误评或恶意差评的情况）"}),
+    WebAction(
+        "contest_rating",
+        "contest-rating",
+        ReasonForm,
+        "提交申诉",
+        "申诉复核",
+        {"reason": "申诉理由（误评或恶意差评的情况）"},
+    ),
     WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
 )
 APPROVAL_ACTIONS = (
@@ -100,8 +106,14 @@ APPROVAL_ACTIONS = (
     WebAction("return", "return", ReturnOpinionForm, "退回部门意见", "退回部门意见"),
     WebAction("pause", "pause", PauseForm, "中止计时", "中止计时"),
     WebAction("resume", "resume", NoteForm, "恢复计时", "恢复计时"),
-    WebAction("extend", "extend", ExtendForm, "延长审批期限", "延长审批期限",
-              {"working_days": "延长工作日数", "reason": "延期理由（将告知申请人）"}),
+    WebAction(
+        "extend",
+        "extend",
+        ExtendForm,
+        "延长审批期限",
+        "延长审批期限",
+        {"working_days": "延长工作日数", "reason": "延期理由（将告知申请人）"},
+    ),
     WebAction("escalate", "escalate", EscalateForm, "督办", "督办"),
     WebAction("decide", "decide", DecideForm, "作出决定", "决定"),
     WebAction("deliver", "deliver", NoteForm, "出件", "统一窗口出件"),
@@ -113,12 +125,31 @@ KINDS = {
     "approval": (APPROVAL_ACTIONS, api_approvals.COMMANDS, lambda: container().approvals),
 }
 # What the timeline shows of an event's data, in this order.
-DETAILS = (("unit", "承办单位"), ("co_units", "协办单位"), ("departments", "审批部门"), ("department", "部门"),
-           ("kind", "答复类型"), ("content", "内容"), ("decision", "结论"), ("opinion", "意见"),
-           ("accepted", "审核结果"), ("upheld", "复核结论"), ("reason", "理由"), ("working_days", "延长工作日"),
-           ("level_code", "督办层级"), ("into_case_no", "并入案件"), ("from_case_no", "原并入案件"), ("deadline", "期限"),
-           ("due", "截止时间"), ("satisfaction", "满意度"), ("solved", "是否解决"),
-           ("missing", "需补正材料"), ("materials", "材料"), ("expected_working_days", "预计工作日"), ("note", "备注"))
+DETAILS = (
+    ("unit", "承办单位"),
+    ("co_units", "协办单位"),
+    ("departments", "审批部门"),
+    ("department", "部门"),
+    ("kind", "答复类型"),
+    ("content", "内容"),
+    ("decision", "结论"),
+    ("opinion", "意见"),
+    ("accepted", "审核结果"),
+    ("upheld", "复核结论"),
+    ("reason", "理由"),
+    ("working_days", "延长工作日"),
+    ("level_code", "督办层级"),
+    ("into_case_no", "并入案件"),
+    ("from_case_no", "原并入案件"),
+    ("deadline", "期限"),
+    ("due", "截止时间"),
+    ("satisfaction", "满意度"),
+    ("solved", "是否解决"),
+    ("missing", "需补正材料"),
+    ("materials", "材料"),
+    ("expected_working_days", "预计工作日"),
+    ("note", "备注"),
+)
 
 
 @bp.get("/appeals/<case_id>")
@@ -160,8 +191,10 @@ def _act(kind: str, case_id: UUID, path: str):
     except FormInputError as refused:
         errors, status = {refused.field: refused.message}, 422
     except ValidationFailed as refused:
-        errors = {name: refused.zh.get(name) or f"{FIELD.get(name, name)}不符合要求（{message}）"
-                  for name, message in refused.fields.items()}
+        errors = {
+            name: refused.zh.get(name) or f"{FIELD.get(name, name)}不符合要求（{message}）"
+            for name, message in refused.fields.items()
+        }
         status = 422
     except NotAllowedInState as refused:
         errors, status = {"": refusal_text(refused)}, 409
@@ -188,13 +221,13 @@ def _prepared(form: CommandForm, case) -> CommandForm:
         units = choices([("", "请选择"), *sorted(unit_names().items())])
         form.unit.choices, form.co_units.choices = units, units[1:]
     if isinstance(form, ReturnOpinionForm):
-        form.department.choices = choices([(d["unit"], unit_name(d["unit"])) for d in case.departments
-                                           if d["decision"] is not None])
+        form.department.choices = choices(
+            [(d["unit"], unit_name(d["unit"])) for d in case.departments if d["decision"] is not None]
+        )
     return form
 
 
-def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, str]] | None = None,
-          status: int = 200):
+def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, str]] | None = None, status: int = 200):
     actions, _commands, service_of = KINDS[kind]
     service = service_of()
     case = service.read(case_id, g.actor)
@@ -208,24 +241,42 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
         mine = posted is not None and posted[0] == action.name
-        shown.append({
-            "action": action, "open": verdict.open,
-            "reason": refusal_text(verdict.refusal) if verdict.refusal else None,
-            "form": _prepared(posted[1] if mine else _form(action), case),
-            "errors": posted[2] if mine else {},
-            "choice_refusals": _choice_refusals(kind, verdicts),
-        })
+        shown.append(
+            {
+                "action": action,
+                "open": verdict.open,
+                "reason": refusal_text(verdict.refusal) if verdict.refusal else None,
+                "form": _prepared(posted[1] if mine else _form(action), case),
+                "errors": posted[2] if mine else {},
+                "choice_refusals": _choice_refusals(kind, verdicts),
+            }
+        )
     errors = posted[2] if posted else {}
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
-    names = {"category": CATEGORY, "decision": DECISION, "satisfaction": SATISFACTION, "pause": PAUSE_REASON,
-             "answer_kind": ANSWER_KIND, "rectification": RECTIFICATION_ZH, "contest": CONTEST_ZH}
+    names = {
+        "category": CATEGORY,
+        "decision": DECISION,
+        "satisfaction": SATISFACTION,
+        "pause": PAUSE_REASON,
+        "answer_kind": ANSWER_KIND,
+        "rectification": RECTIFICATION_ZH,
+        "contest": CONTEST_ZH,
+    }
     return render_template(
-        f"{kind}.html", kind=kind, case=present(case, states), status_name=status_name(case.status),
-        deadlines=[_deadline(d, calendar, now) for d in states], history=_timeline(kind, service.history(case_id)),
-        actions=[a for a in shown if a["open"]], closed_actions=[a for a in shown if not a["open"]],
-        summary=summary, unit_name=unit_name, names=names, fmt=_fmt, page_url=request.path if request.method == "GET" else url_for(
-            f"workspace.{kind}_page", case_id=case_id),
+        f"{kind}.html",
+        kind=kind,
+        case=present(case, states),
+        status_name=status_name(case.status),
+        deadlines=[_deadline(d, calendar, now) for d in states],
+        history=_timeline(kind, service.history(case_id)),
+        actions=[a for a in shown if a["open"]],
+        closed_actions=[a for a in shown if not a["open"]],
+        summary=summary,
+        unit_name=unit_name,
+        names=names,
+        fmt=_fmt,
+        page_url=request.path if request.method == "GET" else url_for(f"workspace.{kind}_page", case_id=case_id),
     ), status
 
 
@@ -248,7 +299,7 @@ def _fmt(moment: datetime | str | None, spec: str = "minutes") -> str:
         return ""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return iso(moment, spec).replace("T", " ")[:16 if spec == "minutes" else 19]
+    return iso(moment, spec).replace("T", " ")[: 16 if spec == "minutes" else 19]
 
 
 def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
@@ -264,12 +315,23 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
         state = "已超期"
     else:
         state = "计时中"
-    return {"title": d.title, "source": d.source, "round": d.round, "unit": unit_name(d.unit) if d.unit else "",
-            "started": _fmt(d.started_at), "due": _fmt(d.due), "length": d.length, "extended": d.extended,
-            "period_unit": "工作日" if d.period_unit == "working_days" else "日",
-            "days_left": working_days_left(d.due, calendar, now) if running and not d.paused else None,
-            "state": state, "overdue": running and d.overdue, "provisional": d.provisional, "paused": d.paused,
-            "met": _fmt(d.met_at)}
+    return {
+        "title": d.title,
+        "source": d.source,
+        "round": d.round,
+        "unit": unit_name(d.unit) if d.unit else "",
+        "started": _fmt(d.started_at),
+        "due": _fmt(d.due),
+        "length": d.length,
+        "extended": d.extended,
+        "period_unit": "工作日" if d.period_unit == "working_days" else "日",
+        "days_left": working_days_left(d.due, calendar, now) if running and not d.paused else None,
+        "state": state,
+        "overdue": running and d.overdue,
+        "provisional": d.provisional,
+        "paused": d.paused,
+        "met": _fmt(d.met_at),
+    }
 
 
 def _timeline(kind: str, history) -> list[dict[str, Any]]:
@@ -278,14 +340,27 @@ def _timeline(kind: str, history) -> list[dict[str, Any]]:
         role = e.actor.get("role") or ""
         who = e.actor.get("user") or ""
         unit = e.actor.get("unit")
-        entries.append({
-            "seq": e.seq, "name": event_name(kind, e.type), "type": e.type, "at": _fmt(e.occurred_at),
-            "at_iso": iso(e.occurred_at, "seconds"), "recorded": _fmt(e.recorded_at), "backfilled": e.backfilled,
-            "who": who, "role": ROLE.get(role, role), "unit": unit_name(unit) if unit else "",
-            "details": [(label, _detail(key, e.data[key])) for key, label in DETAILS
-                        if key in e.data and e.data[key] not in (None, "", [])
-                        and not (e.type in ("Received", "Submitted") and key == "content")],
-        })
+        entries.append(
+            {
+                "seq": e.seq,
+                "name": event_name(kind, e.type),
+                "type": e.type,
+                "at": _fmt(e.occurred_at),
+                "at_iso": iso(e.occurred_at, "seconds"),
+                "recorded": _fmt(e.recorded_at),
+                "backfilled": e.backfilled,
+                "who": who,
+                "role": ROLE.get(role, role),
+                "unit": unit_name(unit) if unit else "",
+                "details": [
+                    (label, _detail(key, e.data[key]))
+                    for key, label in DETAILS
+                    if key in e.data
+                    and e.data[key] not in (None, "", [])
+                    and not (e.type in ("Received", "Submitted") and key == "content")
+                ],
+            }
+        )
     return entries
 
 

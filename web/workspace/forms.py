@@ -29,8 +29,9 @@ def choices(names: dict[str, str] | list[tuple[str, str]]) -> list[SelectChoice]
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", render_kw={"autocomplete": "username", "autocapitalize": "none",
-                                               "spellcheck": "false"})
+    username = StringField(
+        "用户名", render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+    )
     password = PasswordField("密码", render_kw={"autocomplete": "current-password"})
     next = HiddenField()
 
@@ -113,12 +114,17 @@ class ForwardForm(CommandForm):
     note = TextAreaField("转办意见（可不填）")
 
     def fields(self):
-        return {"unit": self.unit.data or "", "co_units": [c for c in self.co_units.data or [] if c],
-                "note": _optional(self.note.data)}
+        return {
+            "unit": self.unit.data or "",
+            "co_units": [c for c in self.co_units.data or [] if c],
+            "note": _optional(self.note.data),
+        }
 
 
 class ReviewForm(CommandForm):
-    accepted = RadioField("审核结果", choices=choices([("yes", "通过"), ("no", "不通过，退回重办")]), validate_choice=False)
+    accepted = RadioField(
+        "审核结果", choices=choices([("yes", "通过"), ("no", "不通过，退回重办")]), validate_choice=False
+    )
     note = TextAreaField("审核意见（不通过时作为退回理由）")
 
     def fields(self):
@@ -129,8 +135,12 @@ class ReviewForm(CommandForm):
 
 class VisitForm(CommandForm):
     satisfaction = RadioField("满意度", choices=choices(SATISFACTION), validate_choice=False)
-    solved = RadioField("诉求是否解决", choices=choices([("yes", "已解决"), ("no", "未解决"), ("", "未说明")]),
-                        validate_choice=False, default="")
+    solved = RadioField(
+        "诉求是否解决",
+        choices=choices([("yes", "已解决"), ("no", "未解决"), ("", "未说明")]),
+        validate_choice=False,
+        default="",
+    )
     note = TextAreaField("回访记录（可不填）")
 
     def fields(self):
@@ -139,8 +149,9 @@ class VisitForm(CommandForm):
 
 
 class AdjudicateRatingForm(CommandForm):
-    upheld = RadioField("复核结论", choices=choices([("yes", "申诉成立（撤销差评）"), ("no", "维持原评价")]),
-                        validate_choice=False)
+    upheld = RadioField(
+        "复核结论", choices=choices([("yes", "申诉成立（撤销差评）"), ("no", "维持原评价")]), validate_choice=False
+    )
     note = TextAreaField("复核意见")
 
     def fields(self):
@@ -166,12 +177,17 @@ class DepartmentAnswerForm(CommandForm):
         self.department = department
 
     def fields(self):
-        return {"department": self.department or "", "decision": self.decision.data or "",
-                "opinion": _text(self.opinion.data)}
+        return {
+            "department": self.department or "",
+            "decision": self.decision.data or "",
+            "opinion": _text(self.opinion.data),
+        }
 
 
 class DecideForm(CommandForm):
-    decision = RadioField("决定", choices=choices([("approve", "准予许可"), ("reject", "不予许可")]), validate_choice=False)
+    decision = RadioField(
+        "决定", choices=choices([("approve", "准予许可"), ("reject", "不予许可")]), validate_choice=False
+    )
     reason = TextAreaField("决定理由")
 
     def fields(self):
@@ -192,14 +208,20 @@ class ReturnOpinionForm(CommandForm):
 
 
 class PauseForm(CommandForm):
-    reason = SelectField("中止计时事由（行政许可法第四十五条）", choices=choices([("", "请选择"), *PAUSE_REASON.items()]),
-                         validate_choice=False)
+    reason = SelectField(
+        "中止计时事由（行政许可法第四十五条）",
+        choices=choices([("", "请选择"), *PAUSE_REASON.items()]),
+        validate_choice=False,
+    )
     expected_working_days = StringField("预计所需工作日数", render_kw={"inputmode": "numeric"})
     note = TextAreaField("备注（可不填）")
 
     def fields(self):
-        return {"reason": self.reason.data or "", "expected_working_days": _working_days(self.expected_working_days),
-                "note": _optional(self.note.data)}
+        return {
+            "reason": self.reason.data or "",
+            "expected_working_days": _working_days(self.expected_working_days),
+            "note": _optional(self.note.data),
+        }
 
 
 class SignOutForm(FlaskForm):

@@ -46,8 +46,7 @@ from web.api.presenters import iso
 from web.workspace.forms import LoginForm, SignOutForm
 from web.workspace.text import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 
-bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
 PER_PAGE = 20
 COUNT_LIMIT = 2000  # the inbox counts this far ("2000 件以上"); the CSV holds every case
@@ -74,8 +73,13 @@ class WorkspaceSessions(SecureCookieSessionInterface):
 
 
 def init_app(app) -> None:
-    app.config.update(SESSION_COOKIE_NAME="caseledger_session", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
+    app.config.update(
+        SESSION_COOKIE_NAME="caseledger_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     app.session_interface = WorkspaceSessions()
     csrf.init_app(app)
     app.register_blueprint(bp)
@@ -113,9 +117,13 @@ def _session_actor() -> Actor | None:
 @bp.app_context_processor
 def page_globals() -> dict[str, Any]:
     actor = g.get("actor")
-    return {"actor": actor, "role_name": ROLE.get(actor.role.value, "") if actor else "",
-            "actor_unit_name": unit_name(actor.unit) if actor and actor.unit else "",
-            "sign_out": SignOutForm() if actor else None, "kind_name": KIND}
+    return {
+        "actor": actor,
+        "role_name": ROLE.get(actor.role.value, "") if actor else "",
+        "actor_unit_name": unit_name(actor.unit) if actor and actor.unit else "",
+        "sign_out": SignOutForm() if actor else None,
+        "kind_name": KIND,
+    }
 
 
 def unit_names() -> dict[str, str]:
@@ -141,8 +149,9 @@ def login():
     tokens = container().tokens
     claims = tokens.new_claims(username)
     try:
-        user = container().directory.authenticate(username, form.password.data or "", token_id=claims.token_id,
-                                                  client=request.remote_addr)
+        user = container().directory.authenticate(
+            username, form.password.data or "", token_id=claims.token_id, client=request.remote_addr
+        )
     except LoginThrottled as refused:
         until = refused.until.astimezone(UTC)
         message = f"登录失败次数过多，该用户名已暂时锁定，请于 {iso(until, 'minutes')[11:16]} 后再试"
@@ -156,8 +165,11 @@ def login():
 
 def _login_refused(form: LoginForm, errors: dict[str, str], status: int, headers: dict[str, str] | None = None):
     form.password.data = ""
-    return (render_template("login.html", form=form, errors=errors, summary=list(errors.items())), status,
-            headers or {})
+    return (
+        render_template("login.html", form=form, errors=errors, summary=list(errors.items())),
+        status,
+        headers or {},
+    )
 
 
 def _retry_after(until: datetime) -> str:
@@ -192,17 +204,31 @@ def _filters() -> dict[str, Any]:
     status = args.get("status") if args.get("status") in statuses else ""
     unit = (args.get("unit") or "").strip() if g.actor.role is not Role.UNIT else ""
     page = args.get("page", "1")
-    return {"kind": kind, "status": status, "overdue": args.get("overdue") == "1",
-            "q": (args.get("q") or "").strip()[:200], "unit": unit,
-            "page": max(1, min(int(page), 10**6)) if page.isdigit() else 1}
+    return {
+        "kind": kind,
+        "status": status,
+        "overdue": args.get("overdue") == "1",
+        "q": (args.get("q") or "").strip()[:200],
+        "unit": unit,
+        "page": max(1, min(int(page), 10**6)) if page.isdigit() else 1,
+    }
 
 
 def _query(f: dict[str, Any], page: int, per_page: int, now: datetime, count_limit: int | None = None) -> CaseListQuery:
-    return CaseListQuery(kind=f["kind"] or None, unit=f["unit"] or None, status=f["status"] or None,
-                         overdue=True if f["overdue"] else None, q=f["q"] or None,
-                         viewer_unit=listing_unit(g.actor),
-                         deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None, sort="due",
-                         page=page, per_page=per_page, now=now, count_limit=count_limit)
+    return CaseListQuery(
+        kind=f["kind"] or None,
+        unit=f["unit"] or None,
+        status=f["status"] or None,
+        overdue=True if f["overdue"] else None,
+        q=f["q"] or None,
+        viewer_unit=listing_unit(g.actor),
+        deadlines_of=g.actor.unit if g.actor.role is Role.UNIT else None,
+        sort="due",
+        page=page,
+        per_page=per_page,
+        now=now,
+        count_limit=count_limit,
+    )
 
 
 def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -211,11 +237,18 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     due, ends = row["next_due"], row["next_ends_at"]
     calendar = _calendar(row["profile"], row["kind"])
     return {
-        "id": row["id"], "kind": row["kind"], "kind_name": KIND[row["kind"]], "case_no": row["case_no"],
-        "subject": row["subject"] or "", "status": status_name(row["status"]), "unit": unit_name(row["unit"]),
-        "next_deadline": _deadline_title(row["profile"], row["kind"], row["next_deadline"]), "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
+        "id": row["id"],
+        "kind": row["kind"],
+        "kind_name": KIND[row["kind"]],
+        "case_no": row["case_no"],
+        "subject": row["subject"] or "",
+        "status": status_name(row["status"]),
+        "unit": unit_name(row["unit"]),
+        "next_deadline": _deadline_title(row["profile"], row["kind"], row["next_deadline"]),
+        "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
         "days_left": working_days_left(due, calendar, now) if due else None,
-        "overdue": ended_by(ends, now), "provisional": bool(row["provisional"]),
+        "overdue": ended_by(ends, now),
+        "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
         "merge_notice": merge_notice(row.get("merged_into"), row.get("repeats") or 0),
     }
@@ -258,15 +291,30 @@ def inbox():
     limit = max(COUNT_LIMIT, f["page"] * PER_PAGE + 1)  # never fewer than the pages up to this one
     rows, total = container().read_models["case_list"].view.query(_query(f, f["page"], PER_PAGE, now, limit))
     pages = max(1, -(-total // PER_PAGE))
-    kept = {k: v for k, v in (("kind", f["kind"]), ("status", f["status"]), ("overdue", "1" if f["overdue"] else ""),
-                              ("q", f["q"]), ("unit", f["unit"])) if v}
+    kept = {
+        k: v
+        for k, v in (
+            ("kind", f["kind"]),
+            ("status", f["status"]),
+            ("overdue", "1" if f["overdue"] else ""),
+            ("q", f["q"]),
+            ("unit", f["unit"]),
+        )
+        if v
+    }
     return render_template(
-        "inbox.html", rows=[_row(r, now) for r in rows], total=total, more=total >= limit, page=f["page"],
-        pages=pages, f=f,
+        "inbox.html",
+        rows=[_row(r, now) for r in rows],
+        total=total,
+        more=total >= limit,
+        page=f["page"],
+        pages=pages,
+        f=f,
         statuses=_status_choices(f["kind"]),
         units=sorted(unit_names().items()) if g.actor.role is not Role.UNIT else [],
         page_url=lambda n: url_for("workspace.inbox") + "?" + urlencode({**kept, "page": n}),
-        export_url=url_for("workspace.inbox_csv") + ("?" + urlencode(kept) if kept else ""))
+        export_url=url_for("workspace.inbox_csv") + ("?" + urlencode(kept) if kept else ""),
+    )
 
 
 def _status_choices(kind: str) -> list[tuple[str, str]]:
@@ -274,10 +322,22 @@ def _status_choices(kind: str) -> list[tuple[str, str]]:
     if kind:
         return [(s, status_name(s)) for s in (APPEAL_STATUSES if kind == "appeal" else APPROVAL_STATUSES)]
     return [(s, f"{KIND['appeal']}·{status_name(s)}") for s in APPEAL_STATUSES] + [
-        (s, f"{KIND['approval']}·{status_name(s)}") for s in APPROVAL_STATUSES if s not in APPEAL_STATUSES]
+        (s, f"{KIND['approval']}·{status_name(s)}") for s in APPROVAL_STATUSES if s not in APPEAL_STATUSES
+    ]
 
 
-CSV_COLUMNS = ("类型", "编号", "标题", "状态", "承办单位", "下一期限", "截止时间", "剩余工作日", "是否超期", "截止时间为暂定")
+CSV_COLUMNS = (
+    "类型",
+    "编号",
+    "标题",
+    "状态",
+    "承办单位",
+    "下一期限",
+    "截止时间",
+    "剩余工作日",
+    "是否超期",
+    "截止时间为暂定",
+)
 
 
 @bp.get("/inbox.csv")
@@ -298,19 +358,34 @@ def inbox_csv():
             rows, total = view.query(_query(f, page, EXPORT_BATCH, now))
             for r in rows:
                 row = _row(r, now)
-                writer.writerow((row["kind_name"], row["case_no"], row["subject"], row["status"], row["unit"],
-                                 row["next_deadline"], row["due"],
-                                 "" if row["days_left"] is None else row["days_left"],
-                                 "已超期" if row["overdue"] else "", "是" if row["provisional"] else ""))
+                writer.writerow(
+                    (
+                        row["kind_name"],
+                        row["case_no"],
+                        row["subject"],
+                        row["status"],
+                        row["unit"],
+                        row["next_deadline"],
+                        row["due"],
+                        "" if row["days_left"] is None else row["days_left"],
+                        "已超期" if row["overdue"] else "",
+                        "是" if row["provisional"] else "",
+                    )
+                )
             yield _drain(out)
             if page * EXPORT_BATCH >= total or not rows:
                 return
             page += 1
 
     stamp = now.astimezone().strftime("%Y%m%d-%H%M")
-    return Response(stream_with_context(lines()), mimetype="text/csv",
-                    headers={"Content-Type": "text/csv; charset=utf-8",
-                             "Content-Disposition": f"attachment; filename=inbox-{stamp}.csv"})
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f"attachment; filename=inbox-{stamp}.csv",
+        },
+    )
 
 
 def _drain(out: io.StringIO) -> str:
@@ -323,8 +398,11 @@ def _drain(out: io.StringIO) -> str:
 # -- refusals as pages ----------------------------------------------------------------------------
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError):
-    return render_template("error.html", title="请求未通过校验",
-                           message="表单已过期或不是从本系统提交的（缺少有效的防伪令牌），未作任何记录。请返回页面刷新后重新提交。"), 400
+    return render_template(
+        "error.html",
+        title="请求未通过校验",
+        message="表单已过期或不是从本系统提交的（缺少有效的防伪令牌），未作任何记录。请返回页面刷新后重新提交。",
+    ), 400
 
 
 @bp.errorhandler(NotPermitted)
@@ -339,4 +417,6 @@ def not_found(error: CaseNotFound):
 
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    return render_template("error.html", title=f"请求未完成（{error.code}）", message=error.description or ""), error.code
+    return render_template(
+        "error.html", title=f"请求未完成（{error.code}）", message=error.description or ""
+    ), error.code

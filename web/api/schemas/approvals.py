@@ -21,8 +21,7 @@ STATUSES = [s.value for s in ApprovalStatus]
 
 def _items(max_length: int, what: str, **kw) -> ma.fields.List:
     """A list of short texts (materials, departments), each 1 to ``max_length`` characters."""
-    return ma.fields.List(Text(validate=validate.Length(min=1, max=max_length)),
-                          metadata={"description": what}, **kw)
+    return ma.fields.List(Text(validate=validate.Length(min=1, max=max_length)), metadata={"description": what}, **kw)
 
 
 def note() -> ma.fields.String:
@@ -48,25 +47,31 @@ class SubmitApprovalSchema(Command):
     profile = required_text(64, metadata={"description": "an approval profile, e.g. licensing-law-2019"})
     matter = required_text(64, metadata={"description": "a matter code of the profile's catalogue (事项)"})
     applicant = ma.fields.Nested(ApplicantSchema, required=True)
-    materials = _items(500, "the materials handed in at the window", required=True,
-                       validate=validate.Length(max=200))
-    departments = _items(64, "the reviewing departments (unit codes), each once", required=True,
-                         validate=validate.Length(min=1, max=50))
-    commitment = ma.fields.Boolean(load_default=False, metadata={
-        "description": "告知承诺制: decided on the applicant's written commitment, where the matter allows it"})
+    materials = _items(500, "the materials handed in at the window", required=True, validate=validate.Length(max=200))
+    departments = _items(
+        64, "the reviewing departments (unit codes), each once", required=True, validate=validate.Length(min=1, max=50)
+    )
+    commitment = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "告知承诺制: decided on the applicant's written commitment, where the matter allows it"
+        },
+    )
     channel = Text(validate=validate.Length(min=1, max=40), allow_none=True)
     external_ref = Text(validate=validate.Length(min=1, max=120), allow_none=True)
 
 
 class RequestMaterialsSchema(Command):
-    missing = _items(500, "一次性告知: every missing material at once", required=True,
-                     validate=validate.Length(min=1, max=200))
+    missing = _items(
+        500, "一次性告知: every missing material at once", required=True, validate=validate.Length(min=1, max=200)
+    )
     note = note()
 
 
 class SupplyMaterialsSchema(Command):
-    materials = _items(500, "the materials the applicant supplied (补正)", required=True,
-                       validate=validate.Length(min=1, max=200))
+    materials = _items(
+        500, "the materials the applicant supplied (补正)", required=True, validate=validate.Length(min=1, max=200)
+    )
 
 
 class NoteSchema(Command):
@@ -74,8 +79,9 @@ class NoteSchema(Command):
 
 
 class ForwardApprovalSchema(Command):
-    departments = _items(64, "default: the departments named at submission", allow_none=True,
-                         validate=validate.Length(min=1, max=50))
+    departments = _items(
+        64, "default: the departments named at submission", allow_none=True, validate=validate.Length(min=1, max=50)
+    )
 
 
 class DepartmentAnswerSchema(Command):
@@ -90,10 +96,19 @@ class ReturnOpinionSchema(Command):
 
 
 class PauseSchema(Command):
-    reason = Text(required=True, validate=validate.OneOf(PAUSE_REASONS), metadata={
-        "description": "行政许可法 art. 45: hearing, inspection, expert review, testing, quarantine, auction, other"})
-    expected_working_days = ma.fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=250),
-                                              metadata={"description": "what the applicant is told it will take"})
+    reason = Text(
+        required=True,
+        validate=validate.OneOf(PAUSE_REASONS),
+        metadata={
+            "description": "行政许可法 art. 45: hearing, inspection, expert review, testing, quarantine, auction, other"
+        },
+    )
+    expected_working_days = ma.fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1, max=250),
+        metadata={"description": "what the applicant is told it will take"},
+    )
     note = note()
 
 
@@ -129,8 +144,10 @@ class PauseRecordSchema(ma.Schema):
     reason = Text(required=True)
     from_ = ma.fields.String(required=True, data_key="from", attribute="from")
     to = ma.fields.String(allow_none=True, metadata={"description": "null while the pause runs"})
-    working_days = ma.fields.Integer(allow_none=True, metadata={
-        "description": "working days in [from, to) not counted, an open pause counted to now (or as_of)"})
+    working_days = ma.fields.Integer(
+        allow_none=True,
+        metadata={"description": "working days in [from, to) not counted, an open pause counted to now (or as_of)"},
+    )
     expected_working_days = ma.fields.Integer()
     note = Text(allow_none=True)
 
@@ -155,7 +172,9 @@ class ApprovalSchema(ma.Schema):
     deadlines = ma.fields.List(ma.fields.Nested(ApprovalDeadlineSchema))
     paused = ma.fields.Boolean()
     pauses = ma.fields.List(ma.fields.Nested(PauseRecordSchema))
-    deemed_accepted = ma.fields.Boolean(metadata={"description": "accepted by the lapse of the notice period (art. 32)"})
+    deemed_accepted = ma.fields.Boolean(
+        metadata={"description": "accepted by the lapse of the notice period (art. 32)"}
+    )
     submitted_at = ma.fields.String()
     accepted_at = ma.fields.String(allow_none=True)
     forwarded_at = ma.fields.String(allow_none=True)

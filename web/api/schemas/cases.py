@@ -27,8 +27,9 @@ class DeadlineSchema(ma.Schema):
     cancelled_at = ma.fields.String(allow_none=True)
     overdue = ma.fields.Boolean(required=True)
     provisional = ma.fields.Boolean(required=True)
-    missed_seq = ma.fields.Integer(allow_none=True,
-                                   metadata={"description": "the DeadlineMissed event that recorded it overdue"})
+    missed_seq = ma.fields.Integer(
+        allow_none=True, metadata={"description": "the DeadlineMissed event that recorded it overdue"}
+    )
 
 
 class AppealSchema(ma.Schema):
@@ -50,30 +51,49 @@ class AppealSchema(ma.Schema):
     external_ref = Text(allow_none=True)
     unit = Text(allow_none=True)
     co_units = ma.fields.List(Text())
-    co_opinions = ma.fields.List(ma.fields.Dict(), metadata={
-        "description": "协办意见: each co-handling unit's opinion for the lead unit: unit, content, at, seq"})
+    co_opinions = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "协办意见: each co-handling unit's opinion for the lead unit: unit, content, at, seq"},
+    )
     deadlines = ma.fields.List(ma.fields.Nested(DeadlineSchema))
     returned_count = ma.fields.Integer()
     escalation_level = ma.fields.Integer()
     escalation = Text(allow_none=True, metadata={"description": "code of the current escalation level"})
-    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
-    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
-        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    satisfaction = Text(
+        allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"}
+    )
+    rating = ma.fields.Nested(
+        "RatingSchema",
+        allow_none=True,
+        metadata={
+            "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"
+        },
+    )
     ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()
     updated_at = ma.fields.String()
     closed_at = ma.fields.String(allow_none=True)
     as_of = ma.fields.String(allow_none=True)
-    callers = ma.fields.List(ma.fields.Nested(CallerSchema), metadata={
-        "description": "并单: every caller's record on this matter, the case's own first, then each repeat merged in"})
-    merged_into = ma.fields.Nested(CaseLinkSchema, allow_none=True, metadata={
-        "description": "on a merged repeat: the case it joined"})
-    merged = ma.fields.List(ma.fields.Nested(CaseLinkSchema), metadata={
-        "description": "the repeats merged into this case"})
-    suggested_repeats = ma.fields.List(ma.fields.Nested(SuggestedRepeatSchema), metadata={
-        "description": "GET only: likely repeats of this open case (same credit code, or similar subject, received "
-                       "within 30 days); nothing is merged by itself"})
+    callers = ma.fields.List(
+        ma.fields.Nested(CallerSchema),
+        metadata={
+            "description": "并单: every caller's record on this matter, the case's own first, then each repeat merged in"
+        },
+    )
+    merged_into = ma.fields.Nested(
+        CaseLinkSchema, allow_none=True, metadata={"description": "on a merged repeat: the case it joined"}
+    )
+    merged = ma.fields.List(
+        ma.fields.Nested(CaseLinkSchema), metadata={"description": "the repeats merged into this case"}
+    )
+    suggested_repeats = ma.fields.List(
+        ma.fields.Nested(SuggestedRepeatSchema),
+        metadata={
+            "description": "GET only: likely repeats of this open case (same credit code, or similar subject, received "
+            "within 30 days); nothing is merged by itself"
+        },
+    )
 
 
 class ActorSchema(ma.Schema):
@@ -133,9 +153,16 @@ class CaseListItemSchema(ma.Schema):
     overdue = ma.fields.Boolean(required=True)
     escalation_level = ma.fields.Integer()
     returned_count = ma.fields.Integer()
-    satisfaction = Text(allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"})
-    rating = ma.fields.Nested("RatingSchema", allow_none=True, metadata={
-        "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"})
+    satisfaction = Text(
+        allow_none=True, metadata={"description": "the current round's visit, raw (null after a return)"}
+    )
+    rating = ma.fields.Nested(
+        "RatingSchema",
+        allow_none=True,
+        metadata={
+            "description": "好差评: the latest visit's rating with its rectification, contest and adjudicated level"
+        },
+    )
     ratings = ma.fields.List(ma.fields.Nested("RatingSchema"), metadata={"description": "every visit's rating"})
     solved = ma.fields.Boolean(allow_none=True)
     received_at = ma.fields.String()

@@ -43,9 +43,12 @@ def required_text(max_length: int, **kw) -> ma.fields.String:
 # day (hh:mm, seconds and a fraction optional) and then optionally a UTC offset (Z, ±hh:mm, ±hhmm, ±hh).
 # ``datetime.fromisoformat`` alone is far more lenient: it takes week dates and the basic format, and
 # (CPython 3.11) ignores whatever follows a NUL, so "…Z\x00" read as a valid time and was recorded.
-ISO_8601 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-                      r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
-                      r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?", re.ASCII)
+ISO_8601 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[Tt ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
+    r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
+    re.ASCII,
+)
 
 
 class Timestamp(ma.fields.AwareDateTime):
@@ -139,9 +142,13 @@ class LadderLevel(ma.fields.Field):
 
 
 class EscalateSchema(ReasonSchema):
-    level = LadderLevel(allow_none=True, metadata={
-        "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}],
-        "description": "ladder level number or code, e.g. 1 or 'supervision_notice'; default: the next level"})
+    level = LadderLevel(
+        allow_none=True,
+        metadata={
+            "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}],
+            "description": "ladder level number or code, e.g. 1 or 'supervision_notice'; default: the next level",
+        },
+    )
 
 
 class ExtendSchema(ReasonSchema):
@@ -192,8 +199,10 @@ class UnitSchema(ma.Schema):
     name = Text(required=True)
     parent = Text(allow_none=True)
     active = ma.fields.Boolean()
-    heads = ma.fields.List(ma.fields.Nested(UnitHeadSchema), metadata={
-        "description": "who has headed the unit from when, in the order recorded (caseledger unit head)"})
+    heads = ma.fields.List(
+        ma.fields.Nested(UnitHeadSchema),
+        metadata={"description": "who has headed the unit from when, in the order recorded (caseledger unit head)"},
+    )
 
 
 class UnitListSchema(ma.Schema):
@@ -202,5 +211,6 @@ class UnitListSchema(ma.Schema):
 
 class PeriodArgsSchema(ma.Schema):
     period = Text(required=True, validate=MONTH)
-    close_day = ma.fields.Integer(validate=validate.Range(min=1, max=28),
-                                  metadata={"description": "the day the reporting month closes (e.g. 25)"})
+    close_day = ma.fields.Integer(
+        validate=validate.Range(min=1, max=28), metadata={"description": "the day the reporting month closes (e.g. 25)"}
+    )

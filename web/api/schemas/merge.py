@@ -32,8 +32,12 @@ class SuggestedRepeatSchema(ma.Schema):
     received_at = ma.fields.String()
     status = ma.fields.String()
     unit = ma.fields.String(allow_none=True)
-    reason = ma.fields.String(required=True, metadata={
-        "enum": ["credit_code", "similar_subject"],
-        "description": f"the same enterprise credit code, or a subject trigram similarity of at least {SIMILAR}; "
-                       f"either within {WINDOW_DAYS} calendar days of this case's receipt"})
+    reason = ma.fields.String(
+        required=True,
+        metadata={
+            "enum": ["credit_code", "similar_subject"],
+            "description": f"the same enterprise credit code, or a subject trigram similarity of at least {SIMILAR}; "
+            f"either within {WINDOW_DAYS} calendar days of this case's receipt",
+        },
+    )
     score = ma.fields.Float(required=True, metadata={"description": "the subjects' trigram similarity (0-1)"})

@@ -30,8 +30,12 @@ class CheckpointSchema(ma.Schema):
     origin = ma.fields.String(required=True)
     size = ma.fields.Integer(required=True)
     root = ma.fields.String(required=True, metadata={"description": "base64 tree head"})
-    note = ma.fields.String(required=True, metadata={"description": "C2SP signed note: tlog-checkpoint body and "
-                                                                    "signature lines (the log's, then witnesses')"})
+    note = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "C2SP signed note: tlog-checkpoint body and signature lines (the log's, then witnesses')"
+        },
+    )
 
 
 class PublicKeySchema(ma.Schema):
