@@ -19,6 +19,7 @@ from typing import Any
 from domain.appeals.ratings import RatingsRule, parse_ratings
 from domain.deadlines.periods import Period, PeriodUnit
 from domain.errors import ProfileError
+from domain.vocabulary import CATEGORY, CONSEQUENCE
 
 # Each case kind's events a deadline may name (to start, meet or reopen it), with the attributes a
 # met-by condition may test. A profile says its kind (``kind``, default "appeal").
@@ -74,22 +75,13 @@ MATTER_KINDS = ("approval",)
 BINDS = ("unit", "platform")
 # What an accountability rule may count: lapses seen on cases, or consequences already issued.
 LAPSES = frozenset({"returned", "deadline_missed"})
-CONSEQUENCES = {
-    "notified_reminder": "通报提醒",
-    "interview": "约谈",
-    "written_self_examination": "书面检查",
-    "special_supervision": "专项督办",
-    "reminder_interview": "约谈提醒",
-    "criticism": "通报批评",
-    "order_self_examination": "责令检查",
-    "accountability_recommendation": "建议启动追责问责",
-}
+CONSEQUENCES = CONSEQUENCE  # each with its name (domain.vocabulary)
 WINDOWS = ("calendar_month", "rolling_month")
 # per: "each" (every lapse), "case" (that many on one case), "window" (that many within the window)
 COUNTING = ("each", "case", "window")
 # The categories of appeal: 政策咨询, 服务求助, 投诉, 意见建议, in that order.
 CATEGORIES = ("consultation", "help", "complaint", "suggestion")
-CATEGORY_NAMES = {"consultation": "政策咨询", "help": "服务求助", "complaint": "投诉", "suggestion": "意见建议"}
+CATEGORY_NAMES = CATEGORY
 
 
 @dataclass(frozen=True)

@@ -57,11 +57,11 @@ from adapters.bulletin.xlsx import (
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     NO_WEIGHTED_RATE,
-    RATE_LABELS,
     Bulletin,
     BulletinRow,
     composite_definition_zh,
 )
+from projections.vocabulary import RATE as RATE_LABELS
 
 
 # -- fonts ----------------------------------------------------------------------------------------------------------

@@ -17,15 +17,15 @@ from typing import Any
 from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import (
-    DAY_LABELS,
     DECISION_OVERDUE_LABEL,
     DEFINITIONS,
     DEFINITIONS_ZH,
-    DEPARTMENT_LABELS,
     ON_TIME_LABEL,
     OVERDUE_LABEL,
     ApprovalSection,
 )
+from projections.vocabulary import APPROVAL_DAY_COUNT as DAY_LABELS
+from projections.vocabulary import APPROVAL_DEPARTMENT_COUNT as DEPARTMENT_LABELS
 
 DEPARTMENT_ROWS_PER_PAGE = 14
 

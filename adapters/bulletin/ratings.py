@@ -10,21 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from domain.deadlines.periods import SHANGHAI
+from domain.vocabulary import CONTEST, RECTIFICATION, SATISFACTION
 from projections.ledger.ratings import BadRatingEntry
 from projections.reports.bulletin import Bulletin
 
 SHEET_TITLE = "差评 (Bad ratings)"
-LEVEL_ZH = {"unsatisfied": "不满意", "very_unsatisfied": "非常不满意"}
-RECTIFICATION_ZH = {
-    None: "未规定整改期限",
-    "pending": "整改中",
-    "overdue": "逾期未整改",
-    "on_time": "按期整改",
-    "late": "逾期整改",
-    "set_aside": "申诉成立，无需整改",
-    "superseded": "由其后差评的整改取代",
-}
-CONTEST_ZH = {None: "未申诉", "pending": "申诉待复核", "upheld": "申诉成立（撤销差评）", "rejected": "维持原评价"}
+LEVEL_ZH = {level: SATISFACTION[level] for level in ("unsatisfied", "very_unsatisfied")}
+RECTIFICATION_ZH = RECTIFICATION
+CONTEST_ZH = CONTEST
 HEADERS = (
     ("诉求编号 (Case)", 24),
     ("单位代码 (Code)", 16),

@@ -23,15 +23,15 @@ from adapters.bulletin.xlsx_approvals import approvals_sheet
 from adapters.bulletin.xlsx_recurring import recurring_sheet
 from projections.ledger.appeals import COUNTERS
 from projections.reports.bulletin import (
-    COUNT_LABELS,
     RANKING_RULE,
     RATE_DEFINITIONS_ZH,
-    RATE_LABELS,
     Bulletin,
     BulletinRow,
     composite_definition_zh,
     not_ranked_reason,
 )
+from projections.vocabulary import COUNT as COUNT_LABELS
+from projections.vocabulary import RATE as RATE_LABELS
 
 CJK_FAMILIES = (
     "WenQuanYi Micro Hei",

@@ -12,16 +12,16 @@ from typing import Any
 
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import (
-    DAY_LABELS,
     DECISION_OVERDUE_LABEL,
     DEFINITIONS,
     DEFINITIONS_ZH,
-    DEPARTMENT_LABELS,
     ON_TIME_LABEL,
     OVERDUE_LABEL,
     TITLE_ZH,
     ApprovalSection,
 )
+from projections.vocabulary import APPROVAL_DAY_COUNT as DAY_LABELS
+from projections.vocabulary import APPROVAL_DEPARTMENT_COUNT as DEPARTMENT_LABELS
 
 SHEET_TITLE = "审批 (Approvals)"
 

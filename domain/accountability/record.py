@@ -37,16 +37,20 @@ from domain.actors import Actor
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.profiles import CONSEQUENCES
+from domain.vocabulary import FOLLOW_UP
 
 _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:unit-accountability")
 
 # What inspectors and supervisors record, and which consequences each may answer.
 ACTIONS = {
-    "interview_held": ("约谈已进行", {"interview", "reminder_interview"}),
-    "self_examination_received": ("书面检查已收到", {"written_self_examination", "order_self_examination"}),
-    "referral_made": ("移送纪委监委", None),  # may cite a consequence, or stand alone on a case
-    "listed_supervision_opened": ("挂牌督办", None),
-    "listed_supervision_struck_off": ("销号", None),
+    "interview_held": (FOLLOW_UP["interview_held"], {"interview", "reminder_interview"}),
+    "self_examination_received": (
+        FOLLOW_UP["self_examination_received"],
+        {"written_self_examination", "order_self_examination"},
+    ),
+    "referral_made": (FOLLOW_UP["referral_made"], None),  # may cite a consequence, or stand alone on a case
+    "listed_supervision_opened": (FOLLOW_UP["listed_supervision_opened"], None),
+    "listed_supervision_struck_off": (FOLLOW_UP["listed_supervision_struck_off"], None),
 }
 
 

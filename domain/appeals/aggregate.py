@@ -288,7 +288,7 @@ class Appeal(Case):
         if not rule:
             raise NotAllowedInState(
                 f"profile {self.policy['id']} allows no extension (延期)",
-                f"本案适用的规则（{self.policy['id']}）不允许延期",
+                "本案适用的规则不允许延期",
             )
         clock = open_clock(self.clocks, rule["deadline"])
         if clock is None:

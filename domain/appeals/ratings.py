@@ -122,7 +122,7 @@ def latest_bad(ratings: list[dict[str, Any]], policy: Mapping[str, Any], command
     if not policy.get("ratings"):
         raise NotAllowedInState(
             f"cannot {command}: profile {policy['id']} (as this case keeps it) sets no 好差评 follow-through",
-            f"本案适用的规则（{policy['id']}）未规定差评整改和申诉复核",
+            "本案适用的规则未规定差评整改和申诉复核",
         )
     return rating
 

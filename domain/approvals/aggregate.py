@@ -372,7 +372,7 @@ class Approval(Case):
         if not rule:
             raise NotAllowedInState(
                 f"profile {self.policy['id']} allows no extension of the decision period",
-                f"本事项适用的规则（{self.policy['id']}）不允许延长审批期限",
+                "本事项适用的规则不允许延长审批期限",
             )
         if self.extended:
             raise NotAllowedInState(

@@ -144,7 +144,7 @@ class Case(Aggregate):
         if not ladder:
             raise NotAllowedInState(
                 f"profile {self.policy['id']} has no escalation ladder",
-                f"本案适用的规则（{self.policy['id']}）没有督办层级",
+                "本案适用的规则没有督办层级",
             )
         codes = [step["code"] for step in ladder]
         if level is None and self.escalation_level >= len(ladder):

@@ -27,33 +27,11 @@ from dataclasses import dataclass
 
 from projections.ledger.appeals import LedgerView, ReportingPeriod
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
+from projections.vocabulary import APPROVAL_DAY_COUNT as DAY_LABELS
+from projections.vocabulary import APPROVAL_DEPARTMENT_COUNT as DEPARTMENT_LABELS
 
 TOTAL = "TOTAL"
 
-#: (Chinese, English) labels of the approvals' figures, for the workbook and the PDF.
-DAY_LABELS: Mapping[str, tuple[str, str]] = {
-    "submitted": ("申请", "Submitted"),
-    "accepted": ("受理", "Accepted"),
-    "deemed_accepted": ("其中视为受理", "Deemed accepted, art. 32"),
-    "refused": ("不予受理", "Refused"),
-    "decided": ("作出决定", "Decided"),
-    "decided_on_time": ("按时决定", "Decided on time"),
-    "decided_late": ("超时决定", "Decided late"),
-    "delivered": ("窗口出件", "Delivered"),
-    "pauses_ended": ("中止计时结束次数", "Pauses ended"),
-    "paused_working_days": ("中止计时工作日", "Paused working days, art. 45"),
-    "extended": ("延期", "Extended, art. 42"),
-    "escalated": ("督办", "Escalated"),
-    "revoked": ("撤销", "Revoked"),
-    "withdrawn": ("撤回", "Withdrawn"),
-}
-DEPARTMENT_LABELS: Mapping[str, tuple[str, str]] = {
-    "forwarded": ("转办", "Forwarded"),
-    "answered_on_time": ("按时答复", "Answered on time"),
-    "answered_late": ("超时答复", "Answered late"),
-    "returned": ("退回", "Returned"),
-    "missed": ("逾期", "Missed"),
-}
 OVERDUE_LABEL = ("期末超期", "Overdue at end")
 DECISION_OVERDUE_LABEL = ("期末决定超期", "Decisions overdue at end")
 ON_TIME_LABEL = ("按时率", "On-time rate")

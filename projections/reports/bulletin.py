@@ -79,6 +79,7 @@ from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, Repo
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
 from projections.reports.approvals import ApprovalSection, approval_section
 from projections.reports.recurring import RecurringSection
+from projections.vocabulary import RATE as RATE_LABELS
 
 #: The composite's weights, per rate of ``LedgerFigures.rates`` (one published practice).
 WEIGHTS: Mapping[str, float] = MappingProxyType({"response": 0.10, "resolution": 0.50, "satisfaction": 0.40})
@@ -102,48 +103,12 @@ COVERAGE_BELOW_MINIMUM = "coverage_below_minimum"
 TIEBREAK: tuple[tuple[str, bool], ...] = (("on_time", True), ("overdue_at_end", False))
 TOTAL = "TOTAL"
 
-RATE_LABELS = {
-    "response": "响应率",
-    "on_time": "按时答复率",
-    "resolution": "解决率",
-    "satisfaction": "满意率",
-    "satisfaction_adjudicated": "复核后满意率",
-    "composite": "综合得分",
-}
 RATE_DEFINITIONS_ZH = {
     "response": "已响应（签收或答复）的件数 ÷ 本期转办件数",
     "on_time": "按时答复次数 ÷（按时答复次数 + 超时答复次数 + 期末已超期未办件数）",
     "resolution": "办结且已解决件数 ÷ 办结件数（办结未解决不计为解决）",
     "satisfaction": "（非常满意 + 满意 + 0.9 × 基本满意）÷ 回访次数（按原始评价）",
     "satisfaction_adjudicated": "同上，但不计申诉复核成立而撤销的差评（分子、分母均不计）",
-}
-COUNT_LABELS = {
-    "forwarded": "转办",
-    "responded": "已响应",
-    "acknowledged": "签收",
-    "replies_on_time": "按时答复",
-    "replies_late": "超时答复",
-    "returned": "退回重办",
-    "extended": "延期",
-    "escalated": "督办",
-    "handed_back": "退单",
-    "closed": "办结",
-    "closed_solved": "办结已解决",
-    "closed_unsolved": "办结未解决",
-    "visits_very_satisfied": "非常满意",
-    "visits_satisfied": "满意",
-    "visits_basically_satisfied": "基本满意",
-    "visits_unsatisfied": "不满意",
-    "visits_very_unsatisfied": "非常不满意",
-    "merged": "并单",
-    "bad_ratings": "差评",
-    "rectified_on_time": "按期整改",
-    "rectified_late": "逾期整改",
-    "ratings_contested": "申诉复核",
-    "contests_upheld": "申诉成立",
-    "contests_rejected": "维持原评价",
-    "set_aside_unsatisfied": "撤销不满意",
-    "set_aside_very_unsatisfied": "撤销非常不满意",
 }
 RANKING_RULE = (
     "composite = 100 x sum(weight x rate) over the weighted rates that exist, divided by the sum of "

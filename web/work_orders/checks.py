@@ -38,8 +38,8 @@ import marshmallow as ma
 
 from web.api.schemas.common import OpenAppealSchema, Timestamp, required_text
 from web.api.schemas.messages import flatten
+from web.labels import CATEGORY
 from web.work_orders.files import Line, WorkOrderFile, WorkOrderFileError
-from web.workspace.text import CATEGORY
 
 DEFAULT_CHANNEL = "12345"  # the city hotline's work orders (12345 市转办工单)
 

@@ -22,12 +22,29 @@ from uuid import UUID
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from adapters.bulletin.ratings import CONTEST_ZH, RECTIFICATION_ZH
 from domain.deadlines.clocks import DeadlineState, working_days_left
 from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
 from web.api import appeals as api_appeals
 from web.api import approvals as api_approvals
 from web.api.presenters import approval_json, case_json, iso
+from web.labels import (
+    ANSWER_KIND,
+    CATEGORY,
+    CONTEST,
+    DECISION,
+    FIELD,
+    PAUSE_REASON,
+    PERIOD_UNIT,
+    RECTIFICATION,
+    ROLE,
+    SATISFACTION,
+    channel_name,
+    citation,
+    event_name,
+    name_of,
+    refusal_text,
+    status_name,
+)
 from web.workspace.forms import (
     AdjudicateRatingForm,
     AnswerForm,
@@ -49,18 +66,6 @@ from web.workspace.forms import (
     choices,
 )
 from web.workspace.pages import bp, container, unit_name, unit_names
-from web.workspace.text import (
-    ANSWER_KIND,
-    CATEGORY,
-    DECISION,
-    FIELD,
-    PAUSE_REASON,
-    ROLE,
-    SATISFACTION,
-    event_name,
-    refusal_text,
-    status_name,
-)
 
 
 @dataclass(frozen=True)
@@ -254,26 +259,32 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     errors = posted[2] if posted else {}
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
+    titles = _titles(case.policy, states)
     names = {
         "category": CATEGORY,
         "decision": DECISION,
         "satisfaction": SATISFACTION,
         "pause": PAUSE_REASON,
         "answer_kind": ANSWER_KIND,
-        "rectification": RECTIFICATION_ZH,
-        "contest": CONTEST_ZH,
+        "rectification": RECTIFICATION,
+        "contest": CONTEST,
     }
     return render_template(
         f"{kind}.html",
         kind=kind,
         case=present(case, states),
         status_name=status_name(case.status),
+        profile_title=_profile_title(case.policy["id"], kind),
+        channel=channel_name(getattr(case, "channel", None)),
+        matter_source=citation((case.policy.get("matter") or {}).get("source")),
         deadlines=[_deadline(d, calendar, now) for d in states],
-        history=_timeline(kind, service.history(case_id)),
+        history=_timeline(kind, service.history(case_id), titles),
+        titles=titles,
         actions=[a for a in shown if a["open"]],
         closed_actions=[a for a in shown if not a["open"]],
         summary=summary,
         unit_name=unit_name,
+        channel_name=channel_name,
         names=names,
         fmt=_fmt,
         page_url=request.path if request.method == "GET" else url_for(f"workspace.{kind}_page", case_id=case_id),
@@ -317,14 +328,14 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
         state = "计时中"
     return {
         "title": d.title,
-        "source": d.source,
+        "source": citation(d.source),
         "round": d.round,
         "unit": unit_name(d.unit) if d.unit else "",
         "started": _fmt(d.started_at),
         "due": _fmt(d.due),
         "length": d.length,
         "extended": d.extended,
-        "period_unit": "工作日" if d.period_unit == "working_days" else "日",
+        "period_unit": name_of(PERIOD_UNIT, d.period_unit),
         "days_left": working_days_left(d.due, calendar, now) if running and not d.paused else None,
         "state": state,
         "overdue": running and d.overdue,
@@ -334,7 +345,24 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
     }
 
 
-def _timeline(kind: str, history) -> list[dict[str, Any]]:
+def _profile_title(profile_id: str, kind: str) -> str:
+    """The policy profile by its title (淄川区企业诉求“接诉即办”), never by its id; an id the catalogue no
+    longer holds is named as a profile no longer on offer."""
+    try:
+        return container().profiles.get(profile_id, kind).title
+    except KeyError:
+        return "已停用的规则"
+
+
+def _titles(policy: dict[str, Any], states: list[DeadlineState]) -> dict[str, dict[str, str]]:
+    """What the case's own rules call its deadlines and its escalation levels, by code."""
+    return {
+        "deadline": {d.name: d.title for d in states},
+        "level_code": {level["code"]: level["title"] for level in policy.get("escalation") or []},
+    }
+
+
+def _timeline(kind: str, history, titles: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     entries = []
     for e in history:
         role = e.actor.get("role") or ""
@@ -353,7 +381,7 @@ def _timeline(kind: str, history) -> list[dict[str, Any]]:
                 "role": ROLE.get(role, role),
                 "unit": unit_name(unit) if unit else "",
                 "details": [
-                    (label, _detail(key, e.data[key]))
+                    (label, _detail(e.type, key, e.data[key], titles))
                     for key, label in DETAILS
                     if key in e.data
                     and e.data[key] not in (None, "", [])
@@ -364,7 +392,11 @@ def _timeline(kind: str, history) -> list[dict[str, Any]]:
     return entries
 
 
-def _detail(key: str, value: Any) -> str:
+def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, str]]) -> str:
+    if key in titles:
+        return titles[key].get(value, str(value))
+    if key == "reason" and event_type == "Paused":
+        return name_of(PAUSE_REASON, value)
     if key in ("unit", "department"):
         return unit_name(value)
     if key in ("co_units", "departments"):

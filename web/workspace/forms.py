@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from web.workspace.text import ANSWER_KIND, DECISION, PAUSE_REASON, SATISFACTION
+from web.labels import ANSWER_KIND, DECISION, PAUSE_REASON, SATISFACTION
 
 
 class FormInputError(ValueError):

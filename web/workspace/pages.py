@@ -43,8 +43,8 @@ from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, No
 from domain.permissions import listing_unit
 from projections.cases.case_list import CaseListQuery
 from web.api.presenters import iso
+from web.labels import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 from web.workspace.forms import LoginForm, SignOutForm
-from web.workspace.text import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 
 bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()

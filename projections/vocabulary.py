@@ -1,0 +1,75 @@
+"""The projections' words: the Chinese names of the ledgers' counters and rates.
+
+What the domain stores is named in domain.vocabulary; what the projections count and compute from
+it (a unit's ledger columns, the bulletin's rates, the approvals' figures) is named here, once, for
+the bulletin's workbook and PDF, the ledger pages and the reports. ``tests/unit/test_vocabulary.py``
+holds every counter of ``projections.ledger`` to a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# A unit's appeal counters (projections.ledger.appeals.COUNTERS).
+COUNT = {
+    "forwarded": "转办",
+    "responded": "已响应",
+    "acknowledged": "签收",
+    "replies_on_time": "按时答复",
+    "replies_late": "超时答复",
+    "returned": "退回重办",
+    "extended": "延期",
+    "escalated": "督办",
+    "handed_back": "退单",
+    "closed": "办结",
+    "closed_solved": "办结已解决",
+    "closed_unsolved": "办结未解决",
+    "visits_very_satisfied": "非常满意",
+    "visits_satisfied": "满意",
+    "visits_basically_satisfied": "基本满意",
+    "visits_unsatisfied": "不满意",
+    "visits_very_unsatisfied": "非常不满意",
+    "merged": "并单",
+    "bad_ratings": "差评",
+    "rectified_on_time": "按期整改",
+    "rectified_late": "逾期整改",
+    "ratings_contested": "申诉复核",
+    "contests_upheld": "申诉成立",
+    "contests_rejected": "维持原评价",
+    "set_aside_unsatisfied": "撤销不满意",
+    "set_aside_very_unsatisfied": "撤销非常不满意",
+}
+# The rates of a unit's period and the composite (projections.reports.bulletin).
+RATE = {
+    "response": "响应率",
+    "on_time": "按时答复率",
+    "resolution": "解决率",
+    "satisfaction": "满意率",
+    "satisfaction_adjudicated": "复核后满意率",
+    "composite": "综合得分",
+}
+# (Chinese, English) names of the approvals' figures, for the workbook and the PDF: per day
+# (projections.ledger.approvals.DAY_COUNTERS) and per department (APPROVAL_COUNTERS).
+APPROVAL_DAY_COUNT: Mapping[str, tuple[str, str]] = {
+    "submitted": ("申请", "Submitted"),
+    "accepted": ("受理", "Accepted"),
+    "deemed_accepted": ("其中视为受理", "Deemed accepted, art. 32"),
+    "refused": ("不予受理", "Refused"),
+    "decided": ("作出决定", "Decided"),
+    "decided_on_time": ("按时决定", "Decided on time"),
+    "decided_late": ("超时决定", "Decided late"),
+    "delivered": ("窗口出件", "Delivered"),
+    "pauses_ended": ("中止计时结束次数", "Pauses ended"),
+    "paused_working_days": ("中止计时工作日", "Paused working days, art. 45"),
+    "extended": ("延期", "Extended, art. 42"),
+    "escalated": ("督办", "Escalated"),
+    "revoked": ("撤销", "Revoked"),
+    "withdrawn": ("撤回", "Withdrawn"),
+}
+APPROVAL_DEPARTMENT_COUNT: Mapping[str, tuple[str, str]] = {
+    "forwarded": ("转办", "Forwarded"),
+    "answered_on_time": ("按时答复", "Answered on time"),
+    "answered_late": ("超时答复", "Answered late"),
+    "returned": ("退回", "Returned"),
+    "missed": ("逾期", "Missed"),
+}

@@ -1,0 +1,161 @@
+"""The web's words: what the workspace and the web's exports show for the codes the domain stores.
+
+The names of the codes themselves (statuses, event types, roles, categories, channels, consequences,
+period units, satisfaction levels, pause reasons) are the domain's vocabulary (domain.vocabulary),
+and the ledgers' counters and rates the projections' (projections.vocabulary); they are re-exported
+here so that a page or an export takes every word from one module. Here live the web's own: the
+actions' button names, the fields' names for the error summary, the choices of its forms, how a
+refusal and a merge read to a clerk, and how a rule is cited on a page (``citation``: the document's
+number and the item in Chinese, never the short code). Presentation only: what a status allows,
+what a refusal says and what a deadline's state is are the domain's.
+"""
+
+from __future__ import annotations
+
+from domain.errors import LimitReached, NotAllowedInState
+from domain.status import ApprovalStatus, Status
+from domain.vocabulary import (
+    BINDS,
+    CATEGORY,
+    CHANNEL,
+    CONSEQUENCE,
+    CONTEST,
+    EVENT,
+    FOLLOW_UP,
+    KIND,
+    LAPSE,
+    PAUSE_REASON,
+    PERIOD_UNIT,
+    RECTIFICATION,
+    ROLE,
+    SATISFACTION,
+    STATUS,
+    WINDOW,
+    citation,
+    event_name,
+    name_of,
+)
+from projections.vocabulary import APPROVAL_DAY_COUNT, APPROVAL_DEPARTMENT_COUNT, COUNT, RATE
+
+__all__ = [
+    "ACTION",
+    "ANSWER_KIND",
+    "APPEAL_STATUSES",
+    "APPROVAL_ACTION",
+    "APPROVAL_DAY_COUNT",
+    "APPROVAL_DEPARTMENT_COUNT",
+    "APPROVAL_STATUSES",
+    "BINDS",
+    "CATEGORY",
+    "CHANNEL",
+    "CONSEQUENCE",
+    "CONTEST",
+    "COUNT",
+    "DECISION",
+    "EVENT",
+    "FIELD",
+    "FOLLOW_UP",
+    "KIND",
+    "LAPSE",
+    "PAUSE_REASON",
+    "PERIOD_UNIT",
+    "RATE",
+    "RECTIFICATION",
+    "ROLE",
+    "SATISFACTION",
+    "STATUS",
+    "WINDOW",
+    "channel_name",
+    "citation",
+    "event_name",
+    "merge_notice",
+    "name_of",
+    "refusal_text",
+    "status_name",
+]
+
+# The statuses in the order a filter lists them.
+APPEAL_STATUSES = tuple(s.value for s in Status)
+APPROVAL_STATUSES = tuple(s.value for s in ApprovalStatus)
+
+ANSWER_KIND = {"initial": "初步处理情况", "final": "办理结果"}
+DECISION = {"approve": "同意", "reject": "不同意"}
+# The actions' Chinese names (the buttons of docs/web-workspace.md *Actions and their forms*).
+ACTION = {
+    "acknowledge": "签收",
+    "answer": "提交答复",
+    "extend": "申请延期",
+    "handback": "申请退单",
+    "co_opinion": "提交协办意见",
+    "forward": "转办",
+    "review": "审核",
+    "return": "退回重办",
+    "escalate": "督办",
+    "visit": "回访",
+    "close": "办结",
+    "rectify": "差评整改",
+    "contest_rating": "申诉复核",
+    "adjudicate_rating": "差评复核",
+}
+APPROVAL_ACTION = {
+    "answer": "提交审查意见",
+    "accept": "受理",
+    "forward": "转审批部门",
+    "decide": "作出决定",
+    "deliver": "出件",
+    "extend": "延长审批期限",
+    "escalate": "督办",
+    "return": "退回部门意见",
+}
+
+# A field's name for the error summary.
+FIELD = {
+    "username": "用户名",
+    "password": "密码",
+    "kind": "答复类型",
+    "content": "内容",
+    "working_days": "延期工作日数",
+    "reason": "理由",
+    "decision": "审查结论",
+    "opinion": "审查意见",
+    "unit": "承办单位",
+    "co_units": "协办单位",
+    "note": "备注",
+    "satisfaction": "满意度",
+    "solved": "是否解决",
+    "accepted": "审核结果",
+    "departments": "审批部门",
+    "level": "督办层级",
+    "occurred_at": "发生时间",
+    "expected_version": "版本",
+    "into": "并入案件",
+    "upheld": "复核结论",
+}
+
+
+def merge_notice(merged_into: str | None, repeats: int) -> str:
+    """并单 as a unit reads it in its inbox: the case it joined, or how many repeats joined it."""
+    if merged_into:
+        return f"已并单至 {merged_into}，本件期限停止计时"
+    return f"有 {repeats} 件重复诉求并入本件，请一并答复各来电人" if repeats else ""
+
+
+def status_name(status: str | None) -> str:
+    return name_of(STATUS, status)
+
+
+def channel_name(channel: str | None) -> str:
+    """Where an appeal came in: the documents' channels by name, an operator's own code as it is."""
+    return name_of(CHANNEL, channel)
+
+
+def refusal_text(refused: NotAllowedInState | LimitReached) -> str:
+    """Why an action is not open now, in the clerk's words (the refusal's own, where it has them)."""
+    if isinstance(refused, LimitReached):
+        return "；".join(refused.zh.get(name) or message for name, message in refused.fields.items())
+    if refused.zh:
+        return refused.zh
+    if refused.status:
+        allowed = "、".join(f"「{status_name(s)}」" for s in refused.allowed)
+        return f"案件当前为「{status_name(refused.status)}」，仅在{allowed}时可办理"
+    return refused.message
