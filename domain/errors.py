@@ -7,6 +7,7 @@ HTTP status (docs/http-api.md *Errors*).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -89,7 +90,7 @@ class LoginThrottled(DomainError):
 
     code = "too_many_attempts"
 
-    def __init__(self, message: str, until) -> None:
+    def __init__(self, message: str, until: datetime) -> None:
         super().__init__(message)
         self.until = until
 

@@ -158,7 +158,7 @@ def may_read(actor: Actor, lead_unit: str | None, co_units: Iterable[str]) -> bo
     return actor.role is not Role.UNIT or _plays(actor.unit, READS["case"].unit_part, lead_unit, co_units)
 
 
-def _plays(unit: str | None, part: str, lead_unit: str | None, co_units: Iterable[str]) -> bool:
+def _plays(unit: str | None, part: str | None, lead_unit: str | None, co_units: Iterable[str]) -> bool:
     if unit is None:
         return False
     if part == "lead":

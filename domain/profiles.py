@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
-from typing import Any
+from typing import Any, cast
 
 from domain.appeals.ratings import RatingsRule, parse_ratings
 from domain.deadlines.periods import Period, PeriodUnit
@@ -325,7 +325,11 @@ def _parse_overdue(raw: Any, codes: set[str], problems: list[str]) -> OverdueRul
         problems.append(f"overdue.escalate: 'next' or an escalation code of this profile ({sorted(codes)})")
     if not isinstance(title, str) or not isinstance(source, str):
         problems.append("overdue: 'title' and 'source' are required text")
-    return OverdueRule(escalate, title, source) if not problems else None
+    if problems:
+        return None
+    # No problem: ``escalate`` is "next" or one of ``codes``, ``title`` and ``source`` are text.
+    assert isinstance(escalate, str) and isinstance(title, str) and isinstance(source, str)
+    return OverdueRule(escalate, title, source)
 
 
 def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy | None:
@@ -362,13 +366,27 @@ def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy
         elif on in issue:
             problems.append(f"{at}.issue: must not issue what it counts ({on})")
         else:
+            # Built as given even when the item has a problem (its id still counts in the uniqueness
+            # check below); the policy is then dropped, so a rule returned has every field right.
             rules.append(
-                AccountabilityRule(item.get("id"), item.get("title"), item.get("source"), on, count, per, tuple(issue))
+                AccountabilityRule(
+                    cast(str, item.get("id")),
+                    cast(str, item.get("title")),
+                    cast(str, item.get("source")),
+                    cast(str, on),
+                    count,
+                    per,
+                    tuple(issue),
+                )
             )
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         problems.append("accountability.rules: ids must be unique")
-    return AccountabilityPolicy(window, source, tuple(rules)) if not problems else None
+    if problems:
+        return None
+    # No problem: ``window`` is one of WINDOWS and ``source`` is text.
+    assert isinstance(window, str) and isinstance(source, str)
+    return AccountabilityPolicy(window, source, tuple(rules))
 
 
 def _parse_rules(

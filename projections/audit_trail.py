@@ -13,6 +13,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
 
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
@@ -20,7 +23,7 @@ from projections.feed import FeedItem
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
 
 
-def recorded_data(state: str | dict) -> dict[str, Any]:
+def recorded_data(state: str | dict[str, Any]) -> dict[str, Any]:
     """An event's own data from its recorded state: without the envelope, instants as ISO text."""
     data = json.loads(state) if isinstance(state, str) else state
     return {k: _plain(v) for k, v in data.items() if k not in _META}
@@ -63,11 +66,14 @@ COLUMNS = (
     "occurred_at",
     "data",
 )
+# A row: position, case id, case number, seq, type, the actor's user, role and unit, the case's lead
+# unit, recorded at, occurred at, the event's data as recorded.
+AuditRow = tuple[int, UUID, str, int, str, str, str, str | None, str | None, datetime, datetime, str]
 
 
-class AuditTrailView(TrackedView):
+class AuditTrailView(TrackedView[list[AuditRow]]):
     @abc.abstractmethod
-    def apply(self, rows: list[tuple], tracking) -> None:
+    def apply(self, rows: list[AuditRow], tracking: Tracking) -> None:
         """Append rows (values in ``COLUMNS`` order)."""
 
     @abc.abstractmethod
@@ -75,12 +81,12 @@ class AuditTrailView(TrackedView):
         """Rows in log order, and the total matching."""
 
 
-class AuditTrail(ReadModel):
+class AuditTrail(ReadModel[list[AuditRow]]):
     name = "audit_trail"
     view: AuditTrailView
 
     def begin(self) -> None:
-        self._rows: list[tuple] = []
+        self._rows: list[AuditRow] = []
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
@@ -102,5 +108,5 @@ class AuditTrail(ReadModel):
             )
         )
 
-    def changes(self) -> list[tuple]:
+    def changes(self) -> list[AuditRow]:
         return self._rows

@@ -12,7 +12,7 @@ them, so a batch's ``write`` may run while the next batch is being computed.
 from __future__ import annotations
 
 import abc
-from typing import Any
+from typing import Generic, TypeVar
 
 from eventsourcing.persistence import Tracking
 
@@ -20,8 +20,11 @@ from projections.feed import FeedItem
 
 SOURCE = "Appeals"
 
+# What a read model takes out of one batch (``changes``) and its view writes (``apply``).
+ChangesT = TypeVar("ChangesT")
 
-class TrackedView(abc.ABC):
+
+class TrackedView(abc.ABC, Generic[ChangesT]):
     """Port: the storage of one read model, with its tracking position."""
 
     # Whether ``apply`` may run on another thread while the runner computes the next batch
@@ -36,11 +39,15 @@ class TrackedView(abc.ABC):
     def reset(self) -> None:
         """Delete every row and the position, for a rebuild from zero."""
 
+    @abc.abstractmethod
+    def apply(self, changes: ChangesT, tracking: Tracking) -> None:
+        """Write a batch's ``changes`` and its ``tracking`` position in one transaction."""
 
-class ReadModel(abc.ABC):
+
+class ReadModel(abc.ABC, Generic[ChangesT]):
     name: str
 
-    def __init__(self, view: TrackedView) -> None:
+    def __init__(self, view: TrackedView[ChangesT]) -> None:
         self.view = view
 
     def tracking(self, position: int) -> Tracking:
@@ -54,9 +61,9 @@ class ReadModel(abc.ABC):
     def on_event(self, item: FeedItem) -> None: ...
 
     @abc.abstractmethod
-    def changes(self) -> Any:
+    def changes(self) -> ChangesT:
         """The batch's row changes as plain data, sharing nothing with the feed's cases."""
 
-    def write(self, changes: Any, position: int) -> None:
+    def write(self, changes: ChangesT, position: int) -> None:
         """Write ``changes`` and ``position`` in one transaction."""
         self.view.apply(changes, self.tracking(position))

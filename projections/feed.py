@@ -17,16 +17,20 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from eventsourcing.persistence import ApplicationRecorder, Mapper
+
 from domain.appeals.aggregate import Appeal
 from domain.approvals.aggregate import Approval
 from domain.cases.aggregate import Case
 from domain.cases.service import CaseService
 
+# A kind of case: its class, whose ``TOPIC`` begins the topics of its events.
+CaseKind = type[Appeal] | type[Approval]
 # Every kind of case the log holds.
-CASE_KINDS: tuple[type[Case], ...] = (Appeal, Approval)
+CASE_KINDS: tuple[CaseKind, ...] = (Appeal, Approval)
 
 
-def topic_prefixes(kinds: Sequence[type[Case]]) -> tuple[str, ...]:
+def topic_prefixes(kinds: Sequence[CaseKind]) -> tuple[str, ...]:
     """The topics of every event of these case kinds begin so (each kind's ``TOPIC`` and a dot)."""
     return tuple(f"{kind.TOPIC}." for kind in kinds)
 
@@ -44,7 +48,7 @@ class FeedItem(NamedTuple):  # a tuple: made for every event of the log, cheaply
         return type(self.event).__name__
 
 
-def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[Any]]:
+def library_reader(recorder: ApplicationRecorder) -> Callable[[int, int, int | None], Sequence[Any]]:
     """``(after, limit, stop)`` -> the notifications with after < id <= stop, at most ``limit``, in
     log order, read by the recorder's own ``select_notifications``."""
 
@@ -57,11 +61,11 @@ def library_reader(recorder: Any) -> Callable[[int, int, int | None], Sequence[A
 class CaseFeed:
     def __init__(
         self,
-        source: CaseService,
+        source: CaseService[Any],
         cache_size: int = 20000,
-        mapper: Any = None,
+        mapper: Mapper[UUID] | None = None,
         reader: Callable[[int, int, int | None], Sequence[Any]] | None = None,
-        kinds: Sequence[type[Case]] = CASE_KINDS,
+        kinds: Sequence[CaseKind] = CASE_KINDS,
     ) -> None:
         """The events of the case ``kinds`` in ``source``'s log. ``mapper``: what turns stored
         events into domain events; the application's by default, or one that gives the same events
@@ -98,8 +102,9 @@ class CaseFeed:
         """Drop cached cases (after a failed batch, whose state may be ahead of the views)."""
         self._cases.clear()
 
-    def _advance(self, notification) -> FeedItem:
-        event = self.mapper.to_domain_event(notification)
+    def _advance(self, notification: Any) -> FeedItem:
+        # The event's class is the one its topic names: a case kind's, with its own attributes.
+        event: Any = self.mapper.to_domain_event(notification)
         version = event.originator_version
         if version == 1:
             case = event.mutate(None)

@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 
 class BatchRunner:
-    def __init__(self, feed: CaseFeed, models: Sequence[ReadModel], batch_size: int = 1000) -> None:
+    def __init__(self, feed: CaseFeed, models: Sequence[ReadModel[Any]], batch_size: int = 1000) -> None:
         self.feed, self.models, self.batch_size = feed, list(models), batch_size
         self._positions: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -48,7 +49,7 @@ class BatchRunner:
     def positions(self) -> dict[str, int]:
         return {m.name: m.view.position() for m in self.models}
 
-    def run_once(self, progress: Callable[[int], None] | None = None) -> int:
+    def run_once(self, progress: Callable[[int], object] | None = None) -> int:
         """Processes everything recorded so far; returns how many events it applied."""
         with self._lock:
             # Read the positions afresh: another process may have rebuilt a view meanwhile.
@@ -59,10 +60,10 @@ class BatchRunner:
                 # Another runner committed these positions first; the next pass resyncs.
                 return 0
 
-    def _catch_up(self, progress: Callable[[int], None] | None) -> int:
+    def _catch_up(self, progress: Callable[[int], object] | None) -> int:
         start = min(self._positions.values(), default=0)
         applied = 0
-        in_flight: dict[str, Future] = {}
+        in_flight: dict[str, Future[None]] = {}
         with ExitStack() as stack:
             after_batch = stack.enter_context(_collector_paused())
             writers = {

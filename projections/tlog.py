@@ -51,7 +51,7 @@ class Source:
 
 
 class Leaf(NamedTuple):
-    index: int
+    index: int  # type: ignore[assignment]  # a field named as tuple's own method ``index``, which it shadows
     source: str
     notification_id: int
     application: str

@@ -76,10 +76,11 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     # Schemas renamed since the document was first published keep their component names.
     api.spec.components.schema("Case", schema=AppealSchema)
-    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)
+    # WSGI middleware as Flask documents it: wrapping ``wsgi_app``, which its types call a method.
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     if settings.trusted_proxies:
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.before_request(refuse_malformed_input)
     app.before_request(_wired)
     app.before_request(authenticate_request)

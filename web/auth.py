@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 
 from flask import current_app, g, request
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
@@ -76,7 +77,7 @@ class TokenService:
         return TokenClaims(username, token_id, issued_at, expires_at)
 
 
-def _is_text(value: object) -> bool:
+def _is_text(value: object) -> TypeGuard[str]:
     """Non-empty text that can be stored and hashed: no NUL, no lone surrogate."""
     if not isinstance(value, str) or not value or "\x00" in value:
         return False

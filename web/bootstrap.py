@@ -27,6 +27,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
+
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from adapters.auth.login_log import SQLLoginLog
 from adapters.auth.passwords import Argon2Hasher
@@ -90,6 +94,10 @@ class Settings:
         def path(name: str) -> Path | None:
             return Path(environ[name]) if environ.get(name) else None
 
+        @overload
+        def number(name: str, default: str, kind: type[int] = int, least: float = 1) -> int: ...
+        @overload
+        def number(name: str, default: str, kind: type[float], least: float = 1) -> float: ...
         def number(name: str, default: str, kind: type = int, least: float = 1) -> float:
             text = environ.get(name) or default
             try:
@@ -157,7 +165,9 @@ class Container:
 
     def database_head(self, timeout: float) -> int:
         """The head of the event log; on PostgreSQL, after waiting at most ``timeout`` for a connection."""
-        pool = getattr(self.appeals.recorder.datastore, "pool", None)
+        recorder = self.appeals.recorder
+        assert isinstance(recorder, SQLiteApplicationRecorder | PostgresApplicationRecorder)  # the database's kinds
+        pool = getattr(recorder.datastore, "pool", None)
         if isinstance(pool, GuardedPool):
             pool.probe(timeout)
         return self.appeals.recorder.max_notification_id() or 0
@@ -359,9 +369,13 @@ def merkle_sources(database: Database, *apps) -> list[Source]:
 
         return [Source(first.name, notification_reader(first.recorder), head(first.recorder), application)]
     return [
-        Source(app.name, notification_reader(app.recorder), head(app.recorder), lambda topic, name=app.name: name)
-        for app in apps
+        Source(app.name, notification_reader(app.recorder), head(app.recorder), _recorded_by(app.name)) for app in apps
     ]
+
+
+def _recorded_by(name: str) -> Callable[[str], str]:
+    """``Source.application`` of a log that the application ``name`` alone records in: every event is its."""
+    return lambda topic: name
 
 
 def local_secret(path: Path = Path("var/secret_key")) -> str:

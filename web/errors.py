@@ -73,7 +73,9 @@ RETRY_AFTER_UNAVAILABLE = "1"
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
-    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    # The body's own field "fields": marshmallow's metaclass declares it, whatever the name; the type
+    # checker takes it for Schema.fields (the schema's fields by name), which it shadows only here.
+    fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())  # type: ignore[assignment]
 
 
 class ErrorSchema(ma.Schema):

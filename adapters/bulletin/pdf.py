@@ -38,6 +38,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from adapters.bulletin.pdf_approvals import approvals_pages
 from adapters.bulletin.pdf_ratings import bad_ratings_pages
@@ -62,6 +63,9 @@ from projections.reports.bulletin import (
     composite_definition_zh,
 )
 from projections.vocabulary import RATE as RATE_LABELS
+
+if TYPE_CHECKING:  # matplotlib is imported when a PDF is made, not before
+    from matplotlib.typing import RcKeyType
 
 
 # -- fonts ----------------------------------------------------------------------------------------------------------
@@ -174,7 +178,12 @@ def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> byt
             if font not in {f.fname for f in font_manager.fontManager.ttflist}:
                 font_manager.fontManager.addfont(font)
             family = [font_manager.FontProperties(fname=font).get_name(), "DejaVu Sans"]
-        rc = {"font.family": family, "pdf.fonttype": 42, "axes.unicode_minus": False, "font.size": 9}
+        rc: dict[RcKeyType, Any] = {
+            "font.family": family,
+            "pdf.fonttype": 42,
+            "axes.unicode_minus": False,
+            "font.size": 9,
+        }
         with matplotlib.rc_context(rc):
             out = io.BytesIO()
             page = _Pages(bulletin, font)
@@ -277,6 +286,7 @@ class _Pages:
             return ""
         if row.rank is not None:
             return str(row.rank)
+        assert row.not_ranked is not None  # a row without a rank, but the totals, says why
         chinese, english = NOT_RANKED_CELL[row.not_ranked]
         return chinese if self.cjk else english
 

@@ -140,6 +140,7 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     columns: list[tuple[str, str, float]] = [  # (header, kind, width)
         ("排名 (Rank)", "int", 9),
@@ -172,6 +173,7 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook has one sheet, a worksheet
     ws.title = "通报 (Bulletin)"
     last_col = get_column_letter(len(columns))
     first, last = _span(bulletin)

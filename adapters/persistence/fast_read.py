@@ -22,8 +22,7 @@ from psycopg.rows import namedtuple_row
 from psycopg.sql import SQL, Identifier
 
 from adapters.persistence.fast_decode import fast_mapper
-from domain.cases.aggregate import Case
-from projections.feed import CASE_KINDS, CaseFeed, library_reader
+from projections.feed import CASE_KINDS, CaseFeed, CaseKind, library_reader
 
 Reader = Callable[[int, int, "int | None"], Sequence[Any]]  # as projections.feed.library_reader
 
@@ -56,7 +55,7 @@ class _PostgresReader:
             return curs.fetchall()
 
 
-def case_feed(app: Any, cache_size: int = 20000, kinds: Sequence[type[Case]] = CASE_KINDS) -> CaseFeed:
+def case_feed(app: Any, cache_size: int = 20000, kinds: Sequence[CaseKind] = CASE_KINDS) -> CaseFeed:
     """The case log for the read models (every kind of case by default), read and decoded the fast
     way (same events, same cases)."""
     return CaseFeed(

@@ -49,6 +49,7 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import BasePostgresFactory, ConnectionPool, PostgresDatastore, PostgresFactory
 from eventsourcing.utils import Environment
+from psycopg.rows import DictRow
 from psycopg_pool import PoolTimeout
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ UNAVAILABLE: tuple[type[Exception], ...] = (
 """Errors meaning "the database did not answer": a 503, or a retry for a process that waits for it."""
 
 
-class GuardedPool(ConnectionPool):
+class GuardedPool(ConnectionPool[psycopg.Connection[DictRow]]):
     """The library's pool with a circuit breaker: see the module's docstring."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -109,12 +110,14 @@ class GuardedPool(ConnectionPool):
         threading.Thread(target=self._probe_until_up, name=f"{self.name}-probe", daemon=True).start()
 
     def _probe_until_up(self) -> None:
-        kwargs = {k: v for k, v in (self.kwargs or {}).items() if k != "row_factory"}
+        given, conninfo = self.kwargs or {}, self.conninfo
+        assert isinstance(given, dict) and isinstance(conninfo, str)  # as ``_guarded`` builds the pool
+        kwargs = {k: v for k, v in given.items() if k != "row_factory"}
         while not self.closed:
             try:
                 if self.get_password_func:
                     kwargs["password"] = self.get_password_func()
-                with psycopg.connect(self.conninfo, **kwargs) as conn:
+                with psycopg.connect(conninfo, **kwargs) as conn:
                     conn.execute("SELECT 1")
             except psycopg.Error:
                 time.sleep(PROBE_INTERVAL)
@@ -129,6 +132,7 @@ class GuardedPool(ConnectionPool):
 def _guarded(datastore: PostgresDatastore) -> GuardedPool:
     """The datastore's pool rebuilt, before first use, as a ``GuardedPool`` with the library's arguments."""
     library = datastore.pool
+    assert isinstance(library.kwargs, dict)  # the library builds its pool with a dict of connection arguments
     return GuardedPool(
         get_password_func=library.get_password_func,
         connection_class=library.connection_class,

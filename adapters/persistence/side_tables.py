@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.postgres import PostgresFactory
 from eventsourcing.utils import Environment
 from psycopg.rows import tuple_row
 
@@ -30,10 +31,12 @@ class SideTables:
         if self.kind == "sqlite":
             self.p, self.blob, self.instant_type, self.serial = "?", "BLOB", "TEXT", "INTEGER PRIMARY KEY"
             self._path, self._local = database.env["SQLITE_DBNAME"], threading.local()
-            self._factory = None
+            self._factory: PostgresFactory | None = None
         else:
             self.p, self.blob, self.instant_type, self.serial = "%s", "BYTEA", "TIMESTAMPTZ", "BIGSERIAL PRIMARY KEY"
-            self._factory = InfrastructureFactory.construct(Environment("SideTables", database.env))
+            factory = InfrastructureFactory.construct(Environment("SideTables", database.env))
+            assert isinstance(factory, PostgresFactory)  # a PostgreSQL database's env names SharedPostgresFactory
+            self._factory = factory
 
     @property
     def datastore(self):

@@ -65,6 +65,8 @@ _MAX_SIGNATURES = 100  # signed-note: verifiers SHOULD cap, MUST accept 16
 _MAX_NAMED = 1000  # per-event findings kept: a wholly rewritten export needs no million lines
 _LOOKAHEAD = 4  # consecutive removed or inserted events the locator can still realign over
 _SIZE = re.compile(r"0|[1-9][0-9]*")
+# A file of the export as ``_mapped`` gives it: mapped, or empty bytes.
+_Mapped = bytes | mmap.mmap
 
 
 class ProofError(ValueError):
@@ -317,7 +319,7 @@ def _tree_roots(leaf_hashes: Iterable[bytes], sizes: set[int]) -> tuple[int, dic
     return count, roots
 
 
-def _records(events: bytes, offset: int = 0) -> Iterator[tuple[int, int | None]]:
+def _records(events: _Mapped, offset: int = 0) -> Iterator[tuple[int, int | None]]:
     """(start, end) of each record of events.bin from ``offset``; end is None for one cut off."""
     while offset < len(events):
         start = offset + 4
@@ -344,7 +346,10 @@ def verify_export(
 
 class _Audit:
     def __init__(self, directory: Path, vkey: str | None, witnesses: Sequence[str]) -> None:
-        self.directory, self.problems, self.findings, self.signed = directory, [], [], {}
+        self.directory = directory
+        self.problems: list[Problem] = []
+        self.findings: list[tuple[int, str, bool]] = []  # (index, message, proven)
+        self.signed: dict[int, bytes] = {}  # size -> root, of the checkpoints signed by the log key
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             self.origin = manifest["origin"] if manifest["format"] == EXPORT_FORMAT else None
@@ -474,7 +479,7 @@ class _Audit:
             return checkpoint
         return None
 
-    def leaves_of(self, events: bytes, leaves: bytes) -> Iterator[bytes]:
+    def leaves_of(self, events: _Mapped, leaves: _Mapped) -> Iterator[bytes]:
         """The leaf hashes recomputed from events.bin, each record checked and compared with leaves.bin on the way."""
         stored, count, self.shift, skip = len(leaves) // 32, 0, 0, 0
         for start, end in _records(events):
@@ -494,7 +499,7 @@ class _Audit:
             count += 1
             yield leaf
 
-    def locate(self, events: bytes, leaves: bytes, index: int, leaf: bytes, offset: int) -> tuple[int, int]:
+    def locate(self, events: _Mapped, leaves: _Mapped, index: int, leaf: bytes, offset: int) -> tuple[int, int]:
         """Names the event at ``index`` that differs from leaves.bin, realigning over a few removed or inserted ones.
 
         A removal or insertion must also explain the next event, so that a
@@ -540,7 +545,7 @@ def _lines(path: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _mapped(path: Path) -> Iterator[bytes]:
+def _mapped(path: Path) -> Iterator[_Mapped]:
     """The file's bytes, mapped rather than read (mmap cannot map an empty file)."""
     if not path.is_file() or path.stat().st_size == 0:
         yield b""

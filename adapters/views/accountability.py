@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -30,6 +30,12 @@ def _values(row: TrailRow) -> tuple:
 
 class _Queries:
     p: str
+    # The recorder's own, which the concrete view inherits: a SQLite or a PostgreSQL datastore, whose
+    # cursors give tuples or dicts.
+    datastore: Any
+    if TYPE_CHECKING:
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def entries(self, record_id: str, period: str | None = None) -> list[dict[str, Any]]:
         sql = f"SELECT {', '.join(COLUMNS)} FROM accountability_trail WHERE record_id = {self.p}"
@@ -80,7 +86,7 @@ class PostgresAccountabilityTrailView(_Queries, PostgresTrackingRecorder, Accoun
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [
-            SQL(s)
+            SQL(s)  # type: ignore[misc]  # the library's list is annotated list[Composed]; it runs any Composable, SQL too
             for s in (
                 "CREATE TABLE IF NOT EXISTS accountability_trail (position bigint PRIMARY KEY, record_id text, "
                 "entry text, kind text, at text, period text, data text)",

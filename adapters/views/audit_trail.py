@@ -14,7 +14,8 @@ from projections.audit_trail import COLUMNS, AuditQuery, AuditTrailView
 
 
 def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for column, value in (("actor_user", q.actor), ("type", q.type), ("case_id", q.case_id)):
         if value:
             clauses.append(f"{column} = {p}")
@@ -79,7 +80,7 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [
-            SQL(statement)
+            SQL(statement)  # type: ignore[misc]  # the library's list is annotated list[Composed]; it runs any Composable, SQL too
             for statement in (
                 "CREATE TABLE IF NOT EXISTS audit_trail (position bigint PRIMARY KEY, case_id uuid NOT NULL, "
                 "case_no text, seq integer, type text, actor_user text, actor_role text, actor_unit text, "
@@ -118,7 +119,9 @@ class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
         where, params = _where(q, "%s")
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT count(*) AS n FROM audit_trail{where}", params)
-            total = c.fetchone()["n"]
+            counted = c.fetchone()
+            assert counted is not None  # a count gives one row
+            total = counted["n"]
             c.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} ORDER BY position LIMIT %s OFFSET %s",
                 [*params, q.per_page, (q.page - 1) * q.per_page],

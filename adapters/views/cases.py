@@ -10,6 +10,8 @@ from uuid import UUID
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from adapters.views.verdicts import ended_by, not_ended_by
@@ -263,7 +265,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             c.execute(
                 _candidates("?", viewer_unit), [_lite(start), _lite(end), *([viewer_unit] if viewer_unit else [])]
             )
-            return [_candidate(r[0], *r[1:4], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
+            return [_candidate(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
 
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
@@ -286,7 +288,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [
-            SQL(s)
+            SQL(s)  # type: ignore[misc]  # the library's list is annotated list[Composed]; it runs any Composable, SQL too
             for s in (
                 "CREATE TABLE IF NOT EXISTS cases (id uuid PRIMARY KEY, case_no text, status text, profile text, "
                 "tier text, channel text, category text, unit text, co_units text, subject text, "
@@ -332,17 +334,17 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                 "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
                 "AND table_name = 'case_units'"
             )
-            exists = c.fetchone()["n"] > 0
+            exists = _count(c) > 0
             c.execute(
                 "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
                 "AND table_name = 'case_units' AND column_name = 'next_ends_at'"
             )
-            rebuild = exists and c.fetchone()["n"] == 0
+            rebuild = exists and _count(c) == 0
             c.execute(
                 "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
                 "AND table_name = 'cases' AND column_name = 'credit_code'"
             )
-            cases_made = exists and c.fetchone()["n"] == 0
+            cases_made = exists and _count(c) == 0
         super().create_table()
         if rebuild:
             log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
@@ -395,7 +397,7 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
         count, count_params, select, params = _select(q, "%s", q.now or utc_now())
         with self.datastore.transaction(commit=False) as c:
             c.execute(count.replace("count(*)", "count(*) AS n"), count_params)
-            total = c.fetchone()["n"]
+            total = _count(c)
             c.execute(select, params)
             rows = [dict(r) for r in c.fetchall()]
         for row in rows:
@@ -520,6 +522,13 @@ _DEADLINE_TYPES = [
 _case_values = itemgetter(*CASE_COLUMNS)
 _MERGED = {column for column, _, _ in _MERGE_COLUMNS}
 _MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并单); it is rebuilt from the event log"
+
+
+def _count(c: Cursor[DictRow]) -> int:
+    """What the ``SELECT count(*) AS n`` just run gave (a count gives one row)."""
+    row = c.fetchone()
+    assert row is not None
+    return row["n"]
 
 
 def _candidates(p: str, viewer_unit: str | None) -> str:

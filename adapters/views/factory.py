@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventsourcing.persistence import InfrastructureFactory
+from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment
 
 from adapters.persistence.database import Database
@@ -12,7 +12,7 @@ from adapters.views.cases import PostgresCaseListView, SQLiteCaseListView
 from adapters.views.ledger import PostgresLedgerView, SQLiteLedgerView
 from adapters.views.tlog import PostgresMerkleView, SQLiteMerkleView
 
-VIEW_CLASSES = {
+VIEW_CLASSES: dict[str, dict[str, type[TrackingRecorder]]] = {
     "sqlite": {
         "audit_trail": SQLiteAuditTrailView,
         "case_list": SQLiteCaseListView,

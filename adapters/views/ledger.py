@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -159,6 +159,12 @@ def _values(row: Any) -> list[Any]:
 
 class _LedgerQueries:
     p = "?"
+    # The recorder's own, which the concrete view inherits: a SQLite or a PostgreSQL datastore, whose
+    # cursors give tuples or dicts.
+    datastore: Any
+    if TYPE_CHECKING:
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def _fetch_one(self, c, sql: str, params) -> Any:
         c.execute(sql.format(p=self.p), params)
@@ -313,7 +319,7 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [
-            SQL(s)
+            SQL(s)  # type: ignore[misc]  # the library's list is annotated list[Composed]; it runs any Composable, SQL too
             for s in (
                 "CREATE TABLE IF NOT EXISTS ledger_days (unit text, day date, "
                 + ", ".join(f"{c} integer NOT NULL DEFAULT 0" for c in UNIT_COLUMNS)
@@ -340,6 +346,7 @@ class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
                 "to_regclass('bad_ratings') IS NOT NULL AS listed"
             )
             row = c.fetchone()
+            assert row is not None  # a SELECT without FROM gives one row
         super().create_table()
         if row["made"] and not row["listed"]:
             log.warning("the ledger gained the list of bad ratings (差评); it is rebuilt from the event log")

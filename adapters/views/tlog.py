@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.postgres import PostgresTrackingRecorder
@@ -48,6 +48,12 @@ class _Queries(MerkleView):
     """The SQL both databases share; ``p`` is the driver's placeholder."""
 
     p = "?"
+    # The recorder's own, which the concrete view inherits: a SQLite or a PostgreSQL datastore, whose
+    # cursors give tuples or dicts.
+    datastore: Any
+    if TYPE_CHECKING:
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def size(self) -> int:
         with self.datastore.transaction(commit=False) as c:
@@ -108,7 +114,7 @@ class _Queries(MerkleView):
             found = self._checkpoints(f" WHERE size = {self.p}", (size,))
         return found[0] if found else None
 
-    def _checkpoints(self, where: str, params: tuple) -> list[CheckpointRecord]:
+    def _checkpoints(self, where: str, params: tuple[Any, ...]) -> list[CheckpointRecord]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT size, root, note, issued_at FROM merkle_checkpoints{where} ORDER BY size", params)
             rows = c.fetchall()
@@ -216,7 +222,8 @@ class PostgresMerkleView(_Queries, PostgresTrackingRecorder):
     def __init__(self, datastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.sql_create_statements += [
-            SQL(s) for s in _tables(uuid="uuid", blob="bytea", instant="timestamptz", big="bigint")
+            SQL(s)  # type: ignore[misc]  # the library's list is annotated list[Composed]; it runs any Composable, SQL too
+            for s in _tables(uuid="uuid", blob="bytea", instant="timestamptz", big="bigint")
         ]
 
     def create_table(self) -> None:

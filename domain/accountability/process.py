@@ -8,7 +8,8 @@ aggregate, on the library's public API (``EventSourcedProjection``), run by
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
@@ -20,10 +21,14 @@ from domain.actors import Actor
 from domain.catalogue import ProfileCatalogue
 from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_action_role
-from domain.time_source import utc_now
+from domain.profiles import PolicyProfile
+from domain.time_source import TimeSource, utc_now
+
+# ``UnitAccountability.note_lapse``'s arguments: kind, case id, case number, seq, at, evidence, policy, detail.
+LapseArgs = tuple[str, str, str, int, datetime, list[dict[str, Any]], dict[str, Any], dict[str, Any]]
 
 
-class AccountabilityProcess(EventSourcedProjection):
+class AccountabilityProcess(EventSourcedProjection[UUID]):
     """Follows the case events exactly once and keeps each unit's accountability record.
 
     The library's process machinery records the new unit events together
@@ -44,19 +49,28 @@ class AccountabilityProcess(EventSourcedProjection):
     snapshotting_intervals = {UnitAccountability: 100}  # noqa: RUF012 - the library's class setting
 
     def __init__(
-        self, env: dict[str, str] | None = None, *, appeals: Any, profiles: ProfileCatalogue, clock: Any = None
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        appeals: Any,
+        profiles: ProfileCatalogue,
+        clock: TimeSource | None = None,
     ) -> None:
         super().__init__({"AGGREGATE_CACHE_MAXSIZE": "1000", **(env or {})})
         self.appeals, self.profiles = appeals, profiles
         self.clock = clock or utc_now
 
-    def policy(self, domain_event: Any, processing_event: ProcessingEvent) -> None:  # type: ignore[override]
+    def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         case = self.appeals.repository.get(domain_event.originator_id, version=domain_event.originator_version)
         lapse = self._lapse(domain_event, case)
         if lapse is None:
             return
         unit, args = lapse
-        record = processing_event.aggregates.get(UnitAccountability.create_id(unit)) or self._record_of(unit)
+        # The records collected so far in this batch: this process collects only unit records.
+        collected = cast(
+            "UnitAccountability | None", processing_event.aggregates.get(UnitAccountability.create_id(unit))
+        )
+        record = collected or self._record_of(unit)
         record.note_lapse(*args)
         processing_event.collect_events(record)
 
@@ -79,7 +93,7 @@ class AccountabilityProcess(EventSourcedProjection):
             if type(e).__name__ == "ConsequenceIssued"
         ]
 
-    def _lapse(self, domain_event: Any, case: Any) -> tuple[str, tuple] | None:
+    def _lapse(self, domain_event: Any, case: Any) -> tuple[str, LapseArgs] | None:
         """The unit and the ``note_lapse`` arguments of one case event, or None if it is no unit's lapse."""
         kind = type(domain_event).__name__
         case_id, seq = domain_event.originator_id, domain_event.originator_version
@@ -89,6 +103,7 @@ class AccountabilityProcess(EventSourcedProjection):
                 current = self.profiles.get(policy["id"])
             except KeyError:
                 return None
+            assert isinstance(current, PolicyProfile)  # a profile of kind "appeal" (the catalogue's default)
             policy["accountability"] = current.case_policy(None)["accountability"]
         if not policy.get("accountability"):
             return None
@@ -136,7 +151,7 @@ class AccountabilityProcess(EventSourcedProjection):
         A second follower racing over the same events either conflicts on the position or on the
         unit records' versions, and a lapse already noted is never noted again.
         """
-        processing_event = ProcessingEvent(tracking=Tracking(self.appeals.name, items[-1][1]))
+        processing_event: ProcessingEvent[UUID] = ProcessingEvent(tracking=Tracking(self.appeals.name, items[-1][1]))
         for domain_event, _ in items:
             self.policy(domain_event, processing_event)
         recordings = self._record(processing_event)

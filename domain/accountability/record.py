@@ -27,8 +27,9 @@ received, referral made, 挂牌督办 opened and struck off 销号) on the same 
 from __future__ import annotations
 
 import calendar as _calendar
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -256,6 +257,7 @@ class UnitAccountability(Aggregate):
             problems["note"] = "say what was done (a note is required)"
         if problems:
             raise ValidationFailed(problems)
+        assert note is not None  # no problem: a note is given
         self._action_recorded(
             action, ACTIONS[action][0], consequence, case_id, supervision, note, actor.as_record(), at
         )
@@ -269,7 +271,7 @@ class UnitAccountability(Aggregate):
         case_id: str | None,
         supervision: str | None,
         note: str,
-        actor: dict,
+        actor: dict[str, Any],
         at: datetime,
     ) -> None:
         entry = {
@@ -288,8 +290,9 @@ class UnitAccountability(Aggregate):
             for c in self.consequences:
                 if c["id"] == consequence:
                     c["follow_ups"].append(entry)
+        # Both actions name the supervision (the command numbers a new one, and finds the one struck off).
         if action == "listed_supervision_opened":
-            self.supervisions[supervision] = {
+            self.supervisions[cast(str, supervision)] = {
                 "id": supervision,
                 "case_id": case_id,
                 "opened_at": at,
@@ -298,7 +301,7 @@ class UnitAccountability(Aggregate):
                 "struck_off_at": None,
             }
         elif action == "listed_supervision_struck_off":
-            self.supervisions[supervision]["struck_off_at"] = at
+            self.supervisions[cast(str, supervision)]["struck_off_at"] = at
 
 
 def _ref(item: dict[str, Any]) -> str:
@@ -306,7 +309,7 @@ def _ref(item: dict[str, Any]) -> str:
     return item["id"] if "id" in item else f"{item['case_id']}#{item['seq']}"
 
 
-def merge_evidence(evidence) -> list[dict[str, Any]]:
+def merge_evidence(evidence: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for e in evidence:
         out.setdefault((e["case_id"], e["seq"]), e)

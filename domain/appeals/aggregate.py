@@ -17,7 +17,7 @@ calendar, so a newly published calendar year corrects them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -77,14 +77,15 @@ class Appeal(Case):
         category: str,
         subject: str,
         content: str,
-        enterprise: dict,
-        contact: dict | None,
-        policy: dict,
-        actor: dict,
+        enterprise: dict[str, Any],
+        contact: dict[str, Any] | None,
+        policy: dict[str, Any],
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
         at = occurred_at or timestamp
+        assert at is not None  # the library gives every event's body the event's own timestamp
         self.channel, self.external_ref, self.case_no = channel, external_ref, case_no
         self.category, self.subject, self.content = category, subject, content
         self.enterprise, self.contact, self.policy = enterprise, contact, policy
@@ -140,7 +141,7 @@ class Appeal(Case):
         unit: str,
         co_units: list[str],
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -159,7 +160,9 @@ class Appeal(Case):
         self._acknowledged(actor.as_record(), occurred_at)
 
     @event("Acknowledged", topic="caseledger:Appeal.Acknowledged")
-    def _acknowledged(self, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None) -> None:
+    def _acknowledged(
+        self, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
+    ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.ACKNOWLEDGED.value
         self.responded_seq = self.responded_seq or self.version + 1
@@ -184,7 +187,12 @@ class Appeal(Case):
 
     @event("Answered", topic="caseledger:Appeal.Answered")
     def _answered(
-        self, kind: str, content: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        kind: str,
+        content: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         if kind == "final":
@@ -208,7 +216,7 @@ class Appeal(Case):
         self,
         accepted: bool,
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -228,7 +236,12 @@ class Appeal(Case):
 
     @event("Returned", topic="caseledger:Appeal.Returned")
     def _returned(
-        self, reason: str, cause: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        reason: str,
+        cause: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status = Status.RETURNED.value
@@ -245,10 +258,10 @@ class Appeal(Case):
         level: int,
         level_code: str,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
-        cause: dict | None = None,
+        cause: dict[str, Any] | None = None,
     ) -> None:
         # cause: for an escalation the profile orders (e.g. 督办通知 on a missed deadline), the rule
         # and the event that brought it; None when a person escalated.
@@ -272,7 +285,7 @@ class Appeal(Case):
         found_by: str,
         as_of: datetime,
         provisional: bool,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -325,7 +338,7 @@ class Appeal(Case):
         deadline: str,
         working_days: int,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -345,7 +358,7 @@ class Appeal(Case):
 
     @event("HandbackRequested", topic="caseledger:Appeal.HandbackRequested")
     def _handback_requested(
-        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, reason: str, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         self._moved(occurred_at, timestamp)
         self.status = Status.HANDBACK_REQUESTED.value
@@ -365,7 +378,12 @@ class Appeal(Case):
 
     @event("CoOpinionGiven", topic="caseledger:Appeal.CoOpinionGiven")
     def _co_opinion_given(
-        self, unit: str, content: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        unit: str | None,
+        content: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.co_opinions.append({"unit": unit, "content": content, "at": at, "seq": self.version + 1})
@@ -394,7 +412,7 @@ class Appeal(Case):
         satisfaction: str,
         solved: bool | None,
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -431,7 +449,7 @@ class Appeal(Case):
         self,
         rating_seq: int,
         content: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -470,7 +488,7 @@ class Appeal(Case):
         rating_seq: int,
         reason: str,
         unit: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -508,7 +526,7 @@ class Appeal(Case):
         rating_seq: int,
         upheld: bool,
         note: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -525,6 +543,9 @@ class Appeal(Case):
     # Class defaults (unannotated: not fields of an event), so cases recorded before merging existed
     # read as never merged. On a repeat, the case it joined (id, case_no, at, seq, its status before);
     # on the case joined, each repeat's caller record, in order.
+    if TYPE_CHECKING:  # declared for the type checker only, as the class attributes of domain.cases.aggregate.Case
+        merged_into: dict[str, Any] | None
+        repeats: tuple[dict[str, Any], ...]
     merged_into = None
     repeats = ()
 
@@ -562,6 +583,7 @@ class Appeal(Case):
         if survivor.id == self.id:
             raise ValidationFailed({"into": "a case cannot be merged into itself"}, zh={"into": "不能并入本案自身"})
         if survivor.status == Status.MERGED.value:
+            assert survivor.merged_into is not None  # a merged case names the case it joined
             raise NotAllowedInState(
                 f"case {survivor.case_no} is itself merged into {survivor.merged_into['case_no']}; "
                 "merge into that case",
@@ -585,7 +607,7 @@ class Appeal(Case):
         into_case_no: str,
         status: str,
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -600,9 +622,9 @@ class Appeal(Case):
         self,
         case: UUID,
         case_no: str,
-        caller: dict,
+        caller: dict[str, Any],
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -618,6 +640,7 @@ class Appeal(Case):
         of both keeps the merge and its undoing. A closed case's record is final, so a repeat whose case
         was closed meanwhile stays merged."""
         self.check_status("unmerge", Status.MERGED)
+        assert self.merged_into is not None  # a merged case names the case it joined
         if survivor is None or survivor.id != self.merged_into["id"]:
             raise ValidationFailed({"into": "the case this appeal joined"})
         if survivor.status == Status.CLOSED.value:
@@ -640,11 +663,12 @@ class Appeal(Case):
         from_case_no: str,
         status: str,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
+        assert self.merged_into is not None  # only a merged case is unmerged
         merged_seq = self.merged_into["seq"]
         self.merged_into, self.status = None, status
         restart_cancelled(self.clocks, merged_seq, at, self.version + 1)
@@ -655,7 +679,7 @@ class Appeal(Case):
         case: UUID,
         case_no: str,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -671,7 +695,11 @@ class Appeal(Case):
 
     @event("Closed", topic="caseledger:Appeal.Closed")
     def _closed(
-        self, solved: bool | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        solved: bool | None,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.closed_at = Status.CLOSED.value, at

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.pauses import close_pause, running
@@ -77,10 +77,11 @@ def parse_ratings(raw: Any, problems: list[str]) -> RatingsRule | None:
             problems.append(f"ratings.{key}: required text (the sentence the value comes from, or why it is a default)")
     if len(problems) > found:
         return None
+    assert _whole(days) and _whole(window)  # else a problem was reported above
     return RatingsRule(days, raw["rectification_source"], window, raw["contest_source"])
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -113,7 +114,7 @@ def new_rating(level: str, unit: str | None, at: datetime, seq: int) -> dict[str
 def latest_bad(ratings: list[dict[str, Any]], policy: Mapping[str, Any], command: str) -> dict[str, Any]:
     """The latest bad rating, which ``command`` follows through; refused when there is none, or when
     the case's policy (as the case keeps it) follows no rating through."""
-    rating = next((r for r in reversed(ratings) if r["bad"]), None)
+    rating: dict[str, Any] | None = next((r for r in reversed(ratings) if r["bad"]), None)
     if rating is None:
         raise NotAllowedInState(
             f"cannot {command}: no follow-up visit rated the case unsatisfied (差评)",

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.application import ProcessingEvent
+from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
@@ -40,7 +41,7 @@ class Opening:
     refusal: ValidationFailed | None = None
 
 
-class AppealService(CaseService):
+class AppealService(CaseService[Appeal]):
     """企业诉求 application: open, command, get (now or as of a moment), history."""
 
     aggregate = Appeal
@@ -67,7 +68,7 @@ class AppealService(CaseService):
         unchanged, so re-importing a work order never duplicates it.
         """
         check_command_role("open", actor)
-        case_id = Appeal.create_id(channel, external_ref, actor.request and actor.request.id)
+        case_id = Appeal.create_id(channel, external_ref, actor.request.id if actor.request else None)
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
@@ -137,7 +138,11 @@ class AppealService(CaseService):
         meanwhile, by an earlier run or a concurrent one: those are found, marked present, and the
         rest saved again — so the common case, a file of new work orders, costs no look-up at all."""
         # The events are collected once: a refused save has taken them from the cases already.
-        pending = {o.case_id: o.case.collect_events() for o in outcomes if o.outcome == "created"}
+        pending: dict[UUID, Sequence[CanMutateAggregate[UUID]]] = {}
+        for o in outcomes:
+            if o.outcome == "created":
+                assert o.case is not None  # a created outcome carries its new case
+                pending[o.case_id] = o.case.collect_events()
         for _ in range(5):
             if not pending:
                 return
@@ -156,12 +161,12 @@ class AppealService(CaseService):
                     del pending[o.case_id]
         raise VersionConflict("the work orders kept being opened by another import meanwhile; import again")
 
-    def _save_events(self, events: list) -> None:
+    def _save_events(self, events: Sequence[DomainEventProtocol[UUID]]) -> None:
         """``save(*events)`` as the library saves (its recording, snapshots and notifications), less its
         check of each object given, whether an event or an aggregate: a runtime protocol check that
         costs about a sixth of an imported order's saving on CPython 3.11 — these are this service's
         own events, just collected."""
-        processing = ProcessingEvent()
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
         processing.events.extend(events)
         recordings = self._record(processing)
         self._take_snapshots(processing)
@@ -191,6 +196,7 @@ class AppealService(CaseService):
         problems: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)
+            assert isinstance(policy, PolicyProfile)  # the catalogue gives a profile of the kind asked: "appeal"
         except KeyError:
             policy = None
             problems["profile"] = f"unknown policy profile {profile!r}; known: {', '.join(self.profiles.ids())}"
@@ -217,6 +223,7 @@ class AppealService(CaseService):
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
             raise ValidationFailed(problems)
+        assert policy is not None  # else the unknown profile was a problem
         return Appeal(
             id=case_id,
             channel=channel,

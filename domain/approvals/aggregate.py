@@ -64,16 +64,17 @@ class Approval(Case):
         channel: str | None,
         external_ref: str | None,
         matter: str,
-        applicant: dict,
+        applicant: dict[str, Any],
         materials: list[str],
         departments: list[str],
         commitment: bool,
-        policy: dict,
-        actor: dict,
+        policy: dict[str, Any],
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
         at = occurred_at or timestamp
+        assert at is not None  # the library gives every event's body the event's own timestamp
         self.case_no, self.channel, self.external_ref = case_no, channel, external_ref
         self.matter, self.applicant, self.commitment, self.policy = matter, applicant, commitment, policy
         self.materials = list(materials)
@@ -129,7 +130,7 @@ class Approval(Case):
         self,
         missing: list[str],
         note: str | None,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -146,7 +147,11 @@ class Approval(Case):
 
     @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")
     def _materials_supplied(
-        self, materials: list[str], actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        materials: list[str],
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         self._moved(occurred_at, timestamp)
         self.materials += [m for m in materials if m not in self.materials]
@@ -166,7 +171,7 @@ class Approval(Case):
 
     @event("Accepted", topic="caseledger:Approval.Accepted")
     def _accepted(
-        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, note: str | None, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.accepted_at = S.ACCEPTED.value, at
@@ -188,7 +193,7 @@ class Approval(Case):
         accepted_as_of: datetime,
         notice_ended_at: datetime,
         source: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -207,7 +212,7 @@ class Approval(Case):
 
     @event("Refused", topic="caseledger:Approval.Refused")
     def _refused(
-        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, reason: str, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         self._ended(S.REFUSED, "Refused", occurred_at, timestamp)
 
@@ -225,7 +230,11 @@ class Approval(Case):
 
     @event("Forwarded", topic="caseledger:Approval.Forwarded")
     def _forwarded(
-        self, departments: list[str], actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        departments: list[str],
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.forwarded_at = S.IN_REVIEW.value, at
@@ -260,7 +269,7 @@ class Approval(Case):
         department: str,
         decision: str,
         opinion: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -285,7 +294,12 @@ class Approval(Case):
 
     @event("DepartmentReturned", topic="caseledger:Approval.DepartmentReturned")
     def _department_returned(
-        self, department: str, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        department: str,
+        reason: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         entry = self._department_entry(department)
@@ -333,7 +347,7 @@ class Approval(Case):
         expected_working_days: int,
         note: str | None,
         clocks: list[str],
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -358,7 +372,7 @@ class Approval(Case):
 
     @event("Resumed", topic="caseledger:Approval.Resumed")
     def _resumed(
-        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, note: str | None, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         resume_paused(self.clocks, at, self.version + 1)
@@ -400,7 +414,7 @@ class Approval(Case):
         deadline: str,
         working_days: int,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -415,10 +429,10 @@ class Approval(Case):
         level: int,
         level_code: str,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
-        cause: dict | None = None,
+        cause: dict[str, Any] | None = None,
     ) -> None:
         self._moved(occurred_at, timestamp)
         self.escalation_level = level
@@ -439,7 +453,7 @@ class Approval(Case):
         found_by: str,
         as_of: datetime,
         provisional: bool,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
     ) -> None:
@@ -466,7 +480,12 @@ class Approval(Case):
 
     @event("Decided", topic="caseledger:Approval.Decided")
     def _decided(
-        self, decision: str, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self,
+        decision: str,
+        reason: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.decision, self.decided_at = S.DECIDED.value, decision, at
@@ -481,7 +500,7 @@ class Approval(Case):
 
     @event("Delivered", topic="caseledger:Approval.Delivered")
     def _delivered(
-        self, note: str | None, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, note: str | None, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         at = self._moved(occurred_at, timestamp)
         self.status, self.delivered_at = S.DELIVERED.value, at
@@ -503,7 +522,7 @@ class Approval(Case):
 
     @event("Revoked", topic="caseledger:Approval.Revoked")
     def _revoked(
-        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, reason: str, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         self._ended(S.REVOKED, "Revoked", occurred_at, timestamp)
 
@@ -515,7 +534,7 @@ class Approval(Case):
 
     @event("Withdrawn", topic="caseledger:Approval.Withdrawn")
     def _withdrawn(
-        self, reason: str, actor: dict, occurred_at: datetime | None, timestamp: datetime | None = None
+        self, reason: str, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
         self._ended(S.WITHDRAWN, "Withdrawn", occurred_at, timestamp)
 

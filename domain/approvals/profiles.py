@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from domain.deadlines.periods import Period, PeriodUnit
 from domain.errors import ProfileError, ValidationFailed
@@ -233,7 +233,7 @@ def merged_with_fallback(profile_record: Mapping[str, Any], fallback_record: Map
     jurisdiction, kind, fallback) is never inherited, nor is the catalogue of
     matters, unless the local profile has none.
     """
-    merged = _plain(profile_record)
+    merged: dict[str, Any] = _plain(profile_record)
     for key, value in fallback_record.items():
         if key not in _OWN_KEYS and key not in merged:
             merged[key] = _plain(value)
@@ -270,6 +270,8 @@ def parse_approval_profile(data: Mapping[str, Any], origin: str) -> ApprovalProf
     matters = _matters(data.get("matters"), problems)
     if problems:
         raise ProfileError(f"approval profile {origin}: " + "; ".join(problems))
+    # No problem: the version is a whole number and every period the profile needs is there.
+    assert _whole(version) and notice is not None and decision is not None and delivery is not None
     return ApprovalProfile(
         id=pid,
         version=version,
@@ -318,6 +320,8 @@ def _matters(raw: Any, problems: list[str]) -> dict[str, Matter]:
         review = _spec(item.get("department_review"), f"{at}.department_review", problems)
         _no_longer(review, decision, f"{at}.department_review", f"{at}.decision", problems)
         if len(problems) == before:
+            # No problem with this item: its code is text and its commitment true or false.
+            assert isinstance(code, str) and isinstance(commitment, bool)
             matters[code] = Matter(code, title, source, commitment, decision, review, joint)
     return matters
 
@@ -350,6 +354,7 @@ def _spec(
             problems.append(f"{at}.extension: counted in working days, so the period must be in working days too")
     if len(problems) > before:
         return None
+    assert _whole(length)  # no problem: a whole number of 1 or more
     return PeriodSpec(length, PeriodUnit(unit), source, extension)
 
 
@@ -391,5 +396,5 @@ def _text(where: Mapping[str, Any], key: str, at: str, problems: list[str]) -> A
     return value
 
 
-def _whole(value: Any) -> bool:
+def _whole(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)

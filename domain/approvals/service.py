@@ -17,13 +17,14 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.actors import Actor
 from domain.approvals.aggregate import Approval
+from domain.approvals.profiles import ApprovalProfile
 from domain.cases.service import CaseService
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import ValidationFailed
 from domain.permissions import check_command_role
 
 
-class ApprovalService(CaseService):
+class ApprovalService(CaseService[Approval]):
     """行政审批 application: submit, command, get (now or as of a moment), history."""
 
     aggregate = Approval
@@ -45,7 +46,7 @@ class ApprovalService(CaseService):
         """Submitted 申请 (received at the window). Returns the application and whether it is new;
         the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
         check_command_role("open", actor, self.kind)
-        case_id = Approval.create_id(channel, external_ref, actor.request and actor.request.id)
+        case_id = Approval.create_id(channel, external_ref, actor.request.id if actor.request is not None else None)
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
@@ -71,6 +72,7 @@ class ApprovalService(CaseService):
             if strangers:
                 problems["departments"] = f"no such active units: {', '.join(strangers)}"
         if chosen is not None and "profile" not in problems and "departments" not in problems:
+            assert isinstance(chosen, ApprovalProfile)  # a profile of the kind asked for
             try:
                 policy = chosen.case_policy(matter, departments, bool(commitment))
             except ValidationFailed as refused:
@@ -78,6 +80,7 @@ class ApprovalService(CaseService):
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
             raise ValidationFailed(problems)
+        assert policy is not None  # no problem: the profile gave the application's policy
         approval = Approval(
             id=case_id,
             case_no=_case_no(occurred_at or self.clock(), case_id),

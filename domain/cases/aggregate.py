@@ -19,16 +19,19 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from domain.actors import Actor
 from domain.deadlines.calendar import WorkingCalendar
-from domain.deadlines.clocks import DeadlineState, ended_by, evaluate, mark_missed
+from domain.deadlines.clocks import Clock, DeadlineState, ended_by, evaluate, mark_missed
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
+
+if TYPE_CHECKING:
+    from domain.actions import Probe
 
 
 @cache
@@ -39,6 +42,19 @@ def _namespace(urn: str) -> UUID:
 
 class Case(Aggregate):
     """A case of any kind: what a kind adds is its own lifecycle."""
+
+    if TYPE_CHECKING:
+        # For the type checker only (an annotation the class body ran would make the library process
+        # the class as a dataclass): the state every kind's first event sets, and the class attributes
+        # each kind sets for itself (below).
+        status: str
+        policy: dict[str, Any]
+        clocks: list[Clock]
+        last_at: datetime
+        case_no: str
+        escalation_level: int
+        ESCALATABLE: ClassVar[tuple[Enum, ...]]
+        PROBES: ClassVar[dict[str, tuple[str, Probe]]]
 
     # "appeal" or "approval": the kind's key in permissions and profiles. (No annotations here: the
     # library would take annotated class attributes for fields of the created event.) Every kind's
@@ -104,6 +120,7 @@ class Case(Aggregate):
         just_met = [c for c in self.clocks if (c["met_seq"] or 0) > after_version and not c.get("missed_seq")]
         for state in evaluate(just_met, calendar, self.last_at):
             if state.met_late:
+                assert state.met_at is not None  # met late: met
                 self._missed(state, "late_meet", state.met_at, actor, occurred_at)
 
     def _missed(
@@ -127,7 +144,25 @@ class Case(Aggregate):
             occurred_at=occurred_at,
         )
 
-    def _deadline_missed(self, **recorded: Any) -> None:  # pragma: no cover - each kind declares its event
+    def _deadline_missed(  # pragma: no cover - each kind declares its event
+        self,
+        *,
+        deadline: str,
+        round: int,
+        unit: str | None,
+        due: datetime,
+        ends_at: datetime,
+        started_by: int,
+        met_seq: int | None,
+        rule: str,
+        profile_version: int,
+        source: str,
+        found_by: str,
+        as_of: datetime,
+        provisional: bool,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+    ) -> None:
         raise NotImplementedError
 
     def _on_missed(self, deadline: str, round_: int, occurred_at: datetime | None, timestamp: datetime | None) -> None:
@@ -180,10 +215,10 @@ class Case(Aggregate):
         level: int,
         level_code: str,
         reason: str,
-        actor: dict,
+        actor: dict[str, Any],
         occurred_at: datetime | None,
         timestamp: datetime | None = None,
-        cause: dict | None = None,
+        cause: dict[str, Any] | None = None,
     ) -> None:  # pragma: no cover
         raise NotImplementedError  # each kind declares its Escalated event
 
@@ -249,5 +284,6 @@ class Case(Aggregate):
 
     def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
         at = occurred_at or timestamp
+        assert at is not None  # the library gives every event's body the event's own timestamp
         self.last_at = at
         return at

@@ -14,10 +14,10 @@ kind shares that store (``store``) and sees only the cases of its own kind.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -38,6 +38,23 @@ from domain.time_source import TimeSource, utc_now
 EARLIEST = datetime(2000, 1, 1, tzinfo=SHANGHAI)
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
 
+TCase = TypeVar("TCase", bound=Case)
+
+
+class _CaseEvent(Protocol):
+    """What every event of every kind of case carries: each ``@event`` method of a kind takes ``actor`` and
+    ``occurred_at`` (domain.cases.aggregate)."""
+
+    @property
+    def originator_version(self) -> int: ...
+    @property
+    def timestamp(self) -> datetime: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+    @property
+    def actor(self) -> dict[str, Any]: ...
+    def mutate(self, aggregate: Case | None) -> Case | None: ...
+
 
 @dataclass(frozen=True)
 class HistoryEntry:
@@ -50,11 +67,11 @@ class HistoryEntry:
     data: dict[str, Any]
 
 
-class CaseService(Application):
-    """The get → command → save rhythm, the sweep and the queries, for one kind of case."""
+class CaseService(Application[UUID], Generic[TCase]):
+    """The get → command → save rhythm, the sweep and the queries, for one kind of case (``TCase``)."""
 
     name = "Appeals"  # the one case log's name: its tables and tracking names
-    aggregate: ClassVar[type[Case]]
+    aggregate: type[TCase]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The library names an application after its class unless told; every case service
@@ -70,7 +87,7 @@ class CaseService(Application):
         calendars: Callable[[str], WorkingCalendar],
         clock: TimeSource = utc_now,
         unit_exists: Callable[[str], bool] = lambda code: True,
-        store: Application | None = None,
+        store: Application[UUID] | None = None,
     ) -> None:
         self._store = store
         super().__init__(env)
@@ -143,14 +160,14 @@ class CaseService(Application):
         return recorded
 
     # -- queries --------------------------------------------------------------
-    def get(self, case_id: UUID, as_of: datetime | None = None) -> Case:
+    def get(self, case_id: UUID, as_of: datetime | None = None) -> TCase:
         """The case now, or as it stood at ``as_of`` (the events that had occurred by then)."""
         if as_of is None:
             return self._get(case_id)
         if as_of.tzinfo is None:
             raise ValidationFailed({"as_of": "must carry a UTC offset"})
         case = None
-        for e in self.repository.event_store.get(case_id):
+        for e in self._events(case_id):
             if (e.occurred_at or e.timestamp) > as_of:
                 break
             case = e.mutate(case)
@@ -158,7 +175,7 @@ class CaseService(Application):
             raise CaseNotFound(f"the {self.kind} did not exist yet at the time asked for (as_of)")
         return case
 
-    def read(self, case_id: UUID, actor: Actor, as_of: datetime | None = None) -> Case:
+    def read(self, case_id: UUID, actor: Actor, as_of: datetime | None = None) -> TCase:
         """The case for ``actor``: whether it may be read is decided on the case as it stands, before
         the moment asked for is looked at, so a refusal never tells when the case came to be."""
         case = self._get(case_id)
@@ -181,7 +198,7 @@ class CaseService(Application):
         )
 
     def history(self, case_id: UUID) -> list[HistoryEntry]:
-        events = list(self.repository.event_store.get(case_id))
+        events = list(self._events(case_id))
         if not events or not isinstance(events[0], self.aggregate.Event):
             raise CaseNotFound(f"no such {self.kind}")
         return [
@@ -204,8 +221,8 @@ class CaseService(Application):
         actor: Actor,
         command: str,
         opts: dict[str, Any],
-        act: Callable[[Case, datetime | None], None],
-    ) -> Case:
+        act: Callable[[TCase, datetime | None], None],
+    ) -> TCase:
         case, occurred_at, done = self._command_case(case_id, actor, command, opts)
         if done:
             return case
@@ -220,7 +237,7 @@ class CaseService(Application):
 
     def _command_case(
         self, case_id: UUID, actor: Actor, command: str, opts: dict[str, Any]
-    ) -> tuple[Case, datetime | None, bool]:
+    ) -> tuple[TCase, datetime | None, bool]:
         """The case a command acts on, after every check made before the act itself: the actor's role and
         part, ``expected_version`` and ``occurred_at`` (``opts``); and whether the command is done already
         (a retried request that recorded it: answered with the case as recorded, nothing recorded)."""
@@ -242,7 +259,7 @@ class CaseService(Application):
             raise ValidationFailed(problems)
         return case, occurred_at, False
 
-    def _opened_before(self, case_id: UUID, external_ref: str | None, actor: Actor) -> Case | None:
+    def _opened_before(self, case_id: UUID, external_ref: str | None, actor: Actor) -> TCase | None:
         """The case a re-import (same channel + ``external_ref``) or a retried request opened already,
         if any: it is answered as it stands, and nothing is recorded."""
         if not (external_ref or actor.request):
@@ -257,7 +274,7 @@ class CaseService(Application):
         died before it could answer. Such a retry answers with the case as recorded and records nothing."""
         if actor.request is None:
             return False
-        recorded = any(e.actor.get("request") == actor.request.id for e in self.repository.event_store.get(case_id))
+        recorded = any(e.actor.get("request") == actor.request.id for e in self._events(case_id))
         actor.request.answered_from_record = actor.request.answered_from_record or recorded
         return recorded
 
@@ -274,13 +291,13 @@ class CaseService(Application):
             return {"occurred_at": f"must not be before {EARLIEST.date().isoformat()}"}
         return {}
 
-    def _get(self, case_id: UUID) -> Case:
+    def _get(self, case_id: UUID) -> TCase:
         found = self._find(case_id)
         if found is None:
             raise CaseNotFound(f"no such {self.kind}")
         return found
 
-    def _find(self, case_id: UUID) -> Case | None:
+    def _find(self, case_id: UUID) -> TCase | None:
         """The case, if it is one of this service's kind (an approval is no appeal, and the reverse)."""
         found = self._load_or_none(case_id)
         return found if isinstance(found, self.aggregate) else None
@@ -296,3 +313,7 @@ class CaseService(Application):
             return self.repository.get(case_id)
         except AggregateNotFoundError:
             return None
+
+    def _events(self, case_id: UUID) -> Iterator[_CaseEvent]:
+        """The case's stored events, as the event store gives them."""
+        return cast("Iterator[_CaseEvent]", self.repository.event_store.get(case_id))

@@ -36,7 +36,7 @@ from domain.deadlines.pauses import (
     running,
     working_days_in,
 )
-from domain.deadlines.periods import SHANGHAI, Due, Period, period_end, working_days_between
+from domain.deadlines.periods import SHANGHAI, Due, Period, PeriodUnit, period_end, working_days_between
 
 __all__ = [
     "Clock",
@@ -324,7 +324,7 @@ def _period(length: int, unit: str, cutoff: str | None) -> Period:
     if period is None:
         if len(_PERIODS) > 10_000:
             _PERIODS.clear()
-        period = _PERIODS[key] = Period(length, unit, time.fromisoformat(cutoff) if cutoff else None)
+        period = _PERIODS[key] = Period(length, PeriodUnit(unit), time.fromisoformat(cutoff) if cutoff else None)
     return period
 
 

@@ -76,7 +76,7 @@ def paused_since(clock: Clock) -> datetime | None:
 
 def open_pause(clock: Mapping[str, Any]) -> Pause | None:
     # ``pause_running`` never opens a second pause on a paused clock, so only the last can be open.
-    pauses = clock.get("pauses", ())
+    pauses: Sequence[Pause] = clock.get("pauses", ())
     if pauses and pauses[-1]["to"] is None:
         return pauses[-1]
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 from datetime import date, datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -44,18 +45,18 @@ class Unit(Aggregate):
         return uuid5(_UNITS, code)
 
     @event("Registered", topic="caseledger:Unit.Registered")
-    def __init__(self, code: str, name: str, parent: str | None, actor: dict) -> None:
+    def __init__(self, code: str, name: str, parent: str | None, actor: dict[str, Any]) -> None:
         self.code, self.name, self.parent = code, name, parent
         self.active = True
         # Who heads the unit from which day (主要负责人), in the order recorded: {"name", "from"}.
         self.heads: list[dict[str, str]] = []
 
     @event("Disabled", topic="caseledger:Unit.Disabled")
-    def disable(self, reason: str | None, actor: dict) -> None:
+    def disable(self, reason: str | None, actor: dict[str, Any]) -> None:
         self.active = False
 
     @event("HeadAppointed", topic="caseledger:Unit.HeadAppointed")
-    def appoint_head(self, name: str, from_day: str, actor: dict) -> None:
+    def appoint_head(self, name: str, from_day: str, actor: dict[str, Any]) -> None:
         """Records that ``name`` heads the unit from ``from_day`` (ISO date, Asia/Shanghai) on; a later
         record for the same day corrects an earlier one."""
         self.heads.append({"name": name, "from": from_day})
@@ -89,27 +90,30 @@ class User(Aggregate):
         role: str,
         unit: str | None,
         password_hash: str,
-        actor: dict,
+        actor: dict[str, Any],
         timestamp: datetime | None = None,
     ) -> None:
+        assert timestamp is not None  # the library passes each event's own timestamp
         self.username, self.role, self.unit = username, role, unit
         self.password_hash = password_hash
         self.active = True
-        self.tokens_valid_after = timestamp
+        self.tokens_valid_after: datetime = timestamp
         self.revoked_tokens: dict[str, datetime] = {}
 
     @event("Disabled", topic="caseledger:User.Disabled")
-    def disable(self, reason: str | None, actor: dict, timestamp: datetime | None = None) -> None:
+    def disable(self, reason: str | None, actor: dict[str, Any], timestamp: datetime | None = None) -> None:
         # Tokens issued before the disablement end with it, and stay ended if the user is enabled again.
+        assert timestamp is not None  # the library passes each event's own timestamp
         self.active = False
         self.tokens_valid_after = timestamp
 
     @event("Enabled", topic="caseledger:User.Enabled")
-    def enable(self, actor: dict) -> None:
+    def enable(self, actor: dict[str, Any]) -> None:
         self.active = True
 
     @event("PasswordChanged", topic="caseledger:User.PasswordChanged")
-    def change_password(self, password_hash: str, actor: dict, timestamp: datetime | None = None) -> None:
+    def change_password(self, password_hash: str, actor: dict[str, Any], timestamp: datetime | None = None) -> None:
+        assert timestamp is not None  # the library passes each event's own timestamp
         self.password_hash = password_hash
         self.tokens_valid_after = timestamp
 
@@ -136,13 +140,17 @@ class User(Aggregate):
             pass
 
     @event("TokenRevoked", topic="caseledger:User.TokenRevoked")
-    def revoke_token(self, token_id: str, expires_at: datetime, actor: dict, timestamp: datetime | None = None) -> None:
+    def revoke_token(
+        self, token_id: str, expires_at: datetime, actor: dict[str, Any], timestamp: datetime | None = None
+    ) -> None:
         # Forget revocations of tokens that have expired anyway.
+        assert timestamp is not None  # the library passes each event's own timestamp
         self.revoked_tokens = {k: v for k, v in self.revoked_tokens.items() if v > timestamp}
         self.revoked_tokens[token_id] = expires_at
 
     @event("TokensRevoked", topic="caseledger:User.TokensRevoked")
-    def revoke_all_tokens(self, actor: dict, timestamp: datetime | None = None) -> None:
+    def revoke_all_tokens(self, actor: dict[str, Any], timestamp: datetime | None = None) -> None:
+        assert timestamp is not None  # the library passes each event's own timestamp
         self.tokens_valid_after = timestamp
 
     def accepts_token(self, token_id: str, issued_at: datetime) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TypeVar, cast
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -29,11 +31,13 @@ from domain.errors import (
 )
 from domain.time_source import TimeSource, utc_now
 
+_A = TypeVar("_A", Unit, User)
+
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
 
 
-class DirectoryService(Application):
+class DirectoryService(Application[UUID]):
     name = "Directory"
     snapshotting_intervals = {User: 100}  # noqa: RUF012 - the library's class setting
     # Name-prefixed, so that they win over the process environment: a cache without fast-forward
@@ -103,10 +107,10 @@ class DirectoryService(Application):
         return unit.head_on(day) if unit is not None else None
 
     def unit(self, code: str) -> Unit | None:
-        return self._find(Unit.create_id(code))
+        return self._find(Unit.create_id(code), Unit)
 
     def units(self) -> list[Unit]:
-        return self._all("caseledger:Unit.Registered")
+        return self._all("caseledger:Unit.Registered", Unit)
 
     # -- users ------------------------------------------------------------------
     def add_user(self, actor: Actor, username: str, role: str, password: str, unit: str | None = None) -> User:
@@ -144,10 +148,10 @@ class DirectoryService(Application):
         return self._change_user(username, lambda u: u.change_password(password_hash=digest, actor=actor.as_record()))
 
     def user(self, username: str) -> User | None:
-        return self._find(User.create_id(username))
+        return self._find(User.create_id(username), User)
 
     def users(self) -> list[User]:
-        return self._all("caseledger:User.Registered")
+        return self._all("caseledger:User.Registered", User)
 
     # -- logins and tokens --------------------------------------------------------
     def authenticate(self, username: str, password: str, *, token_id: str, client: str | None = None) -> User:
@@ -168,6 +172,7 @@ class DirectoryService(Application):
         self.logins.record(LoginAttempt(username, now, succeeded, client, token_id if succeeded else None))
         if not succeeded:
             raise AuthenticationFailed("unknown user name or wrong password")
+        assert user is not None  # succeeded
         return user
 
     def revoke_token(self, username: str, token_id: str, expires_at: datetime, actor: Actor) -> User:
@@ -187,23 +192,27 @@ class DirectoryService(Application):
         self.save(user)
         return user
 
-    def _create(self, aggregate, message: str) -> None:
+    def _create(self, aggregate: Unit | User, message: str) -> None:
         try:
             self.save(aggregate)
         except IntegrityError:
             raise AlreadyExists(message) from None
 
-    def _find(self, aggregate_id):
+    def _find(self, aggregate_id: UUID, kind: type[_A]) -> _A | None:
+        """The unit or user of that id (``kind`` says which it is), or None."""
         try:
             return self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
 
-    def _all(self, topic: str) -> list:
-        found, start = [], None
+    def _all(self, topic: str, kind: type[_A]) -> list[_A]:
+        """Every unit or user (``kind``, of the ``topic`` that registers it), in the order registered."""
+        found: list[_A] = []
+        start: int | None = None
         while True:
             page = self.recorder.select_notifications(start=start, limit=500, topics=[topic], inclusive_of_start=False)
-            found += [self.repository.get(n.originator_id) for n in page]
+            # The recorders type ids as UUID or str (an application chooses); this one's are UUIDs.
+            found += [self.repository.get(cast(UUID, n.originator_id)) for n in page]
             if len(page) < 500:
                 return found
             start = page[-1].id

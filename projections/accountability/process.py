@@ -13,8 +13,9 @@ loses on the position's uniqueness and resyncs.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Notification
 
 from domain.accountability.process import AccountabilityProcess
 from domain.appeals.service import AppealService
@@ -50,7 +51,7 @@ class ProcessFollower:
                 if len(notifications) < self.batch_size:
                     return done
 
-    def _select(self, after: int, limit: int):
+    def _select(self, after: int, limit: int) -> Sequence[Notification]:
         return self.source.recorder.select_notifications(
             start=after, limit=limit, topics=self.process.topics, inclusive_of_start=False
         )

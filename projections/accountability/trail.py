@@ -14,12 +14,14 @@ from __future__ import annotations
 import abc
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from domain.accountability.record import UnitAccountability
 from domain.deadlines.periods import SHANGHAI
@@ -41,7 +43,7 @@ class TrailRow:
     data: str  # JSON
 
 
-class AccountabilityTrailView(TrackedView):
+class AccountabilityTrailView(TrackedView[list[TrailRow]]):
     @abc.abstractmethod
     def apply(self, rows: list[TrailRow], tracking: Tracking) -> None: ...
 
@@ -53,7 +55,7 @@ class AccountabilityTrailView(TrackedView):
 class AccountabilityTrail:
     name = "accountability_trail"
 
-    def __init__(self, view: AccountabilityTrailView, source: Application, batch_size: int = 500) -> None:
+    def __init__(self, view: AccountabilityTrailView, source: Application[UUID], batch_size: int = 500) -> None:
         self.view, self.source, self.batch_size = view, source, batch_size
         self._lock = threading.Lock()
 
@@ -80,7 +82,7 @@ class AccountabilityTrail:
     def entries(self, unit: str, period: str | None = None) -> list[dict[str, Any]]:
         return self.view.entries(str(UnitAccountability.create_id(unit)), period)
 
-    def _select(self, after: int, limit: int):
+    def _select(self, after: int, limit: int) -> Sequence[Notification]:
         return self.source.recorder.select_notifications(
             start=after, limit=limit, topics=TOPICS, inclusive_of_start=False
         )
@@ -95,7 +97,8 @@ class AccountabilityTrail:
         }
         data["record_seq"] = event.originator_version  # the fact's place in the unit's record
         at = data.get("at") or event.timestamp
-        kind = data.get("kind") or data.get("action")
+        # A lapse and a consequence record their kind, an action its own: one or the other is there.
+        kind = cast(str, data.get("kind") or data.get("action"))
         return TrailRow(
             position,
             str(event.originator_id),

@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.persistence import Tracking
+
 from domain.appeals.aggregate import Appeal
 from domain.appeals.repeats import Candidate, normal_credit_code, stored_grams
 from domain.approvals.aggregate import Approval
 from domain.cases.aggregate import Case
 from domain.deadlines.calendar import WorkingCalendar
-from domain.deadlines.clocks import due_of, paused_since
+from domain.deadlines.clocks import Clock, due_of, paused_since
+from domain.deadlines.periods import Due
 from projections.base import ReadModel, TrackedView
 from projections.feed import FeedItem
 from projections.reports.recurring import RecurringSource
@@ -57,15 +60,15 @@ class CaseRows:
     case: dict[str, Any]
     # (unit, is lead, the unit's own next deadline: (name, due, ends_at, provisional) or None). A unit's
     # own deadlines are those binding it; its inbox is ordered and judged overdue by them.
-    units: list[tuple[str, bool, tuple[str, Any, Any, bool] | None]]
+    units: list[tuple[str, bool, tuple[str, datetime, datetime, bool] | None]]
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     # The case's first event is in this batch, so the view has no rows of it yet: nothing to replace.
     new: bool = False
 
 
-class CaseListView(TrackedView, RecurringSource):
+class CaseListView(TrackedView[list[CaseRows]], RecurringSource):
     @abc.abstractmethod
-    def apply(self, cases: list[CaseRows], tracking) -> None:
+    def apply(self, cases: list[CaseRows], tracking: Tracking) -> None:
         """Replace each case's rows (case, units, deadlines)."""
 
     @abc.abstractmethod
@@ -82,7 +85,7 @@ class CaseListView(TrackedView, RecurringSource):
         at ``now``, earliest first: the deadline sweep's index."""
 
 
-class CaseList(ReadModel):
+class CaseList(ReadModel[list[CaseRows]]):
     name = "case_list"
     view: CaseListView
 
@@ -106,16 +109,22 @@ class CaseList(ReadModel):
 
     def rows(self, case: Case, new: bool = False) -> CaseRows:
         if case.KIND == "approval":
+            assert isinstance(case, Approval)  # the kind "approval" is Approval's
             return self._approval_rows(case, new)
+        assert isinstance(case, Appeal)  # the only other kind
         return self._appeal_rows(case, new)
 
-    def _deadlines(self, case: Case) -> tuple[list[dict[str, Any]], Any, dict[str, tuple[str, Any, Any, bool]]]:
+    def _deadlines(
+        self, case: Case
+    ) -> tuple[list[dict[str, Any]], tuple[Clock, Due] | None, dict[str, tuple[str, datetime, datetime, bool]]]:
         """The clocks with their due times (``due_of``, the same as ``evaluate``), without the
         overdue and met-late verdicts the list decides at query time; the next one to end; and the
         next to end of those binding each unit (name, due, ends_at, provisional), by unit."""
         calendar = self.calendars(case.policy["jurisdiction"])
         case_id = case.id
-        deadlines, upcoming, own = [], None, {}
+        deadlines: list[dict[str, Any]] = []
+        upcoming: tuple[Clock, Due] | None = None
+        own: dict[str, tuple[str, datetime, datetime, bool]] = {}
         for c in case.clocks:
             due = due_of(c, calendar)
             running = c["met_at"] is None and c["cancelled_at"] is None

@@ -67,6 +67,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
+from eventsourcing.persistence import Tracking
+
+from domain.appeals.aggregate import Appeal
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import met_late
 from domain.deadlines.periods import SHANGHAI
@@ -200,9 +203,9 @@ class LedgerChanges(NamedTuple):
     bad_ratings: dict[tuple[str, int], BadRating]
 
 
-class LedgerView(TrackedView):
+class LedgerView(TrackedView[LedgerChanges]):
     @abc.abstractmethod
-    def apply(self, changes: LedgerChanges, tracking) -> None:
+    def apply(self, changes: LedgerChanges, tracking: Tracking) -> None:
         """Add each (unit, day)'s and each day's increments."""
 
     @abc.abstractmethod
@@ -226,7 +229,7 @@ class LedgerView(TrackedView):
         ended and unmet at its end."""
 
 
-class Ledger(ReadModel):
+class Ledger(ReadModel[LedgerChanges]):
     name = "ledger"
     view: LedgerView
 
@@ -246,6 +249,7 @@ class Ledger(ReadModel):
             if case.KIND == "approval":
                 self._approvals.on_event(item)
             return
+        assert isinstance(case, Appeal)  # the kind "appeal" is Appeal's
         kind, unit = item.type, case.unit
         if unit is None:
             return
@@ -262,6 +266,7 @@ class Ledger(ReadModel):
                 late = any(met_late(c, calendar) for c in case.clocks if c["met_seq"] == e.originator_version)
                 counts["replies_late" if late else "replies_on_time"] += 1
             if case.responded_seq == e.originator_version:
+                assert case.forwarded_at is not None  # a unit responds to a forwarded case
                 self._increments[(unit, case.forwarded_at.astimezone(SHANGHAI).date())]["responded"] += 1
         elif kind == "Returned":
             counts["returned"] += 1

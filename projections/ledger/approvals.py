@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from domain.deadlines.calendar import WorkingCalendar
@@ -190,5 +190,5 @@ class ApprovalTally:
         counts["paused_working_days"] += working_days_in(_local_day(pause["from"]), _local_day(pause["to"]), calendar)
 
 
-def _local_day(at: Any) -> date:
+def _local_day(at: datetime) -> date:
     return at.astimezone(SHANGHAI).date()

@@ -152,12 +152,13 @@ class Score:
 
 def composite_score(rates: Mapping[str, float | None], weights: Mapping[str, float] = WEIGHTS) -> Score:
     """The weighted mean of the rates that exist, in points (see the module's docstring)."""
-    used = {name: w for name, w in weights.items() if w and rates.get(name) is not None}
+    # name -> (weight, rate), for the rates that exist
+    used = {name: (w, rate) for name, w in weights.items() if w and (rate := rates.get(name)) is not None}
     total = sum(weights.values())
     if not used or not total:
         return Score(None, 0.0)
-    weight = sum(used.values())
-    mean = sum(w * rates[name] for name, w in used.items()) / weight
+    weight = sum(w for w, _ in used.values())
+    mean = sum(w * rate for w, rate in used.values()) / weight
     return Score(round(COMPOSITE_SCALE * mean, COMPOSITE_DECIMALS), round(weight / total, 4))
 
 
@@ -277,9 +278,9 @@ def rank_units(
     return Bulletin(period, MappingProxyType(dict(weights)), tuple(rows), _totals(rows, period, weights), min_coverage)
 
 
-def _merit(f: LedgerFigures, score: Score) -> tuple:
+def _merit(f: LedgerFigures, score: Score) -> tuple[float, ...]:
     """The sort key of performance, best first: equal keys share a rank."""
-    key: list = [-(score.composite or 0.0)]
+    key: list[float] = [-(score.composite or 0.0)]
     rates = f.rates
     for name, higher_is_better in TIEBREAK:
         value = rates[name] if name in rates else getattr(f, name)

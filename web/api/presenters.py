@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from domain.appeals.aggregate import Appeal
 from domain.appeals.ratings import RECTIFICATION, adjudicated_level, rectification_status
@@ -16,6 +16,12 @@ from domain.deadlines.clocks import DeadlineState, ended_by
 from domain.deadlines.periods import SHANGHAI
 
 
+@overload
+def iso(moment: datetime, timespec: str = "auto") -> str: ...
+@overload
+def iso(moment: None, timespec: str = "auto") -> None: ...
+@overload
+def iso(moment: datetime | None, timespec: str = "auto") -> str | None: ...
 def iso(moment: datetime | None, timespec: str = "auto") -> str | None:
     return None if moment is None else moment.astimezone(SHANGHAI).isoformat(timespec=timespec)
 

@@ -317,6 +317,7 @@ def monthly(args):
     """The month's bulletin: every unit's ledger figures and composite score, units ranked; the approvals
     (审批) in a section of their own."""
     b = _bulletin(args)
+    assert b.approvals is not None and b.recurring is not None  # ``_bulletin`` asks for both
     return {
         "period": b.period.name,
         "close_day": args.get("close_day"),

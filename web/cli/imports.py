@@ -152,7 +152,7 @@ def import_work_orders(
     profile: str | None = None,
     channel: str = DEFAULT_CHANNEL,
     batch_size: int = 500,
-    progress: Callable[[int], None] = lambda read_to: None,
+    progress: Callable[[int], object] = lambda read_to: None,
     background: bool = True,
 ) -> Summary:
     """Every work order of the file opened as an appeal, counted present, or refused with its reason.
@@ -160,7 +160,8 @@ def import_work_orders(
     With ``background``, the file is read and each line loaded by the schema in a process of its own
     while this one opens and saves the previous batch: on a machine of two cores or more the import
     then costs little more than the saving."""
-    summary, refused_first = Summary(), {}  # refused_first: line -> why, for the lines repeating it
+    summary = Summary()
+    refused_first: dict[int, str] = {}  # line -> why, for the lines repeating it
     read = checked_in_background if background else checked_chunks
     # closing: should saving fail, the reading process is stopped then, not whenever the reader is collected.
     with closing(read(work_orders, profile, channel, batch_size)) as chunks:
@@ -180,6 +181,7 @@ def _count(chunk: Chunk, openings: list[Opening], summary: Summary, refused_firs
     new = (line for line in chunk.lines if line.order is not None)
     for line, opening in zip(new, openings):
         if opening.outcome == "refused":
+            assert opening.refusal is not None  # a refused work order says why
             refused_first[line.number] = opening.refusal.message
             summary.refusals.append((line.number, opening.refusal.message))
         else:

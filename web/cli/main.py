@@ -35,6 +35,9 @@ from web.cli import imports as cli_import
 from web.cli import serve
 from web.cli import tlog as cli_audit
 
+# Why the database cannot be opened: the driver's, the library's or the file system's refusal, or an outage.
+_CANNOT_OPEN: tuple[type[Exception], ...] = (psycopg.Error, PersistenceError, sqlite3.Error, OSError, *UNAVAILABLE)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             container = bootstrap(settings)
     except DatabaseURLError as exc:
         return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
-    except (psycopg.Error, PersistenceError, sqlite3.Error, OSError, *UNAVAILABLE) as exc:
+    except _CANNOT_OPEN as exc:
         return _fail(
             f"cannot open the database {_redacted(settings.database_url or DEFAULT_URL)} "
             f"(CASELEDGER_DATABASE_URL): {_first_line(exc)}"

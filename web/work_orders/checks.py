@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
@@ -124,7 +124,7 @@ class Chunk:
 
 def checked_chunks(
     work_orders: WorkOrderFile, profile: str | None, channel: str, size: int, resume: Resume | None = None
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """The file's lines, loaded, ``size`` new work orders (and whatever was refused between them) a chunk;
     with ``resume``, those after the chunks another reader gave, judged as if this one had read them too."""
     seen = _SeenInFile(resume.first if resume else None)
@@ -152,7 +152,9 @@ class Resume(NamedTuple):
     discard: int = 0  # chunks loaded but not sent: the importer loads them itself
 
 
-def checked_in_background(work_orders: WorkOrderFile, profile: str | None, channel: str, size: int) -> Iterator[Chunk]:
+def checked_in_background(
+    work_orders: WorkOrderFile, profile: str | None, channel: str, size: int
+) -> Generator[Chunk, None, None]:
     """``checked_chunks``, run in a process of its own once it has started (until then, here); the
     file's left-out columns come back with the end."""
     ours, theirs = socket.socketpair()
@@ -182,6 +184,7 @@ def checked_in_background(work_orders: WorkOrderFile, profile: str | None, chann
                 here.recv()  # "ready"
                 # It skips to the end of this chunk and loads the next one while this process does the
                 # same, so that the one after is ready when wanted; it sends from that one on.
+                assert chunk.first is not None  # a chunk read here keeps the work orders met
                 here.send(Resume(chunk.read_to, chunk.first, discard=1))
             except (EOFError, OSError):  # the reader could not start (it says why on standard error)
                 yield from chunks  # the rest read here

@@ -245,14 +245,14 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         verdict = verdicts[action.name]
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
-        mine = posted is not None and posted[0] == action.name
+        mine = posted if posted is not None and posted[0] == action.name else None
         shown.append(
             {
                 "action": action,
                 "open": verdict.open,
                 "reason": refusal_text(verdict.refusal) if verdict.refusal else None,
-                "form": _prepared(posted[1] if mine else _form(action), case),
-                "errors": posted[2] if mine else {},
+                "form": _prepared(mine[1] if mine else _form(action), case),
+                "errors": mine[2] if mine else {},
                 "choice_refusals": _choice_refusals(kind, verdicts),
             }
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.3's; not in types-WTForms yet
 
 from web.labels import ANSWER_KIND, DECISION, PAUSE_REASON, SATISFACTION
 

@@ -199,7 +199,8 @@ def logout():
 # -- the inbox (待办) -------------------------------------------------------------------------------
 def _filters() -> dict[str, Any]:
     args = request.args
-    kind = args.get("kind") if args.get("kind") in KIND else ""
+    kind = args.get("kind", "")
+    kind = kind if kind in KIND else ""
     statuses = {"appeal": APPEAL_STATUSES, "approval": APPROVAL_STATUSES}.get(kind, APPEAL_STATUSES + APPROVAL_STATUSES)
     status = args.get("status") if args.get("status") in statuses else ""
     unit = (args.get("unit") or "").strip() if g.actor.role is not Role.UNIT else ""

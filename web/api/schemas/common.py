@@ -35,7 +35,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 MONTH = validate.Regexp(r"^(19[7-9][0-9]|2[0-9]{3})-(0[1-9]|1[0-2])\Z", error="YYYY-MM, year 1970-2999")
 
 
-def required_text(max_length: int, **kw) -> ma.fields.String:
+def required_text(max_length: int, **kw) -> Text:
     return Text(required=True, validate=validate.Length(min=1, max=max_length), **kw)
 
 
