@@ -22,9 +22,11 @@ or to ``$CASELEDGER_ARTIFACTS``.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,21 +108,26 @@ def chromium_path() -> Path:
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
-    """axe-core's axe.min.js, from ``npm ci`` in tests/browser when not there yet."""
-    if not AXE.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail(
-                "the browser tests need npm to install axe-core (tests/browser/package-lock.json); "
-                "install Debian's npm package, or run `npm ci` in tests/browser",
-                pytrace=False,
-            )
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=300
-        )
-        if done.returncode != 0 or not AXE.exists():
-            pytest.fail(f"npm ci in {HERE} exited {done.returncode}:\n{done.stderr[-4000:]}", pytrace=False)
+    """axe-core's axe.min.js, from ``npm ci`` in tests/browser when not there yet (once: the test
+    processes of a parallel run take turns, as ``npm ci`` first empties node_modules)."""
+    with open(Path(tempfile.gettempdir()) / "caseledger-axe-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE.exists():
+            _npm_ci()
     return AXE
+
+
+def _npm_ci() -> None:
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(
+            "the browser tests need npm to install axe-core (tests/browser/package-lock.json); "
+            "install Debian's npm package, or run `npm ci` in tests/browser",
+            pytrace=False,
+        )
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 or not AXE.exists():
+        pytest.fail(f"npm ci in {HERE} exited {done.returncode}:\n{done.stderr[-4000:]}", pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
