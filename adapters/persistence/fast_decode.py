@@ -7,7 +7,7 @@ library's own ``Mapper`` — same topics, ids, upcasting, cipher and
 compressor — with one change: its transcoder parses with ``orjson`` and then
 applies the library transcoder's own hook to the objects that can be
 transcodings (``{"_type_": …, "_data_": …}``), so the domain events are the
-same objects ``app.mapper.to_domain_event`` gives (tests/unit/test_fast_decode.py
+same objects ``app.mapper.to_domain_event`` gives (tests/unit/adapters/test_fast_decode.py
 compares them over every event type). Writing is untouched: ``encode`` is the
 library's.
 

@@ -3,7 +3,7 @@
 Each is the SQL of one domain function, and nothing else decides it: ``ended_by`` is
 ``domain.deadlines.clocks.ended_by`` (a period ending at ``ends`` had ended by ``at``), the test behind
 "overdue" in the case list (its next open deadline has ended by now) and in the ledger (a deadline ended
-and unmet at the period's end). ``tests/unit/test_verdicts.py`` holds the SQL to the domain function.
+and unmet at the period's end). ``tests/unit/adapters/test_verdicts.py`` holds the SQL to the domain function.
 """
 
 from __future__ import annotations

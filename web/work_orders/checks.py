@@ -61,7 +61,7 @@ def quick_load(schema: ma.Schema, data: dict[str, Any]) -> dict[str, Any] | None
     itself must judge: any field it would refuse, a field it does not know, a required one missing.
 
     The machinery is about half the cost of loading a line (bench/import.py), and nearly every line
-    of an export is valid. Followed only for schemas of plain fields (``_plain``); tests/unit/test_work_order_schema.py
+    of an export is valid. Followed only for schemas of plain fields (``_plain``); tests/unit/web/test_work_order_schema.py
     compares the two.
     """
     fields = schema.load_fields

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import adapters.tlog.verify as tv
 from adapters.tlog.sign import add_signature
 from domain.tlog import merkle
-from tests.unit.tlog_export import (
+from tests.unit.adapters.tlog_export import (
     C2SP_EXAMPLE,
     CHECKPOINT_SIZES,
     GO_ENOCH_LINE,

@@ -24,8 +24,7 @@ from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, Approv
 from projections.reports.approvals import TOTAL, ApprovalSection, DepartmentRow, approval_section
 from projections.reports.bulletin import rank_units
 from tests.pdf import pdf_text
-
-from .conftest import official_calendar_2025_2026
+from tests.unit.conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 WINDOW = Actor("window1", Role.PLATFORM)

@@ -16,8 +16,7 @@ from domain.approvals.aggregate import Approval
 from domain.deadlines.clocks import evaluate
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
-
-from .conftest import official_calendar_2025_2026
+from tests.unit.conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 PROFILES = FileProfileCatalogue()

@@ -12,8 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.deadlines.periods import SHANGHAI, Period, PeriodUnit, period_end
-
-from .conftest import official_calendar_2025_2026
+from tests.unit.conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 PUBLISHED = {2025, 2026}

@@ -29,8 +29,7 @@ from domain.deadlines.clocks import (
     working_days_in,
 )
 from domain.deadlines.periods import SHANGHAI, Period, PeriodUnit, period_end, working_days_between
-
-from .conftest import official_calendar_2025_2026
+from tests.unit.conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 DECISION = {

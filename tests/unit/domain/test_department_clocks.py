@@ -20,8 +20,7 @@ from domain.deadlines.clocks import (
     start_clocks,
 )
 from domain.deadlines.periods import SHANGHAI
-
-from .conftest import official_calendar_2025_2026
+from tests.unit.conftest import official_calendar_2025_2026
 
 CAL = official_calendar_2025_2026()
 OPINION = {

@@ -6,7 +6,7 @@ import pytest
 
 import adapters.tlog.verify as tv
 from adapters.tlog.sign import NoteSigner, add_signature, generate_private_key
-from tests.unit.tlog_export import GO_NOTE, GO_PRIVATE, GO_TEXT, GO_VKEY, LOG, ORIGIN, STRANGER, WITNESS
+from tests.unit.adapters.tlog_export import GO_NOTE, GO_PRIVATE, GO_TEXT, GO_VKEY, LOG, ORIGIN, STRANGER, WITNESS
 
 
 def test_signing_the_go_reference_text_gives_the_published_note():
