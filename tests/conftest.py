@@ -7,13 +7,15 @@ the run rather than skipping: the suite promises both databases.
 
 For the whole run, idle connections to the ``postgres`` database are held so
 that only ``FREE_CONNECTIONS`` (50) of the server's ``max_connections`` are
-left to the suite, on any server: what a production server shared with
-other clients leaves a deployment. A change that makes the service greedy
-for connections fails the suite here, not in production.
+left to each test process (pytest-xdist runs two), on any server: what a
+production server shared with other clients leaves a deployment. A change
+that makes the service greedy for connections fails the suite here, not in
+production.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -66,17 +68,19 @@ def sh(text: str) -> datetime:
 
 @pytest.fixture(scope="session", autouse=True)
 def only_50_postgres_connections_free() -> Iterator[int]:
-    """Holds idle connections until FREE_CONNECTIONS are left (counting those other clients hold at the start)."""
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        limit = int(conn.execute("SHOW max_connections").fetchone()[0])
-        in_use = (
-            conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'").fetchone()[0]
-            - 1
-        )
-    held = [
-        psycopg.connect(ADMIN_URL, autocommit=True, application_name="caseledger-tests-held")
-        for _ in range(max(0, limit - in_use - FREE_CONNECTIONS))
-    ]
+    """Holds idle connections until FREE_CONNECTIONS per test process are left (counting those other clients,
+    and the run's other processes, hold). The processes take turns, so each counts what the others hold."""
+    processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    with open(Path(tempfile.gettempdir()) / "caseledger-tests-held-connections.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            limit = int(conn.execute("SHOW max_connections").fetchone()[0])
+            clients = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+            in_use = clients.fetchone()[0] - 1
+        held = [
+            psycopg.connect(ADMIN_URL, autocommit=True, application_name="caseledger-tests-held")
+            for _ in range(max(0, limit - in_use - FREE_CONNECTIONS * processes))
+        ]
     yield len(held)
     for conn in held:
         conn.close()
