@@ -412,3 +412,27 @@ def test_a_case_page_names_its_rules_deadlines_levels_and_channel_in_chinese_nev
     assert "行政许可法第" in page
     for code in ("licensing-law-2019", " art. ", "working_days", "general"):
         assert code not in page, code
+
+
+def test_error_pages_outside_the_api_are_in_chinese_and_the_api_keeps_its_json(api):
+    """A page not found, a method not allowed and an unknown case are pages in Chinese (werkzeug's own texts are
+    English); the JSON API answers with its error document as before."""
+    clerk = Clerk.sign_in(api, "power")
+    for path, status, title in (
+        ("/no-such-page", 404, "未找到页面"),
+        (f"/appeals/{uuid.uuid4()}", 404, "未找到"),
+        ("/appeals/not-a-case-id", 404, "未找到页面"),
+    ):
+        page = clerk.get(path)
+        assert page.status_code == status and "text/html" in page.headers["Content-Type"], path
+        text = text_of(page.text)
+        assert title in text and not re.search(r"[A-Za-z]{4,}", text.replace(clerk.username, "")), (path, text)
+    document = api.get("/api/no-such-resource")
+    assert document.status_code == 404 and document.json["error"]["code"] == "not_found"
+
+
+def test_the_navigation_offers_each_role_only_the_pages_it_may_open(api):
+    unit = text_of(Clerk.sign_in(api, "power").get("/").text)
+    assert "待办" in unit
+    for other in ("问责台账", "办理记录检索", "单位管理", "用户管理", "登记诉求"):
+        assert other not in unit

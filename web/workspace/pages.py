@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -34,15 +35,18 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from itsdangerous import BadData
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
+from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.actors import Actor, Role
 from domain.approvals.profiles import DEADLINE_TITLES
 from domain.deadlines.clocks import ended_by, working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
-from domain.permissions import listing_unit
+from domain.permissions import EVERYONE, listing_unit
 from projections.cases.case_list import CaseListQuery
+from projections.cases.deadline_watch import ReadModelBehind
 from web.api.presenters import iso
+from web.errors import handle_http_exception, handle_read_model_behind, handle_unavailable
 from web.labels import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 from web.workspace.forms import LoginForm, SignOutForm
 
@@ -83,10 +87,76 @@ def init_app(app) -> None:
     app.session_interface = WorkspaceSessions()
     csrf.init_app(app)
     app.register_blueprint(bp)
+    # After web.errors.register: the same errors, as pages outside the API.
+    app.register_error_handler(HTTPException, page_or_document)
+    app.register_error_handler(ReadModelBehind, read_models_behind_page_or_document)
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, unavailable_page_or_document)
 
 
 def container():
     return current_app.extensions["caseledger"]
+
+
+# -- who may see a page -----------------------------------------------------------------------------
+class PageForbidden(Forbidden):
+    description = "本页面不在您的职责范围内，您无权查看。"
+
+
+def for_roles(roles: Iterable[Role]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page for these roles only (the same roles the API grants for what the page shows); anyone else
+    signed in gets 403 and nothing of the page."""
+    allowed = frozenset(roles)
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if g.actor.role not in allowed:
+                raise PageForbidden()
+            return view(*args, **kwargs)
+
+        guarded.roles = allowed  # type: ignore[attr-defined]  # read by the navigation
+        return guarded
+
+    return decorate
+
+
+# The navigation: each role sees the pages it may open, in this order (a page not registered is left out).
+NAV = (
+    ("待办", "workspace.inbox"),
+    ("登记诉求", "workspace.new_appeal"),
+    ("受理申请", "workspace.new_approval"),
+    ("期限监测", "workspace.deadline_sweep"),
+    ("问责台账", "workspace.accountability_register"),
+    ("月度通报", "workspace.monthly_report"),
+    ("堵点分析", "workspace.recurring_report"),
+    ("本单位台账", "workspace.unit_ledger"),  # a unit's own, for a unit user (the others reach it from the register)
+    ("本单位问责记录", "workspace.unit_accountability"),
+    ("办理记录检索", "workspace.audit_trail"),
+    ("存证核验", "workspace.audit_verify"),
+    ("单位管理", "workspace.admin_units"),
+    ("用户管理", "workspace.admin_users"),
+)
+
+
+UNIT_PAGES = frozenset({"workspace.unit_ledger", "workspace.unit_accountability"})
+
+
+def navigation(actor: Actor) -> list[tuple[str, str, bool]]:
+    """(label, URL, current) of every page of NAV the actor may open."""
+    items = []
+    for label, endpoint in NAV:
+        view = current_app.view_functions.get(endpoint)
+        if view is None or actor.role not in getattr(view, "roles", EVERYONE):
+            continue
+        if endpoint in UNIT_PAGES:
+            if actor.role is not Role.UNIT or not actor.unit:
+                continue
+            url = url_for(endpoint, code=actor.unit)
+        else:
+            url = url_for(endpoint)
+        items.append((label, url, request.endpoint == endpoint))
+    return items
 
 
 # -- who is signed in ------------------------------------------------------------------------------
@@ -122,6 +192,7 @@ def page_globals() -> dict[str, Any]:
         "role_name": ROLE.get(actor.role.value, "") if actor else "",
         "actor_unit_name": unit_name(actor.unit) if actor and actor.unit else "",
         "sign_out": SignOutForm() if actor else None,
+        "nav": navigation(actor) if actor else [],
         "kind_name": KIND,
     }
 
@@ -397,27 +468,68 @@ def _drain(out: io.StringIO) -> str:
 
 
 # -- refusals as pages ----------------------------------------------------------------------------
+# Every error a page can meet, in the clerk's words (werkzeug's own texts are English).
+ERROR_PAGES = {
+    400: ("请求有误", "请求的内容不完整或格式不正确，未作任何记录。请返回上一页检查后重新提交。"),
+    403: ("无权查看", "本页面不在您的职责范围内，您无权查看。"),
+    404: ("未找到页面", "您要找的页面不存在，请检查地址是否正确，或从导航栏进入。"),
+    405: ("不支持该操作", "该页面不接受这种操作方式，未作任何记录。"),
+    408: ("请求超时", "提交用时过长，连接已断开，未作任何记录。请重新提交。"),
+    413: ("提交的内容过大", "提交的内容超过系统允许的大小，未作任何记录。"),
+    414: ("地址过长", "请求的地址过长，请缩短筛选条件后重试。"),
+    429: ("操作过于频繁", "请稍后再试。"),
+    431: ("请求有误", "请求头过大，请清除浏览器中本站的数据后重试。"),
+    500: ("系统出错", "系统处理您的请求时出错，未作任何记录。请稍后重试；如仍出错，请联系系统管理员。"),
+    503: ("系统暂不可用", "数据库暂时无法连接或数据正在更新，未作任何记录。请稍后刷新页面。"),
+}
+
+
+def error_page(
+    status: int, title: str | None = None, message: str | None = None, headers: dict[str, str] | None = None
+):
+    default_title, default_message = ERROR_PAGES.get(status, ERROR_PAGES[500 if status >= 500 else 400])
+    body = render_template("error.html", title=title or default_title, message=message or default_message)
+    return body, status, headers or {}
+
+
+def wants_page() -> bool:
+    """A request to the workspace (any path outside the JSON API and the health check) is answered with a page."""
+    return not (request.path == "/api" or request.path.startswith("/api/") or request.path == "/healthz")
+
+
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError):
-    return render_template(
-        "error.html",
-        title="请求未通过校验",
-        message="表单已过期或不是从本系统提交的（缺少有效的防伪令牌），未作任何记录。请返回页面刷新后重新提交。",
-    ), 400
+    return error_page(
+        400,
+        "请求未通过校验",
+        "表单已过期或不是从本系统提交的（缺少有效的防伪令牌），未作任何记录。请返回页面刷新后重新提交。",
+    )
 
 
 @bp.errorhandler(NotPermitted)
 def not_permitted(error: NotPermitted):
-    return render_template("error.html", title="无权查看", message="该案件不由本单位办理，您无权查看或办理。"), 403
+    return error_page(403, "无权查看", "该案件不由本单位办理，您无权查看或办理。")
 
 
 @bp.errorhandler(CaseNotFound)
 def not_found(error: CaseNotFound):
-    return render_template("error.html", title="未找到", message="没有这个案件。"), 404
+    return error_page(404, "未找到", "没有这个案件。")
 
 
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    return render_template(
-        "error.html", title=f"请求未完成（{error.code}）", message=error.description or ""
-    ), error.code
+def page_or_document(error: HTTPException):
+    """Outside the API, an HTTP error is a page in Chinese; inside it, the API's JSON error document."""
+    if not wants_page():
+        return handle_http_exception(error)
+    return error_page(error.code or 500)
+
+
+def unavailable_page_or_document(error: Exception):
+    if not wants_page():
+        return handle_unavailable(error)
+    return error_page(503, headers={"Retry-After": "5"})
+
+
+def read_models_behind_page_or_document(error: ReadModelBehind):
+    if not wants_page():
+        return handle_read_model_behind(error)
+    return error_page(503, headers={"Retry-After": "5"})
