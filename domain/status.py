@@ -67,3 +67,15 @@ class ApprovalStatus(str, Enum):
     def deciding(cls) -> tuple[ApprovalStatus, ...]:
         """Accepted and not yet decided: the decision clock runs."""
         return (cls.ACCEPTED, cls.IN_REVIEW)
+
+
+# Where a case has ended: an appeal closed or merged into the case it repeats; an application handed over,
+# refused, revoked or withdrawn. An inbox (待办) leaves these out unless asked for them.
+ENDED_STATUSES: tuple[str, ...] = (
+    Status.CLOSED.value,
+    Status.MERGED.value,
+    ApprovalStatus.DELIVERED.value,
+    ApprovalStatus.REFUSED.value,
+    ApprovalStatus.REVOKED.value,
+    ApprovalStatus.WITHDRAWN.value,
+)

@@ -38,9 +38,11 @@ from domain.appeals.ratings import (
 from domain.cases.aggregate import Case
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import (
+    ExtensionOffer,
     bind_open,
     cancel_open,
     extend_open,
+    extension_offer,
     meet_clocks,
     open_clock,
     reopen_clocks,
@@ -291,6 +293,16 @@ class Appeal(Case):
     ) -> None:
         # found_by: "sweep" (unmet at as_of) or "late_meet" (met at as_of, after ends_at).
         self._on_missed(deadline, round, occurred_at, timestamp)
+
+    def extension_offer(self, calendar: WorkingCalendar, now: datetime) -> ExtensionOffer | None:
+        """Which deadline an extension (延期) would move, and to when for each number of working days the
+        profile still allows (002 item 53: to 30 WD in all); None when none may be asked for now."""
+        rule = self.policy.get("extension")
+        clock = open_clock(self.clocks, rule["deadline"]) if rule else None
+        if not rule or clock is None:
+            return None
+        room = rule["max_total"] - clock["length"] - clock["extended"]
+        return extension_offer(self.clocks, rule["deadline"], room, calendar, now)
 
     # -- Extended 延期 ------------------------------------------------------------
     def extend(self, working_days: int, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:

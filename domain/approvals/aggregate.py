@@ -30,9 +30,11 @@ from domain.cases.aggregate import Case
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import (
     DeadlineState,
+    ExtensionOffer,
     cancel_open,
     evaluate,
     extend_open,
+    extension_offer,
     is_paused,
     meet_clocks,
     open_clock,
@@ -106,6 +108,14 @@ class Approval(Case):
     @property
     def paused(self) -> bool:
         return is_paused(self.clocks)
+
+    def extension_offer(self, calendar: WorkingCalendar, now: datetime) -> ExtensionOffer | None:
+        """Which period an extension would move (the decision's, once: 行政许可法 art. 42), and to when for
+        each number of working days allowed; None when none may be asked for now."""
+        rule = self.policy.get("extension")
+        if not rule or self.extended:
+            return None
+        return extension_offer(self.clocks, rule["deadline"], rule["working_days"], calendar, now)
 
     # -- MaterialsRequested 一次性告知 / MaterialsSupplied 补正 ---------------------------
     def request_materials(

@@ -198,6 +198,29 @@ def open_clock(clocks: Sequence[Clock], name: str) -> Clock | None:
     return None
 
 
+@dataclass(frozen=True)
+class ExtensionOffer:
+    """What an extension (延期) would move now: the deadline, when it is due, and when it would be due after
+    each number of working days the profile still allows (``dues[n - 1]`` after ``n``)."""
+
+    deadline: str
+    title: str
+    due: datetime
+    dues: tuple[datetime, ...]
+
+
+def extension_offer(
+    clocks: Sequence[Clock], deadline: str, room: int, calendar: WorkingCalendar, now: datetime
+) -> ExtensionOffer | None:
+    """What extending the running clock ``deadline`` by 1 to ``room`` working days would make it; None when
+    it is not running or nothing is left to extend (the extension is then refused, with its reason)."""
+    clock = open_clock(clocks, deadline)
+    if clock is None or room < 1:
+        return None
+    dues = tuple(due_of({**clock, "extended": clock["extended"] + n}, calendar, now).due for n in range(1, room + 1))
+    return ExtensionOffer(clock["name"], clock["title"], due_of(clock, calendar, now).due, dues)
+
+
 def open_clocks_of(clocks: Sequence[Clock], rule_name: str) -> list[Clock]:
     """The running clocks of one rule: one for an ordinary rule, one per department for a ``per`` rule."""
     # Clocks recorded before the "rule" key existed are named after their rule.

@@ -157,6 +157,34 @@ def test_the_inbox_pages_its_list_and_exports_the_filtered_list_as_csv(live):
     assert sorted(line.split(",")[1] for line in lines[1:]) == sorted(c["case_no"] for c in cases)
 
 
+def test_a_closed_case_leaves_the_inbox_unless_ended_cases_are_asked_for(live):
+    """待办 holds what is still to do: a closed case is listed only with 包括已结束的案件 or its status."""
+    done = forwarded_appeal(live)
+    for step, body in (
+        ("answer", {"kind": "final", "content": "已办理"}),
+        ("review", {"accepted": True}),
+        ("visit", {"satisfaction": "satisfied", "solved": True}),
+        ("close", {}),
+    ):
+        user = "power" if step == "answer" else "clerk"
+        assert live.post(f"/api/appeals/{done['id']}/{step}", body, user=user).status_code == 200, step
+    still = forwarded_appeal(live, subject=done["subject"] + "-在办")
+    clerk = Clerk.sign_in(live, "power")
+    inbox = clerk.get("/", query_string={"q": done["subject"]}).text
+    assert still["case_no"] in inbox and done["case_no"] not in inbox
+    assert "在办案件" in text_of(inbox)
+    for asked in ({"ended": "1"}, {"status": "closed"}):
+        page = clerk.get("/", query_string={"q": done["subject"], **asked}).text
+        assert done["case_no"] in page, asked
+
+
+def test_a_page_number_past_the_end_of_the_list_says_so(live):
+    word = uuid.uuid4().hex[:8]
+    forwarded_appeal(live, subject=f"越界{word}")
+    page = text_of(Clerk.sign_in(live, "power").get("/", query_string={"q": f"越界{word}", "page": 9}).text)
+    assert "第 9 页超出了列表的范围" in page and "共 1 页" in page and "转到最后一页" in page
+
+
 # -- a case page and its actions -------------------------------------------------------------------
 def test_a_unit_signs_for_its_case_answers_it_and_sees_both_in_the_timeline(api):
     case = forwarded_appeal(api)
@@ -213,6 +241,19 @@ def test_a_second_initial_answer_in_a_round_is_offered_disabled_with_the_reason(
     refused = clerk.submit(path, "answer", {"kind": "initial", "content": "再次初步反馈"})
     assert refused.status_code == 409 and "本轮已反馈初步处理情况" in text_of(refused.text)
     assert api.store() == before
+
+
+def test_the_extension_form_says_which_deadline_it_moves_and_to_when(api):
+    """002 item 53 (Liaocheng): 15 working days to resolve, extendable to 30 in all. Forwarded on Tuesday
+    2026-12-01, the resolution is due at the end of 2026-12-22 (the 15th working day after it); one more working
+    day ends it on 12-23, three on 12-25 (Friday), seven on 12-31."""
+    case = forwarded_appeal(api, profile="liaocheng-2020", occurred_at="2026-12-01T09:00:00+08:00")
+    html = Clerk.sign_in(api, "power").get(f"/appeals/{case['id']}").text
+    page = text_of(html)
+    assert "延长的是「解决或服务确认」，现截止于 2026-12-22 23:59；最多还可延长 15 个工作日" in page
+    for n, due in ((1, "2026-12-23 23:59"), (3, "2026-12-25 23:59"), (7, "2026-12-31 23:59")):
+        assert f'<option value="{n}">{n} 个工作日（截止时间延至 {due}）</option>' in html, n
+    assert html.count('个工作日（截止时间延至') == 15
 
 
 def test_an_extension_past_the_cap_is_refused_with_the_cap_in_chinese(api):

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from domain.deadlines.clocks import DeadlineState, working_days_left
+from domain.deadlines.clocks import DeadlineState, ExtensionOffer, working_days_left
 from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
 from web.api import appeals as api_appeals
 from web.api import approvals as api_approvals
@@ -219,9 +219,14 @@ def _form(action: WebAction) -> CommandForm:
     return form
 
 
-def _prepared(form: CommandForm, case) -> CommandForm:
+def _prepared(form: CommandForm, case, offer: ExtensionOffer | None = None) -> CommandForm:
     """The form as the page shows it: the case's version now, and the choices the case offers."""
     form.expected_version.data = str(case.version)
+    if isinstance(form, ExtendForm):
+        dues = offer.dues if offer else ()
+        form.working_days.choices = choices(
+            [("", "请选择"), *((str(n), f"{n} 个工作日（截止时间延至 {_fmt(due)}）") for n, due in enumerate(dues, 1))]
+        )
     if isinstance(form, ForwardForm):
         units = choices([("", "请选择"), *sorted(unit_names().items())])
         form.unit.choices, form.co_units.choices = units, units[1:]
@@ -240,6 +245,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     states = service.deadlines(case, now)
     calendar = container().calendars.for_jurisdiction(case.policy["jurisdiction"])
     verdicts = service.actions(case, g.actor, now)
+    offer = case.extension_offer(calendar, now)
     shown = []
     for action in actions:
         verdict = verdicts[action.name]
@@ -251,7 +257,8 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
                 "action": action,
                 "open": verdict.open,
                 "reason": refusal_text(verdict.refusal) if verdict.refusal else None,
-                "form": _prepared(mine[1] if mine else _form(action), case),
+                "form": _prepared(mine[1] if mine else _form(action), case, offer),
+                "hint": _extension_hint(offer) if action.name == "extend" else None,
                 "errors": mine[2] if mine else {},
                 "choice_refusals": _choice_refusals(kind, verdicts),
             }
@@ -289,6 +296,13 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         fmt=_fmt,
         page_url=request.path if request.method == "GET" else url_for(f"workspace.{kind}_page", case_id=case_id),
     ), status
+
+
+def _extension_hint(offer: ExtensionOffer | None) -> str | None:
+    """Which deadline an extension moves, and when it ends now."""
+    if offer is None:
+        return None
+    return f"延长的是「{offer.title}」，现截止于 {_fmt(offer.due)}；最多还可延长 {len(offer.dues)} 个工作日。"
 
 
 def _anchor(action: str, form: CommandForm, name: str) -> str:

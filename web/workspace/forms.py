@@ -80,7 +80,8 @@ class AnswerForm(CommandForm):
 
 
 class ExtendForm(CommandForm):
-    working_days = StringField("延期工作日数", render_kw={"inputmode": "numeric"})
+    # The choices name the due time each number of working days leads to (set by the case page).
+    working_days = SelectField("延期工作日数", choices=[], validate_choice=False)
     reason = TextAreaField("延期理由")
 
     def fields(self):

@@ -280,6 +280,7 @@ def _filters() -> dict[str, Any]:
         "kind": kind,
         "status": status,
         "overdue": args.get("overdue") == "1",
+        "ended": args.get("ended") == "1",  # 含已结束: closed, merged, delivered, refused, revoked, withdrawn
         "q": (args.get("q") or "").strip()[:200],
         "unit": unit,
         "page": max(1, min(int(page), 10**6)) if page.isdigit() else 1,
@@ -291,6 +292,7 @@ def _query(f: dict[str, Any], page: int, per_page: int, now: datetime, count_lim
         kind=f["kind"] or None,
         unit=f["unit"] or None,
         status=f["status"] or None,
+        open_only=not f["status"] and not f["ended"],  # 待办: a case that has ended leaves it unless asked for
         overdue=True if f["overdue"] else None,
         q=f["q"] or None,
         viewer_unit=listing_unit(g.actor),
@@ -369,6 +371,7 @@ def inbox():
             ("kind", f["kind"]),
             ("status", f["status"]),
             ("overdue", "1" if f["overdue"] else ""),
+            ("ended", "1" if f["ended"] else ""),
             ("q", f["q"]),
             ("unit", f["unit"]),
         )
@@ -378,6 +381,7 @@ def inbox():
         "inbox.html",
         rows=[_row(r, now) for r in rows],
         total=total,
+        open_only=not f["status"] and not f["ended"],
         more=total >= limit,
         page=f["page"],
         pages=pages,
