@@ -253,7 +253,7 @@ def test_the_extension_form_says_which_deadline_it_moves_and_to_when(api):
     assert "延长的是「解决或服务确认」，现截止于 2026-12-22 23:59；最多还可延长 15 个工作日" in page
     for n, due in ((1, "2026-12-23 23:59"), (3, "2026-12-25 23:59"), (7, "2026-12-31 23:59")):
         assert f'<option value="{n}">{n} 个工作日（截止时间延至 {due}）</option>' in html, n
-    assert html.count('个工作日（截止时间延至') == 15
+    assert html.count("个工作日（截止时间延至") == 15
 
 
 def test_an_extension_past_the_cap_is_refused_with_the_cap_in_chinese(api):
