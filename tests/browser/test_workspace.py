@@ -447,3 +447,19 @@ def test_the_inbox_pages_by_twenty(page, workspace):
     second = page.locator("table tbody tr td:nth-child(2)").all_inner_texts()
     assert len(second) == min(20, total - 20) and not set(first) & set(second), (first, second)
     expect(page.get_by_role("link", name="上一页")).to_have_count(1)
+
+
+def test_a_case_page_prints_as_a_case_record_without_forms_or_buttons(page, workspace):
+    """Printed, a case page is the record: its facts, deadlines and history, with no navigation, form or button."""
+    case = workspace.forwarded_appeal("DISTRICT-POWER")
+    sign_in(page, "power")
+    page.goto(f"/appeals/{case['id']}")
+    expect(page.get_by_role("button", name="签收", exact=True)).to_be_visible()
+    page.emulate_media(media="print")
+    for heading in ("基本信息", "办理期限", "办理记录"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.locator("form:visible")).to_have_count(0)
+    expect(page.locator("button:visible")).to_have_count(0)
+    expect(page.locator("nav:visible")).to_have_count(0)
+    page.emulate_media(media="screen")
+    expect(page.get_by_role("button", name="签收", exact=True)).to_be_visible()

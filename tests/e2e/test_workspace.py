@@ -472,6 +472,15 @@ def test_error_pages_outside_the_api_are_in_chinese_and_the_api_keeps_its_json(a
     assert document.status_code == 404 and document.json["error"]["code"] == "not_found"
 
 
+def test_the_stylesheet_the_pages_link_is_served(api):
+    page = Clerk.sign_in(api, "power").get("/")
+    link = re.search(r'<link rel="stylesheet" href="([^"]+)"', page.text)
+    assert link, "the page links no stylesheet"
+    sheet = api.client.application.test_client().get(link.group(1))
+    assert sheet.status_code == 200 and sheet.headers["Content-Type"].startswith("text/css")
+    assert b".site-header" in sheet.data and b"@media print" in sheet.data
+
+
 def test_the_navigation_offers_each_role_only_the_pages_it_may_open(api):
     unit = text_of(Clerk.sign_in(api, "power").get("/").text)
     assert "待办" in unit
