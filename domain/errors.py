@@ -47,7 +47,7 @@ class NotAllowedInState(DomainError):
     """The command is not allowed in the case's current state, or by its profile.
 
     ``zh`` is the same reason in the clerk's words (the web workspace shows it); a refusal by status
-    alone names the ``status`` and the ``allowed`` ones instead, for the workspace to word.
+    alone names the ``status`` and the ``allowed`` ones too.
     """
 
     code = "not_allowed_in_state"

@@ -199,13 +199,14 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         try:
             case = self.appeals.repository.get(UUID(str(case_id)))
         except (ValueError, AggregateNotFoundError):
-            raise ValidationFailed({"case_id": f"no case {case_id}"}) from None
+            raise ValidationFailed({"case_id": f"no case {case_id}"}, zh={"case_id": "所填的案件不存在"}) from None
         if unit != case.lead_unit and unit not in case.other_units:
             raise ValidationFailed(
                 {
                     "case_id": f"unit {unit} is neither the lead nor a co-handling unit of that "
                     "case, nor a department reviewing it"
-                }
+                },
+                zh={"case_id": f"{unit}不是该案件的承办单位、协办单位或审批部门"},
             )
 
     def _record_of(self, unit: str) -> UnitAccountability:

@@ -38,7 +38,7 @@ from domain.actors import Actor
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.profiles import CONSEQUENCES
-from domain.vocabulary import FOLLOW_UP
+from domain.vocabulary import CONSEQUENCE, FOLLOW_UP, name_of
 
 _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:unit-accountability")
 
@@ -224,39 +224,58 @@ class UnitAccountability(Aggregate):
         supervision: str | None = None,
     ) -> None:
         if action not in ACTIONS:
-            raise ValidationFailed({"action": f"one of {', '.join(ACTIONS)}"})
-        _, answers = ACTIONS[action]
+            raise ValidationFailed(
+                {"action": f"one of {', '.join(ACTIONS)}"},
+                zh={"action": f"请选择后续处理：{'、'.join(title for title, _ in ACTIONS.values())}"},
+            )
+        title, answers = ACTIONS[action]
         problems: dict[str, str] = {}
+        zh: dict[str, str] = {}  # the same problems in Chinese
         if consequence is not None:
             found = next((c for c in self.consequences if c["id"] == consequence), None)
             if found is None:
                 problems["consequence"] = f"unit {self.unit} has no consequence {consequence!r}"
+                zh["consequence"] = f"{self.unit}的问责记录中没有所选的问责处理"
             elif answers is not None and found["kind"] not in answers:
                 problems["consequence"] = f"{action} answers a {' or '.join(sorted(answers))}, not a {found['kind']}"
+                kinds = "或".join(name_of(CONSEQUENCE, k) for k in sorted(answers))
+                zh["consequence"] = f"{title}只能对应{kinds}，所选的是{name_of(CONSEQUENCE, found['kind'])}"
             elif any(f["action"] == action for f in found["follow_ups"]) and answers is not None:
-                raise NotAllowedInState(f"{action} is already recorded for {consequence}")
+                raise NotAllowedInState(
+                    f"{action} is already recorded for {consequence}", f"问责处理{consequence}已记录过{title}"
+                )
         elif answers is not None:
             problems["consequence"] = f"{action} must name the consequence it answers"
+            zh["consequence"] = f"{title}须注明所对应的问责处理"
         if action == "listed_supervision_opened":
             if not case_id:
-                problems["case_id"] = "挂牌督办 names the case it supervises"
+                problems["case_id"], zh["case_id"] = (
+                    "挂牌督办 names the case it supervises",
+                    "挂牌督办须注明所督办的案件",
+                )
             elif any(s["case_id"] == case_id and s["struck_off_at"] is None for s in self.supervisions.values()):
-                raise NotAllowedInState(f"case {case_id} is already under listed supervision")
+                raise NotAllowedInState(
+                    f"case {case_id} is already under listed supervision", "该案件已在挂牌督办中，尚未销号"
+                )
             supervision = f"{self.unit}-S{len(self.supervisions) + 1}"
         elif action == "listed_supervision_struck_off":
             current = self.supervisions.get(supervision or "")
             if current is None:
                 problems["supervision"] = f"unit {self.unit} has no listed supervision {supervision!r}"
+                zh["supervision"] = f"{self.unit}没有所选的挂牌督办"
             elif current["struck_off_at"] is not None:
-                raise NotAllowedInState(f"listed supervision {supervision} was already struck off (销号)")
+                raise NotAllowedInState(
+                    f"listed supervision {supervision} was already struck off (销号)", f"挂牌督办{supervision}已销号"
+                )
             else:
                 case_id = current["case_id"]
         if action == "referral_made" and not (consequence or case_id):
             problems["case_id"] = "a referral names the case or the consequence it concerns"
+            zh["case_id"] = f"{title}须注明所涉及的案件或问责处理"
         if not note or not note.strip():
-            problems["note"] = "say what was done (a note is required)"
+            problems["note"], zh["note"] = "say what was done (a note is required)", "请填写处理情况说明"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         assert note is not None  # no problem: a note is given
         self._action_recorded(
             action, ACTIONS[action][0], consequence, case_id, supervision, note, actor.as_record(), at

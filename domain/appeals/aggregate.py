@@ -51,6 +51,7 @@ from domain.deadlines.clocks import (
 )
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
+from domain.vocabulary import citation
 
 # Where a bad rating is followed through (rectified, contested, ruled on): any status, closed too, but
 # merged — a merged case takes no command but its unmerge; the matter goes on in the case it joined.
@@ -126,15 +127,16 @@ class Appeal(Case):
     ) -> None:
         self.check_status("forward", Status.RECEIVED, Status.FORWARDED, Status.HANDBACK_REQUESTED)
         self.check_occurred_at(occurred_at)
-        problems = {}
+        problems, zh = {}, {}
         if not unit:
-            problems["unit"] = "a lead handling unit (承办单位) is required"
+            problems["unit"], zh["unit"] = "a lead handling unit (承办单位) is required", "请选择承办单位"
         if unit in co_units:
             problems["co_units"] = "the lead unit cannot also be a co-handling unit"
+            zh["co_units"] = "承办单位不能同时作为协办单位，请从协办单位中去掉承办单位"
         if len(set(co_units)) != len(co_units):
-            problems["co_units"] = "co-handling units must not repeat"
+            problems["co_units"], zh["co_units"] = "co-handling units must not repeat", "同一协办单位不能重复选择"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
 
     @event("Forwarded", topic="caseledger:Appeal.Forwarded")
@@ -325,7 +327,10 @@ class Appeal(Case):
         if room <= 0:
             raise LimitReached(
                 {"working_days": f"the {rule['max_total']}-working-day cap of {rule['source']} is already reached"},
-                zh={"working_days": f"办理期限已达{rule['max_total']}个工作日上限（{rule['source']}），不能再延期"},
+                zh={
+                    "working_days": f"办理期限已达{rule['max_total']}个工作日上限（{citation(rule['source'])}），"
+                    "不能再延期"
+                },
             )
         if not reason or not reason.strip():
             raise ValidationFailed({"reason": "an extension needs a stated reason"}, zh={"reason": "请填写延期理由"})
@@ -339,7 +344,7 @@ class Appeal(Case):
                 },
                 zh={
                     "working_days": f"延期工作日数须在1至{room}之间（办理期限合计不超过{rule['max_total']}个工作日，"
-                    f"{rule['source']}）"
+                    f"{citation(rule['source'])}）"
                 },
             )
         self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
@@ -654,7 +659,9 @@ class Appeal(Case):
         self.check_status("unmerge", Status.MERGED)
         assert self.merged_into is not None  # a merged case names the case it joined
         if survivor is None or survivor.id != self.merged_into["id"]:
-            raise ValidationFailed({"into": "the case this appeal joined"})
+            raise ValidationFailed(
+                {"into": "the case this appeal joined"}, zh={"into": "撤销并单只能针对本诉求所并入的案件"}
+            )
         if survivor.status == Status.CLOSED.value:
             raise NotAllowedInState(
                 f"case {survivor.case_no}, which this appeal joined, is closed; its record is final",

@@ -24,8 +24,9 @@ from domain.cases.service import EARLIEST, CaseService, HistoryEntry
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
-from domain.profiles import PolicyProfile
+from domain.profiles import CATEGORIES, PolicyProfile
 from domain.time_source import TimeSource, utc_now
+from domain.vocabulary import CATEGORY
 
 __all__ = ["AppealService", "EARLIEST", "HistoryEntry", "Opening", "TimeSource", "utc_now"]
 
@@ -194,35 +195,44 @@ class AppealService(CaseService[Appeal]):
         ``policies``: the case policies already made, by profile and tier, for cases opened together —
         a case never changes its policy, so they may share it."""
         problems: dict[str, str] = {}
+        zh: dict[str, str] = {}  # the same problems in Chinese
         try:
             policy = self.profiles.get(profile)
             assert isinstance(policy, PolicyProfile)  # the catalogue gives a profile of the kind asked: "appeal"
         except KeyError:
             policy = None
             problems["profile"] = f"unknown policy profile {profile!r}; known: {', '.join(self.profiles.ids())}"
+            zh["profile"] = "所选的适用规则不存在，请重新选择"
         if not channel:
-            problems["channel"] = "a channel code is required"
+            problems["channel"], zh["channel"] = "a channel code is required", "请填写诉求来源渠道"
         if policy is not None:
             if category not in policy.categories:
                 problems["category"] = (
                     f"profile {policy.id} ({policy.source}) handles "
                     f"{', '.join(sorted(policy.categories))}, not {category!r}"
                 )
+                handled = "、".join(CATEGORY[c] for c in CATEGORIES if c in policy.categories)
+                zh["category"] = f"本案适用的规则只受理{handled}类诉求，请重新选择诉求类别"
             if tier is not None and tier not in policy.tiers:
                 problems["tier"] = (
                     f"profile {policy.id} has tiers {', '.join(policy.tiers)}"
                     if policy.tiers
                     else f"profile {policy.id} has no tiers"
                 )
+                zh["tier"] = (
+                    "所选的办理分级不在本案适用的规则之中，请重新选择" if policy.tiers else "本案适用的规则不分办理分级"
+                )
         if not subject or not subject.strip():
-            problems["subject"] = "a subject is required"
+            problems["subject"], zh["subject"] = "a subject is required", "请填写诉求标题"
         if not content or not content.strip():
-            problems["content"] = "the appeal's content is required"
+            problems["content"], zh["content"] = "the appeal's content is required", "请填写诉求内容"
         if not isinstance(enterprise, dict) or not str(enterprise.get("name") or "").strip():
-            problems["enterprise.name"] = "the enterprise's name is required"
-        problems.update(self._occurred_problems(actor, occurred_at))
+            problems["enterprise.name"], zh["enterprise.name"] = "the enterprise's name is required", "请填写企业名称"
+        occurred, occurred_zh = self._occurred_problems(actor, occurred_at)
+        problems.update(occurred)
+        zh.update(occurred_zh)
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         assert policy is not None  # else the unknown profile was a problem
         return Appeal(
             id=case_id,
@@ -249,12 +259,15 @@ class AppealService(CaseService[Appeal]):
         note: str | None = None,
         **opts: Any,
     ) -> Appeal:
-        problems = {"unit": f"no active unit {unit!r}"} if unit and not self.unit_exists(unit) else {}
+        problems, zh = {}, {}
+        if unit and not self.unit_exists(unit):
+            problems["unit"], zh["unit"] = f"no active unit {unit!r}", f"承办单位{unit}不存在或已停用，请重新选择"
         strangers = [c for c in co_units or [] if not self.unit_exists(c)]
         if strangers:
             problems["co_units"] = f"no such units: {', '.join(strangers)}"
+            zh["co_units"] = f"以下协办单位不存在或已停用，请重新选择：{'、'.join(strangers)}"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         return self._run(
             case_id, actor, "forward", opts, lambda a, at: a.forward(unit, list(co_units or []), note, actor, at)
         )

@@ -44,6 +44,7 @@ from domain.deadlines.clocks import (
 )
 from domain.errors import NotAllowedInState, NotPermitted, OneTimeNoticeUsed, ValidationFailed
 from domain.status import ApprovalStatus as S
+from domain.vocabulary import citation
 
 
 class Approval(Case):
@@ -131,7 +132,11 @@ class Approval(Case):
         self.check_status("request materials for", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
         items = listed(
-            missing, "missing", "list every missing material, each a non-empty text", "each missing material once"
+            missing,
+            "missing",
+            "list every missing material, each a non-empty text",
+            "请逐项列出需补正的全部材料，每项不能为空",
+            ("each missing material once", "同一项需补正的材料不能重复列出"),
         )
         self._materials_requested(items, note, actor.as_record(), occurred_at)
 
@@ -152,7 +157,12 @@ class Approval(Case):
         """The applicant's 补正, recorded by the window."""
         self.check_status("supply materials for", S.MATERIALS_REQUESTED)
         self.check_occurred_at(occurred_at)
-        items = listed(materials, "materials", "list the materials supplied, each a non-empty text")
+        items = listed(
+            materials,
+            "materials",
+            "list the materials supplied, each a non-empty text",
+            "请逐项列出申请人补正的材料，每项不能为空",
+        )
         self._materials_supplied(items, actor.as_record(), occurred_at)
 
     @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")
@@ -234,7 +244,8 @@ class Approval(Case):
             list(departments) if departments else self.department_codes,
             "departments",
             "name the department(s) that review the application",
-            "each department once",
+            "请选择审查本申请的审批部门",
+            ("each department once", "同一审批部门不能重复选择"),
         )
         self._forwarded(chosen, actor.as_record(), occurred_at)
 
@@ -401,7 +412,7 @@ class Approval(Case):
         if self.extended:
             raise NotAllowedInState(
                 f"the decision period was extended once already; it may be extended only once ({rule['source']})",
-                f"审批期限已延长过一次，只能延长一次（{rule['source']}）",
+                f"审批期限已延长过一次，只能延长一次（{citation(rule['source'])}）",
             )
         if open_clock(self.clocks, rule["deadline"]) is None:
             raise NotAllowedInState(
@@ -415,7 +426,10 @@ class Approval(Case):
         )
         cap = rule["working_days"]
         if not isinstance(working_days, int) or isinstance(working_days, bool) or not 1 <= working_days <= cap:
-            raise ValidationFailed({"working_days": f"between 1 and {cap} ({rule['source']})"})
+            raise ValidationFailed(
+                {"working_days": f"between 1 and {cap} ({rule['source']})"},
+                zh={"working_days": f"延长审批期限的工作日数须在1至{cap}之间（{citation(rule['source'])}）"},
+            )
         self._extended(rule["deadline"], working_days, reason, actor.as_record(), occurred_at)
 
     @event("Extended", topic="caseledger:Approval.Extended")
@@ -568,7 +582,11 @@ class Approval(Case):
             {
                 "department": f"{department!r} is not a department of this application "
                 f"({', '.join(self.department_codes) or 'none'})"
-            }
+            },
+            zh={
+                "department": f"{department}不是本申请的审批部门"
+                + (f"（本申请的审批部门：{'、'.join(self.department_codes)}）" if self.department_codes else "")
+            },
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import ValidationFailed
+from domain.vocabulary import PAUSE_REASON, citation
 
 # 行政许可法 art. 45: what may stop the clock — 听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审.
 PAUSE_REASONS = ("hearing", "inspection", "expert_review", "testing", "quarantine", "auction", "other")
@@ -17,14 +18,15 @@ DECISIONS = ("approve", "reject")
 MAX_EXPECTED_PAUSE = 250
 
 
-def listed(items: Any, field: str, why: str, repeated: str | None = None) -> list[str]:
+def listed(items: Any, field: str, why: str, zh: str, repeated: tuple[str, str] | None = None) -> list[str]:
     """A non-empty list of non-empty texts, stripped (materials missing or supplied, 一次性告知;
-    departments); with ``repeated``, the message for a text listed twice."""
+    departments): ``why`` it is refused otherwise, and ``zh``, the same in Chinese; with ``repeated``,
+    the messages (the same two) for a text listed twice."""
     texts = [m.strip() for m in items or [] if isinstance(m, str) and m.strip()]
     if not texts or len(texts) != len(items):
-        raise ValidationFailed({field: why})
+        raise ValidationFailed({field: why}, zh={field: zh})
     if repeated and len(set(texts)) != len(texts):
-        raise ValidationFailed({field: repeated})
+        raise ValidationFailed({field: repeated[0]}, zh={field: repeated[1]})
     return texts
 
 
@@ -41,9 +43,11 @@ def check_judgement(decision: Any, text: Any, text_field: str, text_why: str, te
 
 def check_pause(reason: Any, expected_working_days: Any) -> None:
     """A ground the law names (art. 45), and how long the applicant is told it will take."""
-    problems = {}
+    problems, zh = {}, {}
     if reason not in PAUSE_REASONS:
         problems["reason"] = f"one of {', '.join(PAUSE_REASONS)} (行政许可法 art. 45)"
+        grounds = "、".join(PAUSE_REASON[r] for r in PAUSE_REASONS)
+        zh["reason"] = f"请选择中止计时的法定情形：{grounds}（{citation('行政许可法 art. 45')}）"
     if (
         not isinstance(expected_working_days, int)
         or isinstance(expected_working_days, bool)
@@ -52,5 +56,6 @@ def check_pause(reason: Any, expected_working_days: Any) -> None:
         problems["expected_working_days"] = (
             f"the working days the applicant is told it will take, 1 to {MAX_EXPECTED_PAUSE}"
         )
+        zh["expected_working_days"] = f"告知申请人的预计所需工作日数须在1至{MAX_EXPECTED_PAUSE}之间"
     if problems:
-        raise ValidationFailed(problems)
+        raise ValidationFailed(problems, zh=zh)

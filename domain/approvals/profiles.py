@@ -31,6 +31,7 @@ from domain.profiles import (
     _parse_overdue,
     _plain,
 )
+from domain.vocabulary import citation
 
 # The approval case's events, in the order of the lifecycle (docs/http-api.md *Approvals (审批): commands*).
 # Their names and the attributes a met-by condition may test live once, in CASE_EVENTS["approval"].
@@ -125,7 +126,8 @@ class ApprovalProfile:
         matter = self.matters.get(matter_code)
         if matter is None:
             raise ValidationFailed(
-                {"matter": (f"profile {self.id} has no matter {matter_code!r}; known: {', '.join(self.matters)}")}
+                {"matter": (f"profile {self.id} has no matter {matter_code!r}; known: {', '.join(self.matters)}")},
+                zh={"matter": "所选的审批事项不在本规则的事项目录中，请从事项目录中选择"},
             )
         if commitment and not matter.commitment:
             raise ValidationFailed(
@@ -134,7 +136,8 @@ class ApprovalProfile:
                         f"matter {matter.code} ({matter.title}) may not be done on "
                         f"commitment (告知承诺制) in profile {self.id}: {matter.source}"
                     )
-                }
+                },
+                zh={"commitment": f"审批事项「{matter.title}」不能以告知承诺制办理（{citation(matter.source)}）"},
             )
         decision = self.decision_spec(matter, departments)
         review = matter.department_review or self.department_review

@@ -51,6 +51,7 @@ class ApprovalService(CaseService[Approval]):
         if existing is not None:
             return existing, False
         problems: dict[str, str] = {}
+        zh: dict[str, str] = {}  # the same problems in Chinese
         policy = None
         try:
             chosen = self.profiles.get(profile, kind="approval")
@@ -58,28 +59,35 @@ class ApprovalService(CaseService[Approval]):
             chosen = None
             known = ", ".join(self.profiles.ids(kind="approval"))
             problems["profile"] = f"unknown approval profile {profile!r}; known: {known}"
+            zh["profile"] = "所选的审批规则不存在，请重新选择"
         if not isinstance(applicant, dict) or not str(applicant.get("name") or "").strip():
-            problems["applicant.name"] = "the applicant's name is required"
+            problems["applicant.name"], zh["applicant.name"] = "the applicant's name is required", "请填写申请人名称"
         if not isinstance(materials, list) or not all(isinstance(m, str) and m.strip() for m in materials):
             problems["materials"] = "a list of the materials handed in, each a non-empty text"
+            zh["materials"] = "请逐项列出申请人提交的材料，每项不能为空"
         departments = list(departments or [])
         if not departments:
             problems["departments"] = "name at least one department that reviews the application"
+            zh["departments"] = "请至少选择一个审查本申请的审批部门"
         elif len(set(departments)) != len(departments):
-            problems["departments"] = "each department once"
+            problems["departments"], zh["departments"] = "each department once", "同一审批部门不能重复选择"
         else:
             strangers = [d for d in departments if not self.unit_exists(d)]
             if strangers:
                 problems["departments"] = f"no such active units: {', '.join(strangers)}"
+                zh["departments"] = f"以下审批部门不存在或已停用，请重新选择：{'、'.join(strangers)}"
         if chosen is not None and "profile" not in problems and "departments" not in problems:
             assert isinstance(chosen, ApprovalProfile)  # a profile of the kind asked for
             try:
                 policy = chosen.case_policy(matter, departments, bool(commitment))
             except ValidationFailed as refused:
                 problems.update(refused.fields)
-        problems.update(self._occurred_problems(actor, occurred_at))
+                zh.update(refused.zh)
+        occurred, occurred_zh = self._occurred_problems(actor, occurred_at)
+        problems.update(occurred)
+        zh.update(occurred_zh)
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         assert policy is not None  # no problem: the profile gave the application's policy
         approval = Approval(
             id=case_id,
@@ -124,7 +132,10 @@ class ApprovalService(CaseService[Approval]):
     def forward(self, case_id: UUID, actor: Actor, *, departments: list[str] | None = None, **opts: Any) -> Approval:
         strangers = [d for d in departments or [] if not self.unit_exists(d)]
         if strangers:
-            raise ValidationFailed({"departments": f"no such active units: {', '.join(strangers)}"})
+            raise ValidationFailed(
+                {"departments": f"no such active units: {', '.join(strangers)}"},
+                zh={"departments": f"以下审批部门不存在或已停用，请重新选择：{'、'.join(strangers)}"},
+            )
         return self._run(case_id, actor, "forward", opts, lambda a, at: a.forward(departments, actor, at))
 
     def answer(

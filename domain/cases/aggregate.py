@@ -29,6 +29,7 @@ from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import Clock, DeadlineState, ended_by, evaluate, mark_missed
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
+from domain.vocabulary import STATUS, name_of
 
 if TYPE_CHECKING:
     from domain.actions import Probe
@@ -199,7 +200,11 @@ class Case(Aggregate):
                         f"a level from 1 to {len(ladder)} of profile {self.policy['id']}, "
                         f"or its code: {', '.join(codes)}"
                     )
-                }
+                },
+                zh={
+                    "level": "请从本案适用规则的督办层级中选择："
+                    + "、".join(f"第{i}级（{step['title']}）" for i, step in enumerate(ladder, 1))
+                },
             )
         if target <= self.escalation_level:
             # Already there: a second, identical escalation would record nothing new but noise.
@@ -256,8 +261,10 @@ class Case(Aggregate):
     # -- checks ---------------------------------------------------------------
     def check_status(self, command: str, *allowed: Enum) -> None:
         if self.status not in {s.value for s in allowed}:
+            names = "、".join(f"「{name_of(STATUS, s.value)}」" for s in allowed)
             raise NotAllowedInState(
                 f"cannot {command} a case that is {self.status}; allowed when " + " or ".join(s.value for s in allowed),
+                f"案件当前为「{name_of(STATUS, self.status)}」，仅在{names}时可办理",
                 status=self.status,
                 allowed=tuple(s.value for s in allowed),
             )
@@ -266,7 +273,7 @@ class Case(Aggregate):
         if occurred_at is None:
             return
         if occurred_at.tzinfo is None:
-            raise ValidationFailed({"occurred_at": "must carry a UTC offset"})
+            raise ValidationFailed({"occurred_at": "must carry a UTC offset"}, zh={"occurred_at": "发生时间须注明时区"})
         if occurred_at < self.last_at:
             raise ValidationFailed(
                 {
@@ -274,13 +281,18 @@ class Case(Aggregate):
                         f"must not be before the case's last event "
                         f"({self.last_at.astimezone(SHANGHAI).isoformat(timespec='seconds')})"
                     )
-                }
+                },
+                zh={
+                    "occurred_at": "发生时间不能早于本案最近一次办理的时间"
+                    f"（{self.last_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}）"
+                },
             )
 
     @staticmethod
-    def check_reason(reason: str | None, field: str, why: str, zh: str | None = None) -> None:
+    def check_reason(reason: str | None, field: str, why: str, zh: str) -> None:
+        """A text the command needs: ``why`` it is refused when empty, and ``zh``, the same in Chinese."""
         if not reason or not str(reason).strip():
-            raise ValidationFailed({field: why}, zh={field: zh} if zh else None)
+            raise ValidationFailed({field: why}, zh={field: zh})
 
     def _moved(self, occurred_at: datetime | None, timestamp: datetime | None) -> datetime:
         at = occurred_at or timestamp

@@ -132,7 +132,7 @@ class CaseService(Application[UUID], Generic[TCase]):
         later than the current time is refused, unless it is a dry run (a drill) that records nothing."""
         check_command_role("sweep", actor, self.kind)
         if now.tzinfo is None:
-            raise ValidationFailed({"now": "must carry a UTC offset"})
+            raise ValidationFailed({"now": "must carry a UTC offset"}, zh={"now": "期限检查的时间须注明时区"})
         if not dry_run and now > self.clock():
             raise ValidationFailed(
                 {
@@ -140,7 +140,11 @@ class CaseService(Application[UUID], Generic[TCase]):
                         "must not be later than the current time: nothing that has not happened is recorded; "
                         'send "dry_run": true to see what a sweep at that moment would record'
                     )
-                }
+                },
+                zh={
+                    "now": "期限检查的时间不能晚于当前时间：尚未发生的情况不予记录；"
+                    "如需查看在该时间检查会记录什么，请选择试运行（不作记录）"
+                },
             )
 
     def _sweep_and_save(self, case_ids: list[UUID], actor: Actor, now: datetime, dry_run: bool = False) -> list[Any]:
@@ -165,7 +169,7 @@ class CaseService(Application[UUID], Generic[TCase]):
         if as_of is None:
             return self._get(case_id)
         if as_of.tzinfo is None:
-            raise ValidationFailed({"as_of": "must carry a UTC offset"})
+            raise ValidationFailed({"as_of": "must carry a UTC offset"}, zh={"as_of": "查询的时间须注明时区"})
         case = None
         for e in self._events(case_id):
             if (e.occurred_at or e.timestamp) > as_of:
@@ -254,9 +258,9 @@ class CaseService(Application[UUID], Generic[TCase]):
             raise VersionConflict(
                 f"expected_version {expected_version} is not the case's current version; reload it and retry"
             )
-        problems = self._occurred_problems(actor, occurred_at)
+        problems, zh = self._occurred_problems(actor, occurred_at)
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         return case, occurred_at, False
 
     def _opened_before(self, case_id: UUID, external_ref: str | None, actor: Actor) -> TCase | None:
@@ -278,18 +282,25 @@ class CaseService(Application[UUID], Generic[TCase]):
         actor.request.answered_from_record = actor.request.answered_from_record or recorded
         return recorded
 
-    def _occurred_problems(self, actor: Actor, occurred_at: datetime | None) -> dict[str, str]:
+    def _occurred_problems(self, actor: Actor, occurred_at: datetime | None) -> tuple[dict[str, str], dict[str, str]]:
+        """What is wrong with a stated ``occurred_at``, by field: the messages, and the same in Chinese."""
         if occurred_at is None:
-            return {}
+            return {}, {}
         if not actor.may_backfill:
-            return {"occurred_at": "only the platform and admins may record an earlier occurrence time"}
+            return (
+                {"occurred_at": "only the platform and admins may record an earlier occurrence time"},
+                {"occurred_at": "只有热线平台和系统管理人员可以补录较早的发生时间"},
+            )
         if occurred_at.tzinfo is None:
-            return {"occurred_at": "must carry a UTC offset"}
+            return {"occurred_at": "must carry a UTC offset"}, {"occurred_at": "发生时间须注明时区"}
         if occurred_at > self.clock():
-            return {"occurred_at": "must not be in the future"}
+            return {"occurred_at": "must not be in the future"}, {"occurred_at": "发生时间不能晚于当前时间"}
         if occurred_at < EARLIEST:
-            return {"occurred_at": f"must not be before {EARLIEST.date().isoformat()}"}
-        return {}
+            return (
+                {"occurred_at": f"must not be before {EARLIEST.date().isoformat()}"},
+                {"occurred_at": f"发生时间不能早于{EARLIEST.year}年{EARLIEST.month}月{EARLIEST.day}日"},
+            )
+        return {}, {}
 
     def _get(self, case_id: UUID) -> TCase:
         found = self._find(case_id)

@@ -30,10 +30,12 @@ from domain.errors import (
     ValidationFailed,
 )
 from domain.time_source import TimeSource, utc_now
+from domain.vocabulary import ROLE
 
 _A = TypeVar("_A", Unit, User)
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+CODE_ZH = "须为1至64位字母、数字或“.”“_”“-”，并以字母或数字开头"  # CODE in words
 MIN_PASSWORD = 8
 
 
@@ -63,15 +65,16 @@ class DirectoryService(Application[UUID]):
 
     # -- units ------------------------------------------------------------------
     def add_unit(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Unit:
-        problems = {}
+        problems, zh = {}, {}
         if not CODE.match(code or ""):
             problems["code"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            zh["code"] = f"单位代码{CODE_ZH}"
         if not (name or "").strip():
-            problems["name"] = "a unit needs a name"
+            problems["name"], zh["name"] = "a unit needs a name", "请填写单位名称"
         if parent is not None and self.unit(parent) is None:
-            problems["parent"] = f"no unit {parent!r}"
+            problems["parent"], zh["parent"] = f"no unit {parent!r}", f"上级单位{parent}不存在"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         unit = Unit(code=code, name=name.strip(), parent=parent, actor=actor.as_record())
         self._create(unit, f"unit {code} already exists")
         return unit
@@ -87,13 +90,14 @@ class DirectoryService(Application[UUID]):
     def appoint_head(self, actor: Actor, code: str, name: str, from_day: date) -> Unit:
         """Records who heads unit ``code`` from ``from_day`` on (``caseledger unit head``): a 约谈 or
         书面检查 names the head in office on the day it arose, even after the head has changed."""
-        problems = {}
+        problems, zh = {}, {}
         if not (name or "").strip():
-            problems["name"] = "name the unit's head"
+            problems["name"], zh["name"] = "name the unit's head", "请填写单位主要负责人的姓名"
         if not isinstance(from_day, date) or isinstance(from_day, datetime):
             problems["from"] = "the first day in office, as YYYY-MM-DD"
+            zh["from"] = "请填写任职的第一天，格式如2026-01-01"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         unit = self.unit(code)
         if unit is None:
             raise CaseNotFound(f"no unit {code!r}")
@@ -114,21 +118,26 @@ class DirectoryService(Application[UUID]):
 
     # -- users ------------------------------------------------------------------
     def add_user(self, actor: Actor, username: str, role: str, password: str, unit: str | None = None) -> User:
-        problems = {}
+        problems, zh = {}, {}
         if not CODE.match(username or ""):
             problems["username"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            zh["username"] = f"用户名{CODE_ZH}"
         if role not in VALID_ROLES:
             problems["role"] = f"one of {', '.join(sorted(VALID_ROLES))}"
+            zh["role"] = f"请选择角色：{'、'.join(ROLE[r.value] for r in Role)}"
         elif role == Role.UNIT.value:
             found = self.unit(unit) if unit else None
             if found is None or not found.active:
                 problems["unit"] = f"a unit user needs an existing, active unit; no unit {unit!r}"
+                missing = f"单位{unit}不存在或已停用" if unit else "请填写所属单位"
+                zh["unit"] = f"承办单位用户须属于已登记且未停用的单位：{missing}"
         elif unit is not None:
             problems["unit"] = f"only unit users belong to a unit, not {role} users"
+            zh["unit"] = f"只有承办单位用户属于某个单位，{ROLE[role]}用户不填所属单位"
         if len(password or "") < MIN_PASSWORD:
-            problems["password"] = f"at least {MIN_PASSWORD} characters"
+            problems["password"], zh["password"] = f"at least {MIN_PASSWORD} characters", f"密码至少{MIN_PASSWORD}位"
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         user = User(
             username=username, role=role, unit=unit, password_hash=self.hasher.hash(password), actor=actor.as_record()
         )
@@ -143,7 +152,9 @@ class DirectoryService(Application[UUID]):
 
     def set_password(self, actor: Actor, username: str, password: str) -> User:
         if len(password or "") < MIN_PASSWORD:
-            raise ValidationFailed({"password": f"at least {MIN_PASSWORD} characters"})
+            raise ValidationFailed(
+                {"password": f"at least {MIN_PASSWORD} characters"}, zh={"password": f"密码至少{MIN_PASSWORD}位"}
+            )
         digest = self.hasher.hash(password)
         return self._change_user(username, lambda u: u.change_password(password_hash=digest, actor=actor.as_record()))
 

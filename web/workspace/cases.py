@@ -197,7 +197,7 @@ def _act(kind: str, case_id: UUID, path: str):
         errors, status = {refused.field: refused.message}, 422
     except ValidationFailed as refused:
         errors = {
-            name: refused.zh.get(name) or f"{FIELD.get(name, name)}不符合要求（{message}）"
+            name: refused.zh.get(name) or f"{FIELD.get(name, name)}不符合要求"
             for name, message in refused.fields.items()
         }
         status = 422
