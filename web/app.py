@@ -52,7 +52,7 @@ class CaseledgerApi(Api):
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no app-wide /static: the workspace blueprint serves its own there
     settings = container.settings if container else settings or Settings.from_env()
     if container is None:
         _start(app, settings)

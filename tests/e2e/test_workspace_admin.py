@@ -379,3 +379,10 @@ def test_the_administrators_pages_show_no_latin_word_but_user_names_and_unit_cod
             text = text.replace(name, "")
         assert not re.search(r"[A-Za-z]{2,}", text), (path, re.findall(r"[A-Za-z]{2,}", text)[:10])
         assert "cli:" not in text and "admin" not in text
+
+
+def test_the_workspaces_stylesheet_is_served_to_every_page(api):
+    """base.html links /static/workspace.css: the blueprint's, not an empty app-wide static folder's 404."""
+    response = api.client.application.test_client().get("/static/workspace.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert b".error-summary" in response.data
