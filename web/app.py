@@ -33,6 +33,7 @@ from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
+from web.workspace import admin as workspace_admin  # noqa: F401 - the administrators' pages join it too
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import pages as workspace
 
@@ -51,7 +52,7 @@ class CaseledgerApi(Api):
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)  # the workspace blueprint serves the stylesheet at /static
+    app = Flask(__name__, static_folder=None)  # no app-wide /static: the workspace blueprint serves its own there
     settings = container.settings if container else settings or Settings.from_env()
     if container is None:
         _start(app, settings)

@@ -50,3 +50,10 @@ class SQLLoginLog(LoginLog):
             LoginAttempt(username, self._t.from_instant(at), outcome == "success", client, token_id)
             for at, outcome, client, token_id in rows
         ]
+
+    def last_successes(self) -> dict[str, datetime]:
+        with self._t.connect(read_only=True) as conn:
+            rows = conn.execute(
+                f"SELECT username, MAX(at) FROM {TABLE} WHERE outcome = 'success' GROUP BY username"
+            ).fetchall()
+        return {username: self._t.from_instant(at) for username, at in rows}

@@ -39,6 +39,10 @@ class LoginLog(abc.ABC):
     def latest(self, username: str, since: datetime, limit: int) -> list[LoginAttempt]:
         """The name's last ``limit`` attempts after ``since``, newest first."""
 
+    @abc.abstractmethod
+    def last_successes(self) -> dict[str, datetime]:
+        """The time of each name's latest successful login, for every name that ever had one."""
+
 
 def locked_until(log: LoginLog, username: str, now: datetime) -> datetime | None:
     """When the name may try again, or None when it is not locked."""

@@ -70,6 +70,15 @@ class Unit(Aggregate):
                 in_office = head
         return in_office
 
+    def next_head_after(self, day: date) -> dict[str, str] | None:
+        """The appointment recorded to begin after ``day`` that begins first (of two for the same day, the
+        one recorded last); None when none is."""
+        coming = None
+        for head in self.heads:
+            if date.fromisoformat(head["from"]) > day and (coming is None or head["from"] <= coming["from"]):
+                coming = head
+        return coming
+
 
 class User(Aggregate):
     """A person who signs in, with one role and, for a unit user, one unit."""

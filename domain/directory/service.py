@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -27,6 +28,7 @@ from domain.errors import (
     AuthenticationFailed,
     CaseNotFound,
     LoginThrottled,
+    NotAllowedInState,
     ValidationFailed,
 )
 from domain.time_source import TimeSource, utc_now
@@ -35,8 +37,30 @@ from domain.vocabulary import ROLE
 _A = TypeVar("_A", Unit, User)
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-CODE_ZH = "须为1至64位字母、数字或“.”“_”“-”，并以字母或数字开头"  # CODE in words
 MIN_PASSWORD = 8
+PASSWORD_ZH = f"密码至少 {MIN_PASSWORD} 位"
+_PUNCTUATION = "“.”“_”“-”"
+
+
+# The acts of administration on units and users, by event type: what ``recent_acts`` lists.
+ACTS = {
+    "Unit": ("Registered", "Disabled", "HeadAppointed"),
+    "User": ("Registered", "Disabled", "Enabled", "PasswordChanged", "TokensRevoked"),
+}
+# What an act said, as ``recent_acts`` gives it (never a password hash).
+ACT_DATA = ("name", "parent", "role", "unit", "from_day", "reason")
+
+
+@dataclass(frozen=True)
+class DirectoryAct:
+    """One act on a unit or a user, as recorded: when, on which (the unit's code or the user's name),
+    what (the event's type), by whom (the actor as recorded: user, role, unit) and what it said."""
+
+    at: datetime
+    subject: str
+    type: str
+    actor: dict[str, Any]
+    data: dict[str, Any]
 
 
 class DirectoryService(Application[UUID]):
@@ -64,43 +88,62 @@ class DirectoryService(Application[UUID]):
         self._decoy = hasher.hash("decoy-password")
 
     # -- units ------------------------------------------------------------------
-    def add_unit(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Unit:
+    def check_new_unit(self, code: str, name: str, parent: str | None = None) -> None:
+        """Every refusal ``add_unit`` would give, all at once, recording nothing: ValidationFailed (with the
+        code already taken among the problems, if it is), or AlreadyExists when that is the only one."""
         problems, zh = {}, {}
         if not CODE.match(code or ""):
             problems["code"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-            zh["code"] = f"单位代码{CODE_ZH}"
+            zh["code"] = f"单位代码须为 1 至 64 位字母、数字或{_PUNCTUATION}，以字母或数字开头"
         if not (name or "").strip():
-            problems["name"], zh["name"] = "a unit needs a name", "请填写单位名称"
+            problems["name"] = "a unit needs a name"
+            zh["name"] = "请填写单位名称"
         if parent is not None and self.unit(parent) is None:
-            problems["parent"], zh["parent"] = f"no unit {parent!r}", f"上级单位{parent}不存在"
+            problems["parent"] = f"no unit {parent!r}"
+            zh["parent"] = "没有这个上级单位"
+        taken = "code" not in problems and self.unit(code) is not None
         if problems:
+            if taken:
+                problems["code"], zh["code"] = f"unit {code} already exists", "该单位代码已被使用"
             raise ValidationFailed(problems, zh=zh)
+        if taken:
+            raise AlreadyExists(f"unit {code} already exists")
+
+    def add_unit(self, actor: Actor, code: str, name: str, parent: str | None = None) -> Unit:
+        self.check_new_unit(code, name, parent)
         unit = Unit(code=code, name=name.strip(), parent=parent, actor=actor.as_record())
         self._create(unit, f"unit {code} already exists")
         return unit
 
     def disable_unit(self, actor: Actor, code: str, reason: str | None = None) -> Unit:
+        """Disables a unit for good: nothing enables it again (no user may be added to it, no case forwarded
+        to it); a second disablement is refused."""
         unit = self.unit(code)
         if unit is None:
             raise CaseNotFound(f"no unit {code!r}")
+        if not unit.active:
+            raise NotAllowedInState(f"unit {code} is already disabled", "该单位已停用")
         unit.disable(reason=reason, actor=actor.as_record())
         self.save(unit)
         return unit
 
-    def appoint_head(self, actor: Actor, code: str, name: str, from_day: date) -> Unit:
+    def appoint_head(self, actor: Actor, code: str, name: str, from_day: date | None) -> Unit:
         """Records who heads unit ``code`` from ``from_day`` on (``caseledger unit head``): a 约谈 or
         书面检查 names the head in office on the day it arose, even after the head has changed."""
         problems, zh = {}, {}
         if not (name or "").strip():
-            problems["name"], zh["name"] = "name the unit's head", "请填写单位主要负责人的姓名"
+            problems["name"], zh["name"] = "name the unit's head", "请填写主要负责人姓名"
         if not isinstance(from_day, date) or isinstance(from_day, datetime):
             problems["from"] = "the first day in office, as YYYY-MM-DD"
-            zh["from"] = "请填写任职的第一天，格式如2026-01-01"
+            zh["from"] = "请填写任职起始日（年-月-日，如 2026-01-05）"
+        unit = self.unit(code) if code else None
+        if unit is None and problems:
+            problems["code"], zh["code"] = f"no unit {code!r}", "请选择单位"
         if problems:
             raise ValidationFailed(problems, zh=zh)
-        unit = self.unit(code)
         if unit is None:
             raise CaseNotFound(f"no unit {code!r}")
+        assert from_day is not None  # checked above
         unit.appoint_head(name=name.strip(), from_day=from_day.isoformat(), actor=actor.as_record())
         self.save(unit)
         return unit
@@ -117,27 +160,35 @@ class DirectoryService(Application[UUID]):
         return self._all("caseledger:Unit.Registered", Unit)
 
     # -- users ------------------------------------------------------------------
-    def add_user(self, actor: Actor, username: str, role: str, password: str, unit: str | None = None) -> User:
+    def check_new_user(self, username: str, role: str, password: str, unit: str | None = None) -> None:
+        """Every refusal ``add_user`` would give, all at once, recording nothing: ValidationFailed (with the
+        name already taken among the problems, if it is), or AlreadyExists when that is the only one."""
         problems, zh = {}, {}
         if not CODE.match(username or ""):
             problems["username"] = "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
-            zh["username"] = f"用户名{CODE_ZH}"
+            zh["username"] = f"用户名须为 1 至 64 位字母、数字或{_PUNCTUATION}，以字母或数字开头"
         if role not in VALID_ROLES:
-            problems["role"] = f"one of {', '.join(sorted(VALID_ROLES))}"
-            zh["role"] = f"请选择角色：{'、'.join(ROLE[r.value] for r in Role)}"
+            problems["role"], zh["role"] = f"one of {', '.join(sorted(VALID_ROLES))}", "请选择角色"
         elif role == Role.UNIT.value:
             found = self.unit(unit) if unit else None
             if found is None or not found.active:
                 problems["unit"] = f"a unit user needs an existing, active unit; no unit {unit!r}"
-                missing = f"单位{unit}不存在或已停用" if unit else "请填写所属单位"
-                zh["unit"] = f"承办单位用户须属于已登记且未停用的单位：{missing}"
+                zh["unit"] = "承办单位用户须属于一个在用的单位，请选择单位"
         elif unit is not None:
             problems["unit"] = f"only unit users belong to a unit, not {role} users"
-            zh["unit"] = f"只有承办单位用户属于某个单位，{ROLE[role]}用户不填所属单位"
+            zh["unit"] = f"只有承办单位用户属于某个单位，{ROLE[role]}用户不选单位"
         if len(password or "") < MIN_PASSWORD:
-            problems["password"], zh["password"] = f"at least {MIN_PASSWORD} characters", f"密码至少{MIN_PASSWORD}位"
+            problems["password"], zh["password"] = f"at least {MIN_PASSWORD} characters", PASSWORD_ZH
+        taken = "username" not in problems and self.user(username) is not None
         if problems:
+            if taken:
+                problems["username"], zh["username"] = f"user {username} already exists", "该用户名已被使用"
             raise ValidationFailed(problems, zh=zh)
+        if taken:
+            raise AlreadyExists(f"user {username} already exists")
+
+    def add_user(self, actor: Actor, username: str, role: str, password: str, unit: str | None = None) -> User:
+        self.check_new_user(username, role, password, unit)
         user = User(
             username=username, role=role, unit=unit, password_hash=self.hasher.hash(password), actor=actor.as_record()
         )
@@ -145,16 +196,29 @@ class DirectoryService(Application[UUID]):
         return user
 
     def disable_user(self, actor: Actor, username: str, reason: str | None = None) -> User:
-        return self._change_user(username, lambda u: u.disable(reason=reason, actor=actor.as_record()))
+        """Disables a user: its tokens end now, and it cannot sign in until enabled again. Nobody disables
+        their own account (an administrator would lock themselves out), nor a user already disabled."""
+
+        def disable(user: User) -> None:
+            if user.username == actor.user:
+                raise NotAllowedInState("you cannot disable your own account", "不能停用自己的账号")
+            if not user.active:
+                raise NotAllowedInState(f"user {username} is already disabled", "该用户已停用")
+            user.disable(reason=reason, actor=actor.as_record())
+
+        return self._change_user(username, disable)
 
     def enable_user(self, actor: Actor, username: str) -> User:
-        return self._change_user(username, lambda u: u.enable(actor=actor.as_record()))
+        def enable(user: User) -> None:
+            if user.active:
+                raise NotAllowedInState(f"user {username} is not disabled", "该用户未停用，无需启用")
+            user.enable(actor=actor.as_record())
+
+        return self._change_user(username, enable)
 
     def set_password(self, actor: Actor, username: str, password: str) -> User:
         if len(password or "") < MIN_PASSWORD:
-            raise ValidationFailed(
-                {"password": f"at least {MIN_PASSWORD} characters"}, zh={"password": f"密码至少{MIN_PASSWORD}位"}
-            )
+            raise ValidationFailed({"password": f"at least {MIN_PASSWORD} characters"}, zh={"password": PASSWORD_ZH})
         digest = self.hasher.hash(password)
         return self._change_user(username, lambda u: u.change_password(password_hash=digest, actor=actor.as_record()))
 
@@ -163,6 +227,43 @@ class DirectoryService(Application[UUID]):
 
     def users(self) -> list[User]:
         return self._all("caseledger:User.Registered", User)
+
+    def last_sign_ins(self) -> dict[str, datetime]:
+        """When each user last signed in (the login log's latest success), for those who ever did."""
+        return self.logins.last_successes()
+
+    # -- the record of who did what ---------------------------------------------------
+    def recent_acts(self, kind: type[Unit] | type[User], limit: int = 20) -> list[DirectoryAct]:
+        """The latest ``limit`` acts recorded on units or on users (``kind``), newest first, each with its actor.
+
+        A user's own sign-outs (one token revoked each) are not among them, nor the logins stored before
+        logins went to the login log. The log is read backwards in growing windows, so that a long run of
+        sign-outs since the last act costs a few queries, not one per window of them.
+        """
+        prefix = "caseledger:Unit." if kind is Unit else "caseledger:User."
+        topics = [prefix + name for name in ACTS[kind.__name__]]
+        acts: list[DirectoryAct] = []
+        stop, window = self.recorder.max_notification_id() or 0, 500
+        while stop > 0 and len(acts) < limit:
+            start = max(1, stop - window + 1)
+            page = self.recorder.select_notifications(start=start, limit=window, stop=stop, topics=topics)
+            for notification in reversed(page):
+                if len(acts) == limit:
+                    break
+                acts.append(self._act(self.mapper.to_domain_event(notification)))
+            stop, window = start - 1, window * 2
+        return acts
+
+    def _act(self, recorded: object) -> DirectoryAct:
+        fields = vars(recorded)
+        subject: Unit | User = self.repository.get(fields["originator_id"])
+        return DirectoryAct(
+            at=fields["timestamp"],
+            subject=subject.code if isinstance(subject, Unit) else subject.username,
+            type=type(recorded).__name__,
+            actor=dict(fields.get("actor") or {}),
+            data={k: fields[k] for k in ACT_DATA if fields.get(k) is not None},
+        )
 
     # -- logins and tokens --------------------------------------------------------
     def authenticate(self, username: str, password: str, *, token_id: str, client: str | None = None) -> User:
