@@ -69,11 +69,11 @@ class ApprovalStatus(str, Enum):
         return (cls.ACCEPTED, cls.IN_REVIEW)
 
 
-# Where a case has ended: an appeal closed or merged into the case it repeats; an application handed over,
-# refused, revoked or withdrawn. An inbox (待办) leaves these out unless asked for them.
-ENDED_STATUSES: tuple[str, ...] = (
+# Where a case's handling is over: an appeal closed; an application handed over, refused, revoked or withdrawn.
+# An inbox (待办) leaves these out unless asked for them. A merged appeal (已并单) is not among them: its unit is
+# told in its inbox that the case joined another and its deadlines stopped.
+DONE_STATUSES: tuple[str, ...] = (
     Status.CLOSED.value,
-    Status.MERGED.value,
     ApprovalStatus.DELIVERED.value,
     ApprovalStatus.REFUSED.value,
     ApprovalStatus.REVOKED.value,

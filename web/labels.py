@@ -64,7 +64,9 @@ __all__ = [
     "ROLE",
     "SATISFACTION",
     "STATUS",
+    "SYSTEM_ACTOR",
     "WINDOW",
+    "actor_name",
     "channel_name",
     "citation",
     "event_name",
@@ -138,6 +140,20 @@ def merge_notice(merged_into: str | None, repeats: int) -> str:
     if merged_into:
         return f"已并单至 {merged_into}，本件期限停止计时"
     return f"有 {repeats} 件重复诉求并入本件，请一并答复各来电人" if repeats else ""
+
+
+# Who acted when no person did: the deadline watch records missed deadlines and their consequences.
+SYSTEM_ACTOR = {"deadline-watch": "系统（期限监测）"}
+
+
+def actor_name(user: str | None, role: str | None, unit_name: str = "") -> str:
+    """An actor as a page names it: 系统（期限监测） for the deadline watch; otherwise the user with their role in
+    Chinese, and their unit's name where they act for one: ``power1（承办单位 · 区供电中心）``."""
+    if user in SYSTEM_ACTOR:
+        return SYSTEM_ACTOR[user]
+    role_name = name_of(ROLE, role)
+    detail = " · ".join(part for part in (role_name, unit_name) if part)
+    return f"{user or '—'}（{detail}）" if detail else user or "—"
 
 
 def status_name(status: str | None) -> str:

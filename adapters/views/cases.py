@@ -16,7 +16,7 @@ from psycopg.sql import SQL
 
 from adapters.views.verdicts import ended_by, not_ended_by
 from domain.appeals.repeats import Candidate, grams_of
-from domain.status import ENDED_STATUSES
+from domain.status import DONE_STATUSES
 from domain.time_source import utc_now
 from projections.cases.case_list import CaseListQuery, CaseListView, CaseRows
 from projections.reports.recurring import ReceivedAppeal
@@ -124,7 +124,7 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
         clauses.append(f"c.status = {p}")
         params.append(q.status)
     if q.open_only:
-        clauses.append(f"c.status NOT IN ({', '.join(repr(s) for s in ENDED_STATUSES)})")  # literals, from the domain
+        clauses.append(f"c.status NOT IN ({', '.join(repr(s) for s in DONE_STATUSES)})")  # literals, from the domain
     if q.overdue is not None:
         # The next open deadline is the earliest; the case is overdue when it has ended.
         ends = "o.next_ends_at" if q.deadlines_of else "c.next_ends_at"

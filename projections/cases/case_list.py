@@ -40,7 +40,7 @@ class CaseListQuery:
     kind: str | None = "appeal"  # the list of appeals, or of approvals; None: of both (the workspace's inbox)
     unit: str | None = None  # lead or co-handling unit; for approvals, a reviewing department
     status: str | None = None
-    open_only: bool = False  # leave out the cases that have ended (domain.status.ENDED_STATUSES)
+    open_only: bool = False  # leave out the cases whose handling is over (domain.status.DONE_STATUSES)
     overdue: bool | None = None
     q: str | None = None
     viewer_unit: str | None = None  # a unit user sees only its own cases

@@ -36,8 +36,8 @@ from web.labels import (
     PAUSE_REASON,
     PERIOD_UNIT,
     RECTIFICATION,
-    ROLE,
     SATISFACTION,
+    actor_name,
     channel_name,
     citation,
     event_name,
@@ -391,9 +391,7 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]]) -> list[dic
                 "at_iso": iso(e.occurred_at, "seconds"),
                 "recorded": _fmt(e.recorded_at),
                 "backfilled": e.backfilled,
-                "who": who,
-                "role": ROLE.get(role, role),
-                "unit": unit_name(unit) if unit else "",
+                "who": actor_name(who, role, unit_name(unit) if unit else ""),
                 "details": [
                     (label, _detail(e.type, key, e.data[key], titles))
                     for key, label in DETAILS

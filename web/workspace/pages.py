@@ -280,7 +280,7 @@ def _filters() -> dict[str, Any]:
         "kind": kind,
         "status": status,
         "overdue": args.get("overdue") == "1",
-        "ended": args.get("ended") == "1",  # 含已结束: closed, merged, delivered, refused, revoked, withdrawn
+        "ended": args.get("ended") == "1",  # 包括已结束的案件: those of domain.status.DONE_STATUSES too
         "q": (args.get("q") or "").strip()[:200],
         "unit": unit,
         "page": max(1, min(int(page), 10**6)) if page.isdigit() else 1,
