@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
@@ -26,6 +26,7 @@ from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
 from domain.profiles import PolicyProfile
 from domain.time_source import TimeSource, utc_now
+from domain.vocabulary import CATEGORY
 
 __all__ = ["AppealService", "EARLIEST", "HistoryEntry", "Opening", "TimeSource", "utc_now"]
 
@@ -94,6 +95,12 @@ class AppealService(CaseService[Appeal]):
                 return self._get(appeal.id), False
             raise
         return appeal, True
+
+    def check_opening(self, actor: Actor, **fields: Any) -> None:
+        """What ``open`` would refuse of these fields, every problem at once (``ValidationFailed``), recording
+        nothing: for a form that lists its own problems beside the service's."""
+        check_command_role("open", actor)
+        self._received(actor, uuid4(), None, **fields)
 
     def open_many(self, actor: Actor, orders: Sequence[Mapping[str, Any]]) -> list[Opening]:
         """Received 受理 for many city work orders (市转办工单) at once, saved in one transaction.
@@ -194,35 +201,40 @@ class AppealService(CaseService[Appeal]):
         ``policies``: the case policies already made, by profile and tier, for cases opened together —
         a case never changes its policy, so they may share it."""
         problems: dict[str, str] = {}
+        zh: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)
             assert isinstance(policy, PolicyProfile)  # the catalogue gives a profile of the kind asked: "appeal"
         except KeyError:
             policy = None
             problems["profile"] = f"unknown policy profile {profile!r}; known: {', '.join(self.profiles.ids())}"
+            zh["profile"] = "请选择适用的规则" if not profile else "没有所选的规则，请从列表中选择"
         if not channel:
-            problems["channel"] = "a channel code is required"
+            problems["channel"], zh["channel"] = "a channel code is required", "请选择来源渠道"
         if policy is not None:
             if category not in policy.categories:
                 problems["category"] = (
                     f"profile {policy.id} ({policy.source}) handles "
                     f"{', '.join(sorted(policy.categories))}, not {category!r}"
                 )
+                handled = "、".join(name for code, name in CATEGORY.items() if code in policy.categories)
+                zh["category"] = f"所选规则只受理{handled}类诉求" if category in CATEGORY else "请选择诉求类别"
             if tier is not None and tier not in policy.tiers:
                 problems["tier"] = (
                     f"profile {policy.id} has tiers {', '.join(policy.tiers)}"
                     if policy.tiers
                     else f"profile {policy.id} has no tiers"
                 )
+                zh["tier"] = "所选规则没有这一办理时限类别" if policy.tiers else "所选规则不分办理时限类别，请不要选择"
         if not subject or not subject.strip():
-            problems["subject"] = "a subject is required"
+            problems["subject"], zh["subject"] = "a subject is required", "请填写诉求标题"
         if not content or not content.strip():
-            problems["content"] = "the appeal's content is required"
+            problems["content"], zh["content"] = "the appeal's content is required", "请填写诉求内容"
         if not isinstance(enterprise, dict) or not str(enterprise.get("name") or "").strip():
-            problems["enterprise.name"] = "the enterprise's name is required"
+            problems["enterprise.name"], zh["enterprise.name"] = "the enterprise's name is required", "请填写企业名称"
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed(problems, zh=zh)
         assert policy is not None  # else the unknown profile was a problem
         return Appeal(
             id=case_id,
