@@ -26,7 +26,6 @@ from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_command_role
 from domain.profiles import PolicyProfile
 from domain.time_source import TimeSource, utc_now
-from domain.vocabulary import CATEGORY
 
 __all__ = ["AppealService", "EARLIEST", "HistoryEntry", "Opening", "TimeSource", "utc_now"]
 
@@ -201,40 +200,35 @@ class AppealService(CaseService[Appeal]):
         ``policies``: the case policies already made, by profile and tier, for cases opened together —
         a case never changes its policy, so they may share it."""
         problems: dict[str, str] = {}
-        zh: dict[str, str] = {}
         try:
             policy = self.profiles.get(profile)
             assert isinstance(policy, PolicyProfile)  # the catalogue gives a profile of the kind asked: "appeal"
         except KeyError:
             policy = None
             problems["profile"] = f"unknown policy profile {profile!r}; known: {', '.join(self.profiles.ids())}"
-            zh["profile"] = "请选择适用的规则" if not profile else "没有所选的规则，请从列表中选择"
         if not channel:
-            problems["channel"], zh["channel"] = "a channel code is required", "请选择来源渠道"
+            problems["channel"] = "a channel code is required"
         if policy is not None:
             if category not in policy.categories:
                 problems["category"] = (
                     f"profile {policy.id} ({policy.source}) handles "
                     f"{', '.join(sorted(policy.categories))}, not {category!r}"
                 )
-                handled = "、".join(name for code, name in CATEGORY.items() if code in policy.categories)
-                zh["category"] = f"所选规则只受理{handled}类诉求" if category in CATEGORY else "请选择诉求类别"
             if tier is not None and tier not in policy.tiers:
                 problems["tier"] = (
                     f"profile {policy.id} has tiers {', '.join(policy.tiers)}"
                     if policy.tiers
                     else f"profile {policy.id} has no tiers"
                 )
-                zh["tier"] = "所选规则没有这一办理时限类别" if policy.tiers else "所选规则不分办理时限类别，请不要选择"
         if not subject or not subject.strip():
-            problems["subject"], zh["subject"] = "a subject is required", "请填写诉求标题"
+            problems["subject"] = "a subject is required"
         if not content or not content.strip():
-            problems["content"], zh["content"] = "the appeal's content is required", "请填写诉求内容"
+            problems["content"] = "the appeal's content is required"
         if not isinstance(enterprise, dict) or not str(enterprise.get("name") or "").strip():
-            problems["enterprise.name"], zh["enterprise.name"] = "the enterprise's name is required", "请填写企业名称"
+            problems["enterprise.name"] = "the enterprise's name is required"
         problems.update(self._occurred_problems(actor, occurred_at))
         if problems:
-            raise ValidationFailed(problems, zh=zh)
+            raise ValidationFailed(problems)
         assert policy is not None  # else the unknown profile was a problem
         return Appeal(
             id=case_id,

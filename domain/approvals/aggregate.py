@@ -121,11 +121,7 @@ class Approval(Case):
         self.check_status("request materials for", S.SUBMITTED)
         self.check_occurred_at(occurred_at)
         items = listed(
-            missing,
-            "missing",
-            "list every missing material, each a non-empty text",
-            "each missing material once",
-            ("请填写需补正的全部材料，每行一项", "每项材料只列一次"),
+            missing, "missing", "list every missing material, each a non-empty text", "each missing material once"
         )
         self._materials_requested(items, note, actor.as_record(), occurred_at)
 
@@ -146,12 +142,7 @@ class Approval(Case):
         """The applicant's 补正, recorded by the window."""
         self.check_status("supply materials for", S.MATERIALS_REQUESTED)
         self.check_occurred_at(occurred_at)
-        items = listed(
-            materials,
-            "materials",
-            "list the materials supplied, each a non-empty text",
-            zh=("请填写申请人补正的材料，每行一项", ""),
-        )
+        items = listed(materials, "materials", "list the materials supplied, each a non-empty text")
         self._materials_supplied(items, actor.as_record(), occurred_at)
 
     @event("MaterialsSupplied", topic="caseledger:Approval.MaterialsSupplied")

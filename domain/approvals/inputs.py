@@ -17,17 +17,14 @@ DECISIONS = ("approve", "reject")
 MAX_EXPECTED_PAUSE = 250
 
 
-def listed(
-    items: Any, field: str, why: str, repeated: str | None = None, zh: tuple[str, str] | None = None
-) -> list[str]:
+def listed(items: Any, field: str, why: str, repeated: str | None = None) -> list[str]:
     """A non-empty list of non-empty texts, stripped (materials missing or supplied, 一次性告知;
-    departments); with ``repeated``, the message for a text listed twice; ``zh``: both messages in
-    the clerk's words (the empty or blank item, the repeated one)."""
+    departments); with ``repeated``, the message for a text listed twice."""
     texts = [m.strip() for m in items or [] if isinstance(m, str) and m.strip()]
     if not texts or len(texts) != len(items):
-        raise ValidationFailed({field: why}, zh={field: zh[0]} if zh else None)
+        raise ValidationFailed({field: why})
     if repeated and len(set(texts)) != len(texts):
-        raise ValidationFailed({field: repeated}, zh={field: zh[1]} if zh else None)
+        raise ValidationFailed({field: repeated})
     return texts
 
 

@@ -125,8 +125,7 @@ class ApprovalProfile:
         matter = self.matters.get(matter_code)
         if matter is None:
             raise ValidationFailed(
-                {"matter": (f"profile {self.id} has no matter {matter_code!r}; known: {', '.join(self.matters)}")},
-                zh={"matter": "请选择所选规则中的审批事项" if matter_code else "请选择审批事项"},
+                {"matter": (f"profile {self.id} has no matter {matter_code!r}; known: {', '.join(self.matters)}")}
             )
         if commitment and not matter.commitment:
             raise ValidationFailed(
@@ -135,8 +134,7 @@ class ApprovalProfile:
                         f"matter {matter.code} ({matter.title}) may not be done on "
                         f"commitment (告知承诺制) in profile {self.id}: {matter.source}"
                     )
-                },
-                zh={"commitment": f"「{matter.title}」不适用告知承诺制"},
+                }
             )
         decision = self.decision_spec(matter, departments)
         review = matter.department_review or self.department_review

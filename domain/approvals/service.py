@@ -42,15 +42,47 @@ class ApprovalService(CaseService[Approval]):
         channel: str | None = None,
         external_ref: str | None = None,
         occurred_at: datetime | None = None,
+        check_only: bool = False,
     ) -> tuple[Approval, bool]:
         """Submitted 申请 (received at the window). Returns the application and whether it is new;
-        the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
+        the same ``channel`` + ``external_ref`` returns the existing one unchanged. ``check_only``:
+        judged, every problem at once, and nothing recorded (``check_submission``)."""
         check_command_role("open", actor, self.kind)
         case_id = Approval.create_id(channel, external_ref, actor.request.id if actor.request is not None else None)
         existing = self._opened_before(case_id, external_ref, actor)
         if existing is not None:
             return existing, False
-        policy = self._policy_of(actor, profile, matter, applicant, materials, departments, commitment, occurred_at)
+        problems: dict[str, str] = {}
+        policy = None
+        try:
+            chosen = self.profiles.get(profile, kind="approval")
+        except KeyError:
+            chosen = None
+            known = ", ".join(self.profiles.ids(kind="approval"))
+            problems["profile"] = f"unknown approval profile {profile!r}; known: {known}"
+        if not isinstance(applicant, dict) or not str(applicant.get("name") or "").strip():
+            problems["applicant.name"] = "the applicant's name is required"
+        if not isinstance(materials, list) or not all(isinstance(m, str) and m.strip() for m in materials):
+            problems["materials"] = "a list of the materials handed in, each a non-empty text"
+        departments = list(departments or [])
+        if not departments:
+            problems["departments"] = "name at least one department that reviews the application"
+        elif len(set(departments)) != len(departments):
+            problems["departments"] = "each department once"
+        else:
+            strangers = [d for d in departments if not self.unit_exists(d)]
+            if strangers:
+                problems["departments"] = f"no such active units: {', '.join(strangers)}"
+        if chosen is not None and "profile" not in problems and "departments" not in problems:
+            assert isinstance(chosen, ApprovalProfile)  # a profile of the kind asked for
+            try:
+                policy = chosen.case_policy(matter, departments, bool(commitment))
+            except ValidationFailed as refused:
+                problems.update(refused.fields)
+        problems.update(self._occurred_problems(actor, occurred_at))
+        if problems:
+            raise ValidationFailed(problems)
+        assert policy is not None  # no problem: the profile gave the application's policy
         approval = Approval(
             id=case_id,
             case_no=_case_no(occurred_at or self.clock(), case_id),
@@ -59,12 +91,14 @@ class ApprovalService(CaseService[Approval]):
             matter=matter,
             applicant=dict(applicant),
             materials=[m.strip() for m in materials],
-            departments=list(departments),
+            departments=departments,
             commitment=bool(commitment),
             policy=policy,
             actor=actor.as_record(),
             occurred_at=occurred_at,
         )
+        if check_only:  # judged, not recorded: the new application is dropped
+            return approval, False
         try:
             self.save(approval)
         except IntegrityError:
@@ -73,75 +107,10 @@ class ApprovalService(CaseService[Approval]):
             raise
         return approval, True
 
-    def check_submission(
-        self,
-        actor: Actor,
-        *,
-        profile: str,
-        matter: str,
-        applicant: dict[str, Any],
-        materials: list[str],
-        departments: list[str],
-        commitment: bool = False,
-        channel: str | None = None,
-        external_ref: str | None = None,
-        occurred_at: datetime | None = None,
-    ) -> None:
+    def check_submission(self, actor: Actor, **fields: Any) -> None:
         """What ``submit`` would refuse of these fields, every problem at once (``ValidationFailed``),
         recording nothing: for a form that lists its own problems beside the service's."""
-        check_command_role("open", actor, self.kind)
-        self._policy_of(actor, profile, matter, applicant, materials, departments, commitment, occurred_at)
-
-    def _policy_of(
-        self,
-        actor: Actor,
-        profile: str,
-        matter: str,
-        applicant: dict[str, Any],
-        materials: list[str],
-        departments: list[str],
-        commitment: bool,
-        occurred_at: datetime | None,
-    ) -> dict[str, Any]:
-        """The new application's policy, once its fields are judged (every problem at once)."""
-        problems: dict[str, str] = {}
-        zh: dict[str, str] = {}
-        policy = None
-        try:
-            chosen = self.profiles.get(profile, kind="approval")
-        except KeyError:
-            chosen = None
-            known = ", ".join(self.profiles.ids(kind="approval"))
-            problems["profile"] = f"unknown approval profile {profile!r}; known: {known}"
-            zh["profile"] = "请选择适用的规则" if not profile else "没有所选的规则，请从列表中选择"
-        if not isinstance(applicant, dict) or not str(applicant.get("name") or "").strip():
-            problems["applicant.name"], zh["applicant.name"] = "the applicant's name is required", "请填写申请人名称"
-        if not isinstance(materials, list) or not all(isinstance(m, str) and m.strip() for m in materials):
-            problems["materials"] = "a list of the materials handed in, each a non-empty text"
-            zh["materials"] = "请逐行填写已提交的材料，每行一项"
-        departments = list(departments or [])
-        if not departments:
-            problems["departments"] = "name at least one department that reviews the application"
-            zh["departments"] = "请至少选择一个审批部门"
-        elif len(set(departments)) != len(departments):
-            problems["departments"], zh["departments"] = "each department once", "每个审批部门只选一次"
-        else:
-            strangers = [d for d in departments if not self.unit_exists(d)]
-            if strangers:
-                problems["departments"] = f"no such active units: {', '.join(strangers)}"
-                zh["departments"] = "所选审批部门中有已停用或不存在的单位"
-        if chosen is not None and "profile" not in problems and "departments" not in problems:
-            assert isinstance(chosen, ApprovalProfile)  # a profile of the kind asked for
-            try:
-                policy = chosen.case_policy(matter, departments, bool(commitment))
-            except ValidationFailed as refused:
-                problems.update(refused.fields)
-                zh.update(refused.zh)
-        problems.update(self._occurred_problems(actor, occurred_at))
-        if problems:
-            raise ValidationFailed(problems, zh=zh)
-        assert policy is not None  # no problem: the profile gave the application's policy
-        return policy
+        self.submit(actor, **fields, check_only=True)
 
     def request_materials(
         self, case_id: UUID, actor: Actor, *, missing: list[str], note: str | None = None, **opts: Any

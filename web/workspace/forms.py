@@ -362,10 +362,8 @@ class MergeForm(CommandForm):
                 raise FormInputError("into_case_no", f"没有编号为 {number} 的诉求，请核对编号")
         else:
             into = (self.into.data if "into" in self._fields else None) or ""
-            if not into:
-                raise FormInputError(
-                    "into" if "into" in self._fields else "into_case_no", "请选择本诉求重复的案件，或填写其编号"
-                )
+            if not into:  # said beside the number, the one field the form always has
+                raise FormInputError("into_case_no", "请选择本诉求重复的案件，或填写其编号")
         return _checked(MergeSchema(), {"into": into, "note": _optional(self.note.data)})
 
 

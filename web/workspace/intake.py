@@ -31,6 +31,7 @@ from web.workspace.cases import _fmt
 from web.workspace.forms import NewAppealForm, NewApprovalForm, SweepForm, choices, schema_problems
 from web.workspace.pages import bp, container, for_roles, unit_name, unit_names
 
+RECEIVER = {"appeal": "热线平台", "approval": "综合受理窗口"}  # whom a deadline binding no unit binds
 CHOSEN = {"SelectField", "RadioField", "SelectMultipleField"}
 SHOWN = 200  # rows of each table of the sweep page; the rest are counted
 KEPT = 40  # cases whose recorded sweep events the page after 执行 lists (kept in the session)
@@ -52,7 +53,7 @@ def new_appeal():
     try:
         appeal, created = service.open(g.actor, **OpenAppealSchema().load(body))
     except ValidationFailed as refused:  # the catalogue changed in between: as the checks would say
-        return _intake_page("new_appeal.html", form, _refusals(refused, form.PATHS), 422)
+        return _intake_page("new_appeal.html", form, _refusals(refused, form), 422)
     if created:
         flash(f"已登记诉求 {appeal.case_no}，已记录在办理记录中。")
     else:
@@ -91,7 +92,7 @@ def new_approval():
     try:
         approval, created = service.submit(g.actor, **SubmitApprovalSchema().load(body))
     except ValidationFailed as refused:
-        return _intake_page("new_approval.html", form, _refusals(refused, form.PATHS), 422)
+        return _intake_page("new_approval.html", form, _refusals(refused, form), 422)
     if created:
         flash(f"已受理申请 {approval.case_no}，已记录在办理记录中。")
     else:
@@ -132,7 +133,7 @@ def _problems(form, schema, body: dict[str, Any], service_check) -> dict[str, st
     try:
         service_check()
     except ValidationFailed as refused:
-        for name, message in _refusals(refused, form.PATHS).items():
+        for name, message in _refusals(refused, form).items():
             errors.setdefault(name, message)
     for name, message in errors.items():
         if name in form._fields and form[name].type in CHOSEN and message.startswith("请填写"):
@@ -140,9 +141,12 @@ def _problems(form, schema, body: dict[str, Any], service_check) -> dict[str, st
     return errors
 
 
-def _refusals(refused: ValidationFailed, paths: Mapping[str, str]) -> dict[str, str]:
+def _refusals(refused: ValidationFailed, form) -> dict[str, str]:
+    """The service's refusal, by the form's field, in its own Chinese (or, where it has none, naming the field)."""
+    labels = {**FIELD, **form.LABELS}
     return _by_field(
-        {path: refused.zh.get(path) or f"{FIELD.get(path, '提交的内容')}填写有误" for path in refused.fields}, paths
+        {path: refused.zh.get(path) or f"{labels.get(path, '提交的内容')}填写有误" for path in refused.fields},
+        form.PATHS,
     )
 
 
@@ -312,7 +316,7 @@ def _report(
                 **cases.link(m["case_id"]),
                 "deadline": cases.deadline_title(m["case_id"], m["deadline"]),
                 "round": m.get("round") or 1,
-                "unit": unit_name(m["unit"]) if m.get("unit") else "受理平台或窗口",
+                "unit": unit_name(m["unit"]) if m.get("unit") else RECEIVER[cases.get(m["case_id"])[0]],
                 "due": _fmt(m["due"]),
                 "source": citation(m.get("source")),
             }
