@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_check, screenshot, sign_in, weeks_ago
+from tests.browser.conftest import axe_check, screenshot, sign_in, weeks_ago, zoom_check
 from tests.browser.test_workspace import action_form, path_of, posted_and_redirected, submit, timeline
 
 CASE_PAGE = re.compile(r"/(appeals|approvals)/([0-9a-f-]{36})")
@@ -45,6 +45,7 @@ def test_the_platform_registers_an_appeal_merges_it_and_undoes_the_merge(page, w
     sign_in(page, "clerk")
     nav_to(page, "登记诉求", "登记诉求")
     axe_check(page)
+    zoom_check(page)
 
     # Nothing filled in: every problem at once, beside its field, nothing recorded.
     refused = submitted(page, "登记诉求")
@@ -129,6 +130,7 @@ def test_the_platform_previews_the_deadline_sweep_and_runs_it(page, workspace, a
     expect(escalations.locator("tbody tr").filter(has_text=late["case_no"])).to_contain_text("督办通知")
     screenshot(page, artifacts, "sweep-preview", workspace)
     axe_check(page)
+    zoom_check(page)
     events = len(workspace.history("appeals", late["id"]))
     with page.expect_navigation() as navigation:
         page.get_by_role("button", name="执行", exact=True).click()
