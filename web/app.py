@@ -35,6 +35,7 @@ from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
 from web.workspace import admin as workspace_admin  # noqa: F401 - the administrators' pages join it too
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
+from web.workspace import intake as workspace_intake  # noqa: F401 - the platform's and the window's own pages
 from web.workspace import pages as workspace
 
 HEALTH_TIMEOUT = 0.5  # seconds /healthz waits for a database connection

@@ -61,6 +61,7 @@ __all__ = [
     "PERIOD_UNIT",
     "RATE",
     "RECTIFICATION",
+    "REPEAT_REASON",
     "ROLE",
     "SATISFACTION",
     "STATUS",
@@ -132,7 +133,29 @@ FIELD = {
     "expected_version": "版本",
     "into": "并入案件",
     "upheld": "复核结论",
+    # 登记诉求 and 受理申请 (the bodies of POST /api/appeals and /api/approvals, by path)
+    "channel": "来源渠道",
+    "category": "诉求类别",
+    "subject": "诉求标题",
+    "enterprise.name": "企业名称",
+    "enterprise.credit_code": "统一社会信用代码",
+    "contact.name": "联系人",
+    "contact.phone": "联系电话",
+    "profile": "适用规则",
+    "tier": "办理时限类别",
+    "external_ref": "工单编号",
+    "matter": "审批事项",
+    "applicant.name": "申请人名称",
+    "applicant.credit_code": "统一社会信用代码",
+    "applicant.contact.name": "联系人",
+    "applicant.contact.phone": "联系电话",
+    "materials": "材料",
+    "missing": "需补正材料",
+    "commitment": "告知承诺制",
 }
+
+# Why an appeal is suggested as a likely repeat of another (domain.appeals.repeats).
+REPEAT_REASON = {"credit_code": "同一企业（统一社会信用代码相同）", "similar_subject": "标题相近"}
 
 
 def merge_notice(merged_into: str | None, repeats: int) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import ProcessingEvent
 from eventsourcing.domain import CanMutateAggregate, DomainEventProtocol
@@ -95,6 +95,12 @@ class AppealService(CaseService[Appeal]):
                 return self._get(appeal.id), False
             raise
         return appeal, True
+
+    def check_opening(self, actor: Actor, **fields: Any) -> None:
+        """What ``open`` would refuse of these fields, every problem at once (``ValidationFailed``), recording
+        nothing: for a form that lists its own problems beside the service's."""
+        check_command_role("open", actor)
+        self._received(actor, uuid4(), None, **fields)
 
     def open_many(self, actor: Actor, orders: Sequence[Mapping[str, Any]]) -> list[Opening]:
         """Received 受理 for many city work orders (市转办工单) at once, saved in one transaction.

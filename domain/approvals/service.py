@@ -42,9 +42,11 @@ class ApprovalService(CaseService[Approval]):
         channel: str | None = None,
         external_ref: str | None = None,
         occurred_at: datetime | None = None,
+        check_only: bool = False,
     ) -> tuple[Approval, bool]:
         """Submitted 申请 (received at the window). Returns the application and whether it is new;
-        the same ``channel`` + ``external_ref`` returns the existing one unchanged."""
+        the same ``channel`` + ``external_ref`` returns the existing one unchanged. ``check_only``:
+        judged, every problem at once, and nothing recorded (``check_submission``)."""
         check_command_role("open", actor, self.kind)
         case_id = Approval.create_id(channel, external_ref, actor.request.id if actor.request is not None else None)
         existing = self._opened_before(case_id, external_ref, actor)
@@ -103,6 +105,8 @@ class ApprovalService(CaseService[Approval]):
             actor=actor.as_record(),
             occurred_at=occurred_at,
         )
+        if check_only:  # judged, not recorded: the new application is dropped
+            return approval, False
         try:
             self.save(approval)
         except IntegrityError:
@@ -110,6 +114,11 @@ class ApprovalService(CaseService[Approval]):
                 return self._get(approval.id), False
             raise
         return approval, True
+
+    def check_submission(self, actor: Actor, **fields: Any) -> None:
+        """What ``submit`` would refuse of these fields, every problem at once (``ValidationFailed``),
+        recording nothing: for a form that lists its own problems beside the service's."""
+        self.submit(actor, **fields, check_only=True)
 
     def request_materials(
         self, case_id: UUID, actor: Actor, *, missing: list[str], note: str | None = None, **opts: Any

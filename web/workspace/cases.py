@@ -57,11 +57,15 @@ from web.workspace.forms import (
     FormInputError,
     ForwardApprovalForm,
     ForwardForm,
+    MergeForm,
     NoteForm,
     PauseForm,
     ReasonForm,
+    RequestMaterialsForm,
     ReturnOpinionForm,
     ReviewForm,
+    SupplyMaterialsForm,
+    UnmergeForm,
     VisitForm,
     choices,
 )
@@ -102,9 +106,13 @@ APPEAL_ACTIONS = (
         {"reason": "申诉理由（误评或恶意差评的情况）"},
     ),
     WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
+    WebAction("merge", "merge", MergeForm, "并单", "并单"),
+    WebAction("unmerge", "unmerge", UnmergeForm, "撤销并单", "撤销并单"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
+    WebAction("request_materials", "request-materials", RequestMaterialsForm, "一次性告知", "一次性告知"),
+    WebAction("supply_materials", "supply-materials", SupplyMaterialsForm, "补正材料", "补正材料"),
     WebAction("accept", "accept", NoteForm, "受理", "受理"),
     WebAction("refuse", "refuse", ReasonForm, "不予受理", "不予受理", {"reason": "不予受理的理由"}),
     WebAction("forward", "forward", ForwardApprovalForm, "转审批部门", "转审批部门"),
@@ -234,6 +242,7 @@ def _prepared(form: CommandForm, case, offer: ExtensionOffer | None = None) -> C
         form.department.choices = choices(
             [(d["unit"], unit_name(d["unit"])) for d in case.departments if d["decision"] is not None]
         )
+    form.prepare(case)
     return form
 
 
