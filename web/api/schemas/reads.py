@@ -65,6 +65,17 @@ class HeadSchema(ma.Schema):
 class ProblemSchema(ma.Schema):
     index = ma.fields.Integer(allow_none=True)
     problem = ma.fields.String(required=True)
+    kind = ma.fields.String(
+        metadata={
+            "description": "removed, changed or inserted (an event); tree (a stored tree node); unsigned, short "
+            "or root (a checkpoint)"
+        }
+    )
+    case_id = ma.fields.String(allow_none=True, metadata={"description": "the case of the event, if it is a case's"})
+    case_no = ma.fields.String(allow_none=True, metadata={"description": "that case's number"})
+    seq = ma.fields.Integer(allow_none=True, metadata={"description": "the event's sequence number in its record"})
+    type = ma.fields.String(allow_none=True, metadata={"description": "the event's type, as the audit trail names it"})
+    record_id = ma.fields.String(allow_none=True, metadata={"description": "the id of the event's record"})
 
 
 class VerifySchema(ma.Schema):
