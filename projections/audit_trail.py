@@ -42,9 +42,10 @@ from projections.feed import FeedItem
 
 _META = {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "originator_topic"}
 NAME = "audit_trail"
-# What each kind of record is called in the trail (``record``), by the log it is kept in.
-CASE, UNIT, USER, ACCOUNTABILITY = "case", "unit", "user", "accountability"
-RECORDS = (CASE, UNIT, USER, ACCOUNTABILITY)
+# What each kind of record is called in the trail (``record``): a case's kind (appeal, approval), a
+# unit, a user, a unit's accountability record.
+UNIT, USER, ACCOUNTABILITY = "unit", "user", "accountability"
+RECORDS = ("appeal", "approval", UNIT, USER, ACCOUNTABILITY)
 # What the trail leaves out of an event's data: no reader of it needs a password's hash or a token's id.
 WITHHELD = frozenset({"password_hash", "token_id"})
 # The directory's events that are not acts on a record: sign-ins, as recorded before the login log.
@@ -95,7 +96,7 @@ class AuditQuery:
     type: str | None = None
     case_id: str | None = None
     case_no: str | None = None
-    record: str | None = None  # case, unit, user or accountability
+    record: str | None = None  # appeal, approval, unit, user or accountability
     since: datetime | None = None  # by occurrence time
     until: datetime | None = None
     page: int = 1
@@ -159,7 +160,7 @@ class AuditTrailView(TrackedView[list[AuditRow]]):
 
     @abc.abstractmethod
     def acts_of(self, record_ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Every row of these records: ``record_id``, ``seq``, ``type``, ``case_no`` and ``case_id``."""
+        """Every row of these records: ``record_id``, ``seq``, ``record``, ``type``, ``case_id`` and ``case_no``."""
 
 
 class AuditTrail(ReadModel[list[AuditRow]]):
@@ -178,7 +179,7 @@ class AuditTrail(ReadModel[list[AuditRow]]):
             (
                 SOURCE,
                 item.position,
-                CASE,
+                case.KIND,
                 e.originator_id,
                 e.originator_version,
                 e.originator_id,

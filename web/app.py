@@ -33,6 +33,7 @@ from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
+from web.workspace import audit as workspace_audit  # noqa: F401 - the auditors' pages join the workspace blueprint
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import pages as workspace
 

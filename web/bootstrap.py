@@ -45,6 +45,7 @@ from adapters.persistence.pg_pool import GuardedPool
 from adapters.persistence.side_tables import SideTables
 from adapters.profiles.files import FileProfileCatalogue
 from adapters.tlog.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
+from adapters.tlog.findings import Verifications
 from adapters.views.factory import Views
 from domain.accountability.process import AccountabilityProcess
 from domain.accountability.record import UnitAccountability
@@ -157,6 +158,7 @@ class Container:
     merkle: MerkleLog  # every event of every application, one leaf each
     checkpoints: Checkpoints
     trail_follower: TrailFollower  # the audit trail's rows of the directory's and the accountability record's acts
+    verifications: Verifications  # the verifications run, the latest read by the case pages
     clock: TimeSource = utc_now  # the one time source: every route, service, view and report asks it
 
     def feed(self) -> CaseFeed:
@@ -349,6 +351,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         merkle,
         checkpoints,
         trail_follower,
+        Verifications(side_tables),
         clock,
     )
 

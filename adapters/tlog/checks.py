@@ -31,7 +31,7 @@ EXPORT_FORMAT = "caseledger-audit-export/1"
 
 
 # What the audit trail knows of recorded events: every act of the records whose ids it is given
-# (``AuditTrailView.acts_of``: record_id, seq, type, case_id, case_no).
+# (``AuditTrailView.acts_of``: record_id, seq, record, type, case_id, case_no).
 ActsOf = Callable[[Sequence[str]], list[dict[str, Any]]]
 # Further kinds of problem (``projections.tlog`` names the events' own).
 UNSIGNED, SHORT, ROOT = "unsigned", "short", "root"
@@ -98,6 +98,7 @@ def _problem(index: int | None, message: str, kind: str, event: dict[str, Any] |
         "seq": named.get("seq"),
         "type": named.get("type"),
         "record_id": named.get("record_id"),
+        "record": named.get("record"),
     }
 
 
@@ -117,6 +118,7 @@ def describe(events: Sequence[EventRef], acts_of: ActsOf | None) -> dict[tuple[s
     case), its sequence number and its type."""
     acts = acts_of(sorted({str(e.originator_id) for e in events})) if acts_of and events else []
     types = {(str(a["record_id"]), a["seq"]): a["type"] for a in acts}
+    records = {str(a["record_id"]): a["record"] for a in acts}
     cases = {str(a["record_id"]): (str(a["case_id"]), a["case_no"]) for a in acts if a["case_id"] and a["case_no"]}
     cases = {k: v for k, v in cases.items() if v[0] == k}  # the record is the case itself
     out = {}
@@ -127,6 +129,7 @@ def describe(events: Sequence[EventRef], acts_of: ActsOf | None) -> dict[tuple[s
             case_id = record
         out[(record, e.version)] = {
             "record_id": record,
+            "record": records.get(record),
             "case_id": case_id,
             "case_no": case_no,
             "seq": e.version,

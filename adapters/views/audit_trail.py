@@ -62,7 +62,7 @@ def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_ACTS = "SELECT record_id, seq, type, case_id, case_no FROM audit_trail WHERE record_id IN ({})"
+_ACTS = "SELECT record_id, seq, record, type, case_id, case_no FROM audit_trail WHERE record_id IN ({})"
 
 
 class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
@@ -125,7 +125,7 @@ class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
             return []
         with self.datastore.transaction(commit=False) as c:
             c.execute(_ACTS.format(", ".join("?" * len(record_ids))), [str(r) for r in record_ids])
-            return [dict(zip(("record_id", "seq", "type", "case_id", "case_no"), r)) for r in c.fetchall()]
+            return [dict(zip(("record_id", "seq", "record", "type", "case_id", "case_no"), r)) for r in c.fetchall()]
 
 
 class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):

@@ -76,6 +76,9 @@ class ProblemSchema(ma.Schema):
     seq = ma.fields.Integer(allow_none=True, metadata={"description": "the event's sequence number in its record"})
     type = ma.fields.String(allow_none=True, metadata={"description": "the event's type, as the audit trail names it"})
     record_id = ma.fields.String(allow_none=True, metadata={"description": "the id of the event's record"})
+    record = ma.fields.String(
+        allow_none=True, metadata={"description": "what that record is: appeal, approval, unit, user or accountability"}
+    )
 
 
 class VerifySchema(ma.Schema):
@@ -93,7 +96,7 @@ class AuditArgsSchema(ma.Schema):
     case_no = Text(validate=validate.Length(min=1, max=64), metadata={"description": "the case's number"})
     record = Text(
         validate=validate.OneOf(RECORDS),
-        metadata={"description": "what was acted on: case, unit, user or accountability (a unit's record)"},
+        metadata={"description": "what was acted on: appeal, approval, unit, user or accountability (a unit's record)"},
     )
     since = Timestamp()
     until = Timestamp()
@@ -104,7 +107,7 @@ class AuditArgsSchema(ma.Schema):
 class AuditEntrySchema(ma.Schema):
     source = Text(metadata={"description": "the log the act is recorded in: Appeals, Directory or Accountability"})
     position = ma.fields.Integer(metadata={"description": "its position in that log"})
-    record = Text(metadata={"description": "what was acted on: case, unit, user or accountability"})
+    record = Text(metadata={"description": "what was acted on: appeal, approval, unit, user or accountability"})
     record_id = Text(metadata={"description": "the record's id (a case's id for a case)"})
     case_id = Text(allow_none=True)
     case_no = Text(allow_none=True)
