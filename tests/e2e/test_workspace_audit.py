@@ -255,7 +255,7 @@ def test_the_trail_holds_the_directorys_acts_with_the_operator_as_actor(api):
     assert [e["type"] for e in trail["entries"]] == ["User.TokenRevoked"]
     assert trail["entries"][0]["subject"] == name and "token_id" not in trail["entries"][0]["data"]
     registered = api.get(
-        f"/api/audit/trail?record=user&type=User.Registered&unit=DISTRICT-GRID&per_page=500", user="auditor"
+        "/api/audit/trail?record=user&type=User.Registered&unit=DISTRICT-GRID&per_page=500", user="auditor"
     )
     mine = [e for e in registered.json["entries"] if e["subject"] == name]
     assert mine and mine[0]["actor"] == {"user": "cli:test", "role": "admin", "unit": None}
