@@ -80,8 +80,9 @@ def answers(server) -> dict:
         u: server.get(f"/api/units/{u}/ledger?period=2026-10", token=tokens["auditor"]).json for u in UNITS
     }
     # The trail keeps the directory's acts too since; its acts on cases read as they did then.
-    seen["_trail"] = server.get("/api/audit/trail?per_page=200&record=case", token=tokens["auditor"]).json
-    seen["_trail"]["entries"] = [{k: e[k] for k in TRAIL_THEN} for e in seen["_trail"]["entries"]]
+    trail = server.get("/api/audit/trail?per_page=500", token=tokens["auditor"]).json
+    cases = [{k: e[k] for k in TRAIL_THEN} for e in trail["entries"] if e["record"] in ("appeal", "approval")]
+    seen["_trail"] = {"entries": cases, "page": 1, "per_page": 200, "total": len(cases)}
     seen["_list"] = server.get("/api/appeals?per_page=100", token=tokens["clerk"]).json
     seen["_accountability"] = {
         u: server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json for u in UNITS
