@@ -125,11 +125,13 @@ def describe(events: Sequence[EventRef], acts_of: ActsOf | None) -> dict[tuple[s
     for e in events:
         record = str(e.originator_id)
         case_id, case_no = cases.get(record, (None, None))
-        if case_id is None and e.topic and e.topic.startswith(_CASE_TOPICS):
-            case_id = record
+        kind = records.get(record)
+        if e.topic and e.topic.startswith(_CASE_TOPICS):
+            case_id = case_id or record
+            kind = kind or e.topic.split(":", 1)[1].split(".", 1)[0].lower()  # Appeal -> appeal
         out[(record, e.version)] = {
             "record_id": record,
-            "record": records.get(record),
+            "record": kind,
             "case_id": case_id,
             "case_no": case_no,
             "seq": e.version,
