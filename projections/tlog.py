@@ -121,10 +121,27 @@ class MerkleView(abc.ABC):
     def add_witness(self, name: str, vkey: str) -> None: ...
 
 
+# What a problem found is (``Problem.kind``).
+REMOVED, CHANGED, INSERTED, TREE = "removed", "changed", "inserted", "tree"
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """The event a problem concerns, as the log knows it: its application, record and version, and
+    its topic where the stored event still says it."""
+
+    application: str
+    originator_id: UUID
+    version: int
+    topic: str | None = None
+
+
 @dataclass
 class Problem:
     index: int | None
     message: str
+    kind: str = ""
+    event: EventRef | None = None
 
 
 @dataclass
@@ -133,9 +150,9 @@ class Verification:
     problems: list[Problem] = field(default_factory=list)
     roots: dict[int, bytes] = field(default_factory=dict)  # the recomputed root at each asked size
 
-    def add(self, index: int | None, message: str) -> None:
+    def add(self, index: int | None, message: str, kind: str = "", event: EventRef | None = None) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(index, message))
+            self.problems.append(Problem(index, message, kind, event))
 
 
 MAX_PROBLEMS = 100
@@ -237,12 +254,12 @@ class MerkleLog:
         self,
         stop: int | None = None,
         batch_size: int = 5000,
-        intruder: Callable[[str, int], None] = lambda source, nid: None,
+        intruder: Callable[[str, int, Any], None] = lambda source, nid, notification: None,
     ) -> Iterator[tuple[Leaf, bytes | None]]:
         """Each leaf below ``stop`` (all by default), in log order, with the leaf data of the event
         as it is stored now (None if it is gone). A source's leaves follow its notification ids, so
         an event stored between two of its leaves that is not a leaf was slipped in later:
-        ``intruder(source, notification_id)`` hears of each."""
+        ``intruder(source, notification_id, notification)`` hears of each."""
         sources = {s.name: s for s in self.sources}
         last: dict[str, int] = {s.name: 0 for s in self.sources}
         size = self.view.size() if stop is None else min(stop, self.view.size())
@@ -255,7 +272,7 @@ class MerkleLog:
                     events[(name, n.id)] = n
                 last[name] = top
             for source, nid in sorted(events.keys() - {(leaf.source, leaf.notification_id) for leaf in leaves}):
-                intruder(source, nid)
+                intruder(source, nid, events[(source, nid)])
             for leaf in leaves:
                 found = events.get((leaf.source, leaf.notification_id))
                 yield leaf, None if found is None else _data(sources[leaf.source], found)
@@ -270,19 +287,28 @@ class MerkleLog:
         if wanted and wanted[0] == 0:
             result.roots[wanted.pop(0)] = frontier.root()
 
-        def intruder(source: str, nid: int) -> None:
+        def intruder(source: str, nid: int, n: Any) -> None:
             result.add(
                 None,
                 f"event {nid} of the {source} log lies among logged events but is not in "
                 "the log: it was inserted afterwards",
+                INSERTED,
+                EventRef(sources[source].application(n.topic), _uuid(n.originator_id), n.originator_version, n.topic),
             )
+
+        sources = {s.name: s for s in self.sources}
 
         stored_tree = merkle.Frontier()  # what the stored leaf hashes make, to check the stored nodes by
         completed: list[tuple[int, int, bytes]] = []
         for leaf, data in self.records(intruder=intruder):
             where = f"{leaf.application} {leaf.originator_id} v{leaf.originator_version}"
             if data is None:
-                result.add(leaf.index, f"index {leaf.index}: the event ({where}) is missing: removed")
+                result.add(
+                    leaf.index,
+                    f"index {leaf.index}: the event ({where}) is missing: removed",
+                    REMOVED,
+                    EventRef(leaf.application, leaf.originator_id, leaf.originator_version),
+                )
                 recomputed = bytes(32)
             else:
                 recomputed = merkle.leaf_hash(data)
@@ -290,6 +316,8 @@ class MerkleLog:
                     result.add(
                         leaf.index,
                         f"index {leaf.index}: the event ({where}) differs from its leaf: changed or replaced",
+                        CHANGED,
+                        EventRef(leaf.application, leaf.originator_id, leaf.originator_version, _topic(data)),
                     )
             frontier.append(recomputed)
             completed += stored_tree.append(leaf.hash)[1:]
@@ -315,7 +343,20 @@ class MerkleLog:
                     f"index {first}: the stored tree node covering leaves {first} to "
                     f"{first + (1 << level) - 1} differs from the one its leaves make: proofs "
                     "through it would fail",
+                    TREE,
                 )
+
+
+def _topic(data: bytes) -> str | None:
+    """The topic a stored event's leaf data names (None if the data is not leaf data any more)."""
+    try:
+        return merkle.parse_leaf_data(data)[3]
+    except ValueError:
+        return None
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _data(source: Source, n: Any) -> bytes:

@@ -34,6 +34,7 @@ from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
 from web.workspace import admin as workspace_admin  # noqa: F401 - the administrators' pages join it too
+from web.workspace import audit as workspace_audit  # noqa: F401 - the auditors' pages join the workspace blueprint
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import intake as workspace_intake  # noqa: F401 - the platform's and the window's own pages
 from web.workspace import pages as workspace

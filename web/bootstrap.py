@@ -28,7 +28,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import overload
+from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -43,6 +45,7 @@ from adapters.persistence.pg_pool import GuardedPool
 from adapters.persistence.side_tables import SideTables
 from adapters.profiles.files import FileProfileCatalogue
 from adapters.tlog.checkpoints import DEFAULT_KEY_FILE, DEFAULT_ORIGIN, Checkpoints, load_or_create_key
+from adapters.tlog.findings import Verifications
 from adapters.views.factory import Views
 from domain.accountability.process import AccountabilityProcess
 from domain.accountability.record import UnitAccountability
@@ -53,7 +56,7 @@ from domain.directory.service import DirectoryService
 from domain.time_source import TimeSource, utc_now
 from projections.accountability.process import ProcessFollower
 from projections.accountability.trail import AccountabilityTrail
-from projections.audit_trail import AuditTrail
+from projections.audit_trail import AuditTrail, TrailFollower
 from projections.base import ReadModel
 from projections.cases.case_list import CaseList
 from projections.cases.deadline_watch import DeadlineWatch, ReadModelBehind
@@ -154,6 +157,8 @@ class Container:
     side_tables: SideTables  # the idempotency keys' and the login log's one pool
     merkle: MerkleLog  # every event of every application, one leaf each
     checkpoints: Checkpoints
+    trail_follower: TrailFollower  # the audit trail's rows of the directory's and the accountability record's acts
+    verifications: Verifications  # the verifications run, the latest read by the case pages
     clock: TimeSource = utc_now  # the one time source: every route, service, view and report asks it
 
     def feed(self) -> CaseFeed:
@@ -205,8 +210,21 @@ class Container:
         return self.merkle.run_once() + self.checkpoints.issue_if_due()
 
     def run_accountability(self) -> int:
-        """One pass of the accountability process, then of its trail; returns what they handled."""
-        return self.follower.run_once() + self.accountability_trail.run_once()
+        """One pass of the accountability process, then of its trail, then of the audit trail's rows of
+        the directory's and the accountability record's acts; returns what they handled."""
+        return self.follower.run_once() + self.accountability_trail.run_once() + self.trail_follower.run_once()
+
+    def wait_for_trail(self, timeout: float | None = None) -> bool:
+        """Read-your-writes for the audit trail: its rows of every log (the cases', the directory's, the
+        accountability record's) have caught up with what was recorded before the call."""
+        deadline = time.monotonic() + (self.settings.read_wait if timeout is None else timeout)
+        if not self.wait_for_views(timeout, only=("audit_trail",)):
+            return False
+        while self.trail_follower.pending():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000) -> None:
         """Runs every read model and the accountability process until ``stop`` is set."""
@@ -312,6 +330,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
                 f"{signer.name!r}; the key's name is the log's origin"
             )
         checkpoints = Checkpoints(merkle, views.get("merkle_log"), signer, settings.checkpoint_interval, clock)
+        trail_follower = TrailFollower(views.get("audit_trail"), directory, accountability, case_number(appeals))
         opened.pop_all()
     return Container(
         settings,
@@ -331,8 +350,22 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         side_tables,
         merkle,
         checkpoints,
+        trail_follower,
+        Verifications(side_tables),
         clock,
     )
+
+
+def case_number(appeals: AppealService) -> Callable[[UUID], str | None]:
+    """A case's number by its id, from its first event (None: no such case)."""
+
+    def case_no(case_id: UUID) -> str | None:
+        try:
+            return appeals.repository.get(case_id, version=1).case_no
+        except AggregateNotFoundError:
+            return None
+
+    return case_no
 
 
 # Which application records the events of each topic, for a log the applications share (SQLite).

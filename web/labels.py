@@ -60,12 +60,15 @@ __all__ = [
     "PAUSE_REASON",
     "PERIOD_UNIT",
     "RATE",
+    "RECORD",
     "RECTIFICATION",
     "REPEAT_REASON",
     "ROLE",
     "SATISFACTION",
     "STATUS",
     "SYSTEM_ACTOR",
+    "TRAIL_EVENT",
+    "VERIFY_PROBLEM",
     "WINDOW",
     "actor_name",
     "channel_name",
@@ -75,6 +78,7 @@ __all__ = [
     "name_of",
     "refusal_text",
     "status_name",
+    "trail_event_name",
 ]
 
 # The statuses in the order a filter lists them.
@@ -156,6 +160,40 @@ FIELD = {
 
 # Why an appeal is suggested as a likely repeat of another (domain.appeals.repeats).
 REPEAT_REASON = {"credit_code": "同一企业（统一社会信用代码相同）", "similar_subject": "标题相近"}
+
+
+# The audit trail's acts outside cases, by the trail's type (a record's class and the event's).
+TRAIL_EVENT = {
+    "Unit.Registered": "新增单位",
+    "Unit.Disabled": "停用单位",
+    "Unit.HeadAppointed": "任命主要负责人",
+    "User.Registered": "新增用户（授予角色与单位）",
+    "User.Disabled": "停用用户",
+    "User.Enabled": "启用用户",
+    "User.PasswordChanged": "修改密码",
+    "User.TokenRevoked": "结束会话（退出登录）",
+    "User.TokensRevoked": "结束全部会话",
+    "UnitAccountability.ActionRecorded": "记录问责后续处理",
+}
+# What an act of the trail was done to (its ``record``).
+RECORD = {"appeal": "诉求", "approval": "审批", "unit": "单位", "user": "用户", "accountability": "问责记录"}
+# What a verification found (adapters.tlog.checks: a problem's ``kind``).
+VERIFY_PROBLEM = {
+    "removed": "记录已被删除",
+    "changed": "记录已被改动",
+    "inserted": "存在存证日志之外插入的记录",
+    "tree": "存证树的节点被改动",
+    "unsigned": "检查点没有本系统的有效签名",
+    "short": "记录少于已签名检查点所覆盖的数量（记录被删除）",
+    "root": "由记录重新计算的根哈希与已签名的检查点不符",
+}
+
+
+def trail_event_name(record: str, event_type: str) -> str:
+    """An act of the audit trail by name: a case's event as its kind names it, another record's by the table."""
+    if record in KIND:
+        return event_name(record, event_type)
+    return TRAIL_EVENT.get(event_type) or EVENT.get(event_type.rsplit(".", 1)[-1], event_type)
 
 
 def merge_notice(merged_into: str | None, repeats: int) -> str:

@@ -24,6 +24,11 @@ Export directory (DIR):
   originator UUID ‖ u64-BE originator version ‖ u16-BE len ‖ topic UTF-8 ‖
   u32-BE len ‖ state``, nothing after the state.
 * ``leaves.bin``: the 32-byte leaf hashes the service stored, in log order.
+* ``events.jsonl`` (optional): what the service knows of each event, one JSON
+  object a line in log order: ``{"record", "seq", "type", "case_no"}`` (its
+  record's id, its sequence number there, its type, and for an event of a
+  case the case's number). A problem with an event is named by it; like
+  ``leaves.bin``, it locates and proves nothing.
 
 Only the signed checkpoints are evidence. Leaf hashes are recomputed from
 the events; ``leaves.bin`` is merely a locator: once it reproduces a signed
@@ -276,11 +281,23 @@ def _b64(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class Problem:
+    """A problem found; one with an event names it as events.jsonl does: the case's number (an event
+    of a case), the event's sequence number in its record and its type."""
+
     index: int | None
     message: str
+    case_no: str | None = None
+    seq: int | None = None
+    type: str | None = None
 
     def __str__(self) -> str:
-        return self.message if self.index is None else f"index {self.index}: {self.message}"
+        text = self.message if self.index is None else f"index {self.index}: {self.message}"
+        named = [
+            f"case {self.case_no}" if self.case_no else "",
+            f"event {self.seq}" if self.seq is not None else "",
+            self.type or "",
+        ]
+        return f"{text} [{', '.join(n for n in named if n)}]" if any(named) else text
 
 
 @dataclass
@@ -349,6 +366,7 @@ class _Audit:
         self.directory = directory
         self.problems: list[Problem] = []
         self.findings: list[tuple[int, str, bool]] = []  # (index, message, proven)
+        self.events: set[int] = set()  # the indexes of the problems that concern one event
         self.signed: dict[int, bytes] = {}  # size -> root, of the checkpoints signed by the log key
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
@@ -368,8 +386,20 @@ class _Audit:
         self.known = {(k.name, k.key_id): k for k in keys}
         self.cosigners = {name_id: [True, 0, 0] for name_id in self.known}  # known, good (or seen), bad
 
-    def problem(self, index: int | None, message: str) -> None:
+    def problem(self, index: int | None, message: str, event: bool = False) -> None:
+        """A problem; one with an ``event`` at ``index`` is named by events.jsonl at the end."""
         self.problems.append(Problem(index, message))
+        if event and index is not None:
+            self.events.add(index)
+
+    def named(self) -> None:
+        """Names each problem with an event as events.jsonl, the service's locator, says: the case's
+        number, the event's sequence number and its type (like leaves.bin, it locates, it proves nothing)."""
+        names = _locate(self.directory / "events.jsonl", self.events)
+        self.problems = [
+            Problem(p.index, p.message, *names[p.index]) if p.index in self.events and p.index in names else p
+            for p in self.problems
+        ]
 
     def finding(self, index: int, message: str, proven: bool = False) -> None:
         """An event in question; unless ``proven``, only leaves.bin says so, believed if it reproduces a signed root."""
@@ -392,12 +422,13 @@ class _Audit:
         for index, message, proven in self.findings:
             later = [s for s in sizes if s > index]
             if proven or any(s > index for s in located):
-                self.problem(index, message)
+                self.problem(index, message, event=True)
             elif later and roots.get(later[0]) == self.signed[later[0]]:
                 self.problem(
                     index,
                     f"leaves.bin differs from this event, which the checkpoint of size {later[0]} "
                     f"confirms: the service's stored leaf is damaged",
+                    event=True,
                 )
         if len(self.findings) >= _MAX_NAMED:
             self.problem(None, f"more than {_MAX_NAMED} events are in question; only the first are named")
@@ -426,6 +457,7 @@ class _Audit:
             self.problem(
                 None, f"forked from the trusted checkpoint: the events do not reproduce its root at size {pinned.size}"
             )
+        self.named()
         self.problems.sort(key=lambda p: (p.index is not None, p.index or 0))
         head = {"size": latest, "root": base64.b64encode(self.signed[latest]).decode()} if sizes else None
         witnesses = [
@@ -521,6 +553,31 @@ class _Audit:
                 return -k, k - 1
         self.finding(index, "event differs from the recorded leaf (changed or replaced)")
         return 0, 0
+
+
+def _locate(path: Path, indexes: set[int]) -> dict[int, tuple[str | None, int | None, str | None]]:
+    """(case number, sequence number, type) of the events at ``indexes``, from events.jsonl: one JSON
+    object a line, the line's number its index; nothing for an export without it or a line unreadable."""
+    found: dict[int, tuple[str | None, int | None, str | None]] = {}
+    if not indexes or not path.is_file():
+        return found
+    last = max(indexes)
+    with path.open(encoding="utf-8") as lines:
+        for index, line in enumerate(lines):
+            if index > last:
+                break
+            if index in indexes:
+                try:
+                    e = json.loads(line)
+                    seq = e.get("seq")
+                    found[index] = (
+                        e.get("case_no") if isinstance(e.get("case_no"), str) else None,
+                        seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+                        e.get("type") if isinstance(e.get("type"), str) else None,
+                    )
+                except (ValueError, AttributeError):
+                    continue
+    return found
 
 
 def _key(text: str, log: bool = False) -> VerifierKey:

@@ -28,6 +28,18 @@ from tests.e2e.server import USERS, run_cli, running_server, scratch_postgres
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "store_before_layout"
 UNITS = ("DISTRICT-POWER", "DISTRICT-WATER", "DISTRICT-GRID")
 USERS_THEN = {**USERS, "fire": ("unit", "DISTRICT-FIRE")}
+TRAIL_THEN = (
+    "actor",
+    "case_id",
+    "case_no",
+    "case_unit",
+    "data",
+    "occurred_at",
+    "position",
+    "recorded_at",
+    "seq",
+    "type",
+)
 
 
 def restore_sqlite(tmp_path: Path) -> str:
@@ -67,7 +79,10 @@ def answers(server) -> dict:
     seen["_ledger"] = {
         u: server.get(f"/api/units/{u}/ledger?period=2026-10", token=tokens["auditor"]).json for u in UNITS
     }
-    seen["_trail"] = server.get("/api/audit/trail?per_page=200", token=tokens["auditor"]).json
+    # The trail keeps the directory's acts too since; its acts on cases read as they did then.
+    trail = server.get("/api/audit/trail?per_page=500", token=tokens["auditor"]).json
+    cases = [{k: e[k] for k in TRAIL_THEN} for e in trail["entries"] if e["record"] in ("appeal", "approval")]
+    seen["_trail"] = {"entries": cases, "page": 1, "per_page": 200, "total": len(cases)}
     seen["_list"] = server.get("/api/appeals?per_page=100", token=tokens["clerk"]).json
     seen["_accountability"] = {
         u: server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json for u in UNITS

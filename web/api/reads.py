@@ -23,40 +23,44 @@ blp = Blueprint("reads", __name__, url_prefix="/api", description="Audit trail a
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditTrailSchema)
 def audit_trail(args):
-    """Every recorded act on every case: who did what, when (auditors, inspectors, admins)."""
+    """Every recorded act on every case, unit, user and accountability record: who did what, when
+    (auditors, inspectors, admins)."""
     check_read("audit_trail", g.actor)
     container = current_app.extensions["caseledger"]
-    container.wait_for_views()
+    container.wait_for_trail()
     query = AuditQuery(
         actor=args.get("actor"),
         unit=args.get("unit"),
         type=args.get("type"),
         case_id=str(args["case_id"]) if args.get("case_id") else None,
+        case_no=args.get("case_no"),
+        record=args.get("record"),
         since=args.get("since"),
         until=args.get("until"),
         page=args["page"],
         per_page=args["per_page"],
     )
     rows, total = container.read_models["audit_trail"].view.query(query)
+    return {"entries": [trail_entry(r) for r in rows], "page": query.page, "per_page": query.per_page, "total": total}
+
+
+def trail_entry(r: dict) -> dict:
+    """A row of the audit trail as the API gives it."""
     return {
-        "entries": [
-            {
-                "position": r["position"],
-                "case_id": str(r["case_id"]),
-                "case_no": r["case_no"],
-                "seq": r["seq"],
-                "type": r["type"],
-                "actor": {"user": r["actor_user"], "role": r["actor_role"], "unit": r["actor_unit"]},
-                "case_unit": r["case_unit"],
-                "recorded_at": iso(_instant(r["recorded_at"])),
-                "occurred_at": iso(_instant(r["occurred_at"])),
-                "data": recorded_data(r["data"]),
-            }
-            for r in rows
-        ],
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": total,
+        "source": r["source"],
+        "position": r["position"],
+        "record": r["record"],
+        "record_id": str(r["record_id"]),
+        "case_id": str(r["case_id"]) if r["case_id"] else None,
+        "case_no": r["case_no"],
+        "seq": r["seq"],
+        "type": r["type"],
+        "actor": {"user": r["actor_user"], "role": r["actor_role"], "unit": r["actor_unit"]},
+        "case_unit": r["case_unit"],
+        "subject": r["subject"],
+        "recorded_at": iso(_instant(r["recorded_at"])),
+        "occurred_at": iso(_instant(r["occurred_at"])),
+        "data": recorded_data(r["data"]),
     }
 
 

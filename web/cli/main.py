@@ -241,6 +241,7 @@ def _projections(args: argparse.Namespace, c) -> int:
             f"accountability_trail\tposition {c.accountability_trail.view.position()}\t\t"
             f"{'behind' if c.accountability_trail.pending() else 'caught up'}"
         )
+        print(f"audit_trail (directory, accountability)\t\t\t{'behind' if c.trail_follower.pending() else 'caught up'}")
         print(f"merkle_log\tsize {c.merkle.size()}\t\t{'behind' if c.merkle.pending() else 'caught up'}")
         return 0
     if args.action == "rebuild":
@@ -265,6 +266,8 @@ def _projections(args: argparse.Namespace, c) -> int:
         head = c.appeals.recorder.max_notification_id() or 0
         with tqdm(total=head, unit="ev", desc=f"rebuild {args.name}") as bar:
             runner.run_once(progress=lambda position: bar.update(position - bar.n))
+        if "audit_trail" in names:  # and its rows of the directory's and the accountability record's acts
+            c.trail_follower.run_once()
         return 0
     stop = _stop_on_signals()
     print(

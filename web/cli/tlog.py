@@ -10,6 +10,7 @@ may, so what they sign or export covers everything recorded before them.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -93,9 +94,21 @@ def run(args: argparse.Namespace, c) -> int:
                 sys.stdout.write(c.checkpoints.note(record))
             return 0
         if args.action == "check":
-            return _report(verify(c.merkle, c.checkpoints))
+            c.runner().run_once()  # the audit trail names the events found changed or removed
+            c.trail_follower.run_once()
+            result = verify(c.merkle, c.checkpoints, c.read_models["audit_trail"].view.acts_of)
+            c.verifications.record(result, c.clock(), f"cli:{getpass.getuser()}")  # what the case pages warn of
+            return _report(result)
         if args.action == "export":
-            done = export(c.merkle, c.checkpoints, args.directory, c.clock().isoformat())
+            c.runner().run_once()
+            c.trail_follower.run_once()
+            done = export(
+                c.merkle,
+                c.checkpoints,
+                args.directory,
+                c.clock().isoformat(),
+                c.read_models["audit_trail"].view.acts_of,
+            )
             print(
                 f"exported {done.size} events, {done.checkpoints} checkpoints and {done.witnesses} witness keys "
                 f"to {done.directory}; check it with: caseledger audit verify {done.directory}"
@@ -141,5 +154,15 @@ def _report(result: dict) -> int:
         f"checkpoint {'none' if head is None else str(head['size']) + ' ' + head['root']}"
     )
     for p in result["problems"]:
-        print(f"  {'-' if p['index'] is None else p['index']}\t{p['problem']}")
+        print(f"  {'-' if p['index'] is None else p['index']}\t{p['problem']}{named(p)}")
     return 0 if result["ok"] else 1
+
+
+def named(problem: dict) -> str:
+    """The event a problem concerns, as the check names it: its case's number, its sequence number, its type."""
+    parts = [
+        f"case {problem['case_no']}" if problem.get("case_no") else "",
+        f"event {problem['seq']}" if problem.get("seq") is not None else "",
+        problem.get("type") or "",
+    ]
+    return f" [{', '.join(p for p in parts if p)}]" if any(parts) else ""

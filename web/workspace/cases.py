@@ -45,6 +45,7 @@ from web.labels import (
     refusal_text,
     status_name,
 )
+from web.workspace import audit
 from web.workspace.forms import (
     AdjudicateRatingForm,
     AnswerForm,
@@ -250,13 +251,20 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     actions, _commands, service_of = KINDS[kind]
     service = service_of()
     case = service.read(case_id, g.actor)
-    now = service.clock()
+    # ?as_of=: the case as it stood then, read-only (web.workspace.audit).
+    as_of = audit.moment_asked() if request.method == "GET" else None
+    if as_of is not None:
+        case = audit.as_it_stood(service, case_id, as_of)
+    now = as_of or service.clock()
     states = service.deadlines(case, now)
     calendar = container().calendars.for_jurisdiction(case.policy["jurisdiction"])
-    verdicts = service.actions(case, g.actor, now)
-    offer = case.extension_offer(calendar, now)
+    verdicts = service.actions(case, g.actor, now) if as_of is None else {}
+    offer = case.extension_offer(calendar, now) if as_of is None else None
+    history, replay = service.history(case_id), None
+    if as_of is not None:
+        history, replay = audit.replay(kind, case_id, as_of, history)
     shown = []
-    for action in actions:
+    for action in actions if as_of is None else ():
         verdict = verdicts[action.name]
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
@@ -276,6 +284,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
     summary = [(_anchor(posted[0], posted[1], name), message) for name, message in errors.items()] if posted else []
     present = case_json if kind == "appeal" else approval_json
     titles = _titles(case.policy, states)
+    findings = audit.findings(case_id)  # what the latest verification found with the case's events
     names = {
         "category": CATEGORY,
         "decision": DECISION,
@@ -294,7 +303,9 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         channel=channel_name(getattr(case, "channel", None)),
         matter_source=citation((case.policy.get("matter") or {}).get("source")),
         deadlines=[_deadline(d, calendar, now) for d in states],
-        history=_timeline(kind, service.history(case_id), titles),
+        history=_timeline(kind, history, titles, case_id),
+        replay=replay,
+        findings=findings,
         titles=titles,
         actions=[a for a in shown if a["open"]],
         closed_actions=[a for a in shown if not a["open"]],
@@ -385,7 +396,10 @@ def _titles(policy: dict[str, Any], states: list[DeadlineState]) -> dict[str, di
     }
 
 
-def _timeline(kind: str, history, titles: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def _timeline(kind: str, history, titles: dict[str, dict[str, str]], case_id: UUID) -> list[dict[str, Any]]:
+    """The history as the page shows it, each event linked to the case as it stood then, and marked if
+    the latest verification found it changed; an event it found removed has an entry of its own."""
+    found = audit.findings(case_id)
     entries = []
     for e in history:
         role = e.actor.get("role") or ""
@@ -401,6 +415,8 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]]) -> list[dic
                 "recorded": _fmt(e.recorded_at),
                 "backfilled": e.backfilled,
                 "who": actor_name(who, role, unit_name(unit) if unit else ""),
+                "as_of_url": audit.moment_url(kind, case_id, e.occurred_at),
+                "warning": found["by_seq"].get(e.seq),
                 "details": [
                     (label, _detail(e.type, key, e.data[key], titles))
                     for key, label in DETAILS
@@ -410,7 +426,8 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]]) -> list[dic
                 ],
             }
         )
-    return entries
+    removed = audit.removed_entries(kind, found, (e.seq for e in history))
+    return sorted(entries + removed, key=lambda entry: entry["seq"]) if removed else entries
 
 
 def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, str]]) -> str:

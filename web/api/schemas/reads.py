@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from projections.audit_trail import RECORDS
 from web.api.schemas.cases import ActorSchema
 from web.api.schemas.common import Text, Timestamp
 
@@ -64,6 +65,20 @@ class HeadSchema(ma.Schema):
 class ProblemSchema(ma.Schema):
     index = ma.fields.Integer(allow_none=True)
     problem = ma.fields.String(required=True)
+    kind = ma.fields.String(
+        metadata={
+            "description": "removed, changed or inserted (an event); tree (a stored tree node); unsigned, short "
+            "or root (a checkpoint)"
+        }
+    )
+    case_id = ma.fields.String(allow_none=True, metadata={"description": "the case of the event, if it is a case's"})
+    case_no = ma.fields.String(allow_none=True, metadata={"description": "that case's number"})
+    seq = ma.fields.Integer(allow_none=True, metadata={"description": "the event's sequence number in its record"})
+    type = ma.fields.String(allow_none=True, metadata={"description": "the event's type, as the audit trail names it"})
+    record_id = ma.fields.String(allow_none=True, metadata={"description": "the id of the event's record"})
+    record = ma.fields.String(
+        allow_none=True, metadata={"description": "what that record is: appeal, approval, unit, user or accountability"}
+    )
 
 
 class VerifySchema(ma.Schema):
@@ -78,6 +93,11 @@ class AuditArgsSchema(ma.Schema):
     unit = Text(validate=validate.Length(min=1, max=64))
     type = Text(validate=validate.Length(min=1, max=40))
     case_id = ma.fields.UUID()
+    case_no = Text(validate=validate.Length(min=1, max=64), metadata={"description": "the case's number"})
+    record = Text(
+        validate=validate.OneOf(RECORDS),
+        metadata={"description": "what was acted on: appeal, approval, unit, user or accountability (a unit's record)"},
+    )
     since = Timestamp()
     until = Timestamp()
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
@@ -85,13 +105,17 @@ class AuditArgsSchema(ma.Schema):
 
 
 class AuditEntrySchema(ma.Schema):
-    position = ma.fields.Integer()
-    case_id = Text()
-    case_no = Text()
-    seq = ma.fields.Integer()
-    type = Text()
+    source = Text(metadata={"description": "the log the act is recorded in: Appeals, Directory or Accountability"})
+    position = ma.fields.Integer(metadata={"description": "its position in that log"})
+    record = Text(metadata={"description": "what was acted on: appeal, approval, unit, user or accountability"})
+    record_id = Text(metadata={"description": "the record's id (a case's id for a case)"})
+    case_id = Text(allow_none=True)
+    case_no = Text(allow_none=True)
+    seq = ma.fields.Integer(metadata={"description": "the event's sequence number in its record"})
+    type = Text(metadata={"description": "a case event's type (Forwarded), or Unit.*, User.*, UnitAccountability.*"})
     actor = ma.fields.Nested(ActorSchema)
-    case_unit = Text(allow_none=True)
+    case_unit = Text(allow_none=True, metadata={"description": "the unit the act concerns"})
+    subject = Text(allow_none=True, metadata={"description": "a unit's code or a user's name acted on"})
     recorded_at = ma.fields.String()
     occurred_at = ma.fields.String()
     data = ma.fields.Dict()
