@@ -111,7 +111,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in 
 def check_action_role(action: str, actor: Actor) -> None:
     """The role may record this follow-up on an accountability record (an unknown action is a 422)."""
     if action not in ACTION_ROLES:
-        raise ValidationFailed({"action": f"one of {', '.join(ACTION_ROLES)}"})
+        raise ValidationFailed({"action": f"one of {', '.join(ACTION_ROLES)}"}, zh={"action": "请选择后续处理的类型"})
     if actor.role not in ACTION_ROLES[action]:
         raise NotPermitted(f"role {actor.role.value} may not record {action}")
 

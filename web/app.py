@@ -33,8 +33,10 @@ from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
+from web.workspace import accountability as workspace_accountability  # noqa: F401 - 问责 pages, same blueprint
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import pages as workspace
+from web.workspace import reports as workspace_reports  # noqa: F401 - the reports' pages, same blueprint
 
 HEALTH_TIMEOUT = 0.5  # seconds /healthz waits for a database connection
 START_RETRY = 1.0

@@ -53,6 +53,7 @@ __all__ = [
     "COUNT",
     "DECISION",
     "EVENT",
+    "EVIDENCE",
     "FIELD",
     "FOLLOW_UP",
     "KIND",
@@ -61,6 +62,7 @@ __all__ = [
     "PERIOD_UNIT",
     "RATE",
     "RECTIFICATION",
+    "REPEAT_LINK",
     "ROLE",
     "SATISFACTION",
     "STATUS",
@@ -108,6 +110,13 @@ APPROVAL_ACTION = {
     "return": "退回部门意见",
 }
 
+# What a consequence's evidence says of a case event that is not itself the lapse (the API's evidence ``type``
+# beside the event types of EVENT).
+EVIDENCE = {"started the deadline": "期限起算", "met it late": "逾期完成"}
+
+# Why the recurring-problems analysis (堵点分析) links two appeals as likely repeats.
+REPEAT_LINK = {"credit_code": "同一信用代码", "similar_subject": "事项相似"}
+
 # A field's name for the error summary.
 FIELD = {
     "username": "用户名",
@@ -130,6 +139,12 @@ FIELD = {
     "expected_version": "版本",
     "into": "并入案件",
     "upheld": "复核结论",
+    "consequence": "对应的问责处理",
+    "case_id": "案件编号",
+    "supervision": "挂牌督办",
+    "action": "后续处理",
+    "period": "月份",
+    "close_day": "统计截止日",
 }
 
 
