@@ -53,7 +53,7 @@ class CaseledgerApi(Api):
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Flask:
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # none of its own: /static/ is the workspace's (its stylesheet)
     settings = container.settings if container else settings or Settings.from_env()
     if container is None:
         _start(app, settings)

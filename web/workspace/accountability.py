@@ -90,7 +90,6 @@ def _follow_up(a: dict[str, Any]) -> dict[str, Any]:
         "at": _fmt(a["at"]),
         "at_iso": a["at"],
         "recorded": _fmt(a["recorded_at"]),
-        "backfilled": a["at"][:16] != a["recorded_at"][:16],
         "note": a["note"],
         "who": _who(a["actor"]),
         "consequence": a["consequence"],
