@@ -284,7 +284,9 @@ def _actions_of(role: Role) -> list[str]:
     return [a for a, roles in ACTION_ROLES.items() if role in roles]
 
 
-def _prepared(form: FollowUpForm, record: dict[str, Any], rows: list[dict[str, Any]]) -> FollowUpForm:
+def _prepared(
+    form: FollowUpForm, record: dict[str, Any], rows: list[dict[str, Any]], case_numbers: dict[str, str]
+) -> FollowUpForm:
     """The form's choices: the actions the user's role may record, the unit's consequences and its
     listed supervisions still open; fields no action of the role needs are left out."""
     actions = _actions_of(g.actor.role)
@@ -292,7 +294,6 @@ def _prepared(form: FollowUpForm, record: dict[str, Any], rows: list[dict[str, A
     form.consequence.choices = choices(
         [("", "不对应具体问责处理"), *((r["id"], f"{r['title']}（{r['at']}，{r['rule_title']}）") for r in rows)]
     )
-    case_numbers = _case_numbers(record)
     form.supervision.choices = choices(
         [
             ("", "请选择"),
@@ -404,7 +405,7 @@ def _unit_page(code: str, form: FollowUpForm | None = None, errors: dict[str, st
             }
             for s in record["supervisions"]
         ],
-        form=_prepared(form or FollowUpForm(), record, rows) if may_record else None,
+        form=_prepared(form or FollowUpForm(), record, rows, numbers) if may_record else None,
         errors=errors,
         summary=summary,
         readers_of_register=g.actor.role in REGISTER_ROLES,
