@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from domain.actors import Actor, Role
 from domain.errors import NotPermitted, ValidationFailed
-from domain.vocabulary import FOLLOW_UP, name_of
 
 _P, _U, _S, _I, _AU, _A = Role.PLATFORM, Role.UNIT, Role.SUPERVISOR, Role.INSPECTOR, Role.AUDITOR, Role.ADMIN
 EVERYONE = frozenset(Role)
@@ -112,10 +111,7 @@ COMMAND_ROLES: dict[str, frozenset[Role]] = {cmd: g.roles for (kind, cmd), g in 
 def check_action_role(action: str, actor: Actor) -> None:
     """The role may record this follow-up on an accountability record (an unknown action is a 422)."""
     if action not in ACTION_ROLES:
-        raise ValidationFailed(
-            {"action": f"one of {', '.join(ACTION_ROLES)}"},
-            zh={"action": f"请选择后续处理：{'、'.join(name_of(FOLLOW_UP, a) for a in ACTION_ROLES)}"},
-        )
+        raise ValidationFailed({"action": f"one of {', '.join(ACTION_ROLES)}"}, zh={"action": "请选择后续处理的类型"})
     if actor.role not in ACTION_ROLES[action]:
         raise NotPermitted(f"role {actor.role.value} may not record {action}")
 

@@ -33,11 +33,13 @@ from web.api.schemas.cases import AppealSchema
 from web.auth import authenticate_request
 from web.bootstrap import Container, Settings, bootstrap, local_secret
 from web.input_guard import refuse_malformed_input
+from web.workspace import accountability as workspace_accountability  # noqa: F401 - 问责 pages, same blueprint
 from web.workspace import admin as workspace_admin  # noqa: F401 - the administrators' pages join it too
 from web.workspace import audit as workspace_audit  # noqa: F401 - the auditors' pages join the workspace blueprint
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import intake as workspace_intake  # noqa: F401 - the platform's and the window's own pages
 from web.workspace import pages as workspace
+from web.workspace import reports as workspace_reports  # noqa: F401 - the reports' pages, same blueprint
 
 HEALTH_TIMEOUT = 0.5  # seconds /healthz waits for a database connection
 START_RETRY = 1.0
@@ -54,7 +56,7 @@ class CaseledgerApi(Api):
 
 
 def create_app(container: Container | None = None, settings: Settings | None = None) -> Flask:
-    app = Flask(__name__, static_folder=None)  # no app-wide /static: the workspace blueprint serves its own there
+    app = Flask(__name__, static_folder=None)  # none of its own: /static/ is the workspace's (its stylesheet)
     settings = container.settings if container else settings or Settings.from_env()
     if container is None:
         _start(app, settings)

@@ -53,6 +53,7 @@ __all__ = [
     "COUNT",
     "DECISION",
     "EVENT",
+    "EVIDENCE",
     "FIELD",
     "FOLLOW_UP",
     "KIND",
@@ -63,6 +64,7 @@ __all__ = [
     "RECORD",
     "RECTIFICATION",
     "REPEAT_REASON",
+    "REPEAT_LINK",
     "ROLE",
     "SATISFACTION",
     "STATUS",
@@ -115,6 +117,13 @@ APPROVAL_ACTION = {
     "return": "退回部门意见",
 }
 
+# What a consequence's evidence says of a case event that is not itself the lapse (the API's evidence ``type``
+# beside the event types of EVENT).
+EVIDENCE = {"started the deadline": "期限起算", "met it late": "逾期完成"}
+
+# Why the recurring-problems analysis (堵点分析) links two appeals as likely repeats.
+REPEAT_LINK = {"credit_code": "同一信用代码", "similar_subject": "事项相似"}
+
 # A field's name for the error summary.
 FIELD = {
     "username": "用户名",
@@ -156,6 +165,12 @@ FIELD = {
     "materials": "材料",
     "missing": "需补正材料",
     "commitment": "告知承诺制",
+    "consequence": "对应的问责处理",
+    "case_id": "案件编号",
+    "supervision": "挂牌督办",
+    "action": "后续处理",
+    "period": "月份",
+    "close_day": "统计截止日",
 }
 
 # Why an appeal is suggested as a likely repeat of another (domain.appeals.repeats).

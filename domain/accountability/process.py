@@ -176,16 +176,35 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         consequence: str | None = None,
         case_id: str | None = None,
         supervision: str | None = None,
+        occurred_at: datetime | None = None,
+        dry_run: bool = False,
     ) -> UnitAccountability:
+        """Records what followed on the unit's record, as of ``occurred_at`` (default: now; never in the
+        future, never before the consequence it answers). The role is checked first; then every problem
+        of the input is reported at once. ``dry_run`` checks the same and records nothing (a form that
+        found problems of its own asks for the others, to show them all at once)."""
         check_action_role(action, actor)
-        if case_id is not None:
-            self._check_on_case(unit, case_id)
+        now = self.clock()
+        if occurred_at is not None and occurred_at.tzinfo is None:
+            raise ValidationFailed({"occurred_at": "must carry a UTC offset"}, zh={"occurred_at": "发生时间须注明时区"})
+        off_case = self._case_problems(unit, case_id) if case_id is not None else None
         for _ in range(5):
             record = self._record_of(unit)
             if actor.request and any(a["actor"].get("request") == actor.request.id for a in record.actions):
                 actor.request.answered_from_record = True  # a retry of a request that died after recording
                 return record
-            record.record_action(action, actor, self.clock(), note, consequence, case_id, supervision)
+            try:
+                record.record_action(
+                    action, actor, occurred_at or now, note, consequence, case_id, supervision, now=now
+                )
+            except ValidationFailed as refused:
+                if off_case is not None:
+                    refused = ValidationFailed({**refused.fields, **off_case.fields}, zh={**refused.zh, **off_case.zh})
+                raise refused from None
+            if off_case is not None:
+                raise off_case
+            if dry_run:
+                return record
             try:
                 self.save(record)
             except IntegrityError:
@@ -193,20 +212,27 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
             return record
         raise VersionConflict(f"the accountability record of {unit} kept changing; try again")
 
+    def _case_problems(self, unit: str, case_id: str) -> ValidationFailed | None:
+        try:
+            self._check_on_case(unit, case_id)
+        except ValidationFailed as refused:
+            return refused
+        return None
+
     def _check_on_case(self, unit: str, case_id: str) -> None:
         """挂牌督办 (003 item 5) and referrals name a case the unit is on: an appeal it leads or co-handles,
         an approval it reviews."""
         try:
             case = self.appeals.repository.get(UUID(str(case_id)))
         except (ValueError, AggregateNotFoundError):
-            raise ValidationFailed({"case_id": f"no case {case_id}"}, zh={"case_id": "所填的案件不存在"}) from None
+            raise ValidationFailed({"case_id": f"no case {case_id}"}, zh={"case_id": "没有这个案件"}) from None
         if unit != case.lead_unit and unit not in case.other_units:
             raise ValidationFailed(
                 {
                     "case_id": f"unit {unit} is neither the lead nor a co-handling unit of that "
                     "case, nor a department reviewing it"
                 },
-                zh={"case_id": f"{unit}不是该案件的承办单位、协办单位或审批部门"},
+                zh={"case_id": "该案件不由本单位承办、协办或审查"},
             )
 
     def _record_of(self, unit: str) -> UnitAccountability:

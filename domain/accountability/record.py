@@ -38,7 +38,7 @@ from domain.actors import Actor
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.profiles import CONSEQUENCES
-from domain.vocabulary import CONSEQUENCE, FOLLOW_UP, name_of
+from domain.vocabulary import FOLLOW_UP
 
 _IDS = uuid5(NAMESPACE_URL, "urn:caseledger:unit-accountability")
 
@@ -222,37 +222,53 @@ class UnitAccountability(Aggregate):
         consequence: str | None = None,
         case_id: str | None = None,
         supervision: str | None = None,
+        *,
+        now: datetime | None = None,
     ) -> None:
+        """Records what followed, as of ``at``: when it happened, never after ``now`` nor before the
+        consequence it answers. Every problem is reported at once, each by its field, in the API's words
+        and in the clerk's (``zh``)."""
         if action not in ACTIONS:
-            raise ValidationFailed(
-                {"action": f"one of {', '.join(ACTIONS)}"},
-                zh={"action": f"请选择后续处理：{'、'.join(title for title, _ in ACTIONS.values())}"},
-            )
+            raise ValidationFailed({"action": f"one of {', '.join(ACTIONS)}"}, zh={"action": "请选择后续处理的类型"})
         title, answers = ACTIONS[action]
         problems: dict[str, str] = {}
-        zh: dict[str, str] = {}  # the same problems in Chinese
+        zh: dict[str, str] = {}
+
+        def problem(name: str, message: str, chinese: str) -> None:
+            problems[name], zh[name] = message, chinese
+
         if consequence is not None:
             found = next((c for c in self.consequences if c["id"] == consequence), None)
             if found is None:
-                problems["consequence"] = f"unit {self.unit} has no consequence {consequence!r}"
-                zh["consequence"] = f"{self.unit}的问责记录中没有所选的问责处理"
+                problem(
+                    "consequence", f"unit {self.unit} has no consequence {consequence!r}", "本单位没有所选的问责处理"
+                )
             elif answers is not None and found["kind"] not in answers:
-                problems["consequence"] = f"{action} answers a {' or '.join(sorted(answers))}, not a {found['kind']}"
-                kinds = "或".join(name_of(CONSEQUENCE, k) for k in sorted(answers))
-                zh["consequence"] = f"{title}只能对应{kinds}，所选的是{name_of(CONSEQUENCE, found['kind'])}"
+                problem(
+                    "consequence",
+                    f"{action} answers a {' or '.join(sorted(answers))}, not a {found['kind']}",
+                    f"「{title}」只能对应{'或'.join(f'「{CONSEQUENCES[k]}」' for k in sorted(answers))}，"
+                    f"所选的是「{CONSEQUENCES[found['kind']]}」",
+                )
             elif any(f["action"] == action for f in found["follow_ups"]) and answers is not None:
                 raise NotAllowedInState(
-                    f"{action} is already recorded for {consequence}", f"问责处理{consequence}已记录过{title}"
+                    f"{action} is already recorded for {consequence}", f"该问责处理已记录过「{title}」，无需重复记录"
+                )
+            elif at < found["at"]:
+                problem(
+                    "occurred_at",
+                    "must not be before the consequence it answers arose",
+                    "发生时间不能早于所对应的问责处理作出的时间",
                 )
         elif answers is not None:
-            problems["consequence"] = f"{action} must name the consequence it answers"
-            zh["consequence"] = f"{title}须注明所对应的问责处理"
+            problem(
+                "consequence",
+                f"{action} must name the consequence it answers",
+                f"请选择「{title}」所对应的问责处理",
+            )
         if action == "listed_supervision_opened":
             if not case_id:
-                problems["case_id"], zh["case_id"] = (
-                    "挂牌督办 names the case it supervises",
-                    "挂牌督办须注明所督办的案件",
-                )
+                problem("case_id", "挂牌督办 names the case it supervises", "挂牌督办须填写所督办案件的编号")
             elif any(s["case_id"] == case_id and s["struck_off_at"] is None for s in self.supervisions.values()):
                 raise NotAllowedInState(
                     f"case {case_id} is already under listed supervision", "该案件已在挂牌督办中，尚未销号"
@@ -261,25 +277,31 @@ class UnitAccountability(Aggregate):
         elif action == "listed_supervision_struck_off":
             current = self.supervisions.get(supervision or "")
             if current is None:
-                problems["supervision"] = f"unit {self.unit} has no listed supervision {supervision!r}"
-                zh["supervision"] = f"{self.unit}没有所选的挂牌督办"
+                problem(
+                    "supervision",
+                    f"unit {self.unit} has no listed supervision {supervision!r}",
+                    "请选择要销号的挂牌督办",
+                )
             elif current["struck_off_at"] is not None:
                 raise NotAllowedInState(
-                    f"listed supervision {supervision} was already struck off (销号)", f"挂牌督办{supervision}已销号"
+                    f"listed supervision {supervision} was already struck off (销号)", "该挂牌督办已经销号"
                 )
             else:
                 case_id = current["case_id"]
         if action == "referral_made" and not (consequence or case_id):
-            problems["case_id"] = "a referral names the case or the consequence it concerns"
-            zh["case_id"] = f"{title}须注明所涉及的案件或问责处理"
+            problem(
+                "case_id",
+                "a referral names the case or the consequence it concerns",
+                "移送须写明所涉案件的编号，或选择所对应的问责处理",
+            )
+        if now is not None and at > now:
+            problem("occurred_at", "must not be in the future", "发生时间不能晚于当前时间")
         if not note or not note.strip():
-            problems["note"], zh["note"] = "say what was done (a note is required)", "请填写处理情况说明"
+            problem("note", "say what was done (a note is required)", "请填写处理情况")
         if problems:
             raise ValidationFailed(problems, zh=zh)
         assert note is not None  # no problem: a note is given
-        self._action_recorded(
-            action, ACTIONS[action][0], consequence, case_id, supervision, note, actor.as_record(), at
-        )
+        self._action_recorded(action, title, consequence, case_id, supervision, note, actor.as_record(), at)
 
     @event("ActionRecorded", topic="caseledger:UnitAccountability.ActionRecorded")
     def _action_recorded(
@@ -321,6 +343,13 @@ class UnitAccountability(Aggregate):
             }
         elif action == "listed_supervision_struck_off":
             self.supervisions[cast(str, supervision)]["struck_off_at"] = at
+
+
+def actions_due(kind: str, recorded: Iterable[str]) -> list[str]:
+    """What a consequence of ``kind`` still awaits: the actions that answer it (an interview held for a
+    约谈, a self-examination received for a 书面检查) not yet among ``recorded``."""
+    done = set(recorded)
+    return [a for a, (_, answers) in ACTIONS.items() if answers is not None and kind in answers and a not in done]
 
 
 def _ref(item: dict[str, Any]) -> str:

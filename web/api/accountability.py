@@ -110,7 +110,8 @@ def unit_accountability(args, code):
 @documented_errors
 def record_action(data, code):
     """Records what followed: 约谈 held, 书面检查 received, referral made (inspectors); 挂牌督办 opened
-    or struck off (supervisors)."""
+    or struck off (supervisors); as of ``occurred_at`` if given (not in the future, not before the
+    consequence it answers)."""
     container = current_app.extensions["caseledger"]
     check_action_role(data["action"], g.actor)  # who may act, before whether the unit exists
     if container.directory.unit(code) is None:
@@ -124,6 +125,7 @@ def record_action(data, code):
         consequence=data.get("consequence"),
         case_id=str(data["case_id"]) if data.get("case_id") else None,
         supervision=data.get("supervision"),
+        occurred_at=data.get("occurred_at"),
     )
     container.wait_for_accountability()  # the trail is written by the read-model process
     return accountability_json(container, code, None), 201
@@ -242,6 +244,7 @@ def _action(d: dict) -> dict:
         "note": d["note"],
         "actor": d["actor"],
         "at": _local(d["at"]),
+        "recorded_at": _local(d["timestamp"]),
     }
 
 

@@ -109,3 +109,8 @@ class AccountabilityActionSchema(ma.Schema):
     consequence = Text(validate=validate.Length(min=1, max=100))
     case_id = ma.fields.UUID()
     supervision = Text(validate=validate.Length(min=1, max=100))
+    occurred_at = Timestamp(
+        metadata={
+            "description": "when it happened (default: now); not in the future, not before the consequence it answers"
+        }
+    )
