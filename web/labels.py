@@ -228,7 +228,10 @@ def actor_name(user: str | None, role: str | None, unit_name: str = "") -> str:
     if user in SYSTEM_ACTOR:
         return SYSTEM_ACTOR[user]
     role_name = name_of(ROLE, role)
-    detail = " · ".join(part for part in (role_name, unit_name) if part)
+    through = ""
+    if user and user.startswith("cli:"):  # an operator at the command line, by their login name
+        user, through = user.removeprefix("cli:"), "命令行"
+    detail = " · ".join(part for part in (through, role_name, unit_name) if part)
     return f"{user or '—'}（{detail}）" if detail else user or "—"
 
 

@@ -36,6 +36,7 @@ from domain.errors import NotAllowedInState
 
 BAD_LEVELS = frozenset({"unsatisfied", "very_unsatisfied"})  # 不满意, 非常不满意: 差评
 RECTIFICATION = "rectification"  # the deadline's name
+RECTIFICATION_TITLE = "差评整改"  # its title, as the case and the inbox show it
 # A 差评 is rectified within a profile-set number of working days; localities use 5 to 15.
 RECTIFICATION_RANGE = (5, 15)
 CONTEST_MAX = 30  # a window longer than six weeks would leave a rating in doubt past the next bulletins
@@ -89,7 +90,7 @@ def rectification_rule(ratings: Mapping[str, Any]) -> dict[str, Any]:
     """The rectification deadline as a deadline rule of domain.deadlines.clocks, from the case's ``ratings`` policy."""
     return {
         "name": RECTIFICATION,
-        "title": "差评整改",
+        "title": RECTIFICATION_TITLE,
         "source": ratings["rectification_source"],
         "starts_on": ["Visited"],
         "met_by": [{"event": "Rectified"}],

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import marshmallow as ma
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 from adapters.tlog.checks import verify
@@ -426,9 +426,26 @@ def audit_verify():
     latest = container().verifications.latest()
     return render_template(
         "audit_verify.html",
+        note_url=url_for("workspace.audit_checkpoint") if record is not None else None,
         checkpoint=checkpoint,
         form=VerifyForm(),
         verification=_verification(latest) if latest else None,
+    )
+
+
+@bp.get("/audit/checkpoint.txt")
+@for_roles(READS["audit_log"].roles)
+def audit_checkpoint():
+    """The latest checkpoint as its signed note (C2SP signed-note text: origin, size, root hash, the log's
+    signature and the witnesses' cosignatures), for checking offline with the standalone verifier."""
+    checkpoints = container().checkpoints
+    record = checkpoints.latest()
+    if record is None:
+        abort(404)
+    return Response(
+        checkpoints.note(record),
+        mimetype="text/plain",
+        headers={"Content-Disposition": f"attachment; filename=checkpoint-{record.size}.txt"},
     )
 
 

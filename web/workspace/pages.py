@@ -39,6 +39,7 @@ from werkzeug.exceptions import Forbidden, HTTPException
 
 from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.actors import Actor, Role
+from domain.appeals.ratings import RECTIFICATION, RECTIFICATION_TITLE
 from domain.approvals.profiles import DEADLINE_TITLES
 from domain.deadlines.clocks import ended_by, working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
@@ -341,7 +342,7 @@ def _deadline_title(profile_id: str, kind: str, name: str | None) -> str:
             rules = [*profile.deadlines, *(r for tier in profile.tiers.values() for r in tier)]
         except KeyError:
             rules = []
-        cache[profile_id] = {r.name: r.title for r in rules}
+        cache[profile_id] = {r.name: r.title for r in rules} | {RECTIFICATION: RECTIFICATION_TITLE}
     return cache[profile_id].get(name, name)
 
 
