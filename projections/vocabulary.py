@@ -48,28 +48,28 @@ RATE = {
     "satisfaction_adjudicated": "复核后满意率",
     "composite": "综合得分",
 }
-# (Chinese, English) names of the approvals' figures, for the workbook and the PDF: per day
-# (projections.ledger.approvals.DAY_COUNTERS) and per department (APPROVAL_COUNTERS).
-APPROVAL_DAY_COUNT: Mapping[str, tuple[str, str]] = {
-    "submitted": ("申请", "Submitted"),
-    "accepted": ("受理", "Accepted"),
-    "deemed_accepted": ("其中视为受理", "Deemed accepted, art. 32"),
-    "refused": ("不予受理", "Refused"),
-    "decided": ("作出决定", "Decided"),
-    "decided_on_time": ("按时决定", "Decided on time"),
-    "decided_late": ("超时决定", "Decided late"),
-    "delivered": ("窗口出件", "Delivered"),
-    "pauses_ended": ("中止计时结束次数", "Pauses ended"),
-    "paused_working_days": ("中止计时工作日", "Paused working days, art. 45"),
-    "extended": ("延期", "Extended, art. 42"),
-    "escalated": ("督办", "Escalated"),
-    "revoked": ("撤销", "Revoked"),
-    "withdrawn": ("撤回", "Withdrawn"),
+# The approvals' figures: per day (projections.ledger.approvals.DAY_COUNTERS) and per department
+# (APPROVAL_COUNTERS).
+APPROVAL_DAY_COUNT: Mapping[str, str] = {
+    "submitted": "申请",
+    "accepted": "受理",
+    "deemed_accepted": "其中视为受理",
+    "refused": "不予受理",
+    "decided": "作出决定",
+    "decided_on_time": "按时决定",
+    "decided_late": "超时决定",
+    "delivered": "窗口出件",
+    "pauses_ended": "中止计时结束次数",
+    "paused_working_days": "中止计时工作日",
+    "extended": "延期",
+    "escalated": "督办",
+    "revoked": "撤销",
+    "withdrawn": "撤回",
 }
-APPROVAL_DEPARTMENT_COUNT: Mapping[str, tuple[str, str]] = {
-    "forwarded": ("转办", "Forwarded"),
-    "answered_on_time": ("按时答复", "Answered on time"),
-    "answered_late": ("超时答复", "Answered late"),
-    "returned": ("退回", "Returned"),
-    "missed": ("逾期", "Missed"),
+APPROVAL_DEPARTMENT_COUNT: Mapping[str, str] = {
+    "forwarded": "转办",
+    "answered_on_time": "按时答复",
+    "answered_late": "超时答复",
+    "returned": "退回",
+    "missed": "逾期",
 }

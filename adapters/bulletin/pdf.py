@@ -9,7 +9,9 @@ rate per unit and a bar chart of the overdue cases per unit, in that order; then
 when the bulletin has its approvals section, the approvals' page(s)
 (``adapters.bulletin.pdf_approvals``); then, when the month has any, its list of
 差评 (``adapters.bulletin.pdf_ratings``); last, when it has its recurring-problems
-section, the 堵点分析 page(s) with their chart (``adapters.bulletin.pdf_recurring``). Fonts are
+section, the 堵点分析 page(s) with their chart (``adapters.bulletin.pdf_recurring``). Every
+heading, label and note is Chinese, as in the workbook: unit codes, case numbers, credit codes,
+numbers and dates are shown as they are, no other code and no English word. Fonts are
 embedded as TrueType (``pdf.fonttype`` 42), so the text can be searched and
 extracted.
 
@@ -19,10 +21,10 @@ Chinese needs a CJK font: ``font_path`` (the caller passes the
 else WenQuanYi Micro Hei as the ``paperang-p2-fonts-cjk`` distribution ships
 it (a dependency: the same TrueType collection as Debian's package, so a
 machine with no system font still prints Chinese). The distribution's file is
-read, its code never imported. Without any of these, or for a name with a
-character the font lacks, the PDF shows unit codes (ASCII) and English
-labels instead, and says so on the page: it never prints boxes (tofu)
-silently.
+read, its code never imported. Without any of these no PDF is made
+(``CjkFontMissing``: the API answers 503 ``cjk_font_missing``); a name with a
+character the font lacks is shown by its code, and the page says so: the PDF
+never prints boxes (tofu) silently.
 
 Matplotlib is used through ``Figure`` objects only, never ``pyplot``: no GUI
 backend, no global figure registry. ``rcParams`` are global, so rendering
@@ -47,13 +49,10 @@ from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
 from adapters.bulletin.xlsx import (
     CJK_FAMILIES,
     CJK_FILE_HINTS,
-    NO_CJK_NOTE,
-    RATE_LABELS_EN,
     RATES,
     SOME_NAMES_NOTE,
     _span,
     _title_zh,
-    _weights_en,
 )
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
@@ -148,8 +147,18 @@ def _chunks(items: Sequence, size: int) -> list[Sequence]:
     return [items[i : i + size] for i in range(0, len(items), size)] or [items]
 
 
-#: What the rank column shows for a unit not ranked (Chinese, English); the footer explains each.
-NOT_RANKED_CELL = {NO_WEIGHTED_RATE: ("无指标", "no rate"), COVERAGE_BELOW_MINIMUM: ("覆盖不足", "low cover")}
+#: What the rank column shows for a unit not ranked; the footer explains each.
+NOT_RANKED_CELL = {NO_WEIGHTED_RATE: "无指标", COVERAGE_BELOW_MINIMUM: "覆盖不足"}
+
+
+class CjkFontMissing(RuntimeError):
+    """No font with Chinese glyphs: the bulletin PDF, all in Chinese, cannot be drawn."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the bulletin PDF needs a font with Chinese glyphs: install paperang-p2-fonts-cjk (a dependency) "
+            "or a CJK font such as Debian's fonts-wqy-microhei, or name a font file in CASELEDGER_CJK_FONT"
+        )
 
 
 def _pct(value: float | None) -> str:
@@ -166,18 +175,19 @@ def _clip(text: str, width: int) -> str:
 
 
 def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> bytes:
-    """The bulletin as a PDF: title and ranking table, on-time rate chart, overdue chart (≥ 3 pages)."""
+    """The bulletin as a PDF: title and ranking table, on-time rate chart, overdue chart (≥ 3 pages);
+    ``CjkFontMissing`` when no font has the Chinese glyphs (``find_cjk_font``)."""
     import matplotlib
     from matplotlib import font_manager
     from matplotlib.backends.backend_pdf import PdfPages
 
     font = find_cjk_font(font_path)
+    if font is None:
+        raise CjkFontMissing()
     with _RENDER:
-        family = ["DejaVu Sans"]
-        if font:
-            if font not in {f.fname for f in font_manager.fontManager.ttflist}:
-                font_manager.fontManager.addfont(font)
-            family = [font_manager.FontProperties(fname=font).get_name(), "DejaVu Sans"]
+        if font not in {f.fname for f in font_manager.fontManager.ttflist}:
+            font_manager.fontManager.addfont(font)
+        family = [font_manager.FontProperties(fname=font).get_name(), "DejaVu Sans"]
         rc: dict[RcKeyType, Any] = {
             "font.family": family,
             "pdf.fonttype": 42,
@@ -189,11 +199,7 @@ def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> byt
             page = _Pages(bulletin, font)
             with PdfPages(
                 out,
-                metadata={
-                    "Title": f"Monthly bulletin {bulletin.period.name}",
-                    "Subject": "caseledger monthly bulletin (tongbao)",
-                    "Creator": "caseledger",
-                },
+                metadata={"Title": _title_zh(bulletin), "Subject": "企业诉求办理情况月度通报", "Creator": "caseledger"},
             ) as pdf:
                 for figure in page.all():
                     pdf.savefig(figure)
@@ -201,33 +207,23 @@ def bulletin_pdf(bulletin: Bulletin, font_path: str | Path | None = None) -> byt
 
 
 class _Pages:
-    """Builds the bulletin's figures; Chinese only when the font has every glyph of the text."""
+    """Builds the bulletin's figures; a name the font cannot draw is shown by its code."""
 
-    def __init__(self, bulletin: Bulletin, font: str | None) -> None:
+    def __init__(self, bulletin: Bulletin, font: str) -> None:
         self.b = bulletin
-        self.charset = _charset(font) if font else frozenset()
-        self.cjk = bool(font)
+        self.charset = _charset(font)
         self.names_dropped = False
 
     def ok(self, text: str) -> bool:
         return all(ord(ch) < 128 or ord(ch) in self.charset for ch in text)
 
-    def zh(self, chinese: str, english: str) -> str:
-        """``chinese (english)`` when it can be drawn, else the English alone."""
-        return f"{chinese} ({english})" if self.cjk and self.ok(chinese) else english
-
     def label(self, row: BulletinRow, width: int = 18) -> str:
-        if self.cjk and self.ok(row.name):
+        if self.ok(row.name):
             return _clip(row.name, width)
-        if row is self.b.totals:
-            return row.code
-        if self.cjk:
-            self.names_dropped = True
+        self.names_dropped = True
         return row.code
 
     def notes(self) -> list[str]:
-        if not self.cjk:
-            return [NO_CJK_NOTE]
         return [SOME_NAMES_NOTE] if self.names_dropped else []
 
     def all(self) -> Iterable:
@@ -245,26 +241,13 @@ class _Pages:
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=A4_LANDSCAPE)
-        title = (
-            f"{_title_zh(self.b)}"
-            if self.cjk
-            else f"Monthly bulletin of the units' handling of enterprise appeals, {self.b.period.name}"
-        )
-        fig.text(0.5, 0.95, title, ha="center", va="top", fontsize=16)
+        fig.text(0.5, 0.95, _title_zh(self.b), ha="center", va="top", fontsize=16)
         first, last = _span(self.b)
-        fig.text(
-            0.5,
-            0.905,
-            (f"统计期间 {first} 至 {last} (period)" if self.cjk else f"Period {first} to {last}")
-            + f" — {heading}{page_note}",
-            ha="center",
-            va="top",
-            fontsize=10,
-        )
+        fig.text(0.5, 0.905, f"统计期间 {first} 至 {last} — {heading}{page_note}", ha="center", va="top", fontsize=10)
         return fig
 
     def _footer(self, fig, lines: list[str]) -> None:
-        parts = [(part, line) for line in lines for part in textwrap.wrap(line, 92 if self.cjk else 170)]
+        parts = [(part, line) for line in lines for part in textwrap.wrap(line, 92)]
         y = max(0.115, 0.025 * len(parts))  # the last line stays on the page
         for part, line in parts:
             fig.text(
@@ -274,12 +257,9 @@ class _Pages:
                 ha="left",
                 va="top",
                 fontsize=8,
-                color="firebrick" if line in (NO_CJK_NOTE, SOME_NAMES_NOTE) else "dimgray",
+                color="firebrick" if line == SOME_NAMES_NOTE else "dimgray",
             )
             y -= 0.025
-
-    def header(self, chinese: str, english: str) -> str:
-        return f"{chinese}\n({english})" if self.cjk and self.ok(chinese) else english
 
     def rank_cell(self, row: BulletinRow) -> str:
         if row is self.b.totals:
@@ -287,31 +267,29 @@ class _Pages:
         if row.rank is not None:
             return str(row.rank)
         assert row.not_ranked is not None  # a row without a rank, but the totals, says why
-        chinese, english = NOT_RANKED_CELL[row.not_ranked]
-        return chinese if self.cjk else english
+        return NOT_RANKED_CELL[row.not_ranked]
 
     def heading_row(self, width: int) -> list[str]:
-        return ["未参与排名" if self.cjk else "Not ranked", *[""] * (width - 1)]
+        return ["未参与排名", *[""] * (width - 1)]
 
     def tables(self):
         b = self.b
-        h = self.header
         headers = [
-            h("排名", "Rank"),
-            h("单位", "Unit") if self.cjk else "Unit code",
-            *([h("代码", "Code")] if self.cjk else []),
-            h("转办", "Forwarded"),
-            h("办结", "Closed"),
-            h("期末在办", "Open"),
-            h("期末超期", "Overdue"),
-            *(h(RATE_LABELS[r], RATE_LABELS_EN[r].replace(" rate", "")) for r in RATES),
-            h("综合得分", "Composite"),
-            h("权重覆盖", "Coverage"),
+            "排名",
+            "单位",
+            "代码",
+            "转办",
+            "办结",
+            "期末在办",
+            "期末超期",
+            *(RATE_LABELS[r] for r in RATES),
+            "综合得分",
+            "权重覆盖",
         ]
         listing: list[BulletinRow | None] = [*b.ranked, *([None] if b.not_ranked else []), *b.not_ranked]
         chunks = _chunks(listing, TABLE_ROWS_PER_PAGE)  # None: the heading row of the units not ranked
         for n, rows in enumerate(chunks, start=1):
-            fig = self._figure(self.zh("单位排名", "ranking"), f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
+            fig = self._figure("单位排名", f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
             shown = [*rows, *([b.totals] if n == len(chunks) else [])]
             body = [
                 self.heading_row(len(headers))
@@ -319,7 +297,7 @@ class _Pages:
                 else [
                     self.rank_cell(row),
                     self.label(row),
-                    *([_clip(row.code, 20)] if self.cjk else []),
+                    "" if row is b.totals else _clip(row.code, 20),
                     str(row.counts["forwarded"]),
                     str(row.counts["closed"]),
                     str(row.open_at_end),
@@ -351,22 +329,13 @@ class _Pages:
                     cell.set_facecolor(TOTALS_COLOUR)
             lines = self.notes()
             minimum = f"{b.min_coverage:.0%}"
-            if self.cjk:
-                lines += [
-                    f"排名规则：综合得分（0–100分）= {composite_definition_zh(b.weights)}；"
-                    f"权重覆盖为所用指标权重之和，不足{minimum}的单位不参与排名（“覆盖不足”，其得分仅供参考），"
-                    "本期无转办、办结或回访的单位亦不参与排名（“无指标”）；未参与排名的单位按单位代码列出。",
-                    "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出。"
-                    "比率分母为零时记为“—”。",
-                ]
-            else:
-                lines += [
-                    f"Ranking: composite (points 0-100) = {_weights_en(b.weights)}; a missing rate is left "
-                    "out and the other weights scaled up (coverage: the weights used). Units whose composite "
-                    f"rests on less than {minimum} of the weights ('low cover') or that have no weighted rate "
-                    "('no rate') are not ranked and are listed apart, by code. Ties: on-time rate (highest "
-                    "first), then overdue at the period's end (fewest first); equal on all three, equal rank."
-                ]
+            lines += [
+                f"排名规则：综合得分（0–100分）= {composite_definition_zh(b.weights)}；"
+                f"权重覆盖为所用指标权重之和，不足{minimum}的单位不参与排名（“覆盖不足”，其得分仅供参考），"
+                "本期无转办、办结或回访的单位亦不参与排名（“无指标”）；未参与排名的单位按单位代码列出。",
+                "同分依次比较按时答复率（高者在前）、期末超期件数（少者在前）；三者均同者并列，按单位代码列出。"
+                "比率分母为零时记为“—”。",
+            ]
             self._footer(fig, lines)
             yield fig
 
@@ -375,10 +344,10 @@ class _Pages:
         chunks = _chunks(rows, CHART_UNITS_PER_PAGE)
         for n, part in enumerate(chunks, start=1):
             if measure == "on_time":
-                heading = self.zh("按时答复率", "on-time rate by unit")
+                heading = "按时答复率"
                 values = [r.rates["on_time"] for r in part]
             else:
-                heading = self.zh("期末超期件数", "cases overdue at the period's end by unit")
+                heading = "期末超期件数"
                 values = [r.overdue_at_end for r in part]
             fig = self._figure(heading, f" ({n}/{len(chunks)})" if len(chunks) > 1 else "")
             ax = fig.add_axes((0.25, 0.2, 0.68, 0.66))
@@ -392,13 +361,13 @@ class _Pages:
             if measure == "on_time":
                 ax.set_xlim(0, 1.12)
                 ax.xaxis.set_major_formatter(_percent_formatter())
-                ax.set_xlabel(self.zh("按时答复率", "on-time rate"))
-                texts = [_pct(v) if v is not None else self.zh("无数据", "n/a") for v in values]
+                ax.set_xlabel("按时答复率")
+                texts = [_pct(v) if v is not None else "无数据" for v in values]
             else:
                 top = max([v for v in values if v is not None] or [0])
                 ax.set_xlim(0, max(1, top) * 1.15)
                 ax.xaxis.get_major_locator().set_params(integer=True)
-                ax.set_xlabel(self.zh("期末超期件数", "cases overdue at the period's end"))
+                ax.set_xlabel("期末超期件数")
                 texts = [str(v) for v in values]
             for y, x, text in zip(positions, bars, texts):
                 ax.text(x, y, f" {text}", va="center", ha="left", fontsize=8)

@@ -14,19 +14,19 @@ from domain.vocabulary import CONTEST, RECTIFICATION, SATISFACTION
 from projections.ledger.ratings import BadRatingEntry
 from projections.reports.bulletin import Bulletin
 
-SHEET_TITLE = "差评 (Bad ratings)"
+SHEET_TITLE = "差评"
 LEVEL_ZH = {level: SATISFACTION[level] for level in ("unsatisfied", "very_unsatisfied")}
 RECTIFICATION_ZH = RECTIFICATION
 CONTEST_ZH = CONTEST
-HEADERS = (
-    ("诉求编号 (Case)", 24),
-    ("单位代码 (Code)", 16),
-    ("单位名称 (Unit)", 24),
-    ("评价 (Rating)", 12),
-    ("回访时间 (Visited)", 18),
-    ("整改期限 (Due)", 14),
-    ("整改情况 (Rectification)", 22),
-    ("申诉复核 (Contest)", 20),
+HEADERS = (  # (header, width)
+    ("诉求编号", 24),
+    ("单位代码", 16),
+    ("单位名称", 24),
+    ("评价", 12),
+    ("回访时间", 18),
+    ("整改期限", 14),
+    ("整改情况", 22),
+    ("申诉复核", 20),
 )
 
 
@@ -64,7 +64,7 @@ def bad_ratings_sheet(wb: Any, bulletin: Bulletin) -> None:
 
     ws = wb.create_sheet(SHEET_TITLE)
     year, month = bulletin.period.name.split("-")
-    ws["A1"] = f"{year}年{int(month)}月差评通报 (Bad ratings, {bulletin.period.name})"
+    ws["A1"] = f"{year}年{int(month)}月差评通报"
     ws["A1"].font = Font(size=14, bold=True)
     ws["A2"] = note_zh(bulletin)
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,34 +1,33 @@
 """The monthly bulletin (通报) as an Excel workbook (openpyxl), and the labels both exports share.
 
-``bulletin_xlsx``: sheet 1 the ranking — a title row, a line with the period
-and the ranking rule, Chinese column headers with English in brackets, one
-row per ranked unit in rank order, then a heading row and the units not
-ranked, by code, each with its reason, then the totals; rates as
-percentages, the composite in points (0-100, as in the JSON and the PDF),
-the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
-rates and of the composite, and the ranking rule. Sheet 3 the month's 差评
-(``adapters.bulletin.ratings``). Sheet 4, when the bulletin has its
-approvals section, the approvals (``adapters.bulletin.xlsx_approvals``); then,
-when it has its recurring-problems section, the 堵点分析 sheet
-(``adapters.bulletin.xlsx_recurring``). The PDF is ``adapters.bulletin.pdf``.
+Every heading and text is Chinese, for the officials who read it: unit codes, case numbers, credit
+codes, numbers and dates are shown as they are, no other code and no English word; a rule is cited
+as ``domain.vocabulary.citation`` shows it. ``bulletin_xlsx``: sheet 1 the ranking — a title row, a
+line with the period and the ranking rule, the column headers, one row per ranked unit in rank
+order, then a heading row and the units not ranked, by code, each with its reason, then the totals
+(合计, no code); rates as percentages, the composite in points (0-100, as in the JSON and the PDF),
+the header and the rank/code/name columns frozen. Sheet 2 the definitions of the rates and of the
+composite, with the ranking rule in the composite's row. Sheet 3 the month's 差评
+(``adapters.bulletin.ratings``). Sheet 4, when the bulletin has its approvals section, the
+approvals (``adapters.bulletin.xlsx_approvals``); then, when it has its recurring-problems section,
+the 堵点分析 sheet (``adapters.bulletin.xlsx_recurring``). The PDF is ``adapters.bulletin.pdf``.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
 
 from adapters.bulletin.ratings import bad_ratings_sheet
 from adapters.bulletin.xlsx_approvals import approvals_sheet
 from adapters.bulletin.xlsx_recurring import recurring_sheet
 from projections.ledger.appeals import COUNTERS
 from projections.reports.bulletin import (
-    RANKING_RULE,
     RATE_DEFINITIONS_ZH,
     Bulletin,
     BulletinRow,
     composite_definition_zh,
     not_ranked_reason,
+    ranking_rule_zh,
 )
 from projections.vocabulary import COUNT as COUNT_LABELS
 from projections.vocabulary import RATE as RATE_LABELS
@@ -61,51 +60,7 @@ CJK_FILE_HINTS = (
     "uming",
     "ukai",
 )
-NO_CJK_NOTE = (
-    "Note: unit names and Chinese labels are omitted for lack of a CJK font; units are shown by code. "
-    "Install one (pip install paperang-p2-fonts-cjk, or e.g. apt-get install fonts-wqy-microhei) or set "
-    "CASELEDGER_CJK_FONT."
-)
-SOME_NAMES_NOTE = (
-    "注：部分单位名称含字体未收录的字，以单位代码显示。 (Some names shown by code: glyphs missing from the font.)"
-)
-
-COUNT_LABELS_EN = {
-    "forwarded": "Forwarded",
-    "responded": "Responded",
-    "acknowledged": "Acknowledged",
-    "replies_on_time": "Replies on time",
-    "replies_late": "Replies late",
-    "returned": "Returned",
-    "extended": "Extended",
-    "escalated": "Escalated",
-    "handed_back": "Handed back",
-    "closed": "Closed",
-    "closed_solved": "Closed solved",
-    "closed_unsolved": "Closed unsolved",
-    "visits_very_satisfied": "Visits: very satisfied",
-    "visits_satisfied": "Visits: satisfied",
-    "visits_basically_satisfied": "Visits: basically satisfied",
-    "visits_unsatisfied": "Visits: unsatisfied",
-    "visits_very_unsatisfied": "Visits: very unsatisfied",
-    "merged": "Merged as repeats",
-    "bad_ratings": "Bad ratings",
-    "rectified_on_time": "Rectified on time",
-    "rectified_late": "Rectified late",
-    "ratings_contested": "Ratings contested",
-    "contests_upheld": "Contests upheld",
-    "contests_rejected": "Contests rejected",
-    "set_aside_unsatisfied": "Set aside: unsatisfied",
-    "set_aside_very_unsatisfied": "Set aside: very unsatisfied",
-}
-RATE_LABELS_EN = {
-    "response": "Response rate",
-    "on_time": "On-time rate",
-    "resolution": "Resolution rate",
-    "satisfaction": "Satisfaction rate",
-    "satisfaction_adjudicated": "Adjudicated satisfaction rate",
-    "composite": "Composite",
-}
+SOME_NAMES_NOTE = "注：部分名称含字体未收录的字，以代码显示。"
 RATES = ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated")
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,43 +78,35 @@ def _span(bulletin: Bulletin) -> tuple[str, str]:
 
 
 def not_ranked_heading_zh(bulletin: Bulletin) -> str:
-    return (
-        f"未参与排名的单位（权重覆盖不足{bulletin.min_coverage:.0%}或无计分指标），按单位代码列出 "
-        f"(Not ranked: composite on less than {bulletin.min_coverage:.0%} of the weights, or no weighted rate)"
-    )
-
-
-def _weights_en(weights: Mapping[str, float]) -> str:
-    total = sum(weights.values()) or 1
-    return " + ".join(f"{w / total:.0%} {name}" for name, w in weights.items() if w)
+    return f"未参与排名的单位（权重覆盖不足{bulletin.min_coverage:.0%}或无计分指标），按单位代码列出"
 
 
 # -- Excel ----------------------------------------------------------------------------------------------------------
-def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = None) -> bytes:
-    """The bulletin as an .xlsx workbook; ``definitions``: English definitions of the rates (optional column)."""
+def bulletin_xlsx(bulletin: Bulletin) -> bytes:
+    """The bulletin as an .xlsx workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
 
     columns: list[tuple[str, str, float]] = [  # (header, kind, width)
-        ("排名 (Rank)", "int", 9),
-        ("单位代码 (Code)", "text", 18),
-        ("单位名称 (Unit)", "text", 28),
-        *((f"{COUNT_LABELS[c]} ({COUNT_LABELS_EN[c]})", "int", 14) for c in COUNTERS),
-        ("期末在办 (Open at end)", "int", 14),
-        ("期末超期 (Overdue at end)", "int", 14),
-        ("期末整改超期 (Rectification overdue at end)", "int", 16),
-        *((f"{RATE_LABELS[r]} ({RATE_LABELS_EN[r]})", "rate", 14) for r in RATES),
-        ("综合得分 (Composite, 0-100)", "score", 16),
-        ("权重覆盖 (Weight coverage)", "rate", 14),
-        ("未排名原因 (Why not ranked)", "text", 40),
+        ("排名", "int", 9),
+        ("单位代码", "text", 18),
+        ("单位名称", "text", 28),
+        *((COUNT_LABELS[c], "int", 14) for c in COUNTERS),
+        ("期末在办", "int", 14),
+        ("期末超期", "int", 14),
+        ("期末整改超期", "int", 16),
+        *((RATE_LABELS[r], "rate", 14) for r in RATES),
+        ("综合得分（百分制）", "score", 16),
+        ("权重覆盖", "rate", 14),
+        ("未排名原因", "text", 40),
     ]
 
     def values(row: BulletinRow) -> list:
         return [
             row.rank,
-            row.code,
+            None if row is bulletin.totals else row.code,
             row.name,
             *(row.counts.get(c, 0) for c in COUNTERS),
             row.open_at_end,
@@ -174,17 +121,15 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)  # a new workbook has one sheet, a worksheet
-    ws.title = "通报 (Bulletin)"
+    ws.title = "通报"
     last_col = get_column_letter(len(columns))
     first, last = _span(bulletin)
-    ws["A1"] = f"{_title_zh(bulletin)} (Monthly bulletin {bulletin.period.name})"
+    ws["A1"] = _title_zh(bulletin)
     ws["A1"].font = Font(size=14, bold=True)
     ws.merge_cells(f"A1:{last_col}1")
     ws["A2"] = (
-        f"统计期间 (Period): {first} 至 {last}；排名 (Ranking): 综合得分 = {composite_definition_zh(bulletin.weights)}；"
-        f"同分依次比较按时答复率、期末超期件数 (ties: on-time rate, then overdue at end)；"
-        f"权重覆盖不足{bulletin.min_coverage:.0%}的单位不参与排名 (units whose composite rests on less than "
-        f"{bulletin.min_coverage:.0%} of the weights are not ranked)"
+        f"统计期间：{first} 至 {last}；排名：综合得分 = {composite_definition_zh(bulletin.weights)}；"
+        f"同分依次比较按时答复率、期末超期件数；权重覆盖不足{bulletin.min_coverage:.0%}的单位不参与排名"
     )
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{last_col}2")
@@ -219,7 +164,6 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
             if row.not_ranked:
                 cell.fill = apart
         if row is bulletin.totals:
-            ws.cell(r, 3, "合计 (Total)")
             for i in range(1, len(columns) + 1):
                 ws.cell(r, i).font = Font(bold=True)
                 ws.cell(r, i).border = Border(top=thin)
@@ -228,30 +172,22 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
 
-    defs = wb.create_sheet("指标定义 (Definitions)")
-    def_headers = [
-        ("指标 (Rate)", 16),
-        ("名称 (Name)", 14),
-        ("权重 (Weight)", 12),
-        ("定义 (Definition)", 70),
-        ("Definition (English)", 90),
-    ]
+    defs = wb.create_sheet("指标定义")
+    def_headers = [("序号", 8), ("名称", 14), ("权重", 12), ("定义", 70)]
     for i, (header, width) in enumerate(def_headers, start=1):
         cell = defs.cell(1, i, header)
         cell.font = Font(bold=True)
         cell.fill = fill
         defs.column_dimensions[get_column_letter(i)].width = width
     total_weight = sum(bulletin.weights.values()) or 1
-    english = dict(definitions or {})
-    english.setdefault("composite", f"{_weights_en(bulletin.weights)}; {RANKING_RULE}")
+    composite = f"{composite_definition_zh(bulletin.weights)}。排名规则：{ranking_rule_zh(bulletin.min_coverage)}。"
     for r, rate in enumerate([*RATES, "composite"], start=2):
         weight = bulletin.weights.get(rate)
-        zh = composite_definition_zh(bulletin.weights) if rate == "composite" else RATE_DEFINITIONS_ZH[rate]
-        for i, value in enumerate(
-            [rate, RATE_LABELS[rate], weight / total_weight if weight else None, zh, english.get(rate, "")], start=1
-        ):
+        zh = composite if rate == "composite" else RATE_DEFINITIONS_ZH[rate]
+        for i, value in enumerate([r - 1, RATE_LABELS[rate], weight / total_weight if weight else None, zh], start=1):
             cell = defs.cell(r, i, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+        defs.cell(r, 1).number_format = "0"
         defs.cell(r, 3).number_format = "0%"
     defs.freeze_panes = "A2"
     bad_ratings_sheet(wb, bulletin)
@@ -260,7 +196,7 @@ def bulletin_xlsx(bulletin: Bulletin, definitions: Mapping[str, str] | None = No
     if bulletin.recurring is not None:
         recurring_sheet(wb, bulletin.recurring)
 
-    wb.properties.title = f"{_title_zh(bulletin)} ({bulletin.period.name})"
+    wb.properties.title = _title_zh(bulletin)
     wb.properties.creator = "caseledger"
     out = io.BytesIO()
     wb.save(out)

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from domain.vocabulary import citation
 from projections.ledger.appeals import LedgerView, ReportingPeriod
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
 from projections.vocabulary import APPROVAL_DAY_COUNT as DAY_LABELS
@@ -32,10 +33,18 @@ from projections.vocabulary import APPROVAL_DEPARTMENT_COUNT as DEPARTMENT_LABEL
 
 TOTAL = "TOTAL"
 
-OVERDUE_LABEL = ("期末超期", "Overdue at end")
-DECISION_OVERDUE_LABEL = ("期末决定超期", "Decisions overdue at end")
-ON_TIME_LABEL = ("按时率", "On-time rate")
+# The section's words in the workbook and the PDF (the counters' names are projections.vocabulary's).
+OVERDUE_LABEL = "期末超期"
+DECISION_OVERDUE_LABEL = "期末决定超期"
+DECISION_ON_TIME_LABEL = "按时决定率"
+ON_TIME_LABEL = "按时率"
 TITLE_ZH = "行政审批办理情况"
+#: The figures a law's article defines, and the article (cited as ``domain.vocabulary.citation`` shows it).
+DAY_COUNT_SOURCES = {
+    "deemed_accepted": "行政许可法 art. 32",
+    "extended": "行政许可法 art. 42",
+    "paused_working_days": "行政许可法 art. 45",
+}
 DEFINITIONS = {
     "on_time": "decided on time / (decided on time + decided late + decision deadlines ended and unmet at the "
     "period's end); a decision is on time when it met the decision clock before its end (pauses, "
@@ -54,7 +63,22 @@ DEFINITIONS_ZH = {
     "paused_working_days": "行政许可法第四十五条：本期结束的每次中止计时，自中止之日至恢复之日前一日的工作日数之和",
 }
 
+#: What each of the definitions defines, in the workbook's and the PDF's words.
+DEFINITION_NAMES = {
+    "on_time": DECISION_ON_TIME_LABEL,
+    "department_on_time": "部门按时率",
+    "deemed_accepted": "视为受理",
+    "paused_working_days": "中止计时工作日",
+}
+
 assert set(DAY_LABELS) == set(DAY_COUNTERS) and set(DEPARTMENT_LABELS) == set(APPROVAL_COUNTERS)
+
+
+def day_count_label(counter: str) -> str:
+    """The name of a figure of the approvals as a whole, with the article that defines it, if one does:
+    e.g. 其中视为受理（行政许可法第三十二条）."""
+    source = DAY_COUNT_SOURCES.get(counter)
+    return f"{DAY_LABELS[counter]}（{citation(source)}）" if source else DAY_LABELS[counter]
 
 
 @dataclass(frozen=True)

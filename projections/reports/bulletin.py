@@ -137,6 +137,15 @@ def not_ranked_reason(row: BulletinRow, minimum: float = MIN_COVERAGE, chinese: 
     return (NOT_RANKED_ZH if chinese else NOT_RANKED_EN)[row.not_ranked].format(coverage=row.coverage, minimum=minimum)
 
 
+def ranking_rule_zh(min_coverage: float = MIN_COVERAGE) -> str:
+    """The ranking rule in the words of the workbook and the PDF (``RANKING_RULE`` is the JSON's)."""
+    return (
+        f"所用指标权重之和（权重覆盖）不足{min_coverage:.0%}的单位不参与排名；参与排名的单位依次按综合得分"
+        "（高者在前）、按时答复率（高者在前，无数据者在后）、期末超期件数（少者在前）排列，三者均同者名次并列，"
+        "按单位代码列出；其余单位不参与排名，列于其后，按单位代码排列并注明原因"
+    )
+
+
 def composite_definition_zh(weights: Mapping[str, float] = WEIGHTS) -> str:
     """E.g. "10% × 响应率 + 50% × 解决率 + 40% × 满意率；…"."""
     total = sum(weights.values()) or 1

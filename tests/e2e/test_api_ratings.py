@@ -126,7 +126,7 @@ def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     )
     sheet = openpyxl.load_workbook(
         io.BytesIO(live.get("/api/reports/monthly.xlsx?period=2026-09", user="auditor").data)
-    )["差评 (Bad ratings)"]
+    )["差评"]
     listed = {row[0]: row[6:] for row in sheet.iter_rows(min_row=4, values_only=True)}
     assert all(
         listed[n] == (("申诉成立，无需整改", "申诉成立（撤销差评）") if p == contested else ("逾期整改", "未申诉"))

@@ -155,43 +155,46 @@ def test_xlsx_bulletin(scenario, live):
     assert response.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-10.xlsx"'
     wb = openpyxl.load_workbook(io.BytesIO(response.data))
     assert wb.sheetnames == [
-        "通报 (Bulletin)",
-        "指标定义 (Definitions)",
-        "差评 (Bad ratings)",
-        "审批 (Approvals)",
-        "堵点分析 (Recurring problems)",
+        "通报",
+        "指标定义",
+        "差评",
+        "审批",
+        "堵点分析",
     ]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
     headers = [c.value for c in ws[3]]
-    assert headers[:3] == ["排名 (Rank)", "单位代码 (Code)", "单位名称 (Unit)"]
+    assert headers[:3] == ["排名", "单位代码", "单位名称"]
     col = {h: i for i, h in enumerate(headers)}
-    for header in (
-        "转办 (Forwarded)",
-        "期末超期 (Overdue at end)",
-        "按时答复率 (On-time rate)",
-        "综合得分 (Composite, 0-100)",
-    ):
+    for header in ("转办", "期末超期", "按时答复率", "综合得分（百分制）"):
         assert header in col
-    body = [row for row in ws.iter_rows(min_row=4) if row[1].value]  # the units and the totals
+    body = [row for row in ws.iter_rows(min_row=4) if row[1].value or row[2].value == "合计"]  # units, totals
     by_code = {row[1].value: row for row in body}
     expected = {codes["A"]: (1.0, 1.0, 100.0), codes["B"]: (1.0, 0.0, 46.0), codes["C"]: (None, None, None)}  # points
     for code, (response_rate, on_time, composite) in expected.items():
         row = by_code[code]
         assert row[2].value == names[code]
         assert (
-            row[col["响应率 (Response rate)"]].value,
-            row[col["按时答复率 (On-time rate)"]].value,
-            row[col["综合得分 (Composite, 0-100)"]].value,
+            row[col["响应率"]].value,
+            row[col["按时答复率"]].value,
+            row[col["综合得分（百分制）"]].value,
         ) == (response_rate, on_time, composite)
-        assert row[col["按时答复率 (On-time rate)"]].number_format == "0.0%"
+        assert row[col["按时答复率"]].number_format == "0.0%"
     order = [row[1].value for row in body]
     assert order.index(codes["A"]) < order.index(codes["B"]) < order.index(codes["C"])
-    assert body[-1][1].value == "TOTAL" and body[-1][2].value == "合计 (Total)"
+    assert body[-1][1].value is None and body[-1][2].value == "合计"  # the totals, with no code
     json_order = [r["unit"] for r in live.get("/api/reports/monthly?period=2026-10&close_day=25").json["units"]]
     assert order[:-1] == json_order  # the same ranking as the JSON
-    definitions = [row[0] for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
-    assert definitions == ["response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated", "composite"]
+    definitions = [row[:2] for row in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    assert definitions == [
+        (1, "响应率"),
+        (2, "按时答复率"),
+        (3, "解决率"),
+        (4, "满意率"),
+        (5, "复核后满意率"),
+        (6, "综合得分"),
+    ]
+    assert "排名规则：" in wb.worksheets[1]["D7"].value
 
 
 def test_pdf_bulletin(scenario, live):
@@ -206,7 +209,19 @@ def test_pdf_bulletin(scenario, live):
     assert "2026年10月企业诉求办理情况通报" in text
     for name in names.values():  # in the table and in both charts
         assert text.count(name) >= 3, name
-    assert "omitted for lack" not in text
+    assert "注：部分名称" not in text  # every name drawn
+
+
+def test_without_a_cjk_font_the_pdf_is_503(api, monkeypatch):
+    """The PDF is in Chinese only: a service installed without any CJK font (not even its dependency's) says
+    so, and makes no PDF in other words."""
+    from adapters.bulletin import pdf as exporters
+
+    monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
+    response = api.get("/api/reports/monthly.pdf?period=2026-09")
+    assert response.status_code == 503 and response.json["error"]["code"] == "cjk_font_missing"
+    assert "CASELEDGER_CJK_FONT" in response.json["error"]["message"]
+    assert api.get("/api/reports/monthly.xlsx?period=2026-09").status_code == 200  # the workbook needs no font
 
 
 def test_the_composite_has_one_scale_in_json_xlsx_and_pdf(scenario, live):
@@ -214,7 +229,7 @@ def test_the_composite_has_one_scale_in_json_xlsx_and_pdf(scenario, live):
     query = "period=2026-10&close_day=25"
     json_points = {r["unit"]: r["composite"] for r in ok(live.get(f"/api/reports/monthly?{query}"))["units"]}
     ws = openpyxl.load_workbook(io.BytesIO(live.get(f"/api/reports/monthly.xlsx?{query}").data)).worksheets[0]
-    column = [c.value for c in ws[3]].index("综合得分 (Composite, 0-100)")
+    column = [c.value for c in ws[3]].index("综合得分（百分制）")
     xlsx_points = {row[1]: row[column] for row in ws.iter_rows(min_row=4, values_only=True) if row[1]}
     table = pdf_text(live.get(f"/api/reports/monthly.pdf?{query}").data)
     for key in "AB":

@@ -128,18 +128,19 @@ def test_the_workbook_has_the_approvals_sheet(scenario, live):
     bulletin = ok(live.get("/api/reports/monthly?period=2026-10"))["approvals"]
     response = live.get("/api/reports/monthly.xlsx?period=2026-10", user="auditor")
     assert response.status_code == 200
-    ws = openpyxl.load_workbook(io.BytesIO(response.data))["审批 (Approvals)"]
+    ws = openpyxl.load_workbook(io.BytesIO(response.data))["审批"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][0] == "2026年10月行政审批办理情况 (Approvals, 2026-10)"
+    assert rows[0][0] == "2026年10月行政审批办理情况"
     figures = {r[0]: r[1] for r in rows[4:20]}
-    assert figures["其中视为受理 (Deemed accepted, art. 32)"] == bulletin["counts"]["deemed_accepted"]
-    assert figures["中止计时工作日 (Paused working days, art. 45)"] == bulletin["counts"]["paused_working_days"]
-    assert figures["期末决定超期 (Decisions overdue at end)"] == bulletin["decision_overdue_at_end"]
-    assert figures["按时决定率 (Decision on-time rate)"] == bulletin["rates"]["on_time"]
+    assert figures["其中视为受理（行政许可法第三十二条）"] == bulletin["counts"]["deemed_accepted"]
+    assert figures["中止计时工作日（行政许可法第四十五条）"] == bulletin["counts"]["paused_working_days"]
+    assert figures["期末决定超期"] == bulletin["decision_overdue_at_end"]
+    assert figures["按时决定率"] == bulletin["rates"]["on_time"]
     departments = {r[0]: r[1:9] for r in rows if r[0] in (d1, d2)}
     assert departments[d1] == (names[d1], 2, 3, 0, 1, 0, 0, 1.0)
     assert departments[d2] == (names[d2], 2, 0, 0, 0, 0, 0, None)
-    assert [r[0] for r in rows if r[0] and str(r[0]).startswith(("FIRE-", "PLAN-", "TOTAL"))][-1] == "TOTAL"
+    listed = [r[:2] for r in rows if r[1] == "合计" or (r[0] and str(r[0]).startswith(("FIRE-", "PLAN-")))]
+    assert listed[-1] == (None, "合计")  # the totals last, with no code
 
 
 def test_the_pdf_has_the_approvals_page(scenario, live):

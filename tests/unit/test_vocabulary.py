@@ -147,8 +147,8 @@ def test_every_counter_and_rate_of_the_ledgers_has_its_name():
     from projections.vocabulary import APPROVAL_DAY_COUNT, APPROVAL_DEPARTMENT_COUNT, COUNT, RATE
 
     _named(COUNT, COUNTERS)
-    _named({k: zh for k, (zh, _en) in APPROVAL_DAY_COUNT.items()}, DAY_COUNTERS)
-    _named({k: zh for k, (zh, _en) in APPROVAL_DEPARTMENT_COUNT.items()}, APPROVAL_COUNTERS)
+    _named(APPROVAL_DAY_COUNT, DAY_COUNTERS)
+    _named(APPROVAL_DEPARTMENT_COUNT, APPROVAL_COUNTERS)
     _named(RATE, ("response", "on_time", "resolution", "satisfaction", "satisfaction_adjudicated", "composite"))
 
 

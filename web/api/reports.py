@@ -2,9 +2,11 @@
 
 Every role but ``unit`` may read bulletins: a bulletin ranks all units, and a
 unit reads its own figures at ``GET /api/units/<code>/ledger``. How units are
-ranked: ``projections.reports.bulletin``. The PDF's Chinese needs a CJK font: the
-``CASELEDGER_CJK_FONT`` setting (a font file), an installed one, or the one the
-package's dependencies ship (``adapters.bulletin.pdf.find_cjk_font``).
+ranked: ``projections.reports.bulletin``. The workbook and the PDF are for the
+officials who read the bulletin, in Chinese only; the JSON is for programs. The
+PDF's Chinese needs a CJK font: the ``CASELEDGER_CJK_FONT`` setting (a font file),
+an installed one, or the one the package's dependencies ship
+(``adapters.bulletin.pdf.find_cjk_font``); without any, 503 ``cjk_font_missing``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import replace
 import marshmallow as ma
 from flask import Response, current_app, g
 
-from adapters.bulletin.pdf import bulletin_pdf
+from adapters.bulletin.pdf import CjkFontMissing, bulletin_pdf
 from adapters.bulletin.xlsx import PDF_MIME, XLSX_MIME, bulletin_xlsx
 from domain.errors import ValidationFailed
 from domain.permissions import check_read
@@ -47,6 +49,7 @@ from web.api.schemas.ratings import BadRatingLineSchema, bad_rating_line_json
 from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.reports import BulletinApprovalsSchema
 from web.api.units import RATE_DEFINITIONS
+from web.errors import ErrorSchema, error_response
 
 blp = Blueprint(
     "reports", __name__, url_prefix="/api/reports", description="Monthly bulletins (通报) ranking the units"
@@ -357,18 +360,19 @@ def recurring(args):
 def monthly_xlsx(args):
     """The month's bulletin as an Excel workbook: the ranking, and the rates' definitions."""
     b = _bulletin(args)
-    return _download(bulletin_xlsx(b, RATE_DEFINITIONS), XLSX_MIME, f"bulletin-{b.period.name}.xlsx")
+    return _download(bulletin_xlsx(b), XLSX_MIME, f"bulletin-{b.period.name}.xlsx")
 
 
 @blp.route("/monthly.pdf", methods=["GET"])
 @blp.arguments(PeriodArgsSchema, location="query")
 @blp.response(200, content_type=PDF_MIME, description="the bulletin as a PDF (attachment)")
 @blp.doc(responses=_binary(PDF_MIME, "the bulletin as a PDF (attachment)"))
+@blp.alt_response(503, schema=ErrorSchema, description="no font with Chinese glyphs is installed: cjk_font_missing")
 def monthly_pdf(args):
     """The month's bulletin as a PDF: the ranking table, then on-time rates and overdue cases per unit."""
     b = _bulletin(args)
-    return _download(
-        bulletin_pdf(b, current_app.extensions["caseledger"].settings.cjk_font),
-        PDF_MIME,
-        f"bulletin-{b.period.name}.pdf",
-    )
+    try:
+        pdf = bulletin_pdf(b, current_app.extensions["caseledger"].settings.cjk_font)
+    except CjkFontMissing as missing:  # the service is installed without the font it depends on
+        return error_response(503, "cjk_font_missing", str(missing))
+    return _download(pdf, PDF_MIME, f"bulletin-{b.period.name}.pdf")

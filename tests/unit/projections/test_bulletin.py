@@ -1,4 +1,5 @@
-"""The monthly bulletin (通报): composite scores and ranking on hand-built ledger figures, and the PDF's font fallback.
+"""The monthly bulletin (通报): composite scores and ranking on hand-built ledger figures, the PDF's font, and the
+workbook and the PDF in Chinese only.
 
 Sources: one published practice of unit scores (三率: composite = 10% response +
 50% resolution + 40% satisfaction); 004 items 六, 十一 and 十五 (the
@@ -294,7 +295,7 @@ def test_an_empty_month_has_an_empty_ranking_and_zero_totals():
     assert b.totals.composite is None and set(b.totals.rates.values()) == {None}
 
 
-# -- the PDF without a CJK font --------------------------------------------------------------------------------
+# -- the PDF's CJK font -------------------------------------------------------------------------------------------
 @pytest.fixture
 def bulletin():
     return rank_units(
@@ -307,27 +308,26 @@ def bulletin():
     )
 
 
-def test_pdf_without_a_cjk_font_shows_codes_and_says_why(bulletin, monkeypatch):
+def test_without_a_cjk_font_no_pdf_is_made(bulletin, monkeypatch):
+    """The PDF is in Chinese only: without a font to draw it, it is not made (nothing drawn as boxes, and no
+    English instead); the error names what to install."""
     from adapters.bulletin import pdf as exporters
 
     monkeypatch.setattr(exporters, "find_cjk_font", lambda font_path=None: None)
-    pdf = exporters.bulletin_pdf(bulletin)
-    assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
-    text = pdf_text(pdf)
-    assert "DISTRICT-WATER" in text and "DISTRICT-POWER" in text and "IDLE" in text
-    assert "omitted for lack of a CJK font" in " ".join(text.split())
-    assert not re.search(r"[\u3000-\u9fff]", text)  # no Chinese at all: nothing drawn as boxes
-    assert "2026-09-26 to 2026-10-25" in text
+    with pytest.raises(exporters.CjkFontMissing, match="paperang-p2-fonts-cjk"):
+        exporters.bulletin_pdf(bulletin)
 
 
 def test_pdf_with_a_cjk_font_draws_the_names(bulletin):
     from adapters.bulletin import pdf as exporters
 
     assert exporters.find_cjk_font(), "a CJK font is needed: pip install paperang-p2-fonts-cjk"
-    text = pdf_text(exporters.bulletin_pdf(bulletin))
-    assert "2026年10月企业诉求办理情况通报" in text
+    pdf = exporters.bulletin_pdf(bulletin)
+    assert pdf.startswith(b"%PDF") and page_count(pdf) == 3
+    text = pdf_text(pdf)
+    assert "2026年10月企业诉求办理情况通报" in text and "统计期间 2026-09-26 至 2026-10-25" in text
     assert {"区供电中心", "区水务局", "空闲单位"} <= set(text.split())
-    assert "omitted for lack" not in text
+    assert "注：部分名称" not in text
 
 
 def test_a_name_the_font_cannot_draw_is_shown_by_code():
@@ -338,7 +338,7 @@ def test_a_name_the_font_cannot_draw_is_shown_by_code():
     )  # a rare extension-B character
     text = pdf_text(exporters.bulletin_pdf(odd))
     assert "正常单位" in text and "ODD" in text and "\U0002a6a5" not in text
-    assert "Some names shown by code" in " ".join(text.split())
+    assert "注：部分名称含字体未收录的字，以代码显示。" in "".join(text.split())
 
 
 def test_find_cjk_font_ignores_a_font_path_without_chinese():
@@ -374,7 +374,6 @@ def test_with_no_system_font_the_packaged_cjk_font_draws_the_names(bulletin, mon
     finally:
         exporters.find_cjk_font.cache_clear()
     assert "2026年10月企业诉求办理情况通报" in text and {"区供电中心", "区水务局"} <= set(text.split())
-    assert "omitted for lack" not in text
 
 
 def cff_font_with(text: str, path) -> str:
@@ -455,9 +454,10 @@ def test_the_workbook_shows_the_composite_in_points_and_the_units_not_ranked_apa
 
     ws = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(mixed))).worksheets[0]
     headers = [c.value for c in ws[3]]
-    composite, reason = headers.index("综合得分 (Composite, 0-100)"), headers.index("未排名原因 (Why not ranked)")
+    composite, reason = headers.index("综合得分（百分制）"), headers.index("未排名原因")
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
-    assert [r[1] for r in rows] == ["WATER", None, "IDLE", "RESP", "TOTAL"]  # a heading row before the unranked
+    assert [r[1] for r in rows] == ["WATER", None, "IDLE", "RESP", None]  # a heading row before the unranked
+    assert rows[-1][2] == "合计"  # the totals, with no code
     assert rows[1][0].startswith("未参与排名的单位（权重覆盖不足50%或无计分指标）")
     assert [rows[i][composite] for i in (0, 2, 3)] == [71.0, None, 100.0]  # the JSON's points, as they are
     assert [rows[i][0] for i in (0, 2, 3)] == [1, None, None]
@@ -498,5 +498,138 @@ def test_a_month_with_no_ranked_unit_still_makes_a_workbook_and_a_pdf():
     assert nobody.ranked == ()
     ws = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(nobody))).worksheets[0]
     assert ws.freeze_panes == "D4" and ws["A4"].value.startswith("未参与排名的单位")
-    assert [row[1] for row in ws.iter_rows(min_row=5, values_only=True)] == ["IDLE", "RESP", "TOTAL"]
+    assert [row[1:3] for row in ws.iter_rows(min_row=5, values_only=True)] == [
+        ("IDLE", "空闲单位"),
+        ("RESP", "仅响应"),
+        (None, "合计"),
+    ]
     assert "未参与排名" in pdf_text(exporters.bulletin_pdf(nobody))
+
+
+# -- the exports are in Chinese ----------------------------------------------------------------------------------
+def full_bulletin():
+    """A bulletin with something in every section: units ranked and not ranked (for either reason), the
+    approvals (a department with a Latin code, every figure of the window), a bad rating in every state of
+    rectification and contest, and recurring problems (a repeat enterprise, a significant rise, a cell of
+    appeals not forwarded, a merged and a suggested cluster)."""
+    from dataclasses import replace
+    from datetime import datetime, timedelta
+
+    from domain.deadlines.periods import SHANGHAI
+    from domain.vocabulary import CONTEST, RECTIFICATION
+    from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS, ApprovalFigures, DepartmentFigures
+    from projections.ledger.ratings import BadRatingEntry
+    from projections.reports.approvals import approval_section
+    from projections.reports.recurring import ReceivedAppeal, recurring_section
+
+    october = ReportingPeriod.month("2026-10")
+    bulletin = rank_units(
+        [
+            (full("DISTRICT-POWER", on_time=1, late=1, overdue=1), "区供电中心"),
+            (full("DISTRICT-WATER"), "区水务局"),
+            (figures("RESP", forwarded=1, responded=1), "仅响应"),  # coverage below the minimum
+            (figures("IDLE"), "空闲单位"),  # no weighted rate
+        ],
+        october,
+    )
+
+    class Departments:
+        def departments_with_approvals(self, period):
+            return ["FIRE", "PLAN"]
+
+        def figures(self, unit, period):
+            counts = dict.fromkeys(APPROVAL_COUNTERS, 1)
+            return type("Figures", (), {"approvals": DepartmentFigures(counts, 1)})()
+
+        def approval_figures(self, period):
+            return ApprovalFigures(dict.fromkeys(DAY_COUNTERS, 1), 1)
+
+    approvals = approval_section(Departments(), october, {"FIRE": "区消防救援大队"})  # PLAN: named by its code
+
+    def at(day: str, hour: int = 9) -> datetime:
+        return datetime.fromisoformat(f"2026-{day}T{hour:02d}:00").replace(tzinfo=SHANGHAI)
+
+    states = [(r, c) for r in RECTIFICATION for c in CONTEST]
+    bad_ratings = tuple(
+        BadRatingEntry(
+            case_id=f"case-{n}",
+            case_no=f"QS2026{n:05d}",
+            unit="DISTRICT-POWER",
+            unit_name="区供电中心",
+            level="unsatisfied" if n % 2 else "very_unsatisfied",
+            visited_at=at("10-12") + timedelta(minutes=n),
+            due=None if rectification is None else at("10-20"),
+            provisional=bool(n % 3),
+            rectification=rectification,
+            rectified_at=None,
+            contest=contest,
+        )
+        for n, (rectification, contest) in enumerate(states, start=1)
+    )
+
+    def received(n: int, day: str, category: str, unit: str | None, enterprise: str, subject: str, **more):
+        fields = {"credit_code": None, "status": "forwarded"} | more
+        return ReceivedAppeal(f"a{n}", f"QS2026{n:05d}", at(day), category, unit, enterprise, subject=subject, **fields)
+
+    credit = "91370302MA3C1234XY"
+    appeals = [  # 甲公司 three times, the last merged into the second; 乙 complaints not forwarded rising 1 -> 8
+        received(101, "08-20", "help", "DISTRICT-POWER", "甲公司", "用电报装", credit_code=credit),
+        received(102, "10-03", "help", "DISTRICT-POWER", "甲公司", "用电报装", credit_code=credit),
+        received(
+            103, "10-04", "help", "DISTRICT-POWER", "甲公司", "用电报装", credit_code=credit, merged_into="QS202600102"
+        ),
+        *(received(200 + n, f"10-{n + 5:02d}", "complaint", None, f"乙{n}号店", "道路施工噪声扰民") for n in range(8)),
+        received(300, "09-10", "complaint", None, "丙公司", "其他事项"),
+    ]
+
+    class Listed:
+        def appeals_received(self, start, end):
+            return [a for a in appeals if start <= a.received_at < end]
+
+    recurring = recurring_section(Listed(), october)
+    assert recurring.enterprises and recurring.merged and recurring.suggested
+    assert any(c.significant and c.unit is None for c in recurring.category_units)
+    return replace(bulletin, approvals=approvals, bad_ratings=bad_ratings, recurring=recurring, as_of=at("10-31", 18))
+
+
+#: What may be written in Latin letters: the unit codes, case numbers and credit codes of the data, and the
+#: names of the formats.
+ALLOWED = re.compile(r"DISTRICT-POWER|DISTRICT-WATER|RESP|IDLE|FIRE|PLAN|QS2026\d{5}|91370302MA3C1234XY|PDF|Excel")
+
+
+def english_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]{2,}", ALLOWED.sub(" ", text))
+
+
+def test_the_bulletin_workbook_and_pdf_show_no_english_word():
+    """The officials who read the bulletin read Chinese: no English word and no internal code (a rate's,
+    a status's, a category's; TOTAL) in any sheet title, cell, heading, note, definition, chart title or
+    label; unit codes, case numbers, credit codes, numbers and dates as they are."""
+    import io
+
+    import openpyxl
+
+    from adapters.bulletin import pdf as exporters
+    from adapters.bulletin.xlsx import bulletin_xlsx
+
+    bulletin = full_bulletin()
+    wb = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(bulletin)))
+    assert wb.sheetnames == ["通报", "指标定义", "差评", "审批", "堵点分析"]
+    found = {
+        (ws.title, cell.coordinate): english_words(str(cell.value))
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value is not None and english_words(str(cell.value))
+    }
+    assert found == {}
+    cells = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    for shown in ("DISTRICT-POWER", "QS202600001", "91370302MA3C1234XY", "其中视为受理（行政许可法第三十二条）"):
+        assert shown in cells, shown
+    assert english_words(" ".join(wb.sheetnames)) == []
+
+    pages = pdf_text(exporters.bulletin_pdf(bulletin)).split("\f")
+    assert len(pages) >= 7  # ranking, two charts, approvals, bad ratings, recurring problems and clusters
+    text = "\n".join(pages)
+    assert "DISTRICT-POWER" in text and "QS202600001" in text and "行政许可法第四十五条" in "".join(text.split())
+    assert {n: english_words(page) for n, page in enumerate(pages, start=1) if english_words(page)} == {}

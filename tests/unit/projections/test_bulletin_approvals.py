@@ -245,17 +245,21 @@ def test_the_workbook_has_an_approvals_sheet(section):
     from adapters.bulletin.xlsx import bulletin_xlsx
 
     wb = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(with_section(section))))
-    assert wb.sheetnames[-1] == "审批 (Approvals)"
-    rows = list(wb["审批 (Approvals)"].iter_rows(values_only=True))
-    assert rows[0][0] == "2026年10月行政审批办理情况 (Approvals, 2026-10)"
+    assert wb.sheetnames[-1] == "审批"
+    rows = list(wb["审批"].iter_rows(values_only=True))
+    assert rows[0][0] == "2026年10月行政审批办理情况"
     figures = {r[0]: r[1] for r in rows if r[0] and r[1] is not None and not isinstance(r[1], str)}
-    assert figures["其中视为受理 (Deemed accepted, art. 32)"] == 1
-    assert figures["中止计时工作日 (Paused working days, art. 45)"] == 2
-    assert figures["按时决定率 (Decision on-time rate)"] == 0.3333
-    table = {r[0]: r[1:9] for r in rows if r[0] in ("FIRE", "PLAN", "TOTAL")}
+    assert figures["其中视为受理（行政许可法第三十二条）"] == 1
+    assert figures["中止计时工作日（行政许可法第四十五条）"] == 2
+    assert figures["按时决定率"] == 0.3333
+    table = {r[0]: r[1:9] for r in rows if r[0] in ("FIRE", "PLAN") or r[1] == "合计"}
     assert table["FIRE"] == ("区消防救援大队", 2, 3, 0, 1, 0, 0, 1.0)
     assert table["PLAN"] == ("区自然资源局", 2, 0, 1, 0, 2, 1, 0.0)
-    assert table["TOTAL"] == ("合计 (Total)", 4, 3, 1, 1, 2, 1, 0.6)
+    assert table[None] == ("合计", 4, 3, 1, 1, 2, 1, 0.6)  # the totals, with no code
+    start = next(n for n, r in enumerate(rows) if r[0] == "指标定义") + 1
+    definitions = {r[0]: r[1] for r in rows[start:]}
+    assert list(definitions) == ["按时决定率", "部门按时率", "视为受理", "中止计时工作日"]
+    assert definitions["视为受理"].startswith("行政许可法第三十二条：")
 
 
 def test_without_the_section_the_workbook_keeps_its_other_sheets():
@@ -264,9 +268,9 @@ def test_without_the_section_the_workbook_keeps_its_other_sheets():
     from adapters.bulletin.xlsx import bulletin_xlsx
 
     assert openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(rank_units([], OCT)))).sheetnames == [
-        "通报 (Bulletin)",
-        "指标定义 (Definitions)",
-        "差评 (Bad ratings)",
+        "通报",
+        "指标定义",
+        "差评",
     ]
 
 
