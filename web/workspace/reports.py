@@ -30,7 +30,6 @@ from projections.reports.recurring import TEST_ZH, RecurringSection, recurring_s
 from web.api import reports as api_reports
 from web.api.accountability import accountability_json
 from web.api.schemas.common import PeriodArgsSchema
-from web.api.units import RATE_DEFINITIONS
 from web.labels import (
     APPROVAL_DAY_COUNT,
     APPROVAL_DEPARTMENT_COUNT,
@@ -252,7 +251,7 @@ def _download(args_to_body: Callable[[Bulletin], bytes], mimetype: str, suffix: 
 @for_roles(READS["bulletin"].roles)
 def monthly_report_xlsx():
     """下载 Excel: the workbook ``GET /api/reports/monthly.xlsx`` gives, for the session's user."""
-    return _download(lambda b: bulletin_xlsx(b, RATE_DEFINITIONS), XLSX_MIME, "xlsx")
+    return _download(bulletin_xlsx, XLSX_MIME, "xlsx")
 
 
 @bp.get("/reports/monthly.pdf")
