@@ -49,7 +49,7 @@ def appeal_fields(**changes) -> dict:
     return {
         "channel": "12345",
         "category": "help",
-        "subject": f"新厂房接电难-{uuid.uuid4().hex[:8]}",
+        "subject": f"新厂房接电难-{uuid.uuid4().int % 10**8}",
         "content": "新厂房低压接电申请已逾两周未办理",
         "enterprise_name": "淄博某某机械有限公司",
         "credit_code": "91370303MA3C000001",
@@ -168,7 +168,7 @@ def test_the_same_work_order_is_registered_once(api):
     """The same channel + work-order number (external_ref) opens one case: the second time the form
     leads to the case opened before and records nothing."""
     clerk = Clerk.sign_in(api, "clerk")
-    ref = f"GD-{uuid.uuid4().hex[:10]}"
+    ref = f"GD-{uuid.uuid4().int % 10**10}"
     first = case_id_of(post_form(clerk, "/appeals/new", appeal_fields(external_ref=ref)))
     before = api.store()
     again = post_form(clerk, "/appeals/new", appeal_fields(external_ref=ref))
@@ -225,8 +225,8 @@ def test_the_platform_merges_a_suggested_repeat_and_undoes_it(live):
 
 def test_a_merge_names_its_case_by_number_when_it_is_not_suggested(live):
     api = live
-    first = forwarded_appeal(api, subject=f"道路开挖影响经营-{uuid.uuid4().hex[:6]}")
-    repeat = api.open(subject=f"门前施工-{uuid.uuid4().hex[:6]}", enterprise={"name": "另一家企业"})
+    first = forwarded_appeal(api, subject=f"道路开挖影响经营-{uuid.uuid4().int % 10**6}")
+    repeat = api.open(subject=f"门前施工-{uuid.uuid4().int % 10**6}", enterprise={"name": "另一家企业"})
     clerk = Clerk.sign_in(api, "clerk")
     path = f"/appeals/{repeat['id']}"
     before = api.store()

@@ -11,7 +11,7 @@ from tests.e2e.workspace_client import Clerk, text_of
 def test_the_unit_is_told_of_a_merge_in_its_inbox_and_on_both_case_pages(live):
     """并单, keeping each caller's record: the repeat's row says which case it joined and that
     its deadlines stopped; the case joined says how many repeats it answers for and lists every caller."""
-    tag = uuid.uuid4().hex[:8]  # the PostgreSQL database is shared
+    tag = uuid.uuid4().int % 10**8  # the PostgreSQL database is shared
     a = forwarded_appeal(live, subject=f"接电难-{tag}")
     b = forwarded_appeal(live, subject=f"接电难再次反映-{tag}", contact={"name": "李会计", "phone": "13900000000"})
     response = live.post(f"/api/appeals/{b['id']}/merge", {"into": a["id"], "note": "同一事项"})

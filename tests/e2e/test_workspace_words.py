@@ -11,9 +11,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
+from collections.abc import Iterator
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import pytest
+
+from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import USERS
 from tests.e2e.test_workspace import forwarded_appeal as forwarded
 from tests.e2e.workspace_client import Clerk, text_of
@@ -26,6 +30,17 @@ LINK = re.compile(r'<a\b[^>]*\bhref="([^"#]*)')
 DOWNLOADS = (".csv", ".xlsx", ".pdf")
 PAGES_PER_ROLE = 160
 ROLES = ("clerk", "super", "inspector", "auditor", "ops", "power", "fire")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database of this test's own on either kind: the pages must show only what this test recorded (the
+    session's shared PostgreSQL database holds other tests' cases, written in any words)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.sqlite3'}"
+        return
+    with fresh_postgres_database() as url:
+        yield url
 
 
 def forwarded_appeal(api, **fields) -> dict:
