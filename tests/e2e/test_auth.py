@@ -147,7 +147,7 @@ def test_revoked_token_is_refused(api):
 def test_reenabling_a_user_does_not_revive_tokens_issued_before_the_disablement(api, database_url):
     name = new_user(api)
     headers = {"Authorization": f"Bearer {login(api, name).json['token']}"}
-    api.container.directory.disable_user(OPERATOR, name, "on leave")
+    api.container.directory.disable_user(OPERATOR, name, "休假")
     assert login(api, name).status_code == 401
     api.container.directory.enable_user(OPERATOR, name)
     assert api.client.get("/api/units", headers=headers).status_code == 401
@@ -180,7 +180,7 @@ def test_a_revocation_by_another_process_ends_a_token_its_cache_knew(api, databa
 
 def test_disabling_a_user_or_changing_the_password_ends_their_tokens(api):
     for change in (
-        lambda n: api.container.directory.disable_user(OPERATOR, n, "left the office"),
+        lambda n: api.container.directory.disable_user(OPERATOR, n, "调离"),
         lambda n: api.container.directory.set_password(OPERATOR, n, "a new password"),
         lambda n: api.container.directory.revoke_all_tokens(OPERATOR, n),
     ):

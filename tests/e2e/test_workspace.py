@@ -109,7 +109,7 @@ def test_disabling_a_user_ends_its_web_session(live):
     live.container.directory.add_user(OPERATOR, name, "unit", PASSWORD, "DISTRICT-POWER")
     clerk = Clerk.sign_in(live, name)
     assert clerk.get("/").status_code == 200
-    live.container.directory.disable_user(OPERATOR, name, "left the unit")
+    live.container.directory.disable_user(OPERATOR, name, "调离本单位")
     assert clerk.get("/").status_code == 303
 
 
