@@ -50,6 +50,7 @@ from web.api.presenters import iso
 from web.errors import handle_http_exception, handle_read_model_behind, handle_unavailable
 from web.labels import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 from web.workspace.forms import LoginForm, SignOutForm
+from web.workspace.lookups import container
 
 bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
@@ -93,10 +94,6 @@ def init_app(app) -> None:
     app.register_error_handler(ReadModelBehind, read_models_behind_page_or_document)
     for unavailable in UNAVAILABLE:
         app.register_error_handler(unavailable, unavailable_page_or_document)
-
-
-def container():
-    return current_app.extensions["caseledger"]
 
 
 # -- who may see a page -----------------------------------------------------------------------------
