@@ -39,10 +39,10 @@ import logging
 import os
 import socket
 import threading
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 
 import psycopg
@@ -227,7 +227,7 @@ class FileLeadership(Leadership):
             os.close(fd)
             return False
         os.ftruncate(fd, 0)
-        os.write(fd, f"{identity()} since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n".encode())
+        os.write(fd, f"{identity()}\n".encode())  # when: the file's modification time
         self._fd = fd
         return True
 
@@ -250,8 +250,8 @@ class FileLeadership(Leadership):
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:  # held: by whom, it wrote
-                text = os.read(fd, 200).decode(errors="replace").strip()
-                who, _, since = text.partition(" since ")
+                who = os.read(fd, 200).decode(errors="replace").strip()
+                since = datetime.fromtimestamp(os.fstat(fd).st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                 return [Holder(who or "?", True, since)]
             return [] if self._fd is None else [Holder(identity(), True)]
         finally:
