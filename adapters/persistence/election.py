@@ -120,6 +120,7 @@ class PostgresLeadership(Leadership):
         self.database, self.key = database, _key(name)
         self._conn: psycopg.Connection | None = None
         self._held = False
+        self._unanswered = False
 
     def _label(self, role: str) -> str:
         return f"{APPLICATION} {self.name} {role} {identity()}"[:63]
@@ -157,8 +158,12 @@ class PostgresLeadership(Leadership):
             if self._held:
                 conn.execute("SELECT set_config('application_name', %s, false)", (self._label("active"),))
         except psycopg.Error as exc:
-            log.warning("election %s: the database did not answer (%s)", self.name, str(exc).strip())
+            if self._conn is not None or not self._unanswered:  # once per outage, not every poll
+                log.warning("election %s: the database did not answer (%s)", self.name, str(exc).strip())
+            self._unanswered = True
             self._drop()
+            return False
+        self._unanswered = False
         return self._held
 
     def held(self) -> bool:

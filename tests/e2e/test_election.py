@@ -145,3 +145,19 @@ def test_a_second_runner_on_sqlite_is_not_started_and_says_so(tmp_path):
     finally:
         again.terminate()
         again.wait(15)
+
+
+def test_a_second_deadline_watch_on_sqlite_is_not_started_and_says_so(tmp_path):
+    url = f"sqlite:///{tmp_path / 'events.sqlite3'}"
+    log = tmp_path / "watch.err"
+    first = caseledger(url, tmp_path, "deadlines", "watch", "--interval", "600", stderr=log.open("w"))
+    try:
+        wait_for(lambda: "active: deadline-watch on " in log.read_text(), 60, "the first watch did not start")
+        second = caseledger(url, tmp_path, "deadlines", "watch", stderr=subprocess.PIPE, text=True)
+        _, err = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert "时限监控进程已在此数据库上运行（" in err and f"pid {first.pid}）" in err
+        assert "a deadline watch already runs on this database (" in err
+    finally:
+        first.terminate()
+        first.wait(15)
