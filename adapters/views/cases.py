@@ -8,12 +8,11 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
+from adapters.views.guard import GuardedPostgresRecorder, GuardedSQLiteRecorder
 from adapters.views.verdicts import ended_by, not_ended_by
 from domain.appeals.repeats import Candidate, grams_of
 from domain.status import DONE_STATUSES
@@ -158,7 +157,7 @@ def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, li
     return count, params, rows, params
 
 
-class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
+class SQLiteCaseListView(GuardedSQLiteRecorder, CaseListView):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -285,7 +284,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             return [_received(_from_lite(dict(zip(_RECEIVED, r)))) for r in c.fetchall()]
 
 
-class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
+class PostgresCaseListView(GuardedPostgresRecorder, CaseListView):
     overlaps_writes = True
 
     def __init__(self, datastore, **kwargs: Any) -> None:
