@@ -289,3 +289,14 @@ def test_a_local_profile_sets_the_time_limit_and_the_marking_starts_it(local_api
     r = meet(api, case)
     [limit] = [d for d in r.json["deadlines"] if d["name"] == "joint_handling"]
     assert limit["met_at"] is None and limit["cancelled_at"] is None
+
+
+def test_the_openapi_document_describes_joint_handling(api):
+    spec = api.client.get("/api/openapi.json").json
+    for path in ("joint-handling", "joint-meeting"):
+        operation = spec["paths"][f"/api/appeals/{{case_id}}/{path}"]["post"]
+        assert {"200", "403", "409", "422"} <= set(operation["responses"]), (path, operation["responses"].keys())
+    listing = spec["paths"]["/api/appeals"]["get"]["parameters"]
+    assert "joint" in [p["name"] for p in listing]
+    bulletin = spec["components"]["schemas"]["Bulletin"]["properties"]
+    assert "joint_handling" in bulletin
