@@ -300,3 +300,17 @@ def test_the_openapi_document_describes_joint_handling(api):
     assert "joint" in [p["name"] for p in listing]
     bulletin = spec["components"]["schemas"]["Bulletin"]["properties"]
     assert "joint_handling" in bulletin
+
+
+def test_the_audit_trail_holds_the_marking_and_the_meeting_with_who_did_them(live):
+    """Every step is an act on the record: the auditor finds the marking, the meeting and the forward it made."""
+    case = forwarded(live)
+    mark(live, case)
+    meet(live, case)
+    trail = live.get(f"/api/audit/trail?case_id={case['id']}", user="auditor").json["entries"]
+    assert [(e["type"], e["actor"]["user"]) for e in trail][-3:] == [
+        ("JointHandlingMarked", "clerk"),
+        ("JointMeetingHeld", "clerk"),
+        ("Forwarded", "clerk"),
+    ]
+    assert trail[-2]["data"]["held_on"] == "2026-11-05" and trail[-2]["occurred_at"] == "2026-11-05T16:00:00+08:00"
