@@ -160,6 +160,13 @@ def test_xlsx_bulletin(scenario, live):
         "差评",
         "审批",
         "堵点分析",
+        "联合办理",  # 004 item 六: the joint-handling figures
+    ]
+    assert [row[0] for row in wb["联合办理"].iter_rows(min_row=4, values_only=True)] == [
+        "列入联合办理",
+        "召开联席会议",
+        "明确牵头单位",
+        "期末尚待明确",
     ]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"

@@ -186,7 +186,9 @@ def _bulletin(args) -> Bulletin:
         as_of=container.clock(),
     )
     return replace(
-        bulletin, recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day"))
+        bulletin,
+        recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day")),
+        joint=joint_handling(period),
     )
 
 
@@ -349,7 +351,7 @@ def monthly(args):
         "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings],
         "as_of": iso(b.as_of),
         "recurring": recurring_json(b.recurring),
-        "joint_handling": joint_handling(b.period).as_dict(),
+        "joint_handling": b.joint.as_dict() if b.joint else joint_handling(b.period).as_dict(),
     }
 
 

@@ -14,16 +14,19 @@ from typing import Any
 from flask import render_template, request, url_for
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 
+from domain.errors import ValidationFailed
 from domain.permissions import READS
 from projections.cases.case_list import CaseListQuery
 from web.api.schemas.joint import JointHandlingSchema, JointMeetingSchema
 from web.labels import status_name
-from web.workspace.forms import CommandForm, FormInputError, _checked, _optional, _text, choices
+from web.workspace.forms import CommandForm, FormInputError, _checked, _optional, _text, choices, schema_problems
 from web.workspace.pages import bp, container, for_roles, unit_name, unit_names
 
 # Where 004 gives no number for 限时办结 and the case's rules set none.
 NO_TIME_LIMIT = "文件未规定具体时限，时限由本地配置确定；本案适用的规则未设定联合办理时限"
 PER_PAGE = 50
+# The meeting form's fields as the error summary names them (``decision`` is elsewhere a reviewer's 审查结论).
+MEETING_LABELS = {"held_on": "会议日期", "units": "参会单位", "decision": "会议议定事项", "lead_unit": "牵头单位"}
 
 
 class JointHandlingForm(CommandForm):
@@ -68,7 +71,9 @@ class JointMeetingForm(CommandForm):
             "decision": _text(self.decision.data),
             "lead_unit": _optional(self.lead_unit.data),
         }
-        _checked(JointMeetingSchema(), args)
+        problems = schema_problems(JointMeetingSchema(), args, MEETING_LABELS)
+        if problems:
+            raise ValidationFailed(problems, zh=problems)
         return {**args, "held_on": held_on}
 
 

@@ -168,7 +168,7 @@ def monthly_report():
             for e in bulletin.bad_ratings
         ],
         consequences=_consequences_by_unit(bulletin.period.name),
-        joint=joint_month(api_reports.joint_handling(bulletin.period)),
+        joint=joint_month(bulletin.joint or api_reports.joint_handling(bulletin.period)),
         record_readers=g.actor.role in READS["accountability"].roles,
         xlsx_url=_url("workspace.monthly_report_xlsx", query),
         pdf_url=_url("workspace.monthly_report_pdf", query),

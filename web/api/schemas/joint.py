@@ -8,12 +8,14 @@ from marshmallow import validate
 from web.api.schemas.common import Command, Text, required_text
 
 UNIT_CODE = Text(validate=validate.Length(min=1, max=64))
+MAX_UNITS = 50  # more units than a joint meeting ever seats
 
 
 class JointHandlingSchema(Command):
     units = ma.fields.List(
         UNIT_CODE,
         required=True,
+        validate=validate.Length(max=MAX_UNITS),
         metadata={"description": "the units whose responsibility is unclear or shared: two or more, active"},
     )
     reason = required_text(2000)
@@ -24,7 +26,12 @@ class JointMeetingSchema(Command):
         required=True,
         metadata={"description": "the day the 联席会议 was held: not in the future, not before the marking"},
     )
-    units = ma.fields.List(UNIT_CODE, required=True, metadata={"description": "the units present: two or more"})
+    units = ma.fields.List(
+        UNIT_CODE,
+        required=True,
+        validate=validate.Length(max=MAX_UNITS),
+        metadata={"description": "the units present: two or more"},
+    )
     decision = required_text(4000)
     lead_unit = Text(
         validate=validate.Length(min=1, max=64),
