@@ -49,8 +49,8 @@ def test_the_platform_marks_a_case_for_joint_handling_and_records_the_meeting(pa
     )
     posted_and_redirected(submit(page, form, "记录联席会议"), case_path)
     expect(page.locator("section[aria-labelledby=joint-title]")).to_contain_text("牵头单位：区水务局")
-    expect(timeline(page).filter(has_text="联席会议")).to_have_count(1)
-    expect(timeline(page).last).to_contain_text("转办")
+    expect(timeline(page).filter(has_text="会议日期")).to_have_count(1)  # the meeting's entry
+    expect(timeline(page).last).to_contain_text("联席会议议定：由区水务局牵头")  # the forward it made
 
     with page.expect_navigation():
         page.get_by_role("navigation", name="工作台").get_by_role("link", name="联合办理台账", exact=True).click()
