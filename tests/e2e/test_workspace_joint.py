@@ -72,6 +72,10 @@ def test_a_refused_meeting_form_says_why_in_chinese_and_records_nothing(live):
         page_path, "joint-meeting", {"held_on": "十一月五日", "units": ["DISTRICT-WATER"], "decision": "x"}
     )
     assert r.status_code == 422 and "请按“年-月-日”填写会议日期" in text_of(r.text)
+    r = clerk.submit(
+        page_path, "joint-meeting", {"held_on": today(live), "units": ["DISTRICT-WATER", "DISTRICT-POWER"]}
+    )
+    assert r.status_code == 422 and "会议议定事项" in text_of(r.text) and "审查结论" not in text_of(r.text)
     assert history(live, case) == before
 
 
