@@ -1,8 +1,10 @@
 """The bulletin's joint-handling figures (联合办理, 004 item 六) as a sheet of the workbook
-(``adapters.bulletin.xlsx``): one row per figure, its name, the count and what it counts, in Chinese."""
+(``adapters.bulletin.xlsx``) and a page of the PDF (``adapters.bulletin.pdf``): one row per figure, its
+name, the count and what it counts, in Chinese."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from domain.vocabulary import citation
@@ -29,3 +31,18 @@ def joint_sheet(wb: Any, section: JointSection) -> None:
     for column, width in zip("ABC", (18, 10, 60)):
         ws.column_dimensions[column].width = width
     ws.row_dimensions[2].height = 36
+
+
+def joint_pages(pages: Any, section: JointSection) -> Iterator[Any]:
+    """The PDF's page of the same figures (``pages``: the PDF's page builder, ``adapters.bulletin.pdf._Pages``)."""
+    from adapters.bulletin.pdf_tables import styled
+
+    fig = pages._figure("联合办理情况")
+    ax = fig.add_axes((0.03, 0.45, 0.94, 0.42))
+    ax.axis("off")
+    body = [[NAMES[name], str(count), DEFINITIONS[name]] for name, count in section.as_dict().items()]
+    table = ax.table(cellText=body, colLabels=["项目", "数量", "说明"], loc="upper center", cellLoc="center")
+    table.auto_set_column_width([0, 1, 2])
+    styled(table, 9, 0.12, 0.1)
+    pages._footer(fig, [NOTE])
+    yield fig

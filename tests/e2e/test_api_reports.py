@@ -217,6 +217,7 @@ def test_pdf_bulletin(scenario, live):
     for name in names.values():  # in the table and in both charts
         assert text.count(name) >= 3, name
     assert "注：部分名称" not in text  # every name drawn
+    assert "联合办理情况" in text and "列入联合办理" in text  # 004 item 六: the joint-handling figures' page
 
 
 def test_without_a_cjk_font_the_pdf_is_503(api, monkeypatch):
