@@ -71,6 +71,7 @@ from web.workspace.forms import (
     VisitForm,
     choices,
 )
+from web.workspace.joint import JointHandlingForm, JointMeetingForm, joint_facts
 from web.workspace.pages import bp, container, unit_name, unit_names
 
 
@@ -110,6 +111,8 @@ APPEAL_ACTIONS = (
     WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
     WebAction("merge", "merge", MergeForm, "并单", "并单"),
     WebAction("unmerge", "unmerge", UnmergeForm, "撤销并单", "撤销并单"),
+    WebAction("joint_handling", "joint-handling", JointHandlingForm, "列入联合办理", "列入联合办理"),
+    WebAction("joint_meeting", "joint-meeting", JointMeetingForm, "记录联席会议", "记录联席会议"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
@@ -164,6 +167,10 @@ DETAILS = (
     ("materials", "材料"),
     ("expected_working_days", "预计工作日"),
     ("note", "备注"),
+    # 联合办理 (web.workspace.joint)
+    ("units", "相关单位"),
+    ("held_on", "会议日期"),
+    ("lead_unit", "牵头单位"),
 )
 
 
@@ -308,6 +315,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         matter_source=citation((case.policy.get("matter") or {}).get("source")),
         deadlines=[_deadline(d, calendar, now) for d in states],
         history=_timeline(kind, history, titles, case_id),
+        joint=joint_facts(present(case, states)) if kind == "appeal" else None,
         replay=replay,
         findings=findings,
         titles=titles,
@@ -431,9 +439,9 @@ def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, s
         return titles[key].get(value, str(value))
     if key == "reason" and event_type == "Paused":
         return name_of(PAUSE_REASON, value)
-    if key in ("unit", "department"):
+    if key in ("unit", "department", "lead_unit"):
         return unit_name(value)
-    if key in ("co_units", "departments"):
+    if key in ("co_units", "departments", "units"):
         return "、".join(unit_name(u) for u in value)
     if key in ("missing", "materials"):
         return "、".join(value)

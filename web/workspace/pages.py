@@ -126,6 +126,7 @@ NAV = (
     ("受理申请", "workspace.new_approval"),
     ("期限监测", "workspace.deadline_sweep"),
     ("问责台账", "workspace.accountability_register"),
+    ("联合办理台账", "workspace.joint_register"),
     ("月度通报", "workspace.monthly_report"),
     ("堵点分析", "workspace.recurring_report"),
     ("本单位台账", "workspace.unit_ledger"),  # a unit's own, for a unit user (the others reach it from the register)

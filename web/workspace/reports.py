@@ -26,6 +26,8 @@ from projections.ledger.appeals import COUNTERS, ReportingPeriod
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import DECISION_OVERDUE_LABEL, DEFINITIONS_ZH
 from projections.reports.bulletin import RATE_DEFINITIONS_ZH, Bulletin, composite_definition_zh, not_ranked_reason
+from projections.reports.joint import DEFINITIONS as JOINT_DEFINITIONS
+from projections.reports.joint import JointSection
 from projections.reports.recurring import TEST_ZH, RecurringSection, recurring_section
 from web.api import reports as api_reports
 from web.api.accountability import accountability_json
@@ -166,6 +168,7 @@ def monthly_report():
             for e in bulletin.bad_ratings
         ],
         consequences=_consequences_by_unit(bulletin.period.name),
+        joint=joint_month(bulletin.joint or api_reports.joint_handling(bulletin.period)),
         record_readers=g.actor.role in READS["accountability"].roles,
         xlsx_url=_url("workspace.monthly_report_xlsx", query),
         pdf_url=_url("workspace.monthly_report_pdf", query),
@@ -173,6 +176,11 @@ def monthly_report():
         percent=percent,
         points=points,
     )
+
+
+def joint_month(section: JointSection) -> list[tuple[str, int]]:
+    """The bulletin's joint-handling figures (联合办理, 004 item 六), each with its definition."""
+    return [(JOINT_DEFINITIONS[name], count) for name, count in section.as_dict().items()]
 
 
 def _bulletin_row(row, b: Bulletin) -> dict[str, Any]:
