@@ -76,7 +76,7 @@ def row(page: Any, key: str) -> Any:
 
 
 def test_an_administrator_manages_a_unit_and_its_user_and_ends_the_users_session(browser, workspace, artifacts):
-    tag = uuid.uuid4().hex[:6]
+    tag = f"{uuid.uuid4().int % 10**6:06d}"
     code, username, password = f"TOWN-{tag.upper()}", f"town-{tag}", "镇所初始密码-2026"
     admin_ctx, user_ctx = new_context(browser, workspace.base_url), new_context(browser, workspace.base_url)
     try:

@@ -227,7 +227,7 @@ def test_an_approval_is_no_appeal_and_an_appeal_no_approval(api):
 
 
 def test_the_list_shows_a_department_its_own_approvals_and_never_mixes_kinds(live):
-    tag = uuid.uuid4().hex[:8]
+    tag = f"{uuid.uuid4().int % 10**8:08d}"
     fire = live.submit(applicant={"name": f"餐饮 {tag}"})
     plan = live.submit(applicant={"name": f"建设 {tag}"}, departments=["DISTRICT-PLAN"])
     both = live.submit(applicant={"name": f"联合 {tag}"}, **JOINT)

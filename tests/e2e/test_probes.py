@@ -84,7 +84,7 @@ def post(server, user, path, body):
 
 
 def open_forwarded(server) -> dict:
-    tag = uuid.uuid4().hex[:8]
+    tag = f"{uuid.uuid4().int % 10**8:08d}"
     body = {
         "channel": "12345",
         "category": "help",

@@ -50,7 +50,7 @@ def deadline(case, name):
 def test_the_whole_path_from_the_window_through_the_departments_to_delivery(server):
     """002 item 10 (联合竣工验收): both departments answer, one is sent back and answers again; the window
     decides once both have answered and delivers the result."""
-    tag = uuid.uuid4().hex[:8]
+    tag = f"{uuid.uuid4().int % 10**8:08d}"
     body = {
         "profile": "liaocheng-2020-approvals",
         "matter": "joint-completion-acceptance",

@@ -27,7 +27,7 @@ def server(request, tmp_path_factory):
 
 def some_cases(server, n=3):
     for _ in range(n):
-        tag = uuid.uuid4().hex[:8]
+        tag = f"{uuid.uuid4().int % 10**8:08d}"
         created = server.post(
             "/api/appeals",
             {

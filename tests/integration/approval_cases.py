@@ -46,7 +46,7 @@ def month_of_approvals(approvals: ApprovalService, add_unit=None) -> tuple[str, 
        11-02) ends 11-02 24:00 unanswered; the sweep as of 11-03 09:00 records it missed (and the
        decision, the window's own).
     """
-    tag = uuid.uuid4().hex[:6].upper()
+    tag = f"{uuid.uuid4().int % 10**6:06d}"
     d1, d2 = f"FIRE-{tag}", f"PLAN-{tag}"
     if add_unit is not None:  # departments must be active units where the service checks them
         add_unit(d1, f"区消防救援大队{tag}")
