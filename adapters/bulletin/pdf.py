@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.bulletin.pdf_approvals import approvals_pages
+from adapters.bulletin.pdf_consequences import consequences_pages
 from adapters.bulletin.pdf_ratings import bad_ratings_pages
 from adapters.bulletin.pdf_recurring import recurring_pages
 from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
@@ -234,6 +235,8 @@ class _Pages:
             yield from approvals_pages(self, self.b.approvals)
         if self.b.bad_ratings:
             yield from bad_ratings_pages(self, self.b)
+        if self.b.consequences is not None:
+            yield from consequences_pages(self, self.b.consequences)
         if self.b.recurring is not None:
             yield from recurring_pages(self, self.b.recurring)
 

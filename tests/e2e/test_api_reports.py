@@ -158,6 +158,7 @@ def test_xlsx_bulletin(scenario, live):
         "通报",
         "指标定义",
         "差评",
+        "问责处理",
         "审批",
         "堵点分析",
     ]

@@ -33,6 +33,8 @@ from projections.reports.bulletin import (
     monthly_bulletin,
     not_ranked_reason,
 )
+from projections.reports.consequences import COLUMNS as CONSEQUENCE_COLUMNS
+from projections.reports.consequences import ConsequenceSection, consequence_section
 from projections.reports.recurring import (
     ALPHA,
     TEST,
@@ -151,6 +153,15 @@ class BulletinSchema(ma.Schema):
         },
     )
     as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
+    consequences = ma.fields.Dict(
+        required=True,
+        metadata={
+            "description": "the period's accountability consequences by unit (通报提醒, 约谈, 书面检查, 通报批评, "
+            "专项督办, 追责问责 recommendations): columns (each with the consequence kinds it counts), units (those "
+            "with one at least, by code: counts by column, total), totals, and items (each consequence: unit, kind, "
+            "at, rule, source; ordered: an inspector's own (视情) with its reason; follow_up_due)"
+        },
+    )
 
 
 def _period(args) -> ReportingPeriod:
@@ -179,8 +190,47 @@ def _bulletin(args) -> Bulletin:
         as_of=container.clock(),
     )
     return replace(
-        bulletin, recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day"))
+        bulletin,
+        recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day")),
+        consequences=_consequences(container, registered, period),
     )
+
+
+def _consequences(container, registered, period: ReportingPeriod) -> ConsequenceSection:
+    """The period's consequences by unit, from each unit's accountability trail."""
+    container.wait_for_accountability()
+    trail = container.accountability_trail
+    records = [
+        (u.code, u.name, [e["data"] for e in trail.entries(u.code) if e["entry"] == "consequence"]) for u in registered
+    ]
+    return consequence_section(records, period.start, period.end)
+
+
+def consequences_json(section: ConsequenceSection) -> dict:
+    def row(r) -> dict:
+        return {"unit": r.unit, "name": r.name, "counts": dict(r.counts), "total": r.total}
+
+    return {
+        "columns": {c: list(kinds) for c, kinds in CONSEQUENCE_COLUMNS.items()},
+        "units": [row(r) for r in section.rows],
+        "totals": row(section.totals),
+        "items": [
+            {
+                "unit": i.unit,
+                "name": i.unit_name,
+                "id": i.id,
+                "kind": i.kind,
+                "at": iso(i.at),
+                "rule": i.rule,
+                "rule_title": i.rule_title,
+                "source": i.source,
+                "ordered": i.ordered,
+                "reason": i.reason,
+                "follow_up_due": iso(i.follow_up_due) if i.follow_up_due else None,
+            }
+            for i in section.items
+        ],
+    }
 
 
 def _recurring_case(a: ReceivedAppeal) -> dict:
@@ -336,6 +386,7 @@ def monthly(args):
         "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings],
         "as_of": iso(b.as_of),
         "recurring": recurring_json(b.recurring),
+        "consequences": consequences_json(b.consequences) if b.consequences is not None else None,
     }
 
 
