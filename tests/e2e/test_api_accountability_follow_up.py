@@ -317,3 +317,36 @@ def test_the_bulletin_workbook_and_pdf_list_the_consequences_by_unit_in_chinese(
     assert pdf.status_code == 200
     text = pdf_text(pdf.data)
     assert "问责处理" in text and "建议追责问责" in text and "视情作出：推诿扯皮" in text
+
+
+def test_the_unit_page_form_records_a_criticism_with_its_reason_and_refuses_one_without(acct):
+    """004 item 十五 (视情…通报批评) through the workspace: the form 记录后续处理 offers 视情通报批评 with a field
+    理由; without a reason it says so beside the field and records nothing (422); with one, and the case
+    cited by its number, it is recorded and the page shows who decided it and why, in Chinese only."""
+    from tests.e2e.test_workspace_accountability import latin_words, post_follow_up
+
+    unit = fresh_unit(acct)
+    [case, _] = late_answers(acct, unit)
+    inspector = Clerk.sign_in(acct, "inspector")
+    page = inspector.get(f"/units/{unit}/accountability")
+    assert "视情通报批评" in page.text and "视情约谈" in page.text and 'name="reason"' in page.text
+    before = everything(acct)
+    refused = post_follow_up(inspector, unit, {"action": "criticism_issued", "reason": "", "case_no": case["case_no"]})
+    assert refused.status_code == 422
+    assert "请填写作出该问责处理的理由" in text_of(refused.text)
+    assert everything(acct) == before
+    done = post_follow_up(
+        inspector,
+        unit,
+        {
+            "action": "criticism_issued",
+            "reason": "推诿扯皮，企业多次反映",
+            "case_no": case["case_no"],
+            "occurred_at": "2026-10-28T15:00",
+        },
+    )
+    assert done.status_code == 303, text_of(done.text)[:500]
+    text = text_of(inspector.get(f"/units/{unit}/accountability").text)
+    assert "视情作出，理由：推诿扯皮，企业多次反映" in text and "宿政办发〔2024〕15号 第十五条" in text
+    assert "逾期未跟进" in text  # the 约谈 of 000 item 4, due 10-23, still not held
+    assert not latin_words(text, ("inspector", unit), acct), latin_words(text, ("inspector", unit), acct)
