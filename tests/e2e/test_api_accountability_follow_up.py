@@ -349,4 +349,9 @@ def test_the_unit_page_form_records_a_criticism_with_its_reason_and_refuses_one_
     text = text_of(inspector.get(f"/units/{unit}/accountability").text)
     assert "视情作出，理由：推诿扯皮，企业多次反映" in text and "宿政办发〔2024〕15号 第十五条" in text
     assert "逾期未跟进" in text  # the 约谈 of 000 item 4, due 10-23, still not held
+    case_page = text_of(inspector.get(f"/appeals/{case['id']}").text)  # the case shows what rests on it or cites it
+    assert "问责处理" in case_page and "视情作出，理由：推诿扯皮，企业多次反映" in case_page
+    assert "超期回复1次及以上，通报提醒" in case_page
+    clerk_page = text_of(Clerk.sign_in(acct, "clerk").get(f"/appeals/{case['id']}").text)
+    assert "推诿扯皮" not in clerk_page  # the platform reads no accountability record
     assert not latin_words(text, ("inspector", unit), acct), latin_words(text, ("inspector", unit), acct)

@@ -508,3 +508,36 @@ def _case_id(case_no: str | None, errors: dict[str, str]) -> str | None:
         errors["case_no"] = "没有这个编号的案件"
         return None
     return str(found["id"])
+
+
+# -- on a case's page ------------------------------------------------------------------------------------
+def case_consequences(case: Any) -> list[dict[str, Any]]:
+    """The consequences on the records of the case's units that rest on it or cite it (a lapse of it, a 视情
+    通报批评 naming it), for a reader of those records (a unit its own); shown on the case's page."""
+    case_id = str(case.id)
+    units = [u for u in dict.fromkeys([case.lead_unit, *case.other_units]) if u]
+    shown: list[dict[str, Any]] = []
+    for code in units:
+        try:
+            check_read("accountability", g.actor, unit=code)
+        except NotPermitted:
+            continue
+        container().wait_for_accountability()
+        unit = container().directory.unit(code)
+        for e in container().accountability_trail.entries(code):
+            d = e["data"]
+            if e["entry"] != "consequence" or not any(ev["case_id"] == case_id for ev in d["evidence"]):
+                continue
+            shown.append(
+                {
+                    "unit_name": unit.name if unit is not None else code,
+                    "url": url_for("workspace.unit_accountability", code=code),
+                    "title": name_of(CONSEQUENCE, d["kind"]),
+                    "at": _fmt(d["at"]),
+                    "basis": f"{_who(d['actor'])}视情作出，理由：{d.get('reason') or ''}"
+                    if d.get("actor")
+                    else d["rule_title"],
+                    "source": citation(d["source"]),
+                }
+            )
+    return shown

@@ -224,7 +224,7 @@ def _consequences_by_unit(period: str) -> list[dict[str, Any]]:
             {
                 "title": name_of(CONSEQUENCE, c["kind"]),
                 "at": _fmt(c["at"]),
-                "rule": c["rule_title"],
+                "rule": c["rule_title"] + (f"（视情作出，理由：{c['reason']}）" if c.get("ordered_by") else ""),
                 "source": citation(c["source"]),
             }
             for c in accountability_json(container(), code, period)["consequences"]
