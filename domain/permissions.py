@@ -105,6 +105,9 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "referral_made": frozenset({_I, _A}),
     "listed_supervision_opened": frozenset({_S, _A}),
     "listed_supervision_struck_off": frozenset({_S, _A}),
+    # 视情 (004 item 十五): an inspector's or a supervisor's own 通报批评 and 约谈, with a reason
+    "criticism_issued": frozenset({_I, _S, _A}),
+    "interview_ordered": frozenset({_I, _S, _A}),
 }
 
 # The appeal commands by name, for callers that know only appeals.

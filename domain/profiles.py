@@ -80,6 +80,10 @@ BINDS = ("unit", "platform")
 LAPSES = frozenset({"returned", "deadline_missed"})
 CONSEQUENCES = CONSEQUENCE  # each with its name (domain.vocabulary)
 WINDOWS = ("calendar_month", "rolling_month")
+# The consequences an inspector's act answers (a 约谈 held, a 书面检查 received): a profile may give
+# each a follow-up period, in working or calendar days.
+FOLLOWED_UP = frozenset({"interview", "reminder_interview", "written_self_examination", "order_self_examination"})
+FOLLOW_UP_UNITS = ("working_days", "calendar_days")
 # per: "each" (every lapse), "case" (that many on one case), "window" (that many within the window)
 COUNTING = ("each", "case", "window")
 # The categories of appeal: 政策咨询, 服务求助, 投诉, 意见建议, in that order.
@@ -152,6 +156,9 @@ class AccountabilityPolicy:
     window: str  # "calendar_month" or "rolling_month" (Asia/Shanghai)
     source: str
     rules: tuple[AccountabilityRule, ...]
+    # The follow-up period of a consequence kind (约谈, 书面检查), where a document sets one:
+    # kind -> {"length", "unit" (working_days or calendar_days), "source"}.
+    follow_up: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -338,8 +345,8 @@ def _parse_overdue(raw: Any, codes: set[str], problems: list[str]) -> OverdueRul
 def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping) or set(raw) - {"window", "source", "rules"}:
-        problems.append("accountability: must be a table with 'window', 'source' and 'rules'")
+    if not isinstance(raw, Mapping) or set(raw) - {"window", "source", "rules", "follow_up"}:
+        problems.append("accountability: must be a table with 'window', 'source', 'rules' and 'follow_up'")
         return None
     window, source = raw.get("window"), raw.get("source")
     if window not in WINDOWS:
@@ -385,11 +392,38 @@ def _parse_accountability(raw: Any, problems: list[str]) -> AccountabilityPolicy
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         problems.append("accountability.rules: ids must be unique")
+    follow_up = _parse_follow_up(raw.get("follow_up", {}), problems)
     if problems:
         return None
     # No problem: ``window`` is one of WINDOWS and ``source`` is text.
     assert isinstance(window, str) and isinstance(source, str)
-    return AccountabilityPolicy(window, source, tuple(rules))
+    return AccountabilityPolicy(window, source, tuple(rules), follow_up)
+
+
+def _parse_follow_up(raw: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
+    """``[accountability.follow_up.<kind>]``: the period within which a 约谈 is held or a 书面检查 handed
+    in, counted from the consequence (``domain.accountability.follow_up``)."""
+    if not isinstance(raw, Mapping):
+        problems.append("accountability.follow_up: must be a table of consequence kinds")
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for kind, item in raw.items():
+        at = f"accountability.follow_up.{kind}"
+        if kind not in FOLLOWED_UP:
+            problems.append(f"{at}: one of {sorted(FOLLOWED_UP)}")
+            continue
+        if not isinstance(item, Mapping) or set(item) - {"length", "unit", "source"}:
+            problems.append(f"{at}: must be a table with 'length', 'unit' and 'source'")
+            continue
+        length, unit, source = item.get("length"), item.get("unit"), item.get("source")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            problems.append(f"{at}.length: a whole number of 1 or more")
+        if unit not in FOLLOW_UP_UNITS:
+            problems.append(f"{at}.unit: one of {list(FOLLOW_UP_UNITS)}")
+        if not isinstance(source, str) or not source:
+            problems.append(f"{at}.source: required text (the sentence that sets the period)")
+        found[kind] = {"length": length, "unit": unit, "source": source}
+    return found
 
 
 def _parse_rules(

@@ -89,6 +89,7 @@ EVENT = {
     "LapseNoted": "记录失职情形",
     "ConsequenceIssued": "作出问责处理",
     "ActionRecorded": "记录后续处理",
+    "ConsequenceOrdered": "视情作出问责处理",
     # the directory: units and users
     "Registered": "登记",
     "HeadAppointed": "任命主要负责人",
@@ -145,6 +146,9 @@ FOLLOW_UP = {
     "referral_made": "移送纪委监委",
     "listed_supervision_opened": "挂牌督办",
     "listed_supervision_struck_off": "销号",
+    # an inspector's own consequences (004 item 十五: 视情), recorded with a reason
+    "criticism_issued": "视情通报批评",
+    "interview_ordered": "视情约谈",
 }
 # How an accountability rule's window and count read.
 WINDOW = {"calendar_month": "自然月", "rolling_month": "滚动一个月"}

@@ -82,10 +82,12 @@ def event_types(aggregate: type[Aggregate]) -> dict[str, str]:
 
 
 # The acts the trail keeps beside the cases', by type: every act on a unit or a user, and the
-# follow-ups recorded on a unit's accountability record.
+# follow-ups and the 视情 consequences recorded on a unit's accountability record.
 DIRECTORY_TYPES = {**event_types(Unit), **event_types(User)}
 ACCOUNTABILITY_TYPES = {
-    name: topic for name, topic in event_types(UnitAccountability).items() if name.endswith(".ActionRecorded")
+    name: topic
+    for name, topic in event_types(UnitAccountability).items()
+    if name.endswith((".ActionRecorded", ".ConsequenceOrdered"))
 }
 
 
@@ -252,10 +254,12 @@ class TrailFollower:
         case_id: UUID | None = None
         case_no = None
         if kind in ACCOUNTABILITY_TYPES:
-            record, actor = ACCOUNTABILITY, data.pop("actor", None) or {}
+            # the event's own actor: the recorded data leaves the envelope's "actor" out
+            record, actor = ACCOUNTABILITY, getattr(e, "actor", None) or {}
             subject, unit = self._owner(app, e)
-            if data.get("case_id"):
-                case_id = UUID(str(data["case_id"]))
+            cited = data.get("case_id") or next((e["case_id"] for e in data.get("evidence") or []), None)
+            if cited:  # an action's case, or the first case a 视情 consequence cites
+                case_id = UUID(str(cited))
                 case_no = self.case_no(case_id)
             occurred = e.at
         else:

@@ -73,3 +73,13 @@ APPROVAL_DEPARTMENT_COUNT: Mapping[str, str] = {
     "returned": "退回",
     "missed": "逾期",
 }
+
+# The bulletin's table of the month's consequences by unit (projections.reports.consequences.COLUMNS).
+CONSEQUENCE_COLUMN: Mapping[str, str] = {
+    "notified_reminder": "通报提醒",
+    "interview": "约谈",
+    "written_self_examination": "书面检查",
+    "criticism": "通报批评",
+    "special_supervision": "专项督办",
+    "accountability_recommendation": "建议追责问责",
+}

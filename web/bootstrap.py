@@ -318,7 +318,9 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
             "ledger": Ledger(views.get("ledger"), calendars.for_jurisdiction),
             "audit_trail": AuditTrail(views.get("audit_trail")),
         }
-        accountability = AccountabilityProcess(database.env, appeals=appeals, profiles=profiles, clock=clock)
+        accountability = AccountabilityProcess(
+            database.env, appeals=appeals, profiles=profiles, clock=clock, calendars=calendars.for_jurisdiction
+        )
         opened.callback(accountability.close)
         protect(accountability)
         idempotency = SQLIdempotencyStore(side_tables, settings.idempotency_lease)

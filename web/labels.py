@@ -121,7 +121,7 @@ APPROVAL_ACTION = {
 
 # What a consequence's evidence says of a case event that is not itself the lapse (the API's evidence ``type``
 # beside the event types of EVENT).
-EVIDENCE = {"started the deadline": "期限起算", "met it late": "逾期完成"}
+EVIDENCE = {"started the deadline": "期限起算", "met it late": "逾期完成", "cited": "视情处理所引案件"}
 
 # Why the recurring-problems analysis (堵点分析) links two appeals as likely repeats.
 REPEAT_LINK = {"credit_code": "同一信用代码", "similar_subject": "事项相似"}
@@ -194,6 +194,7 @@ TRAIL_EVENT = {
     "User.TokenRevoked": "结束会话（退出登录）",
     "User.TokensRevoked": "结束全部会话",
     "UnitAccountability.ActionRecorded": "记录问责后续处理",
+    "UnitAccountability.ConsequenceOrdered": "视情作出问责处理",
 }
 # What an act of the trail was done to (its ``record``).
 RECORD = {"appeal": "诉求", "approval": "审批", "unit": "单位", "user": "用户", "accountability": "问责记录"}

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.bulletin.joint import joint_pages
 from adapters.bulletin.pdf_approvals import approvals_pages
+from adapters.bulletin.pdf_consequences import consequences_pages
 from adapters.bulletin.pdf_ratings import bad_ratings_pages
 from adapters.bulletin.pdf_recurring import recurring_pages
 from adapters.bulletin.pdf_tables import TOTALS_COLOUR, styled
@@ -235,6 +236,8 @@ class _Pages:
             yield from approvals_pages(self, self.b.approvals)
         if self.b.bad_ratings:
             yield from bad_ratings_pages(self, self.b)
+        if self.b.consequences is not None:
+            yield from consequences_pages(self, self.b.consequences)
         if self.b.recurring is not None:
             yield from recurring_pages(self, self.b.recurring)
         if self.b.joint is not None:

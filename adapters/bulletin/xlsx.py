@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 
+from adapters.bulletin.consequences import consequences_sheet
 from adapters.bulletin.joint import joint_sheet
 from adapters.bulletin.ratings import bad_ratings_sheet
 from adapters.bulletin.xlsx_approvals import approvals_sheet
@@ -193,6 +194,8 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
         defs.cell(r, 3).number_format = "0%"
     defs.freeze_panes = "A2"
     bad_ratings_sheet(wb, bulletin)
+    if bulletin.consequences is not None:
+        consequences_sheet(wb, bulletin.consequences, bulletin.period.name)
     if bulletin.approvals is not None:
         approvals_sheet(wb, bulletin.approvals)
     if bulletin.recurring is not None:

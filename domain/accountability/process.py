@@ -8,6 +8,7 @@ aggregate, on the library's public API (``EventSourcedProjection``), run by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -16,9 +17,11 @@ from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.projection import EventSourcedProjection
 
+from domain.accountability.follow_up import ORDERS
 from domain.accountability.record import UnitAccountability, merge_evidence
 from domain.actors import Actor
 from domain.catalogue import ProfileCatalogue
+from domain.deadlines.calendar import WorkingCalendar
 from domain.errors import ValidationFailed, VersionConflict
 from domain.permissions import check_action_role
 from domain.profiles import PolicyProfile
@@ -55,10 +58,12 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         appeals: Any,
         profiles: ProfileCatalogue,
         clock: TimeSource | None = None,
+        calendars: Callable[[str], WorkingCalendar] | None = None,
     ) -> None:
         super().__init__({"AGGREGATE_CACHE_MAXSIZE": "1000", **(env or {})})
         self.appeals, self.profiles = appeals, profiles
         self.clock = clock or utc_now
+        self.calendars = calendars  # a follow-up period is counted on the case's calendar
 
     def policy(self, domain_event: Any, processing_event: ProcessingEvent[UUID]) -> None:
         case = self.appeals.repository.get(domain_event.originator_id, version=domain_event.originator_version)
@@ -71,7 +76,7 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
             "UnitAccountability | None", processing_event.aggregates.get(UnitAccountability.create_id(unit))
         )
         record = collected or self._record_of(unit)
-        record.note_lapse(*args)
+        record.note_lapse(*args, self._calendar(args[6]))
         processing_event.collect_events(record)
 
     def preview(self, domain_events: list[Any]) -> list[tuple[str, Any]]:
@@ -85,7 +90,7 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
             if lapse is not None:
                 unit, args = lapse
                 record = records.get(unit) or records.setdefault(unit, self._record_of(unit))
-                record.note_lapse(*args)
+                record.note_lapse(*args, self._calendar(args[6]))
         return [
             (unit, e)
             for unit, record in records.items()
@@ -159,6 +164,11 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         self.notify(processing_event.events)
         self._notify(recordings)
 
+    def _calendar(self, policy: dict[str, Any] | None) -> WorkingCalendar | None:
+        if self.calendars is None or not policy or not policy.get("jurisdiction"):
+            return None
+        return self.calendars(policy["jurisdiction"])
+
     # -- reading and acting --------------------------------------------------------
     def record_of(self, unit: str) -> UnitAccountability | None:
         try:
@@ -178,6 +188,8 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         supervision: str | None = None,
         occurred_at: datetime | None = None,
         dry_run: bool = False,
+        reason: str | None = None,
+        case_ids: list[str] | None = None,
     ) -> UnitAccountability:
         """Records what followed on the unit's record, as of ``occurred_at`` (default: now; never in the
         future, never before the consequence it answers). The role is checked first; then every problem
@@ -187,6 +199,9 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
         now = self.clock()
         if occurred_at is not None and occurred_at.tzinfo is None:
             raise ValidationFailed({"occurred_at": "must carry a UTC offset"}, zh={"occurred_at": "发生时间须注明时区"})
+        if action in ORDERS:
+            cited = [*(case_ids or []), *([case_id] if case_id else [])]
+            return self.order(unit, action, actor, reason, note, cited, occurred_at or now, now, dry_run)
         off_case = self._case_problems(unit, case_id) if case_id is not None else None
         for _ in range(5):
             record = self._record_of(unit)
@@ -203,6 +218,53 @@ class AccountabilityProcess(EventSourcedProjection[UUID]):
                 raise refused from None
             if off_case is not None:
                 raise off_case
+            if dry_run:
+                return record
+            try:
+                self.save(record)
+            except IntegrityError:
+                continue
+            return record
+        raise VersionConflict(f"the accountability record of {unit} kept changing; try again")
+
+    def order(
+        self,
+        unit: str,
+        action: str,
+        actor: Actor,
+        reason: str | None,
+        note: str | None,
+        case_ids: list[str],
+        at: datetime,
+        now: datetime,
+        dry_run: bool = False,
+    ) -> UnitAccountability:
+        """Records a 通报批评 or a 约谈 the inspector decides on (004 item 十五, 视情) with its reason, citing
+        the unit's cases if any (each must be one the unit is on); every problem is reported at once."""
+        cases, problems, zh = [], {}, {}
+        for case_id in dict.fromkeys(case_ids):
+            try:
+                self._check_on_case(unit, case_id)
+                cases.append(self.appeals.repository.get(UUID(str(case_id))))
+            except ValidationFailed as refused:
+                problems.update(refused.fields)
+                zh.update(refused.zh)
+        try:
+            UnitAccountability.check_order(action, at, reason, note, now)
+        except ValidationFailed as refused:
+            problems, zh = {**refused.fields, **problems}, {**refused.zh, **zh}
+        if problems:
+            raise ValidationFailed(problems, zh=zh)
+        evidence = [{"case_id": str(c.id), "case_no": c.case_no, "seq": c.version, "type": "cited"} for c in cases]
+        policy = dict(cases[0].policy) if cases else None
+        for _ in range(5):
+            record = self._record_of(unit)
+            if actor.request and any(
+                (c.get("ordered_by") or {}).get("request") == actor.request.id for c in record.consequences
+            ):
+                actor.request.answered_from_record = True  # a retry of a request that died after recording
+                return record
+            record.order_consequence(action, actor, at, reason, note, evidence, policy, self._calendar(policy), now=now)
             if dry_run:
                 return record
             try:

@@ -34,7 +34,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.accountability.follow_up import ORDERS, REASON_LIMIT, follow_up_due
 from domain.actors import Actor
+from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import NotAllowedInState, ValidationFailed
 from domain.profiles import CONSEQUENCES
@@ -84,14 +86,18 @@ class UnitAccountability(Aggregate):
         evidence: list[dict[str, Any]],
         policy: dict[str, Any],
         detail: dict[str, Any],
+        calendar: WorkingCalendar | None = None,
     ) -> None:
-        """Notes a lapse once (a case event is never counted twice), then applies the rules."""
+        """Notes a lapse once (a case event is never counted twice), then applies the rules. With the
+        case's ``calendar``, a consequence the profile gives a follow-up period carries its due moment."""
         if any(lp["case_id"] == case_id and lp["seq"] == seq and lp["kind"] == kind for lp in self.lapses):
             return
         self._lapse_noted(kind, case_id, case_no, seq, at, evidence, policy["id"], policy["version"], detail)
-        self._apply_rules(kind, self.lapses[-1], policy)
+        self._apply_rules(kind, self.lapses[-1], policy, calendar)
 
-    def _apply_rules(self, trigger: str, item: dict[str, Any], policy: dict[str, Any]) -> None:
+    def _apply_rules(
+        self, trigger: str, item: dict[str, Any], policy: dict[str, Any], calendar: WorkingCalendar | None = None
+    ) -> None:
         rules = (policy.get("accountability") or {}).get("rules", [])
         window = (policy.get("accountability") or {}).get("window", "calendar_month")
         for rule in rules:
@@ -122,8 +128,9 @@ class UnitAccountability(Aggregate):
                     caused_by=caused_by,
                     counted=[_ref(c) for c in counted],
                     cause=cause,
+                    follow_up_due=follow_up_due(kind, item["at"], policy, calendar),
                 )
-                self._apply_rules(kind, self.consequences[-1], policy)
+                self._apply_rules(kind, self.consequences[-1], policy, calendar)
 
     def _counted(
         self, trigger: str, item: dict[str, Any], rule: dict[str, Any], rule_id: str, window: str
@@ -191,6 +198,7 @@ class UnitAccountability(Aggregate):
         caused_by: list[str],
         counted: list[str],
         cause: str,
+        follow_up_due: datetime | None = None,  # absent from the events of stores made before it
     ) -> None:
         self.consequences.append(
             {
@@ -209,6 +217,106 @@ class UnitAccountability(Aggregate):
                 "counted": counted,
                 "cause": cause,
                 "follow_ups": [],
+                "follow_up_due": follow_up_due,
+            }
+        )
+
+    # -- an inspector's own consequence (视情) ----------------------------------------------
+    def order_consequence(
+        self,
+        action: str,
+        actor: Actor,
+        at: datetime,
+        reason: str | None,
+        note: str | None,
+        evidence: list[dict[str, Any]],
+        policy: dict[str, Any] | None,
+        calendar: WorkingCalendar | None,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Records a 通报批评 or a 约谈 an inspector decides on (004 item 十五: 视情), with its reason, as of
+        ``at`` (never after ``now``), citing the cases of ``evidence`` if any (the process checks them).
+        ``policy`` is the first cited case's: its follow-up period applies."""
+        self.check_order(action, at, reason, note, now)
+        kind, source = ORDERS[action]
+        self._consequence_ordered(
+            consequence_id=f"{self.unit}-{len(self.consequences) + 1}",
+            kind=kind,
+            title=CONSEQUENCES[kind],
+            action=action,
+            rule=action,
+            rule_title=FOLLOW_UP[action],
+            source=source,
+            profile=policy["id"] if policy else None,
+            profile_version=policy["version"] if policy else None,
+            at=at,
+            period=f"{at.astimezone(SHANGHAI):%Y-%m}",
+            evidence=evidence,
+            reason=cast(str, reason).strip(),
+            note=(note or "").strip(),
+            actor=actor.as_record(),
+            follow_up_due=follow_up_due(kind, at, policy, calendar),
+        )
+
+    @staticmethod
+    def check_order(action: str, at: datetime, reason: str | None, note: str | None, now: datetime | None) -> None:
+        problems: dict[str, str] = {}
+        zh: dict[str, str] = {}
+        if action not in ORDERS:
+            problems["action"], zh["action"] = f"one of {', '.join(ORDERS)}", "请选择视情作出的问责处理"
+        if not reason or not reason.strip():
+            problems["reason"], zh["reason"] = "say why (a reason is required)", "请填写作出该问责处理的理由"
+        elif len(reason) > REASON_LIMIT:
+            problems["reason"], zh["reason"] = f"at most {REASON_LIMIT} characters", f"理由不能超过 {REASON_LIMIT} 字"
+        if note and len(note) > REASON_LIMIT:
+            problems["note"], zh["note"] = f"at most {REASON_LIMIT} characters", f"处理情况不能超过 {REASON_LIMIT} 字"
+        if now is not None and at > now:
+            problems["occurred_at"], zh["occurred_at"] = "must not be in the future", "发生时间不能晚于当前时间"
+        if problems:
+            raise ValidationFailed(problems, zh=zh)
+
+    @event("ConsequenceOrdered", topic="caseledger:UnitAccountability.ConsequenceOrdered")
+    def _consequence_ordered(
+        self,
+        consequence_id: str,
+        kind: str,
+        title: str,
+        action: str,
+        rule: str,
+        rule_title: str,
+        source: str,
+        profile: str | None,
+        profile_version: int | None,
+        at: datetime,
+        period: str,
+        evidence: list[dict[str, Any]],
+        reason: str,
+        note: str,
+        actor: dict[str, Any],
+        follow_up_due: datetime | None,
+    ) -> None:
+        self.consequences.append(
+            {
+                "id": consequence_id,
+                "kind": kind,
+                "title": title,
+                "rule": rule,
+                "rule_title": rule_title,
+                "source": source,
+                "profile": profile,
+                "profile_version": profile_version,
+                "at": at,
+                "period": period,
+                "evidence": evidence,
+                "caused_by": [],
+                "counted": [],
+                "cause": f"{action}:{self.version}",
+                "follow_ups": [],
+                "follow_up_due": follow_up_due,
+                "ordered_by": actor,
+                "reason": reason,
+                "note": note,
             }
         )
 

@@ -27,7 +27,12 @@ from domain.accountability.record import UnitAccountability
 from domain.deadlines.periods import SHANGHAI
 from projections.base import TrackedView
 
-ENTRIES = {"LapseNoted": "lapse", "ConsequenceIssued": "consequence", "ActionRecorded": "action"}
+ENTRIES = {
+    "LapseNoted": "lapse",
+    "ConsequenceIssued": "consequence",
+    "ActionRecorded": "action",
+    "ConsequenceOrdered": "consequence",  # an inspector's own (视情), with its reason
+}
 TOPICS = tuple(f"caseledger:UnitAccountability.{name}" for name in ENTRIES)
 SOURCE = "Accountability"
 

@@ -27,7 +27,7 @@ def ok(response, status: int = 200):
 def test_rating_follow_through_over_http_with_the_ledger_and_the_bulletin(live):
     """002 item 27 / 004 item 二 / 国办发〔2019〕51号: a 差评 is rectified in its period or contested once and
     adjudicated; the raw rating never changes; refusals answer per docs/http-api.md and record nothing."""
-    tag = f"{uuid.uuid4().int % 10**6:06d}"
+    tag = f"{uuid.uuid4().int % 10**6:06d}"  # digits: the unit name shows on pages other tests read for Latin words
     unit, user = f"RATE-{tag}", f"rate-{tag.lower()}"
     live.container.directory.add_unit(OPERATOR, unit, f"淄川供电所{tag}")
     live.container.directory.add_user(OPERATOR, user, "unit", PASSWORD, unit)

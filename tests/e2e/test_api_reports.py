@@ -41,7 +41,7 @@ def scenario(live):
       but unsolved, closed 10-13;
     - C: nothing.
     """
-    tag = f"{uuid.uuid4().int % 10**6:06d}"
+    tag = f"{uuid.uuid4().int % 10**6:06d}"  # digits: the unit names show on pages other tests read for Latin words
     units = {
         "A": (f"RPT-{tag}-A", f"淄川供电所{tag}"),
         "B": (f"RPT-{tag}-B", f"淄川水务站{tag}"),
@@ -158,6 +158,7 @@ def test_xlsx_bulletin(scenario, live):
         "通报",
         "指标定义",
         "差评",
+        "问责处理",
         "审批",
         "堵点分析",
         "联合办理",  # 004 item 六: the joint-handling figures

@@ -85,10 +85,29 @@ def answers(server) -> dict:
     seen["_trail"] = {"entries": cases, "page": 1, "per_page": 200, "total": len(cases)}
     seen["_list"] = server.get("/api/appeals?per_page=100", token=tokens["clerk"]).json
     seen["_accountability"] = {
-        u: server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json for u in UNITS
+        u: _as_then(server.get(f"/api/units/{u}/accountability", token=tokens["inspector"]).json) for u in UNITS
     }
     seen["_verify"] = server.get("/api/audit/verify", token=tokens["auditor"]).json
     return recorded, seen
+
+
+# What a consequence carries since the store was made, and what it reads as for one made then: no
+# follow-up period (its events have none), never overdue, issued by a rule rather than by an inspector.
+CONSEQUENCE_SINCE = {
+    "follow_up_due": None,
+    "follow_up_overdue": False,
+    "ordered_by": None,
+    "reason": None,
+    "note": None,
+}
+
+
+def _as_then(record: dict) -> dict:
+    for group in ("reminders", "interviews", "written_reviews", "consequences"):
+        for c in record.get(group, []):
+            for key, value in CONSEQUENCE_SINCE.items():
+                assert c.pop(key) == value, (key, c)
+    return record
 
 
 def check_store(database_url: str, tmp_path: Path, kind: str) -> None:

@@ -95,6 +95,12 @@ def cases_in_every_state(api) -> dict[str, dict]:
     made["overdue"] = forwarded_appeal(api, occurred_at="2026-11-02T09:00:00+08:00")
     swept = api.post("/api/deadlines/sweep", {})
     assert swept.status_code == 200, swept.json
+    criticism = api.post(  # 004 item 十五: an inspector's own 通报批评, with its reason, citing the overdue case
+        f"/api/units/{made['overdue']['unit']}/accountability/actions",
+        {"action": "criticism_issued", "reason": "问题解决不及时", "case_ids": [made["overdue"]["id"]]},
+        user="inspector",
+    )
+    assert criticism.status_code == 201, criticism.json
 
     made["submitted"] = api.submit()
     made["materials_requested"] = step(

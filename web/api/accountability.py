@@ -6,6 +6,8 @@ from datetime import datetime
 
 from flask import current_app, g
 
+from domain.accountability.follow_up import is_overdue
+from domain.accountability.record import actions_due
 from domain.deadlines.periods import SHANGHAI
 from domain.errors import CaseNotFound
 from domain.permissions import check_action_role, check_read
@@ -111,7 +113,9 @@ def unit_accountability(args, code):
 def record_action(data, code):
     """Records what followed: 约谈 held, 书面检查 received, referral made (inspectors); 挂牌督办 opened
     or struck off (supervisors); as of ``occurred_at`` if given (not in the future, not before the
-    consequence it answers)."""
+    consequence it answers). ``criticism_issued`` (通报批评) and ``interview_ordered`` (约谈, 视情: 004 item
+    十五) are an inspector's or a supervisor's own consequences, with a ``reason`` and optionally the
+    ``case_ids`` they cite."""
     container = current_app.extensions["caseledger"]
     check_action_role(data["action"], g.actor)  # who may act, before whether the unit exists
     if container.directory.unit(code) is None:
@@ -121,7 +125,9 @@ def record_action(data, code):
         code,
         data["action"],
         g.actor,
-        note=data["note"],
+        note=data.get("note"),
+        reason=data.get("reason"),
+        case_ids=[str(c) for c in data.get("case_ids") or []],
         consequence=data.get("consequence"),
         case_id=str(data["case_id"]) if data.get("case_id") else None,
         supervision=data.get("supervision"),
@@ -137,11 +143,13 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
     actions = [_action(e["data"]) for e in action_entries]
     consequences = []
     record = container.directory.unit(unit)
+    now = container.clock()
     for e in entries:
         if e["entry"] == "consequence" and (period is None or e["period"] == period):
             c = _consequence(e["data"])
             c["head"] = _head_on(record, e["data"]["at"], c["kind"])
             c["follow_ups"] = [a for a in actions if a["consequence"] == c["id"]]
+            c["follow_up_overdue"] = is_overdue(c, actions_due(c["kind"], (a["action"] for a in c["follow_ups"])), now)
             consequences.append(c)
     supervisions: dict[str, dict] = {}
     for a in actions:
@@ -185,9 +193,13 @@ def _consequence(d: dict) -> dict:
         "at": _local(d["at"]),
         "period": d["period"],
         "evidence": d["evidence"],
-        "caused_by": d["caused_by"],
+        "caused_by": d.get("caused_by", []),  # an inspector's own (视情) counts nothing
         "recorded_at": _local(d["timestamp"]),
         "seq": d["record_seq"],
+        "follow_up_due": _local(d["follow_up_due"]) if d.get("follow_up_due") else None,
+        "ordered_by": d.get("actor"),  # an inspector's own consequence (视情): who, with the reason
+        "reason": d.get("reason"),
+        "note": d.get("note"),
     }
 
 
@@ -216,6 +228,10 @@ def _previewed(e) -> dict:
         "caused_by": e.caused_by,
         "recorded_at": None,
         "seq": None,
+        "follow_up_due": iso(e.follow_up_due) if getattr(e, "follow_up_due", None) else None,
+        "ordered_by": None,
+        "reason": None,
+        "note": None,
     }
 
 

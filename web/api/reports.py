@@ -33,6 +33,8 @@ from projections.reports.bulletin import (
     monthly_bulletin,
     not_ranked_reason,
 )
+from projections.reports.consequences import COLUMNS as CONSEQUENCE_COLUMNS
+from projections.reports.consequences import ConsequenceSection, consequence_section
 from projections.reports.joint import JointSection, joint_section
 from projections.reports.recurring import (
     ALPHA,
@@ -158,6 +160,15 @@ class BulletinSchema(ma.Schema):
         required=True,
         metadata={"description": "联合办理 (004 item 六): the joint-handling ledger's figures for the period"},
     )
+    consequences = ma.fields.Dict(
+        required=True,
+        metadata={
+            "description": "the period's accountability consequences by unit (通报提醒, 约谈, 书面检查, 通报批评, "
+            "专项督办, 追责问责 recommendations): columns (each with the consequence kinds it counts), units (those "
+            "with one at least, by code: counts by column, total), totals, and items (each consequence: unit, kind, "
+            "at, rule, source; ordered: an inspector's own (视情) with its reason; follow_up_due)"
+        },
+    )
 
 
 def _period(args) -> ReportingPeriod:
@@ -189,7 +200,45 @@ def _bulletin(args) -> Bulletin:
         bulletin,
         recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day")),
         joint=joint_handling(period),
+        consequences=_consequences(container, registered, period),
     )
+
+
+def _consequences(container, registered, period: ReportingPeriod) -> ConsequenceSection:
+    """The period's consequences by unit, from each unit's accountability trail."""
+    container.wait_for_accountability()
+    trail = container.accountability_trail
+    records = [
+        (u.code, u.name, [e["data"] for e in trail.entries(u.code) if e["entry"] == "consequence"]) for u in registered
+    ]
+    return consequence_section(records, period.start, period.end)
+
+
+def consequences_json(section: ConsequenceSection) -> dict:
+    def row(r) -> dict:
+        return {"unit": r.unit, "name": r.name, "counts": dict(r.counts), "total": r.total}
+
+    return {
+        "columns": {c: list(kinds) for c, kinds in CONSEQUENCE_COLUMNS.items()},
+        "units": [row(r) for r in section.rows],
+        "totals": row(section.totals),
+        "items": [
+            {
+                "unit": i.unit,
+                "name": i.unit_name,
+                "id": i.id,
+                "kind": i.kind,
+                "at": iso(i.at),
+                "rule": i.rule,
+                "rule_title": i.rule_title,
+                "source": i.source,
+                "ordered": i.ordered,
+                "reason": i.reason,
+                "follow_up_due": iso(i.follow_up_due) if i.follow_up_due else None,
+            }
+            for i in section.items
+        ],
+    }
 
 
 def joint_handling(period: ReportingPeriod) -> JointSection:
@@ -352,6 +401,7 @@ def monthly(args):
         "as_of": iso(b.as_of),
         "recurring": recurring_json(b.recurring),
         "joint_handling": b.joint.as_dict() if b.joint else joint_handling(b.period).as_dict(),
+        "consequences": consequences_json(b.consequences) if b.consequences is not None else None,
     }
 
 

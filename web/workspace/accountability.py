@@ -27,6 +27,7 @@ from flask import Response, abort, flash, g, redirect, render_template, request,
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
+from domain.accountability.follow_up import ORDERS
 from domain.accountability.record import actions_due
 from domain.actors import Role
 from domain.deadlines.periods import SHANGHAI
@@ -123,6 +124,20 @@ def _consequence(c: dict[str, Any], unit, titles: dict[str, str], links: bool = 
         "follow_ups": follow_ups,
         "due": [name_of(FOLLOW_UP, a) for a in actions_due(c["kind"], (f["action"] for f in follow_ups))],
         "open": not follow_ups,
+        **_follow_up_and_order(c),
+    }
+
+
+def _follow_up_and_order(c: dict[str, Any]) -> dict[str, Any]:
+    """The follow-up's due moment and whether it has passed unanswered (逾期未跟进); for an inspector's own
+    consequence (视情), who decided it and why."""
+    ordered = c.get("ordered_by")
+    return {
+        "follow_up_due": shown_at(c["follow_up_due"]) if c.get("follow_up_due") else "",
+        "follow_up_overdue": bool(c.get("follow_up_overdue")),
+        "ordered_by": _who(ordered) if ordered else "",
+        "reason": c.get("reason") or "",
+        "order_note": c.get("note") or "",
     }
 
 
@@ -274,9 +289,10 @@ class FollowUpForm(FlaskForm):
 
     action = SelectField("后续处理", validate_choice=False)
     consequence = SelectField("对应的问责处理（约谈、书面检查须选择；移送可选择）", validate_choice=False)
-    case_no = StringField("案件编号（挂牌督办、移送时填写）")
+    case_no = StringField("案件编号（挂牌督办、移送时填写；视情处理可引用所涉案件）")
     supervision = SelectField("要销号的挂牌督办", validate_choice=False)
-    note = TextAreaField("处理情况")
+    note = TextAreaField("处理情况（视情处理可不填）")
+    reason = TextAreaField("理由（视情通报批评、视情约谈须填写）")
     occurred_at = StringField("发生时间（不填即为现在）", render_kw={"type": "datetime-local"})
 
 
@@ -307,8 +323,10 @@ def _prepared(
     shown = set()
     if {"interview_held", "self_examination_received", "referral_made"} & set(actions):
         shown.add("consequence")
-    if {"referral_made", "listed_supervision_opened"} & set(actions):
+    if {"referral_made", "listed_supervision_opened", *ORDERS} & set(actions):
         shown.add("case_no")
+    if set(ORDERS) & set(actions):
+        shown.add("reason")
     if "listed_supervision_struck_off" in actions:
         shown.add("supervision")
     form.shown = shown  # read by the template
@@ -427,8 +445,12 @@ def record_follow_up(code: str):
     note = form.note.data or ""
     if len(note) > NOTE_LIMIT or "\x00" in note:
         errors["note"] = f"处理情况不能超过 {NOTE_LIMIT} 字，且不能含有控制字符"
+    reason = form.reason.data or ""
+    if len(reason) > NOTE_LIMIT or "\x00" in reason:
+        errors["reason"] = f"理由不能超过 {NOTE_LIMIT} 字，且不能含有控制字符"
     arguments = {
         "note": note,
+        "reason": reason,
         "consequence": form.consequence.data or None,
         "case_id": case_id,
         "supervision": form.supervision.data or None,
@@ -486,3 +508,36 @@ def _case_id(case_no: str | None, errors: dict[str, str]) -> str | None:
         errors["case_no"] = "没有这个编号的案件"
         return None
     return str(found["id"])
+
+
+# -- on a case's page ------------------------------------------------------------------------------------
+def case_consequences(case: Any) -> list[dict[str, Any]]:
+    """The consequences on the records of the case's units that rest on it or cite it (a lapse of it, a 视情
+    通报批评 naming it), for a reader of those records (a unit its own); shown on the case's page."""
+    case_id = str(case.id)
+    units = [u for u in dict.fromkeys([case.lead_unit, *case.other_units]) if u]
+    shown: list[dict[str, Any]] = []
+    for code in units:
+        try:
+            check_read("accountability", g.actor, unit=code)
+        except NotPermitted:
+            continue
+        container().wait_for_accountability()
+        unit = container().directory.unit(code)
+        for e in container().accountability_trail.entries(code):
+            d = e["data"]
+            if e["entry"] != "consequence" or not any(ev["case_id"] == case_id for ev in d["evidence"]):
+                continue
+            shown.append(
+                {
+                    "unit_name": unit.name if unit is not None else code,
+                    "url": url_for("workspace.unit_accountability", code=code),
+                    "title": name_of(CONSEQUENCE, d["kind"]),
+                    "at": shown_at(d["at"]),
+                    "basis": f"{_who(d['actor'])}视情作出，理由：{d.get('reason') or ''}"
+                    if d.get("actor")
+                    else d["rule_title"],
+                    "source": citation(d["source"]),
+                }
+            )
+    return shown

@@ -327,7 +327,14 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         names=names,
         fmt=shown_at,
         page_url=request.path if request.method == "GET" else url_for(f"workspace.{kind}_page", case_id=case_id),
+        consequences=[] if replay else _case_consequences(case),
     ), status
+
+
+def _case_consequences(case) -> list[dict[str, Any]]:
+    from web.workspace.accountability import case_consequences  # that module reads this one's helpers
+
+    return case_consequences(case)
 
 
 def _extension_hint(offer: ExtensionOffer | None) -> str | None:

@@ -232,7 +232,7 @@ def _consequences_by_unit(period: str) -> list[dict[str, Any]]:
             {
                 "title": name_of(CONSEQUENCE, c["kind"]),
                 "at": shown_at(c["at"]),
-                "rule": c["rule_title"],
+                "rule": c["rule_title"] + (f"（视情作出，理由：{c['reason']}）" if c.get("ordered_by") else ""),
                 "source": citation(c["source"]),
             }
             for c in accountability_json(container(), code, period)["consequences"]

@@ -135,6 +135,15 @@ def test_follow_ups_on_an_accountability_record_are_recorded_by_inspectors_or_su
         "interview_held",
         "self_examination_received",
         "referral_made",
+        "criticism_issued",
+        "interview_ordered",
+    }
+    # 视情 (004 item 十五): a supervisor may also issue a 通报批评 or order a 约谈.
+    assert {a for a, roles in ACTION_ROLES.items() if Role.SUPERVISOR in roles} == {
+        "listed_supervision_opened",
+        "listed_supervision_struck_off",
+        "criticism_issued",
+        "interview_ordered",
     }
     with pytest.raises(ValidationFailed):
         check_action_role("apology_accepted", Actor("i", Role.INSPECTOR))

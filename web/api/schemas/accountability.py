@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from web.api.schemas.common import MONTH, Text, Timestamp, required_text
+from web.api.schemas.common import MONTH, Text, Timestamp
 
 
 class SweepSchema(ma.Schema):
@@ -102,10 +102,24 @@ class AccountabilityActionSchema(ma.Schema):
                 "referral_made",
                 "listed_supervision_opened",
                 "listed_supervision_struck_off",
+                "criticism_issued",
+                "interview_ordered",
             ]
         ),
     )
-    note = required_text(4000)
+    note = Text(
+        validate=validate.Length(min=1, max=4000),
+        metadata={"description": "what was done; required but for criticism_issued and interview_ordered"},
+    )
+    reason = Text(
+        validate=validate.Length(min=1, max=4000),
+        metadata={"description": "why: required for criticism_issued (通报批评) and interview_ordered (约谈, 视情)"},
+    )
+    case_ids = ma.fields.List(
+        ma.fields.UUID(),
+        validate=validate.Length(max=50),
+        metadata={"description": "the cases a criticism_issued or interview_ordered cites (the unit's own)"},
+    )
     consequence = Text(validate=validate.Length(min=1, max=100))
     case_id = ma.fields.UUID()
     supervision = Text(validate=validate.Length(min=1, max=100))
