@@ -226,6 +226,18 @@ class Container:
             time.sleep(0.02)
         return True
 
+    def wait_for_notices(self, timeout: float | None = None) -> bool:
+        """Read-your-writes for the reminders: their process (run beside the server) has derived what
+        the log held when the call was made."""
+        assert self.notices is not None
+        head = self.appeals.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + (self.settings.read_wait if timeout is None else timeout)
+        while self.notices.view.position() < head:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def wait_for_merkle(self, timeout: float | None = None) -> bool:
         """Read-your-writes for the Merkle log: waits until every event recorded before the call is a
         leaf (the read-model process makes them so, never a request)."""
