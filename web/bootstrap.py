@@ -19,7 +19,9 @@ sent and the notices are shown in the workspace only), ``CASELEDGER_MAIL_FROM`` 
 address), ``CASELEDGER_PUBLIC_URL`` (the workspace's address, for the links in mails),
 ``CASELEDGER_NOTICE_POLL_SECONDS`` (default 1: how often the reminder process looks for deadlines
 entering their warning window and for mail to send) and ``CASELEDGER_MAIL_RETRY_SECONDS`` (default 2:
-the first wait after a failed attempt, doubled at each failure up to five minutes).
+the first wait after a failed attempt, doubled at each failure up to five minutes) and
+``CASELEDGER_MAIL_LEASE_SECONDS`` (default 60; SQLite only: how long a mail taken by a sender that then
+died waits before another sender takes it).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     notice_poll: float = 1.0
     mail_retry: float = 2.0
+    mail_lease: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -148,6 +151,7 @@ class Settings:
             public_url=environ.get("CASELEDGER_PUBLIC_URL") or "http://127.0.0.1:8000",
             notice_poll=number("CASELEDGER_NOTICE_POLL_SECONDS", "1", float, least=0.01),
             mail_retry=number("CASELEDGER_MAIL_RETRY_SECONDS", "2", float, least=0.01),
+            mail_lease=number("CASELEDGER_MAIL_LEASE_SECONDS", "60", float, least=1),
         )
         if settings.smtp_url:
             try:
@@ -418,7 +422,10 @@ def reminders(settings, views, appeals, directory, calendars, profiles, clock) -
             return DEFAULT_WARNING_WORKING_DAYS
         return int(record.get("warning_working_days", DEFAULT_WARNING_WORKING_DAYS))
 
-    deriver = NoticeDeriver(views.get("notices"), calendars.for_jurisdiction, window_of, directory.addresses_of, clock)
+    view = views.get("notices")
+    if hasattr(view, "claim_lease"):  # SQLite's: no row locks, a claim is a lease
+        view.claim_lease = timedelta(seconds=settings.mail_lease)
+    deriver = NoticeDeriver(view, calendars.for_jurisdiction, window_of, directory.addresses_of, clock)
     runner = BatchRunner(case_feed(appeals), [deriver], 1000)
     mailer = SmtpMailer(settings.smtp_url, settings.mail_from, settings.public_url) if settings.smtp_url else None
     return NoticeProcess(deriver, runner.run_once, mailer, clock, retry_base=settings.mail_retry)

@@ -104,6 +104,8 @@ def _where(q: NoticeQuery, p: str) -> tuple[str, list[Any]]:
 
 
 class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
+    claim_lease = CLAIM_LEASE
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *_tables("TEXT", "TEXT", "INTEGER")]
 
@@ -170,7 +172,7 @@ class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
                 c.execute(
                     "UPDATE notices SET next_attempt_at = ? WHERE key = ? AND channel = ? AND next_attempt_at = ? "
                     "AND sent_at IS NULL",
-                    (_lite(now + CLAIM_LEASE), found.key, found.channel, row[NOTICE.index("next_attempt_at")]),
+                    (_lite(now + self.claim_lease), found.key, found.channel, row[NOTICE.index("next_attempt_at")]),
                 )
                 taken = c.sqlite_cursor.rowcount == 1
             if taken:

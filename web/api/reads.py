@@ -12,8 +12,8 @@ from flask import current_app, g
 
 from domain.actors import Role
 from domain.permissions import check_read
-from projections.notices import Notice, NoticeQuery
 from projections.audit_trail import AuditQuery, recorded_data
+from projections.notices import Notice, NoticeQuery
 from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.reads import (
