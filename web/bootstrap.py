@@ -425,7 +425,9 @@ def reminders(settings, views, appeals, directory, calendars, profiles, clock) -
     view = views.get("notices")
     if hasattr(view, "claim_lease"):  # SQLite's: no row locks, a claim is a lease
         view.claim_lease = timedelta(seconds=settings.mail_lease)
-    deriver = NoticeDeriver(view, calendars.for_jurisdiction, window_of, directory.addresses_of, clock)
+    # Without a relay the notices are the workspace's alone: no mail waits for a server that is not there.
+    recipients = directory.addresses_of if settings.smtp_url else (lambda unit: [])
+    deriver = NoticeDeriver(view, calendars.for_jurisdiction, window_of, recipients, clock)
     runner = BatchRunner(case_feed(appeals), [deriver], 1000)
     mailer = SmtpMailer(settings.smtp_url, settings.mail_from, settings.public_url) if settings.smtp_url else None
     return NoticeProcess(deriver, runner.run_once, mailer, clock, retry_base=settings.mail_retry)
