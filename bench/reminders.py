@@ -14,6 +14,9 @@ In the same run:
   instant to each mail's arrival at the SMTP server is taken. It prints p50, p99 and the worst.
 
     .venv/bin/python bench/reminders.py [--cases 20000] [--trials 20] [--per-trial 5]
+
+Measured with the defaults (81,000 events) on 2 CPUs, PostgreSQL 15 on the same machine: the case
+list 10,586 events/s, the reminder process 8,782 (0.83×); window to mail p50 0.62 s, p99 1.16 s.
 """
 
 from __future__ import annotations
@@ -129,7 +132,7 @@ def main() -> int:
                 print("catch-up from zero, same run:")
                 print(f"  case list view      {events / views_s:>9,.0f} events/s ({views_s:.2f} s)")
                 print(f"  reminder process    {derived / notices_s:>9,.0f} events/s ({notices_s:.2f} s)")
-                print(f"  ratio               {views_s / notices_s:.2f}×")
+                print(f"  reminders / views   {views_s / notices_s:.2f}×")
 
                 latencies = trials(c, clock, arrivals, args.trials, args.per_trial)
                 latencies.sort()
