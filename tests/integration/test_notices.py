@@ -19,6 +19,7 @@ import pytest
 
 from adapters.auth.passwords import Argon2Hasher
 from adapters.mail.smtp import SmtpMailer
+from adapters.profiles.files import PACKAGED
 from adapters.views.notices import CLAIM_LEASE
 from domain.actors import Actor, Role
 from domain.notices import message_id, notice_key
@@ -61,10 +62,11 @@ def mail():
 
 
 @contextmanager
-def opened(url, tmp_path, clock, smtp_url):
+def opened(url, tmp_path, clock, smtp_url, profiles_dir=None):
     container = bootstrap(
         Settings(
             database_url=url,
+            profiles_dir=profiles_dir,
             secret_key="k",
             log_key_file=tmp_path / "log.key",
             read_wait=0,
@@ -90,7 +92,7 @@ def c(url, tmp_path, clock, mail):
         yield container
 
 
-def forwarded(c, n: int = 1) -> list[str]:
+def forwarded(c, n: int = 1, profile: str = "zichuan-2020") -> list[str]:
     """``n`` appeals received and forwarded to the unit on Thu 2026-04-02."""
     ids = []
     for i in range(n):
@@ -102,7 +104,7 @@ def forwarded(c, n: int = 1) -> list[str]:
             subject=f"用电报装迟迟未接通{i}",
             content="企业反映新厂房低压接电申请已逾期未办。",
             enterprise={"name": "淄博某某机械有限公司"},
-            profile="zichuan-2020",
+            profile=profile,
             external_ref=f"WO-{i}",
         )
         c.appeals.forward(appeal.id, PLATFORM, unit=UNIT, occurred_at=sh("2026-04-02 10:00"))
@@ -269,3 +271,24 @@ def test_a_unit_without_addresses_is_told_in_the_workspace_only(c, clock, mail):
     c.notices.run_once()
     assert [n.channel for n in c.notices.view.notices(NoticeQuery())] == ["workspace"]
     assert mail.received == []
+
+
+def test_a_profile_s_wider_window_opens_earlier(url, tmp_path, clock, mail):
+    """A local profile (淄川's rules, 000 item 4) with ``warning_working_days = 2``: the reply ending Wed
+    04-08 00:00 is warned from two working days before — Tue 04-07, then Fri 04-03 (Qingming between) —
+    so from Fri 04-03 00:00, not Thu 04-02 23:59."""
+    local = tmp_path / "profiles"
+    local.mkdir()
+    text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
+    text = text.replace('id = "zichuan-2020"', 'id = "zichuan-warn"\nwarning_working_days = 2')
+    (local / "zichuan-warn.toml").write_text(text, encoding="utf-8")
+    with opened(url, tmp_path, clock, mail.url, profiles_dir=local) as c:
+        c.directory.add_unit(OPERATOR, UNIT, "区供电中心")
+        (case_id,) = forwarded(c, profile="zichuan-warn")
+        clock.now = sh("2026-04-02 23:59")
+        c.notices.run_once()
+        assert c.notices.view.notices(NoticeQuery()) == []
+        clock.now = sh("2026-04-03 00:00")
+        c.notices.run_once()
+        (row,) = c.notices.view.notices(NoticeQuery())
+        assert (row.key, row.channel) == (notice_key(case_id, "unit_reply", 1, "approaching"), "workspace")

@@ -263,6 +263,9 @@ def _projections(args: argparse.Namespace, c) -> int:
         )
         print(f"audit_trail (directory, accountability)\t\t\t{'behind' if c.trail_follower.pending() else 'caught up'}")
         print(f"merkle_log\tsize {c.merkle.size()}\t\t{'behind' if c.merkle.pending() else 'caught up'}")
+        if c.notices is not None:
+            position = c.notices.view.position()
+            print(f"notices\tposition {position}\thead {head}\tlag {max(0, head - position)}")
         return 0
     if args.action == "rebuild":
         if args.name in ("accountability_trail", "all"):
