@@ -88,6 +88,8 @@ READS: dict[str, Grant] = {
     "ledger": Grant(EVERYONE, "own"),
     "accountability": _g(_I, _AU, _S, _A, _U, part="own"),
     "audit_trail": _g(_AU, _I, _A),
+    # Reminders (预警): who was told what and when; a unit reads its own.
+    "notices": _g(_AU, _I, _A, _U, part="own"),
     "bulletin": _g(_P, _S, _I, _AU, _A),
     "projections": Grant(EVERYONE),
     # The Merkle log (docs/http-api.md *Verifiable history*): its checkpoints and key for anyone signed in,

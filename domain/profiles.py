@@ -210,6 +210,14 @@ class PolicyProfile:
         }
 
 
+def check_warning_window(data: Mapping[str, Any], problems: list[str]) -> None:
+    """``warning_working_days``: the reminders' warning window (预警, domain.notices), a whole number of
+    working days of at least 1; absent, the default of one."""
+    value = data.get("warning_working_days")
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30):
+        problems.append("warning_working_days: a whole number of working days from 1 to 30")
+
+
 def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
     """Validates one appeal profile's data; every problem is reported at once (``domain.catalogue.parse_profile``
     reads a profile of any kind)."""
@@ -239,8 +247,10 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         "overdue",
         "accountability",
         "ratings",
+        "warning_working_days",
     }
     problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
+    check_warning_window(data, problems)
     pid, version = need("id", str), need("version", int)
     title, source, jurisdiction = need("title", str), need("source", str), need("jurisdiction", str)
     if version is not None and version < 1:

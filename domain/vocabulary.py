@@ -98,6 +98,7 @@ EVENT = {
     "LoggedIn": "登录",
     "LoginFailed": "登录失败",
     "PasswordChanged": "修改密码",
+    "EmailSet": "设置电子邮箱",
     "TokenRevoked": "吊销令牌",
     "TokensRevoked": "吊销全部令牌",
 }
@@ -196,6 +197,10 @@ PAUSE_REASON = {
 
 # Whom a deadline binds, when its rule says so.
 BINDS = {"unit": "承办单位", "platform": "热线平台"}
+
+# Reminders (预警, domain.notices): what a notice says of its deadline, and how it reached the unit.
+NOTICE_KIND = {"approaching": "即将到期", "ended": "已超期"}
+NOTICE_CHANNEL = {"workspace": "工作台", "mail": "电子邮件"}
 
 
 def name_of(table: dict[str, str], code: str | None) -> str:

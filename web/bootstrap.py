@@ -14,6 +14,14 @@ signing key; by default ``var/log_signing.key``, created on first start),
 ``CASELEDGER_LOG_ORIGIN`` (the name a new key gets, which is the log's origin;
 default ``caseledger.local/log``) and ``CASELEDGER_CHECKPOINT_INTERVAL_SECONDS``
 (default 300: how often the read-model process signs one while the log grows).
+Reminders (预警): ``CASELEDGER_SMTP_URL`` (``smtp://host:port``: the mail relay; unset, no mail is
+sent and the notices are shown in the workspace only), ``CASELEDGER_MAIL_FROM`` (the sender's
+address), ``CASELEDGER_PUBLIC_URL`` (the workspace's address, for the links in mails),
+``CASELEDGER_NOTICE_POLL_SECONDS`` (default 1: how often the reminder process looks for deadlines
+entering their warning window and for mail to send) and ``CASELEDGER_MAIL_RETRY_SECONDS`` (default 2:
+the first wait after a failed attempt, doubled at each failure up to five minutes) and
+``CASELEDGER_MAIL_LEASE_SECONDS`` (default 60; SQLite only: how long a mail taken by a sender that then
+died waits before another sender takes it).
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from adapters.auth.login_log import SQLLoginLog
 from adapters.auth.passwords import Argon2Hasher
 from adapters.calendar.official import CalendarSource
+from adapters.mail.smtp import SmtpMailer, SmtpURLError, parse_smtp_url
 from adapters.persistence.append_only import protect_recorder, protect_table
 from adapters.persistence.database import Database, database_from_url, private_directory, schema_lock
 from adapters.persistence.fast_read import case_feed, notification_reader
@@ -53,6 +62,7 @@ from domain.appeals.service import AppealService
 from domain.approvals.service import ApprovalService
 from domain.directory.records import PasswordHasher, Unit, User
 from domain.directory.service import DirectoryService
+from domain.notices import DEFAULT_WARNING_WORKING_DAYS
 from domain.time_source import TimeSource, utc_now
 from projections.accountability.process import ProcessFollower
 from projections.accountability.trail import AccountabilityTrail
@@ -63,6 +73,7 @@ from projections.cases.deadline_watch import DeadlineWatch, ReadModelBehind
 from projections.feed import CASE_KINDS, CaseFeed
 from projections.follow import follow
 from projections.ledger.appeals import Ledger
+from projections.notices import NoticeDeriver, NoticeProcess
 from projections.runner import BatchRunner
 from projections.tlog import MerkleLog, Source
 from web.auth import TokenService
@@ -88,6 +99,13 @@ class Settings:
     # accountability process) to reach the log's head as of the request, before it answers from what
     # they hold. 0 answers at once: for a deployment, or a test, in which nothing follows the log.
     read_wait: float = 3.0
+    # Reminders (预警): the mail relay (None: no mail), the sender, the workspace's public address.
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    notice_poll: float = 1.0
+    mail_retry: float = 2.0
+    mail_lease: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -128,7 +146,18 @@ class Settings:
             checkpoint_interval=timedelta(seconds=number("CASELEDGER_CHECKPOINT_INTERVAL_SECONDS", "300", float)),
             trusted_proxies=number("CASELEDGER_TRUSTED_PROXIES", "0", least=0),
             read_wait=number("CASELEDGER_READ_WAIT_SECONDS", "3", float, least=0),
+            smtp_url=environ.get("CASELEDGER_SMTP_URL") or None,
+            mail_from=environ.get("CASELEDGER_MAIL_FROM") or None,
+            public_url=environ.get("CASELEDGER_PUBLIC_URL") or "http://127.0.0.1:8000",
+            notice_poll=number("CASELEDGER_NOTICE_POLL_SECONDS", "1", float, least=0.01),
+            mail_retry=number("CASELEDGER_MAIL_RETRY_SECONDS", "2", float, least=0.01),
+            mail_lease=number("CASELEDGER_MAIL_LEASE_SECONDS", "60", float, least=1),
         )
+        if settings.smtp_url:
+            try:
+                parse_smtp_url(settings.smtp_url)
+            except SmtpURLError as exc:
+                problems.append(f"CASELEDGER_SMTP_URL={exc}")
         if problems:
             raise SettingsError("; ".join(problems))
         return settings
@@ -160,6 +189,7 @@ class Container:
     trail_follower: TrailFollower  # the audit trail's rows of the directory's and the accountability record's acts
     verifications: Verifications  # the verifications run, the latest read by the case pages
     clock: TimeSource = utc_now  # the one time source: every route, service, view and report asks it
+    notices: NoticeProcess | None = None  # reminders (预警): derived from the log, kept in an outbox, mailed
 
     def feed(self) -> CaseFeed:
         """The appeal log for the read models, read and decoded the faster way."""
@@ -200,6 +230,18 @@ class Container:
             time.sleep(0.02)
         return True
 
+    def wait_for_notices(self, timeout: float | None = None) -> bool:
+        """Read-your-writes for the reminders: their process (run beside the server) has derived what
+        the log held when the call was made."""
+        assert self.notices is not None
+        head = self.appeals.recorder.max_notification_id() or 0
+        deadline = time.monotonic() + (self.settings.read_wait if timeout is None else timeout)
+        while self.notices.view.position() < head:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
     def wait_for_merkle(self, timeout: float | None = None) -> bool:
         """Read-your-writes for the Merkle log: waits until every event recorded before the call is a
         leaf (the read-model process makes them so, never a request)."""
@@ -226,17 +268,29 @@ class Container:
             time.sleep(0.02)
         return True
 
-    def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000) -> None:
-        """Runs every read model and the accountability process until ``stop`` is set."""
+    def follow(self, stop: threading.Event, poll: float = 0.1, batch_size: int = 1000, notices: bool = True) -> None:
+        """Runs every read model, the accountability process and (unless ``notices`` is false) the
+        reminders' process until ``stop`` is set."""
         process = threading.Thread(
             target=follow, args=(self.run_accountability, stop, poll, "accountability process"), daemon=True
         )
         process.start()
         sequencer = threading.Thread(target=follow, args=(self.run_merkle, stop, poll, "merkle log"), daemon=True)
         sequencer.start()
+        reminders = None
+        if notices:
+            reminders = threading.Thread(target=self.follow_notices, args=(stop,), daemon=True)
+            reminders.start()
         self.runner(batch_size).run_forever(stop, poll)
         process.join()
         sequencer.join()
+        if reminders is not None:
+            reminders.join()
+
+    def follow_notices(self, stop: threading.Event) -> None:
+        """The reminders' process (``projections.notices``): derives and sends until ``stop`` is set."""
+        assert self.notices is not None
+        follow(self.notices.run_once, stop, self.settings.notice_poll, "reminder process")
 
     def deadline_watch(self, run_index: bool = False) -> DeadlineWatch:
         """The sweep over the case list's deadline index, which must have reached the log's head.
@@ -333,6 +387,7 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
             )
         checkpoints = Checkpoints(merkle, views.get("merkle_log"), signer, settings.checkpoint_interval, clock)
         trail_follower = TrailFollower(views.get("audit_trail"), directory, accountability, case_number(appeals))
+        notices = reminders(settings, views, appeals, directory, calendars, profiles, clock)
         opened.pop_all()
     return Container(
         settings,
@@ -355,7 +410,29 @@ def _wire(settings, database, calendars, profiles, clock, hasher) -> Container:
         trail_follower,
         Verifications(side_tables),
         clock,
+        notices,
     )
+
+
+def reminders(settings, views, appeals, directory, calendars, profiles, clock) -> NoticeProcess:
+    """The reminders' process: its own runner over the case log, and the relay if one is set."""
+
+    def window_of(profile_id: str) -> int:
+        try:
+            record = profiles.get(profile_id, kind=None).record
+        except KeyError:
+            return DEFAULT_WARNING_WORKING_DAYS
+        return int(record.get("warning_working_days", DEFAULT_WARNING_WORKING_DAYS))
+
+    view = views.get("notices")
+    if hasattr(view, "claim_lease"):  # SQLite's: no row locks, a claim is a lease
+        view.claim_lease = timedelta(seconds=settings.mail_lease)
+    # Without a relay the notices are the workspace's alone: no mail waits for a server that is not there.
+    recipients = directory.addresses_of if settings.smtp_url else (lambda unit: [])
+    deriver = NoticeDeriver(view, calendars.for_jurisdiction, window_of, recipients, clock)
+    runner = BatchRunner(case_feed(appeals), [deriver], 1000)
+    mailer = SmtpMailer(settings.smtp_url, settings.mail_from, settings.public_url) if settings.smtp_url else None
+    return NoticeProcess(deriver, runner.run_once, mailer, clock, retry_base=settings.mail_retry)
 
 
 def case_number(appeals: AppealService) -> Callable[[UUID], str | None]:

@@ -10,6 +10,7 @@ from adapters.views.accountability import PostgresAccountabilityTrailView, SQLit
 from adapters.views.audit_trail import PostgresAuditTrailView, SQLiteAuditTrailView
 from adapters.views.cases import PostgresCaseListView, SQLiteCaseListView
 from adapters.views.ledger import PostgresLedgerView, SQLiteLedgerView
+from adapters.views.notices import PostgresNoticeView, SQLiteNoticeView
 from adapters.views.tlog import PostgresMerkleView, SQLiteMerkleView
 
 VIEW_CLASSES: dict[str, dict[str, type[TrackingRecorder]]] = {
@@ -19,6 +20,7 @@ VIEW_CLASSES: dict[str, dict[str, type[TrackingRecorder]]] = {
         "ledger": SQLiteLedgerView,
         "accountability_trail": SQLiteAccountabilityTrailView,
         "merkle_log": SQLiteMerkleView,
+        "notices": SQLiteNoticeView,
     },
     "postgresql": {
         "audit_trail": PostgresAuditTrailView,
@@ -26,6 +28,7 @@ VIEW_CLASSES: dict[str, dict[str, type[TrackingRecorder]]] = {
         "ledger": PostgresLedgerView,
         "accountability_trail": PostgresAccountabilityTrailView,
         "merkle_log": PostgresMerkleView,
+        "notices": PostgresNoticeView,
     },
 }
 

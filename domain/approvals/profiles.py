@@ -30,6 +30,7 @@ from domain.profiles import (
     _parse_accountability,
     _parse_overdue,
     _plain,
+    check_warning_window,
 )
 from domain.vocabulary import citation
 
@@ -48,6 +49,7 @@ _TOP_KEYS = _OWN_KEYS | {
     "escalation",
     "overdue",
     "accountability",
+    "warning_working_days",
 }
 _MATTER_KEYS = frozenset({"code", "title", "source", "commitment", "decision", "department_review", "joint"})
 _CODE = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -249,6 +251,7 @@ def parse_approval_profile(data: Mapping[str, Any], origin: str) -> ApprovalProf
     """Validates one approval profile (after its fallback is merged in); every problem is reported at once."""
     problems: list[str] = []
     problems += [f"{k}: unknown key" for k in sorted(set(data) - _TOP_KEYS)]
+    check_warning_window(data, problems)
     pid, title, source, jurisdiction = (_text(data, k, "", problems) for k in ("id", "title", "source", "jurisdiction"))
     version = data.get("version")
     if not _whole(version):

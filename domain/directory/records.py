@@ -10,6 +10,7 @@ concurrent logins never conflict on it.
 from __future__ import annotations
 
 import abc
+import re
 from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -17,9 +18,12 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.actors import Role
+from domain.errors import NotAllowedInState, ValidationFailed
 
 _UNITS = uuid5(NAMESPACE_URL, "urn:caseledger:unit")
 _USERS = uuid5(NAMESPACE_URL, "urn:caseledger:user")
+# An e-mail address as the reminders need one: a local part, "@", a domain with a dot; no spaces.
+EMAIL = re.compile(r"[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,63}")
 
 
 class PasswordHasher(abc.ABC):
@@ -108,6 +112,7 @@ class User(Aggregate):
         self.active = True
         self.tokens_valid_after: datetime = timestamp
         self.revoked_tokens: dict[str, datetime] = {}
+        self.email: str | None = None
 
     @event("Disabled", topic="caseledger:User.Disabled")
     def disable(self, reason: str | None, actor: dict[str, Any], timestamp: datetime | None = None) -> None:
@@ -161,6 +166,31 @@ class User(Aggregate):
     def revoke_all_tokens(self, actor: dict[str, Any], timestamp: datetime | None = None) -> None:
         assert timestamp is not None  # the library passes each event's own timestamp
         self.tokens_valid_after = timestamp
+
+    def set_email(self, address: str | None, actor: dict[str, Any]) -> None:
+        """Sets (or, with None, clears) the address the user's reminders (预警) are mailed to."""
+        self.check_set_email(address)
+        self._email_set(address=address, actor=actor)
+
+    def check_set_email(self, address: str | None) -> None:
+        """Every refusal ``set_email`` would give, recording nothing."""
+        if address is not None and not EMAIL.fullmatch(address):
+            raise ValidationFailed(
+                {"address": "an e-mail address such as name@example.org"}, zh={"address": "请填写有效的电子邮箱地址"}
+            )
+        if address == self.address:
+            raise NotAllowedInState(
+                f"user {self.username} already has that address", "该用户的电子邮箱已是这个地址，无需更改"
+            )
+
+    @event("EmailSet", topic="caseledger:User.EmailSet")
+    def _email_set(self, address: str | None, actor: dict[str, Any]) -> None:
+        self.email = address
+
+    @property
+    def address(self) -> str | None:
+        """The user's e-mail address (None: none set; users recorded before addresses existed have none)."""
+        return getattr(self, "email", None)
 
     def accepts_token(self, token_id: str, issued_at: datetime) -> bool:
         return self.active and issued_at >= self.tokens_valid_after and token_id not in self.revoked_tokens

@@ -45,10 +45,10 @@ _PUNCTUATION = "“.”“_”“-”"
 # The acts of administration on units and users, by event type: what ``recent_acts`` lists.
 ACTS = {
     "Unit": ("Registered", "Disabled", "HeadAppointed"),
-    "User": ("Registered", "Disabled", "Enabled", "PasswordChanged", "TokensRevoked"),
+    "User": ("Registered", "Disabled", "Enabled", "PasswordChanged", "TokensRevoked", "EmailSet"),
 }
 # What an act said, as ``recent_acts`` gives it (never a password hash).
-ACT_DATA = ("name", "parent", "role", "unit", "from_day", "reason")
+ACT_DATA = ("name", "parent", "role", "unit", "from_day", "reason", "address")
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,15 @@ class DirectoryService(Application[UUID]):
             raise ValidationFailed({"password": f"at least {MIN_PASSWORD} characters"}, zh={"password": PASSWORD_ZH})
         digest = self.hasher.hash(password)
         return self._change_user(username, lambda u: u.change_password(password_hash=digest, actor=actor.as_record()))
+
+    def set_email(self, actor: Actor, username: str, address: str | None) -> User:
+        """Sets the address a user's reminders (预警) are mailed to; an empty one clears it."""
+        address = (address or "").strip() or None
+        return self._change_user(username, lambda u: u.set_email(address, actor=actor.as_record()))
+
+    def addresses_of(self, unit: str) -> list[str]:
+        """The e-mail addresses of a unit's active users, in the order they were registered."""
+        return [u.address for u in self.users() if u.unit == unit and u.active and u.address]
 
     def user(self, username: str) -> User | None:
         return self._find(User.create_id(username), User)

@@ -107,3 +107,19 @@ def test_unit_head_for_an_unknown_unit_or_a_bad_day_is_refused(sqlite_env, tmp_p
     assert "NO-SUCH" in refused(["unit", "head", "NO-SUCH", "李四", "--from", "2026-10-09"], sqlite_env, tmp_path)
     line = refused(["unit", "head", "NO-SUCH", "李四", "--from", "2026-13-09"], sqlite_env, tmp_path, status=2)
     assert "--from" in line and "2026-13-09" in line
+
+
+def test_an_e_mail_address_that_is_no_address_is_named_and_nothing_is_recorded(sqlite_env, tmp_path):
+    run_cli(["user", "add", "auditor1", "--role", "auditor"], sqlite_env, tmp_path, PASSWORD)
+    line = refused(["user", "email", "auditor1", "not an address"], sqlite_env, tmp_path)
+    assert line == "caseledger: address: an e-mail address such as name@example.org"
+    done = run_cli(["user", "email", "auditor1", "shen@ban.example.cn"], sqlite_env, tmp_path)
+    assert done.stdout.strip() == "e-mail of auditor1 set to shen@ban.example.cn"
+    again = refused(["user", "email", "auditor1", "shen@ban.example.cn"], sqlite_env, tmp_path)
+    assert again == "caseledger: user auditor1 already has that address"
+
+
+def test_a_relay_that_is_no_smtp_url_is_named_at_start(tmp_path):
+    env = server_env(f"sqlite:///{tmp_path}/cli.sqlite3") | {"CASELEDGER_SMTP_URL": "mail.example.cn:25"}
+    line = refused(["notices", "status"], env, tmp_path, status=2)
+    assert line == "caseledger: CASELEDGER_SMTP_URL='mail.example.cn:25': give smtp://host:port"

@@ -241,3 +241,20 @@ def test_no_web_label_is_an_english_word_or_a_code():
             for code, name in table.items():
                 text = name[0] if isinstance(name, tuple) else name
                 assert CJK.search(text), (code, text)
+
+
+def test_every_kind_and_channel_of_a_reminder_has_its_name():
+    """预警: 即将到期, 已超期; 工作台, 电子邮件."""
+    from domain.notices import Channel, NoticeKind
+    from domain.vocabulary import NOTICE_CHANNEL, NOTICE_KIND
+
+    _named(NOTICE_KIND, [k.value for k in NoticeKind])
+    _named(NOTICE_CHANNEL, [c.value for c in Channel])
+
+
+def test_setting_an_e_mail_address_has_its_name_in_the_trail():
+    from domain.vocabulary import EVENT
+    from web.labels import TRAIL_EVENT
+
+    _named(EVENT, ["EmailSet"])
+    _named(TRAIL_EVENT, ["User.EmailSet"])

@@ -10,11 +10,19 @@ from datetime import datetime
 
 from flask import current_app, g
 
+from domain.actors import Role
 from domain.permissions import check_read
 from projections.audit_trail import AuditQuery, recorded_data
+from projections.notices import Notice, NoticeQuery
 from web.api.blueprint import Blueprint
 from web.api.presenters import iso
-from web.api.schemas.reads import AuditArgsSchema, AuditTrailSchema, ProjectionsSchema
+from web.api.schemas.reads import (
+    AuditArgsSchema,
+    AuditTrailSchema,
+    NoticeArgsSchema,
+    NoticesSchema,
+    ProjectionsSchema,
+)
 
 blp = Blueprint("reads", __name__, url_prefix="/api", description="Audit trail and read-model status")
 
@@ -61,6 +69,40 @@ def trail_entry(r: dict) -> dict:
         "recorded_at": iso(_instant(r["recorded_at"])),
         "occurred_at": iso(_instant(r["occurred_at"])),
         "data": recorded_data(r["data"]),
+    }
+
+
+@blp.route("/notices", methods=["GET"])
+@blp.arguments(NoticeArgsSchema, location="query")
+@blp.response(200, NoticesSchema)
+def notices(args):
+    """Reminders (预警): who was told what and when (auditors, inspectors, admins; a unit, its own)."""
+    actor = g.actor
+    unit = args.get("unit") or (actor.unit if actor.role is Role.UNIT else None)
+    check_read("notices", actor, unit=unit)
+    container = current_app.extensions["caseledger"]
+    container.wait_for_notices()
+    query = NoticeQuery(
+        unit=unit, case_id=str(args["case_id"]) if args.get("case_id") else None, since=args.get("since")
+    )
+    return {"items": [notice_item(n) for n in container.notices.view.notices(query)]}
+
+
+def notice_item(n: Notice) -> dict:
+    return {
+        "key": n.key,
+        "case_id": n.case_id,
+        "case_no": n.case_no,
+        "unit": n.unit,
+        "deadline": n.deadline,
+        "kind": n.kind,
+        "due": iso(n.due),
+        "created_at": iso(n.created_at),
+        "channel": n.channel,
+        "to": n.to,
+        "sent_at": iso(n.sent_at),
+        "attempts": n.attempts,
+        "last_error": n.last_error,
     }
 
 

@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     projections = commands.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     run = projections.add_parser("run", help="catch up, then follow the event log until stopped")
     run.add_argument("--batch-size", type=int, default=5000)
+    run.add_argument(
+        "--no-notices", action="store_true", help="do not run the reminders (run 'caseledger notices run' instead)"
+    )
     rebuild = projections.add_parser("rebuild", help="rebuild a read model from the first event")
     rebuild.add_argument("name", help="case_list, ledger, audit_trail, accountability_trail or all")
     rebuild.add_argument("--batch-size", type=int, default=5000)
@@ -108,6 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         if action == "disable":
             one.add_argument("--reason")
 
+    email = user.add_parser("email", help="set the address a user's reminders are mailed to ('' clears it)")
+    email.add_argument("name")
+    email.add_argument("address")
+
+    notices = commands.add_parser("notices", help="reminders (预警)").add_subparsers(dest="action", required=True)
+    notices.add_parser("run", help="derive the reminders from the log and send their mail until stopped")
+    notices.add_parser("status", help="the reminders' position and the mail not yet sent")
+
     cli_audit.add_parser(commands)
     cli_import.add_parser(commands)
 
@@ -129,7 +140,11 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"CASELEDGER_DATABASE_URL={exc}", 2)
         return serve.run(args, settings)
     try:
-        if (args.command, getattr(args, "action", None)) in (("projections", "run"), ("deadlines", "watch")):
+        if (args.command, getattr(args, "action", None)) in (
+            ("projections", "run"),
+            ("deadlines", "watch"),
+            ("notices", "run"),
+        ):
             container = _bootstrap_when_reachable(settings)  # a long-running process waits for the database
             if container is None:
                 return 0
@@ -184,6 +199,8 @@ def _run(args: argparse.Namespace, c) -> int:
         return _projections(args, c)
     if args.command == "deadlines":
         return _deadlines(args, c)
+    if args.command == "notices":
+        return _notices(args, c)
     if args.command == "audit":
         return cli_audit.run(args, c)
     if args.command == "import":
@@ -222,6 +239,9 @@ def _run(args: argparse.Namespace, c) -> int:
     elif args.action == "passwd":
         c.directory.set_password(operator, args.name, _password())
         print(f"password of {args.name} changed; earlier tokens revoked")
+    elif args.action == "email":
+        u = c.directory.set_email(operator, args.name, args.address)
+        print(f"e-mail of {u.username} {'set to ' + u.address if u.address else 'cleared'}")
     elif args.action == "revoke-tokens":
         c.directory.revoke_all_tokens(operator, args.name)
         print(f"every token of {args.name} revoked")
@@ -253,6 +273,9 @@ def _projections(args: argparse.Namespace, c) -> int:
                 print(
                     f"{name}\t{'active' if h.active else 'standby'}\t{h.who}\t{'since ' + h.since if h.since else ''}"
                 )
+        if c.notices is not None:
+            position = c.notices.view.position()
+            print(f"notices\tposition {position}\thead {head}\tlag {max(0, head - position)}")
         return 0
     if args.action == "rebuild":
         if args.name in ("accountability_trail", "all"):
@@ -288,14 +311,14 @@ def _projections(args: argparse.Namespace, c) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-            c.follow(step_down, batch_size=args.batch_size)
+            c.follow(step_down, batch_size=args.batch_size, notices=not args.no_notices)
 
         return _elected(c, "projections", "读模型进程", "a read-model process", follow)
     return 2
 
 
 #: What runs as a process of its own, elected: one active per database, the others standing by.
-ELECTED = ("projections", "deadline-watch")
+ELECTED = ("projections", "deadline-watch", "notices")
 
 
 def _elected(c, name: str, chinese: str, english: str, work) -> int:
@@ -316,6 +339,25 @@ def _elected(c, name: str, chinese: str, english: str, work) -> int:
 
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
+
+
+def _notices(args: argparse.Namespace, c) -> int:
+    process = c.notices
+    if args.action == "status":
+        head = c.appeals.recorder.max_notification_id() or 0
+        print(f"notices\tposition {process.view.position()}\thead {head}\tunsent mail {process.view.unsent()}")
+        return 0
+
+    def follow(step_down: threading.Event) -> None:
+        print(
+            f"reminders from {process.view.position()}; mail "
+            f"{'to ' + c.settings.smtp_url if process.mailer else 'not sent (no CASELEDGER_SMTP_URL)'}",
+            file=sys.stderr,
+            flush=True,
+        )
+        c.follow_notices(step_down)
+
+    return _elected(c, "notices", "预警发送进程", "a reminder process", follow)
 
 
 WATCH = Actor("deadline-watch", Role.PLATFORM)

@@ -67,6 +67,11 @@ def add_parser(commands) -> None:
         help="do not run the read models in the server (run 'caseledger projections run' instead)",
     )
     serve.add_argument(
+        "--no-notices",
+        action="store_true",
+        help="do not run the reminders beside the read models (run 'caseledger notices run' instead)",
+    )
+    serve.add_argument(
         "--deadline-watch",
         action="store_true",
         help="also sweep deadlines every minute beside the server (as 'caseledger deadlines watch')",
@@ -81,6 +86,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         args.workers,
         not args.no_projections,
         args.deadline_watch,
+        notices=not args.no_notices,
         threads=args.threads,
         timeout=args.timeout,
         keepalive=args.keepalive,
@@ -118,6 +124,7 @@ def _serve(
     projections: bool,
     deadline_watch: bool = False,
     *,
+    notices: bool = True,
     threads: int = 4,
     timeout: int = 30,
     keepalive: int = 5,
@@ -142,7 +149,17 @@ def _serve(
         """
         if projections:
             children.append(
-                subprocess.Popen([sys.executable, "-m", "web.cli.main", "projections", "run"], env=child_env)
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "web.cli.main",
+                        "projections",
+                        "run",
+                        *([] if notices else ["--no-notices"]),
+                    ],
+                    env=child_env,
+                )
             )
         if deadline_watch:
             children.append(

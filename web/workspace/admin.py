@@ -66,6 +66,12 @@ class UserActForm(FlaskForm):
     """启用 or 结束全部会话: a button and its CSRF token."""
 
 
+class EmailForm(FlaskForm):
+    """设置电子邮箱: where the user's reminders (预警) are mailed; empty clears it."""
+
+    address = StringField("电子邮箱")
+
+
 # The domain's name of a field a refusal names → the form's field, per form.
 UNIT_FIELDS = {"code": "code", "name": "name", "parent": "code"}
 HEAD_FIELDS = {"code": "code", "name": "name", "from": "from_day"}
@@ -233,6 +239,28 @@ def admin_revoke_tokens(username: str):
     )
 
 
+@bp.post("/admin/users/<username>/email")
+@for_roles(ADMINS)
+def admin_user_email(username: str):
+    """设置电子邮箱 (``caseledger user email``): the address the user's reminders (预警) are mailed to."""
+    form = EmailForm()
+    address = (form.address.data or "").strip()
+    try:
+        user = container().directory.set_email(g.actor, username, address)
+    except CaseNotFound:
+        return error_page(404, "未找到", "没有这个用户。")
+    except ValidationFailed as refused:
+        return _users_page(errors={"rows": {username: refused.zh.get("address", "电子邮箱地址无效")}}, status=422)
+    except NotAllowedInState as refused:
+        return _users_page(errors={"rows": {username: refused.zh or "该用户当前不能办理此项"}}, status=409)
+    flash(
+        f"已将用户 {username} 的电子邮箱设为 {user.address}。"
+        if user.address
+        else f"已清除用户 {username} 的电子邮箱。"
+    )
+    return redirect(url_for("workspace.admin_users"), 303)
+
+
 def _user_act(username: str, act, done: str):
     try:
         act()
@@ -262,6 +290,7 @@ def _users_page(user_form: NewUserForm | None = None, errors: dict[str, dict[str
         acts=[_act(a, "user", names) for a in directory.recent_acts(User, RECENT_ACTS)],
         disable_form=DisableForm(formdata=None),
         act_form=UserActForm(formdata=None),
+        email_form=EmailForm(formdata=None),
     ), status
 
 
@@ -273,6 +302,7 @@ def _user_row(user: User, names: dict[str, str], last: dict[str, Any]) -> dict[s
         "active": user.active,
         "last_sign_in": shown_at(last[user.username]) if user.username in last else "",
         "self": user.username == g.actor.user,
+        "email": user.address or "",
     }
 
 
@@ -334,6 +364,8 @@ def _act(act: DirectoryAct, kind: str, names: dict[str, str]) -> dict[str, str]:
             details.append(f"单位：{names.get(data['unit'], data['unit'])}")
     if act.type == "HeadAppointed":
         details.append(f"主要负责人：{data.get('name', '')}，自 {data.get('from_day', '')} 起")
+    if act.type == "EmailSet":
+        details.append(f"电子邮箱：{data['address']}" if data.get("address") else "清除电子邮箱")
     if data.get("reason"):
         details.append(f"理由：{data['reason']}")
     return {

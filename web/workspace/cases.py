@@ -24,6 +24,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from domain.deadlines.clocks import DeadlineState, ExtensionOffer, working_days_left
 from domain.errors import NotAllowedInState, ValidationFailed, VersionConflict
+from domain.notices import in_window
 from web.api import appeals as api_appeals
 from web.api import approvals as api_approvals
 from web.api.presenters import approval_json, case_json, iso
@@ -72,7 +73,7 @@ from web.workspace.forms import (
     choices,
 )
 from web.workspace.joint import JointHandlingForm, JointMeetingForm, joint_facts
-from web.workspace.pages import bp, container, unit_name, unit_names
+from web.workspace.pages import bp, container, unit_name, unit_names, warning_days
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         profile_title=_profile_title(case.policy["id"], kind),
         channel=channel_name(getattr(case, "channel", None)),
         matter_source=citation((case.policy.get("matter") or {}).get("source")),
-        deadlines=[_deadline(d, calendar, now) for d in states],
+        deadlines=[_deadline(d, calendar, now, warning_days(case.policy["id"])) for d in states],
         history=_timeline(kind, history, titles, case_id),
         joint=joint_facts(present(case, states)) if kind == "appeal" else None,
         replay=replay,
@@ -358,7 +359,7 @@ def _choice_refusals(kind: str, verdicts) -> dict[str, str]:
     return {"initial": refusal_text(initial.refusal)} if initial and initial.refusal else {}
 
 
-def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
+def _deadline(d: DeadlineState, calendar, now: datetime, window: int = 1) -> dict[str, Any]:
     """A deadline as the page shows it, from the one verdict (domain.deadlines.clocks.evaluate)."""
     running = d.met_at is None and d.cancelled_at is None
     if d.met_at is not None:
@@ -384,6 +385,8 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
         "days_left": working_days_left(d.due, calendar, now) if running and not d.paused else None,
         "state": state,
         "overdue": running and d.overdue,
+        # 即将到期: within the profile's warning window (预警), running and not yet ended.
+        "approaching": running and not d.paused and bool(d.unit) and in_window(d.ends_at, now, calendar, window),
         "provisional": d.provisional,
         "paused": d.paused,
         "met": shown_at(d.met_at),

@@ -43,6 +43,7 @@ from domain.appeals.ratings import RECTIFICATION, RECTIFICATION_TITLE
 from domain.approvals.profiles import DEADLINE_TITLES
 from domain.deadlines.clocks import ended_by, working_days_left
 from domain.errors import AuthenticationFailed, CaseNotFound, LoginThrottled, NotPermitted
+from domain.notices import DEFAULT_WARNING_WORKING_DAYS, in_window
 from domain.permissions import EVERYONE, listing_unit
 from projections.cases.case_list import CaseListQuery
 from projections.cases.deadline_watch import ReadModelBehind
@@ -131,6 +132,7 @@ NAV = (
     ("堵点分析", "workspace.recurring_report"),
     ("本单位台账", "workspace.unit_ledger"),  # a unit's own, for a unit user (the others reach it from the register)
     ("本单位问责记录", "workspace.unit_accountability"),
+    ("预警通知", "workspace.notices_page"),
     ("办理记录检索", "workspace.audit_trail"),
     ("存证核验", "workspace.audit_verify"),
     ("单位管理", "workspace.admin_units"),
@@ -321,6 +323,7 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "due": iso(due, "minutes").replace("T", " ")[:16] if due else "",
         "days_left": working_days_left(due, calendar, now) if due else None,
         "overdue": ended_by(ends, now),
+        "approaching": bool(ends) and in_window(ends, now, calendar, warning_days(row["profile"])),
         "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
         "merge_notice": merge_notice(row.get("merged_into"), row.get("repeats") or 0),
@@ -342,6 +345,12 @@ def _deadline_title(profile_id: str, kind: str, name: str | None) -> str:
             rules = []
         cache[profile_id] = {r.name: r.title for r in rules} | {RECTIFICATION: RECTIFICATION_TITLE}
     return cache[profile_id].get(name, name)
+
+
+def warning_days(profile_id: str) -> int:
+    """The profile's warning window (预警), in working days before a deadline's end."""
+    notices = container().notices
+    return notices.deriver.window_of(profile_id) if notices else DEFAULT_WARNING_WORKING_DAYS
 
 
 def _calendar(profile_id: str, kind: str):

@@ -82,6 +82,8 @@ def test_case_policy_holds_only_what_governs_one_case():
         (lambda d: d["deadlines"][0].update(length=0), "'length' must be a whole number"),
         (lambda d: d["deadlines"][1].update(unit="hours"), "'cutoff' cannot apply"),
         (lambda d: d.update(categories=["gossip"]), "categories:"),
+        (lambda d: d.update(warning_working_days=0), "warning_working_days: a whole number of working days"),
+        (lambda d: d.update(warning_working_days="1"), "warning_working_days: a whole number of working days"),
         (
             lambda d: d.update(extension={"deadline": "nope", "max_total": 30, "source": "x"}),
             "no deadline named 'nope'",
@@ -94,6 +96,15 @@ def test_malformed_profile_is_refused_with_a_message_naming_the_key(edit, messag
     with pytest.raises(ProfileError) as refused:
         parse_profile(data, "zichuan-2020.toml")
     assert "zichuan-2020.toml" in str(refused.value) and message in str(refused.value)
+
+
+@pytest.mark.parametrize("pid", ["zichuan-2020", "licensing-law-2019"])
+def test_a_profile_of_either_kind_may_widen_its_warning_window(pid):
+    """预警: no packaged profile sets a window (no document does); a local one may, in working days."""
+    data = packaged(pid)
+    assert "warning_working_days" not in data
+    data["warning_working_days"] = 2
+    assert parse_profile(data, f"{pid}.toml").record["warning_working_days"] == 2
 
 
 def test_tiered_profile_needs_a_default_tier():

@@ -137,3 +137,29 @@ class ProjectionStatusSchema(ma.Schema):
 class ProjectionsSchema(ma.Schema):
     head = ma.fields.Integer(required=True)
     projections = ma.fields.List(ma.fields.Nested(ProjectionStatusSchema), required=True)
+
+
+class NoticeArgsSchema(ma.Schema):
+    unit = Text(validate=validate.Length(min=1, max=64), metadata={"description": "a unit's code (a unit: its own)"})
+    case_id = ma.fields.UUID()
+    since = Timestamp(metadata={"description": "notices created at or after this time"})
+
+
+class NoticeSchema(ma.Schema):
+    key = Text(metadata={"description": "case:deadline:round:kind — one notice, whatever its channels"})
+    case_id = Text()
+    case_no = Text()
+    unit = Text()
+    deadline = Text()
+    kind = Text(metadata={"description": "approaching (即将到期) or ended (已超期)"})
+    due = Text()
+    created_at = Text()
+    channel = Text(metadata={"description": "workspace or mail"})
+    to = Text(metadata={"description": "the unit (workspace), or the addresses mailed, comma-separated"})
+    sent_at = Text(allow_none=True)
+    attempts = ma.fields.Integer()
+    last_error = Text(allow_none=True)
+
+
+class NoticesSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(NoticeSchema))

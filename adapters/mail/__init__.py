@@ -1,0 +1,1 @@
+"""Outgoing mail: the reminders (预警) to an SMTP relay."""
