@@ -8,6 +8,7 @@ from marshmallow import validate
 from domain.status import Status
 from projections.cases.case_list import SORTS
 from web.api.schemas.common import Text
+from web.api.schemas.handback import HandbackSchema
 from web.api.schemas.merge import CallerSchema, CaseLinkSchema, SuggestedRepeatSchema
 
 
@@ -86,6 +87,9 @@ class AppealSchema(ma.Schema):
     )
     merged = ma.fields.List(
         ma.fields.Nested(CaseLinkSchema), metadata={"description": "the repeats merged into this case"}
+    )
+    handback = ma.fields.Nested(
+        HandbackSchema, allow_none=True, metadata={"description": "退单: the latest hand-back and its ruling"}
     )
     suggested_repeats = ma.fields.List(
         ma.fields.Nested(SuggestedRepeatSchema),
