@@ -484,7 +484,6 @@ class Appeal(Case):
         if upheld:
             end_not_binding(self.clocks, self.handback["unit"], at, seq)
             self.status, self.unit, self.co_units = Status.RECEIVED.value, None, []
-            self.responded_seq, self.answered_initial = None, False
         else:
             self.status = self.handback["status"]
 

@@ -94,3 +94,30 @@ def test_the_openapi_document_describes_the_ruling(live):
     assert {"upheld", "note", "unit", "co_units"} <= set(schema["properties"])
     appeal = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "handback" in spec["components"]["schemas"][appeal]["properties"]
+
+
+def test_ledgers_and_the_bulletin_count_the_ruling_for_the_unit_that_asked(live):
+    """国办函〔2025〕66号 and RULES §1.5: an upheld hand-back (ruled Mon 11-16) takes the misrouted case out of the
+    asking unit's ``forwarded`` for November 2026, so it never lowers its response rate; the case counts for the
+    unit it is re-forwarded to; a refused one leaves it counted. The monthly bulletin carries the same counts."""
+    upheld_unit, refused_unit, new_unit = fresh_unit(live), fresh_unit(live), fresh_unit(live)
+    for unit, body in (
+        (upheld_unit, {"upheld": True, "note": "同意退单。", "unit": new_unit}),
+        (refused_unit, {"upheld": False, "note": "不同意退单。"}),
+    ):
+        case = handed_back(live, unit)
+        body["occurred_at"] = "2026-11-16T10:00:00+08:00"
+        assert live.post(f"/api/appeals/{case['id']}/rule-handback", body).status_code == 200
+
+    def counts(unit):
+        response = live.get(f"/api/units/{unit}/ledger?period=2026-11", user="super")
+        assert response.status_code == 200, response.json
+        c = response.json["counts"]
+        return (c["forwarded"], c["handed_back"], c["handback_upheld"], c["handback_refused"])
+
+    assert counts(upheld_unit) == (0, 1, 1, 0)
+    assert counts(refused_unit) == (1, 1, 0, 1)
+    assert counts(new_unit) == (1, 0, 0, 0)
+    bulletin = live.get("/api/reports/monthly?period=2026-11", user="super").json
+    rows = {r["unit"]: r["counts"] for r in bulletin["units"]}
+    assert rows[upheld_unit]["handback_upheld"] == 1 and rows[refused_unit]["handback_refused"] == 1
