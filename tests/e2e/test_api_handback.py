@@ -44,6 +44,10 @@ def test_upheld_ruling_re_forwards_with_fresh_clocks_and_no_miss(live):
     history = live.get(f"/api/appeals/{case['id']}/history").json
     assert [e["type"] for e in history["events"]][-2:] == ["HandbackRuled", "Forwarded"]
     assert not [e for e in history["events"] if e["type"] == "DeadlineMissed" and e["data"]["unit"] == unit]
+    trail = live.get(f"/api/audit/trail?case_id={case['id']}", user="auditor").json["entries"]
+    assert [(e["type"], e["actor"]["user"]) for e in trail if e["type"] == "HandbackRuled"] == [
+        ("HandbackRuled", "clerk")
+    ]
 
 
 def test_refused_ruling_records_the_held_back_miss_as_of_its_due_time(live):

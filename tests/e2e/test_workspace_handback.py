@@ -56,3 +56,13 @@ def test_the_unit_sees_its_pending_hand_back_and_no_ruling_form(live):
     unit = Clerk.sign_in(live, "power")
     page = unit.get(f"/appeals/{case['id']}").text
     assert "待审核退单" in text_of(page) and "rule-handback" not in page
+
+
+def test_the_audit_trail_page_names_the_ruling_in_chinese(live):
+    """The audit trail (办理记录检索) shows 退单审核 with its conclusion and the unit re-forwarded to."""
+    case, _ = handed_back(live)
+    body = {"upheld": True, "note": "同意退单。", "unit": "DISTRICT-WATER"}
+    assert live.post(f"/api/appeals/{case['id']}/rule-handback", body).status_code == 200
+    page = Clerk.sign_in(live, "auditor").get("/audit/trail", query_string={"case_no": case["case_no"]})
+    text = text_of(page.text)
+    assert "退单审核" in text and "同意退单" in text and "改派 区水务局" in text
