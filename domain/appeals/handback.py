@@ -72,4 +72,4 @@ def refresh(
     restart_cancelled(clocks, ruled_seq, at, seq, skip=started)
     for clock in clocks:
         if clock["started_by"] == seq and running(clock) and clock["unit"] is not None:
-            clock["unit"] = unit
+            clock["unit"], clock["extended"] = unit, 0  # the new unit's own period: no extension of the old

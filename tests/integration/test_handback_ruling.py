@@ -212,3 +212,23 @@ def test_replay_of_a_store_holding_rulings_gives_the_same_case(appeals, unit):
     replayed = appeals.repository.get(case.id)
     assert replayed.handback == case.handback and replayed.clocks == case.clocks
     assert (replayed.status, replayed.unit, replayed.version) == (case.status, case.unit, case.version)
+
+
+def test_a_period_counted_from_registration_starts_afresh_for_the_unit_re_forwarded_to(appeals, watch, unit):
+    """004 item 二 (办不成事反映窗口: 5 working days from registration, binding the unit handed the case) with
+    国办函〔2025〕66号 改派: received and forwarded Mon 11-09, handed back Tue 11-10, upheld Mon 11-16 10:00 with a
+    re-forward; the first unit's period ends as not binding, the new unit's runs from the ruling: 11-17, 11-18,
+    11-19, 11-20, 11-23 → due Mon 11-23 23:59:59."""
+    other = f"{unit}-W"
+    case = forwarded_case(appeals, "suqian-2024", "2026-11-09 09:00", "2026-11-09 10:00", unit=unit, tier="window")
+    appeals.request_handback(case.id, ADMIN, reason="非本单位职责。", occurred_at=sh("2026-11-10 09:00"))
+    case = appeals.rule_handback(
+        case.id, PLATFORM, upheld=True, note="同意退单。", unit=other, occurred_at=sh("2026-11-16 10:00")
+    )
+    first = deadline(appeals, case, "window_feedback", "2026-11-16 11:00", round=1)
+    assert (first.unit, first.cancelled_at, first.missed_seq) == (unit, sh("2026-11-16 10:00"), None)
+    fresh = deadline(appeals, case, "window_feedback", "2026-11-16 11:00")
+    assert (fresh.round, fresh.unit, fresh.started_at) == (2, other, sh("2026-11-16 10:00"))
+    assert fresh.due == sh("2026-11-23 23:59:59") and fresh.extended == 0
+    watch.sweep("2026-11-20 10:00")
+    assert [e for e in appeals.history(case.id) if e.type == "DeadlineMissed"] == []
