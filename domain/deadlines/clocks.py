@@ -270,6 +270,7 @@ class DeadlineState:
     started_by: int
     met_seq: int | None
     missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
+    not_binding: bool = False  # ended by an upheld hand-back (domain.appeals.handback): never missed
     paused: bool = False
     pauses: tuple[dict[str, Any], ...] = ()
 
@@ -335,6 +336,7 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
                 started_by=c["started_by"],
                 met_seq=c["met_seq"],
                 missed_seq=c.get("missed_seq"),
+                not_binding=bool(c.get("not_binding")),
                 paused=paused,
                 pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
             )

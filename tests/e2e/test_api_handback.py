@@ -41,6 +41,7 @@ def test_upheld_ruling_re_forwards_with_fresh_clocks_and_no_miss(live):
     replies = [d for d in ruled["deadlines"] if d["name"] == "unit_reply"]
     assert [(d["round"], d["unit"], d["missed_seq"]) for d in replies] == [(1, unit, None), (2, "DISTRICT-WATER", None)]
     assert replies[1]["due"] == "2026-11-18T23:59:59+08:00"
+    assert (replies[0]["not_binding"], replies[1]["not_binding"]) == (True, False)
     history = live.get(f"/api/appeals/{case['id']}/history").json
     assert [e["type"] for e in history["events"]][-2:] == ["HandbackRuled", "Forwarded"]
     assert not [e for e in history["events"] if e["type"] == "DeadlineMissed" and e["data"]["unit"] == unit]

@@ -33,6 +33,7 @@ def test_the_platform_sees_the_pending_hand_back_and_re_forwards_it_by_its_rulin
     assert response.status_code == 303, text_of(response.text)[:400]
     assert history(live, case)[-2:] == ["HandbackRuled", "Forwarded"]
     shown = text_of(clerk.get(path).text)
+    assert "同意退单，不计入该单位" in shown  # the first unit's reply period, in the deadlines table
     assert "同意退单，改派区水务局" in shown and "退单审核" in shown and "审核意见：同意退单。" in shown
     assert "待审核退单" not in text_of(clerk.get("/", query_string={"q": tag}).text)
 

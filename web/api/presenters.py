@@ -44,6 +44,7 @@ def deadline_json(d: DeadlineState) -> dict[str, Any]:
         "overdue": d.overdue,
         "provisional": d.provisional,
         "missed_seq": d.missed_seq,
+        "not_binding": d.not_binding,
     }
 
 

@@ -354,6 +354,8 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
     running = d.met_at is None and d.cancelled_at is None
     if d.met_at is not None:
         state = "逾期完成" if d.met_late else "按时完成"
+    elif d.not_binding:
+        state = "同意退单，不计入该单位"
     elif d.cancelled_at is not None:
         state = "已终止"
     elif d.paused:

@@ -31,6 +31,9 @@ class DeadlineSchema(ma.Schema):
     missed_seq = ma.fields.Integer(
         allow_none=True, metadata={"description": "the DeadlineMissed event that recorded it overdue"}
     )
+    not_binding = ma.fields.Boolean(
+        metadata={"description": "ended by an upheld hand-back (同意退单): it never bound the unit and is never missed"}
+    )
 
 
 class AppealSchema(ma.Schema):
