@@ -51,6 +51,9 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     # 并单 and its undoing: the hotline platform decides which calls are one matter.
     ("appeal", "merge"): _g(_P, _A),
     ("appeal", "unmerge"): _g(_P, _A),
+    # 联合办理 (004 item 六): the platform marks a case whose responsibility is unclear and records the 联席会议.
+    ("appeal", "joint_handling"): _g(_P, _A),
+    ("appeal", "joint_meeting"): _g(_P, _A),
     # 协办意见: only a co-handling unit speaks for itself; nobody records it on its behalf.
     ("appeal", "co_opinion"): _g(_U, part="co"),
     # 好差评 follow-through: the rated (lead) unit rectifies and contests; the platform or a supervisor rules.

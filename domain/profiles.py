@@ -41,6 +41,9 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "Rectified": frozenset(),
         "RatingContested": frozenset(),
         "RatingAdjudicated": frozenset(),
+        # 联合办理 (004 item 六): a profile's time limit (限时办结) starts on the marking, when it sets one.
+        "JointHandlingMarked": frozenset(),
+        "JointMeetingHeld": frozenset({"settled"}),
     },
     # Approvals (审批), in lifecycle order; their profiles are catalogues of matters.
     "approval": {

@@ -68,6 +68,8 @@ EVENT = {
     "RepeatMerged": "重复诉求并入",
     "Unmerged": "撤销并单",
     "RepeatUnmerged": "撤销重复诉求并入",
+    "JointHandlingMarked": "列入联合办理",
+    "JointMeetingHeld": "联席会议",
     # approvals
     "Submitted": "申请",
     "MaterialsRequested": "一次性告知补正",

@@ -5,13 +5,17 @@ A read model accumulates the row changes of one batch of events
 its view with the batch's tracking position (``write``); the view writes
 both in one transaction, so each event counts exactly once, a crashed runner
 resumes from the last committed batch, and a rebuild (``reset``) starts from
-zero. ``changes`` reads the cases the feed lent it and keeps nothing of
+zero. A batch's position names the position it follows (``NextPosition``):
+the view commits it only if the view still stands there, so a second writer
+(a runner that lost its leadership half-way through a batch, a sweep running
+the deadline index itself) can never count an event twice or skip one. ``changes`` reads the cases the feed lent it and keeps nothing of
 them, so a batch's ``write`` may run while the next batch is being computed.
 """
 
 from __future__ import annotations
 
 import abc
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from eventsourcing.persistence import Tracking
@@ -22,6 +26,16 @@ SOURCE = "Appeals"
 
 # What a read model takes out of one batch (``changes``) and its view writes (``apply``).
 ChangesT = TypeVar("ChangesT")
+
+
+@dataclass(frozen=True)
+class NextPosition(Tracking):
+    """A batch's tracking position, committed only over ``after``, the position the batch follows.
+
+    A view finding itself elsewhere (another writer moved it meanwhile) refuses the whole
+    batch with the library's ``IntegrityError``, as it refuses a position written twice."""
+
+    after: int = 0
 
 
 class TrackedView(abc.ABC, Generic[ChangesT]):
@@ -50,8 +64,11 @@ class ReadModel(abc.ABC, Generic[ChangesT]):
     def __init__(self, view: TrackedView[ChangesT]) -> None:
         self.view = view
 
-    def tracking(self, position: int) -> Tracking:
-        return Tracking(application_name=f"{SOURCE}:{self.name}", notification_id=position)
+    def tracking(self, position: int, after: int | None = None) -> Tracking:
+        name = f"{SOURCE}:{self.name}"
+        if after is None:
+            return Tracking(application_name=name, notification_id=position)
+        return NextPosition(application_name=name, notification_id=position, after=after)
 
     @abc.abstractmethod
     def begin(self) -> None:
@@ -64,6 +81,7 @@ class ReadModel(abc.ABC, Generic[ChangesT]):
     def changes(self) -> ChangesT:
         """The batch's row changes as plain data, sharing nothing with the feed's cases."""
 
-    def write(self, changes: ChangesT, position: int) -> None:
-        """Write ``changes`` and ``position`` in one transaction."""
-        self.view.apply(changes, self.tracking(position))
+    def write(self, changes: ChangesT, position: int, after: int | None = None) -> None:
+        """Write ``changes`` and ``position`` in one transaction; given ``after``, only if the view
+        still stands at that position (else ``IntegrityError``, and nothing is written)."""
+        self.view.apply(changes, self.tracking(position, after))

@@ -57,7 +57,9 @@ class BatchRunner:
             try:
                 return self._catch_up(progress)
             except IntegrityError:
-                # Another runner committed these positions first; the next pass resyncs.
+                # Another writer moved a view since this pass read its position: the batch was refused
+                # whole (NextPosition); the next pass starts again from the positions as committed.
+                log.info("a view moved under this runner; resuming from the committed positions")
                 return 0
 
     def _catch_up(self, progress: Callable[[int], object] | None) -> int:
@@ -81,14 +83,14 @@ class BatchRunner:
                         for model, done in behind:
                             if item.position > done:
                                 model.on_event(item)
-                    for model, _ in behind:
+                    for model, done in behind:
                         changes = model.changes()
                         if model.name in writers:
                             if model.name in in_flight:
                                 in_flight.pop(model.name).result()  # the previous batch committed
-                            in_flight[model.name] = writers[model.name].submit(model.write, changes, position)
+                            in_flight[model.name] = writers[model.name].submit(model.write, changes, position, done)
                         else:
-                            model.write(changes, position)
+                            model.write(changes, position, done)
                         self._positions[model.name] = position
                     if progress:
                         progress(position)

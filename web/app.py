@@ -38,6 +38,7 @@ from web.workspace import admin as workspace_admin  # noqa: F401 - the administr
 from web.workspace import audit as workspace_audit  # noqa: F401 - the auditors' pages join the workspace blueprint
 from web.workspace import cases as workspace_cases  # noqa: F401 - the case pages' routes join the workspace blueprint
 from web.workspace import intake as workspace_intake  # noqa: F401 - the platform's and the window's own pages
+from web.workspace import joint as workspace_joint  # noqa: F401 - 联合办理台账, same blueprint
 from web.workspace import pages as workspace
 from web.workspace import reports as workspace_reports  # noqa: F401 - the reports' pages, same blueprint
 

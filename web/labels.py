@@ -106,6 +106,8 @@ ACTION = {
     "rectify": "差评整改",
     "contest_rating": "申诉复核",
     "adjudicate_rating": "差评复核",
+    "joint_handling": "列入联合办理",
+    "joint_meeting": "记录联席会议",
 }
 APPROVAL_ACTION = {
     "answer": "提交审查意见",
@@ -172,6 +174,9 @@ FIELD = {
     "action": "后续处理",
     "period": "月份",
     "close_day": "统计截止日",
+    "units": "相关单位",
+    "held_on": "会议日期",
+    "lead_unit": "牵头单位",
 }
 
 # Why an appeal is suggested as a likely repeat of another (domain.appeals.repeats).

@@ -42,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from adapters.bulletin.joint import joint_pages
 from adapters.bulletin.pdf_approvals import approvals_pages
 from adapters.bulletin.pdf_ratings import bad_ratings_pages
 from adapters.bulletin.pdf_recurring import recurring_pages
@@ -236,6 +237,8 @@ class _Pages:
             yield from bad_ratings_pages(self, self.b)
         if self.b.recurring is not None:
             yield from recurring_pages(self, self.b.recurring)
+        if self.b.joint is not None:
+            yield from joint_pages(self, self.b.joint)
 
     def _figure(self, heading: str, page_note: str = ""):
         from matplotlib.figure import Figure

@@ -10,13 +10,15 @@ the header and the rank/code/name columns frozen. Sheet 2 the definitions of the
 composite, with the ranking rule in the composite's row. Sheet 3 the month's 差评
 (``adapters.bulletin.ratings``). Sheet 4, when the bulletin has its approvals section, the
 approvals (``adapters.bulletin.xlsx_approvals``); then, when it has its recurring-problems section,
-the 堵点分析 sheet (``adapters.bulletin.xlsx_recurring``). The PDF is ``adapters.bulletin.pdf``.
+the 堵点分析 sheet (``adapters.bulletin.xlsx_recurring``); then, when it has its joint-handling figures, the 联合办理
+sheet (``adapters.bulletin.joint``). The PDF is ``adapters.bulletin.pdf``.
 """
 
 from __future__ import annotations
 
 import io
 
+from adapters.bulletin.joint import joint_sheet
 from adapters.bulletin.ratings import bad_ratings_sheet
 from adapters.bulletin.xlsx_approvals import approvals_sheet
 from adapters.bulletin.xlsx_recurring import recurring_sheet
@@ -195,6 +197,8 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
         approvals_sheet(wb, bulletin.approvals)
     if bulletin.recurring is not None:
         recurring_sheet(wb, bulletin.recurring)
+    if bulletin.joint is not None:
+        joint_sheet(wb, bulletin.joint)
 
     wb.properties.title = _title_zh(bulletin)
     wb.properties.creator = "caseledger"

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from adapters.views.guard import GuardedPostgresRecorder, GuardedSQLiteRecorder
 from projections.audit_trail import COLUMNS, NAME, AuditQuery, AuditTrailView
 from projections.base import SOURCE
 
@@ -65,7 +64,7 @@ def _where(q: AuditQuery, p: str) -> tuple[str, list[Any]]:
 _ACTS = "SELECT record_id, seq, record, type, case_id, case_no FROM audit_trail WHERE record_id IN ({})"
 
 
-class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
+class SQLiteAuditTrailView(GuardedSQLiteRecorder, AuditTrailView):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -128,7 +127,7 @@ class SQLiteAuditTrailView(SQLiteTrackingRecorder, AuditTrailView):
             return [dict(zip(("record_id", "seq", "record", "type", "case_id", "case_no"), r)) for r in c.fetchall()]
 
 
-class PostgresAuditTrailView(PostgresTrackingRecorder, AuditTrailView):
+class PostgresAuditTrailView(GuardedPostgresRecorder, AuditTrailView):
     overlaps_writes = True
 
     def __init__(self, datastore, **kwargs: Any) -> None:

@@ -8,12 +8,11 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
+from adapters.views.guard import GuardedPostgresRecorder, GuardedSQLiteRecorder
 from adapters.views.verdicts import ended_by, not_ended_by
 from domain.appeals.repeats import Candidate, grams_of
 from domain.status import DONE_STATUSES
@@ -28,6 +27,14 @@ _MERGE_COLUMNS = (
     ("merged_at", "TEXT", "timestamptz"),
     ("repeats", "INTEGER NOT NULL DEFAULT 0", "integer"),
     ("subject_grams", "TEXT", "text"),
+)
+# 联合办理 (004 item 六), known only from the events: (column, SQLite type, PostgreSQL type, its COPY type).
+_JOINT_COLUMNS = (
+    ("joint", "INTEGER NOT NULL DEFAULT 0", "boolean NOT NULL DEFAULT false", "bool"),
+    ("joint_units", "TEXT", "text", "text"),
+    ("joint_marked_at", "TEXT", "timestamptz", "timestamptz"),
+    ("joint_meetings", "TEXT", "text", "text"),
+    ("joint_settled_at", "TEXT", "timestamptz", "timestamptz"),
 )
 CASE_COLUMNS = (
     "id",
@@ -56,6 +63,7 @@ CASE_COLUMNS = (
     "search",
     "kind",
     *(column for column, _, _ in _MERGE_COLUMNS),
+    *(column for column, *_ in _JOINT_COLUMNS),
 )
 DEADLINE_COLUMNS = (
     "case_id",
@@ -102,6 +110,8 @@ _KIND_INDEXES = (
     ),
     # The workspace's inbox of every kind, for those who see every case (the platform, the window).
     "CREATE INDEX IF NOT EXISTS cases_any_due ON cases (next_ends_at, case_no)",
+    # 联合办理: the bulletin reads the cases marked before a period's end (null for every other case).
+    "CREATE INDEX IF NOT EXISTS cases_joint_marked ON cases (joint_marked_at)",
 )
 log = logging.getLogger(__name__)
 
@@ -130,6 +140,8 @@ def _filters(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any]]:
         ends = "o.next_ends_at" if q.deadlines_of else "c.next_ends_at"
         clauses.append(ended_by(ends, p) if q.overdue else not_ended_by(ends, p))
         params.append(now)
+    if q.joint is not None:
+        clauses.append("c.joint" if q.joint else "NOT c.joint")  # 0/1 on SQLite, a boolean on PostgreSQL
     if q.q:
         escaped = q.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         clauses.append(f"c.search LIKE {p} ESCAPE '\\'")
@@ -158,7 +170,7 @@ def _select(q: CaseListQuery, p: str, now: Any) -> tuple[str, list[Any], str, li
     return count, params, rows, params
 
 
-class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
+class SQLiteCaseListView(GuardedSQLiteRecorder, CaseListView):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
@@ -169,6 +181,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             "received_at TEXT, updated_at TEXT, closed_at TEXT, version INTEGER, search TEXT, "
             "kind TEXT NOT NULL DEFAULT 'appeal', "
             + ", ".join(f"{column} {kind}" for column, kind, _ in _MERGE_COLUMNS)
+            + "".join(f", {column} {kind}" for column, kind, *_ in _JOINT_COLUMNS)
             + ")",
             "CREATE TABLE IF NOT EXISTS case_units (case_id TEXT, unit TEXT, lead INTEGER, next_deadline TEXT, "
             "next_due TEXT, next_ends_at TEXT, provisional INTEGER, PRIMARY KEY (unit, case_id)) WITHOUT ROWID",
@@ -204,6 +217,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
                 )
             ),
             *(("cases", column, kind) for column, kind, _ in _MERGE_COLUMNS),
+            *(("cases", column, kind) for column, kind, *_ in _JOINT_COLUMNS),
         ):
             with self.datastore.transaction(commit=False) as c:
                 c.execute(f"PRAGMA table_info({table})")
@@ -270,6 +284,11 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             )
             return [_candidate(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), *r[5:]) for r in c.fetchall()]
 
+    def joint_cases(self, before: datetime) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_JOINT_SQL.format(p="?"), (_lite(before),))
+            return [_from_lite(dict(zip(_JOINT, r))) for r in c.fetchall()]
+
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -285,7 +304,7 @@ class SQLiteCaseListView(SQLiteTrackingRecorder, CaseListView):
             return [_received(_from_lite(dict(zip(_RECEIVED, r)))) for r in c.fetchall()]
 
 
-class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
+class PostgresCaseListView(GuardedPostgresRecorder, CaseListView):
     overlaps_writes = True
 
     def __init__(self, datastore, **kwargs: Any) -> None:
@@ -302,6 +321,10 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                 # Views made before approvals existed hold appeals only.
                 "ALTER TABLE cases ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'appeal'",
                 *(f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}" for column, _, kind in _MERGE_COLUMNS),
+                *(
+                    f"ALTER TABLE cases ADD COLUMN IF NOT EXISTS {column} {kind}"
+                    for column, _, kind, _ in _JOINT_COLUMNS
+                ),
                 *_KIND_INDEXES,
                 "CREATE TABLE IF NOT EXISTS case_units (case_id uuid, unit text, lead boolean, next_deadline text, "
                 "next_due timestamptz, next_ends_at timestamptz, provisional boolean, PRIMARY KEY (unit, case_id))",
@@ -348,7 +371,15 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
                 "AND table_name = 'cases' AND column_name = 'credit_code'"
             )
             cases_made = exists and _count(c) == 0
+            c.execute(
+                "SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'cases' AND column_name = 'joint'"
+            )
+            joint_made = exists and _count(c) == 0
         super().create_table()
+        if joint_made and not (rebuild or cases_made):
+            log.warning(_JOINT_REBUILD)
+            self.reset()
         if rebuild:
             log.warning("the case list gained the units' own deadlines; it is rebuilt from the event log")
             self.reset()
@@ -417,6 +448,11 @@ class PostgresCaseListView(PostgresTrackingRecorder, CaseListView):
             c.execute(_RECEIVED_SQL.format(p="%s"), (start, end))
             return [_received(r) for r in c.fetchall()]
 
+    def joint_cases(self, before: datetime) -> list[dict[str, Any]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(_JOINT_SQL.format(p="%s"), (before,))
+            return [dict(r) | {"id": str(r["id"])} for r in c.fetchall()]
+
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -443,6 +479,14 @@ _RECEIVED = (
 _RECEIVED_SQL = (
     f"SELECT {', '.join(_RECEIVED)} FROM cases WHERE kind = 'appeal' AND received_at >= {{p}} "
     "AND received_at < {p} ORDER BY received_at, case_no"
+)
+
+
+# What the bulletin's joint-handling section (联合办理) reads of each case marked before a period's end.
+_JOINT = ("id", "case_no", "status", "joint_marked_at", "joint_meetings", "joint_settled_at", "closed_at", "merged_at")
+_JOINT_SQL = (
+    f"SELECT {', '.join(_JOINT)} FROM cases WHERE kind = 'appeal' AND joint_marked_at < {{p}} "
+    "ORDER BY joint_marked_at, case_no"
 )
 
 
@@ -473,8 +517,10 @@ _TIME_COLUMNS = {
     "met_at",
     "cancelled_at",
     "merged_at",
+    "joint_marked_at",
+    "joint_settled_at",
 }
-_BOOL_COLUMNS = {"solved", "provisional"}
+_BOOL_COLUMNS = {"solved", "provisional", "joint"}
 
 
 # Column types on PostgreSQL, in column order, for binary COPY.
@@ -505,6 +551,7 @@ _CASE_TYPES = [
     "text",
     "text",
     *(kind for _, _, kind in _MERGE_COLUMNS),
+    *(copy_type for *_, copy_type in _JOINT_COLUMNS),
 ]
 _DEADLINE_TYPES = [
     "uuid",
@@ -523,7 +570,8 @@ _DEADLINE_TYPES = [
     "text",
 ]
 _case_values = itemgetter(*CASE_COLUMNS)
-_MERGED = {column for column, _, _ in _MERGE_COLUMNS}
+_MERGED = {column for column, _, _ in _MERGE_COLUMNS} | {column for column, *_ in _JOINT_COLUMNS}
+_JOINT_REBUILD = "the case list gained joint handling (联合办理); it is rebuilt from the event log"
 _MERGE_REBUILD = "the case list gained the cases' credit codes and merges (并单); it is rebuilt from the event log"
 
 

@@ -17,10 +17,9 @@ import logging
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from eventsourcing.postgres import PostgresTrackingRecorder
-from eventsourcing.sqlite import SQLiteTrackingRecorder
 from psycopg.sql import SQL
 
+from adapters.views.guard import GuardedPostgresRecorder, GuardedSQLiteRecorder
 from adapters.views.verdicts import unmet_at
 from projections.ledger.appeals import (
     APPROVAL_COLUMNS,
@@ -236,7 +235,7 @@ class _LedgerQueries:
             return [_values(r)[0] for r in c.fetchall()]
 
 
-class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
+class SQLiteLedgerView(_LedgerQueries, GuardedSQLiteRecorder, LedgerView):
     p = "?"
 
     def construct_create_table_statements(self) -> list[str]:
@@ -312,7 +311,7 @@ class SQLiteLedgerView(_LedgerQueries, SQLiteTrackingRecorder, LedgerView):
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
 
-class PostgresLedgerView(_LedgerQueries, PostgresTrackingRecorder, LedgerView):
+class PostgresLedgerView(_LedgerQueries, GuardedPostgresRecorder, LedgerView):
     overlaps_writes = True
     p = "%s"
 

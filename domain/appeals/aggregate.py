@@ -23,6 +23,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actors import Actor
+from domain.appeals import joint as joint_rules
 from domain.appeals.handback import FOUND_BY_HELD_BACK, end_not_binding, held, held_back, pending, refresh
 from domain.appeals.ratings import (
     PENDING,
@@ -827,6 +828,75 @@ class Appeal(Case):
         self._moved(occurred_at, timestamp)
         self.repeats = tuple(r for r in self.repeats if r["case"] != case)
 
+    # -- JointHandlingMarked 列入联合办理, JointMeetingHeld 联席会议 (domain.appeals.joint) ----------------
+    # 004 item 六: 责任不明或职责交叉 → 专门台账、专班负责、联席会议、限时办结. A class default (unannotated:
+    # not a field of an event), so cases recorded before joint handling existed read as never marked.
+    if TYPE_CHECKING:
+        joint: dict[str, Any] | None
+    joint = None
+
+    def mark_joint(self, units: list[str], reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """列入联合办理: the platform names the units whose responsibility is unclear or shared (004 item 六)."""
+        self.check_status("mark for joint handling", *Status.mergeable())
+        joint_rules.check_can_mark(self.joint)
+        self.check_occurred_at(occurred_at)
+        named = joint_rules.check_units(units)
+        self.check_reason(reason, "reason", "say why responsibility is unclear or shared", "请填写列入联合办理的理由")
+        self._joint_handling_marked(named, reason, actor.as_record(), occurred_at)
+
+    @event("JointHandlingMarked", topic="caseledger:Appeal.JointHandlingMarked")
+    def _joint_handling_marked(
+        self,
+        units: list[str],
+        reason: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.joint = joint_rules.marked(units, reason, at, self.version + 1)
+        # The time limit (限时办结) is the profile's, when it sets one: a rule started by this event.
+        start_clocks(self.clocks, self.policy["deadlines"], joint_rules.MARKED, at, self.version + 1)
+
+    def hold_joint_meeting(
+        self,
+        held_on: Any,
+        units: list[str],
+        decision: str,
+        lead_unit: str | None,
+        now: datetime,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        """联席会议 (004 items 六, 十二): recorded with its day, the units present and its decision; a lead
+        unit it settles on gets the case forwarded in the same act, the other units present co-handling."""
+        self.check_status("record a joint meeting of", *Status.mergeable())
+        if lead_unit:  # a forwarding: 改派 while a hand-back waits is the ruling's (domain.appeals.handback)
+            self.check_no_handback_pending("forward")
+        day, present = joint_rules.check_meeting(self.joint, held_on, units, decision, lead_unit, occurred_at or now)
+        self.check_occurred_at(occurred_at)
+        self._joint_meeting_held(day.isoformat(), present, decision, lead_unit, actor.as_record(), occurred_at)
+        if lead_unit:
+            others = [u for u in present if u != lead_unit]
+            self._forwarded(lead_unit, others, f"联席会议议定：{decision}", actor.as_record(), occurred_at)
+
+    @event("JointMeetingHeld", topic="caseledger:Appeal.JointMeetingHeld")
+    def _joint_meeting_held(
+        self,
+        held_on: str,
+        units: list[str],
+        decision: str,
+        lead_unit: str | None,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        at = self._moved(occurred_at, timestamp)
+        assert self.joint is not None  # a meeting is held on a marked case
+        self.joint = {**self.joint, "meetings": list(self.joint["meetings"])}
+        joint_rules.meeting(self.joint, held_on, units, decision, lead_unit, at, self.version + 1)
+        meet_clocks(self.clocks, joint_rules.MEETING, {"settled": bool(lead_unit)}, at, self.version + 1)
+
     # -- Closed 办结 / 销号 ---------------------------------------------------------
     def close(self, actor: Actor, occurred_at: datetime | None = None) -> None:
         """Closing records the honest outcome: solved only if the visit said so."""
@@ -869,4 +939,6 @@ Appeal.PROBES = {
     "close": ("close", lambda c, a, cal, now: c.close(a)),
     "merge": ("merge", lambda c, a, cal, now: c.merge_into(None, None, a)),
     "unmerge": ("unmerge", lambda c, a, cal, now: c.unmerge(None, "", a)),
+    "joint_handling": ("joint_handling", lambda c, a, cal, now: c.mark_joint([], "", a)),
+    "joint_meeting": ("joint_meeting", lambda c, a, cal, now: c.hold_joint_meeting(None, [], "", None, now, a)),
 }

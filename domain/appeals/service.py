@@ -396,6 +396,41 @@ class AppealService(CaseService[Appeal]):
             lambda a, joined, at: a.unmerge(joined, reason, actor, at),
         )
 
+    # -- 联合办理 (004 item 六, domain.appeals.joint) ------------------------------------------------
+    def mark_joint(self, case_id: UUID, actor: Actor, *, units: list[str], reason: str, **opts: Any) -> Appeal:
+        """JointHandlingMarked: the case joins the joint-handling ledger, naming the units concerned."""
+        self._check_units_exist(units, "units")
+        return self._run(case_id, actor, "joint_handling", opts, lambda a, at: a.mark_joint(units, reason, actor, at))
+
+    def hold_joint_meeting(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        *,
+        held_on: Any,
+        units: list[str],
+        decision: str,
+        lead_unit: str | None = None,
+        **opts: Any,
+    ) -> Appeal:
+        """JointMeetingHeld, and with ``lead_unit`` the forward to it (Forwarded), saved together."""
+        self._check_units_exist([*(units or []), *([lead_unit] if lead_unit else [])], "units")
+        return self._run(
+            case_id,
+            actor,
+            "joint_meeting",
+            opts,
+            lambda a, at: a.hold_joint_meeting(held_on, units, decision, lead_unit, self.clock(), actor, at),
+        )
+
+    def _check_units_exist(self, units: list[str] | None, field: str) -> None:
+        strangers = [u for u in dict.fromkeys(units or []) if isinstance(u, str) and not self.unit_exists(u)]
+        if strangers:
+            raise ValidationFailed(
+                {field: f"no such units: {', '.join(strangers)}"},
+                zh={field: f"以下单位不存在或已停用，请重新选择：{'、'.join(strangers)}"},
+            )
+
     def _merge_target(self, case: Appeal, into: UUID | str) -> Appeal:
         try:
             into_id = into if isinstance(into, UUID) else UUID(str(into))

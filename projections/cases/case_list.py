@@ -43,6 +43,7 @@ class CaseListQuery:
     open_only: bool = False  # leave out the cases whose handling is over (domain.status.DONE_STATUSES)
     overdue: bool | None = None
     q: str | None = None
+    joint: bool | None = None  # True: only the cases on the joint-handling list (联合办理); False: the others
     viewer_unit: str | None = None  # a unit user sees only its own cases
     # A unit whose own deadlines (those binding it) give each case's next deadline, decide whether it is
     # overdue and order the list by due time: a unit's inbox in the workspace. None: the case's earliest.
@@ -79,6 +80,11 @@ class CaseListView(TrackedView[list[CaseRows]], RecurringSource):
     def repeat_candidates(self, start: datetime, end: datetime, viewer_unit: str | None = None) -> list[Candidate]:
         """The open appeals (neither closed nor merged) received in [start, end), read by the receipt
         index: where likely repeats are looked for (domain.appeals.repeats). ``viewer_unit``: only its cases."""
+
+    @abc.abstractmethod
+    def joint_cases(self, before: datetime) -> list[dict[str, Any]]:
+        """The appeals marked for joint handling (联合办理) before ``before``: id, case_no, status, joint_marked_at,
+        joint_meetings (the meetings' days, comma-separated), joint_settled_at, closed_at, merged_at."""
 
     @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
@@ -191,6 +197,7 @@ class CaseList(ReadModel[list[CaseRows]]):
             "merged_at": case.merged_into["at"] if case.merged_into else None,
             "repeats": len(case.repeats),
             "subject_grams": stored_grams(case.subject),
+            **joint_row(case.joint),
         }
         units = ([(case.unit, True, own.get(case.unit))] if case.unit else []) + [
             (u, False, own.get(u)) for u in case.co_units
@@ -238,8 +245,29 @@ class CaseList(ReadModel[list[CaseRows]]):
             "merged_at": None,
             "repeats": 0,
             "subject_grams": None,
+            **joint_row(None),
         }
         return CaseRows(row, [(d, False, own.get(d)) for d in departments], deadlines, new)
+
+
+def joint_row(joint: dict[str, Any] | None) -> dict[str, Any]:
+    """联合办理 as the list keeps it: the flag the list is filtered by, and what the joint-handling ledger and the
+    bulletin count (the marking, each meeting's day, the settling)."""
+    if joint is None:
+        return {
+            "joint": False,
+            "joint_units": None,
+            "joint_marked_at": None,
+            "joint_meetings": None,
+            "joint_settled_at": None,
+        }
+    return {
+        "joint": True,
+        "joint_units": ",".join(joint["units"]),
+        "joint_marked_at": joint["marked_at"],
+        "joint_meetings": ",".join(m["held_on"] for m in joint["meetings"]),
+        "joint_settled_at": joint["settled_at"],
+    }
 
 
 def _shown(text: str) -> str:

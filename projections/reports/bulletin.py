@@ -78,6 +78,7 @@ from domain.time_source import utc_now
 from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
 from projections.reports.approvals import ApprovalSection, approval_section
+from projections.reports.joint import JointSection
 from projections.reports.recurring import RecurringSection
 from projections.vocabulary import RATE as RATE_LABELS
 
@@ -222,6 +223,7 @@ class Bulletin:
     recurring: RecurringSection | None = None  # recurring problems (堵点分析), when asked for
     bad_ratings: tuple[BadRatingEntry, ...] = ()  # the month's 差评, by the time of the visit
     as_of: datetime | None = None  # when the list's rectifications were judged
+    joint: JointSection | None = None  # joint handling (联合办理, 004 item 六), when asked for
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:

@@ -160,6 +160,13 @@ def test_xlsx_bulletin(scenario, live):
         "差评",
         "审批",
         "堵点分析",
+        "联合办理",  # 004 item 六: the joint-handling figures
+    ]
+    assert [row[0] for row in wb["联合办理"].iter_rows(min_row=4, values_only=True)] == [
+        "列入联合办理",
+        "召开联席会议",
+        "明确牵头单位",
+        "期末尚待明确",
     ]
     ws = wb.worksheets[0]
     assert "2026年10月" in ws["A1"].value and ws.freeze_panes == "D4"
@@ -210,6 +217,7 @@ def test_pdf_bulletin(scenario, live):
     for name in names.values():  # in the table and in both charts
         assert text.count(name) >= 3, name
     assert "注：部分名称" not in text  # every name drawn
+    assert "联合办理情况" in text and "列入联合办理" in text  # 004 item 六: the joint-handling figures' page
 
 
 def test_without_a_cjk_font_the_pdf_is_503(api, monkeypatch):

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from domain.deadlines.periods import SHANGHAI
 from tests.conftest import fresh_postgres_database
 from tests.e2e.conftest import USERS
 from tests.e2e.test_workspace import forwarded_appeal as forwarded
@@ -87,6 +88,16 @@ def cases_in_every_state(api) -> dict[str, dict]:
     made["closed"] = step(api, "appeal", closed, "close")
     into = forwarded_appeal(api)
     made["merged"] = step(api, "appeal", forwarded_appeal(api), "merge", {"into": into["id"], "note": "同一事项"})
+    joint = step(
+        api,
+        "appeal",
+        forwarded_appeal(api),
+        "joint-handling",
+        {"units": ["DISTRICT-POWER", "DISTRICT-WATER"], "reason": "职责交叉"},
+    )
+    held_on = api.container.clock().astimezone(SHANGHAI).date().isoformat()
+    meeting = {"held_on": held_on, "units": ["DISTRICT-POWER", "DISTRICT-WATER"], "decision": "由区水务局牵头"}
+    made["joint"] = step(api, "appeal", joint, "joint-meeting", meeting | {"lead_unit": "DISTRICT-WATER"})
     made["overdue"] = forwarded_appeal(api, occurred_at="2026-11-02T09:00:00+08:00")
     swept = api.post("/api/deadlines/sweep", {})
     assert swept.status_code == 200, swept.json

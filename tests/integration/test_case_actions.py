@@ -45,6 +45,11 @@ GOOD = {
         "误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a
     ),
     "adjudicate_rating": lambda c, a: c.adjudicate_rating(False, "维持原评价", a),
+    # 联合办理 (004 item 六)
+    "joint_handling": lambda c, a: c.mark_joint(["DISTRICT-POWER", "DISTRICT-WATER"], "职责交叉", a),
+    "joint_meeting": lambda c, a: c.hold_joint_meeting(
+        NOW.date(), ["DISTRICT-POWER", "DISTRICT-WATER"], "由区供电中心牵头", "DISTRICT-POWER", NOW, a
+    ),
 }
 
 

@@ -121,3 +121,53 @@ def test_a_case_list_without_credit_codes_and_merges_is_rebuilt_from_the_events(
             ]
         finally:
             again.close()
+
+
+JOINT_COLUMNS = ("joint", "joint_units", "joint_marked_at", "joint_meetings", "joint_settled_at")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_case_list_without_joint_handling_is_rebuilt_from_the_events(kind, tmp_path):
+    """联合办理 (004 item 六): the list of joint-handling cases is read by the case list's joint flag; a list made
+    before it kept one is emptied at start-up and made again from the log, so a case marked before the upgrade
+    is on the list after it."""
+    with database(kind, tmp_path) as url:
+        settings = Settings(database_url=url, secret_key="x", log_key_file=LOG_KEY_FILE)
+        first = bootstrap(settings)
+        for code, name in (("DISTRICT-POWER", "区供电中心"), ("DISTRICT-WATER", "区水务局")):
+            first.directory.add_unit(ADMIN, code, name)
+        case, _ = first.appeals.open(
+            PLATFORM,
+            channel="12345",
+            category="help",
+            subject="积水",
+            content="职责交叉",
+            enterprise={"name": "某公司"},
+            profile="zichuan-2020",
+            occurred_at=sh("2026-11-02 09:00"),
+        )
+        first.appeals.mark_joint(
+            case.id,
+            PLATFORM,
+            units=["DISTRICT-POWER", "DISTRICT-WATER"],
+            reason="职责交叉",
+            occurred_at=sh("2026-11-03 09:00"),
+        )
+        first.runner().run_once()
+        view = first.read_models["case_list"].view
+        with view.datastore.transaction(commit=True) as c:
+            c.execute("DROP INDEX IF EXISTS cases_joint_marked")
+            for column in JOINT_COLUMNS:
+                c.execute(f"ALTER TABLE cases DROP COLUMN {column}")
+        first.close()
+
+        again = bootstrap(settings)
+        try:
+            view = again.read_models["case_list"].view
+            assert view.position() == 0
+            again.runner().run_once()
+            rows, total = view.query(CaseListQuery(joint=True, now=sh("2026-12-01 12:00")))
+            assert total == 1 and rows[0]["id"] == str(case.id) and rows[0]["joint"] is True
+            assert rows[0]["joint_marked_at"] == sh("2026-11-03 09:00")
+        finally:
+            again.close()

@@ -397,7 +397,7 @@ def test_runner_hands_the_garbage_collector_back_after_catching_up(appeals, data
     read.runner().run_once()
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
-    def fail(changes, position):
+    def fail(changes, position, after=None):
         raise RuntimeError("view down")
 
     read.reset()

@@ -31,6 +31,7 @@ from web.api.schemas.common import (
     VisitSchema,
 )
 from web.api.schemas.handback import RuleHandbackSchema
+from web.api.schemas.joint import JointHandlingSchema, JointMeetingSchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 from web.api.tlog import log_leaves
 
@@ -62,6 +63,7 @@ def list_appeals(args):
         status=args.get("status"),
         overdue=args.get("overdue"),
         q=args.get("q"),
+        joint=args.get("joint"),
         viewer_unit=listing_unit(g.actor),
         sort=args["sort"],
         page=args["page"],
@@ -132,6 +134,17 @@ COMMANDS = {
         "adjudicate_rating",
         AdjudicateRatingSchema,
         "RatingAdjudicated: the platform or a supervisor rules on a pending contest",
+    ),
+    # 联合办理 (004 item 六)
+    "joint-handling": (
+        "mark_joint",
+        JointHandlingSchema,
+        "JointHandlingMarked (列入联合办理): responsibility unclear or shared; the case joins the joint-handling list",
+    ),
+    "joint-meeting": (
+        "hold_joint_meeting",
+        JointMeetingSchema,
+        "JointMeetingHeld (联席会议): its day, units present and decision; with lead_unit the case is forwarded to it",
     ),
 }
 

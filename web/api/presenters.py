@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, overload
 
 from domain.appeals.aggregate import Appeal
+from domain.appeals.joint import time_limit
 from domain.appeals.ratings import RECTIFICATION, adjudicated_level, rectification_status
 from domain.appeals.repeats import Suggestion
 from domain.appeals.service import HistoryEntry
@@ -87,6 +88,7 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "as_of": iso(as_of),
         **merge_json(appeal),
         **handback_json(appeal),
+        **joint_json(appeal),
     }
 
 
@@ -123,6 +125,26 @@ def merge_json(appeal: Appeal) -> dict[str, Any]:
         ],
         "merged_into": {"id": joined["id"], "case_no": joined["case_no"], "at": iso(joined["at"])} if joined else None,
         "merged": [{"id": r["case"], "case_no": r["case_no"], "at": iso(r["merged_at"])} for r in appeal.repeats],
+    }
+
+
+def joint_json(appeal: Appeal) -> dict[str, Any]:
+    """联合办理 on a case (004 item 六): whether it is on the joint-handling list, and its record."""
+    j = appeal.joint
+    if j is None:
+        return {"joint": False, "joint_handling": None}
+    clock = time_limit(appeal.clocks, j)
+    return {
+        "joint": True,
+        "joint_handling": {
+            "units": j["units"],
+            "reason": j["reason"],
+            "marked_at": iso(j["marked_at"]),
+            "meetings": [{**m, "at": iso(m["at"])} for m in j["meetings"]],
+            "lead_unit": j["lead_unit"],
+            "settled_at": iso(j["settled_at"]),
+            "time_limit": clock["name"] if clock else None,
+        },
     }
 
 
@@ -258,6 +280,7 @@ def case_list_item(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "version": row["version"],
         "merged_into": row.get("merged_into"),
         "repeats": row.get("repeats") or 0,
+        "joint": bool(row.get("joint")),
     }
 
 

@@ -33,6 +33,7 @@ from projections.reports.bulletin import (
     monthly_bulletin,
     not_ranked_reason,
 )
+from projections.reports.joint import JointSection, joint_section
 from projections.reports.recurring import (
     ALPHA,
     TEST,
@@ -45,6 +46,7 @@ from projections.reports.recurring import (
 from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema
+from web.api.schemas.joint import JointHandlingMonthSchema
 from web.api.schemas.ratings import BadRatingLineSchema, bad_rating_line_json
 from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.reports import BulletinApprovalsSchema
@@ -151,6 +153,11 @@ class BulletinSchema(ma.Schema):
         },
     )
     as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
+    joint_handling = ma.fields.Nested(
+        JointHandlingMonthSchema,
+        required=True,
+        metadata={"description": "联合办理 (004 item 六): the joint-handling ledger's figures for the period"},
+    )
 
 
 def _period(args) -> ReportingPeriod:
@@ -179,8 +186,16 @@ def _bulletin(args) -> Bulletin:
         as_of=container.clock(),
     )
     return replace(
-        bulletin, recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day"))
+        bulletin,
+        recurring=recurring_section(container.read_models["case_list"].view, period, args.get("close_day")),
+        joint=joint_handling(period),
     )
+
+
+def joint_handling(period: ReportingPeriod) -> JointSection:
+    """The bulletin's joint-handling section (projections.reports.joint), from the case list."""
+    view = current_app.extensions["caseledger"].read_models["case_list"].view
+    return joint_section(view.joint_cases(period.end), period)
 
 
 def _recurring_case(a: ReceivedAppeal) -> dict:
@@ -336,6 +351,7 @@ def monthly(args):
         "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings],
         "as_of": iso(b.as_of),
         "recurring": recurring_json(b.recurring),
+        "joint_handling": b.joint.as_dict() if b.joint else joint_handling(b.period).as_dict(),
     }
 
 

@@ -25,6 +25,7 @@ import psycopg
 from eventsourcing.persistence import PersistenceError
 
 from adapters.persistence.database import DEFAULT_URL, DatabaseURLError, database_from_url
+from adapters.persistence.election import leadership, run_elected
 from adapters.persistence.pg_pool import UNAVAILABLE
 from domain.actors import Actor, Role
 from domain.deadlines.periods import SHANGHAI
@@ -243,6 +244,15 @@ def _projections(args: argparse.Namespace, c) -> int:
         )
         print(f"audit_trail (directory, accountability)\t\t\t{'behind' if c.trail_follower.pending() else 'caught up'}")
         print(f"merkle_log\tsize {c.merkle.size()}\t\t{'behind' if c.merkle.pending() else 'caught up'}")
+        for name in ELECTED:
+            with leadership(c.database, name) as lead:
+                holders = lead.holders()
+            if not holders:
+                print(f"{name}\tnot running")
+            for h in holders:
+                print(
+                    f"{name}\t{'active' if h.active else 'standby'}\t{h.who}\t{'since ' + h.since if h.since else ''}"
+                )
         return 0
     if args.action == "rebuild":
         if args.name in ("accountability_trail", "all"):
@@ -269,13 +279,43 @@ def _projections(args: argparse.Namespace, c) -> int:
         if "audit_trail" in names:  # and its rows of the directory's and the accountability record's acts
             c.trail_follower.run_once()
         return 0
+    if args.action == "run":
+
+        def follow(step_down: threading.Event) -> None:
+            print(
+                f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; "
+                "following the log",
+                file=sys.stderr,
+                flush=True,
+            )
+            c.follow(step_down, batch_size=args.batch_size)
+
+        return _elected(c, "projections", "读模型进程", "a read-model process", follow)
+    return 2
+
+
+#: What runs as a process of its own, elected: one active per database, the others standing by.
+ELECTED = ("projections", "deadline-watch")
+
+
+def _elected(c, name: str, chinese: str, english: str, work) -> int:
+    """Runs ``work`` while this process is the elected one of ``name`` (adapters.persistence.election).
+
+    On PostgreSQL a second process stands by and takes over when the active one is gone; on SQLite
+    (one host) it is not started: it says so and exits 1."""
     stop = _stop_on_signals()
-    print(
-        f"projections from {c.runner().positions()}, accountability from {c.follower.position()}; following the log",
-        file=sys.stderr,
-    )
-    c.follow(stop, batch_size=args.batch_size)
-    return 0
+    with leadership(c.database, name) as lead:
+        if run_elected(lead, work, stop, say=_say):
+            return 0
+        holder = next((h.who for h in lead.holders() if h.active), "?")
+        return _fail(
+            f"{chinese}已在此数据库上运行（{holder}），本进程不启动 / "
+            f"{english} already runs on this database ({holder}); this one is not started"
+        )
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 WATCH = Actor("deadline-watch", Role.PLATFORM)
@@ -321,15 +361,17 @@ def _deadlines(args: argparse.Namespace, c) -> int:
             now = now if now.tzinfo else now.replace(tzinfo=SHANGHAI)
         _print_sweep(_sweep(c, now, args.dry_run))
         return 0
-    stop = _stop_on_signals()
-    print(f"sweeping deadlines every {args.interval:g} s", file=sys.stderr)
-    while not stop.is_set():
-        try:
-            _print_sweep(_sweep(c, None))
-        except Exception:  # a dropped connection: the next sweep resumes, nothing is half recorded
-            logging.getLogger(__name__).exception("deadline sweep failed; trying again at the next interval")
-        stop.wait(args.interval)
-    return 0
+
+    def watch(step_down: threading.Event) -> None:
+        print(f"sweeping deadlines every {args.interval:g} s", file=sys.stderr, flush=True)
+        while not step_down.is_set():
+            try:
+                _print_sweep(_sweep(c, None))
+            except Exception:  # a dropped connection: the next sweep resumes, nothing is half recorded
+                logging.getLogger(__name__).exception("deadline sweep failed; trying again at the next interval")
+            step_down.wait(args.interval)
+
+    return _elected(c, "deadline-watch", "时限监控进程", "a deadline watch", watch)
 
 
 def _sweep(c, now, dry_run=False):

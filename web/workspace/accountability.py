@@ -36,7 +36,7 @@ from projections.cases.case_list import CaseListQuery
 from web.api.accountability import accountability_json
 from web.api.schemas.common import Timestamp
 from web.labels import CONSEQUENCE, EVIDENCE, FIELD, FOLLOW_UP, LAPSE, ROLE, citation, event_name, name_of
-from web.workspace.cases import _fmt
+from web.workspace.formats import shown_at
 from web.workspace.forms import choices
 from web.workspace.pages import PageForbidden, _deadline_title, bp, container, error_page, for_roles, unit_name
 
@@ -87,9 +87,9 @@ def _follow_up(a: dict[str, Any]) -> dict[str, Any]:
     return {
         "action": a["action"],
         "title": name_of(FOLLOW_UP, a["action"]),
-        "at": _fmt(a["at"]),
+        "at": shown_at(a["at"]),
         "at_iso": a["at"],
-        "recorded": _fmt(a["recorded_at"]),
+        "recorded": shown_at(a["recorded_at"]),
         "note": a["note"],
         "who": _who(a["actor"]),
         "consequence": a["consequence"],
@@ -110,7 +110,7 @@ def _consequence(c: dict[str, Any], unit, titles: dict[str, str], links: bool = 
         "unit": unit.code if unit is not None else "",
         "unit_name": unit.name if unit is not None else "",
         "title": name_of(CONSEQUENCE, c["kind"]),
-        "at": _fmt(c["at"]),
+        "at": shown_at(c["at"]),
         "at_iso": c["at"],
         "period": c["period"],
         "head": head["name"] if head else "",
@@ -298,7 +298,7 @@ def _prepared(
         [
             ("", "请选择"),
             *(
-                (s["id"], f"{case_numbers.get(s['case_id'], '')}（{_fmt(s['opened_at'])} 挂牌）")
+                (s["id"], f"{case_numbers.get(s['case_id'], '')}（{shown_at(s['opened_at'])} 挂牌）")
                 for s in record["supervisions"]
                 if s["status"] == "listed"
             ),
@@ -336,7 +336,7 @@ def _lapse(lapse: dict[str, Any]) -> dict[str, Any]:
     if lapse["kind"] == "deadline_missed":
         kind = _case_kind(lapse["case_id"]) or "appeal"
         what = _deadline_title(lapse["profile"], kind, detail.get("deadline"))
-        what += f"，截止 {_fmt(detail['due'])}" if detail.get("due") else ""
+        what += f"，截止 {shown_at(detail['due'])}" if detail.get("due") else ""
     else:
         what = f"退回理由：{detail['reason']}" if detail.get("reason") else ""
     page = _case_kind(lapse["case_id"])
@@ -345,7 +345,7 @@ def _lapse(lapse: dict[str, Any]) -> dict[str, Any]:
         "case_no": lapse["case_no"],
         "seq": lapse["case_seq"],
         "url": url_for(f"workspace.{page}_page", case_id=lapse["case_id"]) + "#history" if page else None,
-        "at": _fmt(lapse["at"]),
+        "at": shown_at(lapse["at"]),
         "detail": what,
     }
 
@@ -398,10 +398,10 @@ def _unit_page(code: str, form: FollowUpForm | None = None, errors: dict[str, st
         supervisions=[
             {
                 "case_no": numbers.get(s["case_id"] or "", ""),
-                "opened": _fmt(s["opened_at"]),
+                "opened": shown_at(s["opened_at"]),
                 "by": _who(s["opened_by"]),
                 "note": s["note"],
-                "struck_off": _fmt(s["struck_off_at"]),
+                "struck_off": shown_at(s["struck_off_at"]),
             }
             for s in record["supervisions"]
         ],

@@ -28,7 +28,7 @@ from domain.directory.records import Unit, User
 from domain.directory.service import DirectoryAct
 from domain.errors import AlreadyExists, CaseNotFound, NotAllowedInState, ValidationFailed
 from web.labels import EVENT, ROLE
-from web.workspace.cases import _fmt
+from web.workspace.formats import shown_at
 from web.workspace.forms import choices
 from web.workspace.pages import bp, container, error_page, for_roles
 
@@ -271,7 +271,7 @@ def _user_row(user: User, names: dict[str, str], last: dict[str, Any]) -> dict[s
         "role": ROLE.get(user.role, user.role),
         "unit": names.get(user.unit or "", user.unit or ""),
         "active": user.active,
-        "last_sign_in": _fmt(last[user.username]) if user.username in last else "",
+        "last_sign_in": shown_at(last[user.username]) if user.username in last else "",
         "self": user.username == g.actor.user,
     }
 
@@ -337,7 +337,7 @@ def _act(act: DirectoryAct, kind: str, names: dict[str, str]) -> dict[str, str]:
     if data.get("reason"):
         details.append(f"理由：{data['reason']}")
     return {
-        "at": _fmt(act.at),
+        "at": shown_at(act.at),
         "name": EVENT.get(act.type, act.type),
         "subject": subject,
         "details": "；".join(details),

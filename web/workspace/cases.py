@@ -46,6 +46,7 @@ from web.labels import (
     status_name,
 )
 from web.workspace import audit
+from web.workspace.formats import shown_at
 from web.workspace.forms import (
     AdjudicateRatingForm,
     AnswerForm,
@@ -71,6 +72,7 @@ from web.workspace.forms import (
     VisitForm,
     choices,
 )
+from web.workspace.joint import JointHandlingForm, JointMeetingForm, joint_facts
 from web.workspace.pages import bp, container, unit_name, unit_names
 
 
@@ -111,6 +113,8 @@ APPEAL_ACTIONS = (
     WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
     WebAction("merge", "merge", MergeForm, "并单", "并单"),
     WebAction("unmerge", "unmerge", UnmergeForm, "撤销并单", "撤销并单"),
+    WebAction("joint_handling", "joint-handling", JointHandlingForm, "列入联合办理", "列入联合办理"),
+    WebAction("joint_meeting", "joint-meeting", JointMeetingForm, "记录联席会议", "记录联席会议"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
@@ -165,6 +169,10 @@ DETAILS = (
     ("materials", "材料"),
     ("expected_working_days", "预计工作日"),
     ("note", "备注"),
+    # 联合办理 (web.workspace.joint)
+    ("units", "相关单位"),
+    ("held_on", "会议日期"),
+    ("lead_unit", "牵头单位"),
 )
 
 
@@ -236,7 +244,10 @@ def _prepared(form: CommandForm, case, offer: ExtensionOffer | None = None) -> C
     if isinstance(form, ExtendForm):
         dues = offer.dues if offer else ()
         form.working_days.choices = choices(
-            [("", "请选择"), *((str(n), f"{n} 个工作日（截止时间延至 {_fmt(due)}）") for n, due in enumerate(dues, 1))]
+            [
+                ("", "请选择"),
+                *((str(n), f"{n} 个工作日（截止时间延至 {shown_at(due)}）") for n, due in enumerate(dues, 1)),
+            ]
         )
     if isinstance(form, ForwardForm):
         units = choices([("", "请选择"), *sorted(unit_names().items())])
@@ -306,6 +317,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         matter_source=citation((case.policy.get("matter") or {}).get("source")),
         deadlines=[_deadline(d, calendar, now) for d in states],
         history=_timeline(kind, history, titles, case_id),
+        joint=joint_facts(present(case, states)) if kind == "appeal" else None,
         replay=replay,
         findings=findings,
         titles=titles,
@@ -315,7 +327,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         unit_name=unit_name,
         channel_name=channel_name,
         names=names,
-        fmt=_fmt,
+        fmt=shown_at,
         page_url=request.path if request.method == "GET" else url_for(f"workspace.{kind}_page", case_id=case_id),
     ), status
 
@@ -324,7 +336,7 @@ def _extension_hint(offer: ExtensionOffer | None) -> str | None:
     """Which deadline an extension moves, and when it ends now."""
     if offer is None:
         return None
-    return f"延长的是「{offer.title}」，现截止于 {_fmt(offer.due)}；最多还可延长 {len(offer.dues)} 个工作日。"
+    return f"延长的是「{offer.title}」，现截止于 {shown_at(offer.due)}；最多还可延长 {len(offer.dues)} 个工作日。"
 
 
 def _anchor(action: str, form: CommandForm, name: str) -> str:
@@ -339,14 +351,6 @@ def _choice_refusals(kind: str, verdicts) -> dict[str, str]:
         return {}
     initial = verdicts.get("answer_initial")
     return {"initial": refusal_text(initial.refusal)} if initial and initial.refusal else {}
-
-
-def _fmt(moment: datetime | str | None, spec: str = "minutes") -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return iso(moment, spec).replace("T", " ")[: 16 if spec == "minutes" else 19]
 
 
 def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
@@ -369,8 +373,8 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
         "source": citation(d.source),
         "round": d.round,
         "unit": unit_name(d.unit) if d.unit else "",
-        "started": _fmt(d.started_at),
-        "due": _fmt(d.due),
+        "started": shown_at(d.started_at),
+        "due": shown_at(d.due),
         "length": d.length,
         "extended": d.extended,
         "period_unit": name_of(PERIOD_UNIT, d.period_unit),
@@ -379,7 +383,7 @@ def _deadline(d: DeadlineState, calendar, now: datetime) -> dict[str, Any]:
         "overdue": running and d.overdue,
         "provisional": d.provisional,
         "paused": d.paused,
-        "met": _fmt(d.met_at),
+        "met": shown_at(d.met_at),
     }
 
 
@@ -414,9 +418,9 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]], case_id: UU
                 "seq": e.seq,
                 "name": event_name(kind, e.type),
                 "type": e.type,
-                "at": _fmt(e.occurred_at),
+                "at": shown_at(e.occurred_at),
                 "at_iso": iso(e.occurred_at, "seconds"),
-                "recorded": _fmt(e.recorded_at),
+                "recorded": shown_at(e.recorded_at),
                 "backfilled": e.backfilled,
                 "who": actor_name(who, role, unit_name(unit) if unit else ""),
                 "as_of_url": audit.moment_url(kind, case_id, e.occurred_at),
@@ -439,9 +443,9 @@ def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, s
         return titles[key].get(value, str(value))
     if key == "reason" and event_type == "Paused":
         return name_of(PAUSE_REASON, value)
-    if key in ("unit", "department"):
+    if key in ("unit", "department", "lead_unit"):
         return unit_name(value)
-    if key in ("co_units", "departments"):
+    if key in ("co_units", "departments", "units"):
         return "、".join(unit_name(u) for u in value)
     if key in ("missing", "materials"):
         return "、".join(value)
@@ -460,7 +464,7 @@ def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, s
     if key == "solved":
         return "是" if value else "否"
     if key == "due":
-        return _fmt(value)
+        return shown_at(value)
     if key in ("working_days", "expected_working_days"):
         return f"{value} 个工作日"
     return str(value)

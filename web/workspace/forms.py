@@ -31,6 +31,7 @@ from web.api.schemas.approvals import RequestMaterialsSchema, SupplyMaterialsSch
 from web.api.schemas.common import MergeSchema, ReasonSchema
 from web.api.schemas.messages import flatten
 from web.labels import ANSWER_KIND, CATEGORY, CHANNEL, DECISION, FIELD, PAUSE_REASON, REPEAT_REASON, SATISFACTION
+from web.workspace.lookups import appeal_id_of
 
 
 class FormInputError(ValueError):
@@ -356,8 +357,6 @@ class MergeForm(CommandForm):
     def fields(self):
         number = (self.into_case_no.data or "").strip()
         if number:
-            from web.workspace.intake import appeal_id_of  # the case list, by number
-
             into = appeal_id_of(number)
             if into is None:
                 raise FormInputError("into_case_no", f"没有编号为 {number} 的诉求，请核对编号")

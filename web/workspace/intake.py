@@ -21,13 +21,12 @@ from domain.approvals.profiles import DEADLINE_TITLES, ApprovalProfile
 from domain.errors import CaseNotFound, ValidationFailed, VersionConflict
 from domain.permissions import COMMANDS
 from domain.profiles import PolicyProfile
-from projections.cases.case_list import CaseListQuery
 from web.api.accountability import _consequences_of, _previewed
 from web.api.presenters import iso
 from web.api.schemas.approvals import SubmitApprovalSchema
 from web.api.schemas.common import OpenAppealSchema
 from web.labels import CONSEQUENCE, FIELD, KIND, citation, name_of
-from web.workspace.cases import _fmt
+from web.workspace.formats import shown_at
 from web.workspace.forms import NewAppealForm, NewApprovalForm, SweepForm, choices, schema_problems
 from web.workspace.pages import bp, container, for_roles, unit_name, unit_names
 
@@ -163,15 +162,6 @@ def _intake_page(template: str, form, errors: dict[str, str], status: int = 200)
     return render_template(template, form=form, errors=errors, summary=summary), status
 
 
-def appeal_id_of(case_no: str) -> str | None:
-    """The appeal numbered ``case_no`` (诉求编号, as the pages show it), found in the case list."""
-    container().wait_for_views(only=("case_list",))
-    wanted = case_no.strip().upper()
-    view = container().read_models["case_list"].view
-    rows, _ = view.query(CaseListQuery(kind="appeal", q=wanted, per_page=10, now=container().clock()))
-    return next((str(r["id"]) for r in rows if str(r["case_no"]).upper() == wanted), None)
-
-
 # -- 期限监测: the deadline sweep ----------------------------------------------------------------------
 @bp.route("/deadlines/sweep", methods=["GET", "POST"])
 @for_roles(COMMANDS[("appeal", "sweep")].roles)  # the sweep goes over both kinds, as the appeals' command
@@ -224,7 +214,7 @@ def _sweep_page(form: SweepForm, errors: dict[str, str], status: int = 200):
     return render_template(
         "deadline_sweep.html",
         form=form,
-        now=_fmt(preview.now),
+        now=shown_at(preview.now),
         checked=preview.cases_checked,
         preview=shown,
         done=_done(cases, done) if done else None,
@@ -250,7 +240,7 @@ def _done(cases: _Cases, done: dict[str, Any]) -> dict[str, Any]:
             {"DeadlineMissed": missed, "Escalated": escalations, "DeemedAccepted": deemed}.get(e.type, []).append(row)
     found = _consequences_of(container(), SimpleNamespace(missed=missed)) if missed else []
     return {
-        "at": _fmt(done["now"]),
+        "at": shown_at(done["now"]),
         "checked": done["checked"],
         "counts": done["counts"],
         "more_cases": more,
@@ -317,7 +307,7 @@ def _report(
                 "deadline": cases.deadline_title(m["case_id"], m["deadline"]),
                 "round": m.get("round") or 1,
                 "unit": unit_name(m["unit"]) if m.get("unit") else RECEIVER[cases.get(m["case_id"])[0]],
-                "due": _fmt(m["due"]),
+                "due": shown_at(m["due"]),
                 "source": citation(m.get("source")),
             }
             for m in missed[:SHOWN]
@@ -333,8 +323,8 @@ def _report(
         "deemed": [
             {
                 **cases.link(d["case_id"]),
-                "accepted_as_of": _fmt(d["accepted_as_of"]),
-                "notice_ended_at": _fmt(d["notice_ended_at"]),
+                "accepted_as_of": shown_at(d["accepted_as_of"]),
+                "notice_ended_at": shown_at(d["notice_ended_at"]),
             }
             for d in deemed[:SHOWN]
         ],

@@ -50,6 +50,7 @@ from web.api.presenters import iso
 from web.errors import handle_http_exception, handle_read_model_behind, handle_unavailable
 from web.labels import APPEAL_STATUSES, APPROVAL_STATUSES, KIND, ROLE, merge_notice, status_name
 from web.workspace.forms import LoginForm, SignOutForm
+from web.workspace.lookups import container
 
 bp = Blueprint("workspace", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
@@ -95,10 +96,6 @@ def init_app(app) -> None:
         app.register_error_handler(unavailable, unavailable_page_or_document)
 
 
-def container():
-    return current_app.extensions["caseledger"]
-
-
 # -- who may see a page -----------------------------------------------------------------------------
 class PageForbidden(Forbidden):
     description = "本页面不在您的职责范围内，您无权查看。"
@@ -129,6 +126,7 @@ NAV = (
     ("受理申请", "workspace.new_approval"),
     ("期限监测", "workspace.deadline_sweep"),
     ("问责台账", "workspace.accountability_register"),
+    ("联合办理台账", "workspace.joint_register"),
     ("月度通报", "workspace.monthly_report"),
     ("堵点分析", "workspace.recurring_report"),
     ("本单位台账", "workspace.unit_ledger"),  # a unit's own, for a unit user (the others reach it from the register)

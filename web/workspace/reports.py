@@ -26,6 +26,8 @@ from projections.ledger.appeals import COUNTERS, ReportingPeriod
 from projections.ledger.approvals import APPROVAL_COUNTERS, DAY_COUNTERS
 from projections.reports.approvals import DECISION_OVERDUE_LABEL, DEFINITIONS_ZH
 from projections.reports.bulletin import RATE_DEFINITIONS_ZH, Bulletin, composite_definition_zh, not_ranked_reason
+from projections.reports.joint import DEFINITIONS as JOINT_DEFINITIONS
+from projections.reports.joint import JointSection
 from projections.reports.recurring import TEST_ZH, RecurringSection, recurring_section
 from web.api import reports as api_reports
 from web.api.accountability import accountability_json
@@ -46,7 +48,7 @@ from web.labels import (
     status_name,
 )
 from web.workspace.accountability import PERIOD_MESSAGE, _unit_or_404
-from web.workspace.cases import _fmt
+from web.workspace.formats import shown_at
 from web.workspace.pages import bp, container, error_page, for_roles, unit_name, unit_names
 
 CLOSE_DAY_MESSAGE = "统计截止日须为 1 至 28 之间的整数（不填为自然月）"
@@ -142,7 +144,7 @@ def monthly_report():
         refused=False,
         b=bulletin,
         timing=_timing(bulletin.period),
-        as_of=_fmt(bulletin.as_of),
+        as_of=shown_at(bulletin.as_of),
         ranking=[_bulletin_row(r, bulletin) for r in bulletin.rows],
         totals=_bulletin_row(bulletin.totals, bulletin),
         rates=[(r, RATE[r]) for r in RATES],
@@ -158,14 +160,15 @@ def monthly_report():
                 "url": url_for("workspace.appeal_page", case_id=e.case_id),
                 "unit": e.unit_name,
                 "level": SATISFACTION.get(e.level, e.level),
-                "visited": _fmt(e.visited_at),
-                "due": _fmt(e.due),
+                "visited": shown_at(e.visited_at),
+                "due": shown_at(e.due),
                 "rectification": RECTIFICATION.get(e.rectification, ""),
                 "contest": CONTEST.get(e.contest, ""),
             }
             for e in bulletin.bad_ratings
         ],
         consequences=_consequences_by_unit(bulletin.period.name),
+        joint=joint_month(bulletin.joint or api_reports.joint_handling(bulletin.period)),
         record_readers=g.actor.role in READS["accountability"].roles,
         xlsx_url=_url("workspace.monthly_report_xlsx", query),
         pdf_url=_url("workspace.monthly_report_pdf", query),
@@ -173,6 +176,11 @@ def monthly_report():
         percent=percent,
         points=points,
     )
+
+
+def joint_month(section: JointSection) -> list[tuple[str, int]]:
+    """The bulletin's joint-handling figures (联合办理, 004 item 六), each with its definition."""
+    return [(JOINT_DEFINITIONS[name], count) for name, count in section.as_dict().items()]
 
 
 def _bulletin_row(row, b: Bulletin) -> dict[str, Any]:
@@ -223,7 +231,7 @@ def _consequences_by_unit(period: str) -> list[dict[str, Any]]:
         items = [
             {
                 "title": name_of(CONSEQUENCE, c["kind"]),
-                "at": _fmt(c["at"]),
+                "at": shown_at(c["at"]),
                 "rule": c["rule_title"],
                 "source": citation(c["source"]),
             }
@@ -292,7 +300,7 @@ def _case(a) -> dict[str, Any]:
     return {
         "case_no": a.case_no,
         "url": url_for("workspace.appeal_page", case_id=a.id),
-        "received": _fmt(a.received_at),
+        "received": shown_at(a.received_at),
         "subject": a.subject,
         "enterprise": a.enterprise,
         "unit": unit_name(a.unit) if a.unit else "尚未转办",
@@ -360,8 +368,8 @@ def unit_ledger(code: str):
         refused=False,
         unit=unit,
         period=period,
-        start=_fmt(period.start),
-        end=_fmt(period.end),
+        start=shown_at(period.start),
+        end=shown_at(period.end),
         timing=_timing(period),
         counts=[(COUNT[c], figures.counts[c]) for c in COUNTERS],
         at_end=[(label, getattr(figures, name)) for name, label in AT_END.items()],

@@ -29,6 +29,9 @@ EXPECTED = {  # command: roles allowed
     "rectify": "unit admin",
     "contest_rating": "unit admin",
     "adjudicate_rating": "supervisor platform admin",
+    # 联合办理 (004 item 六): the platform marks the case and records the joint meetings
+    "joint_handling": "platform admin",
+    "joint_meeting": "platform admin",
 }
 
 

@@ -9,6 +9,7 @@ from domain.status import Status
 from projections.cases.case_list import SORTS
 from web.api.schemas.common import Text
 from web.api.schemas.handback import HandbackSchema
+from web.api.schemas.joint import JointRecordSchema
 from web.api.schemas.merge import CallerSchema, CaseLinkSchema, SuggestedRepeatSchema
 
 
@@ -94,6 +95,10 @@ class AppealSchema(ma.Schema):
     handback = ma.fields.Nested(
         HandbackSchema, allow_none=True, metadata={"description": "退单: the latest hand-back and its ruling"}
     )
+    joint = ma.fields.Boolean(metadata={"description": "联合办理: on the joint-handling list (004 item 六)"})
+    joint_handling = ma.fields.Nested(
+        JointRecordSchema, allow_none=True, metadata={"description": "the marking and its joint meetings"}
+    )
     suggested_repeats = ma.fields.List(
         ma.fields.Nested(SuggestedRepeatSchema),
         metadata={
@@ -133,6 +138,7 @@ class CaseListArgsSchema(ma.Schema):
     status = Text(validate=validate.OneOf([s.value for s in Status]))
     overdue = ma.fields.Boolean()
     q = Text(validate=validate.Length(min=1, max=200))
+    joint = ma.fields.Boolean(metadata={"description": "1/true: only cases on the joint-handling list (联合办理)"})
     sort = Text(load_default="due", validate=validate.OneOf(SORTS))
     page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
@@ -178,6 +184,7 @@ class CaseListItemSchema(ma.Schema):
     version = ma.fields.Integer()
     merged_into = Text(allow_none=True, metadata={"description": "已并单: the case number of the case it joined"})
     repeats = ma.fields.Integer(metadata={"description": "how many repeat appeals were merged into this case"})
+    joint = ma.fields.Boolean(metadata={"description": "联合办理: on the joint-handling list"})
 
 
 class CaseListSchema(ma.Schema):
