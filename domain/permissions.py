@@ -45,6 +45,7 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "escalate"): _g(_S, _P, _A),
     ("appeal", "extend"): _g(_U, _P, _A, part="lead"),
     ("appeal", "handback"): _g(_U, _A, part="lead"),
+    ("appeal", "rule_handback"): _g(_P, _A),  # 派单异议审核: the platform rules on a hand-back
     ("appeal", "visit"): _g(_P, _A),
     ("appeal", "close"): _g(_P, _A),
     # 并单 and its undoing: the hotline platform decides which calls are one matter.

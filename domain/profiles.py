@@ -34,6 +34,7 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "Escalated": frozenset(),
         "Extended": frozenset(),
         "HandbackRequested": frozenset(),
+        "HandbackRuled": frozenset({"upheld"}),
         "Visited": frozenset({"solved"}),
         "Closed": frozenset(),
         "CoOpinionGiven": frozenset(),

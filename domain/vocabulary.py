@@ -57,6 +57,7 @@ EVENT = {
     "DeadlineMissed": "逾期",
     "Extended": "延期",
     "HandbackRequested": "申请退单",
+    "HandbackRuled": "退单审核",
     "CoOpinionGiven": "协办意见",
     "Visited": "回访",
     "Closed": "办结",

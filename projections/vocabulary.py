@@ -21,6 +21,8 @@ COUNT = {
     "extended": "延期",
     "escalated": "督办",
     "handed_back": "退单",
+    "handback_upheld": "同意退单",
+    "handback_refused": "不同意退单",
     "closed": "办结",
     "closed_solved": "办结已解决",
     "closed_unsolved": "办结未解决",

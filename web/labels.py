@@ -99,6 +99,7 @@ ACTION = {
     "answer": "提交答复",
     "extend": "申请延期",
     "handback": "申请退单",
+    "rule_handback": "退单审核",
     "co_opinion": "提交协办意见",
     "forward": "转办",
     "review": "审核",

@@ -24,6 +24,7 @@ from eventsourcing.domain import event
 
 from domain.actors import Actor
 from domain.appeals import joint as joint_rules
+from domain.appeals.handback import FOUND_BY_HELD_BACK, end_not_binding, held, held_back, pending, refresh
 from domain.appeals.ratings import (
     PENDING,
     RECTIFICATION,
@@ -39,6 +40,7 @@ from domain.appeals.ratings import (
 from domain.cases.aggregate import Case
 from domain.deadlines.calendar import WorkingCalendar
 from domain.deadlines.clocks import (
+    Clock,
     ExtensionOffer,
     bind_open,
     cancel_open,
@@ -126,8 +128,14 @@ class Appeal(Case):
     def forward(
         self, unit: str, co_units: list[str], note: str | None, actor: Actor, occurred_at: datetime | None = None
     ) -> None:
-        self.check_status("forward", Status.RECEIVED, Status.FORWARDED, Status.HANDBACK_REQUESTED)
+        self.check_no_handback_pending("forward")
+        self.check_status("forward", Status.RECEIVED, Status.FORWARDED)
         self.check_occurred_at(occurred_at)
+        self.check_assignment(unit, co_units)
+        self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
+
+    def check_assignment(self, unit: str | None, co_units: list[str]) -> None:
+        """A lead unit, not among the co-handling units, which do not repeat."""
         problems, zh = {}, {}
         if not unit:
             problems["unit"], zh["unit"] = "a lead handling unit (承办单位) is required", "请选择承办单位"
@@ -138,7 +146,6 @@ class Appeal(Case):
             problems["co_units"], zh["co_units"] = "co-handling units must not repeat", "同一协办单位不能重复选择"
         if problems:
             raise ValidationFailed(problems, zh=zh)
-        self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
 
     @event("Forwarded", topic="caseledger:Appeal.Forwarded")
     def _forwarded(
@@ -157,6 +164,7 @@ class Appeal(Case):
         self.answered_initial = False
         bind_open(self.clocks, unit)
         start_clocks(self.clocks, self.policy["deadlines"], "Forwarded", at, self.version + 1, unit)
+        self._reforwarded(unit, at)
 
     # -- Acknowledged 签收 / 启动核实 -------------------------------------------
     def acknowledge(self, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -365,6 +373,7 @@ class Appeal(Case):
 
     # -- HandbackRequested 退单申请 / 派单异议 ---------------------------------------
     def request_handback(self, reason: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        self.check_no_handback_pending("handback")
         self.check_status("handback", Status.FORWARDED, Status.ACKNOWLEDGED)
         self.check_occurred_at(occurred_at)
         if not reason or not reason.strip():
@@ -378,9 +387,122 @@ class Appeal(Case):
     def _handback_requested(
         self, reason: str, actor: dict[str, Any], occurred_at: datetime | None, timestamp: datetime | None = None
     ) -> None:
-        self._moved(occurred_at, timestamp)
+        at = self._moved(occurred_at, timestamp)
+        self.handback = {
+            "requested_at": at,
+            "reason": reason,
+            "unit": self.unit,
+            "status": self.status,  # to which a refusal returns the case
+            "seq": self.version + 1,
+            "ruling": None,
+        }
         self.status = Status.HANDBACK_REQUESTED.value
         self.handback_reason = reason
+        start_clocks(self.clocks, self.policy["deadlines"], "HandbackRequested", at, self.version + 1)
+
+    # -- HandbackRuled 派单异议审核: 同意退单 (改派) / 不同意退单 (domain.appeals.handback) -------------
+    if TYPE_CHECKING:  # declared for the type checker only, as ``merged_into`` below
+        handback: dict[str, Any] | None
+    handback = None  # the latest hand-back: requested_at, reason, unit, status, seq, ruling (None: pending)
+
+    def check_no_handback_pending(self, command: str) -> None:
+        if pending(self.handback):
+            raise NotAllowedInState(
+                f"cannot {command} a case whose hand-back (退单) awaits the platform's ruling; rule on it first "
+                "(rule-handback, with a unit to re-forward)",
+                "本案的退单申请正在等待平台审核，请先审核退单申请（同意退单时可一并改派）",
+            )
+
+    def rule_handback(
+        self,
+        upheld: bool,
+        note: str,
+        unit: str | None,
+        co_units: list[str],
+        calendar: WorkingCalendar,
+        now: datetime,
+        actor: Actor,
+        occurred_at: datetime | None = None,
+    ) -> None:
+        """The platform's ruling on the pending hand-back (国办函〔2025〕66号: 派单异议审核). Upheld: the unit's
+        clocks end as not binding, the case returns to the platform, re-forwarded (改派) to ``unit`` in the same
+        act if given. Refused: the unit keeps the case, and each miss held back while it waited is recorded
+        as of its due time, with its consequence (an objection that is refused buys no time)."""
+        if not pending(self.handback):
+            raise NotAllowedInState(
+                "cannot rule on a hand-back: none awaits a ruling", "本案没有待审核的退单申请，无需审核"
+            )
+        self.check_occurred_at(occurred_at)
+        if not isinstance(upheld, bool):
+            raise ValidationFailed(
+                {"upheld": "true (the hand-back is upheld) or false (the unit keeps the case)"},
+                zh={"upheld": "请选择审核结论：同意退单或不同意退单"},
+            )
+        self.check_reason(note, "note", "the ruling needs a note", "请填写审核意见")
+        assert self.handback is not None  # pending
+        if unit and not upheld:
+            raise ValidationFailed(
+                {"unit": "a refused hand-back re-forwards nothing: the unit keeps the case"},
+                zh={"unit": "不同意退单时不能改派，案件仍由原承办单位办理"},
+            )
+        if co_units and not unit:
+            raise ValidationFailed(
+                {"co_units": "co-handling units only with a unit to re-forward to"},
+                zh={"co_units": "选择协办单位时须同时选择改派的承办单位"},
+            )
+        if unit:
+            if unit == self.handback["unit"]:
+                raise ValidationFailed(
+                    {"unit": "re-forward to another unit than the one that handed the case back"},
+                    zh={"unit": "不能改派给申请退单的单位，请选择其他承办单位"},
+                )
+            self.check_assignment(unit, co_units)
+        misses = [] if upheld else held_back(self.clocks, self.handback, calendar, occurred_at or now)
+        self._handback_ruled(upheld, note, unit, actor.as_record(), occurred_at)
+        if unit:
+            self._forwarded(unit, list(co_units), note, actor.as_record(), occurred_at)
+        for state in misses:
+            self._missed(state, FOUND_BY_HELD_BACK, state.ends_at, actor, occurred_at)
+            self._consequences_of_miss(state, actor, occurred_at)
+
+    @event("HandbackRuled", topic="caseledger:Appeal.HandbackRuled")
+    def _handback_ruled(
+        self,
+        upheld: bool,
+        note: str,
+        unit: str | None,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        # unit: the unit re-forwarded to (改派) in the same act, whose Forwarded follows; None otherwise.
+        at = self._moved(occurred_at, timestamp)
+        assert self.handback is not None  # a ruling answers a hand-back
+        seq = self.version + 1
+        ruling = {"upheld": upheld, "note": note, "unit": unit, "at": at, "seq": seq, "actor": actor}
+        self.handback = {**self.handback, "ruling": ruling}
+        meet_clocks(self.clocks, "HandbackRuled", {"upheld": upheld}, at, seq)
+        if upheld:
+            end_not_binding(self.clocks, self.handback["unit"], at, seq)
+            self.status, self.unit, self.co_units = Status.RECEIVED.value, None, []
+        else:
+            self.status = self.handback["status"]
+
+    def _reforwarded(self, unit: str, at: datetime) -> None:
+        """In a Forwarded: the first forwarding after an upheld hand-back (改派) gives the new unit a fresh
+        round of the clocks the ruling ended (domain.appeals.handback.refresh). A hand-back recorded before
+        rulings existed, still pending, ends here: the platform re-forwarded without one."""
+        if pending(self.handback):
+            assert self.handback is not None
+            self.handback = {**self.handback, "ruling": {"upheld": None, "unit": unit, "at": at}}
+            return
+        ruling = self.handback["ruling"] if self.handback else None
+        if ruling and ruling["upheld"] and "reforwarded" not in ruling:
+            refresh(self.clocks, self.policy["deadlines"], ruling["seq"], unit, at, self.version + 1)
+            ruling["reforwarded"] = {"unit": unit, "at": at, "seq": self.version + 1}
+
+    def _holds(self, clock: Clock) -> bool:
+        return held(clock, self.handback)
 
     # -- CoOpinionGiven 协办意见 ----------------------------------------------------
     def give_co_opinion(self, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
@@ -749,6 +871,8 @@ class Appeal(Case):
         """联席会议 (004 items 六, 十二): recorded with its day, the units present and its decision; a lead
         unit it settles on gets the case forwarded in the same act, the other units present co-handling."""
         self.check_status("record a joint meeting of", *Status.mergeable())
+        if lead_unit:  # a forwarding: 改派 while a hand-back waits is the ruling's (domain.appeals.handback)
+            self.check_no_handback_pending("forward")
         day, present = joint_rules.check_meeting(self.joint, held_on, units, decision, lead_unit, occurred_at or now)
         self.check_occurred_at(occurred_at)
         self._joint_meeting_held(day.isoformat(), present, decision, lead_unit, actor.as_record(), occurred_at)
@@ -803,6 +927,7 @@ Appeal.PROBES = {
     "answer_initial": ("answer", lambda c, a, cal, now: c.answer("initial", "", a)),
     "extend": ("extend", lambda c, a, cal, now: c.extend(0, "", a)),
     "handback": ("handback", lambda c, a, cal, now: c.request_handback("", a)),
+    "rule_handback": ("rule_handback", lambda c, a, cal, now: c.rule_handback(True, "", None, [], cal, now, a)),
     "co_opinion": ("co_opinion", lambda c, a, cal, now: c.give_co_opinion("", a)),
     "review": ("review", lambda c, a, cal, now: c.review(True, None, a)),
     "return": ("return", lambda c, a, cal, now: c.return_for_redo("", a)),

@@ -265,6 +265,12 @@ class AppealService(CaseService[Appeal]):
         note: str | None = None,
         **opts: Any,
     ) -> Appeal:
+        self._check_units(unit, co_units)
+        return self._run(
+            case_id, actor, "forward", opts, lambda a, at: a.forward(unit, list(co_units or []), note, actor, at)
+        )
+
+    def _check_units(self, unit: str | None, co_units: list[str] | None) -> None:
         problems, zh = {}, {}
         if unit and not self.unit_exists(unit):
             problems["unit"], zh["unit"] = f"no active unit {unit!r}", f"承办单位{unit}不存在或已停用，请重新选择"
@@ -274,9 +280,6 @@ class AppealService(CaseService[Appeal]):
             zh["co_units"] = f"以下协办单位不存在或已停用，请重新选择：{'、'.join(strangers)}"
         if problems:
             raise ValidationFailed(problems, zh=zh)
-        return self._run(
-            case_id, actor, "forward", opts, lambda a, at: a.forward(unit, list(co_units or []), note, actor, at)
-        )
 
     def acknowledge(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "acknowledge", opts, lambda a, at: a.acknowledge(actor, at))
@@ -300,6 +303,36 @@ class AppealService(CaseService[Appeal]):
 
     def request_handback(self, case_id: UUID, actor: Actor, *, reason: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "handback", opts, lambda a, at: a.request_handback(reason, actor, at))
+
+    def rule_handback(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        *,
+        upheld: bool,
+        note: str,
+        unit: str | None = None,
+        co_units: list[str] | None = None,
+        **opts: Any,
+    ) -> Appeal:
+        """派单异议审核 (domain.appeals.handback): the ruling on a pending hand-back, with 改派 to ``unit``."""
+        self._check_units(unit, co_units)
+        return self._run(
+            case_id,
+            actor,
+            "rule_handback",
+            opts,
+            lambda a, at: a.rule_handback(
+                upheld,
+                note,
+                unit,
+                list(co_units or []),
+                self.calendars(a.policy["jurisdiction"]),
+                at or self.clock(),
+                actor,
+                at,
+            ),
+        )
 
     def give_co_opinion(self, case_id: UUID, actor: Actor, *, content: str, **opts: Any) -> Appeal:
         return self._run(case_id, actor, "co_opinion", opts, lambda a, at: a.give_co_opinion(content, actor, at))

@@ -105,9 +105,14 @@ class Case(Aggregate):
                 or state.cancelled_at
                 or state.paused
                 or not ended_by(state.ends_at, now)
+                or self._holds(clock)
             ):
                 continue
             self._lapse(state, now, actor, occurred_at)
+
+    def _holds(self, clock: Clock) -> bool:
+        """Whether the sweep holds back a miss of this clock for now (an appeal's hand-back awaiting its ruling)."""
+        return False
 
     def _lapse(self, state: DeadlineState, now: datetime, actor: Actor, occurred_at: datetime | None) -> None:
         """A deadline ended unmet: recorded missed, then its consequence on the case."""

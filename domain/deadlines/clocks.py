@@ -19,7 +19,7 @@ counted (行政许可法 第45条) is kept as pauses: domain.deadlines.pauses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -172,11 +172,14 @@ def cancel_open(clocks: list[Clock], at: datetime, seq: int, keep: Sequence[str]
             close_pause(clock, at, seq)
 
 
-def restart_cancelled(clocks: list[Clock], cancelled_by: int, at: datetime, seq: int) -> None:
+def restart_cancelled(
+    clocks: list[Clock], cancelled_by: int, at: datetime, seq: int, skip: Collection[str] = ()
+) -> None:
     """Each clock the event ``cancelled_by`` stopped runs again as a new round of its full period from
     ``at``, binding the same unit, with the extension it had been granted (an unmerge, 撤销并单: the
-    time the case spent merged into another was nobody's to answer for)."""
-    for clock in [c for c in clocks if c["cancelled_by"] == cancelled_by and c["met_at"] is None]:
+    time the case spent merged into another was nobody's to answer for); not those of the rules in ``skip``."""
+    stopped = [c for c in clocks if c["cancelled_by"] == cancelled_by and c["met_at"] is None]
+    for clock in [c for c in stopped if c.get("rule", c["name"]) not in skip]:
         rule = {
             "name": clock.get("rule", clock["name"]),
             "per": clock.get("per"),
@@ -267,6 +270,7 @@ class DeadlineState:
     started_by: int
     met_seq: int | None
     missed_seq: int | None = None  # the DeadlineMissed event that recorded it overdue
+    not_binding: bool = False  # ended by an upheld hand-back (domain.appeals.handback): never missed
     paused: bool = False
     pauses: tuple[dict[str, Any], ...] = ()
 
@@ -332,6 +336,7 @@ def evaluate(clocks: Sequence[Clock], calendar: WorkingCalendar, now: datetime) 
                 started_by=c["started_by"],
                 met_seq=c["met_seq"],
                 missed_seq=c.get("missed_seq"),
+                not_binding=bool(c.get("not_binding")),
                 paused=paused,
                 pauses=pause_summaries(c, calendar, now) if c.get("pauses") else (),
             )

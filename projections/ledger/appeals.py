@@ -30,6 +30,9 @@ Counted for the lead unit of the case at the time of the act:
   late, contested, upheld / rejected, set aside by level; and, at the
   period's end, ``rectification_overdue_at_end``: rectification periods
   binding the unit ended and unmet.
+- the ruling on a hand-back (``projections.ledger.handback``): upheld /
+  refused, credited to the unit that asked; an upheld one takes the case out
+  of that unit's ``forwarded`` and ``responded``, as a merge does.
 
 Approvals (审批) are counted apart from appeals, for each department on the
 case (every unit keeps ledgers of appeals and approvals; the
@@ -85,6 +88,8 @@ from projections.ledger.approvals import (
     DepartmentFigures,
 )
 from projections.ledger.approvals import ratio as _ratio
+from projections.ledger.handback import COUNTERS as HANDBACK_COUNTERS
+from projections.ledger.handback import count_ruling
 from projections.ledger.ratings import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
 __all__ = [
@@ -118,6 +123,7 @@ COUNTERS = (
     *(f"visits_{level}" for level in SATISFACTION_LEVELS),
     "merged",
     *RATING_COUNTERS,
+    *HANDBACK_COUNTERS,
 )
 # Every counter column of ledger_days: the appeals', then the approvals' (each department's).
 UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
@@ -251,6 +257,8 @@ class Ledger(ReadModel[LedgerChanges]):
             return
         assert isinstance(case, Appeal)  # the kind "appeal" is Appeal's
         kind, unit = item.type, case.unit
+        if kind == "HandbackRuled":  # the unit that asked, whoever has the case now (projections.ledger.handback)
+            count_ruling(self._increments, e, case)
         if unit is None:
             return
         at = e.occurred_at or e.timestamp

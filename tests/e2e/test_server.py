@@ -322,8 +322,15 @@ def test_handback_and_reforward_to_another_unit(server):
     # Only the platform forwards; the unit cannot pick the next unit itself.
     refused = post(server, "power", f"/api/appeals/{cid}/forward", {"unit": "DISTRICT-WATER"})
     assert refused.status == 403 and error_code(refused) == "forbidden"
-    case = command(server, "clerk", cid, "forward", {"unit": "DISTRICT-WATER", "expected_version": 4})
-    assert case["status"] == "forwarded" and case["unit"] == "DISTRICT-WATER" and case["version"] == 5
+    # 改派 is the platform's ruling on the hand-back (派单异议审核), in one act.
+    case = command(
+        server,
+        "clerk",
+        cid,
+        "rule-handback",
+        {"upheld": True, "note": "同意退单。", "unit": "DISTRICT-WATER", "expected_version": 4},
+    )
+    assert case["status"] == "forwarded" and case["unit"] == "DISTRICT-WATER" and case["version"] == 6
     rounds = [d for d in case["deadlines"] if d["name"] == "unit_reply"]
     assert [d["round"] for d in rounds] == [1, 2]
     assert rounds[0]["cancelled_at"] is not None and rounds[1]["cancelled_at"] is None
@@ -338,7 +345,7 @@ def test_handback_and_reforward_to_another_unit(server):
         assert refused.status == 403 and error_code(refused) == "forbidden", (verb, refused.json)
     assert get(server, "power", f"/api/appeals/{cid}").status == 403
     case = command(server, "water", cid, "acknowledge")
-    assert case["status"] == "acknowledged" and case["version"] == 6
+    assert case["status"] == "acknowledged" and case["version"] == 7
 
     events = history(server, cid, user="water")
     assert [e["type"] for e in events] == [
@@ -346,13 +353,14 @@ def test_handback_and_reforward_to_another_unit(server):
         "Forwarded",
         "Acknowledged",
         "HandbackRequested",
+        "HandbackRuled",
         "Forwarded",
         "Acknowledged",
     ]
     assert events[3]["actor"] == {"user": "power", "role": "unit", "unit": "DISTRICT-POWER"}
     assert events[3]["data"]["reason"] == "非本单位职责，应由水务部门办理"
-    assert events[4]["data"]["unit"] == "DISTRICT-WATER"
-    assert events[5]["unit"] == "DISTRICT-WATER"
+    assert events[4]["data"]["upheld"] is True and events[5]["data"]["unit"] == "DISTRICT-WATER"
+    assert events[6]["unit"] == "DISTRICT-WATER"
 
 
 # -- idempotency and races --------------------------------------------------------------------

@@ -72,6 +72,12 @@ def cases_in_every_state(api) -> dict[str, dict]:
     made["handback_requested"] = step(
         api, "appeal", forwarded_appeal(api), "handback", {"reason": "不属本单位职责"}, "power"
     )
+    # 退单审核: one upheld with 改派, one refused (the case page and history of each ruling).
+    for upheld, extra in ((True, {"unit": "DISTRICT-WATER"}), (False, {})):
+        asked = step(api, "appeal", forwarded_appeal(api), "handback", {"reason": "不属本单位职责"}, "power")
+        made[f"handback_upheld_{upheld}"] = step(
+            api, "appeal", asked, "rule-handback", {"upheld": upheld, "note": "经核实。", **extra}
+        )
     reviewed = step(api, "appeal", forwarded_appeal(api), "answer", {"kind": "final", "content": "已办理"}, "power")
     made["reviewed"] = step(api, "appeal", reviewed, "review", {"accepted": True})
     visited = step(api, "appeal", forwarded_appeal(api), "answer", {"kind": "final", "content": "已办理"}, "power")

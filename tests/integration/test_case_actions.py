@@ -29,6 +29,9 @@ GOOD = {
     "answer_initial": lambda c, a: c.answer("initial", "正在核实", a),
     "extend": lambda c, a: c.extend(1, "需要协调", a),
     "handback": lambda c, a: c.request_handback("不属于本单位职责", a),
+    "rule_handback": lambda c, a: c.rule_handback(
+        True, "同意退单", None, [], CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a
+    ),
     "co_opinion": lambda c, a: c.give_co_opinion("供水不受影响", a),
     "review": lambda c, a: c.review(True, None, a),
     "return": lambda c, a: c.return_for_redo("答复不完整", a),

@@ -36,7 +36,8 @@ ALLOWED = {
     "reviewed": {"return", "escalate", "visit", "close"},
     "visited": {"return", "escalate", "visit", "close"},
     "returned": {"answer", "escalate", "extend"},
-    "handback_requested": {"forward", "escalate"},
+    # 改派 is part of the ruling on the hand-back (tests/integration/test_handback_ruling.py).
+    "handback_requested": {"escalate"},
     "closed": set(),
 }
 PATHS = {
@@ -300,8 +301,14 @@ def test_handback_then_reforward_restarts_the_new_units_periods(appeals):
     """退单申请 (国办函〔2025〕66号): the platform rules on it and re-forwards (改派)."""
     case = forwarded_case(appeals, PROFILE, "2026-09-30 15:00", "2026-09-30 16:00", unit="DISTRICT-WATER")
     appeals.request_handback(case.id, ADMIN, reason="属供电部门职责", occurred_at=sh("2026-10-08 09:00"))
-    case = appeals.forward(
-        case.id, PLATFORM, unit="DISTRICT-POWER", co_units=["DISTRICT-WATER"], occurred_at=sh("2026-10-08 10:00")
+    case = appeals.rule_handback(
+        case.id,
+        PLATFORM,
+        upheld=True,
+        note="同意退单，改派供电部门。",
+        unit="DISTRICT-POWER",
+        co_units=["DISTRICT-WATER"],
+        occurred_at=sh("2026-10-08 10:00"),
     )
     assert case.unit == "DISTRICT-POWER" and case.co_units == ["DISTRICT-WATER"]
     answers = [d for d in appeals.deadlines(case, now=sh("2026-10-08 11:00")) if d.name == "answer"]

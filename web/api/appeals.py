@@ -30,6 +30,7 @@ from web.api.schemas.common import (
     ReviewSchema,
     VisitSchema,
 )
+from web.api.schemas.handback import RuleHandbackSchema
 from web.api.schemas.joint import JointHandlingSchema, JointMeetingSchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 from web.api.tlog import log_leaves
@@ -104,6 +105,11 @@ COMMANDS = {
     "escalate": ("escalate", EscalateSchema, "Escalated (督办/分级会办)"),
     "extend": ("extend", ExtendSchema, "Extended (延期) within the profile's cap"),
     "handback": ("request_handback", ReasonSchema, "HandbackRequested (退单): the unit says it is misrouted"),
+    "rule-handback": (
+        "rule_handback",
+        RuleHandbackSchema,
+        "HandbackRuled (派单异议审核): the platform upholds (with 改派 to a unit) or refuses a pending hand-back",
+    ),
     "co-opinion": (
         "give_co_opinion",
         CoOpinionSchema,

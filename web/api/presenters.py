@@ -45,6 +45,7 @@ def deadline_json(d: DeadlineState) -> dict[str, Any]:
         "overdue": d.overdue,
         "provisional": d.provisional,
         "missed_seq": d.missed_seq,
+        "not_binding": d.not_binding,
     }
 
 
@@ -86,8 +87,23 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "closed_at": iso(appeal.closed_at),
         "as_of": iso(as_of),
         **merge_json(appeal),
+        **handback_json(appeal),
         **joint_json(appeal),
     }
+
+
+def handback_json(appeal: Appeal) -> dict[str, Any]:
+    """退单 on a case: the latest hand-back, and the platform's ruling on it (None while it waits)."""
+    h, r = appeal.handback, appeal.handback and appeal.handback["ruling"]
+    ruling = r and {
+        "upheld": r["upheld"],
+        "note": r.get("note"),
+        "unit": r["unit"],
+        "at": iso(r["at"]),
+        "seq": r.get("seq"),
+    }
+    shown = h and {"requested_at": iso(h["requested_at"]), "reason": h["reason"], "unit": h["unit"], "seq": h["seq"]}
+    return {"handback": shown and {**shown, "ruling": ruling}}
 
 
 def merge_json(appeal: Appeal) -> dict[str, Any]:

@@ -368,7 +368,10 @@ def _case_summary(event_type: str, data: dict[str, Any]) -> list[str]:
     parts = []
     if event_type in ("Received", "Submitted") and data.get("subject"):
         parts.append(f"标题：{_short(data['subject'])}")
-    if data.get("unit") and event_type != "DeadlineMissed":
+    if event_type == "HandbackRuled":  # 退单审核: the conclusion, and 改派 to the unit named, if any
+        parts.append("同意退单" if data.get("upheld") else "不同意退单")
+        parts += [f"改派 {unit_name(data['unit'])}"] if data.get("unit") else []
+    elif data.get("unit") and event_type != "DeadlineMissed":
         parts.append(f"承办单位 {unit_name(data['unit'])}")
     if data.get("department"):
         parts.append(f"部门 {unit_name(data['department'])}")

@@ -67,6 +67,7 @@ from web.workspace.forms import (
     RequestMaterialsForm,
     ReturnOpinionForm,
     ReviewForm,
+    RuleHandbackForm,
     SupplyMaterialsForm,
     UnmergeForm,
     VisitForm,
@@ -93,6 +94,7 @@ APPEAL_ACTIONS = (
     WebAction("answer", "answer", AnswerForm, "提交答复", "答复"),
     WebAction("extend", "extend", ExtendForm, "申请延期", "申请延期"),
     WebAction("handback", "handback", ReasonForm, "申请退单", "申请退单", {"reason": "退单理由"}),
+    WebAction("rule_handback", "rule-handback", RuleHandbackForm, "提交退单审核", "退单审核"),
     WebAction("co_opinion", "co-opinion", ContentForm, "提交协办意见", "协办意见"),
     WebAction("forward", "forward", ForwardForm, "转办", "转办"),
     WebAction("review", "review", ReviewForm, "提交审核", "审核"),
@@ -364,6 +366,8 @@ def _deadline(d: DeadlineState, calendar, now: datetime, window: int = 1) -> dic
     running = d.met_at is None and d.cancelled_at is None
     if d.met_at is not None:
         state = "逾期完成" if d.met_late else "按时完成"
+    elif d.not_binding:
+        state = "同意退单，不计入该单位"
     elif d.cancelled_at is not None:
         state = "已终止"
     elif d.paused:
@@ -463,6 +467,8 @@ def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, s
         return SATISFACTION.get(value, value)
     if key == "accepted":
         return "通过" if value else "不通过"
+    if key == "upheld" and event_type == "HandbackRuled":
+        return "同意退单" if value else "不同意退单"
     if key == "upheld":
         return "申诉成立" if value else "维持原评价"
     if key == "solved":

@@ -502,3 +502,25 @@ class SweepForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """退出: a form, so that no other site can sign a user out."""
+
+
+class RuleHandbackForm(ForwardForm):
+    """退单审核 (派单异议审核): the platform's ruling on a pending hand-back, with 改派 to a unit chosen from the list."""
+
+    upheld = RadioField("审核结论", choices=choices([("yes", "同意退单"), ("no", "不同意退单")]), validate_choice=False)
+    note = TextAreaField("审核意见")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit.label.text = "改派承办单位（同意退单时可选；不选则退回平台待转办）"
+        self.co_units.label.text = "改派协办单位（可多选，可不选）"
+
+    def fields(self):
+        if self.upheld.data not in ("yes", "no"):
+            raise FormInputError("upheld", "请选择审核结论：同意退单或不同意退单")
+        return {
+            "upheld": self.upheld.data == "yes",
+            "note": _text(self.note.data),
+            "unit": self.unit.data or None,
+            "co_units": [c for c in self.co_units.data or [] if c],
+        }

@@ -327,6 +327,7 @@ def _row(row: dict[str, Any], now: datetime) -> dict[str, Any]:
         "provisional": bool(row["provisional"]),
         "url": url_for(f"workspace.{row['kind']}_page", case_id=row["id"]),
         "merge_notice": merge_notice(row.get("merged_into"), row.get("repeats") or 0),
+        "handback_pending": row["status"] == "handback_requested",  # 待审核退单: awaits the platform's ruling
     }
 
 

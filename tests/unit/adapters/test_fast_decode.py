@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
+from adapters.calendar.official import CalendarSource
 from adapters.persistence.fast_decode import OrjsonDecodingTranscoder, fast_mapper
 from adapters.profiles.files import FileProfileCatalogue
 from domain.actors import Actor, Role
@@ -43,7 +44,9 @@ def _appeal_events() -> list:
         lambda t: case.forward("U1", ["U2"], "note", PLATFORM, t),
         lambda t: case.extend(5, "复杂", ADMIN, t),
         lambda t: case.request_handback("非本单位", ADMIN, t),
-        lambda t: case.forward("U3", [], None, PLATFORM, t),
+        lambda t: case.rule_handback(
+            True, "同意退单", "U3", [], CalendarSource().for_jurisdiction("liaocheng"), t, PLATFORM, t
+        ),
         lambda t: case.acknowledge(ADMIN, t),
         lambda t: case.escalate(None, "督办", SUPERVISOR, t),
         lambda t: case.answer("initial", "初步", ADMIN, t),
@@ -114,6 +117,7 @@ def test_every_recorded_event_type_decodes_to_the_same_event(app):
             "Forwarded",
             "Extended",
             "HandbackRequested",
+            "HandbackRuled",
             "Acknowledged",
             "Escalated",
             "Answered",

@@ -18,6 +18,7 @@ EXPECTED = {  # command: roles allowed
     "escalate": "supervisor platform admin",
     "extend": "unit platform admin",
     "handback": "unit admin",
+    "rule_handback": "platform admin",  # 派单异议审核
     "visit": "platform admin",
     "close": "platform admin",
     "sweep": "platform admin",  # docs/http-api.md *Deadlines*

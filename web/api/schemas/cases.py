@@ -8,6 +8,7 @@ from marshmallow import validate
 from domain.status import Status
 from projections.cases.case_list import SORTS
 from web.api.schemas.common import Text
+from web.api.schemas.handback import HandbackSchema
 from web.api.schemas.joint import JointRecordSchema
 from web.api.schemas.merge import CallerSchema, CaseLinkSchema, SuggestedRepeatSchema
 
@@ -30,6 +31,9 @@ class DeadlineSchema(ma.Schema):
     provisional = ma.fields.Boolean(required=True)
     missed_seq = ma.fields.Integer(
         allow_none=True, metadata={"description": "the DeadlineMissed event that recorded it overdue"}
+    )
+    not_binding = ma.fields.Boolean(
+        metadata={"description": "ended by an upheld hand-back (同意退单): it never bound the unit and is never missed"}
     )
 
 
@@ -87,6 +91,9 @@ class AppealSchema(ma.Schema):
     )
     merged = ma.fields.List(
         ma.fields.Nested(CaseLinkSchema), metadata={"description": "the repeats merged into this case"}
+    )
+    handback = ma.fields.Nested(
+        HandbackSchema, allow_none=True, metadata={"description": "退单: the latest hand-back and its ruling"}
     )
     joint = ma.fields.Boolean(metadata={"description": "联合办理: on the joint-handling list (004 item 六)"})
     joint_handling = ma.fields.Nested(
