@@ -42,6 +42,8 @@ GOOD = {
         "误评", CALENDARS.for_jurisdiction(c.policy["jurisdiction"]), NOW, a
     ),
     "adjudicate_rating": lambda c, a: c.adjudicate_rating(False, "维持原评价", a),
+    "direct_answer": lambda c, a: c.answer_directly("direct", "已直接答复", a),
+    "recheck": lambda c, a: c.recheck(True, "已落实", False, a),
 }
 
 

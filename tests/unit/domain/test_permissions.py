@@ -28,6 +28,9 @@ EXPECTED = {  # command: roles allowed
     "rectify": "unit admin",
     "contest_rating": "unit admin",
     "adjudicate_rating": "supervisor platform admin",
+    # 首接负责 by the hotline platform; 回头看 by the platform or a supervisor (API.md Hotline flow, v1.2)
+    "direct_answer": "platform admin",
+    "recheck": "platform supervisor",
 }
 
 
