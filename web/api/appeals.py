@@ -30,6 +30,7 @@ from web.api.schemas.common import (
     ReviewSchema,
     VisitSchema,
 )
+from web.api.schemas.hotline import DirectAnswerSchema, RecheckSchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 from web.api.tlog import log_leaves
 
@@ -126,6 +127,17 @@ COMMANDS = {
         "adjudicate_rating",
         AdjudicateRatingSchema,
         "RatingAdjudicated: the platform or a supervisor rules on a pending contest",
+    ),
+    # 首接负责 and 回头看 (domain.appeals.hotline)
+    "direct-answer": (
+        "direct_answer",
+        DirectAnswerSchema,
+        "DirectlyAnswered (首接负责, 即时办结): the platform answers a never-forwarded case and closes it",
+    ),
+    "recheck": (
+        "recheck",
+        RecheckSchema,
+        "Rechecked (回头看) on a closed case; not holding returns it to its lead unit (重办) with fresh clocks",
     ),
 }
 

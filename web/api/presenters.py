@@ -14,6 +14,7 @@ from domain.appeals.service import HistoryEntry
 from domain.approvals.aggregate import Approval
 from domain.deadlines.clocks import DeadlineState, ended_by
 from domain.deadlines.periods import SHANGHAI
+from web.api.schemas.hotline import hotline_json
 
 
 @overload
@@ -85,6 +86,7 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         "closed_at": iso(appeal.closed_at),
         "as_of": iso(as_of),
         **merge_json(appeal),
+        **hotline_json(appeal, iso),
     }
 
 

@@ -45,6 +45,7 @@ from projections.reports.recurring import (
 from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema
+from web.api.schemas.hotline import DirectAnswerFiguresSchema, RecheckFiguresSchema
 from web.api.schemas.ratings import BadRatingLineSchema, bad_rating_line_json
 from web.api.schemas.recurring import RecurringSchema
 from web.api.schemas.reports import BulletinApprovalsSchema
@@ -151,6 +152,16 @@ class BulletinSchema(ma.Schema):
         },
     )
     as_of = ma.fields.String(required=True, metadata={"description": "when the list's rectifications were judged"})
+    direct_answers = ma.fields.Nested(
+        DirectAnswerFiguresSchema,
+        required=True,
+        metadata={"description": "即时办结: appeals the platform answered at first contact, never in a unit's figures"},
+    )
+    rechecks = ma.fields.Nested(
+        RecheckFiguresSchema,
+        required=True,
+        metadata={"description": "回头看 in the period and their results; each unit's are in its counts too"},
+    )
 
 
 def _period(args) -> ReportingPeriod:
@@ -336,6 +347,8 @@ def monthly(args):
         "bad_ratings": [bad_rating_line_json(e, iso) for e in b.bad_ratings],
         "as_of": iso(b.as_of),
         "recurring": recurring_json(b.recurring),
+        "direct_answers": b.hotline.direct_answers,
+        "rechecks": b.hotline.rechecks,
     }
 
 

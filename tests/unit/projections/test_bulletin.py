@@ -14,6 +14,7 @@ import re
 import pytest
 
 from projections.ledger.appeals import COUNTERS, LedgerFigures, ReportingPeriod
+from projections.ledger.hotline import HotlineFigures
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     MIN_COVERAGE,
@@ -68,6 +69,9 @@ class FakeLedgerView:
 
     def bad_ratings(self, period: ReportingPeriod) -> list:
         return []
+
+    def hotline_figures(self, period: ReportingPeriod) -> HotlineFigures:
+        return HotlineFigures.empty()
 
 
 def order(bulletin) -> list[tuple[int | None, str]]:
