@@ -32,6 +32,7 @@ from web.labels import (
     CATEGORY,
     CONTEST,
     DECISION,
+    DIRECT_METHOD,
     FIELD,
     PAUSE_REASON,
     PERIOD_UNIT,
@@ -70,6 +71,9 @@ from web.workspace.forms import (
     VisitForm,
     choices,
 )
+from web.workspace.hotline import DETAILS as HOTLINE_DETAILS
+from web.workspace.hotline import DirectAnswerForm, RecheckForm, offered
+from web.workspace.hotline import detail as hotline_detail
 from web.workspace.pages import bp, container, unit_name, unit_names
 
 
@@ -109,6 +113,8 @@ APPEAL_ACTIONS = (
     WebAction("adjudicate_rating", "adjudicate-rating", AdjudicateRatingForm, "提交复核结论", "差评复核"),
     WebAction("merge", "merge", MergeForm, "并单", "并单"),
     WebAction("unmerge", "unmerge", UnmergeForm, "撤销并单", "撤销并单"),
+    WebAction("direct_answer", "direct-answer", DirectAnswerForm, "直接答复并办结", "直接答复"),
+    WebAction("recheck", "recheck", RecheckForm, "记录回头看", "回头看"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
@@ -163,6 +169,7 @@ DETAILS = (
     ("materials", "材料"),
     ("expected_working_days", "预计工作日"),
     ("note", "备注"),
+    *HOTLINE_DETAILS,
 )
 
 
@@ -268,6 +275,8 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         verdict = verdicts[action.name]
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
+        if not offered(action.name, case):
+            continue  # 直接答复: not for a category the case's profile keeps for the units
         mine = posted if posted is not None and posted[0] == action.name else None
         shown.append(
             {
@@ -293,6 +302,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         "answer_kind": ANSWER_KIND,
         "rectification": RECTIFICATION,
         "contest": CONTEST,
+        "direct_method": DIRECT_METHOD,
     }
     return render_template(
         f"{kind}.html",
@@ -431,6 +441,8 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]], case_id: UU
 
 
 def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, str]]) -> str:
+    if event_type in ("DirectlyAnswered", "Rechecked") and key in dict(HOTLINE_DETAILS):
+        return hotline_detail(key, value)
     if key in titles:
         return titles[key].get(value, str(value))
     if key == "reason" and event_type == "Paused":
