@@ -9,6 +9,8 @@ database, as they stood at that instant, each kind apart (``kind``).
 ``bad_ratings`` holds the list of 差评, one row per bad rating
 (``projections.ledger.ratings``); a view made before it existed is made
 again from the events, which alone hold the ratings already given.
+``hotline_days`` holds the platform's 即时办结 and 回头看 per day
+(``projections.ledger.hotline``), no unit's.
 """
 
 from __future__ import annotations
