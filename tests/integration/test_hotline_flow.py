@@ -9,6 +9,8 @@ working day Sat 2026-10-10.
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from domain.errors import NotAllowedInState, NotPermitted, ValidationFailed
@@ -151,3 +153,21 @@ def test_a_look_back_needs_a_note_and_the_platform_or_a_supervisor(appeals):
     with pytest.raises(NotPermitted):
         appeals.recheck(case.id, UNIT, holds=True, note="已落实。")
     assert appeals.get(case.id).version == case.version
+
+
+def test_a_look_back_that_fails_counts_as_a_return_for_accountability(appeals, watch):
+    """000 item 4 (重办2次及以上的，进行通报提醒) with 004 item 六 (回头看): the return a failed look-back brings is
+    a redo like any other — returned once on review, once on the look-back: one 通报提醒 on Fri 2026-10-09."""
+    unit = f"U-{uuid.uuid4().hex[:8]}"
+    case = forwarded_case(appeals, "zichuan-2020", "2026-09-28 09:00", "2026-09-28 10:00", unit=unit)
+    appeals.answer(case.id, ADMIN, kind="final", content="已办。", occurred_at=sh("2026-09-28 15:00"))
+    appeals.review(case.id, PLATFORM, accepted=False, note="答复不实。", occurred_at=sh("2026-09-29 09:00"))
+    appeals.answer(case.id, ADMIN, kind="final", content="已重办。", occurred_at=sh("2026-09-29 15:00"))
+    appeals.review(case.id, PLATFORM, accepted=True, occurred_at=sh("2026-09-30 09:00"))
+    appeals.close_case(case.id, PLATFORM, occurred_at=sh("2026-09-30 10:00"))
+    assert watch.consequences(unit, "notified_reminder") == []
+    case = appeals.recheck(case.id, PLATFORM, holds=False, note="问题反弹。", occurred_at=sh("2026-10-09 10:00"))
+    reminders = watch.consequences(unit, "notified_reminder")
+    assert [r["rule"] for r in reminders] == ["zichuan-2020/redo-2"]
+    returned = [e.seq for e in appeals.history(case.id) if e.type == "Returned"]
+    assert [e["seq"] for e in reminders[0]["evidence"]] == returned and len(returned) == 2
