@@ -9,9 +9,13 @@ Fri 2026-11-06 restarts the unit's 2-WD reply period (000 item 4): WD1 Mon 11-09
 
 from __future__ import annotations
 
+import io
 import random
 
+import openpyxl
+
 from tests.e2e.conftest import OPERATOR, PASSWORD
+from tests.pdf import pdf_text
 
 
 def ok(response, status: int = 200):
@@ -132,6 +136,13 @@ def test_a_look_back_over_http_reopens_the_case_for_its_lead_unit_and_counts_as_
     }
     after = _monthly(live)["rechecks"]
     assert {k: after[k] - before[k] for k in after} == {"count": 1, "held": 0, "not_held": 1, "sampled": 1}
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(live.get("/api/reports/monthly.xlsx?period=2026-11", user="auditor").data)
+    )
+    sheet = {row[0]: row[1] for row in workbook["即时办结与回头看"].iter_rows(min_row=4, values_only=True)}
+    assert sheet["回头看未落实（退回重办）"] == after["not_held"] and sheet["回头看抽样回访"] == after["sampled"]
+    pdf = "".join(pdf_text(live.get("/api/reports/monthly.pdf?period=2026-11", user="auditor").data).split())
+    assert "即时办结与回头看" in pdf and "回头看未落实（退回重办）" in pdf
 
     # A supervisor looks back too; a solution that holds leaves the case closed.
     held = _closed(live, unit)

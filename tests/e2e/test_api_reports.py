@@ -158,6 +158,7 @@ def test_xlsx_bulletin(scenario, live):
         "通报",
         "指标定义",
         "差评",
+        "即时办结与回头看",
         "审批",
         "堵点分析",
     ]
