@@ -123,6 +123,8 @@ def test_a_look_back_over_http_reopens_the_case_for_its_lead_unit_and_counts_as_
     assert (reply["round"], reply["due"], reply["unit"]) == (2, "2026-11-10T23:59:59+08:00", unit)
     assert [e["type"] for e in ok(live.get(f"{path}/history"))["events"]][-2:] == ["Rechecked", "Returned"]
     assert ok(live.get(path, user=user))["status"] == "returned"  # back in the unit's hands
+    trail = ok(live.get(f"/api/audit/trail?case_id={path.rsplit('/', 1)[1]}", user="auditor"))["entries"]
+    assert {"Rechecked", "Returned"} <= {e["type"] for e in trail}
 
     ledger = ok(live.get(f"/api/units/{unit}/ledger?period=2026-11", user=user))["counts"]
     assert {
