@@ -60,6 +60,9 @@ COMMANDS: dict[tuple[str, str], Grant] = {
     ("appeal", "rectify"): _g(_U, _A, part="lead"),
     ("appeal", "contest_rating"): _g(_U, _A, part="lead"),
     ("appeal", "adjudicate_rating"): _g(_P, _S, _A),
+    # 首接负责 (直接答复) by the hotline platform; 回头看 by the platform or a supervisor (004 items 六, 十四).
+    ("appeal", "direct_answer"): _g(_P, _A),
+    ("appeal", "recheck"): _g(_P, _S),
     ("appeal", "sweep"): _g(_P, _A),  # the deadline sweep (docs/http-api.md *Deadlines*)
     # Approvals (审批): the comprehensive window (综合受理窗口) acts as the platform; a department (a unit)
     # gives its own opinion only, and never accepts or delivers (前台受理、后台审批、统一出件, 001 (四)).

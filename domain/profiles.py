@@ -44,6 +44,8 @@ CASE_EVENTS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # 联合办理 (004 item 六): a profile's time limit (限时办结) starts on the marking, when it sets one.
         "JointHandlingMarked": frozenset(),
         "JointMeetingHeld": frozenset({"settled"}),
+        "DirectlyAnswered": frozenset({"method"}),
+        "Rechecked": frozenset({"holds"}),
     },
     # Approvals (审批), in lifecycle order; their profiles are catalogues of matters.
     "approval": {
@@ -208,6 +210,7 @@ class PolicyProfile:
             "overdue": _plain(self.record.get("overdue")),
             "accountability": _plain(self.record.get("accountability")),
             "ratings": _plain(self.record.get("ratings")),
+            "direct_answer": _plain(self.record.get("direct_answer")),
         }
 
 
@@ -249,6 +252,7 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         "accountability",
         "ratings",
         "warning_working_days",
+        "direct_answer",
     }
     problems += [f"{k}: unknown key" for k in sorted(set(data) - known)]
     check_warning_window(data, problems)
@@ -312,6 +316,7 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
     overdue = _parse_overdue(data.get("overdue"), {e.code for e in escalation}, problems)
     accountability = _parse_accountability(data.get("accountability"), problems)
     ratings = parse_ratings(data.get("ratings"), problems)
+    _check_direct_answer(data.get("direct_answer"), set(categories), problems)
     if problems:
         raise ProfileError(f"policy profile {origin}: " + "; ".join(problems))
     return PolicyProfile(
@@ -333,6 +338,21 @@ def parse_appeal_profile(data: Mapping[str, Any], origin: str) -> PolicyProfile:
         kind=kind,
         record=_plain(data),
     )
+
+
+def _check_direct_answer(raw: Any, categories: set[str], problems: list[str]) -> None:
+    """``direct_answer``: which of the profile's categories the platform may answer at first contact
+    (首接负责, domain.appeals.hotline), and the rule's source."""
+    if raw is None:
+        return
+    if not isinstance(raw, Mapping) or set(raw) != {"categories", "source"}:
+        problems.append("direct_answer: a table with 'categories' and 'source'")
+        return
+    if not isinstance(raw["source"], str) or not raw["source"]:
+        problems.append("direct_answer.source: required, a string")
+    chosen = raw["categories"]
+    if not isinstance(chosen, list) or not chosen or not set(chosen) <= categories:
+        problems.append(f"direct_answer.categories: a non-empty list drawn from the profile's {sorted(categories)}")
 
 
 def _parse_overdue(raw: Any, codes: set[str], problems: list[str]) -> OverdueRule | None:

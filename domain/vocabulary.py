@@ -70,6 +70,8 @@ EVENT = {
     "RepeatUnmerged": "撤销重复诉求并入",
     "JointHandlingMarked": "列入联合办理",
     "JointMeetingHeld": "联席会议",
+    "DirectlyAnswered": "直接答复（即时办结）",
+    "Rechecked": "回头看",
     # approvals
     "Submitted": "申请",
     "MaterialsRequested": "一次性告知补正",
@@ -128,6 +130,9 @@ CHANNEL = {
     "online_supervision": "互联网+督查",
     "visit": "走访",
 }
+
+# How the platform answered at first contact (首接负责, domain.appeals.hotline.DIRECT_METHODS).
+DIRECT_METHOD = {"direct": "直接答复", "three_way_call": "三方连线", "transfer": "在线转接"}
 
 # What an accountability rule counts (the lapses seen on cases) and what it issues (the consequences).
 LAPSE = {"returned": "退回重办", "deadline_missed": "超期未答复"}

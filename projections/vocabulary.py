@@ -40,6 +40,21 @@ COUNT = {
     "contests_rejected": "维持原评价",
     "set_aside_unsatisfied": "撤销不满意",
     "set_aside_very_unsatisfied": "撤销非常不满意",
+    "rechecks": "回头看",
+    "rechecks_held": "回头看落实到位",
+    "rechecks_not_held": "回头看未落实",
+    "rechecks_sampled": "回头看抽样回访",
+}
+# The platform's 即时办结 and 回头看 (projections.ledger.hotline.HOTLINE_COUNTERS).
+HOTLINE_COUNT: Mapping[str, str] = {
+    "direct_answers": "即时办结（直接答复）",
+    "direct_direct": "其中直接答复",
+    "direct_three_way_call": "其中三方连线",
+    "direct_transfer": "其中在线转接",
+    "rechecks": "回头看",
+    "rechecks_held": "回头看落实到位",
+    "rechecks_not_held": "回头看未落实（退回重办）",
+    "rechecks_sampled": "回头看抽样回访",
 }
 # The rates of a unit's period and the composite (projections.reports.bulletin).
 RATE = {

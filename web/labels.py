@@ -20,6 +20,7 @@ from domain.vocabulary import (
     CHANNEL,
     CONSEQUENCE,
     CONTEST,
+    DIRECT_METHOD,
     EVENT,
     FOLLOW_UP,
     KIND,
@@ -37,7 +38,7 @@ from domain.vocabulary import (
     event_name,
     name_of,
 )
-from projections.vocabulary import APPROVAL_DAY_COUNT, APPROVAL_DEPARTMENT_COUNT, COUNT, RATE
+from projections.vocabulary import APPROVAL_DAY_COUNT, APPROVAL_DEPARTMENT_COUNT, COUNT, HOTLINE_COUNT, RATE
 
 __all__ = [
     "ACTION",
@@ -54,6 +55,9 @@ __all__ = [
     "CONTEST",
     "COUNT",
     "DECISION",
+    "DIRECT_METHOD",
+    "HOTLINE_COUNT",
+    "RECHECK_RESULT",
     "EVENT",
     "EVIDENCE",
     "FIELD",
@@ -112,7 +116,11 @@ ACTION = {
     "adjudicate_rating": "差评复核",
     "joint_handling": "列入联合办理",
     "joint_meeting": "记录联席会议",
+    "direct_answer": "直接答复",
+    "recheck": "回头看",
 }
+# 首接负责: how the platform answered at first contact; 回头看: what it found (the forms' choices).
+RECHECK_RESULT = {"true": "落实到位", "false": "未落实"}
 APPROVAL_ACTION = {
     "answer": "提交审查意见",
     "accept": "受理",
@@ -153,6 +161,9 @@ FIELD = {
     "expected_version": "版本",
     "into": "并入案件",
     "upheld": "复核结论",
+    "method": "答复方式",
+    "holds": "回头看结论",
+    "sampled": "抽样回访",
     # 登记诉求 and 受理申请 (the bodies of POST /api/appeals and /api/approvals, by path)
     "channel": "来源渠道",
     "category": "诉求类别",

@@ -8,7 +8,8 @@ its reason in the rank column, then the totals; the composite in points
 rate per unit and a bar chart of the overdue cases per unit, in that order; then,
 when the bulletin has its approvals section, the approvals' page(s)
 (``adapters.bulletin.pdf_approvals``); then, when the month has any, its list of
-差评 (``adapters.bulletin.pdf_ratings``); last, when it has its recurring-problems
+差评 (``adapters.bulletin.pdf_ratings``); then, when the month has any, the page of 即时办结
+and 回头看 (``adapters.bulletin.hotline``); last, when it has its recurring-problems
 section, the 堵点分析 page(s) with their chart (``adapters.bulletin.pdf_recurring``). Every
 heading, label and note is Chinese, as in the workbook: unit codes, case numbers, credit codes,
 numbers and dates are shown as they are, no other code and no English word. Fonts are
@@ -42,6 +43,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from adapters.bulletin.hotline import hotline_pages
 from adapters.bulletin.joint import joint_pages
 from adapters.bulletin.pdf_approvals import approvals_pages
 from adapters.bulletin.pdf_consequences import consequences_pages
@@ -238,6 +240,8 @@ class _Pages:
             yield from bad_ratings_pages(self, self.b)
         if self.b.consequences is not None:
             yield from consequences_pages(self, self.b.consequences)
+        if any(self.b.hotline.counts.values()):
+            yield from hotline_pages(self, self.b)
         if self.b.recurring is not None:
             yield from recurring_pages(self, self.b.recurring)
         if self.b.joint is not None:

@@ -8,7 +8,7 @@ order, then a heading row and the units not ranked, by code, each with its reaso
 (合计, no code); rates as percentages, the composite in points (0-100, as in the JSON and the PDF),
 the header and the rank/code/name columns frozen. Sheet 2 the definitions of the rates and of the
 composite, with the ranking rule in the composite's row. Sheet 3 the month's 差评
-(``adapters.bulletin.ratings``). Sheet 4, when the bulletin has its approvals section, the
+(``adapters.bulletin.ratings``), then 即时办结与回头看 (``adapters.bulletin.hotline``). Sheet 5, when the bulletin has its approvals section, the
 approvals (``adapters.bulletin.xlsx_approvals``); then, when it has its recurring-problems section,
 the 堵点分析 sheet (``adapters.bulletin.xlsx_recurring``); then, when it has its joint-handling figures, the 联合办理
 sheet (``adapters.bulletin.joint``). The PDF is ``adapters.bulletin.pdf``.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 
 from adapters.bulletin.consequences import consequences_sheet
+from adapters.bulletin.hotline import hotline_sheet
 from adapters.bulletin.joint import joint_sheet
 from adapters.bulletin.ratings import bad_ratings_sheet
 from adapters.bulletin.xlsx_approvals import approvals_sheet
@@ -196,6 +197,7 @@ def bulletin_xlsx(bulletin: Bulletin) -> bytes:
     bad_ratings_sheet(wb, bulletin)
     if bulletin.consequences is not None:
         consequences_sheet(wb, bulletin.consequences, bulletin.period.name)
+    hotline_sheet(wb, bulletin)
     if bulletin.approvals is not None:
         approvals_sheet(wb, bulletin.approvals)
     if bulletin.recurring is not None:

@@ -9,6 +9,8 @@ database, as they stood at that instant, each kind apart (``kind``).
 ``bad_ratings`` holds the list of 差评, one row per bad rating
 (``projections.ledger.ratings``); a view made before it existed is made
 again from the events, which alone hold the ratings already given.
+``hotline_days`` holds the platform's 即时办结 and 回头看 per day
+(``projections.ledger.hotline``), no unit's.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from projections.ledger.appeals import (
     LedgerView,
     ReportingPeriod,
 )
+from projections.ledger.hotline import HOTLINE_COUNTERS, HotlineFigures
 from projections.ledger.ratings import BAD_RATING_COLUMNS, BadRating
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,9 @@ def _pg_upsert(table: str, keys: tuple[tuple[str, str], ...], columns: tuple[str
 
 _UPSERT = _upsert("ledger_days", ("unit", "day"), UNIT_COLUMNS)
 _DAY_UPSERT = _upsert("approval_days", ("day",), DAY_COUNTERS)
+# The platform's 即时办结 and 回头看 per day (projections.ledger.hotline): no unit's figures.
+_HOTLINE_UPSERT = _upsert("hotline_days", ("day",), HOTLINE_COUNTERS)
+_HOTLINE_SUMS = ", ".join(f"COALESCE(SUM({c}), 0) AS {c}" for c in HOTLINE_COUNTERS)
 _PG_UPSERT = _pg_upsert("ledger_days", (("unit", "text"), ("day", "date")), UNIT_COLUMNS)
 _PG_DAY_UPSERT = _pg_upsert("approval_days", (("day", "date"),), DAY_COUNTERS)
 # A merged repeat (并单) is not open: its matter is handled in the case it joined.
@@ -151,6 +157,18 @@ def _day_rows(increments: dict[date, dict[str, int]]) -> list[tuple]:
     return [(day.isoformat(), *(counts.get(c, 0) for c in DAY_COUNTERS)) for day, counts in increments.items()]
 
 
+def _hotline_rows(increments: dict[date, dict[str, int]]) -> list[tuple]:
+    return [(day.isoformat(), *(counts.get(c, 0) for c in HOTLINE_COUNTERS)) for day, counts in increments.items()]
+
+
+def hotline_table(integer: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS hotline_days (day {'TEXT' if integer == 'INTEGER' else 'date'} PRIMARY KEY, "
+        + ", ".join(f"{c} {integer} NOT NULL DEFAULT 0" for c in HOTLINE_COUNTERS)
+        + ")"
+    )
+
+
 def _values(row: Any) -> list[Any]:
     """A row's values, whether the driver gives tuples, sqlite3.Row or dicts."""
     return list(row.values()) if isinstance(row, dict) else list(row)
@@ -227,6 +245,15 @@ class _LedgerQueries:
             overdue = self._fetch_one(c, _DECISIONS_OVERDUE, (end, end, end, end))
         return ApprovalFigures(sums, int(overdue))
 
+    def hotline_figures(self, period: ReportingPeriod) -> HotlineFigures:
+        first, last = period.days
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {_HOTLINE_SUMS} FROM hotline_days WHERE day BETWEEN {self.p} AND {self.p}",
+                (first.isoformat(), last.isoformat()),
+            )
+            return HotlineFigures(dict(zip(HOTLINE_COUNTERS, (int(v) for v in _values(c.fetchone())))))
+
     def departments_with_approvals(self, period: ReportingPeriod) -> list[str]:
         first, last = period.days
         end = self._t(period.end)
@@ -250,6 +277,7 @@ class SQLiteLedgerView(_LedgerQueries, GuardedSQLiteRecorder, LedgerView):
             + ")",
             BAD_RATINGS_TABLE["sqlite"],
             "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)",
+            hotline_table("INTEGER"),
         ]
 
     def _added_columns(self) -> list[str]:
@@ -293,6 +321,8 @@ class SQLiteLedgerView(_LedgerQueries, GuardedSQLiteRecorder, LedgerView):
             c.executemany(_UPSERT.format(p="?"), _rows(changes.units))
             if changes.approval_days:
                 c.executemany(_DAY_UPSERT.format(p="?"), _day_rows(changes.approval_days))
+            if changes.hotline_days:
+                c.executemany(_HOTLINE_UPSERT.format(p="?"), _hotline_rows(changes.hotline_days))
             if changes.bad_ratings:
                 c.executemany(
                     _REPLACE_BAD_RATING.format(p="?"),
@@ -308,6 +338,7 @@ class SQLiteLedgerView(_LedgerQueries, GuardedSQLiteRecorder, LedgerView):
             c.execute("DELETE FROM ledger_days")
             c.execute("DELETE FROM approval_days")
             c.execute("DELETE FROM bad_ratings")
+            c.execute("DELETE FROM hotline_days")
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
 
@@ -333,6 +364,7 @@ class PostgresLedgerView(_LedgerQueries, GuardedPostgresRecorder, LedgerView):
                 + ")",
                 BAD_RATINGS_TABLE["postgresql"],
                 "CREATE INDEX IF NOT EXISTS bad_ratings_day ON bad_ratings (day)",
+                hotline_table("integer"),
             )
         ]
 
@@ -364,6 +396,8 @@ class PostgresLedgerView(_LedgerQueries, GuardedPostgresRecorder, LedgerView):
                     _PG_DAY_UPSERT,
                     [list(days), *([counts.get(k, 0) for counts in days.values()] for k in DAY_COUNTERS)],
                 )
+            if changes.hotline_days:
+                c.executemany(_HOTLINE_UPSERT.format(p="%s"), _hotline_rows(changes.hotline_days))
             if changes.bad_ratings:
                 c.executemany(
                     _REPLACE_BAD_RATING.format(p="%s"),
@@ -376,5 +410,5 @@ class PostgresLedgerView(_LedgerQueries, GuardedPostgresRecorder, LedgerView):
 
     def reset(self) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("TRUNCATE ledger_days, approval_days, bad_ratings")
+            c.execute("TRUNCATE ledger_days, approval_days, bad_ratings, hotline_days")
             c.execute(f"DELETE FROM {self.tracking_table_name} WHERE application_name = %s", (TRACKING,))

@@ -25,6 +25,7 @@ from eventsourcing.domain import event
 from domain.actors import Actor
 from domain.appeals import joint as joint_rules
 from domain.appeals.handback import FOUND_BY_HELD_BACK, end_not_binding, held, held_back, pending, refresh
+from domain.appeals.hotline import check_direct_answer, check_recheck, direct_categories, restart_for_redo
 from domain.appeals.ratings import (
     PENDING,
     RECTIFICATION,
@@ -54,7 +55,7 @@ from domain.deadlines.clocks import (
 )
 from domain.errors import LimitReached, NotAllowedInState, ValidationFailed
 from domain.status import SATISFACTION_LEVELS, Status
-from domain.vocabulary import citation
+from domain.vocabulary import CATEGORY, citation, name_of
 
 # Where a bad rating is followed through (rectified, contested, ruled on): any status, closed too, but
 # merged — a merged case takes no command but its unmerge; the matter goes on in the case it joined.
@@ -918,6 +919,78 @@ class Appeal(Case):
         # A bad rating is rectified whether or not the case is closed (国办发〔2019〕51号: 强化差评整改).
         cancel_open(self.clocks, at, self.version + 1, keep=(RECTIFICATION,))
 
+    # -- DirectlyAnswered 首接负责 (直接答复) and Rechecked 回头看: domain.appeals.hotline ------------------
+    # Class defaults (unannotated: not fields of an event), so cases recorded before read as neither.
+    if TYPE_CHECKING:
+        direct: dict[str, Any] | None
+        rechecks: tuple[dict[str, Any], ...]
+    direct = None
+    rechecks = ()
+
+    def answer_directly(self, method: str, content: str, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """首接负责: the platform answers at first contact and closes a case never forwarded (004 item 六)."""
+        self.check_status("answer at first contact", Status.RECEIVED)
+        if self.forwarded_at is not None:
+            raise NotAllowedInState(
+                "the case was forwarded; only a case never forwarded is answered at first contact",
+                "本案已转办，只有未转办的诉求可直接答复",
+            )
+        if self.category not in direct_categories(self.policy):
+            raise ValidationFailed(
+                {"category": f"the case's profile does not let a {self.category} be answered at first contact"},
+                zh={"category": f"本案适用的规则不允许对{name_of(CATEGORY, self.category)}类诉求直接答复，请转办"},
+            )
+        self.check_occurred_at(occurred_at)
+        check_direct_answer(method, content)
+        self._directly_answered(method, content, actor.as_record(), occurred_at)
+
+    @event("DirectlyAnswered", topic="caseledger:Appeal.DirectlyAnswered")
+    def _directly_answered(
+        self,
+        method: str,
+        content: str,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        at = self._moved(occurred_at, timestamp)
+        self.direct = {"method": method, "content": content, "at": at, "seq": self.version + 1}
+        self.status, self.closed_at = Status.CLOSED.value, at
+        meet_clocks(self.clocks, "DirectlyAnswered", {"method": method}, at, self.version + 1)
+        cancel_open(self.clocks, at, self.version + 1)
+
+    def recheck(self, holds: bool, note: str, sampled: bool, actor: Actor, occurred_at: datetime | None = None) -> None:
+        """回头看 on a closed case (004 items 六, 十四); a solution that does not hold is redone by the lead unit."""
+        self.check_status("recheck", Status.CLOSED)
+        check_recheck(holds, note, sampled)
+        if not holds and self.unit is None:
+            raise NotAllowedInState(
+                "the case was answered at first contact and has no lead unit to redo it; open a new appeal",
+                "本案为直接答复办结，没有承办单位可退回重办，请另行登记诉求",
+            )
+        self.check_occurred_at(occurred_at)
+        self._rechecked(holds, note, sampled, self.unit, actor.as_record(), occurred_at)
+        if not holds:
+            self._returned(note, "recheck", actor.as_record(), occurred_at)
+
+    @event("Rechecked", topic="caseledger:Appeal.Rechecked")
+    def _rechecked(
+        self,
+        holds: bool,
+        note: str,
+        sampled: bool,
+        unit: str | None,
+        actor: dict[str, Any],
+        occurred_at: datetime | None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        at = self._moved(occurred_at, timestamp)
+        entry = {"holds": holds, "note": note, "sampled": sampled, "unit": unit, "at": at, "seq": self.version + 1}
+        self.rechecks = (*self.rechecks, entry)
+        if not holds:
+            self.closed_at = None
+            restart_for_redo(self.clocks, self.policy["deadlines"], at, self.version + 1, self.unit)
+
 
 # The appeal's actions for domain.actions: name -> (command, the command asked with no input).
 Appeal.PROBES = {
@@ -941,4 +1014,6 @@ Appeal.PROBES = {
     "unmerge": ("unmerge", lambda c, a, cal, now: c.unmerge(None, "", a)),
     "joint_handling": ("joint_handling", lambda c, a, cal, now: c.mark_joint([], "", a)),
     "joint_meeting": ("joint_meeting", lambda c, a, cal, now: c.hold_joint_meeting(None, [], "", None, now, a)),
+    "direct_answer": ("direct_answer", lambda c, a, cal, now: c.answer_directly("direct", "", a)),
+    "recheck": ("recheck", lambda c, a, cal, now: c.recheck(True, "", False, a)),
 }

@@ -369,6 +369,17 @@ class AppealService(CaseService[Appeal]):
             case_id, actor, "adjudicate_rating", opts, lambda a, at: a.adjudicate_rating(upheld, note, actor, at)
         )
 
+    # -- 首接负责 and 回头看 (domain.appeals.hotline) ------------------------------------------------------
+    def direct_answer(self, case_id: UUID, actor: Actor, *, method: str, content: str, **opts: Any) -> Appeal:
+        return self._run(
+            case_id, actor, "direct_answer", opts, lambda a, at: a.answer_directly(method, content, actor, at)
+        )
+
+    def recheck(
+        self, case_id: UUID, actor: Actor, *, holds: bool, note: str, sampled: bool = False, **opts: Any
+    ) -> Appeal:
+        return self._run(case_id, actor, "recheck", opts, lambda a, at: a.recheck(holds, note, sampled, actor, at))
+
     def close_case(self, case_id: UUID, actor: Actor, **opts: Any) -> Appeal:
         """Closed 办结 (``close`` is taken by the application's own shutdown)."""
         return self._run(case_id, actor, "close", opts, lambda a, at: a.close(actor, at))

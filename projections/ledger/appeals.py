@@ -25,6 +25,10 @@ Counted for the lead unit of the case at the time of the act:
   overdue at the end of a period after it. What the unit did on it before
   (signed, replied on time or late, redone) stays counted: those acts were
   the unit's.
+- ``rechecks``, ``rechecks_held``, ``rechecks_not_held``, ``rechecks_sampled``:
+  look-backs (回头看) on the unit's closed cases, on the day of the look-back
+  (``projections.ledger.hotline``; answers at first contact, 即时办结, are the
+  platform's, counted apart and never here);
 - the 好差评 follow-through, credited to the day of the visit
   (``projections.ledger.ratings``): bad ratings (差评), rectified on time /
   late, contested, upheld / rejected, set aside by level; and, at the
@@ -90,6 +94,7 @@ from projections.ledger.approvals import (
 from projections.ledger.approvals import ratio as _ratio
 from projections.ledger.handback import COUNTERS as HANDBACK_COUNTERS
 from projections.ledger.handback import count_ruling
+from projections.ledger.hotline import UNIT_RECHECK_COUNTERS, HotlineFigures, HotlineTally
 from projections.ledger.ratings import RATING_COUNTERS, BadRating, RatingTally, set_aside
 
 __all__ = [
@@ -124,6 +129,7 @@ COUNTERS = (
     "merged",
     *RATING_COUNTERS,
     *HANDBACK_COUNTERS,
+    *UNIT_RECHECK_COUNTERS,
 )
 # Every counter column of ledger_days: the appeals', then the approvals' (each department's).
 UNIT_COLUMNS = (*COUNTERS, *APPROVAL_COLUMNS)
@@ -207,6 +213,8 @@ class LedgerChanges(NamedTuple):
     units: dict[tuple[str, date], dict[str, int]]
     approval_days: dict[date, dict[str, int]]
     bad_ratings: dict[tuple[str, int], BadRating]
+    # The platform's 即时办结 and 回头看 per day (projections.ledger.hotline), counted apart from every unit.
+    hotline_days: dict[date, dict[str, int]] = {}
 
 
 class LedgerView(TrackedView[LedgerChanges]):
@@ -220,6 +228,10 @@ class LedgerView(TrackedView[LedgerChanges]):
     @abc.abstractmethod
     def bad_ratings(self, period: ReportingPeriod) -> list[BadRating]:
         """Every bad rating (差评) given in the period, by the time of the visit (``ratings_ledger``)."""
+
+    @abc.abstractmethod
+    def hotline_figures(self, period: ReportingPeriod) -> HotlineFigures:
+        """The platform's answers at first contact and look-backs in the period (``projections.ledger.hotline``)."""
 
     @abc.abstractmethod
     def units_with_activity(self, period: ReportingPeriod) -> list[str]:
@@ -248,6 +260,7 @@ class Ledger(ReadModel[LedgerChanges]):
         self._approval_days: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._approvals = ApprovalTally(self.calendars, self._increments, self._approval_days)
         self._ratings = RatingTally(self.calendars, self._increments)
+        self._hotline = HotlineTally(self._increments)
 
     def on_event(self, item: FeedItem) -> None:
         e, case = item.event, item.case
@@ -259,6 +272,7 @@ class Ledger(ReadModel[LedgerChanges]):
         kind, unit = item.type, case.unit
         if kind == "HandbackRuled":  # the unit that asked, whoever has the case now (projections.ledger.handback)
             count_ruling(self._increments, e, case)
+        self._hotline.on_event(kind, e)
         if unit is None:
             return
         at = e.occurred_at or e.timestamp
@@ -306,4 +320,5 @@ class Ledger(ReadModel[LedgerChanges]):
             {k: dict(v) for k, v in self._increments.items() if any(v.values())},
             {k: dict(v) for k, v in self._approval_days.items() if any(v.values())},
             self._ratings.rows,
+            self._hotline.days,
         )

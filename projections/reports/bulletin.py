@@ -13,7 +13,9 @@ every unit how the units handled their cases in a month, ranked. Sources:
   are profile data (one published practice: composite = 10% response + 50%
   resolution + 40% satisfaction); on-time rates never hide open overdue
   cases;
-- 004 item 六: the monthly bulletin of the units' handling.
+- 004 item 六: the monthly bulletin of the units' handling; beside it, the
+  platform's answers at first contact (即时办结, never a unit's figures) and
+  the look-backs (回头看) with their results (``hotline``).
 
 Which units: every unit passed in (the caller passes the directory's active
 units), plus every unit with ledger activity in the period (a unit disabled
@@ -70,12 +72,13 @@ each department's, listed by code, not ranked.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
 from domain.time_source import utc_now
 from projections.ledger.appeals import COUNTERS, LedgerFigures, LedgerView, ReportingPeriod
+from projections.ledger.hotline import HotlineFigures
 from projections.ledger.ratings import BadRatingEntry, bad_rating_list
 from projections.reports.approvals import ApprovalSection, approval_section
 from projections.reports.consequences import ConsequenceSection
@@ -226,6 +229,8 @@ class Bulletin:
     as_of: datetime | None = None  # when the list's rectifications were judged
     joint: JointSection | None = None  # joint handling (联合办理, 004 item 六), when asked for
     consequences: ConsequenceSection | None = None  # the month's 问责处理 by unit, when asked for
+    # 即时办结 and 回头看, the platform's, apart from the units' figures (projections.ledger.hotline).
+    hotline: HotlineFigures = field(default_factory=HotlineFigures.empty)
 
     @property
     def ranked(self) -> tuple[BulletinRow, ...]:
@@ -261,7 +266,10 @@ def monthly_bulletin(
     bulletin = rank_units([(f, known.get(f.unit, f.unit)) for f in figures], period, weights, min_coverage)
     as_of = as_of or utc_now()
     bulletin = replace(
-        bulletin, bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of), as_of=as_of
+        bulletin,
+        bad_ratings=bad_rating_list(ledger_view.bad_ratings(period), known, as_of),
+        as_of=as_of,
+        hotline=ledger_view.hotline_figures(period),
     )
     return replace(bulletin, approvals=approval_section(ledger_view, period, known)) if approvals else bulletin
 

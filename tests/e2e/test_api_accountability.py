@@ -79,7 +79,7 @@ def test_accountability_record_shows_rule_evidence_and_follow_ups(live):
     assert [i["kind"] for i in body["interviews"]] == ["interview"]
     assert [w["kind"] for w in body["written_reviews"]] == ["written_self_examination"]
     reminder = body["reminders"][0]
-    assert reminder["profile_version"] == 3 and reminder["source"] == "000 item 4"
+    assert reminder["profile_version"] == 4 and reminder["source"] == "000 item 4"
     assert {e["type"] for e in reminder["evidence"]} >= {"DeadlineMissed"}
     assert body["interviews"][0]["caused_by"] == [r["id"] for r in body["reminders"]]
 

@@ -159,6 +159,7 @@ def test_xlsx_bulletin(scenario, live):
         "指标定义",
         "差评",
         "问责处理",
+        "即时办结与回头看",
         "审批",
         "堵点分析",
         "联合办理",  # 004 item 六: the joint-handling figures

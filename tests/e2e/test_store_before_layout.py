@@ -42,6 +42,31 @@ TRAIL_THEN = (
 )
 
 
+# Fields the API gained since the store was written (docs/http-api.md: fields may be added), each with the
+# values it must read on the old store: nothing of it had happened then. A field with any other value stays
+# and fails the comparison.
+ADDED_SINCE = {
+    # 首接负责 and 回头看: on each appeal, and among a unit's ledger counts
+    "direct": (False,),
+    "direct_answer": (None,),
+    "rechecks": ([], 0),
+    "rechecks_held": (0,),
+    "rechecks_not_held": (0,),
+    "rechecks_sampled": (0,),
+}
+
+
+def as_then(value):
+    """``value`` without the fields added since, where they read as nothing having happened."""
+    if isinstance(value, dict):
+        return {
+            k: as_then(v) for k, v in value.items() if not (k in ADDED_SINCE and any(v == d for d in ADDED_SINCE[k]))
+        }
+    if isinstance(value, list):
+        return [as_then(v) for v in value]
+    return value
+
+
 def restore_sqlite(tmp_path: Path) -> str:
     path = tmp_path / "events.sqlite3"
     with sqlite3.connect(path) as conn:
@@ -119,14 +144,14 @@ def check_store(database_url: str, tmp_path: Path, kind: str) -> None:
     with running_server(database_url, tmp_path / "first", env, create=False, users=USERS_THEN) as server:
         server.kind = kind
         recorded, seen = answers(server)
-        assert seen == recorded
+        assert as_then(seen) == recorded
         assert seen["_verify"]["ok"] is True and seen["_verify"]["problems"] == []
     # Every read model rebuilt from the first event by this commit's projections: the same answers.
     run_cli(["projections", "rebuild", "all"], server.env, tmp_path)
     with running_server(database_url, tmp_path / "second", env, create=False, users=USERS_THEN) as server:
         server.kind = kind
         recorded, seen = answers(server)
-        assert seen == recorded
+        assert as_then(seen) == recorded
         # An old case takes a new command (its lead unit signs for it at last), recorded after their old events, and the log still verifies.
         escalated = next(k for k, v in recorded.items() if not k.startswith("_") and v["case"].get("escalation_level"))
         before = recorded[escalated]["case"]["version"]

@@ -87,6 +87,17 @@ def cases_in_every_state(api) -> dict[str, dict]:
     closed = step(api, "appeal", closed, "review", {"accepted": True})
     closed = step(api, "appeal", closed, "visit", {"satisfaction": "satisfied", "solved": True})
     made["closed"] = step(api, "appeal", closed, "close")
+    # 首接负责 and 回头看 (004 item 六): a consultation answered at first contact and looked back on; a closed
+    # case whose look-back found the solution did not hold.
+    direct = api.open(category="consultation")
+    direct = step(api, "appeal", direct, "direct-answer", {"method": "three_way_call", "content": "已答复"})
+    made["direct"] = step(api, "appeal", direct, "recheck", {"holds": True, "note": "已落实", "sampled": True})
+    redo = step(api, "appeal", forwarded_appeal(api), "answer", {"kind": "final", "content": "已办理"}, "power")
+    redo = step(
+        api, "appeal", step(api, "appeal", redo, "review", {"accepted": True}), "visit", {"satisfaction": "satisfied"}
+    )
+    redo = step(api, "appeal", redo, "close")
+    made["rechecked"] = step(api, "appeal", redo, "recheck", {"holds": False, "note": "仍未解决"})
     into = forwarded_appeal(api)
     made["merged"] = step(api, "appeal", forwarded_appeal(api), "merge", {"into": into["id"], "note": "同一事项"})
     joint = step(

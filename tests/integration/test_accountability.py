@@ -46,7 +46,7 @@ def test_late_reply_once_brings_a_notified_reminder(appeals, watch, unit):
     assert (r["rule"], r["profile"], r["profile_version"], r["source"]) == (
         "zichuan-2020/late-1",
         "zichuan-2020",
-        3,
+        4,
         "000 item 4",
     )
     missed = next(e for e in appeals.history(case.id) if e.type == "DeadlineMissed")

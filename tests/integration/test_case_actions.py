@@ -50,6 +50,8 @@ GOOD = {
     "joint_meeting": lambda c, a: c.hold_joint_meeting(
         NOW.date(), ["DISTRICT-POWER", "DISTRICT-WATER"], "由区供电中心牵头", "DISTRICT-POWER", NOW, a
     ),
+    "direct_answer": lambda c, a: c.answer_directly("direct", "已直接答复", a),
+    "recheck": lambda c, a: c.recheck(True, "已落实", False, a),
 }
 
 

@@ -42,7 +42,7 @@ def test_missed_unit_reply_is_recorded_once_with_a_supervision_notice(appeals, w
     assert types(appeals, case)[-2:] == ["DeadlineMissed", "Escalated"]
     assert case.escalation_level == 1
     missed = appeals.history(case.id)[-2]
-    assert missed.data["unit"] == "DISTRICT-POWER" and missed.data["profile_version"] == 3
+    assert missed.data["unit"] == "DISTRICT-POWER" and missed.data["profile_version"] == 4
     assert missed.occurred_at == sh("2026-10-09 00:00")  # a sweep as of a past moment is recorded then
     assert appeals.history(case.id)[-1].data["cause"]["seq"] == missed.seq
 

@@ -16,9 +16,9 @@ from tests.integration.cases import deadline, forwarded_case
 
 
 def edited_zichuan(directory: Path) -> Path:
-    """An edit of zichuan-2020: version 4 gives units 3 working days instead of 2."""
+    """An edit of zichuan-2020: version 5 gives units 3 working days instead of 2."""
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
-    text = text.replace("version = 3", "version = 4").replace("length = 2", "length = 3")
+    text = text.replace("version = 4", "version = 5").replace("length = 2", "length = 3")
     directory.mkdir(exist_ok=True)
     (directory / "zichuan-2020.toml").write_text(text, encoding="utf-8")
     return directory
@@ -38,11 +38,11 @@ def test_editing_a_profile_never_changes_an_existing_cases_deadlines(database_ur
     )
     new = forwarded_case(after_edit, "zichuan-2020", "2026-09-29 09:00", "2026-09-29 10:00")
     old = after_edit.get(old.id)
-    assert (old.policy["id"], old.policy["version"]) == ("zichuan-2020", 3)
-    assert (new.policy["id"], new.policy["version"]) == ("zichuan-2020", 4)
+    assert (old.policy["id"], old.policy["version"]) == ("zichuan-2020", 4)
+    assert (new.policy["id"], new.policy["version"]) == ("zichuan-2020", 5)
     assert deadline(after_edit, old, "unit_reply", now="2026-10-01 00:00").due == sh("2026-10-08 23:59:59")
     assert deadline(after_edit, new, "unit_reply", now="2026-10-01 00:00").due == sh("2026-10-09 23:59:59")
-    # Later commands on the old case still follow version 3.
+    # Later commands on the old case still follow version 4.
     old = after_edit.return_for_redo(
         after_edit.review(
             after_edit.answer(old.id, ADMIN, kind="final", content="已办。", occurred_at=sh("2026-09-30 10:00")).id,

@@ -31,6 +31,7 @@ from web.api.schemas.common import (
     VisitSchema,
 )
 from web.api.schemas.handback import RuleHandbackSchema
+from web.api.schemas.hotline import DirectAnswerSchema, RecheckSchema
 from web.api.schemas.joint import JointHandlingSchema, JointMeetingSchema
 from web.api.schemas.ratings import AdjudicateRatingSchema, ContestRatingSchema, RectifySchema
 from web.api.tlog import log_leaves
@@ -145,6 +146,17 @@ COMMANDS = {
         "hold_joint_meeting",
         JointMeetingSchema,
         "JointMeetingHeld (联席会议): its day, units present and decision; with lead_unit the case is forwarded to it",
+    ),
+    # 首接负责 and 回头看 (domain.appeals.hotline)
+    "direct-answer": (
+        "direct_answer",
+        DirectAnswerSchema,
+        "DirectlyAnswered (首接负责, 即时办结): the platform answers a never-forwarded case and closes it",
+    ),
+    "recheck": (
+        "recheck",
+        RecheckSchema,
+        "Rechecked (回头看) on a closed case; not holding returns it to its lead unit (重办) with fresh clocks",
     ),
 }
 

@@ -15,6 +15,7 @@ from domain.appeals.service import HistoryEntry
 from domain.approvals.aggregate import Approval
 from domain.deadlines.clocks import DeadlineState, ended_by
 from domain.deadlines.periods import SHANGHAI
+from web.api.schemas.hotline import hotline_json
 
 
 @overload
@@ -89,6 +90,7 @@ def case_json(appeal: Appeal, deadlines: list[DeadlineState], as_of: datetime | 
         **merge_json(appeal),
         **handback_json(appeal),
         **joint_json(appeal),
+        **hotline_json(appeal, iso),
     }
 
 

@@ -48,6 +48,7 @@ from projections.reports.recurring import (
 from web.api.blueprint import Blueprint
 from web.api.presenters import iso
 from web.api.schemas.common import PeriodArgsSchema
+from web.api.schemas.hotline import DirectAnswerFiguresSchema, RecheckFiguresSchema
 from web.api.schemas.joint import JointHandlingMonthSchema
 from web.api.schemas.ratings import BadRatingLineSchema, bad_rating_line_json
 from web.api.schemas.recurring import RecurringSchema
@@ -168,6 +169,16 @@ class BulletinSchema(ma.Schema):
             "with one at least, by code: counts by column, total), totals, and items (each consequence: unit, kind, "
             "at, rule, source; ordered: an inspector's own (视情) with its reason; follow_up_due)"
         },
+    )
+    direct_answers = ma.fields.Nested(
+        DirectAnswerFiguresSchema,
+        required=True,
+        metadata={"description": "即时办结: appeals the platform answered at first contact, never in a unit's figures"},
+    )
+    rechecks = ma.fields.Nested(
+        RecheckFiguresSchema,
+        required=True,
+        metadata={"description": "回头看 in the period and their results; each unit's are in its counts too"},
     )
 
 
@@ -402,6 +413,8 @@ def monthly(args):
         "recurring": recurring_json(b.recurring),
         "joint_handling": b.joint.as_dict() if b.joint else joint_handling(b.period).as_dict(),
         "consequences": consequences_json(b.consequences) if b.consequences is not None else None,
+        "direct_answers": b.hotline.direct_answers,
+        "rechecks": b.hotline.rechecks,
     }
 
 

@@ -33,6 +33,7 @@ from web.labels import (
     CATEGORY,
     CONTEST,
     DECISION,
+    DIRECT_METHOD,
     FIELD,
     PAUSE_REASON,
     PERIOD_UNIT,
@@ -73,6 +74,9 @@ from web.workspace.forms import (
     VisitForm,
     choices,
 )
+from web.workspace.hotline import DETAILS as HOTLINE_DETAILS
+from web.workspace.hotline import DirectAnswerForm, RecheckForm, offered
+from web.workspace.hotline import detail as hotline_detail
 from web.workspace.joint import JointHandlingForm, JointMeetingForm, joint_facts
 from web.workspace.pages import bp, container, unit_name, unit_names, warning_days
 
@@ -116,6 +120,8 @@ APPEAL_ACTIONS = (
     WebAction("unmerge", "unmerge", UnmergeForm, "撤销并单", "撤销并单"),
     WebAction("joint_handling", "joint-handling", JointHandlingForm, "列入联合办理", "列入联合办理"),
     WebAction("joint_meeting", "joint-meeting", JointMeetingForm, "记录联席会议", "记录联席会议"),
+    WebAction("direct_answer", "direct-answer", DirectAnswerForm, "直接答复并办结", "直接答复"),
+    WebAction("recheck", "recheck", RecheckForm, "记录回头看", "回头看"),
 )
 APPROVAL_ACTIONS = (
     WebAction("answer", "answer", DepartmentAnswerForm, "提交审查意见", "审查意见"),
@@ -174,6 +180,7 @@ DETAILS = (
     ("units", "相关单位"),
     ("held_on", "会议日期"),
     ("lead_unit", "牵头单位"),
+    *HOTLINE_DETAILS,
 )
 
 
@@ -282,6 +289,8 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         verdict = verdicts[action.name]
         if not verdict.permitted or (action.name == "answer" and kind == "approval" and not g.actor.unit):
             continue  # absent: not the user's to do at all
+        if not offered(action.name, case):
+            continue  # 直接答复: not for a category the case's profile keeps for the units
         mine = posted if posted is not None and posted[0] == action.name else None
         shown.append(
             {
@@ -307,6 +316,7 @@ def _page(kind: str, case_id: UUID, posted: tuple[str, CommandForm, dict[str, st
         "answer_kind": ANSWER_KIND,
         "rectification": RECTIFICATION,
         "contest": CONTEST,
+        "direct_method": DIRECT_METHOD,
     }
     return render_template(
         f"{kind}.html",
@@ -449,6 +459,8 @@ def _timeline(kind: str, history, titles: dict[str, dict[str, str]], case_id: UU
 
 
 def _detail(event_type: str, key: str, value: Any, titles: dict[str, dict[str, str]]) -> str:
+    if event_type in ("DirectlyAnswered", "Rechecked") and key in dict(HOTLINE_DETAILS):
+        return hotline_detail(key, value)
     if key in titles:
         return titles[key].get(value, str(value))
     if key == "reason" and event_type == "Paused":

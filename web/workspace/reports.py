@@ -49,6 +49,7 @@ from web.labels import (
 )
 from web.workspace.accountability import PERIOD_MESSAGE, _unit_or_404
 from web.workspace.formats import shown_at
+from web.workspace.hotline import hotline_counts
 from web.workspace.pages import bp, container, error_page, for_roles, unit_name, unit_names
 
 CLOSE_DAY_MESSAGE = "统计截止日须为 1 至 28 之间的整数（不填为自然月）"
@@ -175,6 +176,7 @@ def monthly_report():
         recurring_url=_url("workspace.recurring_report", query),
         percent=percent,
         points=points,
+        hotline=hotline_counts(bulletin.hotline),
     )
 
 
@@ -381,4 +383,5 @@ def unit_ledger(code: str):
         record_url=url_for("workspace.unit_accountability", code=code)
         if g.actor.role in READS["accountability"].roles
         else None,
+        hotline=hotline_counts(container().read_models["ledger"].view.hotline_figures(period)),
     )

@@ -32,6 +32,9 @@ EXPECTED = {  # command: roles allowed
     # 联合办理 (004 item 六): the platform marks the case and records the joint meetings
     "joint_handling": "platform admin",
     "joint_meeting": "platform admin",
+    # 首接负责 by the hotline platform; 回头看 by the platform or a supervisor (API.md Hotline flow, v1.2)
+    "direct_answer": "platform admin",
+    "recheck": "platform supervisor",
 }
 
 

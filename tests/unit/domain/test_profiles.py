@@ -66,7 +66,7 @@ def test_case_policy_holds_only_what_governs_one_case():
     suqian = FileProfileCatalogue().get("suqian-2024")
     policy = suqian.case_policy("urgent")
     assert [(r["name"], r["length"]) for r in policy["deadlines"]] == [("completion", 2)]
-    assert policy["tier"] == "urgent" and policy["version"] == 4 and policy["jurisdiction"] == "suqian"
+    assert policy["tier"] == "urgent" and policy["version"] == 5 and policy["jurisdiction"] == "suqian"
     assert [level["code"] for level in policy["escalation"]][0] == "coordination_meeting"
 
 
@@ -129,7 +129,7 @@ def test_profile_file_that_is_not_toml_is_refused_naming_the_file(tmp_path: Path
 
 def test_an_added_profile_directory_adds_and_overrides_profiles(tmp_path: Path):
     text = (PACKAGED / "zichuan-2020.toml").read_text(encoding="utf-8")
-    (tmp_path / "zichuan-2020.toml").write_text(text.replace("version = 3", "version = 7"), encoding="utf-8")
+    (tmp_path / "zichuan-2020.toml").write_text(text.replace("version = 4", "version = 7"), encoding="utf-8")
     (tmp_path / "zhoucun-2026.toml").write_text(
         text.replace('id = "zichuan-2020"', 'id = "zhoucun-2026"'), encoding="utf-8"
     )

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from projections.ledger.appeals import COUNTERS, LedgerFigures, ReportingPeriod
+from projections.ledger.hotline import HotlineFigures
 from projections.reports.bulletin import (
     COVERAGE_BELOW_MINIMUM,
     MIN_COVERAGE,
@@ -68,6 +69,9 @@ class FakeLedgerView:
 
     def bad_ratings(self, period: ReportingPeriod) -> list:
         return []
+
+    def hotline_figures(self, period: ReportingPeriod) -> HotlineFigures:
+        return HotlineFigures.empty()
 
 
 def order(bulletin) -> list[tuple[int | None, str]]:
@@ -614,7 +618,7 @@ def test_the_bulletin_workbook_and_pdf_show_no_english_word():
 
     bulletin = full_bulletin()
     wb = openpyxl.load_workbook(io.BytesIO(bulletin_xlsx(bulletin)))
-    assert wb.sheetnames == ["通报", "指标定义", "差评", "审批", "堵点分析"]
+    assert wb.sheetnames == ["通报", "指标定义", "差评", "即时办结与回头看", "审批", "堵点分析"]
     found = {
         (ws.title, cell.coordinate): english_words(str(cell.value))
         for ws in wb.worksheets

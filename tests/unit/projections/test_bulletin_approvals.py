@@ -271,6 +271,7 @@ def test_without_the_section_the_workbook_keeps_its_other_sheets():
         "通报",
         "指标定义",
         "差评",
+        "即时办结与回头看",
     ]
 
 

@@ -9,6 +9,7 @@ from domain.status import Status
 from projections.cases.case_list import SORTS
 from web.api.schemas.common import Text
 from web.api.schemas.handback import HandbackSchema
+from web.api.schemas.hotline import DirectAnswerInfoSchema, RecheckInfoSchema
 from web.api.schemas.joint import JointRecordSchema
 from web.api.schemas.merge import CallerSchema, CaseLinkSchema, SuggestedRepeatSchema
 
@@ -80,6 +81,11 @@ class AppealSchema(ma.Schema):
     updated_at = ma.fields.String()
     closed_at = ma.fields.String(allow_none=True)
     as_of = ma.fields.String(allow_none=True)
+    direct = ma.fields.Boolean(
+        metadata={"description": "answered at first contact (首接负责, 即时办结): closed without being forwarded"}
+    )
+    direct_answer = ma.fields.Nested(DirectAnswerInfoSchema, allow_none=True)
+    rechecks = ma.fields.List(ma.fields.Nested(RecheckInfoSchema), metadata={"description": "回头看, in order"})
     callers = ma.fields.List(
         ma.fields.Nested(CallerSchema),
         metadata={
