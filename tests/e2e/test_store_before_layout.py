@@ -53,14 +53,24 @@ ADDED_SINCE = {
     "rechecks_held": (0,),
     "rechecks_not_held": (0,),
     "rechecks_sampled": (0,),
+    # 退单 and its ruling: on each appeal and each deadline, and among a unit's ledger counts
+    "handback": (None,),
+    "not_binding": (False,),
+    "handback_upheld": (0,),
+    "handback_refused": (0,),
+    # 联合办理: on each appeal and each row of the case list
+    "joint": (False,),
+    "joint_handling": (None,),
 }
 
 
 def as_then(value):
     """``value`` without the fields added since, where they read as nothing having happened."""
     if isinstance(value, dict):
-        return {
-            k: as_then(v) for k, v in value.items() if not (k in ADDED_SINCE and any(v == d for d in ADDED_SINCE[k]))
+        return {  # a profile's own values as recorded (an approval matter's ``joint`` is not joint handling's)
+            k: v if k == "policy" else as_then(v)
+            for k, v in value.items()
+            if not (k in ADDED_SINCE and any(v == d for d in ADDED_SINCE[k]))
         }
     if isinstance(value, list):
         return [as_then(v) for v in value]
