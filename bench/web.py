@@ -82,9 +82,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -103,6 +104,7 @@ from bench.core import scratch_database  # noqa: E402
 from domain.actors import Actor, Role  # noqa: E402
 from domain.appeals.aggregate import Appeal  # noqa: E402
 from domain.approvals.aggregate import Approval  # noqa: E402
+from domain.deadlines.periods import SHANGHAI  # noqa: E402
 from projections.cases.case_list import CaseListQuery  # noqa: E402
 from projections.runner import BatchRunner  # noqa: E402
 from web.app import create_app  # noqa: E402
@@ -110,6 +112,9 @@ from web.bootstrap import Container, Settings, bootstrap  # noqa: E402
 
 OPERATOR = Actor("cli:bench", Role.ADMIN)
 PLATFORM = Actor("clerk", Role.PLATFORM)
+INSPECTOR = Actor("inspector.a", Role.INSPECTOR)
+READERS = {"inspector": INSPECTOR.user, "supervisor": "supervisor.a", "auditor": "auditor.a"}
+HEADS = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞"]
 PASSWORD = "correct horse battery"
 TARGET_MS = 100.0
 UNIT_NAMES = [
@@ -150,8 +155,15 @@ SUBJECTS = [
     "不动产登记办理超时",
     "社保关系转移接续",
 ]
+DETAIL_WORDS = [  # the words of a case's own that follow its matter
+    place + side
+    for place in re.findall("..", "厂区园区车间门店仓库项目工地楼宇管道线路设备账户发票合同证照")
+    for side in "东西南北新老一二三四"
+]
+ENTERPRISES = 20_000
+_RECENT: deque[tuple[str, int]] = deque(maxlen=500)  # the latest appeals' subjects and enterprises
 SEARCH_WORD = "税务注销"
-SEARCH_SUBJECT = "税务注销进度缓慢（"  # as a listed case shows it (the search box shows the word alone)
+SEARCH_SUBJECT = "税务注销进度缓慢，"  # as a listed case shows it (the search box shows the word alone)
 MATTERS = ["joint-completion-acceptance", "utility-connection"]
 APPEAL_STAGES = {
     "forwarded": 14,
@@ -183,6 +195,7 @@ class Built:
     appeals: dict[str, list[tuple[UUID, str]]]  # lead unit: [(id, case_no)]
     approvals: dict[str, list[tuple[UUID, str]]]  # department: [(id, case_no)]
     seconds: float
+    received: dict[UUID, datetime]  # each appeal's received time (for a moment of its history)
 
 
 def unit_codes(n: int) -> list[str]:
@@ -201,6 +214,12 @@ def make_directory(container: Container, units: list[str]) -> dict[str, str]:
         users[code] = f"user.{code.lower()}"
         container.directory.add_user(OPERATOR, users[code], "unit", PASSWORD, code)
     container.directory.add_user(OPERATOR, PLATFORM.user, "platform", PASSWORD)
+    for role, username in READERS.items():
+        container.directory.add_user(OPERATOR, username, role, PASSWORD)
+    for i, code in enumerate([*units, *DEPARTMENT_ONLY]):  # a head for each; every other unit a new one in July
+        container.directory.appoint_head(OPERATOR, code, HEADS[i % len(HEADS)], date(2026, 1, 1))
+        if i % 2:
+            container.directory.appoint_head(OPERATOR, code, HEADS[(i + 3) % len(HEADS)], date(2026, 7, 1))
     return users
 
 
@@ -217,6 +236,15 @@ def an_appeal(
     n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime, stage: str
 ) -> Appeal:
     lead = units.index(unit)
+    # Subjects as people write them: one of a few matters (a tenth of the cases hold the search's word),
+    # then words of the case's own, so that few pairs are alike; an enterprise among 20,000 (a few write
+    # again within a month: the recurring report's repeats) and, one case in fifty, the same matter again.
+    company = rng.randrange(ENTERPRISES)
+    words = "".join(rng.choice(DETAIL_WORDS) for _ in range(3))
+    subject = f"{SUBJECTS[n % len(SUBJECTS)]}，{words}（{n}）"
+    if rng.random() < 0.02 and _RECENT:
+        subject, company = rng.choice(_RECENT)
+    _RECENT.append((subject, company))
     co_units = [units[(lead + 1 + rng.randrange(len(units) - 1)) % len(units)]] if rng.random() < 0.1 else []
     actor = Actor(f"user.{unit.lower()}", Role.UNIT, unit)
     case = Appeal(
@@ -225,9 +253,9 @@ def an_appeal(
         external_ref=None,
         case_no=f"QY-WEB-{n:07d}",
         category=rng.choice(["consultation", "help", "complaint", "suggestion"]),
-        subject=f"{SUBJECTS[n % len(SUBJECTS)]}（{n}）",
+        subject=subject,
         content="企业反映办理过程中遇到的问题，请求协调解决。" * 3,
-        enterprise={"name": f"测试企业{n % 997}有限公司", "credit_code": f"91370000MA{n:08d}"},
+        enterprise={"name": f"测试企业{company}有限公司", "credit_code": f"91370000MA{company:08d}"},
         contact={"name": "王经理", "phone": "13800000000"},
         policy=policy,
         actor=PLATFORM.as_record(),
@@ -305,12 +333,22 @@ def an_approval(n: int, rng: random.Random, profiles, departments: list[str], at
 
 
 def build(
-    container: Container, cases: int, units: list[str], approval_share: float, batch_size: int, seed: int, now: datetime
+    container: Container,
+    cases: int,
+    units: list[str],
+    approval_share: float,
+    accountable_share: float,
+    batch_size: int,
+    seed: int,
+    now: datetime,
 ) -> Built:
-    """Records ``cases`` cases, ``batch_size`` per transaction."""
+    """Records ``cases`` cases, ``batch_size`` per transaction; ``accountable_share`` of the appeals
+    under a profile with accountability rules (zichuan-2020), the others under one without."""
     rng = random.Random(seed)
     profiles = container.profiles
     policy = profiles.get("liaocheng-2020").case_policy(None)
+    accountable = profiles.get("zichuan-2020").case_policy(None)
+    received: dict[UUID, datetime] = {}
     departments = units[-4:] + list(DEPARTMENT_ONLY)
     start = datetime(2026, 1, 4, 1, 0, tzinfo=UTC)
     end = min(now - timedelta(hours=1), datetime(2026, 12, 31, 10, tzinfo=UTC))
@@ -331,8 +369,11 @@ def build(
         else:
             stage = rng.choices(appeal_stages, appeal_weights)[0]
             lead, recorded = units[recorded % len(units)], recorded + 1  # the units in turn
-            case = an_appeal(n, rng, policy, lead, units, received_time(rng, stage in CLOSED_STAGES, start, end), stage)
+            at = received_time(rng, stage in CLOSED_STAGES, start, end)
+            chosen = accountable if rng.random() < accountable_share else policy
+            case = an_appeal(n, rng, chosen, lead, units, at, stage)
             appeals[case.unit].append((case.id, case.case_no))
+            received[case.id] = at
         events += len(case.pending_events)
         batch.append(case)
         if len(batch) == batch_size:
@@ -342,23 +383,58 @@ def build(
             print(f"  … {n} cases recorded ({time.perf_counter() - t:.0f} s)", flush=True)
     if batch:
         container.appeals.save(*batch)
-    return Built(units, departments, events, appeals, approvals, time.perf_counter() - t)
+    return Built(units, departments, events, appeals, approvals, time.perf_counter() - t, received)
 
 
-def catch_up(container: Container, url: str) -> dict[str, float]:
-    """Every read model, the Merkle log and the accountability process up to the log's head, then
-    ANALYZE (what autovacuum does after a bulk load); returns the seconds each took."""
+def follow_up(container: Container) -> int:
+    """An inspector records what followed the older half of each unit's interviews (约谈 held), so
+    that the register's open filter leaves some out; returns how many were recorded."""
+    done = 0
+    for unit in [u.code for u in container.directory.units()]:
+        record = container.accountability.record_of(unit)
+        interviews = [c for c in record.consequences if c["kind"] == "interview"] if record else []
+        for c in interviews[: len(interviews) // 2]:
+            container.accountability.record_action(
+                unit, "interview_held", INSPECTOR, note="已约谈单位主要负责人", consequence=c["id"]
+            )
+            done += 1
+    return done
+
+
+def catch_up(container: Container, url: str, units: list[str]) -> dict[str, float]:
+    """Every read model, the deadline sweep (its misses recorded), the Merkle log and the accountability
+    process up to the log's head, an inspector's follow-ups, then ANALYZE (what autovacuum does after a
+    bulk load); returns the seconds each took."""
     took = {}
     t = time.perf_counter()
     BatchRunner(case_feed(container.appeals, cache_size=50_000), list(container.read_models.values()), 5000).run_once()
     took["read models"] = time.perf_counter() - t
     t = time.perf_counter()
+    swept = container.deadline_watch(run_index=True).sweep(PLATFORM)
+    BatchRunner(case_feed(container.appeals, cache_size=50_000), list(container.read_models.values()), 5000).run_once()
+    took["sweep"] = time.perf_counter() - t
+    print(
+        f"  swept: {swept.cases_checked} cases checked, {len(swept.missed)} deadlines missed, "
+        f"{len(swept.escalations)} notices",
+        flush=True,
+    )
+    t = time.perf_counter()
     while container.merkle.run_once():
         pass
     took["Merkle log"] = time.perf_counter() - t
     t = time.perf_counter()
-    container.run_accountability()
+    while container.run_accountability():
+        pass
+    answered = follow_up(container)
+    while container.run_accountability():
+        pass
     took["accountability"] = time.perf_counter() - t
+    consequences = {u: len(r.consequences) for u in units if (r := container.accountability.record_of(u))}
+    print(
+        f"  accountability: {sum(consequences.values())} consequences on {len(consequences)} units "
+        f"(most {max(consequences.values(), default=0)}), {answered} answered by an inspector",
+        flush=True,
+    )
     t = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -553,9 +629,9 @@ CSRF = re.compile(r"<input\b[^>]*\bname=[\"']csrf_token[\"'][^>]*>", re.I)
 VALUE = re.compile(r"\bvalue=[\"']([^\"']*)[\"']", re.I)
 
 
-def signed_in(app, username: str):
+def signed_in(app, username: str, landing: tuple[str, str] = ("/", "待办")):
     """A test client signed in as a browser signs in: the form, its CSRF token, the post; the session
-    cookie is kept by the client."""
+    cookie is kept by the client. ``landing``: a page the user then reads, and a text it must hold."""
     client = app.test_client()
     form = client.get("/login")
     if form.status_code != 200:
@@ -572,14 +648,22 @@ def signed_in(app, username: str):
             f"POST /login as {username} answered {response.status_code}, not a redirect: "
             f"{response.get_data(as_text=True)[:500]!r}"
         )
-    inbox = client.get("/")
-    if inbox.status_code != 200 or "待办" not in inbox.get_data(as_text=True):
-        raise Aborted(f"after signing in as {username}, GET / answered {inbox.status_code} without 待办")
+    path, text = landing
+    inbox = client.get(path)
+    if inbox.status_code != 200 or text not in inbox.get_data(as_text=True):
+        raise Aborted(f"after signing in as {username}, GET {path} answered {inbox.status_code} without {text}")
     return client
 
 
-def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, inbox: int) -> list[Page]:
+def web_pages(
+    app, built: Built, unit: str, users: dict[str, str], deep: int, inbox: int, period: str, now: datetime
+) -> list[Page]:
     unit_client, platform_client = signed_in(app, users[unit]), signed_in(app, PLATFORM.user)
+    inspector = signed_in(app, READERS["inspector"], ("/accountability", "问责台账"))
+    supervisor = signed_in(app, READERS["supervisor"], (f"/reports/monthly?period={period}", "月度通报"))
+    auditor = signed_in(app, READERS["auditor"], ("/audit/trail", "办理记录检索"))
+    unit_name = UNIT_NAMES[built.units.index(unit) % len(UNIT_NAMES)]
+    appeals = built.appeals[unit]
 
     def fixed(path: str, *expected: str):
         return lambda rng: (path, ("待办", "WEB-", *expected))
@@ -591,6 +675,18 @@ def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, in
 
         return path
 
+    def page(path: str, *expected: str):
+        return lambda rng: (path, expected)
+
+    def by_case_no(rng):
+        _, case_no = rng.choice(appeals)
+        return f"/audit/trail?case_no={case_no}", ("办理记录检索", case_no)
+
+    def as_of(rng):
+        case_id, case_no = rng.choice(appeals)
+        moment = (built.received[case_id] + timedelta(hours=2)).isoformat().replace("+00:00", "Z")
+        return f"/appeals/{case_id}?as_of={moment}", (case_no, "截至")
+
     return [
         Page("unit inbox", unit_client, fixed("/")),
         Page("unit inbox ?overdue=1", unit_client, fixed("/?overdue=1")),
@@ -601,6 +697,18 @@ def web_pages(app, built: Built, unit: str, users: dict[str, str], deep: int, in
         Page("platform inbox ?q=", platform_client, fixed(f"/?q={SEARCH_WORD}", SEARCH_SUBJECT)),
         Page("case page (appeal)", unit_client, one("appeals", built.appeals[unit])),
         Page("case page (approval)", unit_client, one("approvals", built.approvals[unit])),
+        Page("register (inspector)", inspector, page("/accountability", "问责台账", "通报提醒", "约谈")),
+        Page("register ?open=1", inspector, page("/accountability?open=1", "问责台账", "通报提醒")),
+        Page("unit's record", inspector, page(f"/units/{unit}/accountability", unit_name, "问责记录", "通报提醒")),
+        Page("monthly report", supervisor, page(f"/reports/monthly?period={period}", "月度通报", unit_name)),
+        Page("recurring report", supervisor, page(f"/reports/recurring?period={period}", "堵点分析", period)),
+        Page("unit's ledger", supervisor, page(f"/units/{unit}/ledger?period={period}", unit_name, "台账")),
+        Page("audit trail", auditor, page("/audit/trail", "办理记录检索", "第 1 页")),
+        Page("audit trail ?case_no=", auditor, by_case_no),
+        Page("audit trail ?actor=", auditor, page(f"/audit/trail?actor={users[unit]}", "办理记录检索", "WEB-")),
+        Page("case as it stood (auditor)", auditor, as_of),
+        Page("new appeal form", platform_client, page("/appeals/new", "登记诉求", "csrf_token")),
+        Page("sweep preview", platform_client, page("/deadlines/sweep", "期限监测", "执行")),
         Page(
             "unit CSV export",
             unit_client,
@@ -621,6 +729,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--units", type=int, default=20, help="units that handle appeals (default 20)")
     parser.add_argument("--approval-share", type=float, default=0.1)
+    parser.add_argument(
+        "--accountable-share",
+        type=float,
+        default=0.05,
+        help="appeals under a profile with accountability rules (zichuan-2020; default 0.05)",
+    )
     parser.add_argument("--batch-size", type=int, default=500, help="cases per transaction (default 500)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
@@ -660,32 +774,36 @@ def run(args, container: Container, url: str) -> int:
     units = unit_codes(args.units)
     users = make_directory(container, units)
     now = datetime.now(UTC)
-    built = build(container, args.cases, units, args.approval_share, args.batch_size, args.seed, now)
+    built = build(
+        container, args.cases, units, args.approval_share, args.accountable_share, args.batch_size, args.seed, now
+    )
     print(
         f"\nbuilt: {args.cases} cases ({sum(map(len, built.appeals.values()))} appeals, "
         f"{args.cases - sum(map(len, built.appeals.values()))} approvals), {built.events} events, "
         f"in {built.seconds:.1f} s",
         flush=True,
     )
-    took = catch_up(container, url)
+    took = catch_up(container, url, [u.code for u in container.directory.units()])
     print("caught up: " + ", ".join(f"{k} {v:.1f} s" for k, v in took.items()), flush=True)
     print(f"build total: {built.seconds + sum(took.values()):.1f} s")
     unit = units[-1]  # handles appeals and reviews approvals
     view = container.read_models["case_list"].view
     sizes = {
         f"{kind}s{' overdue' if overdue else ''}": view.query(
-            CaseListQuery(kind=kind, viewer_unit=unit, overdue=overdue or None, per_page=1, now=now)
+            CaseListQuery(kind=kind, viewer_unit=unit, open_only=True, overdue=overdue or None, per_page=1, now=now)
         )[1]
         for kind in ("appeal", "approval")
         for overdue in (False, True)
     }
-    print(f"{unit}'s inbox: " + ", ".join(f"{n} {k}" for k, n in sizes.items()))
+    print(f"{unit}'s inbox (open cases): " + ", ".join(f"{n} {k}" for k, n in sizes.items()))
     inbox = sizes["appeals"] + sizes["approvals"]  # the workspace's inbox: cases of both kinds
     deep = min(50, max(1, -(-inbox // 20)))  # page 50, or the last of a smaller inbox
     deep_api = min(50, max(1, -(-sizes["appeals"] // 20)))  # the API lists one kind
     app = create_app(container)
+    local = now.astimezone(SHANGHAI)
+    period = f"{local.year - (local.month == 1)}-{(local.month - 2) % 12 + 1:02d}"  # the month before this one
     pages = [
-        *(web_pages(app, built, unit, users, deep, inbox) if not args.api_only else []),
+        *(web_pages(app, built, unit, users, deep, inbox, period, now) if not args.api_only else []),
         *(api_pages(app, built, unit, users, deep_api) if args.api or args.api_only else []),
     ]
     print(f"\ntiming {args.requests} requests of each page, one after another, in-process", flush=True)
