@@ -81,6 +81,11 @@ class CaseListView(TrackedView[list[CaseRows]], RecurringSource):
         index: where likely repeats are looked for (domain.appeals.repeats). ``viewer_unit``: only its cases."""
 
     @abc.abstractmethod
+    def kinds(self, case_ids: list[str]) -> dict[str, str]:
+        """Each listed case's kind (``appeal`` or ``approval``), by id, in one query; an id the list
+        does not hold (or not an id at all) is left out."""
+
+    @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         """Deadline instances neither met, cancelled nor yet recorded missed whose end has passed
         at ``now``, earliest first: the deadline sweep's index."""
