@@ -155,15 +155,13 @@ SUBJECTS = [
     "不动产登记办理超时",
     "社保关系转移接续",
 ]
-DETAIL_WORDS = [  # the words of a case's own that follow its matter
-    place + side
-    for place in re.findall("..", "厂区园区车间门店仓库项目工地楼宇管道线路设备账户发票合同证照")
-    for side in "东西南北新老一二三四"
-]
+# The words of a case's own before its matter (where, what, whose: two characters each, as in
+# bench/recurring.py), so that two subjects of one matter are seldom alike.
+DETAIL_WORDS = [chr(0x4E00 + (i * 7919) % 3000) + chr(0x4E00 + (i * 104729 + 1) % 3000) for i in range(2000)]
 ENTERPRISES = 20_000
 _RECENT: deque[tuple[str, int]] = deque(maxlen=500)  # the latest appeals' subjects and enterprises
 SEARCH_WORD = "税务注销"
-SEARCH_SUBJECT = "税务注销进度缓慢，"  # as a listed case shows it (the search box shows the word alone)
+SEARCH_SUBJECT = "税务注销进度缓慢（"  # as a listed case shows it (the search box shows the word alone)
 MATTERS = ["joint-completion-acceptance", "utility-connection"]
 APPEAL_STAGES = {
     "forwarded": 14,
@@ -236,12 +234,12 @@ def an_appeal(
     n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime, stage: str
 ) -> Appeal:
     lead = units.index(unit)
-    # Subjects as people write them: one of a few matters (a tenth of the cases hold the search's word),
-    # then words of the case's own, so that few pairs are alike; an enterprise among 20,000 (a few write
+    # Subjects as people write them: words of the case's own, then one of a few matters (an eighth of the
+    # cases hold the search's word), so that few pairs are alike; an enterprise among 20,000 (a few write
     # again within a month: the recurring report's repeats) and, one case in fifty, the same matter again.
     company = rng.randrange(ENTERPRISES)
-    words = "".join(rng.choice(DETAIL_WORDS) for _ in range(3))
-    subject = f"{SUBJECTS[n % len(SUBJECTS)]}，{words}（{n}）"
+    words = "".join(rng.choice(DETAIL_WORDS) for _ in range(4))
+    subject = f"{words}{SUBJECTS[n % len(SUBJECTS)]}（{n}）"
     if rng.random() < 0.02 and _RECENT:
         subject, company = rng.choice(_RECENT)
     _RECENT.append((subject, company))
