@@ -13,8 +13,7 @@ and an auditor, then records ``--cases`` (100,000) cases, 500 per transaction:
   ``--accountable-share`` (5%) of them under zichuan-2020, whose rules turn
   lapses into consequences (通报提醒, then 约谈 and 书面检查), the rest under
   liaocheng-2020, which has none; subjects are four words of the case's own
-  followed by one of eight matters (the search's word is in an eighth of
-  them), from one of 20,000 enterprises, one in fifty the same matter and
+  (the search's word in an eighth of them; few pairs alike), from one of 20,000 enterprises, one in fifty the same matter and
   enterprise as a recent case (the recurring report's repeats);
 - approvals (``--approval-share``, 10%) of two joint matters, forwarded to
   two of 8 departments (4 of them among the 20 units, so those units' inboxes
@@ -153,23 +152,13 @@ DEPARTMENT_ONLY = {
     "DEPT-DEFENCE": "区人民防空办公室",
     "DEPT-ARCHIVE": "区城建档案馆",
 }
-SUBJECTS = [
-    "用电报装迟迟未接通",
-    "供水管网改造影响生产",
-    "企业开办登记材料反复补正",
-    "税务注销进度缓慢",
-    "消防验收预约困难",
-    "政府采购合同付款拖延",
-    "不动产登记办理超时",
-    "社保关系转移接续",
-]
 # The words of a case's own before its matter (where, what, whose: two characters each, as in
 # bench/recurring.py), so that two subjects of one matter are seldom alike.
 DETAIL_WORDS = [chr(0x4E00 + (i * 7919) % 3000) + chr(0x4E00 + (i * 104729 + 1) % 3000) for i in range(2000)]
 ENTERPRISES = 20_000
 _RECENT: deque[tuple[str, int]] = deque(maxlen=500)  # the latest appeals' subjects and enterprises
 SEARCH_WORD = "税务注销"
-SEARCH_SUBJECT = "税务注销进度缓慢（"  # as a listed case shows it (the search box shows the word alone)
+SEARCH_SUBJECT = "税务注销问题"  # as a listed case shows it (the search box shows the word alone)
 MATTERS = ["joint-completion-acceptance", "utility-connection"]
 APPEAL_STAGES = {
     "forwarded": 14,
@@ -242,12 +231,13 @@ def an_appeal(
     n: int, rng: random.Random, policy: dict, unit: str, units: list[str], at: datetime, stage: str
 ) -> Appeal:
     lead = units.index(unit)
-    # Subjects as people write them: words of the case's own, then one of a few matters (an eighth of the
-    # cases hold the search's word), so that few pairs are alike; an enterprise among 20,000 (a few write
+    # Subjects of words of the case's own (an eighth of them with the search's word), so that few pairs are
+    # alike (the recurring report's analysis compares every pair sharing one of a subject's rarer trigrams:
+    # the earlier data's eight subjects, alike but for a number, made it compare every pair); an enterprise among 20,000 (a few write
     # again within a month: the recurring report's repeats) and, one case in fifty, the same matter again.
     company = rng.randrange(ENTERPRISES)
-    words = "".join(rng.choice(DETAIL_WORDS) for _ in range(4))
-    subject = f"{words}{SUBJECTS[n % len(SUBJECTS)]}（{n}）"
+    words = "".join(rng.choice(DETAIL_WORDS) for _ in range(5))
+    subject = f"{words}{SEARCH_WORD if n % 8 == 3 else ''}问题"
     if rng.random() < 0.02 and _RECENT:
         subject, company = rng.choice(_RECENT)
     _RECENT.append((subject, company))
