@@ -12,9 +12,10 @@ and an auditor, then records ``--cases`` (100,000) cases, 500 per transaction:
   answered, returned for redo, reviewed, visited, closed (45%);
   ``--accountable-share`` (5%) of them under zichuan-2020, whose rules turn
   lapses into consequences (通报提醒, then 约谈 and 书面检查), the rest under
-  liaocheng-2020, which has none; subjects are four words of the case's own
-  (the search's word in an eighth of them; few pairs alike), from one of 20,000 enterprises, one in fifty the same matter and
-  enterprise as a recent case (the recurring report's repeats);
+  liaocheng-2020, which has none; subjects are five words of the case's
+  own (the search's word in an eighth of them; few pairs alike), from one
+  of 20,000 enterprises, one in fifty the same subject and enterprise as a
+  recent case (the recurring report's repeats);
 - approvals (``--approval-share``, 10%) of two joint matters, forwarded to
   two of 8 departments (4 of them among the 20 units, so those units' inboxes
   hold ~2,500 approvals besides), from submitted to delivered (25%).
