@@ -60,7 +60,13 @@ the case count and how long building took.
 
 Target: p95 <= 100 ms server time for every page but the CSV export.
 
-MEASURED
+Measured at the defaults after this round's changes (bench/README.md, *Web workspace*, has the table),
+on 2 CPUs loaded 4.5-8.5 by other work, PostgreSQL 15: built in 22 minutes (the sweep records 67,710
+misses; the accountability process replays each case at each). p95 met: the unit's inbox ?overdue=1,
+?q=, ?kind=approval, the platform's inbox, case pages, the audit trail (unfiltered, ?case_no=, ?actor=),
+a case as it stood, the intake form. Missed: the unit's inbox (110 ms) and ?page=50 (101), the
+platform's ?q= (128), the register (998), a unit's record (103), the ledger (214), the sweep's preview
+(993), the monthly report (4.7 s) and the recurring report (12 s).
 
     .venv/bin/python bench/web.py [--cases 100000] [--requests 200] [--units 20] [--approval-share 0.1]
                                   [--profile PAGE ...] [--api | --api-only] [--database-url postgresql://…]
