@@ -103,6 +103,9 @@ class AuditQuery:
     until: datetime | None = None
     page: int = 1
     per_page: int = 50
+    # Count no further than this (the total is then "at least"): the whole trail, hundreds of thousands
+    # of rows, is counted in a fraction of the time. None: the exact total.
+    count_limit: int | None = None
 
 
 # A row's values, in this order.

@@ -110,7 +110,7 @@ class SQLiteAuditTrailView(GuardedSQLiteRecorder, AuditTrailView):
         where, params = _where(q, "?")
         params = [_sqlite_value(v) for v in params]
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT count(*) FROM audit_trail{where}", params)
+            c.execute(_count(q, where), params)
             total = c.fetchone()[0]
             c.execute(
                 f"SELECT {', '.join(COLUMNS)} FROM audit_trail{where} {_ORDER} LIMIT ? OFFSET ?",
@@ -186,7 +186,7 @@ class PostgresAuditTrailView(GuardedPostgresRecorder, AuditTrailView):
     def query(self, q: AuditQuery) -> tuple[list[dict[str, Any]], int]:
         where, params = _where(q, "%s")
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT count(*) AS n FROM audit_trail{where}", params)
+            c.execute(_count(q, where).replace("count(*)", "count(*) AS n", 1), params)
             counted = c.fetchone()
             assert counted is not None  # a count gives one row
             total = counted["n"]
@@ -233,3 +233,10 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     return value
+
+
+def _count(q: AuditQuery, where: str) -> str:
+    """The count of the rows ``where`` selects, no further than ``q.count_limit`` if it is set."""
+    if q.count_limit:
+        return f"SELECT count(*) FROM (SELECT 1 FROM audit_trail{where} LIMIT {int(q.count_limit)}) t"
+    return f"SELECT count(*) FROM audit_trail{where}"

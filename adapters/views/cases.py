@@ -289,6 +289,16 @@ class SQLiteCaseListView(GuardedSQLiteRecorder, CaseListView):
             c.execute(_JOINT_SQL.format(p="?"), (_lite(before),))
             return [_from_lite(dict(zip(_JOINT, r))) for r in c.fetchall()]
 
+    def kinds(self, case_ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        ids = sorted(set(case_ids))
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+                chunk = ids[start : start + 500]
+                c.execute(f"SELECT id, kind FROM cases WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+                found.update((str(r[0]), r[1]) for r in c.fetchall())
+        return found
+
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -452,6 +462,17 @@ class PostgresCaseListView(GuardedPostgresRecorder, CaseListView):
         with self.datastore.transaction(commit=False) as c:
             c.execute(_JOINT_SQL.format(p="%s"), (before,))
             return [dict(r) | {"id": str(r["id"])} for r in c.fetchall()]
+
+    def kinds(self, case_ids: list[str]) -> dict[str, str]:
+        ids = []
+        for case_id in set(case_ids):
+            try:
+                ids.append(UUID(case_id))
+            except ValueError:
+                continue  # not an id: no case of the list
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT id, kind FROM cases WHERE id = ANY(%s)", (ids,))
+            return {str(r["id"]): r["kind"] for r in c.fetchall()}
 
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         with self.datastore.transaction(commit=False) as c:

@@ -87,6 +87,11 @@ class CaseListView(TrackedView[list[CaseRows]], RecurringSource):
         joint_meetings (the meetings' days, comma-separated), joint_settled_at, closed_at, merged_at."""
 
     @abc.abstractmethod
+    def kinds(self, case_ids: list[str]) -> dict[str, str]:
+        """Each listed case's kind (``appeal`` or ``approval``), by id, in one query; an id the list
+        does not hold (or not an id at all) is left out."""
+
+    @abc.abstractmethod
     def open_deadlines_due(self, now: datetime, limit: int = 1000) -> list[dict[str, Any]]:
         """Deadline instances neither met, cancelled nor yet recorded missed whose end has passed
         at ``now``, earliest first: the deadline sweep's index."""

@@ -404,3 +404,27 @@ def test_the_api_records_an_action_as_of_the_time_it_happened_and_refuses_a_futu
     assert held.status_code == 201, held.json
     [action] = held.json["actions"]
     assert action["at"] == "2026-11-02T10:00:00+08:00" and action["recorded_at"] > action["at"]
+
+
+def test_the_units_are_read_again_once_the_directory_has_changed(api):
+    """The directory's units are kept between requests while its log has not moved: a unit added or a
+    head appointed afterwards is in the very next list."""
+    directory = api.container.directory
+    code = f"UNIT-{uuid.uuid4().int % 10**8}"
+    before = directory.units()
+    assert code not in {u.code for u in before} and directory.units() == before  # kept: the same units
+    directory.add_unit(OPERATOR, code, "区测试局")
+    assert directory.units_by_code()[code].name == "区测试局"
+    directory.appoint_head(OPERATOR, code, "张三", date(2026, 11, 2))
+    assert directory.units_by_code()[code].head_on(date(2026, 11, 2))["name"] == "张三"
+
+
+def test_the_case_list_tells_each_case_kind_in_one_query(api):
+    """The register names each case its consequences rest on by kind (its page's link): read from the
+    case list for all of them at once; an id the list does not hold is left out."""
+    appeal = api.open(occurred_at="2026-11-02T09:00:00+08:00")
+    approval = api.submit(occurred_at="2026-11-02T09:00:00+08:00")
+    api.container.runner().run_once()
+    unknown = str(uuid.uuid4())
+    kinds = api.container.read_models["case_list"].view.kinds([appeal["id"], approval["id"], unknown, "nonsense"])
+    assert kinds == {appeal["id"]: "appeal", approval["id"]: "approval"}

@@ -358,3 +358,20 @@ def test_an_auditor_verifies_the_store_and_reads_that_it_passed(api):
     written = api.container.checkpoints.note(record)
     assert note.get_data(as_text=True) == (written if isinstance(written, str) else written.decode())
     assert Clerk.sign_in(api, "power").get("/audit/checkpoint.txt").status_code == 403
+
+
+def test_a_long_trail_is_counted_no_further_than_its_limit_and_says_so(api, monkeypatch):
+    """Counting every row of a trail of hundreds of thousands took longer than the page: the trail counts
+    up to ``COUNT_LIMIT`` rows, never fewer than the pages up to the one asked for, and says "以上"."""
+    from web.workspace import audit
+
+    monkeypatch.setattr(audit, "PER_PAGE", 1)
+    monkeypatch.setattr(audit, "COUNT_LIMIT", 2)
+    case = forwarded(api)
+    assert api.post(f"/api/appeals/{case['id']}/acknowledge", {}, user="power").status_code == 200
+    caught_up(api)  # three rows: received, forwarded, acknowledged
+    auditor = Clerk.sign_in(api, "auditor")
+    first = text_of(auditor.get("/audit/trail", query_string={"case_no": case["case_no"]}).text)
+    assert "2 条以上" in first and "第 1 页，2 页以上" in first and "共 3 条" not in first
+    last = text_of(auditor.get("/audit/trail", query_string={"case_no": case["case_no"], "page": 3}).text)
+    assert "共 3 条" in last and "第 3 页，共 3 页" in last  # counted to the page asked for, and found no more

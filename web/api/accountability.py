@@ -142,7 +142,7 @@ def accountability_json(container, unit: str, period: str | None) -> dict:
     action_entries = [e for e in entries if e["entry"] == "action"]
     actions = [_action(e["data"]) for e in action_entries]
     consequences = []
-    record = container.directory.unit(unit)
+    record = container.directory.units_by_code().get(unit)
     now = container.clock()
     for e in entries:
         if e["entry"] == "consequence" and (period is None or e["period"] == period):

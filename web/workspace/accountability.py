@@ -66,6 +66,15 @@ def _case_kind(case_id: str) -> str | None:
     return kinds[case_id]
 
 
+def _know_kinds(consequences: list[dict[str, Any]]) -> None:
+    """The kinds of every case these consequences rest on, read from the case list in one query (each
+    case loaded on its own took most of the register's time); ``_case_kind`` loads any other."""
+    kinds = g.setdefault("case_kinds", {})
+    wanted = [e["case_id"] for c in consequences for e in c["evidence"] if e["case_id"] not in kinds]
+    if wanted:
+        kinds.update(container().read_models["case_list"].view.kinds(wanted))
+
+
 def _evidence(items: list[dict[str, Any]], links: bool) -> list[dict[str, Any]]:
     """Each case event a consequence rests on: case number, the event's sequence and name, its page."""
     shown = []
@@ -144,7 +153,9 @@ def _follow_up_and_order(c: dict[str, Any]) -> dict[str, Any]:
 def _record(code: str, period: str | None, links: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The unit's record as the API builds it, and its consequences as the pages show them."""
     record = accountability_json(container(), code, period)
-    unit = container().directory.unit(code)
+    unit = container().directory.units_by_code().get(code)
+    if links:
+        _know_kinds(record["consequences"])
     titles = {c["id"]: name_of(CONSEQUENCE, c["kind"]) for c in record["consequences"]}
     return record, [_consequence(c, unit, titles, links) for c in record["consequences"]]
 

@@ -55,6 +55,7 @@ from web.labels import (
 from web.workspace.pages import bp, container, error_page, for_roles, unit_name, unit_names
 
 PER_PAGE = 50
+COUNT_LIMIT = 1000  # the trail counts this far ("1000 条以上"): counting all of it took longer than the page
 
 
 def _when(moment: datetime | str | None) -> str:
@@ -256,6 +257,7 @@ def audit_trail():
     f, errors = _trail_filters()
     rows: list[dict[str, Any]] = []
     total = 0
+    limit = max(COUNT_LIMIT + 1, f["page"] * PER_PAGE + 1)  # never fewer than the pages up to this one
     if not errors:
         container().wait_for_trail()
         query = AuditQuery(
@@ -267,6 +269,7 @@ def audit_trail():
             until=f["until"],
             page=f["page"],
             per_page=PER_PAGE,
+            count_limit=limit,
         )
         found, total = container().read_models["audit_trail"].view.query(query)
         rows = [_trail_row(r) for r in found]
@@ -291,6 +294,7 @@ def audit_trail():
         labels=labels,
         rows=rows,
         total=total,
+        more=total >= limit,
         page=f["page"],
         pages=max(1, -(-total // PER_PAGE)),
         units=sorted(unit_names().items()),

@@ -131,7 +131,7 @@ def monthly_report():
     args, errors = _period_args()
     if not errors:
         try:
-            bulletin = api_reports._bulletin(args)
+            bulletin = api_reports._bulletin(args, recurring=False)  # the page links to 堵点分析
         except ValidationFailed:
             errors = {"period": PERIOD_MESSAGE}
     if errors:
