@@ -106,11 +106,20 @@ def _where(q: NoticeQuery, p: str) -> tuple[str, list[Any]]:
 class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
     claim_lease = CLAIM_LEASE
 
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """A write transaction that takes SQLite's write lock first, as ``BEGIN IMMEDIATE`` would. Two processes
+        that read and then write in deferred transactions can deadlock, and SQLite then refuses one of them at
+        once instead of letting it wait its turn."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("UPDATE notices SET attempts = attempts WHERE 0")
+            yield c
+
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(), *_tables("TEXT", "TEXT", "INTEGER")]
 
     def apply(self, changes: NoticeChanges, tracking: Any) -> None:
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.executemany("DELETE FROM notice_deadlines WHERE case_id = ?", [(i,) for i in changes.cases])
             c.executemany(
                 f"INSERT OR REPLACE INTO notice_deadlines ({', '.join(WATCHED)}, akey) VALUES "
@@ -136,7 +145,7 @@ class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
 
     def reset(self) -> None:
         # The notices stay: they say what was sent, and a rebuild must not send them again.
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute("DELETE FROM notice_deadlines")
             c.execute("DELETE FROM tracking WHERE application_name = ?", (TRACKING,))
 
@@ -151,7 +160,7 @@ class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
             return [Watched(**_from_lite(dict(zip(WATCHED, r)))) for r in c.fetchall()]
 
     def add(self, notices: list[Notice]) -> int:
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             return self._insert(c, notices)
 
     @contextmanager
@@ -159,7 +168,7 @@ class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
         # No row locks on SQLite: a row is taken by moving its next attempt past a lease, on the
         # condition that nobody moved it first (compare and set), in a short transaction of its own.
         while True:
-            with self.datastore.transaction(commit=True) as c:
+            with self._writing() as c:
                 c.execute(
                     f"SELECT {', '.join(NOTICE)} FROM notices WHERE channel = 'mail' AND sent_at IS NULL "
                     "AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 1",
@@ -181,7 +190,7 @@ class SQLiteNoticeView(SQLiteTrackingRecorder, NoticeView):
         yield None
 
     def _record(self, n: Notice) -> None:
-        with self.datastore.transaction(commit=True) as c:
+        with self._writing() as c:
             c.execute(
                 "UPDATE notices SET sent_at = ?, attempts = ?, last_error = ?, next_attempt_at = ? "
                 "WHERE key = ? AND channel = ?",

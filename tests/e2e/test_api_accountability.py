@@ -11,7 +11,7 @@ from tests.e2e.conftest import OPERATOR
 
 def fresh_unit(api) -> str:
     """A unit of this test alone (on PostgreSQL the session's tests share one database)."""
-    code = f"U-{uuid.uuid4().hex[:8]}"
+    code = f"U-{uuid.uuid4().hex[:8].upper()}"
     try:
         api.container.directory.add_unit(OPERATOR, code, "测试单位")
     except AlreadyExists:

@@ -377,7 +377,7 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_response_and_re
 
 
 def test_the_same_channel_and_external_ref_return_the_application_already_submitted(api):
-    ref = f"SP-{uuid.uuid4().hex[:10]}"
+    ref = f"SP-{uuid.uuid4().hex[:10].upper()}"
     first = api.submit(channel="window", external_ref=ref)
     before = api.store()
     again = api.post(

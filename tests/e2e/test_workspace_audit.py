@@ -263,7 +263,7 @@ def test_the_trail_holds_the_directorys_acts_with_the_operator_as_actor(api):
 
 
 def test_the_trail_shows_units_added_and_heads_appointed(api):
-    code = f"U-{uuid.uuid4().hex[:6]}"
+    code = f"U-{uuid.uuid4().hex[:6].upper()}"
     api.container.directory.add_unit(OPERATOR, code, "区审计测试局")
     api.container.directory.appoint_head(OPERATOR, code, "张三", datetime(2026, 1, 1).date())
     caught_up(api)

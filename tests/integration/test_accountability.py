@@ -20,7 +20,7 @@ from tests.integration.cases import forwarded_case, open_case
 @pytest.fixture
 def unit() -> str:
     """A unit of this test alone (on PostgreSQL the tests share one database)."""
-    return f"U-{uuid.uuid4().hex[:8]}"
+    return f"U-{uuid.uuid4().hex[:8].upper()}"
 
 
 def late_case(appeals, unit, forwarded="2026-09-29 10:00", answered="2026-10-09 09:00"):

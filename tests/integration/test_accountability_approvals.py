@@ -70,7 +70,7 @@ def test_a_departments_missed_review_brings_the_profiles_consequences_on_it(loca
     """The on-site inspection (5 WD from Mon 10-12: 10-13..10-16, 10-19) ends 10-19 24:00 unanswered; the
     sweep as of Tue 10-20 records it missed, binding the fire department: item 5's four consequences, once."""
     approvals, process, follower = local
-    fire = f"FIRE-{uuid.uuid4().hex[:8]}"
+    fire = f"FIRE-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded(approvals, fire)
     recorded = approvals.sweep_case(case.id, PLATFORM, sh("2026-10-20 09:00"))
     missed = [e for e in recorded if type(e).__name__ == "DeadlineMissed" and e.unit == fire]
@@ -86,7 +86,7 @@ def test_a_departments_missed_review_brings_the_profiles_consequences_on_it(loca
 def test_a_returned_opinion_is_a_lapse_of_that_department(local):
     """Item 5 (a flawed result, once per case): the window returns the fire department's opinion."""
     approvals, process, follower = local
-    fire = f"FIRE-{uuid.uuid4().hex[:8]}"
+    fire = f"FIRE-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded(approvals, fire)
     approvals.answer(
         case.id, ADMIN, department=fire, decision="approve", opinion="合格", occurred_at=sh("2026-10-13 10:00")
@@ -102,7 +102,7 @@ def test_a_returned_opinion_is_a_lapse_of_that_department(local):
 
 def test_a_dry_run_previews_an_approvals_consequences_and_records_none(local):
     approvals, process, follower = local
-    fire = f"FIRE-{uuid.uuid4().hex[:8]}"
+    fire = f"FIRE-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded(approvals, fire)
     events = approvals.sweep_cases([case.id], PLATFORM, sh("2026-10-20 09:00"), dry_run=True)
     previewed = [(unit, e.kind) for unit, e in process.preview(events) if unit == fire]
@@ -113,7 +113,7 @@ def test_a_dry_run_previews_an_approvals_consequences_and_records_none(local):
 def test_a_missed_deadline_of_the_window_binds_no_department(local):
     """The decision period (5 WD) is the window's own: its miss is no department's lapse."""
     approvals, process, follower = local
-    fire = f"FIRE-{uuid.uuid4().hex[:8]}"
+    fire = f"FIRE-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded(approvals, fire)
     approvals.answer(
         case.id, ADMIN, department=fire, decision="approve", opinion="合格", occurred_at=sh("2026-10-13 10:00")
@@ -126,7 +126,7 @@ def test_a_missed_deadline_of_the_window_binds_no_department(local):
 def test_listed_supervision_may_name_an_approval_the_department_reviews(local):
     """挂牌督办 (003 item 5) on a case the unit is on: for an approval, a department reviewing it."""
     approvals, process, _ = local
-    fire, other = f"FIRE-{uuid.uuid4().hex[:8]}", f"PLAN-{uuid.uuid4().hex[:8]}"
+    fire, other = f"FIRE-{uuid.uuid4().hex[:8].upper()}", f"PLAN-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded(approvals, fire)
     record = process.record_action(
         fire, "listed_supervision_opened", SUPERVISOR, note="逾期未检查，挂牌督办", case_id=str(case.id)

@@ -109,7 +109,7 @@ def store(database_url: str) -> Iterator[Store]:
 def record_one_of_each(c: Container) -> dict[str, UUID]:
     """Through the services: a unit (directory), a case forwarded to it, returned twice (appeals),
     and the reminder that brings the unit (accountability). Returns each application's originator."""
-    code = f"U-{uuid.uuid4().hex[:8]}"
+    code = f"U-{uuid.uuid4().hex[:8].upper()}"
     unit = c.directory.add_unit(ADMIN, code, "区供电公司")
     case = forwarded_case(c.appeals, "zichuan-2020", "2026-10-12 09:00", "2026-10-12 10:00", unit=code)
     for hour in (11, 13):
@@ -255,7 +255,7 @@ def test_protecting_twice_is_harmless_and_events_are_still_recorded(database_url
 
 def test_new_events_are_still_recorded_through_every_service(container, store, recorded):
     """Appeals, approvals (in the appeals' log), the directory and the accountability process."""
-    department = container.directory.add_unit(ADMIN, f"D-{uuid.uuid4().hex[:6]}", "区住建局").code
+    department = container.directory.add_unit(ADMIN, f"D-{uuid.uuid4().hex[:6].upper()}", "区住建局").code
     approval = submit(container.approvals, "2026-10-14 09:00", "joint-completion-acceptance", [department])
     assert store.row("appeals", approval.id)[2:4] == (1, "caseledger:Approval.Submitted")
     case = container.appeals.answer(

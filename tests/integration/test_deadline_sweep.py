@@ -149,7 +149,7 @@ def test_a_dry_run_records_nothing_and_reports_what_the_sweep_would_record(appea
 def test_the_window_deadline_binds_the_unit_the_case_is_forwarded_to(appeals, watch):
     """004 item 二 (办不成事反映窗口): 复杂问题5个工作日内处理反馈, from registration; the unit handed
     the problem answers for it, so its miss is that unit's. Registered Mon 2026-11-02 → WD5 Mon 11-09."""
-    unit = f"U-{uuid.uuid4().hex[:8]}"
+    unit = f"U-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded_case(appeals, "suqian-2024", "2026-11-02 09:00", "2026-11-03 10:00", unit=unit, channel="window")
     window = next(d for d in appeals.deadlines(case, now=sh("2026-11-03 11:00")) if d.name == "window_feedback")
     assert (window.unit, window.due) == (unit, sh("2026-11-09 23:59:59"))

@@ -25,7 +25,7 @@ PROFILE = "zichuan-2020"
 @pytest.fixture
 def unit() -> str:
     """A unit of this test alone (on PostgreSQL the tests share one database)."""
-    return f"U-{uuid.uuid4().hex[:8]}"
+    return f"U-{uuid.uuid4().hex[:8].upper()}"
 
 
 def handed_back(appeals, unit):

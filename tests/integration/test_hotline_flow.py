@@ -158,7 +158,7 @@ def test_a_look_back_needs_a_note_and_the_platform_or_a_supervisor(appeals):
 def test_a_look_back_that_fails_counts_as_a_return_for_accountability(appeals, watch):
     """000 item 4 (重办2次及以上的，进行通报提醒) with 004 item 六 (回头看): the return a failed look-back brings is
     a redo like any other — returned once on review, once on the look-back: one 通报提醒 on Fri 2026-10-09."""
-    unit = f"U-{uuid.uuid4().hex[:8]}"
+    unit = f"U-{uuid.uuid4().hex[:8].upper()}"
     case = forwarded_case(appeals, "zichuan-2020", "2026-09-28 09:00", "2026-09-28 10:00", unit=unit)
     appeals.answer(case.id, ADMIN, kind="final", content="已办。", occurred_at=sh("2026-09-28 15:00"))
     appeals.review(case.id, PLATFORM, accepted=False, note="答复不实。", occurred_at=sh("2026-09-29 09:00"))

@@ -27,7 +27,7 @@ MERGED_AT = "2026-09-23 15:00"
 
 def pair(appeals, unit: str | None = None):
     """A and its repeat B, both forwarded to ``unit`` (one of this test alone: the database is shared)."""
-    unit = unit or f"U-{uuid.uuid4().hex[:8]}"
+    unit = unit or f"U-{uuid.uuid4().hex[:8].upper()}"
     a = open_case(appeals, "zichuan-2020", "2026-09-21 09:00", contact={"name": "王经理", "phone": "13800000001"})
     appeals.forward(a.id, PLATFORM, unit=unit, occurred_at=sh("2026-09-21 10:00"))
     b = open_case(

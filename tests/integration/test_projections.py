@@ -270,7 +270,7 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
     A replies on time on 09-30; B replies late on 10-09 and is closed solved, basically satisfied;
     C never replies.
     """
-    ids, unit = [], f"U1-{uuid.uuid4().hex[:8]}"  # the PostgreSQL database is shared by the session
+    ids, unit = [], f"U1-{uuid.uuid4().hex[:8].upper()}"  # the PostgreSQL database is shared by the session
     for n in range(3):
         case, _ = appeals.open(
             PLATFORM,
@@ -330,7 +330,7 @@ def test_ledger_figures_counted_by_hand(appeals, database_url, calendars):
 def test_reporting_month_closing_on_the_25th(appeals, database_url, calendars):
     """004 item 十一 / 003 工作要求: monthly ledgers by the 25th — the month 2026-10 closing on the 25th
     runs from 09-26 to 10-25."""
-    unit = f"U2-{uuid.uuid4().hex[:8]}"
+    unit = f"U2-{uuid.uuid4().hex[:8].upper()}"
     for day in ("2026-09-25", "2026-09-26", "2026-10-25", "2026-10-26"):
         case, _ = appeals.open(
             PLATFORM,

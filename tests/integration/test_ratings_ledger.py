@@ -48,7 +48,7 @@ def test_the_ledger_keeps_raw_and_adjudicated_satisfaction_and_the_bulletin_list
     10 WD later: 10-08, 09, Sat 10, 12 … 16, 19, Tue 10-20) contested, rejected and never rectified.
     Raw: (1 + 0.9) / 6 = 0.3167; adjudicated, C set aside: (1 + 0.9) / 5 = 0.38.
     """
-    unit = f"POWER-{uuid.uuid4().hex[:6]}"
+    unit = f"POWER-{uuid.uuid4().hex[:6].upper()}"
     rated(appeals, unit, "satisfied", "2026-09-29 09:30")
     b = rated(appeals, unit, "unsatisfied", "2026-09-29 10:00")
     c = rated(appeals, unit, "very_unsatisfied", "2026-09-29 10:05")
