@@ -406,8 +406,13 @@ class Appeal(Case):
         handback: dict[str, Any] | None
     handback = None  # the latest hand-back: requested_at, reason, unit, status, seq, ruling (None: pending)
 
+    @property
+    def handback_pending(self) -> bool:
+        """A hand-back (退单) awaits the platform's ruling."""
+        return pending(self.handback)
+
     def check_no_handback_pending(self, command: str) -> None:
-        if pending(self.handback):
+        if self.handback_pending:
             raise NotAllowedInState(
                 f"cannot {command} a case whose hand-back (退单) awaits the platform's ruling; rule on it first "
                 "(rule-handback, with a unit to re-forward)",

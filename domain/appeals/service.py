@@ -266,9 +266,20 @@ class AppealService(CaseService[Appeal]):
         **opts: Any,
     ) -> Appeal:
         self._check_units(unit, co_units)
-        return self._run(
-            case_id, actor, "forward", opts, lambda a, at: a.forward(unit, list(co_units or []), note, actor, at)
-        )
+
+        def forward(a: Appeal, at: datetime | None) -> None:
+            if a.handback_pending:  # "the platform then forwards again" (退单) is its ruling on the hand-back:
+                calendar, now = self.calendars(a.policy["jurisdiction"]), at or self.clock()
+                if a.handback and unit == a.handback["unit"]:  # back to the unit that asked: refused
+                    a.rule_handback(False, note or "不同意退单", None, [], calendar, now, actor, at)
+                else:  # to another unit: upheld, re-forwarded there (改派)
+                    a.rule_handback(
+                        True, note or "同意退单，改派", unit, list(co_units or []), calendar, now, actor, at
+                    )
+            else:
+                a.forward(unit, list(co_units or []), note, actor, at)
+
+        return self._run(case_id, actor, "forward", opts, forward)
 
     def _check_units(self, unit: str | None, co_units: list[str] | None) -> None:
         problems, zh = {}, {}

@@ -135,8 +135,8 @@ def test_a_refused_hand_back_before_the_period_ends_records_no_miss(appeals, wat
 
 
 def test_a_second_hand_back_and_a_ruling_with_none_pending_are_refused_and_record_nothing(appeals, unit):
-    """API.md Hotline flow v1.2: a second hand-back while one awaits its ruling, a ruling with none pending,
-    and a plain forwarding while one waits (改派 is part of the ruling) are refused (409)."""
+    """API.md Hotline flow v1.2: a second hand-back while one awaits its ruling and a ruling with none pending
+    are refused (409)."""
     case = forwarded_case(appeals, PROFILE, "2026-11-09 09:00", "2026-11-09 10:00", unit=unit)
     with pytest.raises(NotAllowedInState, match="none awaits"):
         appeals.rule_handback(case.id, PLATFORM, upheld=True, note="同意。")
@@ -145,9 +145,25 @@ def test_a_second_hand_back_and_a_ruling_with_none_pending_are_refused_and_recor
     with pytest.raises(NotAllowedInState, match="awaits") as refused:
         appeals.request_handback(case.id, as_unit(unit), reason="再次申请。")
     assert "等待平台审核" in refused.value.zh
-    with pytest.raises(NotAllowedInState, match="cannot forward"):
-        appeals.forward(case.id, PLATFORM, unit=f"{unit}-W")
     assert appeals.get(case.id).version == version
+
+
+def test_forwarding_while_a_hand_back_waits_upholds_it_and_re_forwards(appeals, unit):
+    """API.md v1 (handback: "the platform then forwards again") and 国办函〔2025〕66号 改派: a forwarding of a case
+    whose hand-back awaits its ruling is the upheld ruling with its re-forward, in one act."""
+    case = handed_back(appeals, unit)
+    case = appeals.forward(case.id, PLATFORM, unit=f"{unit}-W")
+    assert case.status == "forwarded" and case.unit == f"{unit}-W"
+    assert case.handback["ruling"]["upheld"] is True and case.handback["ruling"]["unit"] == f"{unit}-W"
+
+
+def test_forwarding_back_to_the_unit_that_asked_refuses_its_hand_back(appeals, unit):
+    """国办函〔2025〕66号 派单异议审核: forwarding the case to the very unit that handed it back is the refused
+    ruling: the unit keeps the case and its clocks as they ran (an objection that is refused buys no time)."""
+    case = handed_back(appeals, unit)
+    case = appeals.forward(case.id, PLATFORM, unit=unit)
+    assert case.unit == unit and case.status in ("forwarded", "acknowledged")
+    assert case.handback["ruling"]["upheld"] is False
 
 
 def test_a_ruling_needs_a_note_and_refuses_a_re_forward_with_a_refusal_or_to_the_same_unit(appeals, unit):
